@@ -1,0 +1,400 @@
+/*
+ * shmsim: a userspace reference model of FreeBSD's POSIX shared memory
+ * file descriptors (sys/kern/uipc_shm.c and the parts of kern_descrip.c,
+ * vm_object.c and swap_pager.c that they rest on).
+ *
+ * This is the one public header.  Every structure behind a handle is
+ * opaque; tests that need to look inside include the src/ *_var.h headers.
+ *
+ * RETURN CONVENTION (for every function below that returns int, unless its
+ * comment says otherwise):
+ *
+ *	0 on success, or a positive errno value -- the value the kernel would
+ *	have stored in errno -- on failure.  Results travel through the
+ *	trailing out-pointer, exactly as the kernel returns td_retval[0];
+ *	out-pointers may be NULL when the caller does not want the result.
+ *	On failure no out-pointer is written and the simulated state is as
+ *	it was before the call (the exceptions are documented per call and
+ *	are those of the kernel itself, e.g. F_SETFL in profile 2008).
+ *
+ * errno values are the host's <errno.h> values (ENOENT, EACCES, ...), so
+ * strerror() and the usual names work; shmsim_errno_name() names them.
+ * Flag and command constants carry FreeBSD's amd64 numeric values under a
+ * SHMSIM_ prefix, because they differ from the host's.
+ *
+ * THREADS: every call may be made concurrently from any number of host
+ * threads on one kernel.  A process handle stays valid until shmsim_exit()
+ * returns; using it during or after exit is a caller bug.
+ */
+#ifndef SHMSIM_H
+#define SHMSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SHMSIM_EXTERN extern __attribute__((__visibility__("default")))
+
+#define SHMSIM_VERSION "0.1.0"
+
+/* Opaque handles. */
+struct shmsim_kernel;
+struct shmsim_proc;
+
+/* ---------------------------------------------------------------- */
+/* Constants (FreeBSD amd64 values)                                 */
+/* ---------------------------------------------------------------- */
+
+#define SHMSIM_O_RDONLY 0x0000
+#define SHMSIM_O_WRONLY 0x0001
+#define SHMSIM_O_RDWR 0x0002
+#define SHMSIM_O_ACCMODE 0x0003
+#define SHMSIM_O_NONBLOCK 0x0004
+#define SHMSIM_O_APPEND 0x0008
+#define SHMSIM_O_SHLOCK 0x0010
+#define SHMSIM_O_EXLOCK 0x0020
+#define SHMSIM_O_ASYNC 0x0040
+#define SHMSIM_O_FSYNC 0x0080
+#define SHMSIM_O_SYNC 0x0080
+#define SHMSIM_O_NOFOLLOW 0x0100
+#define SHMSIM_O_CREAT 0x0200
+#define SHMSIM_O_TRUNC 0x0400
+#define SHMSIM_O_EXCL 0x0800
+#define SHMSIM_O_NOCTTY 0x8000
+#define SHMSIM_O_DIRECT 0x00010000
+#define SHMSIM_O_DIRECTORY 0x00020000
+#define SHMSIM_O_EXEC 0x00040000
+#define SHMSIM_O_CLOEXEC 0x00100000
+#define SHMSIM_O_DSYNC 0x01000000
+#define SHMSIM_O_CLOFORK 0x08000000
+
+/* shm_open(2): the anonymous "path". */
+#define SHMSIM_SHM_ANON ((const char *)1)
+/*
+ * A user address that is not mapped in the caller: a path given as
+ * SHMSIM_BADPTR fails with EFAULT wherever the kernel's copyin would.
+ * (NULL is unmapped too.)
+ */
+#define SHMSIM_BADPTR ((const char *)(uintptr_t)0xbad0bad0UL)
+
+/* fcntl(2) commands and descriptor flags. */
+#define SHMSIM_F_DUPFD 0
+#define SHMSIM_F_GETFD 1
+#define SHMSIM_F_SETFD 2
+#define SHMSIM_F_GETFL 3
+#define SHMSIM_F_SETFL 4
+#define SHMSIM_F_DUP2FD 10
+#define SHMSIM_F_DUPFD_CLOEXEC 17
+#define SHMSIM_F_DUP2FD_CLOEXEC 18
+#define SHMSIM_F_ADD_SEALS 19
+#define SHMSIM_F_GET_SEALS 20
+#define SHMSIM_FD_CLOEXEC 1
+
+/* lseek(2). */
+#define SHMSIM_SEEK_SET 0
+#define SHMSIM_SEEK_CUR 1
+#define SHMSIM_SEEK_END 2
+#define SHMSIM_SEEK_DATA 3
+#define SHMSIM_SEEK_HOLE 4
+
+/* st_mode file type bits as FreeBSD reports them. */
+#define SHMSIM_S_IFMT 0170000
+#define SHMSIM_S_IFREG 0100000
+
+/* Profiles: which FreeBSD the kernel instance behaves as. */
+enum shmsim_profile {
+	SHMSIM_PROFILE_CURRENT = 0, /* today's FreeBSD main */
+	SHMSIM_PROFILE_2008 = 1,    /* the January 2008 original */
+};
+
+/* ---------------------------------------------------------------- */
+/* Kernel instances                                                 */
+/* ---------------------------------------------------------------- */
+
+struct shmsim_config {
+	enum shmsim_profile profile;
+	uint32_t page_size;    /* power of two, 512 .. 1 MiB; default 4096 */
+	uint32_t hash_buckets; /* dictionary size as hashinit() picks it:
+				  the largest power of two <= this; 1024 */
+	int max_files;	       /* kern.maxfiles: ENFILE; default 8192 */
+	int max_fds;	       /* RLIMIT_NOFILE per process: EMFILE; 1024 */
+	uint64_t swap_pages;   /* simulated swap slots (and the swap
+				  reservation limit); default 65536 */
+	uint64_t mem_pages;    /* resident page budget; past it the
+				  simulated pagedaemon swaps pages out;
+				  0 = unlimited (default) */
+};
+
+/* Fill *cfg with the defaults named above. */
+SHMSIM_EXTERN void shmsim_config_init(struct shmsim_config *cfg);
+
+/*
+ * Create a kernel from *cfg (NULL: defaults).  EINVAL for a bad config.
+ * Creating and destroying an idle kernel costs microseconds.
+ */
+SHMSIM_EXTERN int shmsim_kernel_create(const struct shmsim_config *cfg,
+    struct shmsim_kernel **kp);
+
+/*
+ * Destroy a kernel and everything it owns.  It first exits every process
+ * still alive and removes every name still in the dictionary, then checks
+ * that nothing is left (file, shmfd, vm object, resident page, swap slot,
+ * swap reservation).  Anything left is a leak: it is described, one line
+ * each, in report (if not NULL; truncated to reportlen), and freed anyway.
+ * Returns the number of leaks found (0 when clean).
+ */
+SHMSIM_EXTERN int shmsim_kernel_destroy(struct shmsim_kernel *k,
+    char *report, size_t reportlen);
+
+SHMSIM_EXTERN const struct shmsim_config *shmsim_kernel_config(
+    const struct shmsim_kernel *k);
+
+/* Global counts, as the scenario language's "state" reports them. */
+struct shmsim_counters {
+	uint64_t objects;  /* live vm objects */
+	uint64_t shm;	   /* live shmfds */
+	uint64_t names;	   /* dictionary entries */
+	uint64_t files;	   /* open file structures */
+	uint64_t pages;	   /* resident pages */
+	uint64_t swapped;  /* pages on simulated swap (slots in use) */
+	uint64_t inflight; /* descriptors sent and not yet received */
+	uint64_t procs;	   /* live processes */
+	uint64_t swap_reserved; /* bytes of swap reserved (charged) */
+};
+SHMSIM_EXTERN void shmsim_counters(struct shmsim_kernel *k,
+    struct shmsim_counters *c);
+
+/*
+ * The auditor.  Without changing anything, recomputes every reference
+ * count from the references that exist and checks the invariants listed
+ * in docs/ARCHITECTURE.md ("The auditor").  Each violation is described
+ * in words, one line each, in report (may be NULL).  Returns the number of
+ * violations (0 when clean).  Call it when no other thread is inside the
+ * kernel: transient holds would otherwise show as violations.
+ */
+SHMSIM_EXTERN int shmsim_audit(struct shmsim_kernel *k, char *report,
+    size_t reportlen);
+
+/*
+ * The simulated pagedaemon: move up to n resident pages of shm objects
+ * (all of them for n == 0) to simulated swap, in object-creation then
+ * page-index order.  *moved gets the count.  Stops early, without error,
+ * when swap is full.
+ */
+SHMSIM_EXTERN int shmsim_pageout(struct shmsim_kernel *k, uint64_t n,
+    uint64_t *moved);
+
+/* ---------------------------------------------------------------- */
+/* Fault injection (model-only)                                     */
+/* ---------------------------------------------------------------- */
+
+enum shmsim_fault_site {
+	SHMSIM_FAULT_SWAP_RESERVE = 0, /* swap_reserve_by_cred(): ENOMEM */
+	SHMSIM_FAULT_PAGE_ALLOC = 1,   /* vm_page_alloc(): the caller's
+					  errno (ENOMEM / EIO) */
+	SHMSIM_FAULT_COPYIN = 2,       /* copyin of a user path: EFAULT */
+	SHMSIM_FAULT_OBJ_ALLOC = 3,    /* vm_pager_allocate() in shm_alloc():
+					  ENOMEM (profile current only) */
+	SHMSIM_FAULT_PAGER_IO = 4,     /* swap pager read error: EIO */
+	SHMSIM_FAULT_NSITES
+};
+
+/*
+ * Fail the nth (1-based) hit of site from now on; once, or that hit and
+ * every later one when persistent.  nth == 0 disarms the site.  Hits are
+ * counted per kernel from kernel creation or the last shmsim_fault_reset().
+ */
+SHMSIM_EXTERN int shmsim_fault_set(struct shmsim_kernel *k,
+    enum shmsim_fault_site site, uint64_t nth, bool persistent);
+/* Disarm every site and zero the hit counters. */
+SHMSIM_EXTERN void shmsim_fault_reset(struct shmsim_kernel *k);
+/* Hits of site so far (failed or not). */
+SHMSIM_EXTERN uint64_t shmsim_fault_hits(struct shmsim_kernel *k,
+    enum shmsim_fault_site site);
+SHMSIM_EXTERN const char *shmsim_fault_site_name(enum shmsim_fault_site s);
+
+/* ---------------------------------------------------------------- */
+/* Processes                                                        */
+/* ---------------------------------------------------------------- */
+
+#define SHMSIM_NGROUPS 16
+
+struct shmsim_cred {
+	uid_t uid; /* effective uid; 0 holds the root privileges */
+	gid_t gid; /* effective gid */
+	int ngroups;
+	gid_t groups[SHMSIM_NGROUPS]; /* supplementary groups */
+	mode_t umask;
+};
+
+/* Defaults: uid 0, gid 0, no supplementary groups, umask 022. */
+SHMSIM_EXTERN void shmsim_cred_init(struct shmsim_cred *cr);
+
+/* New process with an empty descriptor table.  EINVAL for a bad cred. */
+SHMSIM_EXTERN int shmsim_spawn(struct shmsim_kernel *k,
+    const struct shmsim_cred *cr, struct shmsim_proc **pp);
+/*
+ * fork(2): the child gets the parent's credentials, umask and a copy of
+ * its descriptor table as fdcopy() makes it (every file gains a
+ * reference, close-on-exec flags kept).
+ */
+SHMSIM_EXTERN int shmsim_fork(struct shmsim_proc *parent,
+    struct shmsim_proc **childp);
+/*
+ * exit(2): closes every descriptor, drops every descriptor still queued
+ * to the process by shmsim_sendfd(), and frees the process.
+ */
+SHMSIM_EXTERN int shmsim_exit(struct shmsim_proc *p);
+/* exec(2)'s part that matters here: fdcloseexec(). */
+SHMSIM_EXTERN int shmsim_exec(struct shmsim_proc *p);
+/* umask(2): *oldp gets the previous mask. Never fails. */
+SHMSIM_EXTERN int shmsim_umask(struct shmsim_proc *p, mode_t mask,
+    mode_t *oldp);
+SHMSIM_EXTERN int shmsim_proc_pid(const struct shmsim_proc *p);
+
+/* ---------------------------------------------------------------- */
+/* System calls                                                     */
+/* ---------------------------------------------------------------- */
+
+/*
+ * shm_open(3) as libc builds it.  Profile current: shm_open2(path,
+ * flags | O_CLOEXEC, mode, 0, NULL), so the descriptor always has
+ * FD_CLOEXEC.  Profile 2008: the original system call (O_CLOEXEC ->
+ * EINVAL).  Errors, in the kernel's order: EINVAL (access mode O_WRONLY
+ * or 3; unknown flag), EFAULT, ENAMETOOLONG, EINVAL (no leading '/'),
+ * ENFILE, EMFILE, EINVAL (SHM_ANON with O_RDONLY), ENOMEM, ENOENT,
+ * EEXIST, EACCES, EPERM/EBUSY/EIO (O_TRUNC); profile 2008 allocates the
+ * descriptor before copying the path in.  See docs/kernel-map.md.
+ */
+SHMSIM_EXTERN int shmsim_shm_open(struct shmsim_proc *p, const char *path,
+    int flags, mode_t mode, int *fdp);
+/*
+ * shm_unlink(2): EFAULT, ENAMETOOLONG, EINVAL (no leading '/'; current
+ * only), ENOENT, EACCES (needs read and write permission).
+ */
+SHMSIM_EXTERN int shmsim_shm_unlink(struct shmsim_proc *p, const char *path);
+/*
+ * ftruncate(2): EINVAL (length < 0), EBADF, EINVAL (not open for
+ * writing), then shm_dotruncate's EPERM (seals), EBUSY (kernel-mapped),
+ * EIO (pager error on the partial page), ENOMEM (swap reservation).
+ */
+SHMSIM_EXTERN int shmsim_ftruncate(struct shmsim_proc *p, int fd,
+    int64_t length);
+
+struct shmsim_stat {
+	uint64_t st_dev;
+	uint64_t st_ino;
+	uint32_t st_mode; /* SHMSIM_S_IFREG | permission bits */
+	uint64_t st_nlink;
+	uid_t st_uid;
+	gid_t st_gid;
+	int64_t st_size;
+	int64_t st_blocks; /* counted in pages, as FreeBSD does for shm */
+	int32_t st_blksize;
+	struct timespec st_atim, st_mtim, st_ctim, st_birthtim;
+};
+/* fstat(2): EBADF. */
+SHMSIM_EXTERN int shmsim_fstat(struct shmsim_proc *p, int fd,
+    struct shmsim_stat *sb);
+
+/* close(2): EBADF. */
+SHMSIM_EXTERN int shmsim_close(struct shmsim_proc *p, int fd);
+/* dup(2): EBADF, EMFILE.  The new descriptor never has FD_CLOEXEC. */
+SHMSIM_EXTERN int shmsim_dup(struct shmsim_proc *p, int fd, int *newfdp);
+/* dup2(2): EBADF (bad fd, newfd < 0 or >= the descriptor limit). */
+SHMSIM_EXTERN int shmsim_dup2(struct shmsim_proc *p, int fd, int newfd,
+    int *resultp);
+/*
+ * fcntl(2): F_DUPFD, F_DUPFD_CLOEXEC (EINVAL for arg < 0 or >= limit,
+ * EBADF, EMFILE), F_DUP2FD, F_DUP2FD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL,
+ * F_SETFL (profile 2008: EOPNOTSUPP, with the new flags kept, as the seed
+ * did), F_ADD_SEALS/F_GET_SEALS (a later issue: ENOSYS here... see
+ * docs/profiles.md); any other command: EINVAL.
+ */
+SHMSIM_EXTERN int shmsim_fcntl(struct shmsim_proc *p, int fd, int cmd,
+    intptr_t arg, int64_t *retvalp);
+
+/*
+ * read(2), pread(2), write(2), pwrite(2), lseek(2).  Profile 2008:
+ * EOPNOTSUPP for the four I/O calls, ESPIPE for lseek.  Profile current:
+ * the data moves through the object's pages (holes read as zeroes
+ * without allocating; writes at or past EOF move 0 bytes); errors EBADF,
+ * EINVAL (negative offset; lseek whence or result), EOVERFLOW, EIO.
+ */
+SHMSIM_EXTERN int shmsim_read(struct shmsim_proc *p, int fd, void *buf,
+    size_t nbytes, size_t *donep);
+SHMSIM_EXTERN int shmsim_pread(struct shmsim_proc *p, int fd, void *buf,
+    size_t nbytes, int64_t offset, size_t *donep);
+SHMSIM_EXTERN int shmsim_write(struct shmsim_proc *p, int fd,
+    const void *buf, size_t nbytes, size_t *donep);
+SHMSIM_EXTERN int shmsim_pwrite(struct shmsim_proc *p, int fd,
+    const void *buf, size_t nbytes, int64_t offset, size_t *donep);
+SHMSIM_EXTERN int shmsim_lseek(struct shmsim_proc *p, int fd,
+    int64_t offset, int whence, int64_t *newoffp);
+
+/*
+ * Descriptor passing, as sendmsg(2)/recvmsg(2) with SCM_RIGHTS do it.
+ * sendfd queues a reference to fd's open file for process to (the sender
+ * itself allowed): the file is in flight and stays alive after the sender
+ * closes.  recvfd installs the oldest queued file at the lowest free
+ * descriptor; EAGAIN when none is queued; EMFILE (the file is discarded,
+ * as unp_externalize() does) when the table is full.  EBADF for a bad fd.
+ */
+SHMSIM_EXTERN int shmsim_sendfd(struct shmsim_proc *p, struct shmsim_proc *to,
+    int fd);
+SHMSIM_EXTERN int shmsim_recvfd(struct shmsim_proc *p, int *fdp);
+
+/* ---------------------------------------------------------------- */
+/* Introspection (model-only)                                       */
+/* ---------------------------------------------------------------- */
+
+/* What one descriptor refers to, with every count on the way down. */
+struct shmsim_fdinfo {
+	int fd_flags;	       /* SHMSIM_FD_CLOEXEC or 0 */
+	int f_flag;	       /* kernel f_flag: FREAD 1, FWRITE 2, ... */
+	int f_count;	       /* references on the open file */
+	int64_t f_offset;
+	int shm_refs;	       /* references on the shmfd */
+	int obj_ref_count;     /* references on the vm object */
+	bool named;	       /* shm_path != NULL */
+	char path[1024];       /* the stored name, "" when anonymous */
+	int64_t size;	       /* shm_size */
+	uint64_t obj_size;     /* object size in pages */
+	uint64_t resident;     /* resident pages */
+	uint64_t swapped;      /* pages with a swap copy only */
+	uint64_t charge;       /* swap bytes reserved for the object */
+	uint64_t ino;
+};
+/* EBADF when fd is not open in p. */
+SHMSIM_EXTERN int shmsim_fdinfo(struct shmsim_proc *p, int fd,
+    struct shmsim_fdinfo *info);
+
+/*
+ * Model-only byte access to the object behind fd, bypassing the profile's
+ * read/write rules, as a debugger writing through a mapping would: it
+ * faults pages in (zero-fill, or pagein from simulated swap) but may not
+ * go past the page-rounded end of the object (EINVAL).  poke dirties the
+ * pages it touches.  Used to put bytes into objects in profile 2008,
+ * where read(2) and write(2) do not exist.  Errors: EBADF, EINVAL, and the
+ * page-allocation and pager errors (ENOMEM, EIO).
+ */
+SHMSIM_EXTERN int shmsim_peek(struct shmsim_proc *p, int fd, uint64_t off,
+    void *buf, size_t len);
+SHMSIM_EXTERN int shmsim_poke(struct shmsim_proc *p, int fd, uint64_t off,
+    const void *buf, size_t len);
+
+/* "ENOENT" for ENOENT, ...; "E?" for an unknown value; "0" for 0. */
+SHMSIM_EXTERN const char *shmsim_errno_name(int error);
+/* The inverse; 0 when name is unknown. */
+SHMSIM_EXTERN int shmsim_errno_from_name(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHMSIM_H */

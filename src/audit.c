@@ -1,0 +1,547 @@
+/*
+ * The auditor (model-only): recompute every reference count from the
+ * references that exist and compare; check the dictionary, sizes,
+ * charges, page and swap accounting.  It never changes state.
+ *
+ * Invariants checked (numbers from freebsd-shm-semantics.md section 3):
+ *  1  shm_refs == files whose f_data is the shmfd + 1 if named
+ *  2  a shmfd is alive iff something refers to it; it owns its object ref
+ *  3  object ref_count == 1 (its shmfd, while alive) [+ mappings: later]
+ *  4  dictionary: bucket, stored hash, unique paths, back-pointers,
+ *     leading '/', length < MAXPATHLEN, at most one name per shmfd
+ *  5  object size == howmany(shm_size, PAGE_SIZE); charge == size pages
+ *     (profile current; 0 in 2008); 0 <= shm_pages <= size
+ * 10  mtime == ctime, birthtime <= ctime
+ * 11  mode within 0777; inode numbers unique, below the next to be
+ *     handed out (0 in profile 2008)
+ * 12  f_flag access bits are FREAD or FREAD|FWRITE
+ * 13  f_count == table slots + descriptors in flight
+ * 14  table bookkeeping (fd_freefile, fd_lastfile, fd_nused)
+ * plus: resident and swapped page counts per object and kernel-wide,
+ * swap slots, per-uid swap charges, and the global counters.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "file.h"
+#include "kernel_var.h"
+#include "proc.h"
+#include "shm.h"
+
+/* A small open-addressing map from pointer to counts. */
+struct audit_ent {
+	const void *key;
+	int slots;    /* files: table slots; shmfds: files referring */
+	int inflight; /* files: in flight;  shmfds: names */
+	bool seen;    /* shmfds: found through their object */
+};
+
+struct audit_map {
+	struct audit_ent *ents;
+	size_t cap, n;
+};
+
+static size_t
+ptr_hash(const void *p, size_t cap)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+
+	x ^= x >> 33;
+	x *= UINT64_C(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	return ((size_t)x & (cap - 1));
+}
+
+static struct audit_ent *
+audit_map_get(struct audit_map *m, const void *key)
+{
+	struct audit_ent *old;
+	size_t i, ocap;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		old = m->ents;
+		ocap = m->cap;
+		m->cap = ocap == 0 ? 64 : ocap * 2;
+		m->ents = shmsim_calloc(m->cap, sizeof(*m->ents));
+		m->n = 0;
+		for (i = 0; i < ocap; i++)
+			if (old[i].key != NULL) {
+				*audit_map_get(m, old[i].key) = old[i];
+			}
+		free(old);
+	}
+	for (i = ptr_hash(key, m->cap);; i = (i + 1) & (m->cap - 1)) {
+		if (m->ents[i].key == key)
+			return (&m->ents[i]);
+		if (m->ents[i].key == NULL) {
+			m->ents[i].key = key;
+			m->n++;
+			return (&m->ents[i]);
+		}
+	}
+}
+
+static struct audit_ent *
+audit_map_find(const struct audit_map *m, const void *key)
+{
+	size_t i;
+
+	if (m->cap == 0)
+		return (NULL);
+	for (i = ptr_hash(key, m->cap);; i = (i + 1) & (m->cap - 1)) {
+		if (m->ents[i].key == key)
+			return (&m->ents[i]);
+		if (m->ents[i].key == NULL)
+			return (NULL);
+	}
+}
+
+struct audit {
+	struct shmsim_kernel *k;
+	struct shmsim_report *r;
+	struct audit_map files;
+	struct audit_map shmfds;
+	uint64_t inflight;
+};
+
+/* Descriptor tables and in-flight queues: invariants 13, 14. */
+static void
+audit_procs(struct audit *a)
+{
+	struct shmsim_kernel *k = a->k;
+	struct rights_entry *re;
+	struct filedesc *fdp;
+	struct proc *p;
+	uint64_t nprocs = 0;
+	int fd, nused, lastfile, firstfree, nrights;
+
+	LIST_FOREACH(p, &k->allproc, p_list) {
+		nprocs++;
+		fdp = p->p_fd;
+		FILEDESC_SLOCK(fdp);
+		nused = 0;
+		lastfile = -1;
+		firstfree = -1;
+		for (fd = 0; fd < fdp->fd_nfiles; fd++) {
+			struct file *fp = fdp->fd_ofiles[fd].fde_file;
+
+			if (fp == NULL) {
+				if (firstfree < 0)
+					firstfree = fd;
+				continue;
+			}
+			nused++;
+			lastfile = fd;
+			audit_map_get(&a->files, fp)->slots++;
+		}
+		if (firstfree < 0)
+			firstfree = fdp->fd_nfiles;
+		if (nused != fdp->fd_nused)
+			shmsim_report_add(a->r,
+			    "pid %d: fd_nused is %d, but %d slots are in use",
+			    p->p_pid, fdp->fd_nused, nused);
+		if (lastfile != fdp->fd_lastfile)
+			shmsim_report_add(a->r,
+			    "pid %d: fd_lastfile is %d, but the highest open "
+			    "descriptor is %d",
+			    p->p_pid, fdp->fd_lastfile, lastfile);
+		if (fdp->fd_freefile > firstfree)
+			shmsim_report_add(a->r,
+			    "pid %d: fd_freefile is %d, but descriptor %d is "
+			    "free (the next open would not get the lowest)",
+			    p->p_pid, fdp->fd_freefile, firstfree);
+		FILEDESC_SUNLOCK(fdp);
+
+		nrights = 0;
+		mtx_lock(&p->p_rights_mtx);
+		TAILQ_FOREACH(re, &p->p_rights, re_link) {
+			nrights++;
+			audit_map_get(&a->files, re->re_file)->inflight++;
+		}
+		if (nrights != p->p_nrights)
+			shmsim_report_add(a->r,
+			    "pid %d: %d descriptors queued, but p_nrights is %d",
+			    p->p_pid, nrights, p->p_nrights);
+		mtx_unlock(&p->p_rights_mtx);
+		a->inflight += (uint64_t)nrights;
+	}
+	if (nprocs != atomic_load(&k->k_nprocs))
+		shmsim_report_add(a->r, "%ju processes exist, counter says %ju",
+		    (uintmax_t)nprocs, (uintmax_t)atomic_load(&k->k_nprocs));
+}
+
+/* Open files: invariants 12, 13; collect shm references (1). */
+static void
+audit_files(struct audit *a)
+{
+	struct shmsim_kernel *k = a->k;
+	const struct fileops *ops;
+	size_t i;
+	int nfiles = 0;
+
+	ops = K_PROFILE_2008(k) ? &shm_ops_2008 : &shm_ops;
+	for (i = 0; i < a->files.cap; i++) {
+		struct audit_ent *e = &a->files.ents[i];
+		const struct file *fp = e->key;
+		unsigned int count, acc;
+
+		if (fp == NULL)
+			continue;
+		nfiles++;
+		count = atomic_load(&fp->f_count);
+		if (count != (unsigned)(e->slots + e->inflight))
+			shmsim_report_add(a->r,
+			    "file %p: f_count is %u, but %d table slot(s) and "
+			    "%d descriptor(s) in flight refer to it",
+			    (const void *)fp, count, e->slots, e->inflight);
+		acc = atomic_load(&fp->f_flag) & (FREAD | FWRITE);
+		if (acc != FREAD && acc != (FREAD | FWRITE))
+			shmsim_report_add(a->r,
+			    "file %p: access bits of f_flag are %#x, not FREAD "
+			    "or FREAD|FWRITE",
+			    (const void *)fp, acc);
+		if (fp->f_type != DTYPE_SHM || fp->f_ops != ops ||
+		    fp->f_data == NULL) {
+			shmsim_report_add(a->r,
+			    "file %p: installed but not a set-up shm file",
+			    (const void *)fp);
+			continue;
+		}
+		audit_map_get(&a->shmfds, fp->f_data)->slots++;
+	}
+	if (nfiles != atomic_load(&k->openfiles))
+		shmsim_report_add(a->r,
+		    "openfiles is %d, but %d files are reachable from tables "
+		    "and in-flight queues",
+		    atomic_load(&k->openfiles), nfiles);
+	if (a->inflight != atomic_load(&k->k_inflight))
+		shmsim_report_add(a->r,
+		    "%ju descriptors are in flight, counter says %ju",
+		    (uintmax_t)a->inflight,
+		    (uintmax_t)atomic_load(&k->k_inflight));
+}
+
+/* The dictionary: invariant 4; names count toward invariant 1. */
+static void
+audit_dictionary(struct audit *a)
+{
+	struct shmsim_kernel *k = a->k;
+	struct shm_mapping *map, *other;
+	uint64_t nnames = 0;
+	unsigned long b;
+	size_t len;
+
+	for (b = 0; b <= k->shm_hash; b++) {
+		LIST_FOREACH(map, &k->shm_dictionary[b], sm_link) {
+			nnames++;
+			len = strlen(map->sm_path);
+			if (fnv_32_str(map->sm_path, FNV1_32_INIT) !=
+			    map->sm_fnv)
+				shmsim_report_add(a->r,
+				    "name \"%s\": stored hash %#x is not its "
+				    "FNV-1 hash %#x",
+				    map->sm_path, map->sm_fnv,
+				    fnv_32_str(map->sm_path, FNV1_32_INIT));
+			if ((map->sm_fnv & k->shm_hash) != b)
+				shmsim_report_add(a->r,
+				    "name \"%s\": in bucket %lu, belongs in %lu",
+				    map->sm_path, b,
+				    (unsigned long)(map->sm_fnv & k->shm_hash));
+			if (map->sm_path[0] != '/' || len >= MAXPATHLEN)
+				shmsim_report_add(a->r,
+				    "name \"%.64s\": not a valid stored path",
+				    map->sm_path);
+			if (map->sm_shmfd->shm_path != map->sm_path)
+				shmsim_report_add(a->r,
+				    "name \"%s\": its shmfd's shm_path does not "
+				    "point at the name",
+				    map->sm_path);
+			for (other = LIST_NEXT(map, sm_link); other != NULL;
+			     other = LIST_NEXT(other, sm_link))
+				if (strcmp(other->sm_path, map->sm_path) == 0)
+					shmsim_report_add(a->r,
+					    "name \"%s\" is in the dictionary "
+					    "twice",
+					    map->sm_path);
+			if (++audit_map_get(&a->shmfds, map->sm_shmfd)
+				    ->inflight > 1)
+				shmsim_report_add(a->r,
+				    "shmfd %p has more than one name (\"%s\")",
+				    (void *)map->sm_shmfd, map->sm_path);
+		}
+	}
+	if (nnames != atomic_load(&k->k_nnames))
+		shmsim_report_add(a->r, "%ju names exist, counter says %ju",
+		    (uintmax_t)nnames, (uintmax_t)atomic_load(&k->k_nnames));
+}
+
+/* The shmfd behind an object: invariants 1, 2, 5, 10, 11. */
+static void
+audit_shmfd(struct audit *a, vm_object_t obj, struct shmfd *shmfd)
+{
+	struct shmsim_kernel *k = a->k;
+	struct audit_ent *e;
+	unsigned int refs;
+	int files = 0, names = 0;
+	uint64_t pages;
+
+	e = audit_map_find(&a->shmfds, shmfd);
+	if (e != NULL) {
+		files = e->slots;
+		names = e->inflight;
+		e->seen = true;
+	}
+	refs = atomic_load(&shmfd->shm_refs);
+	if (refs != (unsigned)(files + names))
+		shmsim_report_add(a->r,
+		    "shmfd ino %ju (%s): shm_refs is %u, but %d file(s) and "
+		    "%d name(s) refer to it",
+		    (uintmax_t)shmfd->shm_ino,
+		    shmfd->shm_path != NULL ? shmfd->shm_path : "anonymous",
+		    refs, files, names);
+	if ((shmfd->shm_path != NULL) != (names == 1))
+		shmsim_report_add(a->r,
+		    "shmfd ino %ju: shm_path is %s but it has %d name(s)",
+		    (uintmax_t)shmfd->shm_ino,
+		    shmfd->shm_path != NULL ? "set" : "NULL", names);
+	if (obj->size != howmany_k(k, shmfd->shm_size))
+		shmsim_report_add(a->r,
+		    "shmfd ino %ju: object size is %ju pages for shm_size %jd",
+		    (uintmax_t)shmfd->shm_ino, (uintmax_t)obj->size,
+		    (intmax_t)shmfd->shm_size);
+	if (obj->charge != (K_PROFILE_2008(k) ? 0 : ptoa_k(k, obj->size)))
+		shmsim_report_add(a->r,
+		    "shmfd ino %ju: object charge is %ju bytes for %ju pages",
+		    (uintmax_t)shmfd->shm_ino, (uintmax_t)obj->charge,
+		    (uintmax_t)obj->size);
+	pages = shm_pages(shmfd);
+	if (pages > obj->size)
+		shmsim_report_add(a->r,
+		    "shmfd ino %ju: %ju pages allocated past its %ju-page size",
+		    (uintmax_t)shmfd->shm_ino, (uintmax_t)pages,
+		    (uintmax_t)obj->size);
+	if ((shmfd->shm_mode & ~(mode_t)ACCESSPERMS) != 0)
+		shmsim_report_add(a->r, "shmfd ino %ju: mode %#o beyond 0777",
+		    (uintmax_t)shmfd->shm_ino, (unsigned)shmfd->shm_mode);
+	if (K_PROFILE_2008(k) ? shmfd->shm_ino != 0 :
+				(shmfd->shm_ino == 0 ||
+				    shmfd->shm_ino >=
+					atomic_load(&k->shm_ino_unr)))
+		shmsim_report_add(a->r, "shmfd: bad inode number %ju",
+		    (uintmax_t)shmfd->shm_ino);
+	mtx_lock(&k->shm_timestamp_lock);
+	if (shmfd->shm_mtime.tv_sec != shmfd->shm_ctime.tv_sec ||
+	    shmfd->shm_mtime.tv_nsec != shmfd->shm_ctime.tv_nsec ||
+	    shmfd->shm_birthtime.tv_sec > shmfd->shm_ctime.tv_sec ||
+	    (shmfd->shm_birthtime.tv_sec == shmfd->shm_ctime.tv_sec &&
+		shmfd->shm_birthtime.tv_nsec > shmfd->shm_ctime.tv_nsec))
+		shmsim_report_add(a->r,
+		    "shmfd ino %ju: timestamps out of order",
+		    (uintmax_t)shmfd->shm_ino);
+	mtx_unlock(&k->shm_timestamp_lock);
+}
+
+static int
+ino_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/*
+ * Objects, pages and swap: invariants 2, 3 and the accounting; the
+ * shmfds are reached through their objects' back-pointers.
+ */
+static void
+audit_objects(struct audit *a)
+{
+	struct shmsim_kernel *k = a->k;
+	struct swdev *sw = &k->k_swap;
+	uint64_t nobj = 0, nshm = 0, resident = 0, swapped = 0, n, *inos;
+	uint64_t charge = 0, uidsum = 0;
+	struct uidinfo *ui;
+	struct vm_page *m;
+	struct swblk *sb;
+	vm_object_t obj;
+	size_t i, ninos = 0;
+
+	inos = shmsim_malloc(((size_t)atomic_load(&k->k_nobjects) + 1) *
+	    sizeof(*inos));
+	mtx_lock(&k->vm_object_list_mtx);
+	TAILQ_FOREACH(obj, &k->vm_object_list, object_list) {
+		struct shmfd *shmfd;
+		unsigned int expect;
+
+		VM_OBJECT_RLOCK(obj);
+		nobj++;
+		n = 0;
+		RB_FOREACH(m, vm_page_tree, &obj->rtree) {
+			n++;
+			if (m->pindex >= obj->size)
+				shmsim_report_add(a->r,
+				    "object #%ju: resident page %ju past its "
+				    "%ju-page size",
+				    (uintmax_t)obj->oid, (uintmax_t)m->pindex,
+				    (uintmax_t)obj->size);
+			if (swp_pager_lookup(obj, m->pindex) != NULL)
+				shmsim_report_add(a->r,
+				    "object #%ju: page %ju both resident and "
+				    "on swap",
+				    (uintmax_t)obj->oid, (uintmax_t)m->pindex);
+		}
+		if (n != obj->resident_page_count)
+			shmsim_report_add(a->r,
+			    "object #%ju: %ju resident pages, count says %ju",
+			    (uintmax_t)obj->oid, (uintmax_t)n,
+			    (uintmax_t)obj->resident_page_count);
+		resident += n;
+		n = 0;
+		RB_FOREACH(sb, swblk_tree, &obj->swtree) {
+			n++;
+			if (sb->p >= obj->size)
+				shmsim_report_add(a->r,
+				    "object #%ju: swapped page %ju past its "
+				    "%ju-page size",
+				    (uintmax_t)obj->oid, (uintmax_t)sb->p,
+				    (uintmax_t)obj->size);
+			if (sb->slot >= sw->sw_hiwat ||
+			    sw->sw_blocks[sb->slot] == NULL)
+				shmsim_report_add(a->r,
+				    "object #%ju: page %ju on empty swap slot "
+				    "%ju",
+				    (uintmax_t)obj->oid, (uintmax_t)sb->p,
+				    (uintmax_t)sb->slot);
+		}
+		if (n != obj->swp_count)
+			shmsim_report_add(a->r,
+			    "object #%ju: %ju swapped pages, count says %ju",
+			    (uintmax_t)obj->oid, (uintmax_t)n,
+			    (uintmax_t)obj->swp_count);
+		swapped += n;
+		charge += obj->charge;
+
+		shmfd = obj->swp_priv;
+		expect = shmfd != NULL ? 1 : 0; /* + mappings, shadows */
+		if (atomic_load(&obj->ref_count) != expect)
+			shmsim_report_add(a->r,
+			    "object #%ju: ref_count is %u, but %u reference(s) "
+			    "exist (shmfd %s)",
+			    (uintmax_t)obj->oid, atomic_load(&obj->ref_count),
+			    expect, shmfd != NULL ? "alive" : "gone");
+		if (shmfd != NULL) {
+			nshm++;
+			if (shmfd->shm_object != obj)
+				shmsim_report_add(a->r,
+				    "object #%ju: its shmfd points elsewhere",
+				    (uintmax_t)obj->oid);
+			else
+				audit_shmfd(a, obj, shmfd);
+			inos[ninos++] = shmfd->shm_ino;
+		}
+		VM_OBJECT_RUNLOCK(obj);
+	}
+	mtx_unlock(&k->vm_object_list_mtx);
+
+	if (!K_PROFILE_2008(k)) {
+		qsort(inos, ninos, sizeof(*inos), ino_cmp);
+		for (i = 1; i < ninos; i++)
+			if (inos[i] == inos[i - 1])
+				shmsim_report_add(a->r,
+				    "inode number %ju used twice",
+				    (uintmax_t)inos[i]);
+	}
+	free(inos);
+
+	for (i = 0; i < a->shmfds.cap; i++) {
+		struct audit_ent *e = &a->shmfds.ents[i];
+
+		if (e->key != NULL && !e->seen)
+			shmsim_report_add(a->r,
+			    "shmfd %p is referred to by %d file(s) and %d "
+			    "name(s) but has no live object",
+			    e->key, e->slots, e->inflight);
+	}
+	if (nobj != atomic_load(&k->k_nobjects))
+		shmsim_report_add(a->r, "%ju objects exist, counter says %ju",
+		    (uintmax_t)nobj, (uintmax_t)atomic_load(&k->k_nobjects));
+	if (nshm != atomic_load(&k->k_nshm))
+		shmsim_report_add(a->r, "%ju shmfds exist, counter says %ju",
+		    (uintmax_t)nshm, (uintmax_t)atomic_load(&k->k_nshm));
+	if (resident != atomic_load(&k->k_resident))
+		shmsim_report_add(a->r,
+		    "%ju pages are resident, counter says %ju",
+		    (uintmax_t)resident, (uintmax_t)atomic_load(&k->k_resident));
+
+	mtx_lock(&sw->sw_mtx);
+	if (swapped != sw->sw_used)
+		shmsim_report_add(a->r,
+		    "%ju pages are on swap, the device has %ju slots in use",
+		    (uintmax_t)swapped, (uintmax_t)sw->sw_used);
+	if (sw->sw_used + sw->sw_nfree != sw->sw_hiwat)
+		shmsim_report_add(a->r, "swap slots: %ju used + %ju free != %ju",
+		    (uintmax_t)sw->sw_used, (uintmax_t)sw->sw_nfree,
+		    (uintmax_t)sw->sw_hiwat);
+	if (charge != sw->sw_reserved)
+		shmsim_report_add(a->r,
+		    "objects are charged %ju bytes, swap has %ju reserved",
+		    (uintmax_t)charge, (uintmax_t)sw->sw_reserved);
+	LIST_FOREACH(ui, &sw->sw_uidinfo, ui_link)
+		uidsum += ui->ui_vmsize;
+	if (uidsum != sw->sw_reserved)
+		shmsim_report_add(a->r,
+		    "uids are charged %ju bytes, swap has %ju reserved",
+		    (uintmax_t)uidsum, (uintmax_t)sw->sw_reserved);
+	mtx_unlock(&sw->sw_mtx);
+}
+
+/* Per-uid charges against the objects' credentials. */
+static void
+audit_uid_charges(struct audit *a)
+{
+	struct shmsim_kernel *k = a->k;
+	struct uidinfo *ui;
+	vm_object_t obj;
+	uint64_t sum;
+
+	mtx_lock(&k->vm_object_list_mtx);
+	mtx_lock(&k->k_swap.sw_mtx);
+	LIST_FOREACH(ui, &k->k_swap.sw_uidinfo, ui_link) {
+		sum = 0;
+		TAILQ_FOREACH(obj, &k->vm_object_list, object_list)
+			if (obj->cred->cr_uid == ui->ui_uid)
+				sum += obj->charge;
+		if (sum != ui->ui_vmsize)
+			shmsim_report_add(a->r,
+			    "uid %u: charged %ju bytes, its objects hold %ju",
+			    (unsigned)ui->ui_uid, (uintmax_t)ui->ui_vmsize,
+			    (uintmax_t)sum);
+	}
+	mtx_unlock(&k->k_swap.sw_mtx);
+	mtx_unlock(&k->vm_object_list_mtx);
+}
+
+int
+shmsim_audit(struct shmsim_kernel *k, char *report, size_t len)
+{
+	struct shmsim_report r = { report, len, 0, 0 };
+	struct audit a;
+
+	if (report != NULL && len > 0)
+		report[0] = '\0';
+	memset(&a, 0, sizeof(a));
+	a.k = k;
+	a.r = &r;
+	sx_slock(&k->allproc_lock);
+	audit_procs(&a);
+	sx_sunlock(&k->allproc_lock);
+	audit_files(&a);
+	sx_slock(&k->shm_dict_lock);
+	audit_dictionary(&a);
+	audit_objects(&a);
+	sx_sunlock(&k->shm_dict_lock);
+	audit_uid_charges(&a);
+	free(a.files.ents);
+	free(a.shmfds.ents);
+	return (r.count);
+}

@@ -1,0 +1,32 @@
+/*
+ * The per-kernel fault plan (model-only): fail the Nth hit of a named
+ * site, once or from then on.  Sites are where the kernel itself can fail
+ * (swap reservation, page allocation, copyin, pager allocation, pager
+ * I/O); each failure surfaces as the errno the kernel would return there.
+ */
+#ifndef SHMSIM_FAULT_H
+#define SHMSIM_FAULT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "shmsim.h"
+
+struct shmsim_fault_plan {
+	struct {
+		atomic_uint_fast64_t hits;
+		atomic_uint_fast64_t nth; /* 0: disarmed */
+		atomic_bool persistent;
+	} fp_site[SHMSIM_FAULT_NSITES];
+};
+
+struct shmsim_kernel;
+
+/*
+ * Count a hit of site; true when this hit must fail.  Callers then return
+ * the kernel's errno for that site.
+ */
+bool shmsim_fault_hit(struct shmsim_kernel *k, enum shmsim_fault_site site);
+
+#endif /* SHMSIM_FAULT_H */

@@ -1,0 +1,838 @@
+/*
+ * Open files and per-process descriptor tables (sys/kern/kern_descrip.c,
+ * with the front ends of sys_generic.c that shared memory reaches).
+ *
+ * Reference counting, as in the kernel: a file's f_count counts the table
+ * slots that hold it, the descriptors in flight to a process, and
+ * transient holds (fget).  falloc_caps() hands out two references (the
+ * table's and the caller's).  The last fdrop() calls fo_close().
+ *
+ * XXX(model): no capabilities (Capsicum rights), no O_CLOFORK handling,
+ * no kqueue or knote cleanup, no file-table bitmap: the table is scanned
+ * from fd_freefile.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "file.h"
+#include "kern/refcount.h"
+#include "kernel_var.h"
+#include "proc.h"
+#include "shmsim.h"
+
+#define NDFILE 20 /* initial table size, as the kernel's */
+
+static int
+badfo_rdwr(struct file *fp, struct uio *uio, struct ucred *active_cred,
+    int flags, struct thread *td)
+{
+	(void)fp, (void)uio, (void)active_cred, (void)flags, (void)td;
+	return (EBADF);
+}
+
+static int
+badfo_truncate(struct file *fp, int64_t length, struct ucred *active_cred,
+    struct thread *td)
+{
+	(void)fp, (void)length, (void)active_cred, (void)td;
+	return (EINVAL);
+}
+
+static int
+badfo_ioctl(struct file *fp, unsigned long com, void *data,
+    struct ucred *active_cred, struct thread *td)
+{
+	(void)fp, (void)com, (void)data, (void)active_cred, (void)td;
+	return (EBADF);
+}
+
+static int
+badfo_stat(struct file *fp, struct shmsim_stat *sb, struct ucred *active_cred)
+{
+	(void)fp, (void)sb, (void)active_cred;
+	return (EBADF);
+}
+
+static int
+badfo_close(struct file *fp, struct thread *td)
+{
+	(void)fp, (void)td;
+	return (0);
+}
+
+static int
+badfo_seek(struct file *fp, int64_t offset, int whence, struct thread *td)
+{
+	(void)fp, (void)offset, (void)whence, (void)td;
+	return (ESPIPE);
+}
+
+/* kern_descrip.c: badfileops -- a file not yet (or no longer) set up. */
+const struct fileops badfileops = {
+	.fo_read = badfo_rdwr,
+	.fo_write = badfo_rdwr,
+	.fo_truncate = badfo_truncate,
+	.fo_ioctl = badfo_ioctl,
+	.fo_stat = badfo_stat,
+	.fo_close = badfo_close,
+	.fo_seek = badfo_seek,
+	.fo_flags = 0,
+};
+
+/* kern_descrip.c: fdinit() -- an empty table. */
+struct filedesc *
+fdinit(struct shmsim_kernel *k, mode_t cmask)
+{
+	struct filedesc *fdp;
+
+	fdp = shmsim_calloc(1, sizeof(*fdp));
+	fdp->fd_ofiles = shmsim_calloc(NDFILE, sizeof(fdp->fd_ofiles[0]));
+	fdp->fd_nfiles = NDFILE;
+	fdp->fd_lastfile = -1;
+	atomic_init(&fdp->fd_cmask, (unsigned)cmask);
+	sx_init(&fdp->fd_sx, "filedesc structure", LC_FILEDESC, &k->k_witness);
+	return (fdp);
+}
+
+/* kern_descrip.c: fdgrowtable() */
+static void
+fdgrowtable(struct filedesc *fdp, int nfd)
+{
+	int onfiles = fdp->fd_nfiles;
+
+	FILEDESC_XLOCK_ASSERT(fdp);
+	if (nfd <= onfiles)
+		return;
+	if (nfd < onfiles * 2)
+		nfd = onfiles * 2;
+	fdp->fd_ofiles = shmsim_realloc(fdp->fd_ofiles,
+	    (size_t)nfd * sizeof(fdp->fd_ofiles[0]));
+	memset(&fdp->fd_ofiles[onfiles], 0,
+	    (size_t)(nfd - onfiles) * sizeof(fdp->fd_ofiles[0]));
+	fdp->fd_nfiles = nfd;
+}
+
+/* kern_descrip.c: fd_first_free() */
+static int
+fd_first_free(const struct filedesc *fdp, int low)
+{
+	int fd;
+
+	for (fd = low; fd < fdp->fd_nfiles; fd++)
+		if (fdp->fd_ofiles[fd].fde_file == NULL)
+			break;
+	return (fd);
+}
+
+/* kern_descrip.c: fdused() -- fd now holds a file. */
+static void
+fdused(struct filedesc *fdp, int fd)
+{
+	FILEDESC_XLOCK_ASSERT(fdp);
+	fdp->fd_nused++;
+	if (fd > fdp->fd_lastfile)
+		fdp->fd_lastfile = fd;
+	if (fd == fdp->fd_freefile)
+		fdp->fd_freefile = fd_first_free(fdp, fd + 1);
+}
+
+/* kern_descrip.c: fdunused() */
+static void
+fdunused(struct filedesc *fdp, int fd)
+{
+	FILEDESC_XLOCK_ASSERT(fdp);
+	fdp->fd_nused--;
+	if (fd < fdp->fd_freefile)
+		fdp->fd_freefile = fd;
+	if (fd == fdp->fd_lastfile) {
+		while (fd >= 0 && fdp->fd_ofiles[fd].fde_file == NULL)
+			fd--;
+		fdp->fd_lastfile = fd;
+	}
+}
+
+/* kern_descrip.c: fdfree() -- empty slot fd. */
+static void
+fdfree(struct filedesc *fdp, int fd)
+{
+	fdp->fd_ofiles[fd].fde_file = NULL;
+	fdp->fd_ofiles[fd].fde_flags = 0;
+	fdunused(fdp, fd);
+}
+
+/* kern_descrip.c: getmaxfd() -- min(RLIMIT_NOFILE, maxfilesperproc). */
+int
+getmaxfd(struct thread *td)
+{
+	const struct shmsim_config *cfg = &td->td_proc->p_kernel->k_cfg;
+
+	return (cfg->max_fds < cfg->max_files ? cfg->max_fds : cfg->max_files);
+}
+
+/*
+ * kern_descrip.c: fdalloc() -- the lowest free descriptor >= minfd.
+ * EMFILE past the limit.  The caller installs a file there before
+ * dropping the table lock.
+ */
+int
+fdalloc(struct thread *td, int minfd, int *result)
+{
+	struct filedesc *fdp = td->td_proc->p_fd;
+	int fd, maxfd;
+
+	FILEDESC_XLOCK_ASSERT(fdp);
+	maxfd = getmaxfd(td);
+	if (minfd >= maxfd)
+		return (EMFILE);
+	if (minfd < fdp->fd_freefile)
+		minfd = fdp->fd_freefile;
+	fd = fd_first_free(fdp, minfd);
+	if (fd >= maxfd)
+		return (EMFILE);
+	if (fd >= fdp->fd_nfiles)
+		fdgrowtable(fdp, fd + 1);
+	*result = fd;
+	return (0);
+}
+
+/* kern_descrip.c: _finstall() */
+static void
+_finstall(struct filedesc *fdp, struct file *fp, int fd, int flags)
+{
+	struct filedescent *fde = &fdp->fd_ofiles[fd];
+
+	FILEDESC_XLOCK_ASSERT(fdp);
+	KASSERT(fde->fde_file == NULL, ("%s: fd %d in use", __func__, fd));
+	fde->fde_file = fp;
+	fde->fde_flags = (flags & SHMSIM_O_CLOEXEC) != 0 ? UF_EXCLOSE : 0;
+	fdused(fdp, fd);
+}
+
+/*
+ * kern_descrip.c: finstall() -- take a table reference on fp and put it
+ * at the lowest free descriptor.  EMFILE leaves fp's count as it was.
+ */
+int
+finstall(struct thread *td, struct file *fp, int *fd, int flags)
+{
+	struct filedesc *fdp = td->td_proc->p_fd;
+	int error;
+
+	fhold(fp);
+	FILEDESC_XLOCK(fdp);
+	error = fdalloc(td, 0, fd);
+	if (error != 0) {
+		FILEDESC_XUNLOCK(fdp);
+		fdrop(fp, td);
+		return (error);
+	}
+	_finstall(fdp, fp, *fd, flags);
+	FILEDESC_XUNLOCK(fdp);
+	return (0);
+}
+
+/*
+ * kern_descrip.c: falloc_noinstall() -- a new file with one reference.
+ * ENFILE when kern.maxfiles would be reached (unprivileged callers stop
+ * 5% earlier, at maxuserfiles).
+ */
+int
+falloc_noinstall(struct thread *td, struct file **resultfp)
+{
+	struct shmsim_kernel *k = td->td_proc->p_kernel;
+	int maxfiles = k->k_cfg.max_files;
+	int maxuserfiles = maxfiles - (maxfiles / 20);
+	int openfiles_new;
+	struct file *fp;
+
+	openfiles_new = atomic_fetch_add(&k->openfiles, 1) + 1;
+	if ((openfiles_new >= maxuserfiles &&
+		priv_check(td, PRIV_MAXFILES) != 0) ||
+	    openfiles_new >= maxfiles) {
+		atomic_fetch_sub(&k->openfiles, 1);
+		return (ENFILE);
+	}
+	fp = shmsim_calloc(1, sizeof(*fp));
+	refcount_init(&fp->f_count, 1);
+	fp->f_cred = crhold(td->td_ucred);
+	fp->f_ops = &badfileops;
+	fp->f_kernel = k;
+	mtx_init(&fp->f_offset_lock, "file offset", LC_FOFFSET, &k->k_witness);
+	*resultfp = fp;
+	return (0);
+}
+
+/*
+ * kern_descrip.c: falloc_caps() -- a new file installed at the lowest free
+ * descriptor, with f_count 2: the table's and the caller's.  ENFILE is
+ * checked before EMFILE.
+ */
+int
+falloc_caps(struct thread *td, struct file **resultfp, int *resultfd,
+    int flags)
+{
+	struct file *fp;
+	int error, fd;
+
+	error = falloc_noinstall(td, &fp);
+	if (error != 0)
+		return (error);
+	error = finstall(td, fp, &fd, flags);
+	if (error != 0) {
+		fdrop(fp, td); /* falloc_abort() */
+		return (error);
+	}
+	*resultfp = fp;
+	*resultfd = fd;
+	return (0);
+}
+
+/* kern_descrip.c: finit() -- the file becomes a file of type type. */
+void
+finit(struct file *fp, unsigned int flag, short type, void *data,
+    const struct fileops *ops)
+{
+	fp->f_data = data;
+	atomic_store(&fp->f_flag, flag);
+	fp->f_type = type;
+	fp->f_ops = ops;
+}
+
+/*
+ * kern_descrip.c: fdclose() -- undo a failed open: if slot idx still
+ * holds fp, empty it and drop the table's reference.
+ */
+void
+fdclose(struct thread *td, struct file *fp, int idx)
+{
+	struct filedesc *fdp = td->td_proc->p_fd;
+
+	FILEDESC_XLOCK(fdp);
+	if (fdp->fd_ofiles[idx].fde_file == fp) {
+		fdfree(fdp, idx);
+		FILEDESC_XUNLOCK(fdp);
+		fdrop(fp, td);
+	} else
+		FILEDESC_XUNLOCK(fdp);
+}
+
+/* kern_descrip.c: fget_noref() -- under the table lock. */
+static struct file *
+fget_noref(struct filedesc *fdp, int fd)
+{
+	if (fd < 0 || fd >= fdp->fd_nfiles)
+		return (NULL);
+	return (fdp->fd_ofiles[fd].fde_file);
+}
+
+/* kern_descrip.c: fget() -- a held reference to fd's file, or EBADF. */
+int
+fget(struct thread *td, int fd, struct file **fpp)
+{
+	struct filedesc *fdp = td->td_proc->p_fd;
+	struct file *fp;
+
+	FILEDESC_SLOCK(fdp);
+	fp = fget_noref(fdp, fd);
+	if (fp == NULL) {
+		FILEDESC_SUNLOCK(fdp);
+		return (EBADF);
+	}
+	fhold(fp);
+	FILEDESC_SUNLOCK(fdp);
+	*fpp = fp;
+	return (0);
+}
+
+/* file.h: fhold() */
+struct file *
+fhold(struct file *fp)
+{
+	refcount_acquire(&fp->f_count);
+	return (fp);
+}
+
+/* kern_descrip.c: _fdrop() -- the last reference: fo_close, then free. */
+static void
+_fdrop(struct file *fp, struct thread *td)
+{
+	struct shmsim_kernel *k = fp->f_kernel;
+
+	(void)fp->f_ops->fo_close(fp, td);
+	atomic_fetch_sub(&k->openfiles, 1);
+	crfree(fp->f_cred);
+	mtx_destroy(&fp->f_offset_lock);
+	free(fp);
+}
+
+/* file.h: fdrop() -- true when this dropped the last reference. */
+bool
+fdrop(struct file *fp, struct thread *td)
+{
+	if (!refcount_release(&fp->f_count))
+		return (false);
+	_fdrop(fp, td);
+	return (true);
+}
+
+/* kern_descrip.c: kern_close() -> closefp() -> closef() */
+int
+kern_close(struct thread *td, int fd)
+{
+	struct filedesc *fdp = td->td_proc->p_fd;
+	struct file *fp;
+
+	FILEDESC_XLOCK(fdp);
+	fp = fget_noref(fdp, fd);
+	if (fp == NULL) {
+		FILEDESC_XUNLOCK(fdp);
+		return (EBADF);
+	}
+	fdfree(fdp, fd);
+	FILEDESC_XUNLOCK(fdp);
+	(void)fdrop(fp, td);
+	return (0);
+}
+
+/*
+ * kern_descrip.c: kern_dup() -- dup(), dup2(), F_DUPFD and F_DUP2FD.
+ * Check order: old < 0 (EBADF); new < 0 or >= the limit (EINVAL for
+ * fcntl, EBADF otherwise); old not open (EBADF); dup2 onto itself;
+ * allocation (EMFILE).  A replaced file is closed after the table lock is
+ * dropped.
+ */
+int
+kern_dup(struct thread *td, unsigned int mode, int flags, int old, int new)
+{
+	struct filedesc *fdp = td->td_proc->p_fd;
+	struct filedescent *oldfde, *newfde;
+	struct file *fp, *delfp;
+	int error, maxfd;
+
+	if (old < 0)
+		return (EBADF);
+	if (new < 0)
+		return (mode == FDDUP_FCNTL ? EINVAL : EBADF);
+	maxfd = getmaxfd(td);
+	if (new >= maxfd)
+		return (mode == FDDUP_FCNTL ? EINVAL : EBADF);
+
+	error = EBADF;
+	FILEDESC_XLOCK(fdp);
+	if (fget_noref(fdp, old) == NULL)
+		goto unlock;
+	if (mode == FDDUP_FIXED && old == new) {
+		td->td_retval[0] = new;
+		if ((flags & FDDUP_FLAG_CLOEXEC) != 0)
+			fdp->fd_ofiles[new].fde_flags |= UF_EXCLOSE;
+		error = 0;
+		goto unlock;
+	}
+	oldfde = &fdp->fd_ofiles[old];
+	fp = oldfde->fde_file;
+	fhold(fp);
+
+	switch (mode) {
+	case FDDUP_NORMAL:
+	case FDDUP_FCNTL:
+		error = fdalloc(td, new, &new);
+		if (error != 0) {
+			FILEDESC_XUNLOCK(fdp);
+			fdrop(fp, td);
+			return (error);
+		}
+		break;
+	case FDDUP_FIXED:
+		if (new >= fdp->fd_nfiles)
+			fdgrowtable(fdp, new + 1);
+		break;
+	}
+	/* fdgrowtable() may have moved the table. */
+	oldfde = &fdp->fd_ofiles[old];
+	newfde = &fdp->fd_ofiles[new];
+	delfp = newfde->fde_file;
+	newfde->fde_file = fp;
+	if ((flags & FDDUP_FLAG_CLOEXEC) != 0)
+		newfde->fde_flags = oldfde->fde_flags | UF_EXCLOSE;
+	else
+		newfde->fde_flags = oldfde->fde_flags & ~UF_EXCLOSE;
+	if (delfp == NULL)
+		fdused(fdp, new);
+	td->td_retval[0] = new;
+	error = 0;
+	FILEDESC_XUNLOCK(fdp);
+	if (delfp != NULL)
+		(void)fdrop(delfp, td); /* closefp() */
+	return (error);
+unlock:
+	FILEDESC_XUNLOCK(fdp);
+	return (error);
+}
+
+/* The fcntl commands the 2008 kernel did not have yet. */
+static bool
+fcntl_cmd_exists(const struct shmsim_kernel *k, int cmd)
+{
+	switch (cmd) {
+	case SHMSIM_F_DUPFD_CLOEXEC:
+	case SHMSIM_F_DUP2FD:
+	case SHMSIM_F_DUP2FD_CLOEXEC:
+	case SHMSIM_F_ADD_SEALS:
+	case SHMSIM_F_GET_SEALS:
+		return (!K_PROFILE_2008(k));
+	default:
+		return (true);
+	}
+}
+
+/* kern_descrip.c: kern_fcntl(), case F_SETFL. */
+static int
+kern_fcntl_setfl(struct thread *td, int fd, intptr_t arg)
+{
+	struct shmsim_kernel *k = td->td_proc->p_kernel;
+	unsigned int flg, tmp;
+	struct file *fp;
+	int error, val;
+
+	error = fget(td, fd, &fp);
+	if (error != 0)
+		return (error);
+	flg = atomic_load(&fp->f_flag);
+	do {
+		tmp = flg & ~(unsigned)FCNTLFLAGS;
+		tmp |= (unsigned)FFLAGS((int)arg & ~SHMSIM_O_ACCMODE) &
+		    (unsigned)FCNTLFLAGS;
+	} while (!atomic_compare_exchange_weak(&fp->f_flag, &flg, tmp));
+	val = (atomic_load(&fp->f_flag) & FNONBLOCK) != 0;
+	error = fp->f_ops->fo_ioctl(fp, FIONBIO, &val, td->td_ucred, td);
+	if (error == 0) {
+		val = (atomic_load(&fp->f_flag) & FASYNC) != 0;
+		error = fp->f_ops->fo_ioctl(fp, FIOASYNC, &val, td->td_ucred,
+		    td);
+		if (error != 0) {
+			atomic_fetch_and(&fp->f_flag, ~(unsigned)FNONBLOCK);
+			val = 0;
+			(void)fp->f_ops->fo_ioctl(fp, FIONBIO, &val,
+			    td->td_ucred, td);
+		}
+	}
+	/*
+	 * Today's kernel puts the old flags back when the ioctls fail; the
+	 * 2008 kernel left the new ones in place (seed bug B4).
+	 */
+	if (error != 0 && !K_PROFILE_2008(k))
+		atomic_store(&fp->f_flag, flg);
+	fdrop(fp, td);
+	return (error);
+}
+
+/* kern_descrip.c: kern_fcntl() -- the commands that concern shm. */
+int
+kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg)
+{
+	struct filedesc *fdp = td->td_proc->p_fd;
+	struct file *fp;
+	int error, seals;
+
+	if (!fcntl_cmd_exists(td->td_proc->p_kernel, cmd))
+		return (EINVAL);
+	switch (cmd) {
+	case SHMSIM_F_DUPFD:
+		return (kern_dup(td, FDDUP_FCNTL, 0, fd, (int)arg));
+	case SHMSIM_F_DUPFD_CLOEXEC:
+		return (kern_dup(td, FDDUP_FCNTL, FDDUP_FLAG_CLOEXEC, fd,
+		    (int)arg));
+	case SHMSIM_F_DUP2FD:
+		return (kern_dup(td, FDDUP_FIXED, 0, fd, (int)arg));
+	case SHMSIM_F_DUP2FD_CLOEXEC:
+		return (kern_dup(td, FDDUP_FIXED, FDDUP_FLAG_CLOEXEC, fd,
+		    (int)arg));
+	case SHMSIM_F_GETFD:
+		error = EBADF;
+		FILEDESC_SLOCK(fdp);
+		if (fget_noref(fdp, fd) != NULL) {
+			td->td_retval[0] = (fdp->fd_ofiles[fd].fde_flags &
+					       UF_EXCLOSE) != 0 ?
+			    SHMSIM_FD_CLOEXEC :
+			    0;
+			error = 0;
+		}
+		FILEDESC_SUNLOCK(fdp);
+		return (error);
+	case SHMSIM_F_SETFD:
+		error = EBADF;
+		FILEDESC_XLOCK(fdp);
+		if (fget_noref(fdp, fd) != NULL) {
+			struct filedescent *fde = &fdp->fd_ofiles[fd];
+
+			fde->fde_flags = (fde->fde_flags & ~UF_EXCLOSE) |
+			    ((arg & SHMSIM_FD_CLOEXEC) != 0 ? UF_EXCLOSE : 0);
+			error = 0;
+		}
+		FILEDESC_XUNLOCK(fdp);
+		return (error);
+	case SHMSIM_F_GETFL:
+		error = fget(td, fd, &fp);
+		if (error != 0)
+			return (error);
+		td->td_retval[0] = OFLAGS((int)atomic_load(&fp->f_flag));
+		fdrop(fp, td);
+		return (0);
+	case SHMSIM_F_SETFL:
+		return (kern_fcntl_setfl(td, fd, arg));
+	case SHMSIM_F_ADD_SEALS:
+		error = fget(td, fd, &fp);
+		if (error != 0)
+			return (error);
+		error = fp->f_ops->fo_add_seals != NULL ?
+		    fp->f_ops->fo_add_seals(fp, (int)arg) :
+		    EINVAL;
+		fdrop(fp, td);
+		return (error);
+	case SHMSIM_F_GET_SEALS:
+		error = fget(td, fd, &fp);
+		if (error != 0)
+			return (error);
+		if (fp->f_ops->fo_get_seals == NULL ||
+		    fp->f_ops->fo_get_seals(fp, &seals) != 0)
+			error = EINVAL;
+		else
+			td->td_retval[0] = seals;
+		fdrop(fp, td);
+		return (error);
+	default:
+		return (EINVAL);
+	}
+}
+
+/* kern_descrip.c: kern_fstat() */
+int
+kern_fstat(struct thread *td, int fd, struct shmsim_stat *sbp)
+{
+	struct file *fp;
+	int error;
+
+	error = fget(td, fd, &fp);
+	if (error != 0)
+		return (error);
+	error = fp->f_ops->fo_stat(fp, sbp, td->td_ucred);
+	fdrop(fp, td);
+	return (error);
+}
+
+/*
+ * sys_generic.c: kern_ftruncate() -- EINVAL for a negative length, EBADF,
+ * and EINVAL (deliberately not EBADF) for a file not open for writing.
+ */
+int
+kern_ftruncate(struct thread *td, int fd, int64_t length)
+{
+	struct file *fp;
+	int error;
+
+	if (length < 0)
+		return (EINVAL);
+	error = fget(td, fd, &fp);
+	if (error != 0)
+		return (error);
+	if ((atomic_load(&fp->f_flag) & FWRITE) == 0) {
+		error = EINVAL;
+		goto out;
+	}
+	error = fp->f_ops->fo_truncate(fp, length, td->td_ucred, td);
+out:
+	fdrop(fp, td);
+	return (error);
+}
+
+/*
+ * sys_generic.c: kern_readv()/kern_preadv() -> dofileread().  flags has
+ * FOF_OFFSET for pread: ESPIPE when the file is not seekable, EINVAL for
+ * a negative offset.  A zero-length read returns 0 before fo_read.
+ */
+int
+kern_readv(struct thread *td, int fd, struct uio *uio, int64_t offset,
+    int flags)
+{
+	struct file *fp;
+	int error;
+
+	error = fget(td, fd, &fp);
+	if (error != 0)
+		return (error);
+	if ((atomic_load(&fp->f_flag) & FREAD) == 0) {
+		error = EBADF;
+		goto out;
+	}
+	if ((flags & FOF_OFFSET) != 0) {
+		if ((fp->f_ops->fo_flags & DFLAG_SEEKABLE) == 0) {
+			error = ESPIPE;
+			goto out;
+		}
+		if (offset < 0) {
+			error = EINVAL;
+			goto out;
+		}
+		uio->uio_offset = offset;
+	}
+	if (uio->uio_resid == 0) {
+		td->td_retval[0] = 0;
+		goto out;
+	}
+	uio->uio_rw = UIO_READ;
+	{
+		size_t before = uio->uio_resid;
+
+		error = fp->f_ops->fo_read(fp, uio, td->td_ucred, flags, td);
+		td->td_retval[0] = (int64_t)(before - uio->uio_resid);
+	}
+out:
+	fdrop(fp, td);
+	return (error);
+}
+
+/* sys_generic.c: kern_writev()/kern_pwritev() -> dofilewrite(). */
+int
+kern_writev(struct thread *td, int fd, struct uio *uio, int64_t offset,
+    int flags)
+{
+	struct file *fp;
+	size_t before;
+	int error;
+
+	error = fget(td, fd, &fp);
+	if (error != 0)
+		return (error);
+	if ((atomic_load(&fp->f_flag) & FWRITE) == 0) {
+		error = EBADF;
+		goto out;
+	}
+	if ((flags & FOF_OFFSET) != 0) {
+		if ((fp->f_ops->fo_flags & DFLAG_SEEKABLE) == 0) {
+			error = ESPIPE;
+			goto out;
+		}
+		if (offset < 0) {
+			error = EINVAL;
+			goto out;
+		}
+		uio->uio_offset = offset;
+	}
+	uio->uio_rw = UIO_WRITE;
+	before = uio->uio_resid;
+	error = fp->f_ops->fo_write(fp, uio, td->td_ucred, flags, td);
+	td->td_retval[0] = (int64_t)(before - uio->uio_resid);
+out:
+	fdrop(fp, td);
+	return (error);
+}
+
+/* vfs_syscalls.c: kern_lseek() -- ESPIPE unless the file is seekable. */
+int
+kern_lseek(struct thread *td, int fd, int64_t offset, int whence)
+{
+	struct file *fp;
+	int error;
+
+	error = fget(td, fd, &fp);
+	if (error != 0)
+		return (error);
+	error = (fp->f_ops->fo_flags & DFLAG_SEEKABLE) != 0 ?
+	    fp->f_ops->fo_seek(fp, offset, whence, td) :
+	    ESPIPE;
+	fdrop(fp, td);
+	return (error);
+}
+
+void
+foffset_lock(struct file *fp)
+{
+	mtx_lock(&fp->f_offset_lock);
+}
+
+void
+foffset_unlock(struct file *fp)
+{
+	mtx_unlock(&fp->f_offset_lock);
+}
+
+/*
+ * kern_descrip.c: fdcopy() -- the child's table for fork: every passable
+ * file is copied with its descriptor flags (close-on-exec included) and
+ * gains a reference.  Files still being opened (badfileops) are not.
+ */
+struct filedesc *
+fdcopy(struct filedesc *fdp, struct shmsim_kernel *k)
+{
+	struct filedesc *newfdp;
+	int i;
+
+	newfdp = fdinit(k, (mode_t)atomic_load(&fdp->fd_cmask));
+	FILEDESC_SLOCK(fdp);
+	if (fdp->fd_nfiles > newfdp->fd_nfiles) {
+		newfdp->fd_ofiles = shmsim_realloc(newfdp->fd_ofiles,
+		    (size_t)fdp->fd_nfiles * sizeof(newfdp->fd_ofiles[0]));
+		memset(newfdp->fd_ofiles, 0,
+		    (size_t)fdp->fd_nfiles * sizeof(newfdp->fd_ofiles[0]));
+		newfdp->fd_nfiles = fdp->fd_nfiles;
+	}
+	for (i = 0; i <= fdp->fd_lastfile; i++) {
+		struct filedescent *ofde = &fdp->fd_ofiles[i];
+
+		if (ofde->fde_file == NULL ||
+		    (ofde->fde_file->f_ops->fo_flags & DFLAG_PASSABLE) == 0)
+			continue;
+		newfdp->fd_ofiles[i].fde_file = fhold(ofde->fde_file);
+		newfdp->fd_ofiles[i].fde_flags = ofde->fde_flags;
+		newfdp->fd_nused++;
+		newfdp->fd_lastfile = i;
+	}
+	FILEDESC_SUNLOCK(fdp);
+	newfdp->fd_freefile = fd_first_free(newfdp, 0);
+	return (newfdp);
+}
+
+/* kern_descrip.c: fdescfree() -- close everything, free the table. */
+void
+fdescfree(struct thread *td)
+{
+	struct filedesc *fdp = td->td_proc->p_fd;
+	struct file *fp;
+	int i;
+
+	for (i = 0; i < fdp->fd_nfiles; i++) {
+		FILEDESC_XLOCK(fdp);
+		fp = fdp->fd_ofiles[i].fde_file;
+		if (fp != NULL)
+			fdfree(fdp, i);
+		FILEDESC_XUNLOCK(fdp);
+		if (fp != NULL)
+			(void)fdrop(fp, td);
+	}
+	sx_destroy(&fdp->fd_sx);
+	free(fdp->fd_ofiles);
+	free(fdp);
+}
+
+/* kern_descrip.c: fdcloseexec() -- close the close-on-exec descriptors. */
+void
+fdcloseexec(struct thread *td)
+{
+	struct filedesc *fdp = td->td_proc->p_fd;
+	struct file *fp;
+	int i;
+
+	for (i = 0; i < fdp->fd_nfiles; i++) {
+		FILEDESC_XLOCK(fdp);
+		fp = fdp->fd_ofiles[i].fde_file;
+		if (fp != NULL &&
+		    (fdp->fd_ofiles[i].fde_flags & UF_EXCLOSE) != 0)
+			fdfree(fdp, i);
+		else
+			fp = NULL;
+		FILEDESC_XUNLOCK(fdp);
+		if (fp != NULL)
+			(void)fdrop(fp, td);
+	}
+}

@@ -1,0 +1,161 @@
+/*
+ * Open files and descriptor tables (sys/sys/file.h, filedesc.h,
+ * sys/kern/kern_descrip.c).
+ *
+ * Locking key: (a) atomic, (f) the table's filedesc lock, (o) the file's
+ * offset lock, (c) constant after finit().
+ */
+#ifndef SHMSIM_FILE_H
+#define SHMSIM_FILE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "kern/lock.h"
+
+struct thread;
+struct ucred;
+struct file;
+struct shmsim_stat;
+struct uio;
+
+/* Kernel f_flag bits (sys/fcntl.h, _KERNEL).  FFLAGS/OFLAGS convert. */
+#define FREAD 0x0001
+#define FWRITE 0x0002
+#define FNONBLOCK SHMSIM_O_NONBLOCK
+#define FAPPEND SHMSIM_O_APPEND
+#define FASYNC SHMSIM_O_ASYNC
+#define FFSYNC SHMSIM_O_FSYNC
+#define FDSYNC SHMSIM_O_DSYNC
+#define FRDAHEAD SHMSIM_O_CREAT
+#define FFLAGS(oflags) ((oflags) & SHMSIM_O_EXEC ? (oflags) : (oflags) + 1)
+#define OFLAGS(fflags) ((fflags) & SHMSIM_O_EXEC ? (fflags) : (fflags) - 1)
+#define FCNTLFLAGS \
+	(FAPPEND | FASYNC | FFSYNC | FDSYNC | FNONBLOCK | FRDAHEAD | \
+	    SHMSIM_O_DIRECT)
+
+#define DTYPE_NONE 0
+#define DTYPE_SHM 8
+
+#define DFLAG_PASSABLE 0x01
+#define DFLAG_SEEKABLE 0x02
+
+/* ioctl commands that F_SETFL sends down (sys/filio.h, amd64). */
+#define FIONBIO 0x8004667eUL
+#define FIOASYNC 0x8004667dUL
+
+#define UF_EXCLOSE 0x01 /* close-on-exec */
+
+/* uio: just what uiomove_object needs. */
+enum uio_rw { UIO_READ, UIO_WRITE };
+struct uio {
+	void *uio_buf;
+	size_t uio_resid;
+	int64_t uio_offset;
+	enum uio_rw uio_rw;
+};
+
+/* foffset flags for fo_read/fo_write */
+#define FOF_OFFSET 0x01 /* use uio_offset, not f_offset (pread/pwrite) */
+
+typedef int fo_rdwr_t(struct file *fp, struct uio *uio,
+    struct ucred *active_cred, int flags, struct thread *td);
+typedef int fo_truncate_t(struct file *fp, int64_t length,
+    struct ucred *active_cred, struct thread *td);
+typedef int fo_ioctl_t(struct file *fp, unsigned long com, void *data,
+    struct ucred *active_cred, struct thread *td);
+typedef int fo_stat_t(struct file *fp, struct shmsim_stat *sb,
+    struct ucred *active_cred);
+typedef int fo_close_t(struct file *fp, struct thread *td);
+typedef int fo_seek_t(struct file *fp, int64_t offset, int whence,
+    struct thread *td);
+typedef int fo_add_seals_t(struct file *fp, int seals);
+typedef int fo_get_seals_t(struct file *fp, int *seals);
+
+struct fileops {
+	fo_rdwr_t *fo_read;
+	fo_rdwr_t *fo_write;
+	fo_truncate_t *fo_truncate;
+	fo_ioctl_t *fo_ioctl;
+	fo_stat_t *fo_stat;
+	fo_close_t *fo_close;
+	fo_seek_t *fo_seek;
+	fo_add_seals_t *fo_add_seals; /* NULL: EINVAL */
+	fo_get_seals_t *fo_get_seals; /* NULL: EINVAL */
+	int fo_flags;		      /* DFLAG_* */
+};
+
+struct file {
+	atomic_uint f_count;	 /* (a) references */
+	atomic_uint f_flag;	 /* (a) FREAD, FWRITE, F_SETFL bits */
+	short f_type;		 /* (c) DTYPE_* */
+	void *f_data;		 /* (c) the shmfd; NULL once closed */
+	const struct fileops *f_ops; /* (c) */
+	struct ucred *f_cred;	 /* (c) opener's credential */
+	int64_t f_offset;	 /* (o) */
+	struct mtx f_offset_lock;
+	struct shmsim_kernel *f_kernel; /* (c) */
+};
+
+struct filedescent {
+	struct file *fde_file; /* (f) */
+	uint8_t fde_flags;     /* (f) UF_* */
+};
+
+struct filedesc {
+	struct filedescent *fd_ofiles; /* (f) the table */
+	int fd_nfiles;		       /* (f) table size */
+	int fd_freefile;	       /* (f) no free fd below this */
+	int fd_lastfile;	       /* (f) highest fd in use, or -1 */
+	int fd_nused;		       /* (f) slots in use */
+	atomic_uint fd_cmask;	       /* (a) umask (pwddesc pd_cmask) */
+	struct sx fd_sx;
+};
+
+#define FILEDESC_XLOCK(fdp) _sx_xlock(&(fdp)->fd_sx, __FILE__, __LINE__)
+#define FILEDESC_XUNLOCK(fdp) _sx_xunlock(&(fdp)->fd_sx)
+#define FILEDESC_SLOCK(fdp) _sx_slock(&(fdp)->fd_sx, __FILE__, __LINE__)
+#define FILEDESC_SUNLOCK(fdp) _sx_sunlock(&(fdp)->fd_sx)
+#define FILEDESC_XLOCK_ASSERT(fdp) sx_assert_xlocked(&(fdp)->fd_sx)
+
+extern const struct fileops badfileops;
+
+/* kern_descrip.c */
+struct filedesc *fdinit(struct shmsim_kernel *k, mode_t cmask);
+struct filedesc *fdcopy(struct filedesc *fdp, struct shmsim_kernel *k);
+void fdescfree(struct thread *td);
+void fdcloseexec(struct thread *td);
+int getmaxfd(struct thread *td);
+int fdalloc(struct thread *td, int minfd, int *result);
+int falloc_caps(struct thread *td, struct file **resultfp, int *resultfd,
+    int flags);
+int falloc_noinstall(struct thread *td, struct file **resultfp);
+int finstall(struct thread *td, struct file *fp, int *fd, int flags);
+void finit(struct file *fp, unsigned int flag, short type, void *data,
+    const struct fileops *ops);
+void fdclose(struct thread *td, struct file *fp, int idx);
+int fget(struct thread *td, int fd, struct file **fpp);
+struct file *fhold(struct file *fp);
+bool fdrop(struct file *fp, struct thread *td);
+int kern_close(struct thread *td, int fd);
+int kern_dup(struct thread *td, unsigned int mode, int flags, int old,
+    int new);
+int kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg);
+int kern_fstat(struct thread *td, int fd, struct shmsim_stat *sbp);
+int kern_ftruncate(struct thread *td, int fd, int64_t length);
+int kern_readv(struct thread *td, int fd, struct uio *uio, int64_t offset,
+    int flags);
+int kern_writev(struct thread *td, int fd, struct uio *uio, int64_t offset,
+    int flags);
+int kern_lseek(struct thread *td, int fd, int64_t offset, int whence);
+void foffset_lock(struct file *fp);
+void foffset_unlock(struct file *fp);
+
+#define FDDUP_NORMAL 0x01 /* dup() behaviour */
+#define FDDUP_FCNTL 0x02  /* fcntl()-style errors */
+#define FDDUP_FIXED 0x03  /* Force fixed allocation */
+#define FDDUP_FLAG_CLOEXEC 0x1
+
+#endif /* SHMSIM_FILE_H */

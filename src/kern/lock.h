@@ -1,0 +1,169 @@
+/*
+ * Locks for the model: mtx(9), sx(9), rwlock(9) and rangelock, named and
+ * ordered like the kernel's.
+ *
+ * Every lock operation goes through this layer.  Under INVARIANTS it
+ * keeps, per host thread, the list of locks held with the site that took
+ * each, and feeds a per-kernel WITNESS-style order checker: the first
+ * time class B is taken while class A is held, "A before B" is recorded
+ * with both sites; taking A while holding B after that is a lock order
+ * reversal, and the model panics naming the sites of both acquisitions
+ * and the site where the other order was first seen.  The documented
+ * order (shm_dict_lock -> shm_rl -> vm object -> shm_timestamp_lock) is
+ * recorded from kernel creation on, so a reversal of it is caught the
+ * first time it happens.  Every operation is also a scheduling point.
+ */
+#ifndef SHMSIM_KERN_LOCK_H
+#define SHMSIM_KERN_LOCK_H
+
+#include <sys/types.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <bsd/sys/queue.h>
+
+/*
+ * Lock classes.  WITNESS orders classes, not instances: every vm object
+ * lock is one class, as in the kernel.
+ */
+enum lock_class_id {
+	LC_ALLPROC,	  /* sx "allproc" */
+	LC_FILEDESC,	  /* sx "filedesc structure" */
+	LC_FOFFSET,	  /* mtx "file offset" */
+	LC_UNP_RIGHTS,	  /* mtx "unp rights" (descriptors in flight) */
+	LC_SHM_DICT,	  /* sx "shm dictionary" */
+	LC_SHM_RL,	  /* rangelock "shm rangelock" */
+	LC_VM_OBJECT,	  /* rwlock "vm object" */
+	LC_SHM_TIMESTAMP, /* mtx "shm timestamps" */
+	LC_VM_OBJECT_LIST, /* mtx "vm object_list" */
+	LC_SWAP,	  /* mtx "swap device" */
+	LC_NCLASSES
+};
+
+struct witness;
+
+struct lock_object {
+	const char *lo_name;
+	enum lock_class_id lo_class;
+	struct witness *lo_witness; /* the kernel's order checker */
+};
+
+struct mtx {
+	struct lock_object lock_object;
+	pthread_mutex_t mtx_lock;
+};
+
+struct sx {
+	struct lock_object lock_object;
+	pthread_rwlock_t sx_lock;
+	_Atomic(const void *) sx_owner; /* exclusive owner, or NULL */
+};
+
+/* rwlock(9); the VM object lock. */
+struct rwlock {
+	struct lock_object lock_object;
+	pthread_rwlock_t rw_lock;
+	_Atomic(const void *) rw_owner;
+};
+
+/*
+ * Byte-range reader/writer lock (kern_rangelock.c).  XXX(model): a range
+ * is granted once it conflicts with no granted range (writers conflict
+ * with everything overlapping; readers with overlapping writers); waiters
+ * sleep on one condition variable.  The caller provides the queue entry,
+ * which serves as the cookie.
+ */
+struct rl_q_entry {
+	TAILQ_ENTRY(rl_q_entry) rl_q_link;
+	off_t rl_q_start, rl_q_end;
+	bool rl_q_write;
+};
+
+struct rangelock {
+	struct lock_object lock_object;
+	pthread_mutex_t rl_mtx;
+	pthread_cond_t rl_cv;
+	TAILQ_HEAD(, rl_q_entry) rl_granted;
+};
+
+/* The per-kernel order checker. */
+struct witness_site {
+	_Atomic(const char *) ws_file;
+	atomic_int ws_line;
+};
+struct witness {
+	struct witness_site w_order[LC_NCLASSES][LC_NCLASSES];
+};
+
+void witness_init(struct witness *w);
+const char *lock_class_name(enum lock_class_id c);
+
+/* The calling host thread's identity, for owner assertions. */
+const void *curthread_token(void);
+
+void _lock_acquired(struct lock_object *lo, const char *file, int line);
+void _lock_released(struct lock_object *lo);
+bool lock_owned_by_curthread(const struct lock_object *lo);
+int lock_nheld(void);
+
+void mtx_init(struct mtx *m, const char *name, enum lock_class_id c,
+    struct witness *w);
+void mtx_destroy(struct mtx *m);
+void _mtx_lock(struct mtx *m, const char *file, int line);
+void _mtx_unlock(struct mtx *m);
+#define mtx_lock(m) _mtx_lock((m), __FILE__, __LINE__)
+#define mtx_unlock(m) _mtx_unlock((m))
+
+void sx_init(struct sx *sx, const char *name, enum lock_class_id c,
+    struct witness *w);
+void sx_destroy(struct sx *sx);
+void _sx_xlock(struct sx *sx, const char *file, int line);
+void _sx_slock(struct sx *sx, const char *file, int line);
+void _sx_xunlock(struct sx *sx);
+void _sx_sunlock(struct sx *sx);
+#define sx_xlock(sx) _sx_xlock((sx), __FILE__, __LINE__)
+#define sx_slock(sx) _sx_slock((sx), __FILE__, __LINE__)
+#define sx_xunlock(sx) _sx_xunlock((sx))
+#define sx_sunlock(sx) _sx_sunlock((sx))
+bool sx_xlocked(const struct sx *sx);
+
+void rw_init(struct rwlock *rw, const char *name, enum lock_class_id c,
+    struct witness *w);
+void rw_destroy(struct rwlock *rw);
+void _rw_wlock(struct rwlock *rw, const char *file, int line);
+void _rw_rlock(struct rwlock *rw, const char *file, int line);
+void _rw_wunlock(struct rwlock *rw);
+void _rw_runlock(struct rwlock *rw);
+bool rw_wowned(const struct rwlock *rw);
+
+void rangelock_init(struct rangelock *rl, const char *name,
+    struct witness *w);
+void rangelock_destroy(struct rangelock *rl);
+void _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
+    off_t end, bool write, const char *file, int line);
+void rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e);
+#define rangelock_wlock(rl, e, s, end) \
+	_rangelock_lock((rl), (e), (s), (end), true, __FILE__, __LINE__)
+#define rangelock_rlock(rl, e, s, end) \
+	_rangelock_lock((rl), (e), (s), (end), false, __FILE__, __LINE__)
+
+#ifdef INVARIANTS
+#define sx_assert_xlocked(sx) \
+	KASSERT(sx_xlocked(sx), ("%s: %s not xlocked", __func__, \
+				    (sx)->lock_object.lo_name))
+#define rw_assert_wlocked(rw) \
+	KASSERT(rw_wowned(rw), ("%s: %s not wlocked", __func__, \
+				   (rw)->lock_object.lo_name))
+#define lock_assert_held(lo)                                              \
+	KASSERT(lock_owned_by_curthread(lo), ("%s: %s not held", __func__, \
+						 (lo)->lo_name))
+#else
+#define sx_assert_xlocked(sx) ((void)0)
+#define rw_assert_wlocked(rw) ((void)0)
+#define lock_assert_held(lo) ((void)0)
+#endif
+
+#endif /* SHMSIM_KERN_LOCK_H */

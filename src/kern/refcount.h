@@ -1,0 +1,60 @@
+/*
+ * refcount(9) shaped helpers, on C11 atomics.
+ *
+ * refcount_release() returns true only for the last reference; the caller
+ * then runs the destructor (shm_drop, fdrop -> _fdrop,
+ * vm_object_deallocate).  As in sys/sys/refcount.h, a count that would go
+ * below zero or wrap is a bug: it panics under INVARIANTS.
+ */
+#ifndef SHMSIM_KERN_REFCOUNT_H
+#define SHMSIM_KERN_REFCOUNT_H
+
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "kern/kassert.h"
+#include "kern/sched.h"
+
+/* refcount.h: refcount_init() */
+static inline void
+refcount_init(atomic_uint *count, unsigned int value)
+{
+	atomic_store_explicit(count, value, memory_order_relaxed);
+}
+
+/* refcount.h: refcount_load() */
+static inline unsigned int
+refcount_load(const atomic_uint *count)
+{
+	return (atomic_load_explicit(count, memory_order_relaxed));
+}
+
+/* refcount.h: refcount_acquire() */
+static inline unsigned int
+refcount_acquire(atomic_uint *count)
+{
+	unsigned int old;
+
+	SCHED_POINT();
+	old = atomic_fetch_add_explicit(count, 1, memory_order_relaxed);
+	KASSERT(old < INT_MAX, ("refcount %p overflowed", (void *)count));
+	return (old);
+}
+
+/* refcount.h: refcount_release() -- true when this was the last ref. */
+static inline bool
+refcount_release(atomic_uint *count)
+{
+	unsigned int old;
+
+	SCHED_POINT();
+	old = atomic_fetch_sub_explicit(count, 1, memory_order_release);
+	KASSERT(old > 0, ("refcount %p is zero", (void *)count));
+	if (old > 1)
+		return (false);
+	atomic_thread_fence(memory_order_acquire);
+	return (true);
+}
+
+#endif /* SHMSIM_KERN_REFCOUNT_H */

@@ -1,0 +1,274 @@
+/*
+ * Kernel instances: creation from a config, destruction with the leak
+ * check, global counters, host allocation, errno names.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kern/kassert.h"
+#include "kernel_var.h"
+
+/* Simulated boot time: 2008-01-08 (the seed commit), in nanoseconds. */
+#define SHMSIM_EPOCH_NS (1199750400LL * 1000000000LL)
+
+void *
+shmsim_malloc(size_t size)
+{
+	void *p = malloc(size == 0 ? 1 : size);
+
+	if (p == NULL)
+		panic("out of host memory (%zu bytes)", size);
+	return (p);
+}
+
+void *
+shmsim_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size);
+
+	if (p == NULL)
+		panic("out of host memory (%zu x %zu bytes)", n, size);
+	return (p);
+}
+
+void *
+shmsim_realloc(void *p, size_t size)
+{
+	void *np = realloc(p, size == 0 ? 1 : size);
+
+	if (np == NULL)
+		panic("out of host memory (%zu bytes)", size);
+	return (np);
+}
+
+void
+shmsim_report_add(struct shmsim_report *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	r->count++;
+	if (r->buf == NULL || r->len == 0 || r->used + 1 >= r->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(r->buf + r->used, r->len - r->used, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	r->used += (size_t)n;
+	if (r->used + 1 >= r->len) {
+		r->used = r->len - 1;
+		return;
+	}
+	r->buf[r->used++] = '\n';
+	r->buf[r->used] = '\0';
+}
+
+void
+shmsim_config_init(struct shmsim_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->profile = SHMSIM_PROFILE_CURRENT;
+	cfg->page_size = 4096;
+	cfg->hash_buckets = 1024;
+	cfg->max_files = 8192;
+	cfg->max_fds = 1024;
+	cfg->swap_pages = 65536;
+	cfg->mem_pages = 0;
+}
+
+static int
+config_check(const struct shmsim_config *cfg)
+{
+	if (cfg->profile != SHMSIM_PROFILE_CURRENT &&
+	    cfg->profile != SHMSIM_PROFILE_2008)
+		return (EINVAL);
+	if (cfg->page_size < 512 || cfg->page_size > (1u << 20) ||
+	    (cfg->page_size & (cfg->page_size - 1)) != 0)
+		return (EINVAL);
+	if (cfg->hash_buckets < 1 || cfg->hash_buckets > (1u << 26))
+		return (EINVAL);
+	if (cfg->max_files < 1 || cfg->max_fds < 1)
+		return (EINVAL);
+	/* Keep reservations (bytes) inside 64 bits. */
+	if (cfg->swap_pages > (UINT64_C(1) << 40))
+		return (EINVAL);
+	return (0);
+}
+
+int
+shmsim_kernel_create(const struct shmsim_config *cfg,
+    struct shmsim_kernel **kp)
+{
+	struct shmsim_config defaults;
+	struct shmsim_kernel *k;
+	int error;
+
+	if (cfg == NULL) {
+		shmsim_config_init(&defaults);
+		cfg = &defaults;
+	}
+	error = config_check(cfg);
+	if (error != 0)
+		return (error);
+	k = shmsim_calloc(1, sizeof(*k));
+	k->k_cfg = *cfg;
+	k->k_page_shift = (unsigned)__builtin_ctz(cfg->page_size);
+	witness_init(&k->k_witness);
+	atomic_init(&k->k_clock_ns, SHMSIM_EPOCH_NS);
+	sx_init(&k->allproc_lock, "allproc", LC_ALLPROC, &k->k_witness);
+	LIST_INIT(&k->allproc);
+	mtx_init(&k->vm_object_list_mtx, "vm object_list", LC_VM_OBJECT_LIST,
+	    &k->k_witness);
+	TAILQ_INIT(&k->vm_object_list);
+	swap_dev_init(k);
+	shm_dict_init(k);
+	*kp = k;
+	return (0);
+}
+
+const struct shmsim_config *
+shmsim_kernel_config(const struct shmsim_kernel *k)
+{
+	return (&k->k_cfg);
+}
+
+void
+shmsim_counters(struct shmsim_kernel *k, struct shmsim_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->objects = atomic_load(&k->k_nobjects);
+	c->shm = atomic_load(&k->k_nshm);
+	c->names = atomic_load(&k->k_nnames);
+	c->files = (uint64_t)atomic_load(&k->openfiles);
+	c->pages = atomic_load(&k->k_resident);
+	mtx_lock(&k->k_swap.sw_mtx);
+	c->swapped = k->k_swap.sw_used;
+	c->swap_reserved = k->k_swap.sw_reserved;
+	mtx_unlock(&k->k_swap.sw_mtx);
+	c->inflight = atomic_load(&k->k_inflight);
+	c->procs = atomic_load(&k->k_nprocs);
+}
+
+/* What is left once every process has exited and every name is gone. */
+static void
+kernel_leak_check(struct shmsim_kernel *k, struct shmsim_report *r)
+{
+	struct shmsim_counters c;
+	vm_object_t obj;
+
+	shmsim_counters(k, &c);
+	if (c.files != 0)
+		shmsim_report_add(r, "leak: %ju open file(s) left",
+		    (uintmax_t)c.files);
+	if (c.inflight != 0)
+		shmsim_report_add(r, "leak: %ju descriptor(s) still in flight",
+		    (uintmax_t)c.inflight);
+	TAILQ_FOREACH(obj, &k->vm_object_list, object_list) {
+		struct shmfd *shmfd = obj->swp_priv;
+
+		if (shmfd != NULL)
+			shmsim_report_add(r,
+			    "leak: shmfd (ino %ju, size %jd, shm_refs %u) "
+			    "left, with its vm object #%ju",
+			    (uintmax_t)shmfd->shm_ino,
+			    (intmax_t)shmfd->shm_size,
+			    atomic_load(&shmfd->shm_refs), (uintmax_t)obj->oid);
+		else
+			shmsim_report_add(r,
+			    "leak: vm object #%ju left (ref_count %u, %ju "
+			    "resident and %ju swapped page(s))",
+			    (uintmax_t)obj->oid, atomic_load(&obj->ref_count),
+			    (uintmax_t)obj->resident_page_count,
+			    (uintmax_t)obj->swp_count);
+	}
+	if (c.objects == 0 && c.pages != 0)
+		shmsim_report_add(r, "leak: %ju resident page(s) left",
+		    (uintmax_t)c.pages);
+	if (c.objects == 0 && c.swapped != 0)
+		shmsim_report_add(r, "leak: %ju swap slot(s) left",
+		    (uintmax_t)c.swapped);
+	if (c.objects == 0 && c.swap_reserved != 0)
+		shmsim_report_add(r, "leak: %ju byte(s) of swap still reserved",
+		    (uintmax_t)c.swap_reserved);
+}
+
+int
+shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
+{
+	struct shmsim_report r = { report, len, 0, 0 };
+	vm_object_t obj;
+	struct proc *p;
+
+	if (report != NULL && len > 0)
+		report[0] = '\0';
+	while ((p = LIST_FIRST(&k->allproc)) != NULL)
+		exit1(p);
+	shm_remove_all(k);
+	kernel_leak_check(k, &r);
+
+	/* Free what leaked, so the host process stays clean. */
+	TAILQ_FOREACH(obj, &k->vm_object_list, object_list) {
+		struct shmfd *shmfd = obj->swp_priv;
+
+		if (shmfd != NULL) {
+			obj->swp_priv = NULL;
+			rangelock_destroy(&shmfd->shm_rl);
+			free(shmfd);
+		}
+	}
+	vm_object_free_all(k);
+	shm_dict_destroy(k);
+	swap_dev_destroy(k);
+	mtx_destroy(&k->vm_object_list_mtx);
+	sx_destroy(&k->allproc_lock);
+	free(k);
+	return (r.count);
+}
+
+#define ERRNO_MAP(XX)                                                     \
+	XX(EPERM) XX(ENOENT) XX(ESRCH) XX(EINTR) XX(EIO) XX(ENXIO)        \
+	XX(E2BIG) XX(EBADF) XX(ECHILD) XX(EAGAIN) XX(ENOMEM) XX(EACCES)   \
+	XX(EFAULT) XX(EBUSY) XX(EEXIST) XX(EXDEV) XX(ENODEV) XX(ENOTDIR)  \
+	XX(EISDIR) XX(EINVAL) XX(ENFILE) XX(EMFILE) XX(ENOTTY) XX(EFBIG)  \
+	XX(ENOSPC) XX(ESPIPE) XX(EROFS) XX(ERANGE) XX(ENAMETOOLONG)       \
+	XX(ENOSYS) XX(EOPNOTSUPP) XX(EOVERFLOW) XX(EDEADLK)
+
+/* ENOTSUP is EOPNOTSUPP on FreeBSD and on Linux alike. */
+
+struct errno_name {
+	int value;
+	const char *name;
+};
+
+#define ERRNO_ENTRY(e) { e, #e },
+static const struct errno_name errno_names[] = { ERRNO_MAP(ERRNO_ENTRY) };
+
+const char *
+shmsim_errno_name(int error)
+{
+	size_t i;
+
+	if (error == 0)
+		return ("0");
+	for (i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
+		if (errno_names[i].value == error)
+			return (errno_names[i].name);
+	return ("E?");
+}
+
+int
+shmsim_errno_from_name(const char *name)
+{
+	size_t i;
+
+	if (strcmp(name, "ENOTSUP") == 0)
+		return (EOPNOTSUPP);
+	for (i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
+		if (strcmp(errno_names[i].name, name) == 0)
+			return (errno_names[i].value);
+	return (0);
+}

@@ -1,0 +1,104 @@
+/*
+ * One simulated kernel instance.  Everything the FreeBSD kernel keeps in
+ * globals (the shm dictionary and its locks, the inode allocator, the
+ * object list, the swap device, openfiles, allproc) hangs off this
+ * structure instead, so that tests and fuzzers create and destroy kernels
+ * freely.  There is no global mutable state in shmsim.
+ */
+#ifndef SHMSIM_KERNEL_VAR_H
+#define SHMSIM_KERNEL_VAR_H
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <bsd/sys/queue.h>
+
+#include "fault.h"
+#include "file.h"
+#include "kern/lock.h"
+#include "proc.h"
+#include "shm.h"
+#include "shmsim.h"
+#include "vm_object.h"
+
+/* Per-uid swap charge (kern_resource.c: uidinfo ui_vmsize). */
+struct uidinfo {
+	LIST_ENTRY(uidinfo) ui_link;
+	uid_t ui_uid;
+	uint64_t ui_vmsize; /* bytes reserved */
+};
+
+/* The simulated swap device (swap_pager.c: swdevt plus reservation). */
+struct swdev {
+	struct mtx sw_mtx;
+	uint64_t sw_nslots;	   /* capacity, from swap_pages */
+	uint64_t sw_used;	   /* slots holding a page */
+	uint64_t sw_hiwat;	   /* slots ever handed out */
+	unsigned char **sw_blocks; /* slot -> page bytes (NULL: free) */
+	uint64_t sw_cap;	   /* sw_blocks array length */
+	uint64_t *sw_freelist;	   /* freed slots, reused first */
+	uint64_t sw_nfree;
+	uint64_t sw_reserved;	   /* bytes reserved by all creds */
+	LIST_HEAD(, uidinfo) sw_uidinfo;
+};
+
+struct shmsim_kernel {
+	struct shmsim_config k_cfg;
+	unsigned int k_page_shift;
+	struct witness k_witness;
+	struct shmsim_fault_plan k_faults;
+	atomic_int_fast64_t k_clock_ns; /* the simulated clock */
+
+	/* kern_proc.c */
+	struct sx allproc_lock;
+	LIST_HEAD(, proc) allproc;
+	int k_nextpid;
+	atomic_uint_fast64_t k_nprocs;
+
+	/* kern_descrip.c */
+	atomic_int openfiles;
+	atomic_uint_fast64_t k_inflight;
+
+	/* vm_object.c */
+	struct mtx vm_object_list_mtx;
+	TAILQ_HEAD(, vm_object) vm_object_list;
+	atomic_uint_fast64_t k_nobjects;
+	atomic_uint_fast64_t k_next_oid;
+	atomic_uint_fast64_t k_resident; /* resident pages, all objects */
+
+	/* swap_pager.c */
+	struct swdev k_swap;
+
+	/* uipc_shm.c */
+	struct sx shm_dict_lock;
+	struct mtx shm_timestamp_lock;
+	struct shm_dict_bucket *shm_dictionary;
+	unsigned long shm_hash; /* bucket mask */
+	atomic_uint_fast64_t shm_ino_unr; /* next shm_ino */
+	uint64_t shm_dev_ino;
+	atomic_uint_fast64_t k_nshm;
+	atomic_uint_fast64_t k_nnames;
+};
+
+#define K_PROFILE_2008(k) ((k)->k_cfg.profile == SHMSIM_PROFILE_2008)
+
+/* Host allocation; the kernel's M_WAITOK never fails, so neither do these. */
+void *shmsim_malloc(size_t size);
+void *shmsim_calloc(size_t n, size_t size);
+void *shmsim_realloc(void *p, size_t size);
+
+/* Report buffer helper for the auditor and the leak check. */
+struct shmsim_report {
+	char *buf;
+	size_t len;
+	size_t used;
+	int count;
+};
+void shmsim_report_add(struct shmsim_report *r, const char *fmt, ...)
+    __attribute__((__format__(__printf__, 2, 3)));
+
+/* The resident budget: run the pagedaemon if mem_pages is exceeded. */
+void vm_pageout_check(struct shmsim_kernel *k);
+
+#endif /* SHMSIM_KERNEL_VAR_H */

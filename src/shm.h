@@ -1,0 +1,107 @@
+/*
+ * POSIX shared memory objects and their dictionary (sys/sys/mman.h
+ * struct shmfd; sys/kern/uipc_shm.c).
+ *
+ * Locking key: (c) constant after shm_alloc(), (d) shm_dict_lock,
+ * (o) the VM object lock, (t) shm_timestamp_lock, (r) shm_rl, (a) atomic.
+ */
+#ifndef SHMSIM_SHM_H
+#define SHMSIM_SHM_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <bsd/sys/queue.h>
+
+#include "file.h"
+#include "fnv.h"
+#include "kern/lock.h"
+#include "vm_object.h"
+
+struct thread;
+struct ucred;
+struct file;
+
+#define MAXPATHLEN 1024
+#define ACCESSPERMS 0777
+#define OFF_MAX INT64_MAX
+
+#define F_SEAL_SEAL 0x0001
+#define F_SEAL_SHRINK 0x0002
+#define F_SEAL_GROW 0x0004
+#define F_SEAL_WRITE 0x0008
+
+#define SHM_ALLOW_SEALING 0x00000001
+#define SHM_GROW_ON_WRITE 0x00000002
+#define SHM_LARGEPAGE 0x00000004
+
+/* vaccess() rights */
+#define VREAD 0x01
+#define VWRITE 0x02
+#define VADMIN 0x04
+
+struct shmfd {
+	vm_ooffset_t shm_size;	   /* (o) logical size in bytes */
+	vm_object_t shm_object;	   /* (c) owns one reference */
+	atomic_uint shm_refs;	   /* (a) files + name + holds */
+	uid_t shm_uid;		   /* (t) */
+	gid_t shm_gid;		   /* (t) */
+	mode_t shm_mode;	   /* (t) & ACCESSPERMS */
+	int shm_kmappings;	   /* (o) kernel mappings */
+	struct timespec shm_atime; /* (t) */
+	struct timespec shm_mtime; /* (t) */
+	struct timespec shm_ctime; /* (t) */
+	struct timespec shm_birthtime; /* (t) */
+	uint64_t shm_ino;	   /* (c) 0 in profile 2008 */
+	const char *shm_path;	   /* (d) the dictionary's buffer */
+	struct rangelock shm_rl;
+	int shm_flags;		   /* (c) SHM_* given at creation */
+	int shm_seals;		   /* (r) F_SEAL_* */
+	struct shmsim_kernel *shm_kernel; /* (c) */
+};
+
+struct shm_mapping {
+	char *sm_path;		      /* (d) full name */
+	Fnv32_t sm_fnv;		      /* (d) fnv_32_str(sm_path) */
+	struct shmfd *sm_shmfd;	      /* (d) holds one shm_refs */
+	LIST_ENTRY(shm_mapping) sm_link; /* (d) */
+};
+
+LIST_HEAD(shm_dict_bucket, shm_mapping);
+
+extern const struct fileops shm_ops;
+extern const struct fileops shm_ops_2008;
+
+/* uipc_shm.c */
+struct shmfd *shm_alloc(struct ucred *ucred, mode_t mode, int *errorp);
+struct shmfd *shm_hold(struct shmfd *shmfd);
+void shm_drop(struct shmfd *shmfd);
+int shm_access(struct shmfd *shmfd, struct ucred *ucred, int flags);
+int shm_dotruncate(struct shmfd *shmfd, int64_t length);
+int shm_dotruncate_locked(struct shmfd *shmfd, int64_t length);
+int shm_dotruncate_2008(struct shmfd *shmfd, int64_t length);
+int shm_copyin_path(struct thread *td, const char *userpath, char **pathp);
+int kern_shm_open2(struct thread *td, const char *userpath, int flags,
+    mode_t mode, int shmflags);
+int kern_shm_open_2008(struct thread *td, const char *path, int flags,
+    mode_t mode);
+int kern_shm_unlink(struct thread *td, const char *userpath);
+void shm_dict_init(struct shmsim_kernel *k);
+void shm_dict_destroy(struct shmsim_kernel *k);
+void shm_remove_all(struct shmsim_kernel *k);
+uint64_t shm_pages(const struct shmfd *shmfd);
+void vfs_timestamp(struct shmsim_kernel *k, struct timespec *ts);
+
+/* shm_io.c */
+int uiomove_object(vm_object_t obj, int64_t obj_size, struct uio *uio);
+fo_rdwr_t shm_read;
+fo_rdwr_t shm_write;
+fo_seek_t shm_seek;
+
+/* Model-only byte access (shmsim_peek/poke). */
+int shm_debug_rw(struct shmfd *shmfd, uint64_t off, void *buf, size_t len,
+    bool write);
+
+#endif /* SHMSIM_SHM_H */

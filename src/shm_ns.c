@@ -1,0 +1,952 @@
+/*
+ * POSIX shared memory objects and their name dictionary: the model of
+ * sys/kern/uipc_shm.c.
+ *
+ * Two profiles share this file.  "current" follows today's FreeBSD main;
+ * "2008" follows the original commit of January 2008.  Where the two
+ * differ only in data (which fileops, which checks exist), the profile is
+ * consulted in place; where the whole function was different
+ * (shm_open, shm_dotruncate) the 2008 function stands beside today's one
+ * under its own name, so that each reads like the source it models.
+ *
+ * Reference counting (section 3 of the semantics note): shm_refs counts
+ * the files whose f_data is the shmfd, plus one while the object is
+ * named, plus transient holds.  The shmfd owns one reference on its VM
+ * object.  The last shm_drop() frees the shmfd and drops that reference.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "file.h"
+#include "kern/refcount.h"
+#include "kernel_var.h"
+#include "proc.h"
+#include "shm.h"
+
+/* devfs_alloc_cdp_inode() value shared by every object (model constant). */
+#define SHM_DEV_INO 0x4d2
+
+static fo_truncate_t shm_truncate;
+static fo_ioctl_t shm_ioctl;
+static fo_ioctl_t shm_ioctl_2008;
+static fo_stat_t shm_stat;
+static fo_close_t shm_close;
+static fo_add_seals_t shm_add_seals;
+static fo_get_seals_t shm_get_seals;
+static fo_rdwr_t shm_rdwr_2008;
+
+/* uipc_shm.c: shm_ops, today: read/write/seek, passable and seekable. */
+const struct fileops shm_ops = {
+	.fo_read = shm_read,
+	.fo_write = shm_write,
+	.fo_truncate = shm_truncate,
+	.fo_ioctl = shm_ioctl,
+	.fo_stat = shm_stat,
+	.fo_close = shm_close,
+	.fo_seek = shm_seek,
+	.fo_add_seals = shm_add_seals,
+	.fo_get_seals = shm_get_seals,
+	.fo_flags = DFLAG_PASSABLE | DFLAG_SEEKABLE,
+};
+
+/*
+ * uipc_shm.c: shm_ops as committed in 2008: read, write and ioctl fail
+ * with EOPNOTSUPP, and the file is passable but not seekable (lseek and
+ * pread/pwrite: ESPIPE).
+ */
+const struct fileops shm_ops_2008 = {
+	.fo_read = shm_rdwr_2008,
+	.fo_write = shm_rdwr_2008,
+	.fo_truncate = shm_truncate,
+	.fo_ioctl = shm_ioctl_2008,
+	.fo_stat = shm_stat,
+	.fo_close = shm_close,
+	.fo_seek = NULL,
+	.fo_add_seals = NULL,
+	.fo_get_seals = NULL,
+	.fo_flags = DFLAG_PASSABLE,
+};
+
+#define SHM_HASH(k, fnv) (&(k)->shm_dictionary[(fnv) & (k)->shm_hash])
+
+/*
+ * kern_subr.c: hashinit() -- the largest power of two <= elements
+ * buckets.  uipc_shm.c: shm_init() asks for 1024.
+ */
+void
+shm_dict_init(struct shmsim_kernel *k)
+{
+	unsigned long hashsize;
+	unsigned long i;
+
+	for (hashsize = 1; hashsize <= k->k_cfg.hash_buckets; hashsize <<= 1)
+		continue;
+	hashsize >>= 1;
+	k->shm_dictionary = shmsim_malloc(hashsize *
+	    sizeof(k->shm_dictionary[0]));
+	for (i = 0; i < hashsize; i++)
+		LIST_INIT(&k->shm_dictionary[i]);
+	k->shm_hash = hashsize - 1;
+	sx_init(&k->shm_dict_lock, "shm dictionary", LC_SHM_DICT, &k->k_witness);
+	mtx_init(&k->shm_timestamp_lock, "shm timestamps", LC_SHM_TIMESTAMP,
+	    &k->k_witness);
+	atomic_init(&k->shm_ino_unr, 1);
+	k->shm_dev_ino = SHM_DEV_INO;
+}
+
+void
+shm_dict_destroy(struct shmsim_kernel *k)
+{
+	free(k->shm_dictionary);
+	sx_destroy(&k->shm_dict_lock);
+	mtx_destroy(&k->shm_timestamp_lock);
+}
+
+/*
+ * vfs_subr.c: vfs_timestamp() -- XXX(model): a simulated clock that
+ * starts at a fixed epoch and advances one microsecond per reading, so
+ * that runs are reproducible and every change is visible.
+ */
+void
+vfs_timestamp(struct shmsim_kernel *k, struct timespec *ts)
+{
+	int64_t ns;
+
+	ns = atomic_fetch_add(&k->k_clock_ns, 1000) + 1000;
+	ts->tv_sec = (time_t)(ns / 1000000000);
+	ts->tv_nsec = (long)(ns % 1000000000);
+}
+
+/* st_blocks of today's kernel: pages resident or on swap (shm_pages). */
+uint64_t
+shm_pages(const struct shmfd *shmfd)
+{
+	return (shmfd->shm_object->resident_page_count +
+	    shmfd->shm_object->swp_count);
+}
+
+/*
+ * uipc_shm.c: shm_alloc() -- a new shmfd of size 0 with one reference,
+ * owning a new swap object.  Today the object allocation can fail
+ * (*errorp = ENOMEM); in 2008 it could not.  Profile 2008 also has no
+ * inode numbers (shm_ino 0).
+ */
+struct shmfd *
+shm_alloc(struct ucred *ucred, mode_t mode, int *errorp)
+{
+	struct shmsim_kernel *k = ucred->cr_kernel;
+	struct shmfd *shmfd;
+	vm_object_t obj;
+	int error;
+
+	error = vm_pager_allocate_swap(k, ucred, &obj);
+	if (error != 0) {
+		*errorp = error;
+		return (NULL);
+	}
+	shmfd = shmsim_calloc(1, sizeof(*shmfd));
+	shmfd->shm_object = obj;
+	shmfd->shm_uid = ucred->cr_uid;
+	shmfd->shm_gid = ucred->cr_gid;
+	shmfd->shm_mode = mode;
+	shmfd->shm_kernel = k;
+	VM_OBJECT_WLOCK(obj);
+	obj->swp_priv = shmfd;
+	obj->flags |= OBJ_POSIXSHM;
+	VM_OBJECT_WUNLOCK(obj);
+	vfs_timestamp(k, &shmfd->shm_birthtime);
+	shmfd->shm_atime = shmfd->shm_mtime = shmfd->shm_ctime =
+	    shmfd->shm_birthtime;
+	if (!K_PROFILE_2008(k))
+		shmfd->shm_ino = atomic_fetch_add(&k->shm_ino_unr, 1);
+	refcount_init(&shmfd->shm_refs, 1);
+	rangelock_init(&shmfd->shm_rl, "shm rangelock", &k->k_witness);
+	atomic_fetch_add(&k->k_nshm, 1);
+	return (shmfd);
+}
+
+/* uipc_shm.c: shm_hold() */
+struct shmfd *
+shm_hold(struct shmfd *shmfd)
+{
+	refcount_acquire(&shmfd->shm_refs);
+	return (shmfd);
+}
+
+/*
+ * uipc_shm.c: shm_drop() -- the last reference clears the object's
+ * back-pointer, drops the shmfd's object reference and frees the shmfd.
+ * Mappings (a later issue) hold their own object references.
+ */
+void
+shm_drop(struct shmfd *shmfd)
+{
+	struct shmsim_kernel *k = shmfd->shm_kernel;
+	vm_object_t obj;
+
+	if (!refcount_release(&shmfd->shm_refs))
+		return;
+	rangelock_destroy(&shmfd->shm_rl);
+	obj = shmfd->shm_object;
+	VM_OBJECT_WLOCK(obj);
+	obj->swp_priv = NULL;
+	VM_OBJECT_WUNLOCK(obj);
+	vm_object_deallocate(obj);
+	free(shmfd);
+	atomic_fetch_sub(&k->k_nshm, 1);
+}
+
+/*
+ * vfs_subr.c: vaccess() for a regular file without ACLs.  The first class
+ * that matches (owner, group, other) is final; missing rights may then be
+ * granted by privilege (root).  EACCES, or EPERM when VADMIN was asked.
+ */
+static int
+vaccess(mode_t file_mode, uid_t file_uid, gid_t file_gid, int accmode,
+    const struct ucred *cred)
+{
+	int dac_granted = 0, priv_granted = 0;
+
+	if (cred->cr_uid == file_uid) {
+		dac_granted |= VADMIN;
+		if ((file_mode & 0400) != 0)
+			dac_granted |= VREAD;
+		if ((file_mode & 0200) != 0)
+			dac_granted |= VWRITE;
+		if ((accmode & dac_granted) == accmode)
+			return (0);
+		goto privcheck;
+	}
+	if (groupmember(file_gid, cred)) {
+		if ((file_mode & 0040) != 0)
+			dac_granted |= VREAD;
+		if ((file_mode & 0020) != 0)
+			dac_granted |= VWRITE;
+		if ((accmode & dac_granted) == accmode)
+			return (0);
+		goto privcheck;
+	}
+	if ((file_mode & 0004) != 0)
+		dac_granted |= VREAD;
+	if ((file_mode & 0002) != 0)
+		dac_granted |= VWRITE;
+	if ((accmode & dac_granted) == accmode)
+		return (0);
+privcheck:
+	if ((accmode & VREAD) != 0 && (dac_granted & VREAD) == 0 &&
+	    priv_check_cred(cred, PRIV_VFS_READ) == 0)
+		priv_granted |= VREAD;
+	if ((accmode & VWRITE) != 0 && (dac_granted & VWRITE) == 0 &&
+	    priv_check_cred(cred, PRIV_VFS_WRITE) == 0)
+		priv_granted |= VWRITE;
+	if ((accmode & VADMIN) != 0 && (dac_granted & VADMIN) == 0 &&
+	    priv_check_cred(cred, PRIV_VFS_ADMIN) == 0)
+		priv_granted |= VADMIN;
+	if ((accmode & (priv_granted | dac_granted)) == accmode)
+		return (0);
+	return ((accmode & VADMIN) != 0 ? EPERM : EACCES);
+}
+
+/*
+ * uipc_shm.c: shm_access() -- FREAD asks VREAD, FWRITE asks VWRITE, under
+ * shm_timestamp_lock (which also guards mode, uid and gid).
+ */
+int
+shm_access(struct shmfd *shmfd, struct ucred *ucred, int flags)
+{
+	struct shmsim_kernel *k = shmfd->shm_kernel;
+	int accmode = 0, error;
+
+	if ((flags & FREAD) != 0)
+		accmode |= VREAD;
+	if ((flags & FWRITE) != 0)
+		accmode |= VWRITE;
+	mtx_lock(&k->shm_timestamp_lock);
+	error = vaccess(shmfd->shm_mode, shmfd->shm_uid, shmfd->shm_gid,
+	    accmode, ucred);
+	mtx_unlock(&k->shm_timestamp_lock);
+	return (error);
+}
+
+/* uipc_shm.c: shm_lookup() -- fnv first, then strcmp. */
+static struct shmfd *
+shm_lookup(struct shmsim_kernel *k, const char *path, Fnv32_t fnv)
+{
+	struct shm_mapping *map;
+
+	LIST_FOREACH(map, SHM_HASH(k, fnv), sm_link) {
+		if (map->sm_fnv != fnv)
+			continue;
+		if (strcmp(map->sm_path, path) == 0)
+			return (map->sm_shmfd);
+	}
+	return (NULL);
+}
+
+/*
+ * uipc_shm.c: shm_insert() -- the dictionary takes its reference and
+ * owns path from now on; the entry goes to the head of its bucket.
+ */
+static void
+shm_insert(struct shmsim_kernel *k, char *path, Fnv32_t fnv,
+    struct shmfd *shmfd)
+{
+	struct shm_mapping *map;
+
+	sx_assert_xlocked(&k->shm_dict_lock);
+	map = shmsim_malloc(sizeof(*map));
+	map->sm_path = path;
+	map->sm_fnv = fnv;
+	map->sm_shmfd = shm_hold(shmfd);
+	shmfd->shm_path = path;
+	LIST_INSERT_HEAD(SHM_HASH(k, fnv), map, sm_link);
+	atomic_fetch_add(&k->k_nnames, 1);
+}
+
+/* uipc_shm.c: shm_doremove() -- drop the name and its reference. */
+static void
+shm_doremove(struct shmsim_kernel *k, struct shm_mapping *map)
+{
+	sx_assert_xlocked(&k->shm_dict_lock);
+	map->sm_shmfd->shm_path = NULL;
+	LIST_REMOVE(map, sm_link);
+	atomic_fetch_sub(&k->k_nnames, 1);
+	shm_drop(map->sm_shmfd);
+	free(map->sm_path);
+	free(map);
+}
+
+/*
+ * uipc_shm.c: shm_remove() -- ENOENT when absent; EACCES unless the
+ * caller may read and write the object.
+ */
+static int
+shm_remove(struct shmsim_kernel *k, const char *path, Fnv32_t fnv,
+    struct ucred *ucred)
+{
+	struct shm_mapping *map;
+	int error;
+
+	LIST_FOREACH(map, SHM_HASH(k, fnv), sm_link) {
+		if (map->sm_fnv != fnv)
+			continue;
+		if (strcmp(map->sm_path, path) == 0) {
+			error = shm_access(map->sm_shmfd, ucred,
+			    FREAD | FWRITE);
+			if (error != 0)
+				return (error);
+			shm_doremove(k, map);
+			return (0);
+		}
+	}
+	return (ENOENT);
+}
+
+/* Model-only: remove every name (kernel destruction). */
+void
+shm_remove_all(struct shmsim_kernel *k)
+{
+	struct shm_mapping *map;
+	unsigned long i;
+
+	sx_xlock(&k->shm_dict_lock);
+	for (i = 0; i <= k->shm_hash; i++)
+		while ((map = LIST_FIRST(&k->shm_dictionary[i])) != NULL)
+			shm_doremove(k, map);
+	sx_xunlock(&k->shm_dict_lock);
+}
+
+/*
+ * copyinstr(9) from the simulated user space: EFAULT for an unmapped
+ * address (the first page, SHMSIM_BADPTR) or when the copyin fault site
+ * fires; ENAMETOOLONG when no NUL fits in len bytes.
+ */
+static int
+copyinstr(struct shmsim_kernel *k, const char *uaddr, char *kaddr,
+    size_t len)
+{
+	size_t n;
+
+	if ((uintptr_t)uaddr < 4096 || uaddr == SHMSIM_BADPTR)
+		return (EFAULT);
+	if (shmsim_fault_hit(k, SHMSIM_FAULT_COPYIN))
+		return (EFAULT);
+	n = strnlen(uaddr, len);
+	if (n == len)
+		return (ENAMETOOLONG);
+	memcpy(kaddr, uaddr, n + 1);
+	return (0);
+}
+
+/*
+ * Copy a user path into a new buffer of its exact size.  XXX(model): the
+ * kernel keeps a MAXPATHLEN buffer; only the length limit is observable.
+ */
+static int
+shm_copyin_raw(struct shmsim_kernel *k, const char *userpath,
+    size_t prefixlen, char **pathp)
+{
+	char buf[MAXPATHLEN];
+	int error;
+
+	error = copyinstr(k, userpath, buf + prefixlen,
+	    MAXPATHLEN - prefixlen);
+	if (error != 0)
+		return (error);
+	*pathp = strdup(buf);
+	if (*pathp == NULL)
+		panic("%s: out of host memory", __func__);
+	return (0);
+}
+
+/*
+ * uipc_shm.c: shm_copyin_path() -- copy the path in behind the jail's
+ * root path (none yet: every process is on the host), then require '/'
+ * where the user's part starts: EFAULT, ENAMETOOLONG, EINVAL.
+ */
+int
+shm_copyin_path(struct thread *td, const char *userpath, char **pathp)
+{
+	struct shmsim_kernel *k = td->td_proc->p_kernel;
+	size_t pr_pathlen = 0;
+	char *path;
+	int error;
+
+	error = shm_copyin_raw(k, userpath, pr_pathlen, &path);
+	if (error != 0)
+		return (error);
+	if (path[pr_pathlen] != '/') {
+		free(path);
+		return (EINVAL);
+	}
+	*pathp = path;
+	return (0);
+}
+
+/*
+ * uipc_shm.c: kern_shm_open2() as shm_open(3) reaches it today.
+ * Check order: shmflags, access mode, unknown flags, path copy-in,
+ * falloc (ENFILE, EMFILE); then the anonymous or named branch.  On
+ * success the new file owns one shm reference and has f_count 1.
+ * XXX(model): no Capsicum (ECAPMODE) and no MAC hooks.
+ */
+int
+kern_shm_open2(struct thread *td, const char *userpath, int flags,
+    mode_t mode, int shmflags)
+{
+	struct shmsim_kernel *k = td->td_proc->p_kernel;
+	struct filedesc *fdp = td->td_proc->p_fd;
+	struct shmfd *shmfd = NULL;
+	struct rl_q_entry rl_cookie;
+	struct file *fp;
+	char *path = NULL;
+	int error, fd, initial_seals;
+	mode_t cmode;
+	Fnv32_t fnv;
+
+	if ((shmflags & ~(SHM_ALLOW_SEALING | SHM_GROW_ON_WRITE |
+			     SHM_LARGEPAGE)) != 0)
+		return (EINVAL);
+	initial_seals = F_SEAL_SEAL;
+	if ((shmflags & SHM_ALLOW_SEALING) != 0)
+		initial_seals &= ~F_SEAL_SEAL;
+	if ((flags & SHMSIM_O_ACCMODE) != SHMSIM_O_RDONLY &&
+	    (flags & SHMSIM_O_ACCMODE) != SHMSIM_O_RDWR)
+		return (EINVAL);
+	if ((flags & ~(SHMSIM_O_ACCMODE | SHMSIM_O_CREAT | SHMSIM_O_EXCL |
+			  SHMSIM_O_TRUNC | SHMSIM_O_CLOEXEC |
+			  SHMSIM_O_CLOFORK)) != 0)
+		return (EINVAL);
+	/* XXX(model): large pages arrive with a later issue. */
+	if ((shmflags & SHM_LARGEPAGE) != 0)
+		return (ENOTTY);
+
+	if (userpath != SHMSIM_SHM_ANON) {
+		error = shm_copyin_path(td, userpath, &path);
+		if (error != 0)
+			return (error);
+	}
+	cmode = (mode & ~(mode_t)atomic_load(&fdp->fd_cmask)) & ACCESSPERMS;
+
+	error = falloc_caps(td, &fp, &fd, flags & SHMSIM_O_CLOEXEC);
+	if (error != 0)
+		goto outnofp;
+
+	if (path == NULL) {
+		/* An anonymous object: O_CREAT, O_EXCL, O_TRUNC ignored. */
+		if ((flags & SHMSIM_O_ACCMODE) == SHMSIM_O_RDONLY) {
+			error = EINVAL;
+			goto out;
+		}
+		shmfd = shm_alloc(td->td_ucred, cmode, &error);
+		if (shmfd == NULL)
+			goto out;
+		shmfd->shm_seals = initial_seals;
+		shmfd->shm_flags = shmflags;
+	} else {
+		fnv = fnv_32_str(path, FNV1_32_INIT);
+		sx_xlock(&k->shm_dict_lock);
+		shmfd = shm_lookup(k, path, fnv);
+		if (shmfd == NULL) {
+			/* No permission check on create. */
+			if ((flags & SHMSIM_O_CREAT) != 0) {
+				shmfd = shm_alloc(td->td_ucred, cmode, &error);
+				if (shmfd != NULL) {
+					shmfd->shm_seals = initial_seals;
+					shmfd->shm_flags = shmflags;
+					shm_insert(k, path, fnv, shmfd);
+					path = NULL;
+				}
+			} else {
+				error = ENOENT;
+			}
+		} else {
+			rangelock_wlock(&shmfd->shm_rl, &rl_cookie, 0,
+			    OFF_MAX);
+			initial_seals &= ~shmfd->shm_seals;
+			/* Unreachable since initial_seals was masked. */
+			if ((shmfd->shm_seals & F_SEAL_SEAL) != 0 &&
+			    initial_seals != 0)
+				error = EPERM;
+			else if ((flags & (SHMSIM_O_CREAT | SHMSIM_O_EXCL)) ==
+			    (SHMSIM_O_CREAT | SHMSIM_O_EXCL))
+				error = EEXIST;
+			else if (shmflags != 0 && shmflags != shmfd->shm_flags)
+				error = EINVAL;
+			else
+				error = shm_access(shmfd, td->td_ucred,
+				    FFLAGS(flags & SHMSIM_O_ACCMODE));
+			/* O_TRUNC with O_RDONLY is silently ignored. */
+			if (error == 0 &&
+			    (flags & (SHMSIM_O_ACCMODE | SHMSIM_O_TRUNC)) ==
+				(SHMSIM_O_RDWR | SHMSIM_O_TRUNC)) {
+				VM_OBJECT_WLOCK(shmfd->shm_object);
+				error = shm_dotruncate_locked(shmfd, 0);
+				VM_OBJECT_WUNLOCK(shmfd->shm_object);
+			}
+			if (error == 0) {
+				/* A plain reopen seals a sealable object. */
+				__atomic_fetch_or(&shmfd->shm_seals, initial_seals,
+				    __ATOMIC_RELAXED);
+				shm_hold(shmfd);
+			}
+			rangelock_unlock(&shmfd->shm_rl, &rl_cookie);
+		}
+		sx_xunlock(&k->shm_dict_lock);
+		if (error != 0)
+			goto out;
+	}
+
+	finit(fp, FFLAGS(flags & SHMSIM_O_ACCMODE), DTYPE_SHM, shmfd,
+	    &shm_ops);
+	td->td_retval[0] = fd;
+	fdrop(fp, td);
+	free(path);
+	return (0);
+out:
+	fdclose(td, fp, fd);
+	fdrop(fp, td);
+outnofp:
+	free(path);
+	return (error);
+}
+
+/*
+ * uipc_shm.c (2008): shm_open() -- the original system call.  It checks
+ * the access mode and the flags (O_CLOEXEC is unknown: EINVAL), allocates
+ * the descriptor, and only then copies the path in and checks for the
+ * leading '/'.  The result of the O_TRUNC truncation is ignored.
+ */
+int
+kern_shm_open_2008(struct thread *td, const char *upath, int flags,
+    mode_t mode)
+{
+	struct shmsim_kernel *k = td->td_proc->p_kernel;
+	struct filedesc *fdp = td->td_proc->p_fd;
+	struct shmfd *shmfd;
+	struct file *fp;
+	char *path = NULL;
+	int error, fd;
+	mode_t cmode;
+	Fnv32_t fnv;
+
+	if ((flags & SHMSIM_O_ACCMODE) != SHMSIM_O_RDONLY &&
+	    (flags & SHMSIM_O_ACCMODE) != SHMSIM_O_RDWR)
+		return (EINVAL);
+	if ((flags & ~(SHMSIM_O_ACCMODE | SHMSIM_O_CREAT | SHMSIM_O_EXCL |
+			  SHMSIM_O_TRUNC)) != 0)
+		return (EINVAL);
+	cmode = (mode & ~(mode_t)atomic_load(&fdp->fd_cmask)) & ACCESSPERMS;
+
+	error = falloc_caps(td, &fp, &fd, 0);
+	if (error != 0)
+		return (error);
+
+	if (upath == SHMSIM_SHM_ANON) {
+		if ((flags & SHMSIM_O_ACCMODE) == SHMSIM_O_RDONLY) {
+			error = EINVAL;
+			goto out;
+		}
+		shmfd = shm_alloc(td->td_ucred, cmode, &error);
+	} else {
+		error = shm_copyin_raw(k, upath, 0, &path);
+		if (error == 0 && path[0] != '/')
+			error = EINVAL;
+		if (error != 0)
+			goto out;
+		fnv = fnv_32_str(path, FNV1_32_INIT);
+		sx_xlock(&k->shm_dict_lock);
+		shmfd = shm_lookup(k, path, fnv);
+		if (shmfd == NULL) {
+			if ((flags & SHMSIM_O_CREAT) != 0) {
+				shmfd = shm_alloc(td->td_ucred, cmode, &error);
+				shm_insert(k, path, fnv, shmfd);
+				path = NULL;
+			} else
+				error = ENOENT;
+		} else {
+			if ((flags & (SHMSIM_O_CREAT | SHMSIM_O_EXCL)) ==
+			    (SHMSIM_O_CREAT | SHMSIM_O_EXCL))
+				error = EEXIST;
+			else
+				error = shm_access(shmfd, td->td_ucred,
+				    FFLAGS(flags & SHMSIM_O_ACCMODE));
+			if (error == 0 &&
+			    (flags & (SHMSIM_O_ACCMODE | SHMSIM_O_TRUNC)) ==
+				(SHMSIM_O_RDWR | SHMSIM_O_TRUNC))
+				(void)shm_dotruncate_2008(shmfd, 0);
+			if (error == 0)
+				shm_hold(shmfd);
+		}
+		sx_xunlock(&k->shm_dict_lock);
+		if (error != 0)
+			goto out;
+	}
+
+	finit(fp, FFLAGS(flags & SHMSIM_O_ACCMODE), DTYPE_SHM, shmfd,
+	    &shm_ops_2008);
+	td->td_retval[0] = fd;
+	fdrop(fp, td);
+	free(path);
+	return (0);
+out:
+	fdclose(td, fp, fd);
+	fdrop(fp, td);
+	free(path);
+	return (error);
+}
+
+/*
+ * uipc_shm.c: kern_shm_unlink() -- path copy-in (EFAULT, ENAMETOOLONG,
+ * EINVAL; the 2008 kernel had no '/' check, so "foo" was ENOENT), then
+ * shm_remove() under the dictionary lock (ENOENT, EACCES).
+ */
+int
+kern_shm_unlink(struct thread *td, const char *userpath)
+{
+	struct shmsim_kernel *k = td->td_proc->p_kernel;
+	char *path;
+	Fnv32_t fnv;
+	int error;
+
+	if (K_PROFILE_2008(k))
+		error = shm_copyin_raw(k, userpath, 0, &path);
+	else
+		error = shm_copyin_path(td, userpath, &path);
+	if (error != 0)
+		return (error);
+	fnv = fnv_32_str(path, FNV1_32_INIT);
+	sx_xlock(&k->shm_dict_lock);
+	error = shm_remove(k, path, fnv, td->td_ucred);
+	sx_xunlock(&k->shm_dict_lock);
+	free(path);
+	return (error);
+}
+
+/* uipc_shm.c: shm_close() -- the file's shm reference goes. */
+static int
+shm_close(struct file *fp, struct thread *td)
+{
+	struct shmfd *shmfd = fp->f_data;
+
+	(void)td;
+	fp->f_data = NULL;
+	shm_drop(shmfd);
+	return (0);
+}
+
+/*
+ * uipc_shm.c: shm_partial_page_invalidate() -- zero [base, end) of page
+ * idx if the page exists, resident or on swap (paging it in); never
+ * allocate a page for a hole.  EIO on a pager error.
+ */
+static int
+shm_partial_page_invalidate(vm_object_t object, vm_pindex_t idx, int base,
+    int end)
+{
+	struct vm_page *m;
+	int error;
+
+	VM_OBJECT_ASSERT_WLOCKED(object);
+	KASSERT(base > 0, ("%s: base %d", __func__, base));
+	error = vm_page_grab_valid(object, idx, false, &m);
+	if (error != 0)
+		return (EIO);
+	if (m != NULL) {
+		memset(m->data + base, 0, (size_t)(end - base));
+		m->dirty = true;
+	}
+	return (0);
+}
+
+/*
+ * uipc_shm.c: shm_dotruncate_locked() -- change the size of a swap-backed
+ * object under its range lock (held for writing by the caller) and its
+ * object lock.  Same size: nothing, not even a timestamp.  Shrink: EPERM
+ * (F_SEAL_SHRINK), EBUSY (kernel mappings), zero the tail of the new last
+ * page (EIO), free the pages past the end and release their swap charge.
+ * Grow: EPERM (F_SEAL_GROW), reserve swap for the new pages against the
+ * object's creator (ENOMEM); no page is allocated.
+ */
+int
+shm_dotruncate_locked(struct shmfd *shmfd, int64_t length)
+{
+	struct shmsim_kernel *k = shmfd->shm_kernel;
+	vm_object_t object = shmfd->shm_object;
+	vm_pindex_t nobjsize;
+	uint64_t delta;
+	int base, error;
+
+	VM_OBJECT_ASSERT_WLOCKED(object);
+	if (length == shmfd->shm_size)
+		return (0);
+	nobjsize = howmany_k(k, length);
+
+	if (length < shmfd->shm_size) {
+		if ((shmfd->shm_seals & F_SEAL_SHRINK) != 0)
+			return (EPERM);
+		if (shmfd->shm_kmappings > 0)
+			return (EBUSY);
+		base = (int)((uint64_t)length & PAGE_MASK_K(k));
+		if (base != 0) {
+			error = shm_partial_page_invalidate(object,
+			    OFF_TO_IDX_K(k, length), base,
+			    (int)PAGE_SIZE_K(k));
+			if (error != 0)
+				return (error);
+		}
+		delta = ptoa_k(k, object->size - nobjsize);
+		if (nobjsize < object->size)
+			vm_object_page_remove(object, nobjsize, object->size);
+		swap_release_by_cred(k, delta, object->cred);
+		object->charge -= delta;
+	} else {
+		if ((shmfd->shm_seals & F_SEAL_GROW) != 0)
+			return (EPERM);
+		delta = ptoa_k(k, nobjsize - object->size);
+		if (delta != 0) {
+			if (swap_reserve_by_cred(k, delta, object->cred) != 0)
+				return (ENOMEM);
+			object->charge += delta;
+		}
+	}
+	shmfd->shm_size = length;
+	mtx_lock(&k->shm_timestamp_lock);
+	vfs_timestamp(k, &shmfd->shm_ctime);
+	shmfd->shm_mtime = shmfd->shm_ctime;
+	mtx_unlock(&k->shm_timestamp_lock);
+	object->size = nobjsize;
+	return (0);
+}
+
+/*
+ * uipc_shm.c (2008): shm_dotruncate() -- the original.  No seals, no
+ * swap reservation (growth cannot fail), and on shrink the tail of the
+ * new last page is zeroed only if that page is resident: a page that
+ * was swapped out keeps its stale bytes ("XXXJHB: This handles in memory
+ * pages, but what about a page swapped out to disk?"), which a later
+ * grow makes visible again (seed bug B1).
+ */
+int
+shm_dotruncate_2008(struct shmfd *shmfd, int64_t length)
+{
+	struct shmsim_kernel *k = shmfd->shm_kernel;
+	vm_object_t object = shmfd->shm_object;
+	vm_pindex_t nobjsize;
+	struct vm_page *m;
+	uint64_t base;
+
+	VM_OBJECT_WLOCK(object);
+	if (length == shmfd->shm_size) {
+		VM_OBJECT_WUNLOCK(object);
+		return (0);
+	}
+	nobjsize = howmany_k(k, length);
+	if (length < shmfd->shm_size) {
+		if (nobjsize < object->size)
+			vm_object_page_remove(object, nobjsize, object->size);
+		base = (uint64_t)length & PAGE_MASK_K(k);
+		if (base != 0 &&
+		    (m = vm_page_lookup(object, OFF_TO_IDX_K(k, length))) !=
+			NULL)
+			memset(m->data + base, 0, PAGE_SIZE_K(k) - base);
+	}
+	shmfd->shm_size = length;
+	mtx_lock(&k->shm_timestamp_lock);
+	vfs_timestamp(k, &shmfd->shm_ctime);
+	shmfd->shm_mtime = shmfd->shm_ctime;
+	mtx_unlock(&k->shm_timestamp_lock);
+	object->size = nobjsize;
+	VM_OBJECT_WUNLOCK(object);
+	return (0);
+}
+
+/*
+ * uipc_shm.c: shm_dotruncate() -- take the range lock over the whole
+ * object for writing, then the object lock (today's kernel); the 2008
+ * kernel had only the object lock.
+ */
+int
+shm_dotruncate(struct shmfd *shmfd, int64_t length)
+{
+	struct rl_q_entry rl_cookie;
+	int error;
+
+	if (K_PROFILE_2008(shmfd->shm_kernel))
+		return (shm_dotruncate_2008(shmfd, length));
+	rangelock_wlock(&shmfd->shm_rl, &rl_cookie, 0, OFF_MAX);
+	VM_OBJECT_WLOCK(shmfd->shm_object);
+	error = shm_dotruncate_locked(shmfd, length);
+	VM_OBJECT_WUNLOCK(shmfd->shm_object);
+	rangelock_unlock(&shmfd->shm_rl, &rl_cookie);
+	return (error);
+}
+
+/* uipc_shm.c: shm_truncate() -- fo_truncate (no MAC in the model). */
+static int
+shm_truncate(struct file *fp, int64_t length, struct ucred *active_cred,
+    struct thread *td)
+{
+	(void)active_cred;
+	(void)td;
+	return (shm_dotruncate(fp->f_data, length));
+}
+
+/*
+ * uipc_shm.c: shm_stat().  Today: st_dev shared by all objects, st_ino
+ * unique, st_nlink the VM object's reference count, st_blocks the pages
+ * resident or on swap, times under shm_timestamp_lock.  2008: st_dev,
+ * st_ino and st_nlink 0, st_blocks the page-rounded size in pages, times
+ * read without the lock.
+ */
+static int
+shm_stat(struct file *fp, struct shmsim_stat *sb, struct ucred *active_cred)
+{
+	struct shmfd *shmfd = fp->f_data;
+	struct shmsim_kernel *k = shmfd->shm_kernel;
+	bool old = K_PROFILE_2008(k);
+
+	(void)active_cred;
+	memset(sb, 0, sizeof(*sb));
+	sb->st_blksize = (int32_t)PAGE_SIZE_K(k);
+	/* XXX(model): shm_size is read under the object lock (TSan). */
+	VM_OBJECT_RLOCK(shmfd->shm_object);
+	sb->st_size = shmfd->shm_size;
+	sb->st_blocks = old ? (int64_t)howmany_k(k, sb->st_size) :
+			      (int64_t)shm_pages(shmfd);
+	VM_OBJECT_RUNLOCK(shmfd->shm_object);
+	if (!old)
+		mtx_lock(&k->shm_timestamp_lock);
+	sb->st_atim = shmfd->shm_atime;
+	sb->st_ctim = shmfd->shm_ctime;
+	sb->st_mtim = shmfd->shm_mtime;
+	sb->st_birthtim = shmfd->shm_birthtime;
+	sb->st_mode = SHMSIM_S_IFREG | shmfd->shm_mode;
+	sb->st_uid = shmfd->shm_uid;
+	sb->st_gid = shmfd->shm_gid;
+	if (!old)
+		mtx_unlock(&k->shm_timestamp_lock);
+	if (old)
+		return (0);
+	sb->st_dev = k->shm_dev_ino;
+	sb->st_ino = shmfd->shm_ino;
+	sb->st_nlink = refcount_load(&shmfd->shm_object->ref_count);
+	return (0);
+}
+
+/* uipc_shm.c: shm_ioctl() -- FIONBIO and FIOASYNC accepted, else ENOTTY. */
+static int
+shm_ioctl(struct file *fp, unsigned long com, void *data,
+    struct ucred *active_cred, struct thread *td)
+{
+	(void)fp, (void)data, (void)active_cred, (void)td;
+	switch (com) {
+	case FIONBIO:
+	case FIOASYNC:
+		return (0);
+	default:
+		return (ENOTTY);
+	}
+}
+
+/* uipc_shm.c (2008): shm_ioctl() -- EOPNOTSUPP for everything. */
+static int
+shm_ioctl_2008(struct file *fp, unsigned long com, void *data,
+    struct ucred *active_cred, struct thread *td)
+{
+	(void)fp, (void)com, (void)data, (void)active_cred, (void)td;
+	return (EOPNOTSUPP);
+}
+
+/* uipc_shm.c (2008): shm_read(), shm_write() -- EOPNOTSUPP. */
+static int
+shm_rdwr_2008(struct file *fp, struct uio *uio, struct ucred *active_cred,
+    int flags, struct thread *td)
+{
+	(void)fp, (void)uio, (void)active_cred, (void)flags, (void)td;
+	return (EOPNOTSUPP);
+}
+
+/*
+ * uipc_shm.c: shm_add_seals() -- EPERM once F_SEAL_SEAL is set (even to
+ * add nothing); EBUSY for F_SEAL_WRITE while writable shared mappings
+ * exist.  Unknown bits are stored; read-only descriptors may seal.
+ */
+static int
+shm_add_seals(struct file *fp, int seals)
+{
+	struct shmfd *shmfd = fp->f_data;
+	struct rl_q_entry rl_cookie;
+	int error = 0, nseals;
+
+	rangelock_wlock(&shmfd->shm_rl, &rl_cookie, 0, OFF_MAX);
+	if ((shmfd->shm_seals & F_SEAL_SEAL) != 0) {
+		error = EPERM;
+		goto out;
+	}
+	nseals = seals & ~shmfd->shm_seals;
+	if ((nseals & F_SEAL_WRITE) != 0) {
+		VM_OBJECT_RLOCK(shmfd->shm_object);
+		if (shmfd->shm_object->writemappings > 0)
+			error = EBUSY;
+		VM_OBJECT_RUNLOCK(shmfd->shm_object);
+		if (error != 0)
+			goto out;
+	}
+	__atomic_fetch_or(&shmfd->shm_seals, nseals, __ATOMIC_RELAXED);
+out:
+	rangelock_unlock(&shmfd->shm_rl, &rl_cookie);
+	return (error);
+}
+
+/* uipc_shm.c: shm_get_seals() */
+static int
+shm_get_seals(struct file *fp, int *seals)
+{
+	struct shmfd *shmfd = fp->f_data;
+
+	/* Read without a lock, as the kernel does. */
+	*seals = __atomic_load_n(&shmfd->shm_seals, __ATOMIC_RELAXED);
+	return (0);
+}

@@ -1,0 +1,400 @@
+/*
+ * The public, syscall-shaped API (include/shmsim.h): the sys_* layer.
+ * Each entry makes a struct thread for the calling process, calls the
+ * kern_* function, copies td_retval out on success, and then lets the
+ * simulated pagedaemon enforce the resident budget with no lock held.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "file.h"
+#include "kernel_var.h"
+#include "proc.h"
+#include "shm.h"
+
+#define PROC(sp) ((struct proc *)(sp))
+
+static int
+sys_return(struct thread *td, int error, int64_t *retvalp)
+{
+	if (error == 0 && retvalp != NULL)
+		*retvalp = td->td_retval[0];
+	vm_pageout_check(td->td_proc->p_kernel);
+	return (error);
+}
+
+static int
+sys_return_int(struct thread *td, int error, int *retp)
+{
+	int64_t rv;
+
+	error = sys_return(td, error, &rv);
+	if (error == 0 && retp != NULL)
+		*retp = (int)rv;
+	return (error);
+}
+
+void
+shmsim_cred_init(struct shmsim_cred *cr)
+{
+	memset(cr, 0, sizeof(*cr));
+	cr->umask = 022;
+}
+
+int
+shmsim_spawn(struct shmsim_kernel *k, const struct shmsim_cred *cr,
+    struct shmsim_proc **pp)
+{
+	struct shmsim_cred defaults;
+	struct proc *p;
+	int error;
+
+	if (cr == NULL) {
+		shmsim_cred_init(&defaults);
+		cr = &defaults;
+	}
+	error = proc_spawn(k, cr, &p);
+	if (error == 0)
+		*pp = (struct shmsim_proc *)p;
+	return (error);
+}
+
+int
+shmsim_fork(struct shmsim_proc *parent, struct shmsim_proc **childp)
+{
+	struct thread td;
+	struct proc *child;
+	int error;
+
+	thread_enter(&td, PROC(parent));
+	error = fork1(&td, &child);
+	if (error == 0)
+		*childp = (struct shmsim_proc *)child;
+	return (error);
+}
+
+int
+shmsim_exit(struct shmsim_proc *sp)
+{
+	struct shmsim_kernel *k = PROC(sp)->p_kernel;
+
+	exit1(PROC(sp));
+	vm_pageout_check(k);
+	return (0);
+}
+
+int
+shmsim_exec(struct shmsim_proc *sp)
+{
+	struct thread td;
+
+	thread_enter(&td, PROC(sp));
+	fdcloseexec(&td);
+	return (sys_return(&td, 0, NULL));
+}
+
+/* vfs_syscalls.c: sys_umask() */
+int
+shmsim_umask(struct shmsim_proc *sp, mode_t mask, mode_t *oldp)
+{
+	struct filedesc *fdp = PROC(sp)->p_fd;
+	unsigned int old;
+
+	old = atomic_exchange(&fdp->fd_cmask, (unsigned)(mask & 07777));
+	if (oldp != NULL)
+		*oldp = (mode_t)old;
+	return (0);
+}
+
+int
+shmsim_proc_pid(const struct shmsim_proc *sp)
+{
+	return (((const struct proc *)sp)->p_pid);
+}
+
+/*
+ * lib/libc/sys/shm_open.c: shm_open() -- today it is
+ * shm_open2(path, flags | O_CLOEXEC, mode, 0, NULL); in 2008 it was the
+ * shm_open system call itself.
+ */
+int
+shmsim_shm_open(struct shmsim_proc *sp, const char *path, int flags,
+    mode_t mode, int *fdp)
+{
+	struct thread td;
+	int error;
+
+	thread_enter(&td, PROC(sp));
+	if (K_PROFILE_2008(PROC(sp)->p_kernel))
+		error = kern_shm_open_2008(&td, path, flags, mode);
+	else
+		error = kern_shm_open2(&td, path, flags | SHMSIM_O_CLOEXEC,
+		    mode, 0);
+	return (sys_return_int(&td, error, fdp));
+}
+
+/* uipc_shm.c: sys_shm_unlink() */
+int
+shmsim_shm_unlink(struct shmsim_proc *sp, const char *path)
+{
+	struct thread td;
+
+	thread_enter(&td, PROC(sp));
+	return (sys_return(&td, kern_shm_unlink(&td, path), NULL));
+}
+
+/* sys_generic.c: sys_ftruncate() */
+int
+shmsim_ftruncate(struct shmsim_proc *sp, int fd, int64_t length)
+{
+	struct thread td;
+
+	thread_enter(&td, PROC(sp));
+	return (sys_return(&td, kern_ftruncate(&td, fd, length), NULL));
+}
+
+/* kern_descrip.c: sys_fstat() */
+int
+shmsim_fstat(struct shmsim_proc *sp, int fd, struct shmsim_stat *sb)
+{
+	struct shmsim_stat st;
+	struct thread td;
+	int error;
+
+	thread_enter(&td, PROC(sp));
+	error = kern_fstat(&td, fd, &st);
+	if (error == 0 && sb != NULL)
+		*sb = st;
+	return (sys_return(&td, error, NULL));
+}
+
+/* kern_descrip.c: sys_close() */
+int
+shmsim_close(struct shmsim_proc *sp, int fd)
+{
+	struct thread td;
+
+	thread_enter(&td, PROC(sp));
+	return (sys_return(&td, kern_close(&td, fd), NULL));
+}
+
+/* kern_descrip.c: sys_dup() */
+int
+shmsim_dup(struct shmsim_proc *sp, int fd, int *newfdp)
+{
+	struct thread td;
+
+	thread_enter(&td, PROC(sp));
+	return (sys_return_int(&td, kern_dup(&td, FDDUP_NORMAL, 0, fd, 0),
+	    newfdp));
+}
+
+/* kern_descrip.c: sys_dup2() */
+int
+shmsim_dup2(struct shmsim_proc *sp, int fd, int newfd, int *resultp)
+{
+	struct thread td;
+
+	thread_enter(&td, PROC(sp));
+	return (sys_return_int(&td, kern_dup(&td, FDDUP_FIXED, 0, fd, newfd),
+	    resultp));
+}
+
+/* kern_descrip.c: sys_fcntl() */
+int
+shmsim_fcntl(struct shmsim_proc *sp, int fd, int cmd, intptr_t arg,
+    int64_t *retvalp)
+{
+	struct thread td;
+
+	thread_enter(&td, PROC(sp));
+	return (sys_return(&td, kern_fcntl(&td, fd, cmd, arg), retvalp));
+}
+
+static int
+sys_rw(struct shmsim_proc *sp, int fd, void *buf, size_t nbytes,
+    int64_t offset, int flags, bool write, size_t *donep)
+{
+	struct uio uio;
+	struct thread td;
+	int64_t done;
+	int error;
+
+	if (nbytes > (size_t)INT64_MAX)
+		return (EINVAL);
+	thread_enter(&td, PROC(sp));
+	memset(&uio, 0, sizeof(uio));
+	uio.uio_buf = buf;
+	uio.uio_resid = nbytes;
+	error = write ? kern_writev(&td, fd, &uio, offset, flags) :
+			kern_readv(&td, fd, &uio, offset, flags);
+	error = sys_return(&td, error, &done);
+	if (error == 0 && donep != NULL)
+		*donep = (size_t)done;
+	return (error);
+}
+
+/* sys_generic.c: sys_read() */
+int
+shmsim_read(struct shmsim_proc *sp, int fd, void *buf, size_t nbytes,
+    size_t *donep)
+{
+	return (sys_rw(sp, fd, buf, nbytes, 0, 0, false, donep));
+}
+
+/* sys_generic.c: sys_pread() */
+int
+shmsim_pread(struct shmsim_proc *sp, int fd, void *buf, size_t nbytes,
+    int64_t offset, size_t *donep)
+{
+	return (sys_rw(sp, fd, buf, nbytes, offset, FOF_OFFSET, false, donep));
+}
+
+/* sys_generic.c: sys_write() */
+int
+shmsim_write(struct shmsim_proc *sp, int fd, const void *buf, size_t nbytes,
+    size_t *donep)
+{
+	return (sys_rw(sp, fd, (void *)(uintptr_t)buf, nbytes, 0, 0, true,
+	    donep));
+}
+
+/* sys_generic.c: sys_pwrite() */
+int
+shmsim_pwrite(struct shmsim_proc *sp, int fd, const void *buf,
+    size_t nbytes, int64_t offset, size_t *donep)
+{
+	return (sys_rw(sp, fd, (void *)(uintptr_t)buf, nbytes, offset,
+	    FOF_OFFSET, true, donep));
+}
+
+/* vfs_syscalls.c: sys_lseek() */
+int
+shmsim_lseek(struct shmsim_proc *sp, int fd, int64_t offset, int whence,
+    int64_t *newoffp)
+{
+	struct thread td;
+
+	thread_enter(&td, PROC(sp));
+	return (sys_return(&td, kern_lseek(&td, fd, offset, whence), newoffp));
+}
+
+/* uipc_syscalls.c: sendmsg(2) with one SCM_RIGHTS descriptor. */
+int
+shmsim_sendfd(struct shmsim_proc *sp, struct shmsim_proc *to, int fd)
+{
+	struct thread td;
+
+	thread_enter(&td, PROC(sp));
+	return (sys_return(&td, uipc_sendfd(&td, PROC(to), fd), NULL));
+}
+
+/* uipc_syscalls.c: recvmsg(2) of one SCM_RIGHTS descriptor. */
+int
+shmsim_recvfd(struct shmsim_proc *sp, int *fdp)
+{
+	struct thread td;
+
+	thread_enter(&td, PROC(sp));
+	return (sys_return_int(&td, uipc_recvfd(&td), fdp));
+}
+
+int
+shmsim_pageout(struct shmsim_kernel *k, uint64_t n, uint64_t *moved)
+{
+	uint64_t m;
+
+	m = vm_pageout_run(k, n);
+	if (moved != NULL)
+		*moved = m;
+	return (0);
+}
+
+/* Model-only: what fd refers to, with the counts on the way down. */
+int
+shmsim_fdinfo(struct shmsim_proc *sp, int fd, struct shmsim_fdinfo *info)
+{
+	struct proc *p = PROC(sp);
+	struct shmsim_kernel *k = p->p_kernel;
+	struct filedesc *fdp = p->p_fd;
+	struct shmfd *shmfd;
+	struct thread td;
+	struct file *fp;
+	vm_object_t obj;
+	int error;
+
+	thread_enter(&td, p);
+	error = fget(&td, fd, &fp);
+	if (error != 0)
+		return (error);
+	memset(info, 0, sizeof(*info));
+	FILEDESC_SLOCK(fdp);
+	if (fd < fdp->fd_nfiles && fdp->fd_ofiles[fd].fde_file == fp)
+		info->fd_flags = (fdp->fd_ofiles[fd].fde_flags & UF_EXCLOSE) ?
+		    SHMSIM_FD_CLOEXEC :
+		    0;
+	FILEDESC_SUNLOCK(fdp);
+	info->f_flag = (int)atomic_load(&fp->f_flag);
+	info->f_count = (int)atomic_load(&fp->f_count) - 1; /* ours */
+	foffset_lock(fp);
+	info->f_offset = fp->f_offset;
+	foffset_unlock(fp);
+	shmfd = fp->f_type == DTYPE_SHM ? fp->f_data : NULL;
+	if (shmfd != NULL) {
+		obj = shmfd->shm_object;
+		info->shm_refs = (int)atomic_load(&shmfd->shm_refs);
+		info->obj_ref_count = (int)atomic_load(&obj->ref_count);
+		sx_slock(&k->shm_dict_lock);
+		info->named = shmfd->shm_path != NULL;
+		if (info->named)
+			snprintf(info->path, sizeof(info->path), "%s",
+			    shmfd->shm_path);
+		sx_sunlock(&k->shm_dict_lock);
+		VM_OBJECT_RLOCK(obj);
+		info->size = shmfd->shm_size;
+		info->obj_size = obj->size;
+		info->resident = obj->resident_page_count;
+		info->swapped = obj->swp_count;
+		info->charge = obj->charge;
+		VM_OBJECT_RUNLOCK(obj);
+		info->ino = shmfd->shm_ino;
+	}
+	fdrop(fp, &td);
+	return (0);
+}
+
+static int
+shmsim_debug_access(struct shmsim_proc *sp, int fd, uint64_t off, void *buf,
+    size_t len, bool write)
+{
+	struct thread td;
+	struct file *fp;
+	int error;
+
+	thread_enter(&td, PROC(sp));
+	error = fget(&td, fd, &fp);
+	if (error != 0)
+		return (error);
+	if (fp->f_type != DTYPE_SHM)
+		error = EINVAL;
+	else
+		error = shm_debug_rw(fp->f_data, off, buf, len, write);
+	fdrop(fp, &td);
+	return (sys_return(&td, error, NULL));
+}
+
+int
+shmsim_peek(struct shmsim_proc *sp, int fd, uint64_t off, void *buf,
+    size_t len)
+{
+	return (shmsim_debug_access(sp, fd, off, buf, len, false));
+}
+
+int
+shmsim_poke(struct shmsim_proc *sp, int fd, uint64_t off, const void *buf,
+    size_t len)
+{
+	return (shmsim_debug_access(sp, fd, off, (void *)(uintptr_t)buf, len,
+	    true));
+}

@@ -1,0 +1,50 @@
+/*
+ * Shared test helpers: a fresh kernel per test, and assertions that name
+ * errno values.  Every test tears its kernel down through
+ * shmsim_kernel_destroy(), which fails the test on any leak.
+ */
+#ifndef SHMSIM_TEST_HELPERS_H
+#define SHMSIM_TEST_HELPERS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "shmsim.h"
+
+struct env {
+	struct shmsim_kernel *k;
+	struct shmsim_proc *p; /* uid 0, umask 022 */
+};
+
+/* Build a kernel from cfg (NULL: defaults) and spawn root. */
+struct env *env_new(const struct shmsim_config *cfg);
+/* Destroy; fail the test on a leak, printing what leaked. */
+void env_free(struct env *e);
+
+int setup_current(void **state);
+int setup_2008(void **state);
+int teardown_env(void **state);
+
+/* Fail the test, naming both errno values, unless got == want. */
+#define assert_errno(got, want) \
+	assert_errno_impl((got), (want), #got, __FILE__, __LINE__)
+void assert_errno_impl(int got, int want, const char *expr, const char *file,
+    int line);
+
+/* Fail the test, printing the report, unless the auditor is clean. */
+#define assert_audit_clean(k) assert_audit_clean_impl((k), __FILE__, __LINE__)
+void assert_audit_clean_impl(struct shmsim_kernel *k, const char *file,
+    int line);
+
+/* A spawned process with the given ids and umask. */
+struct shmsim_proc *spawn_as(struct shmsim_kernel *k, uid_t uid, gid_t gid,
+    mode_t umask);
+
+/* fdinfo of fd, failing the test if fd is not open. */
+struct shmsim_fdinfo fdinfo(struct shmsim_proc *p, int fd);
+
+#endif /* SHMSIM_TEST_HELPERS_H */
