@@ -313,8 +313,9 @@ SHMSIM_EXTERN int shmsim_dup2(struct shmsim_proc *p, int fd, int newfd,
  * fcntl(2): F_DUPFD, F_DUPFD_CLOEXEC (EINVAL for arg < 0 or >= limit,
  * EBADF, EMFILE), F_DUP2FD, F_DUP2FD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL,
  * F_SETFL (profile 2008: EOPNOTSUPP, with the new flags kept, as the seed
- * did), F_ADD_SEALS/F_GET_SEALS (a later issue: ENOSYS here... see
- * docs/profiles.md); any other command: EINVAL.
+ * did), F_ADD_SEALS (EPERM once F_SEAL_SEAL is set), F_GET_SEALS; any
+ * other command: EINVAL.  Profile 2008 had no F_DUPFD_CLOEXEC, F_DUP2FD*
+ * or seals: EINVAL.
  */
 SHMSIM_EXTERN int shmsim_fcntl(struct shmsim_proc *p, int fd, int cmd,
     intptr_t arg, int64_t *retvalp);
