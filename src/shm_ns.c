@@ -626,6 +626,11 @@ kern_shm_open_2008(struct thread *td, const char *upath, int flags,
 
 	finit(fp, FFLAGS(flags & SHMSIM_O_ACCMODE), DTYPE_SHM, shmfd,
 	    &shm_ops_2008);
+	/* uipc_shm.c (2008): UF_EXCLOSE set after install (seed bug B3). */
+	FILEDESC_XLOCK(fdp);
+	if (fdp->fd_ofiles[fd].fde_file == fp)
+		fdp->fd_ofiles[fd].fde_flags |= UF_EXCLOSE;
+	FILEDESC_XUNLOCK(fdp);
 	td->td_retval[0] = fd;
 	fdrop(fp, td);
 	free(path);
