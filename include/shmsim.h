@@ -265,7 +265,8 @@ SHMSIM_EXTERN int shmsim_proc_pid(const struct shmsim_proc *p);
  * shm_open(3) as libc builds it.  Profile current: shm_open2(path,
  * flags | O_CLOEXEC, mode, 0, NULL), so the descriptor always has
  * FD_CLOEXEC.  Profile 2008: the original system call (O_CLOEXEC ->
- * EINVAL).  Errors, in the kernel's order: EINVAL (access mode O_WRONLY
+ * EINVAL), which set FD_CLOEXEC itself just after installing the
+ * descriptor.  Errors, in the kernel's order: EINVAL (access mode O_WRONLY
  * or 3; unknown flag), EFAULT, ENAMETOOLONG, EINVAL (no leading '/'),
  * ENFILE, EMFILE, EINVAL (SHM_ANON with O_RDONLY), ENOMEM, ENOENT,
  * EEXIST, EACCES, EPERM/EBUSY/EIO (O_TRUNC); profile 2008 allocates the
