@@ -323,10 +323,13 @@ SHMSIM_EXTERN int shmsim_fcntl(struct shmsim_proc *p, int fd, int cmd,
 
 /*
  * read(2), pread(2), write(2), pwrite(2), lseek(2).  Profile 2008:
- * EOPNOTSUPP for the four I/O calls, ESPIPE for lseek.  Profile current:
- * the data moves through the object's pages (holes read as zeroes
- * without allocating; writes at or past EOF move 0 bytes); errors EBADF,
- * EINVAL (negative offset; lseek whence or result), EOVERFLOW, EIO.
+ * EOPNOTSUPP for read and write; ESPIPE for pread, pwrite and lseek (the
+ * 2008 shm file is not seekable, and that is checked first).  Profile
+ * current: the data moves through the object's pages (holes read as
+ * zeroes without allocating; writes at or past EOF move 0 bytes); errors
+ * EBADF, EINVAL (negative offset; lseek whence or result), EOVERFLOW, EIO.
+ * As in the kernel, a transfer that fails part-way (EIO) keeps what it
+ * already moved: the pages written, and for read/write the file offset.
  */
 SHMSIM_EXTERN int shmsim_read(struct shmsim_proc *p, int fd, void *buf,
     size_t nbytes, size_t *donep);
