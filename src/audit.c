@@ -194,6 +194,18 @@ audit_files(struct audit *a)
 			    "file %p: f_count is %u, but %d table slot(s) and "
 			    "%d descriptor(s) in flight refer to it",
 			    (const void *)fp, count, e->slots, e->inflight);
+		/*
+		 * A file whose open failed after another thread of the
+		 * process had dup'ed its descriptor: fdclose() empties only
+		 * the slot the open made, so the copies keep a never-set-up
+		 * file (badfileops, no data, no access bits) until closed,
+		 * in the kernel as here.  It refers to nothing.  (F_SETFL may
+		 * still have left status flags on it in profile 2008.)
+		 */
+		if (fp->f_ops == &badfileops && fp->f_type == DTYPE_NONE &&
+		    fp->f_data == NULL &&
+		    (atomic_load(&fp->f_flag) & (FREAD | FWRITE)) == 0)
+			continue;
 		acc = atomic_load(&fp->f_flag) & (FREAD | FWRITE);
 		if (acc != FREAD && acc != (FREAD | FWRITE))
 			shmsim_report_add(a->r,

@@ -288,7 +288,11 @@ falloc_caps(struct thread *td, struct file **resultfp, int *resultfd,
 	return (0);
 }
 
-/* kern_descrip.c: finit() -- the file becomes a file of type type. */
+/*
+ * kern_descrip.c: finit() -- the file becomes a file of type type.  As in
+ * the kernel (atomic_store_rel_ptr), f_ops is stored last with release:
+ * whoever loads the new f_ops also sees f_data, f_flag and f_type.
+ */
 void
 finit(struct file *fp, unsigned int flag, short type, void *data,
     const struct fileops *ops)
@@ -296,7 +300,7 @@ finit(struct file *fp, unsigned int flag, short type, void *data,
 	fp->f_data = data;
 	atomic_store(&fp->f_flag, flag);
 	fp->f_type = type;
-	fp->f_ops = ops;
+	atomic_store_explicit(&fp->f_ops, ops, memory_order_release);
 }
 
 /*
@@ -326,9 +330,13 @@ fget_noref(struct filedesc *fdp, int fd)
 	return (fdp->fd_ofiles[fd].fde_file);
 }
 
-/* kern_descrip.c: fget() -- a held reference to fd's file, or EBADF. */
+/*
+ * kern_descrip.c: fget_unlocked() -- a held reference to fd's file, or
+ * EBADF; whatever the file is, even one still being opened (badfileops).
+ * fcntl (fget_fcntl) and descriptor passing look files up this way.
+ */
 int
-fget(struct thread *td, int fd, struct file **fpp)
+fget_unlocked(struct thread *td, int fd, struct file **fpp)
 {
 	struct filedesc *fdp = td->td_proc->p_fd;
 	struct file *fp;
@@ -341,6 +349,28 @@ fget(struct thread *td, int fd, struct file **fpp)
 	}
 	fhold(fp);
 	FILEDESC_SUNLOCK(fdp);
+	*fpp = fp;
+	return (0);
+}
+
+/*
+ * kern_descrip.c: fget() -> _fget() -- as fget_unlocked(), but a file
+ * not set up yet (badfileops: its open is in progress in another thread,
+ * or failed after the descriptor was dup'ed) is EBADF.
+ */
+int
+fget(struct thread *td, int fd, struct file **fpp)
+{
+	struct file *fp;
+	int error;
+
+	error = fget_unlocked(td, fd, &fp);
+	if (error != 0)
+		return (error);
+	if (fp->f_ops == &badfileops) {
+		fdrop(fp, td);
+		return (EBADF);
+	}
 	*fpp = fp;
 	return (0);
 }
@@ -495,7 +525,7 @@ kern_fcntl_setfl(struct thread *td, int fd, intptr_t arg)
 	struct file *fp;
 	int error, val;
 
-	error = fget(td, fd, &fp);
+	error = fget_unlocked(td, fd, &fp); /* fget_fcntl() */
 	if (error != 0)
 		return (error);
 	flg = atomic_load(&fp->f_flag);
@@ -573,7 +603,7 @@ kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg)
 		FILEDESC_XUNLOCK(fdp);
 		return (error);
 	case SHMSIM_F_GETFL:
-		error = fget(td, fd, &fp);
+		error = fget_unlocked(td, fd, &fp); /* fget_fcntl() */
 		if (error != 0)
 			return (error);
 		td->td_retval[0] = OFLAGS((int)atomic_load(&fp->f_flag));
@@ -582,7 +612,7 @@ kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg)
 	case SHMSIM_F_SETFL:
 		return (kern_fcntl_setfl(td, fd, arg));
 	case SHMSIM_F_ADD_SEALS:
-		error = fget(td, fd, &fp);
+		error = fget_unlocked(td, fd, &fp);
 		if (error != 0)
 			return (error);
 		error = fp->f_ops->fo_add_seals != NULL ?
@@ -591,7 +621,7 @@ kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg)
 		fdrop(fp, td);
 		return (error);
 	case SHMSIM_F_GET_SEALS:
-		error = fget(td, fd, &fp);
+		error = fget_unlocked(td, fd, &fp);
 		if (error != 0)
 			return (error);
 		if (fp->f_ops->fo_get_seals == NULL ||

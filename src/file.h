@@ -92,7 +92,12 @@ struct file {
 	atomic_uint f_flag;	 /* (a) FREAD, FWRITE, F_SETFL bits */
 	short f_type;		 /* (c) DTYPE_* */
 	void *f_data;		 /* (c) the shmfd; NULL once closed */
-	const struct fileops *f_ops; /* (c) */
+	/*
+	 * (a) published last, with release, by finit(): another thread of
+	 * the process may fget() the file between falloc and finit, and
+	 * must see badfileops or the finished file, never a torn one.
+	 */
+	_Atomic(const struct fileops *) f_ops;
 	struct ucred *f_cred;	 /* (c) opener's credential */
 	int64_t f_offset;	 /* (o) */
 	struct mtx f_offset_lock;
@@ -137,6 +142,7 @@ void finit(struct file *fp, unsigned int flag, short type, void *data,
     const struct fileops *ops);
 void fdclose(struct thread *td, struct file *fp, int idx);
 int fget(struct thread *td, int fd, struct file **fpp);
+int fget_unlocked(struct thread *td, int fd, struct file **fpp);
 struct file *fhold(struct file *fp);
 bool fdrop(struct file *fp, struct thread *td);
 int kern_close(struct thread *td, int fd);

@@ -154,7 +154,10 @@ shm_write(struct file *fp, struct uio *uio, struct ucred *active_cred,
 			foffset_unlock_uio(fp, uio, flags);
 			return (EFBIG);
 		}
+		/* XXX(model): shm_size is read under the object lock (TSan). */
+		VM_OBJECT_RLOCK(shmfd->shm_object);
 		newsize = shmfd->shm_size;
+		VM_OBJECT_RUNLOCK(shmfd->shm_object);
 	} else {
 		newsize = uio->uio_offset + (int64_t)uio->uio_resid;
 	}
@@ -163,7 +166,13 @@ shm_write(struct file *fp, struct uio *uio, struct ucred *active_cred,
 	else
 		rangelock_wlock(&shmfd->shm_rl, &rl_cookie, uio->uio_offset,
 		    newsize > uio->uio_offset ? newsize : uio->uio_offset);
-	if ((shmfd->shm_seals & F_SEAL_WRITE) != 0) {
+	/*
+	 * XXX(model): a zero-length pwrite at offset 0 holds the empty range
+	 * [0, 0), which conflicts with nothing (as in the kernel): the seals
+	 * are read atomically, and shm_size is not read when nothing moves.
+	 */
+	if ((__atomic_load_n(&shmfd->shm_seals, __ATOMIC_RELAXED) &
+		F_SEAL_WRITE) != 0) {
 		error = EPERM;
 	} else {
 		error = 0;
@@ -173,7 +182,7 @@ shm_write(struct file *fp, struct uio *uio, struct ucred *active_cred,
 			error = shm_dotruncate_locked(shmfd, newsize);
 			VM_OBJECT_WUNLOCK(shmfd->shm_object);
 		}
-		if (error == 0)
+		if (error == 0 && uio->uio_resid > 0)
 			error = uiomove_object(shmfd->shm_object,
 			    shmfd->shm_size, uio);
 	}

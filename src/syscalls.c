@@ -325,7 +325,7 @@ shmsim_fdinfo(struct shmsim_proc *sp, int fd, struct shmsim_fdinfo *info)
 	int error;
 
 	thread_enter(&td, p);
-	error = fget(&td, fd, &fp);
+	error = fget_unlocked(&td, fd, &fp);
 	if (error != 0)
 		return (error);
 	memset(info, 0, sizeof(*info));
@@ -340,7 +340,9 @@ shmsim_fdinfo(struct shmsim_proc *sp, int fd, struct shmsim_fdinfo *info)
 	foffset_lock(fp);
 	info->f_offset = fp->f_offset;
 	foffset_unlock(fp);
-	shmfd = fp->f_type == DTYPE_SHM ? fp->f_data : NULL;
+	/* f_ops first: f_type and f_data are set before it is (finit). */
+	shmfd = fp->f_ops != &badfileops && fp->f_type == DTYPE_SHM ?
+	    fp->f_data : NULL;
 	if (shmfd != NULL) {
 		obj = shmfd->shm_object;
 		info->shm_refs = (int)atomic_load(&shmfd->shm_refs);

@@ -20,7 +20,8 @@ uipc_sendfd(struct thread *td, struct proc *to, int fd)
 	struct file *fp;
 	int error;
 
-	error = fget(td, fd, &fp);
+	/* unp_internalize(): fget_noref, then the DFLAG_PASSABLE check. */
+	error = fget_unlocked(td, fd, &fp);
 	if (error != 0)
 		return (error);
 	if ((fp->f_ops->fo_flags & DFLAG_PASSABLE) == 0) {
