@@ -125,6 +125,9 @@ fork1(struct thread *td, struct proc **childp)
 
 	fdp = fdcopy(p1->p_fd, p1->p_kernel);
 	*childp = proc_alloc(p1->p_kernel, crhold(p1->p_ucred), fdp);
+	sx_slock(&p1->p_kernel->allproc_lock);
+	memcpy((*childp)->p_comm, p1->p_comm, sizeof(p1->p_comm));
+	sx_sunlock(&p1->p_kernel->allproc_lock);
 	return (0);
 }
 

@@ -41,6 +41,7 @@ struct proc {
 	LIST_ENTRY(proc) p_list;	   /* (p) */
 	struct shmsim_kernel *p_kernel;	   /* (c) */
 	int p_pid;			   /* (c) */
+	char p_comm[32];		   /* (p) name, e.g. the scenario's */
 	struct ucred *p_ucred;		   /* (c) */
 	struct filedesc *p_fd;		   /* (c) */
 	struct mtx p_rights_mtx;

@@ -107,6 +107,17 @@ shmsim_umask(struct shmsim_proc *sp, mode_t mask, mode_t *oldp)
 	return (0);
 }
 
+/* Model-only: name the process (p_comm), as dumps and traces show it. */
+void
+shmsim_proc_setname(struct shmsim_proc *sp, const char *name)
+{
+	struct proc *p = PROC(sp);
+
+	sx_xlock(&p->p_kernel->allproc_lock);
+	snprintf(p->p_comm, sizeof(p->p_comm), "%s", name);
+	sx_xunlock(&p->p_kernel->allproc_lock);
+}
+
 int
 shmsim_proc_pid(const struct shmsim_proc *sp)
 {
