@@ -36,10 +36,34 @@ build: deps
 	cmake --build $(BUILD)
 
 demo: build
-	./$(BUILD)/shmsim-demo
+	./$(BUILD)/shmsim demo
 
 test: build
 	ctest --preset $(PRESET)
 
 clean:
 	rm -rf build
+
+# Pictures of the demo's states for docs/tutorial.md: one Graphviz digraph
+# per dump (and one for a scenario's end state when it has no dump), split
+# into docs/pictures/demo-N.dot and rendered to docs/pictures/demo-N.svg.
+PICTURES := docs/pictures
+
+.PHONY: pictures
+pictures:
+	@command -v dot >/dev/null 2>&1 || { \
+		echo "pictures: Graphviz 'dot' is not installed"; \
+		echo "install it with: sudo apt-get install graphviz"; \
+		exit 1; \
+	}
+	@$(MAKE) --no-print-directory build
+	./$(BUILD)/shmsim demo --dot $(BUILD)/demo.dot >/dev/null
+	mkdir -p $(PICTURES)
+	rm -f $(PICTURES)/demo-*.dot $(PICTURES)/demo-*.svg
+	awk -v dir=$(PICTURES) \
+	    '/^digraph /{ if (f != "") close(f); f = sprintf("%s/demo-%d.dot", dir, ++n) } \
+	    f != "" { print > f }' $(BUILD)/demo.dot
+	for f in $(PICTURES)/demo-*.dot; do \
+		dot -Tsvg "$$f" -o "$${f%.dot}.svg" || exit 1; \
+	done
+	@ls $(PICTURES)/demo-*.svg

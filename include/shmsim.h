@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -189,6 +190,12 @@ SHMSIM_EXTERN int shmsim_audit(struct shmsim_kernel *k, char *report,
 SHMSIM_EXTERN int shmsim_pageout(struct shmsim_kernel *k, uint64_t n,
     uint64_t *moved);
 
+/*
+ * Model-only: remove every name from the dictionary, without permission
+ * checks, as a scenario's final clean-up (and kernel destruction) do.
+ */
+SHMSIM_EXTERN void shmsim_unlink_all(struct shmsim_kernel *k);
+
 /* ---------------------------------------------------------------- */
 /* Fault injection (model-only)                                     */
 /* ---------------------------------------------------------------- */
@@ -256,6 +263,10 @@ SHMSIM_EXTERN int shmsim_exec(struct shmsim_proc *p);
 SHMSIM_EXTERN int shmsim_umask(struct shmsim_proc *p, mode_t mask,
     mode_t *oldp);
 SHMSIM_EXTERN int shmsim_proc_pid(const struct shmsim_proc *p);
+/* Model-only: name the process (its p_comm, at most 31 bytes kept); fork
+ * copies the name.  Dumps show it. */
+SHMSIM_EXTERN void shmsim_proc_setname(struct shmsim_proc *p,
+    const char *name);
 
 /* ---------------------------------------------------------------- */
 /* System calls                                                     */
@@ -392,6 +403,22 @@ SHMSIM_EXTERN int shmsim_peek(struct shmsim_proc *p, int fd, uint64_t off,
     void *buf, size_t len);
 SHMSIM_EXTERN int shmsim_poke(struct shmsim_proc *p, int fd, uint64_t off,
     const void *buf, size_t len);
+
+/*
+ * Model-only: print the whole state -- processes and their descriptor
+ * tables, open files, descriptors in flight, shm objects, vm objects
+ * with their resident and swapped pages, the dictionary -- with every
+ * reference count.  SHMSIM_DUMP_TEXT is the stable text format documented
+ * in docs/dump-format.md; SHMSIM_DUMP_DOT is Graphviz source (one
+ * digraph named by title).  Call it when no other thread is inside the
+ * kernel.  Returns 0, or EIO when writing to out failed.
+ */
+enum shmsim_dump_format {
+	SHMSIM_DUMP_TEXT = 0,
+	SHMSIM_DUMP_DOT = 1,
+};
+SHMSIM_EXTERN int shmsim_dump(struct shmsim_kernel *k, FILE *out,
+    enum shmsim_dump_format format, const char *title);
 
 /* "ENOENT" for ENOENT, ...; "E?" for an unknown value; "0" for 0. */
 SHMSIM_EXTERN const char *shmsim_errno_name(int error);

@@ -32,6 +32,9 @@ uiomove_object_page(vm_object_t obj, size_t len, struct uio *uio)
 	if (tlen > len)
 		tlen = len;
 
+	/* copyin/copyout(9): an unmapped user buffer faults. */
+	if ((uintptr_t)uio->uio_buf < 4096 || uio->uio_buf == SHMSIM_BADPTR)
+		return (EFAULT);
 	VM_OBJECT_WLOCK(obj);
 	if (uio->uio_rw == UIO_READ && vm_page_lookup(obj, idx) == NULL &&
 	    swp_pager_lookup(obj, idx) == NULL) {

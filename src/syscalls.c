@@ -311,6 +311,12 @@ shmsim_recvfd(struct shmsim_proc *sp, int *fdp)
 	return (sys_return_int(&td, uipc_recvfd(&td), fdp));
 }
 
+void
+shmsim_unlink_all(struct shmsim_kernel *k)
+{
+	shm_remove_all(k);
+}
+
 int
 shmsim_pageout(struct shmsim_kernel *k, uint64_t n, uint64_t *moved)
 {

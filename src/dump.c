@@ -1,0 +1,1171 @@
+/*
+ * The state dump (model-only): every process, descriptor, open file,
+ * descriptor in flight, shmfd, vm object, page list and dictionary name,
+ * with every reference count, as stable text (docs/dump-format.md) or as
+ * Graphviz source.
+ *
+ * The dump works in two steps.  First it takes a snapshot, walking the
+ * structures under their locks in the auditor's order (allproc ->
+ * filedesc, then the rights queues; the dictionary -> the object list ->
+ * each object -> the timestamps; the swap device), and copying what it
+ * will print; no host pointer is printed, they only serve as keys to
+ * number things.  Then it prints the snapshot with no lock held, so a
+ * slow or blocking stream never stalls the kernel.
+ *
+ * Numbering (it depends on the state only, not on the history that led
+ * there, but for objects, which keep their creation order):
+ *	processes	by pid;
+ *	files		1.. in order of first appearance: processes by pid,
+ *			each table by descriptor, then the in-flight queues
+ *			(processes by pid, oldest first);
+ *	shmfds		1.. in order of first appearance: files in number
+ *			order, then names in byte order, then objects;
+ *	objects		1.. in creation order (oid);
+ *	names		1.. in byte order.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "file.h"
+#include "kernel_var.h"
+#include "proc.h"
+#include "shm.h"
+
+#define DUMP_NONE SIZE_MAX
+#define DUMP_RUNS_MAX 16 /* page list items shown before "..." */
+
+/* A small open-addressing map from host pointer to index. */
+struct dump_map_ent {
+	const void *key;
+	size_t val;
+};
+
+struct dump_map {
+	struct dump_map_ent *ents;
+	size_t cap, n;
+};
+
+/* A page list, summarized as at most DUMP_RUNS_MAX items. */
+struct dump_pages {
+	uint64_t count;			    /* pages in the list */
+	int nitems;			    /* items kept */
+	bool more;			    /* items past the kept ones */
+	uint64_t first[DUMP_RUNS_MAX];	    /* item: first .. last */
+	uint64_t last[DUMP_RUNS_MAX];
+	bool open;			    /* a run is being built */
+	uint64_t rfirst, rlast;		    /* the run */
+};
+
+struct dump_fd {
+	int fd;
+	bool cloexec;
+	struct file *fp;
+	size_t file;
+};
+
+struct dump_proc {
+	int pid;
+	char comm[sizeof(((struct proc *)0)->p_comm)];
+	uid_t uid;
+	gid_t gid;
+	int ngroups;
+	gid_t groups[SHMSIM_NGROUPS];
+	mode_t umask;
+	struct dump_fd *fds;
+	size_t nfds, capfds;
+	struct file **rights;		/* in flight to the process */
+	size_t *rightfile;
+	size_t nrights, caprights;
+};
+
+enum dump_fstate {
+	DUMP_F_SHM,		/* a set-up shm file */
+	DUMP_F_NOTSETUP,	/* still on badfileops */
+	DUMP_F_OTHER,		/* set up, but refers to no shmfd */
+};
+
+struct dump_file {
+	struct file *fp;
+	unsigned int count;
+	unsigned int flag;
+	int64_t offset;
+	enum dump_fstate state;
+	const void *shmkey;
+	size_t shm;
+};
+
+/* What an object's shmfd looked like, read under the object lock. */
+struct dump_shminfo {
+	unsigned int refs;
+	int64_t size;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	int seals;
+	int flags;
+	int kmappings;
+	uint64_t ino;
+	char *path;		/* NULL: not named */
+};
+
+struct dump_obj {
+	uint64_t oid;
+	unsigned int ref_count;
+	uint64_t size;
+	uint64_t charge;
+	int flags;
+	struct dump_pages res, swp;
+	const void *shmkey;	/* NULL: no shmfd */
+	struct dump_shminfo si;
+	size_t shm;
+};
+
+struct dump_shm {
+	const void *key;
+	size_t obj;		/* DUMP_NONE: no live object found */
+};
+
+struct dump_name {
+	char *path;
+	unsigned long bucket;
+	Fnv32_t fnv;
+	const void *shmkey;
+	size_t shm;
+};
+
+struct dump_uid {
+	uid_t uid;
+	uint64_t bytes;
+};
+
+struct dump {
+	struct shmsim_kernel *k;
+	struct dump_proc *procs;
+	size_t nprocs, capprocs;
+	struct dump_file *files;
+	size_t nfiles, capfiles;
+	struct dump_shm *shms;
+	size_t nshms, capshms;
+	struct dump_obj *objs;
+	size_t nobjs, capobjs;
+	struct dump_name *names;
+	size_t nnames, capnames;
+	struct dump_uid *uids;
+	size_t nuids, capuids;
+	uint64_t sw_nslots, sw_used, sw_reserved;
+	struct shmsim_counters c;
+	struct dump_map filemap;
+	struct dump_map shmmap;
+};
+
+/* ---------------------------------------------------------------- */
+/* Helpers                                                          */
+/* ---------------------------------------------------------------- */
+
+/* arr, with room for one more element (n used of *capp); never fails. */
+static void *
+dump_grow(void *arr, size_t n, size_t *capp, size_t elsize)
+{
+	if (n < *capp)
+		return (arr);
+	*capp = *capp == 0 ? 8 : *capp * 2;
+	return (shmsim_realloc(arr, *capp * elsize));
+}
+
+#define DUMP_APPEND(arr, n, cap) \
+	((arr) = dump_grow((arr), (n), &(cap), sizeof(*(arr))), &(arr)[(n)++])
+
+static char *
+dump_strdup(const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *c;
+
+	c = shmsim_malloc(len);
+	memcpy(c, s, len);
+	return (c);
+}
+
+static size_t
+dump_hash(const void *p, size_t cap)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+
+	x ^= x >> 33;
+	x *= UINT64_C(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	return ((size_t)x & (cap - 1));
+}
+
+/* The index stored for key, or DUMP_NONE. */
+static size_t
+dump_map_find(const struct dump_map *m, const void *key)
+{
+	size_t i;
+
+	if (m->cap == 0)
+		return (DUMP_NONE);
+	for (i = dump_hash(key, m->cap);; i = (i + 1) & (m->cap - 1)) {
+		if (m->ents[i].key == key)
+			return (m->ents[i].val);
+		if (m->ents[i].key == NULL)
+			return (DUMP_NONE);
+	}
+}
+
+/* Store key -> val; key must not be in the map yet. */
+static void
+dump_map_put(struct dump_map *m, const void *key, size_t val)
+{
+	struct dump_map_ent *old;
+	size_t i, ocap;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		old = m->ents;
+		ocap = m->cap;
+		m->cap = ocap == 0 ? 64 : ocap * 2;
+		m->ents = shmsim_calloc(m->cap, sizeof(*m->ents));
+		m->n = 0;
+		for (i = 0; i < ocap; i++)
+			if (old[i].key != NULL)
+				dump_map_put(m, old[i].key, old[i].val);
+		free(old);
+	}
+	for (i = dump_hash(key, m->cap); m->ents[i].key != NULL;
+	     i = (i + 1) & (m->cap - 1))
+		continue;
+	m->ents[i].key = key;
+	m->ents[i].val = val;
+	m->n++;
+}
+
+/* Page lists: items are single indexes, or runs of three or more. */
+static void
+dump_pages_item(struct dump_pages *pg, uint64_t first, uint64_t last)
+{
+	if (pg->nitems == DUMP_RUNS_MAX) {
+		pg->more = true;
+		return;
+	}
+	pg->first[pg->nitems] = first;
+	pg->last[pg->nitems] = last;
+	pg->nitems++;
+}
+
+static void
+dump_pages_flush(struct dump_pages *pg)
+{
+	if (!pg->open)
+		return;
+	pg->open = false;
+	if (pg->rlast - pg->rfirst >= 2) {
+		dump_pages_item(pg, pg->rfirst, pg->rlast);
+		return;
+	}
+	dump_pages_item(pg, pg->rfirst, pg->rfirst);
+	if (pg->rlast != pg->rfirst)
+		dump_pages_item(pg, pg->rlast, pg->rlast);
+}
+
+/* Add pindex; indexes come in increasing order. */
+static void
+dump_pages_add(struct dump_pages *pg, uint64_t pindex)
+{
+	pg->count++;
+	if (pg->open && pindex == pg->rlast + 1) {
+		pg->rlast = pindex;
+		return;
+	}
+	dump_pages_flush(pg);
+	pg->open = true;
+	pg->rfirst = pg->rlast = pindex;
+}
+
+/* ---------------------------------------------------------------- */
+/* The snapshot                                                     */
+/* ---------------------------------------------------------------- */
+
+/* The file's number, numbering it (and copying it) on first sight. */
+static size_t
+dump_file_number(struct dump *d, struct file *fp)
+{
+	struct dump_file *df;
+	size_t i;
+
+	i = dump_map_find(&d->filemap, fp);
+	if (i != DUMP_NONE)
+		return (i);
+	i = d->nfiles;
+	df = DUMP_APPEND(d->files, d->nfiles, d->capfiles);
+	memset(df, 0, sizeof(*df));
+	df->fp = fp;
+	df->shm = DUMP_NONE;
+	dump_map_put(&d->filemap, fp, i);
+	return (i);
+}
+
+static size_t
+dump_shm_number(struct dump *d, const void *key)
+{
+	struct dump_shm *ds;
+	size_t i;
+
+	i = dump_map_find(&d->shmmap, key);
+	if (i != DUMP_NONE)
+		return (i);
+	i = d->nshms;
+	ds = DUMP_APPEND(d->shms, d->nshms, d->capshms);
+	ds->key = key;
+	ds->obj = DUMP_NONE;
+	dump_map_put(&d->shmmap, key, i);
+	return (i);
+}
+
+static int
+dump_proc_cmp(const void *a, const void *b)
+{
+	const struct dump_proc *x = a, *y = b;
+
+	return (x->pid < y->pid ? -1 : x->pid > y->pid);
+}
+
+static int
+dump_name_cmp(const void *a, const void *b)
+{
+	const struct dump_name *x = a, *y = b;
+
+	/* strcmp() compares as unsigned char: byte order. */
+	return (strcmp(x->path, y->path));
+}
+
+static int
+dump_obj_cmp(const void *a, const void *b)
+{
+	const struct dump_obj *x = a, *y = b;
+
+	return (x->oid < y->oid ? -1 : x->oid > y->oid);
+}
+
+static int
+dump_uid_cmp(const void *a, const void *b)
+{
+	const struct dump_uid *x = a, *y = b;
+
+	return (x->uid < y->uid ? -1 : x->uid > y->uid);
+}
+
+/* Processes, their tables and their in-flight queues. */
+static void
+dump_snap_procs(struct dump *d)
+{
+	struct shmsim_kernel *k = d->k;
+	struct rights_entry *re;
+	struct dump_proc *dp;
+	struct dump_fd *dfd;
+	struct filedesc *fdp;
+	struct proc *p;
+	size_t i, j;
+	int fd;
+
+	sx_slock(&k->allproc_lock);
+	LIST_FOREACH(p, &k->allproc, p_list) {
+		dp = DUMP_APPEND(d->procs, d->nprocs, d->capprocs);
+		memset(dp, 0, sizeof(*dp));
+		dp->pid = p->p_pid;
+		memcpy(dp->comm, p->p_comm, sizeof(dp->comm));
+		dp->comm[sizeof(dp->comm) - 1] = '\0';
+		dp->uid = p->p_ucred->cr_uid;
+		dp->gid = p->p_ucred->cr_gid;
+		dp->ngroups = p->p_ucred->cr_ngroups;
+		if (dp->ngroups < 0 || dp->ngroups > SHMSIM_NGROUPS)
+			dp->ngroups = 0;
+		memcpy(dp->groups, p->p_ucred->cr_groups,
+		    (size_t)dp->ngroups * sizeof(dp->groups[0]));
+		fdp = p->p_fd;
+		dp->umask = (mode_t)atomic_load(&fdp->fd_cmask);
+
+		FILEDESC_SLOCK(fdp);
+		for (fd = 0; fd < fdp->fd_nfiles; fd++) {
+			struct file *fp = fdp->fd_ofiles[fd].fde_file;
+
+			if (fp == NULL)
+				continue;
+			dfd = DUMP_APPEND(dp->fds, dp->nfds, dp->capfds);
+			dfd->fd = fd;
+			dfd->cloexec =
+			    (fdp->fd_ofiles[fd].fde_flags & UF_EXCLOSE) != 0;
+			dfd->fp = fp;
+			dfd->file = DUMP_NONE;
+		}
+		FILEDESC_SUNLOCK(fdp);
+
+		mtx_lock(&p->p_rights_mtx);
+		TAILQ_FOREACH(re, &p->p_rights, re_link) {
+			*DUMP_APPEND(dp->rights, dp->nrights, dp->caprights) =
+			    re->re_file;
+		}
+		mtx_unlock(&p->p_rights_mtx);
+	}
+	sx_sunlock(&k->allproc_lock);
+
+	if (d->nprocs > 1)
+		qsort(d->procs, d->nprocs, sizeof(*d->procs), dump_proc_cmp);
+	for (i = 0; i < d->nprocs; i++) {
+		dp = &d->procs[i];
+		for (j = 0; j < dp->nfds; j++)
+			dp->fds[j].file = dump_file_number(d, dp->fds[j].fp);
+	}
+	for (i = 0; i < d->nprocs; i++) {
+		dp = &d->procs[i];
+		if (dp->nrights == 0)
+			continue;
+		dp->rightfile = shmsim_calloc(dp->nrights,
+		    sizeof(*dp->rightfile));
+		for (j = 0; j < dp->nrights; j++)
+			dp->rightfile[j] = dump_file_number(d, dp->rights[j]);
+	}
+}
+
+/*
+ * Open files.  Like the auditor, this reads the files after the table
+ * locks are gone: the dump is taken when no other thread is inside the
+ * kernel.  The offset is read under its own lock, with nothing else held.
+ */
+static void
+dump_snap_files(struct dump *d)
+{
+	const struct fileops *ops;
+	struct dump_file *df;
+	struct file *fp;
+	size_t i;
+
+	ops = K_PROFILE_2008(d->k) ? &shm_ops_2008 : &shm_ops;
+	for (i = 0; i < d->nfiles; i++) {
+		df = &d->files[i];
+		fp = df->fp;
+		df->count = atomic_load(&fp->f_count);
+		df->flag = atomic_load(&fp->f_flag);
+		foffset_lock(fp);
+		df->offset = fp->f_offset;
+		foffset_unlock(fp);
+		if (atomic_load(&fp->f_ops) == &badfileops)
+			df->state = DUMP_F_NOTSETUP;
+		else if (fp->f_type == DTYPE_SHM && fp->f_data != NULL &&
+		    atomic_load(&fp->f_ops) == ops) {
+			df->state = DUMP_F_SHM;
+			df->shmkey = fp->f_data;
+			df->shm = dump_shm_number(d, df->shmkey);
+		} else
+			df->state = DUMP_F_OTHER;
+	}
+}
+
+/* One object, locked; its shmfd is read through the back-pointer. */
+static void
+dump_snap_object(struct dump *d, vm_object_t obj)
+{
+	struct shmsim_kernel *k = d->k;
+	struct dump_obj *o;
+	struct shmfd *shmfd;
+	struct vm_page *m;
+	struct swblk *sb;
+
+	o = DUMP_APPEND(d->objs, d->nobjs, d->capobjs);
+	memset(o, 0, sizeof(*o));
+	o->shm = DUMP_NONE;
+	o->oid = obj->oid;
+	o->ref_count = atomic_load(&obj->ref_count);
+	o->size = obj->size;
+	o->charge = obj->charge;
+	o->flags = obj->flags;
+	RB_FOREACH(m, vm_page_tree, &obj->rtree)
+		dump_pages_add(&o->res, m->pindex);
+	dump_pages_flush(&o->res);
+	RB_FOREACH(sb, swblk_tree, &obj->swtree)
+		dump_pages_add(&o->swp, sb->p);
+	dump_pages_flush(&o->swp);
+
+	shmfd = obj->swp_priv;
+	if (shmfd == NULL)
+		return;
+	o->shmkey = shmfd;
+	o->si.refs = atomic_load(&shmfd->shm_refs);
+	o->si.size = shmfd->shm_size;
+	o->si.seals = __atomic_load_n(&shmfd->shm_seals, __ATOMIC_RELAXED);
+	o->si.flags = shmfd->shm_flags;
+	o->si.kmappings = shmfd->shm_kmappings;
+	o->si.ino = shmfd->shm_ino;
+	/* shm_path is stable under the dictionary lock, which we hold. */
+	o->si.path = shmfd->shm_path != NULL ? dump_strdup(shmfd->shm_path) :
+					       NULL;
+	mtx_lock(&k->shm_timestamp_lock);
+	o->si.mode = shmfd->shm_mode;
+	o->si.uid = shmfd->shm_uid;
+	o->si.gid = shmfd->shm_gid;
+	mtx_unlock(&k->shm_timestamp_lock);
+}
+
+/* The dictionary, then the objects and their shmfds. */
+static void
+dump_snap_shm(struct dump *d)
+{
+	struct shmsim_kernel *k = d->k;
+	struct shm_mapping *map;
+	struct dump_name *dn;
+	vm_object_t obj;
+	unsigned long b;
+	size_t i;
+
+	sx_slock(&k->shm_dict_lock);
+	for (b = 0; b <= k->shm_hash; b++) {
+		LIST_FOREACH(map, &k->shm_dictionary[b], sm_link) {
+			dn = DUMP_APPEND(d->names, d->nnames, d->capnames);
+			dn->path = dump_strdup(map->sm_path);
+			dn->bucket = b;
+			dn->fnv = map->sm_fnv;
+			dn->shmkey = map->sm_shmfd;
+			dn->shm = DUMP_NONE;
+		}
+	}
+	mtx_lock(&k->vm_object_list_mtx);
+	TAILQ_FOREACH(obj, &k->vm_object_list, object_list) {
+		VM_OBJECT_RLOCK(obj);
+		dump_snap_object(d, obj);
+		VM_OBJECT_RUNLOCK(obj);
+	}
+	mtx_unlock(&k->vm_object_list_mtx);
+	sx_sunlock(&k->shm_dict_lock);
+
+	if (d->nnames > 1)
+		qsort(d->names, d->nnames, sizeof(*d->names), dump_name_cmp);
+	for (i = 0; i < d->nnames; i++)
+		d->names[i].shm = dump_shm_number(d, d->names[i].shmkey);
+	if (d->nobjs > 1)
+		qsort(d->objs, d->nobjs, sizeof(*d->objs), dump_obj_cmp);
+	for (i = 0; i < d->nobjs; i++) {
+		if (d->objs[i].shmkey == NULL)
+			continue;
+		d->objs[i].shm = dump_shm_number(d, d->objs[i].shmkey);
+		d->shms[d->objs[i].shm].obj = i;
+	}
+}
+
+static void
+dump_snap_swap(struct dump *d)
+{
+	struct swdev *sw = &d->k->k_swap;
+	struct uidinfo *ui;
+	struct dump_uid *du;
+
+	mtx_lock(&sw->sw_mtx);
+	d->sw_nslots = sw->sw_nslots;
+	d->sw_used = sw->sw_used;
+	d->sw_reserved = sw->sw_reserved;
+	LIST_FOREACH(ui, &sw->sw_uidinfo, ui_link) {
+		if (ui->ui_vmsize == 0)
+			continue;
+		du = DUMP_APPEND(d->uids, d->nuids, d->capuids);
+		du->uid = ui->ui_uid;
+		du->bytes = ui->ui_vmsize;
+	}
+	mtx_unlock(&sw->sw_mtx);
+	if (d->nuids > 1)
+		qsort(d->uids, d->nuids, sizeof(*d->uids), dump_uid_cmp);
+	shmsim_counters(d->k, &d->c);
+}
+
+static void
+dump_free(struct dump *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nprocs; i++) {
+		free(d->procs[i].fds);
+		free(d->procs[i].rights);
+		free(d->procs[i].rightfile);
+	}
+	free(d->procs);
+	free(d->files);
+	free(d->shms);
+	for (i = 0; i < d->nobjs; i++)
+		free(d->objs[i].si.path);
+	free(d->objs);
+	for (i = 0; i < d->nnames; i++)
+		free(d->names[i].path);
+	free(d->names);
+	free(d->uids);
+	free(d->filemap.ents);
+	free(d->shmmap.ents);
+}
+
+/* ---------------------------------------------------------------- */
+/* Common printing                                                  */
+/* ---------------------------------------------------------------- */
+
+/*
+ * A byte string as the text format quotes it: printable ASCII as is,
+ * except '"' and '\' which get a backslash; every other byte as \xHH.
+ * In dot, that text is itself inside a quoted label, where '"' and '\'
+ * need one more backslash.
+ */
+static void
+dump_str(FILE *out, const char *s, bool dot)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	const char *bs = dot ? "\\\\" : "\\";
+	const char *q = dot ? "\\\"" : "\"";
+
+	fputs(q, out);
+	for (; *u != '\0'; u++) {
+		if (*u == '"' || *u == '\\')
+			fprintf(out, "%s%s", bs, *u == '"' ? q : bs);
+		else if (*u >= 0x20 && *u < 0x7f)
+			fputc(*u, out);
+		else
+			fprintf(out, "%sx%02x", bs, *u);
+	}
+	fputs(q, out);
+}
+
+/*
+ * The title, inside a dot string, shown as it is: '"' and '\' get the
+ * backslash dot wants; other unprintable bytes show as \xHH.
+ */
+static void
+dump_dot_title(FILE *out, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (; *u != '\0'; u++) {
+		if (*u == '"' || *u == '\\')
+			fprintf(out, "\\%c", *u);
+		else if (*u >= 0x20 && *u < 0x7f)
+			fputc(*u, out);
+		else
+			fprintf(out, "\\\\x%02x", *u);
+	}
+}
+
+/* f_flag: the access bits, then the status flags by name. */
+static void
+dump_fflag(FILE *out, unsigned int flag)
+{
+	static const struct {
+		unsigned int bit;
+		const char *name;
+	} names[] = {
+		{ FREAD, "FREAD" },
+		{ FWRITE, "FWRITE" },
+		{ FNONBLOCK, "NONBLOCK" },
+		{ FAPPEND, "APPEND" },
+		{ FASYNC, "ASYNC" },
+		{ FFSYNC, "FSYNC" },
+		{ FDSYNC, "DSYNC" },
+		{ FRDAHEAD, "RDAHEAD" },
+		{ SHMSIM_O_DIRECT, "DIRECT" },
+	};
+	const char *sep = "";
+	size_t i;
+
+	if (flag == 0) {
+		fputs("0", out);
+		return;
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((flag & names[i].bit) == 0)
+			continue;
+		fprintf(out, "%s%s", sep, names[i].name);
+		flag &= ~names[i].bit;
+		sep = "|";
+	}
+	if (flag != 0)
+		fprintf(out, "%s%#x", sep, flag);
+}
+
+static void
+dump_seals(FILE *out, int seals)
+{
+	static const struct {
+		int bit;
+		const char *name;
+	} names[] = {
+		{ F_SEAL_SEAL, "SEAL" },
+		{ F_SEAL_SHRINK, "SHRINK" },
+		{ F_SEAL_GROW, "GROW" },
+		{ F_SEAL_WRITE, "WRITE" },
+	};
+	const char *sep = "";
+	size_t i;
+
+	if (seals == 0) {
+		fputs("none", out);
+		return;
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((seals & names[i].bit) == 0)
+			continue;
+		fprintf(out, "%s%s", sep, names[i].name);
+		seals &= ~names[i].bit;
+		sep = "|";
+	}
+	if (seals != 0)
+		fprintf(out, "%s%#x", sep, (unsigned int)seals);
+}
+
+static void
+dump_shmflags(FILE *out, int flags)
+{
+	static const struct {
+		int bit;
+		const char *name;
+	} names[] = {
+		{ SHM_ALLOW_SEALING, "ALLOW_SEALING" },
+		{ SHM_GROW_ON_WRITE, "GROW_ON_WRITE" },
+		{ SHM_LARGEPAGE, "LARGEPAGE" },
+	};
+	const char *sep = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((flags & names[i].bit) == 0)
+			continue;
+		fprintf(out, "%s%s", sep, names[i].name);
+		flags &= ~names[i].bit;
+		sep = "|";
+	}
+	if (flags != 0)
+		fprintf(out, "%s%#x", sep, (unsigned int)flags);
+}
+
+/* "0,2,5-9,..." -- the items of a page list. */
+static void
+dump_page_items(FILE *out, const struct dump_pages *pg)
+{
+	int i;
+
+	for (i = 0; i < pg->nitems; i++) {
+		if (i > 0)
+			fputc(',', out);
+		if (pg->first[i] == pg->last[i])
+			fprintf(out, "%ju", (uintmax_t)pg->first[i]);
+		else
+			fprintf(out, "%ju-%ju", (uintmax_t)pg->first[i],
+			    (uintmax_t)pg->last[i]);
+	}
+	if (pg->more)
+		fputs(",...", out);
+}
+
+static const char *
+dump_profile_name(const struct shmsim_kernel *k)
+{
+	return (K_PROFILE_2008(k) ? "2008" : "current");
+}
+
+/* "process pid N" plus the name, quoted, when it has one. */
+static void
+dump_proc_label(FILE *out, const struct dump_proc *dp, bool dot)
+{
+	fprintf(out, "process pid %d", dp->pid);
+	if (dp->comm[0] != '\0') {
+		fputc(' ', out);
+		dump_str(out, dp->comm, dot);
+	}
+}
+
+static void
+dump_proc_creds(FILE *out, const struct dump_proc *dp)
+{
+	int i;
+
+	fprintf(out, "uid %u, gid %u, umask %03o", (unsigned int)dp->uid,
+	    (unsigned int)dp->gid, (unsigned int)dp->umask);
+	if (dp->ngroups > 0) {
+		fputs(", groups ", out);
+		for (i = 0; i < dp->ngroups; i++)
+			fprintf(out, "%s%u", i > 0 ? "," : "",
+			    (unsigned int)dp->groups[i]);
+	}
+}
+
+static void
+dump_swap_line(FILE *out, const struct dump *d)
+{
+	size_t i;
+
+	fprintf(out, "swap: slots %ju of %ju, reserved %ju",
+	    (uintmax_t)d->sw_used, (uintmax_t)d->sw_nslots,
+	    (uintmax_t)d->sw_reserved);
+	for (i = 0; i < d->nuids; i++)
+		fprintf(out, "%suid %u: %ju", i == 0 ? " (" : ", ",
+		    (unsigned int)d->uids[i].uid, (uintmax_t)d->uids[i].bytes);
+	if (d->nuids > 0)
+		fputc(')', out);
+}
+
+static void
+dump_counts(FILE *out, const struct shmsim_counters *c, const char *sep)
+{
+	fprintf(out,
+	    "procs %ju, objects %ju, shm %ju, names %ju,%s"
+	    "files %ju, pages %ju, swapped %ju,%s"
+	    "inflight %ju, swap_reserved %ju",
+	    (uintmax_t)c->procs, (uintmax_t)c->objects, (uintmax_t)c->shm,
+	    (uintmax_t)c->names, sep, (uintmax_t)c->files,
+	    (uintmax_t)c->pages, (uintmax_t)c->swapped, sep,
+	    (uintmax_t)c->inflight, (uintmax_t)c->swap_reserved);
+}
+
+/* ---------------------------------------------------------------- */
+/* Text                                                             */
+/* ---------------------------------------------------------------- */
+
+static void
+dump_text_pages(FILE *out, const char *what, const struct dump_pages *pg)
+{
+	fprintf(out, ", %s %ju", what, (uintmax_t)pg->count);
+	if (pg->count == 0)
+		return;
+	fputs(" [", out);
+	dump_page_items(out, pg);
+	fputc(']', out);
+}
+
+static void
+dump_text(FILE *out, const struct dump *d, const char *title)
+{
+	const struct shmsim_kernel *k = d->k;
+	const struct dump_proc *dp;
+	const struct dump_file *df;
+	const struct dump_obj *o;
+	const struct dump_name *dn;
+	size_t i, j;
+
+	if (title != NULL) {
+		fputs("title ", out);
+		dump_str(out, title, false);
+		fputc('\n', out);
+	}
+	fprintf(out, "kernel: profile %s, page_size %ju, buckets %lu\n",
+	    dump_profile_name(k), (uintmax_t)PAGE_SIZE_K(k),
+	    k->shm_hash + 1);
+
+	if (d->nprocs == 0)
+		fputs("processes: none\n", out);
+	for (i = 0; i < d->nprocs; i++) {
+		dp = &d->procs[i];
+		dump_proc_label(out, dp, false);
+		fputs(": ", out);
+		dump_proc_creds(out, dp);
+		fputc('\n', out);
+		for (j = 0; j < dp->nfds; j++)
+			fprintf(out, "  fd %d -> file %zu%s\n", dp->fds[j].fd,
+			    dp->fds[j].file + 1,
+			    dp->fds[j].cloexec ? " [cloexec]" : "");
+		for (j = 0; j < dp->nrights; j++)
+			fprintf(out, "  in flight -> file %zu\n",
+			    dp->rightfile[j] + 1);
+	}
+
+	if (d->nfiles == 0)
+		fputs("files: none\n", out);
+	for (i = 0; i < d->nfiles; i++) {
+		df = &d->files[i];
+		fprintf(out, "file %zu: f_count %u, ", i + 1, df->count);
+		if (df->state == DUMP_F_NOTSETUP) {
+			fputs("(not set up)\n", out);
+			continue;
+		}
+		dump_fflag(out, df->flag);
+		fprintf(out, ", offset %jd", (intmax_t)df->offset);
+		if (df->state == DUMP_F_SHM)
+			fprintf(out, " -> shm %zu\n", df->shm + 1);
+		else
+			fputs(" -> (not shm)\n", out);
+	}
+
+	if (d->nshms == 0)
+		fputs("shm: none\n", out);
+	for (i = 0; i < d->nshms; i++) {
+		fprintf(out, "shm %zu", i + 1);
+		if (d->shms[i].obj == DUMP_NONE) {
+			fputs(": (no live object)\n", out);
+			continue;
+		}
+		o = &d->objs[d->shms[i].obj];
+		fputc(' ', out);
+		if (o->si.path != NULL)
+			dump_str(out, o->si.path, false);
+		else
+			fputs("(unnamed)", out);
+		fprintf(out, ": shm_refs %u, size %jd, mode %04o, uid %u, "
+			     "gid %u, seals ",
+		    o->si.refs, (intmax_t)o->si.size, (unsigned int)o->si.mode,
+		    (unsigned int)o->si.uid, (unsigned int)o->si.gid);
+		dump_seals(out, o->si.seals);
+		fprintf(out, ", ino %ju", (uintmax_t)o->si.ino);
+		if (o->si.flags != 0) {
+			fputs(", shmflags ", out);
+			dump_shmflags(out, o->si.flags);
+		}
+		if (o->si.kmappings != 0)
+			fprintf(out, ", kmappings %d", o->si.kmappings);
+		fprintf(out, " -> object %zu\n", d->shms[i].obj + 1);
+	}
+
+	if (d->nobjs == 0)
+		fputs("objects: none\n", out);
+	for (i = 0; i < d->nobjs; i++) {
+		o = &d->objs[i];
+		fprintf(out, "object %zu: ref_count %u, size %ju pages, "
+			     "charge %ju",
+		    i + 1, o->ref_count, (uintmax_t)o->size,
+		    (uintmax_t)o->charge);
+		dump_text_pages(out, "resident", &o->res);
+		dump_text_pages(out, "swapped", &o->swp);
+		if ((o->flags & OBJ_DEAD) != 0)
+			fputs(", dead", out);
+		if (o->shmkey == NULL)
+			fputs(" (no shm)", out);
+		fputc('\n', out);
+	}
+
+	if (d->nnames == 0)
+		fputs("names: none\n", out);
+	for (i = 0; i < d->nnames; i++) {
+		dn = &d->names[i];
+		fputs("name ", out);
+		dump_str(out, dn->path, false);
+		fprintf(out, ": bucket %lu, fnv 0x%08x -> shm %zu\n",
+		    dn->bucket, (unsigned int)dn->fnv, dn->shm + 1);
+	}
+
+	dump_swap_line(out, d);
+	fputs("\ncounts: ", out);
+	dump_counts(out, &d->c, " ");
+	fputc('\n', out);
+}
+
+/* ---------------------------------------------------------------- */
+/* Graphviz                                                         */
+/* ---------------------------------------------------------------- */
+
+static void
+dump_dot(FILE *out, const struct dump *d, const char *title)
+{
+	const struct shmsim_kernel *k = d->k;
+	const struct dump_proc *dp;
+	const struct dump_file *df;
+	const struct dump_obj *o;
+	const struct dump_name *dn;
+	size_t i, j, npg;
+
+	fputs("digraph \"", out);
+	dump_dot_title(out, title != NULL ? title : "shmsim");
+	fputs("\" {\n", out);
+	fputs("\tgraph [rankdir=LR, fontname=\"Helvetica\"", out);
+	if (title != NULL) {
+		fputs(", labelloc=t, label=\"", out);
+		dump_dot_title(out, title);
+		fputc('"', out);
+	}
+	fputs("];\n", out);
+	fputs("\tnode [shape=box, fontname=\"Helvetica\", fontsize=10];\n",
+	    out);
+	fputs("\tedge [fontname=\"Helvetica\", fontsize=9];\n", out);
+
+	/* The kernel: configuration and counters. */
+	fprintf(out, "\tkernel [shape=note, label=\"kernel\\nprofile %s\\n"
+		     "page_size %ju, buckets %lu\\n",
+	    dump_profile_name(k), (uintmax_t)PAGE_SIZE_K(k),
+	    k->shm_hash + 1);
+	dump_swap_line(out, d);
+	fputs("\\n", out);
+	dump_counts(out, &d->c, "\\n");
+	fputs("\"];\n", out);
+
+	/* Processes, each a cluster with its descriptors. */
+	for (i = 0; i < d->nprocs; i++) {
+		dp = &d->procs[i];
+		fprintf(out, "\tsubgraph cluster_p%d {\n", dp->pid);
+		fputs("\t\tstyle=rounded; color=gray; label=\"\";\n", out);
+		fprintf(out, "\t\tp%d [label=\"", dp->pid);
+		dump_proc_label(out, dp, true);
+		fputs("\\n", out);
+		dump_proc_creds(out, dp);
+		fputs("\"];\n", out);
+		for (j = 0; j < dp->nfds; j++)
+			fprintf(out, "\t\tp%dfd%d [label=\"fd %d%s\"];\n",
+			    dp->pid, dp->fds[j].fd, dp->fds[j].fd,
+			    dp->fds[j].cloexec ? "\\ncloexec" : "");
+		if (dp->nrights > 0)
+			fprintf(out, "\t\tp%dq [style=dashed, label=\"in "
+				     "flight\\n%zu queued\"];\n",
+			    dp->pid, dp->nrights);
+		fputs("\t}\n", out);
+		for (j = 0; j < dp->nfds; j++)
+			fprintf(out, "\tp%d -> p%dfd%d;\n\tp%dfd%d -> f%zu;\n",
+			    dp->pid, dp->pid, dp->fds[j].fd, dp->pid,
+			    dp->fds[j].fd, dp->fds[j].file + 1);
+		if (dp->nrights > 0)
+			fprintf(out, "\tp%d -> p%dq [style=dashed];\n",
+			    dp->pid, dp->pid);
+		for (j = 0; j < dp->nrights; j++)
+			fprintf(out, "\tp%dq -> f%zu [style=dashed, "
+				     "label=\"%zu\"];\n",
+			    dp->pid, dp->rightfile[j] + 1, j + 1);
+	}
+
+	/* Open files. */
+	if (d->nfiles > 0) {
+		fputs("\t{\n\t\trank=same;\n", out);
+		for (i = 0; i < d->nfiles; i++) {
+			df = &d->files[i];
+			fprintf(out, "\t\tf%zu [label=\"file %zu\\nf_count %u",
+			    i + 1, i + 1, df->count);
+			if (df->state == DUMP_F_NOTSETUP)
+				fputs("\\n(not set up)", out);
+			else {
+				fputs("\\n", out);
+				dump_fflag(out, df->flag);
+				fprintf(out, "\\noffset %jd",
+				    (intmax_t)df->offset);
+			}
+			fputs("\"];\n", out);
+		}
+		fputs("\t}\n", out);
+		for (i = 0; i < d->nfiles; i++)
+			if (d->files[i].state == DUMP_F_SHM)
+				fprintf(out, "\tf%zu -> s%zu;\n", i + 1,
+				    d->files[i].shm + 1);
+	}
+
+	/* shmfds. */
+	if (d->nshms > 0) {
+		fputs("\t{\n\t\trank=same;\n", out);
+		for (i = 0; i < d->nshms; i++) {
+			fprintf(out, "\t\ts%zu [label=\"shm %zu", i + 1, i + 1);
+			if (d->shms[i].obj == DUMP_NONE) {
+				fputs("\\n(no live object)\"];\n", out);
+				continue;
+			}
+			o = &d->objs[d->shms[i].obj];
+			fputc(' ', out);
+			if (o->si.path != NULL)
+				dump_str(out, o->si.path, true);
+			else
+				fputs("(unnamed)", out);
+			fprintf(out, "\\nshm_refs %u\\nsize %jd\\nmode %04o, "
+				     "uid %u, gid %u\\nseals ",
+			    o->si.refs, (intmax_t)o->si.size,
+			    (unsigned int)o->si.mode, (unsigned int)o->si.uid,
+			    (unsigned int)o->si.gid);
+			dump_seals(out, o->si.seals);
+			fprintf(out, "\\nino %ju", (uintmax_t)o->si.ino);
+			if (o->si.flags != 0) {
+				fputs("\\nshmflags ", out);
+				dump_shmflags(out, o->si.flags);
+			}
+			if (o->si.kmappings != 0)
+				fprintf(out, "\\nkmappings %d",
+				    o->si.kmappings);
+			fputs("\"];\n", out);
+		}
+		fputs("\t}\n", out);
+		for (i = 0; i < d->nshms; i++)
+			if (d->shms[i].obj != DUMP_NONE)
+				fprintf(out, "\ts%zu -> o%zu;\n", i + 1,
+				    d->shms[i].obj + 1);
+	}
+
+	/* vm objects, then one page summary per object that has pages. */
+	if (d->nobjs > 0) {
+		fputs("\t{\n\t\trank=same;\n", out);
+		for (i = 0; i < d->nobjs; i++) {
+			o = &d->objs[i];
+			fprintf(out, "\t\to%zu [shape=box3d, label=\"object %zu"
+				     "\\nref_count %u\\nsize %ju pages\\n"
+				     "charge %ju%s%s\"];\n",
+			    i + 1, i + 1, o->ref_count, (uintmax_t)o->size,
+			    (uintmax_t)o->charge,
+			    (o->flags & OBJ_DEAD) != 0 ? "\\ndead" : "",
+			    o->shmkey == NULL ? "\\n(no shm)" : "");
+		}
+		fputs("\t}\n", out);
+		npg = 0;
+		for (i = 0; i < d->nobjs; i++) {
+			o = &d->objs[i];
+			if (o->res.count + o->swp.count == 0)
+				continue;
+			if (npg++ == 0)
+				fputs("\t{\n\t\trank=same;\n", out);
+			fprintf(out, "\t\to%zupg [shape=note, label=\""
+				     "resident %ju",
+			    i + 1, (uintmax_t)o->res.count);
+			if (o->res.count > 0) {
+				fputs(": ", out);
+				dump_page_items(out, &o->res);
+			}
+			fprintf(out, "\\nswapped %ju", (uintmax_t)o->swp.count);
+			if (o->swp.count > 0) {
+				fputs(": ", out);
+				dump_page_items(out, &o->swp);
+			}
+			fputs("\"];\n", out);
+		}
+		if (npg > 0)
+			fputs("\t}\n", out);
+		for (i = 0; i < d->nobjs; i++)
+			if (d->objs[i].res.count + d->objs[i].swp.count > 0)
+				fprintf(out,
+				    "\to%zu -> o%zupg [style=dotted];\n",
+				    i + 1, i + 1);
+	}
+
+	/* The dictionary. */
+	if (d->nnames > 0) {
+		fputs("\tsubgraph cluster_names {\n", out);
+		fputs("\t\tlabel=\"dictionary\"; style=rounded; color=gray;\n",
+		    out);
+		for (i = 0; i < d->nnames; i++) {
+			dn = &d->names[i];
+			fprintf(out, "\t\tn%zu [shape=ellipse, label=\"",
+			    i + 1);
+			dump_str(out, dn->path, true);
+			fprintf(out, "\\nbucket %lu\\nfnv 0x%08x\"];\n",
+			    dn->bucket, (unsigned int)dn->fnv);
+		}
+		fputs("\t}\n", out);
+		for (i = 0; i < d->nnames; i++)
+			fprintf(out, "\tn%zu -> s%zu;\n", i + 1,
+			    d->names[i].shm + 1);
+	}
+	fputs("}\n", out);
+}
+
+int
+shmsim_dump(struct shmsim_kernel *k, FILE *out,
+    enum shmsim_dump_format format, const char *title)
+{
+	struct dump d;
+
+	if (k == NULL || out == NULL ||
+	    (format != SHMSIM_DUMP_TEXT && format != SHMSIM_DUMP_DOT))
+		return (EINVAL);
+	memset(&d, 0, sizeof(d));
+	d.k = k;
+	dump_snap_procs(&d);
+	dump_snap_files(&d);
+	dump_snap_shm(&d);
+	dump_snap_swap(&d);
+
+	if (format == SHMSIM_DUMP_TEXT)
+		dump_text(out, &d, title);
+	else
+		dump_dot(out, &d, title);
+	dump_free(&d);
+	if (fflush(out) != 0 || ferror(out))
+		return (EIO);
+	return (0);
+}

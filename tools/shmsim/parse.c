@@ -1,0 +1,1318 @@
+/*
+ * The scenario parser: one statement per line, tokenised and checked
+ * before anything runs.  Every error is reported as
+ * FILE:LINE:COLUMN: error: MESSAGE on stderr; the whole input is read so
+ * that all errors (up to a limit) are shown at once.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+
+#define MAX_ERRORS 20
+
+enum tok_kind { TK_END, TK_NAME, TK_INT, TK_STRING, TK_PUNCT, TK_ARROW,
+	TK_FATARROW };
+
+struct tok {
+	enum tok_kind kind;
+	int col; /* 1-based */
+	int64_t ival;
+	char *sval; /* NAME text or STRING bytes (owned by the token list) */
+	size_t slen;
+	char punct;
+};
+
+/* Names that a process must be declared for, and bound variables. */
+struct name_set {
+	char **names;
+	int *state; /* processes: 1 alive, 2 exited */
+	int n, cap;
+};
+
+struct parser {
+	const char *file;
+	int line;
+	int nerrors;
+	bool line_failed;
+	struct tok *toks;
+	int ntoks, pos;
+	struct sc_script *sc;
+	struct name_set procs, vars, jails;
+	bool spawned; /* config no longer allowed */
+	uint32_t page_size;
+};
+
+static void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n == 0 ? 1 : n);
+
+	if (p == NULL) {
+		fprintf(stderr, "shmsim: out of memory\n");
+		exit(3);
+	}
+	return (p);
+}
+
+static void *
+xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n == 0 ? 1 : n);
+	if (p == NULL) {
+		fprintf(stderr, "shmsim: out of memory\n");
+		exit(3);
+	}
+	return (p);
+}
+
+static char *
+xstrndup(const char *s, size_t n)
+{
+	char *d = xmalloc(n + 1);
+
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return (d);
+}
+
+static void
+perr(struct parser *p, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->line_failed)
+		return;
+	p->line_failed = true;
+	p->nerrors++;
+	if (p->nerrors > MAX_ERRORS)
+		return;
+	fprintf(stderr, "%s:%d:%d: error: ", p->file, p->line, col);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ------------------------------------------------------------ names */
+
+static int
+set_find(const struct name_set *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->names[i], name) == 0)
+			return (i);
+	return (-1);
+}
+
+static int
+set_add(struct name_set *s, const char *name, int state)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap == 0 ? 8 : s->cap * 2;
+		s->names = xrealloc(s->names, (size_t)s->cap * sizeof(char *));
+		s->state = xrealloc(s->state, (size_t)s->cap * sizeof(int));
+	}
+	s->names[s->n] = xstrndup(name, strlen(name));
+	s->state[s->n] = state;
+	return (s->n++);
+}
+
+static void
+set_free(struct name_set *s)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->names[i]);
+	free(s->names);
+	free(s->state);
+}
+
+/* ------------------------------------------------------------ lexer */
+
+static void
+tok_push(struct parser *p, struct tok *t)
+{
+	p->toks = xrealloc(p->toks, (size_t)(p->ntoks + 1) * sizeof(*t));
+	p->toks[p->ntoks++] = *t;
+}
+
+static void
+toks_free(struct parser *p)
+{
+	int i;
+
+	for (i = 0; i < p->ntoks; i++)
+		free(p->toks[i].sval);
+	free(p->toks);
+	p->toks = NULL;
+	p->ntoks = 0;
+	p->pos = 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/* An integer literal at s[*i]; decimal, 0x hex, 0 octal, K/M/G/T. */
+static bool
+lex_int(struct parser *p, const char *s, size_t len, size_t *i, int64_t *v)
+{
+	size_t start = *i;
+	uint64_t x = 0, base = 10, d, shift = 0;
+	bool any = false;
+
+	if (s[*i] == '0' && *i + 1 < len && (s[*i + 1] == 'x' ||
+	    s[*i + 1] == 'X')) {
+		base = 16;
+		*i += 2;
+	} else if (s[*i] == '0') {
+		base = 8;
+	}
+	for (; *i < len; (*i)++) {
+		int c = (unsigned char)s[*i];
+
+		if (hexval(c) < 0 || (base != 16 && !isdigit(c)))
+			break;
+		d = (uint64_t)hexval(c);
+		if (d >= base) {
+			perr(p, (int)*i + 1, "digit '%c' in an octal number",
+			    c);
+			return (false);
+		}
+		if (x > (UINT64_MAX - d) / base) {
+			perr(p, (int)start + 1, "integer too large");
+			return (false);
+		}
+		x = x * base + d;
+		any = true;
+	}
+	if (!any && base == 16) {
+		perr(p, (int)start + 1, "hex number without digits");
+		return (false);
+	}
+	if (*i < len) {
+		switch (s[*i]) {
+		case 'K': shift = 10; break;
+		case 'M': shift = 20; break;
+		case 'G': shift = 30; break;
+		case 'T': shift = 40; break;
+		default: break;
+		}
+		if (shift != 0)
+			(*i)++;
+	}
+	if (*i < len && (isalnum((unsigned char)s[*i]) || s[*i] == '_')) {
+		perr(p, (int)*i + 1, "unexpected '%c' after a number", s[*i]);
+		return (false);
+	}
+	if (shift != 0 && x > (UINT64_MAX >> shift)) {
+		perr(p, (int)start + 1, "integer too large");
+		return (false);
+	}
+	x <<= shift;
+	if (x > (uint64_t)INT64_MAX + 1) {
+		perr(p, (int)start + 1, "integer too large");
+		return (false);
+	}
+	*v = (int64_t)x; /* 2^63 wraps to INT64_MIN, for -2^63 */
+	return (true);
+}
+
+/* A string literal starting at the quote s[*i]. */
+static bool
+lex_string(struct parser *p, const char *s, size_t len, size_t *i,
+    struct tok *t)
+{
+	size_t start = *i, n = 0, cap = 16;
+	char *buf = xmalloc(cap);
+	int c, h1, h2;
+
+	(*i)++;
+	for (;;) {
+		if (*i >= len) {
+			perr(p, (int)start + 1, "unterminated string");
+			free(buf);
+			return (false);
+		}
+		c = (unsigned char)s[(*i)++];
+		if (c == '"')
+			break;
+		if (c == '\\') {
+			if (*i >= len) {
+				perr(p, (int)start + 1, "unterminated string");
+				free(buf);
+				return (false);
+			}
+			c = (unsigned char)s[(*i)++];
+			switch (c) {
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'r': c = '\r'; break;
+			case '0': c = '\0'; break;
+			case '\\': c = '\\'; break;
+			case '"': c = '"'; break;
+			case 'x':
+				h1 = *i < len ? hexval((unsigned char)s[*i]) : -1;
+				h2 = *i + 1 < len ?
+				    hexval((unsigned char)s[*i + 1]) : -1;
+				if (h1 < 0 || h2 < 0) {
+					perr(p, (int)*i - 1,
+					    "\\x needs two hex digits");
+					free(buf);
+					return (false);
+				}
+				c = h1 * 16 + h2;
+				*i += 2;
+				break;
+			default:
+				perr(p, (int)*i - 1, "unknown escape '\\%c'",
+				    isprint(c) ? c : '?');
+				free(buf);
+				return (false);
+			}
+		}
+		if (n + 1 >= cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	t->kind = TK_STRING;
+	t->sval = buf;
+	t->slen = n;
+	return (true);
+}
+
+static bool
+lex_line(struct parser *p, const char *s, size_t len)
+{
+	struct tok t;
+	size_t i = 0;
+
+	while (i < len) {
+		int c = (unsigned char)s[i];
+
+		memset(&t, 0, sizeof(t));
+		t.col = (int)i + 1;
+		if (c == ' ' || c == '\t' || c == '\r') {
+			i++;
+			continue;
+		}
+		if (c == '#')
+			break;
+		if (isalpha(c) || c == '_') {
+			size_t st = i;
+
+			while (i < len && (isalnum((unsigned char)s[i]) ||
+			    s[i] == '_'))
+				i++;
+			if (i - st > SC_MAX_NAME) {
+				perr(p, t.col, "name too long");
+				return (false);
+			}
+			t.kind = TK_NAME;
+			t.sval = xstrndup(s + st, i - st);
+		} else if (isdigit(c)) {
+			t.kind = TK_INT;
+			if (!lex_int(p, s, len, &i, &t.ival))
+				return (false);
+		} else if (c == '"') {
+			if (!lex_string(p, s, len, &i, &t))
+				return (false);
+		} else if (c == '-' && i + 1 < len && s[i + 1] == '>') {
+			t.kind = TK_ARROW;
+			i += 2;
+		} else if (c == '=' && i + 1 < len && s[i + 1] == '>') {
+			t.kind = TK_FATARROW;
+			i += 2;
+		} else if (strchr("(),:=|+-*", c) != NULL) {
+			t.kind = TK_PUNCT;
+			t.punct = (char)c;
+			i++;
+		} else {
+			if (isprint(c))
+				perr(p, t.col, "unexpected character '%c'", c);
+			else
+				perr(p, t.col, "unexpected byte 0x%02x", c);
+			return (false);
+		}
+		tok_push(p, &t);
+	}
+	memset(&t, 0, sizeof(t));
+	t.kind = TK_END;
+	t.col = (int)len + 1;
+	tok_push(p, &t);
+	return (true);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static struct tok *
+peek(struct parser *p)
+{
+	return (&p->toks[p->pos]);
+}
+
+static struct tok *
+next(struct parser *p)
+{
+	struct tok *t = &p->toks[p->pos];
+
+	if (t->kind != TK_END)
+		p->pos++;
+	return (t);
+}
+
+static bool
+is_punct(const struct tok *t, char c)
+{
+	return (t->kind == TK_PUNCT && t->punct == c);
+}
+
+static bool
+is_word(const struct tok *t, const char *w)
+{
+	return (t->kind == TK_NAME && strcmp(t->sval, w) == 0);
+}
+
+static bool
+expect_punct(struct parser *p, char c)
+{
+	struct tok *t = next(p);
+
+	if (!is_punct(t, c)) {
+		perr(p, t->col, "expected '%c'", c);
+		return (false);
+	}
+	return (true);
+}
+
+static bool
+expect_end(struct parser *p)
+{
+	struct tok *t = peek(p);
+
+	if (t->kind != TK_END) {
+		perr(p, t->col, "unexpected %s at the end of the statement",
+		    t->kind == TK_NAME ? "word" : "token");
+		return (false);
+	}
+	return (true);
+}
+
+/* A name usable for a process, variable or jail. */
+static bool
+check_new_name(struct parser *p, const struct tok *t, const char *what)
+{
+	if (t->kind != TK_NAME) {
+		perr(p, t->col, "expected a %s name", what);
+		return (false);
+	}
+	if (sc_is_const_name(t->sval) ||
+	    shmsim_errno_from_name(t->sval) != 0) {
+		perr(p, t->col, "'%s' is a constant, not a %s name", t->sval,
+		    what);
+		return (false);
+	}
+	return (true);
+}
+
+/* A live process name. */
+static bool
+check_proc(struct parser *p, const struct tok *t)
+{
+	int i;
+
+	if (t->kind != TK_NAME) {
+		perr(p, t->col, "expected a process name");
+		return (false);
+	}
+	i = set_find(&p->procs, t->sval);
+	if (i < 0) {
+		perr(p, t->col, "unknown process '%s' (spawn it first)",
+		    t->sval);
+		return (false);
+	}
+	if (p->procs.state[i] != 1) {
+		perr(p, t->col, "process '%s' has exited", t->sval);
+		return (false);
+	}
+	return (true);
+}
+
+/* ------------------------------------------------------------ expressions */
+
+static void
+expr_free(struct sc_expr *e)
+{
+	int i;
+
+	for (i = 0; i < e->nterms; i++)
+		free(e->terms[i].sval);
+	free(e->terms);
+	e->terms = NULL;
+	e->nterms = 0;
+}
+
+static bool
+parse_term(struct parser *p, struct sc_term *term, bool allow_string)
+{
+	struct tok *t = next(p);
+	int64_t v;
+
+	memset(term, 0, sizeof(*term));
+	term->col = t->col;
+	if (is_punct(t, '-') && peek(p)->kind == TK_INT) {
+		t = next(p);
+		term->kind = T_INT;
+		term->ival = (int64_t)(0 - (uint64_t)t->ival);
+		return (true);
+	}
+	switch (t->kind) {
+	case TK_INT:
+		term->kind = T_INT;
+		term->ival = t->ival;
+		return (true);
+	case TK_NAME:
+		if (strcmp(t->sval, "PAGE_SIZE") == 0) {
+			term->kind = T_INT;
+			term->ival = p->page_size;
+			return (true);
+		}
+		if (sc_const_lookup(t->sval, &v)) {
+			term->kind = T_INT;
+			term->ival = v;
+			return (true);
+		}
+		if (shmsim_errno_from_name(t->sval) != 0 ||
+		    strcmp(t->sval, "SIGBUS") == 0 ||
+		    strcmp(t->sval, "SIGSEGV") == 0) {
+			perr(p, t->col, "'%s' may appear only after '=>'",
+			    t->sval);
+			return (false);
+		}
+		if (set_find(&p->vars, t->sval) < 0) {
+			perr(p, t->col, "unknown name '%s' (not a constant, "
+			    "and no '-> %s' binds it before)", t->sval,
+			    t->sval);
+			return (false);
+		}
+		term->kind = T_VAR;
+		term->sval = xstrndup(t->sval, strlen(t->sval));
+		return (true);
+	case TK_STRING:
+		if (!allow_string) {
+			perr(p, t->col, "a string is not allowed here");
+			return (false);
+		}
+		term->kind = T_STRING;
+		if (is_punct(peek(p), '*')) {
+			struct tok *nt;
+			size_t total, k;
+			int64_t count;
+
+			next(p);
+			nt = next(p);
+			if (nt->kind == TK_INT)
+				count = nt->ival;
+			else if (nt->kind == TK_NAME &&
+			    strcmp(nt->sval, "PAGE_SIZE") == 0)
+				count = p->page_size;
+			else if (nt->kind == TK_NAME &&
+			    sc_const_lookup(nt->sval, &count))
+				;
+			else {
+				perr(p, nt->col, "expected a repeat count "
+				    "(an integer or a constant)");
+				return (false);
+			}
+			if (count < 0 || (t->slen != 0 && (uint64_t)count >
+			    SC_MAX_STRING / t->slen)) {
+				perr(p, nt->col, "repeated string longer "
+				    "than %d bytes", SC_MAX_STRING);
+				return (false);
+			}
+			total = t->slen * (size_t)count;
+			term->sval = xmalloc(total + 1);
+			for (k = 0; k < (size_t)count; k++)
+				memcpy(term->sval + k * t->slen, t->sval,
+				    t->slen);
+			term->sval[total] = '\0';
+			term->slen = total;
+		} else {
+			term->sval = xmalloc(t->slen + 1);
+			memcpy(term->sval, t->sval, t->slen + 1);
+			term->slen = t->slen;
+		}
+		return (true);
+	default:
+		perr(p, t->col, "expected a value");
+		return (false);
+	}
+}
+
+static bool
+parse_expr(struct parser *p, struct sc_expr *e, bool allow_string)
+{
+	struct sc_term term;
+	size_t bytes = 0;
+	bool has_str = false, has_int = false;
+	char op = 0;
+
+	memset(e, 0, sizeof(*e));
+	e->col = peek(p)->col;
+	for (;;) {
+		if (e->nterms == SC_MAX_TERMS) {
+			perr(p, peek(p)->col, "expression too long");
+			goto fail;
+		}
+		if (!parse_term(p, &term, allow_string))
+			goto fail;
+		term.op = op;
+		if (term.kind == T_STRING) {
+			has_str = true;
+			bytes += term.slen;
+			if (bytes > SC_MAX_STRING) {
+				perr(p, term.col, "string longer than %d "
+				    "bytes", SC_MAX_STRING);
+				free(term.sval);
+				goto fail;
+			}
+			if (op != 0 && op != '+') {
+				perr(p, term.col, "strings join only with "
+				    "'+'");
+				free(term.sval);
+				goto fail;
+			}
+		} else
+			has_int = true;
+		if (has_str && has_int) {
+			perr(p, term.col, "cannot mix strings and integers");
+			free(term.sval);
+			goto fail;
+		}
+		e->terms = xrealloc(e->terms,
+		    (size_t)(e->nterms + 1) * sizeof(term));
+		e->terms[e->nterms++] = term;
+		if (is_punct(peek(p), '|') || is_punct(peek(p), '+') ||
+		    is_punct(peek(p), '-'))
+			op = next(p)->punct;
+		else
+			break;
+	}
+	return (true);
+fail:
+	expr_free(e);
+	return (false);
+}
+
+static bool
+expr_is_string(const struct sc_expr *e)
+{
+	return (e->nterms > 0 && e->terms[0].kind == T_STRING);
+}
+
+/* A constant integer expression (no variables), for config and state. */
+static bool
+const_expr_value(struct parser *p, const struct sc_expr *e, int64_t *v)
+{
+	uint64_t acc = 0;
+	int i;
+
+	for (i = 0; i < e->nterms; i++) {
+		const struct sc_term *t = &e->terms[i];
+
+		if (t->kind != T_INT) {
+			perr(p, t->col, "expected a constant integer");
+			return (false);
+		}
+		switch (t->op) {
+		case 0: acc = (uint64_t)t->ival; break;
+		case '|': acc |= (uint64_t)t->ival; break;
+		case '+': acc += (uint64_t)t->ival; break;
+		case '-': acc -= (uint64_t)t->ival; break;
+		}
+	}
+	*v = (int64_t)acc;
+	return (true);
+}
+
+/* ------------------------------------------------------------ statements */
+
+static bool
+parse_config(struct parser *p, struct sc_stmt *st)
+{
+	struct shmsim_config *cfg = &p->sc->cfg;
+	struct sc_expr e;
+	struct tok *k, *v;
+	int64_t val;
+
+	if (p->spawned) {
+		perr(p, p->toks[0].col, "config must come before the first "
+		    "spawn");
+		return (false);
+	}
+	if (peek(p)->kind == TK_END) {
+		perr(p, peek(p)->col, "expected KEY=VALUE");
+		return (false);
+	}
+	while (peek(p)->kind != TK_END) {
+		k = next(p);
+		if (k->kind != TK_NAME) {
+			perr(p, k->col, "expected a config key");
+			return (false);
+		}
+		if (!expect_punct(p, '='))
+			return (false);
+		if (strcmp(k->sval, "profile") == 0) {
+			v = next(p);
+			if (v->kind == TK_NAME && strcmp(v->sval,
+			    "current") == 0)
+				cfg->profile = SHMSIM_PROFILE_CURRENT;
+			else if (v->kind == TK_INT && v->ival == 2008)
+				cfg->profile = SHMSIM_PROFILE_2008;
+			else {
+				perr(p, v->col, "profile is 'current' or "
+				    "'2008'");
+				return (false);
+			}
+			continue;
+		}
+		if (strcmp(k->sval, "page_sizes") == 0) {
+			/* Large pages arrive later: accept the list. */
+			do {
+				v = next(p);
+				if (v->kind != TK_INT || v->ival <= 0) {
+					perr(p, v->col, "expected a page size");
+					return (false);
+				}
+			} while (is_punct(peek(p), ',') && next(p));
+			continue;
+		}
+		if (!parse_expr(p, &e, false))
+			return (false);
+		if (!const_expr_value(p, &e, &val)) {
+			expr_free(&e);
+			return (false);
+		}
+		expr_free(&e);
+		if (val < 0) {
+			perr(p, k->col, "%s must not be negative", k->sval);
+			return (false);
+		}
+		if (strcmp(k->sval, "page_size") == 0) {
+			if (val < 512 || val > (1 << 20) ||
+			    (val & (val - 1)) != 0) {
+				perr(p, k->col, "page_size must be a power "
+				    "of two from 512 to 1M");
+				return (false);
+			}
+			cfg->page_size = (uint32_t)val;
+			p->page_size = (uint32_t)val;
+		} else if (strcmp(k->sval, "hash_buckets") == 0) {
+			if (val < 1 || val > (1 << 26)) {
+				perr(p, k->col, "hash_buckets must be 1 to "
+				    "64M");
+				return (false);
+			}
+			cfg->hash_buckets = (uint32_t)val;
+		} else if (strcmp(k->sval, "max_files") == 0 ||
+		    strcmp(k->sval, "max_fds") == 0) {
+			if (val < 1 || val > (1 << 24)) {
+				perr(p, k->col, "%s must be 1 to 16M",
+				    k->sval);
+				return (false);
+			}
+			if (strcmp(k->sval, "max_files") == 0)
+				cfg->max_files = (int)val;
+			else
+				cfg->max_fds = (int)val;
+		} else if (strcmp(k->sval, "swap_pages") == 0) {
+			if ((uint64_t)val > (UINT64_C(1) << 40)) {
+				perr(p, k->col, "swap_pages too large");
+				return (false);
+			}
+			cfg->swap_pages = (uint64_t)val;
+		} else if (strcmp(k->sval, "mem_pages") == 0) {
+			cfg->mem_pages = (uint64_t)val;
+		} else {
+			perr(p, k->col, "unknown config key '%s'", k->sval);
+			return (false);
+		}
+	}
+	st->kind = S_CONFIG;
+	return (true);
+}
+
+static bool
+parse_spawn(struct parser *p, struct sc_stmt *st)
+{
+	struct tok *t = next(p), *k, *v;
+
+	if (!check_new_name(p, t, "process"))
+		return (false);
+	if (set_find(&p->procs, t->sval) >= 0) {
+		perr(p, t->col, "process '%s' already exists", t->sval);
+		return (false);
+	}
+	st->kind = S_SPAWN;
+	st->proc = xstrndup(t->sval, strlen(t->sval));
+	shmsim_cred_init(&st->cred);
+	while (peek(p)->kind != TK_END) {
+		k = next(p);
+		if (k->kind != TK_NAME) {
+			perr(p, k->col, "expected uid=, gid=, groups=, "
+			    "umask= or jail=");
+			return (false);
+		}
+		if (!expect_punct(p, '='))
+			return (false);
+		if (strcmp(k->sval, "jail") == 0) {
+			v = next(p);
+			if (v->kind != TK_NAME || set_find(&p->jails,
+			    v->sval) < 0) {
+				perr(p, v->col, "unknown jail (declare it "
+				    "with 'jail NAME')");
+				return (false);
+			}
+			st->jail = xstrndup(v->sval, strlen(v->sval));
+			continue;
+		}
+		if (strcmp(k->sval, "groups") == 0) {
+			do {
+				v = next(p);
+				if (v->kind != TK_INT || v->ival < 0 ||
+				    v->ival > UINT32_MAX - 1) {
+					perr(p, v->col, "expected a group id");
+					return (false);
+				}
+				if (st->cred.ngroups == SHMSIM_NGROUPS) {
+					perr(p, v->col, "at most %d groups",
+					    SHMSIM_NGROUPS);
+					return (false);
+				}
+				st->cred.groups[st->cred.ngroups++] =
+				    (gid_t)v->ival;
+			} while (is_punct(peek(p), ',') && next(p));
+			continue;
+		}
+		v = next(p);
+		if (v->kind != TK_INT || v->ival < 0) {
+			perr(p, v->col, "expected a non-negative integer");
+			return (false);
+		}
+		if (strcmp(k->sval, "uid") == 0 && v->ival < UINT32_MAX)
+			st->cred.uid = (uid_t)v->ival;
+		else if (strcmp(k->sval, "gid") == 0 && v->ival < UINT32_MAX)
+			st->cred.gid = (gid_t)v->ival;
+		else if (strcmp(k->sval, "umask") == 0 && v->ival <= 07777)
+			st->cred.umask = (mode_t)v->ival;
+		else {
+			perr(p, k->col, "bad spawn option '%s'", k->sval);
+			return (false);
+		}
+	}
+	set_add(&p->procs, st->proc, 1);
+	p->spawned = true;
+	return (true);
+}
+
+static bool
+parse_call_args(struct parser *p, struct sc_stmt *st,
+    const struct sc_call *c)
+{
+	struct tok *t;
+	int i;
+
+	if (!expect_punct(p, '('))
+		return (false);
+	if (is_punct(peek(p), ')')) {
+		next(p);
+	} else {
+		for (;;) {
+			if (st->nargs == c->max_args) {
+				perr(p, peek(p)->col, "too many arguments "
+				    "for %s (at most %d)", c->name,
+				    c->max_args);
+				return (false);
+			}
+			i = st->nargs;
+			if (c->args[i] == A_PROC) {
+				t = next(p);
+				if (!check_proc(p, t))
+					return (false);
+				/* Kept as a one-term expression naming it. */
+				st->args[i].terms = xmalloc(sizeof(struct
+				    sc_term));
+				memset(st->args[i].terms, 0,
+				    sizeof(struct sc_term));
+				st->args[i].terms[0].kind = T_VAR;
+				st->args[i].terms[0].sval = xstrndup(t->sval,
+				    strlen(t->sval));
+				st->args[i].nterms = 1;
+				st->args[i].col = t->col;
+			} else if (!parse_expr(p, &st->args[i],
+			    c->args[i] != A_INT))
+				return (false);
+			st->nargs++;
+			t = next(p);
+			if (is_punct(t, ')'))
+				break;
+			if (!is_punct(t, ',')) {
+				perr(p, t->col, "expected ',' or ')'");
+				return (false);
+			}
+		}
+	}
+	if (st->nargs < c->min_args) {
+		perr(p, peek(p)->col, "too few arguments for %s (at least "
+		    "%d)", c->name, c->min_args);
+		return (false);
+	}
+	return (true);
+}
+
+static bool
+parse_keyvals(struct parser *p, struct sc_expect *ex, bool fstat)
+{
+	static const char *const fstat_keys[] = { "size", "mode", "uid",
+		"gid", "blksize", "blocks", "nlink", "type", NULL };
+	static const char *const state_keys[] = { "objects", "shm", "names",
+		"files", "pages", "swapped", "inflight", NULL };
+	const char *const *keys = fstat ? fstat_keys : state_keys;
+	struct sc_keyval kv;
+	struct tok *k;
+	int i;
+
+	ex->kind = E_KEYS;
+	while (peek(p)->kind != TK_END) {
+		memset(&kv, 0, sizeof(kv));
+		k = next(p);
+		if (k->kind != TK_NAME) {
+			perr(p, k->col, "expected KEY=VALUE");
+			return (false);
+		}
+		for (i = 0; keys[i] != NULL; i++)
+			if (strcmp(keys[i], k->sval) == 0)
+				break;
+		if (keys[i] == NULL) {
+			perr(p, k->col, "unknown key '%s'", k->sval);
+			return (false);
+		}
+		if (!expect_punct(p, '='))
+			return (false);
+		kv.key = xstrndup(k->sval, strlen(k->sval));
+		kv.col = k->col;
+		if (strcmp(k->sval, "type") == 0) {
+			struct tok *v = next(p);
+
+			if (v->kind != TK_NAME) {
+				perr(p, v->col, "type is reg, dir, chr, "
+				    "fifo, sock or lnk");
+				free(kv.key);
+				return (false);
+			}
+			kv.word = xstrndup(v->sval, strlen(v->sval));
+		} else if (!parse_expr(p, &kv.val, false)) {
+			free(kv.key);
+			return (false);
+		}
+		ex->keys = xrealloc(ex->keys,
+		    (size_t)(ex->nkeys + 1) * sizeof(kv));
+		ex->keys[ex->nkeys++] = kv;
+	}
+	if (ex->nkeys == 0) {
+		perr(p, peek(p)->col, "expected KEY=VALUE");
+		return (false);
+	}
+	return (true);
+}
+
+static bool
+parse_expect(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
+{
+	struct sc_expect *ex = &st->expect;
+	struct tok *t = peek(p);
+	int err;
+
+	ex->col = t->col;
+	if (t->kind == TK_END) {
+		perr(p, t->col, "expected an expectation after '=>'");
+		return (false);
+	}
+	if (t->kind == TK_NAME && p->pos + 1 < p->ntoks &&
+	    is_punct(&p->toks[p->pos + 1], '=')) {
+		if (c == NULL || !c->is_fstat) {
+			perr(p, t->col, "KEY=VALUE expectations are for "
+			    "fstat and state");
+			return (false);
+		}
+		return (parse_keyvals(p, ex, true));
+	}
+	if (is_word(t, "ok")) {
+		next(p);
+		ex->kind = E_OK;
+	} else if (t->kind == TK_NAME && (strcmp(t->sval, "SIGBUS") == 0 ||
+	    strcmp(t->sval, "SIGSEGV") == 0)) {
+		next(p);
+		ex->kind = E_SIGNAL;
+		ex->sig = t->sval[3] == 'B' ? SIGBUS : SIGSEGV;
+		ex->name = xstrndup(t->sval, strlen(t->sval));
+	} else if (t->kind == TK_NAME && t->sval[0] == 'E' &&
+	    (err = shmsim_errno_from_name(t->sval)) != 0) {
+		next(p);
+		ex->kind = E_ERRNO;
+		ex->err = err;
+		ex->name = xstrndup(t->sval, strlen(t->sval));
+	} else if (t->kind == TK_NAME && t->sval[0] == 'E' &&
+	    !sc_is_const_name(t->sval) && set_find(&p->vars, t->sval) < 0 &&
+	    isupper((unsigned char)t->sval[1])) {
+		perr(p, t->col, "unknown errno name '%s'", t->sval);
+		return (false);
+	} else {
+		ex->kind = E_VALUE;
+		if (!parse_expr(p, &ex->val, true))
+			return (false);
+	}
+	if (is_word(peek(p), "or")) {
+		perr(p, peek(p)->col, "'or' alternatives belong to 'par' "
+		    "blocks, which are not supported yet");
+		return (false);
+	}
+	return (expect_end(p));
+}
+
+static bool
+parse_call(struct parser *p, struct sc_stmt *st)
+{
+	const struct sc_call *c;
+	struct tok *pt = next(p), *ct;
+
+	if (!check_proc(p, pt))
+		return (false);
+	next(p); /* ':' */
+	ct = next(p);
+	if (ct->kind != TK_NAME) {
+		perr(p, ct->col, "expected a call name");
+		return (false);
+	}
+	st->call = sc_call_lookup(ct->sval);
+	if (st->call < 0) {
+		perr(p, ct->col, "unknown call '%s'", ct->sval);
+		return (false);
+	}
+	c = &sc_calls[st->call];
+	st->kind = S_CALL;
+	st->proc = xstrndup(pt->sval, strlen(pt->sval));
+	if (!parse_call_args(p, st, c))
+		return (false);
+	if (peek(p)->kind == TK_ARROW) {
+		struct tok *v;
+
+		next(p);
+		v = next(p);
+		if (!check_new_name(p, v, "variable"))
+			return (false);
+		st->bind = xstrndup(v->sval, strlen(v->sval));
+	}
+	st->expect.kind = E_IMPLICIT;
+	if (peek(p)->kind == TK_FATARROW) {
+		next(p);
+		if (!parse_expect(p, st, c))
+			return (false);
+	} else if (!expect_end(p))
+		return (false);
+	/* Bound after the statement: usable from the next line on. */
+	if (st->bind != NULL && set_find(&p->vars, st->bind) < 0)
+		set_add(&p->vars, st->bind, 1);
+	return (true);
+}
+
+static bool
+parse_statement(struct parser *p, struct sc_stmt *st)
+{
+	struct tok *t = peek(p), *a, *b;
+
+	if (t->kind != TK_NAME) {
+		perr(p, t->col, "expected a statement");
+		return (false);
+	}
+	if (is_punct(&p->toks[1], ':'))
+		return (parse_call(p, st));
+	next(p);
+	if (strcmp(t->sval, "config") == 0)
+		return (parse_config(p, st));
+	if (strcmp(t->sval, "jail") == 0) {
+		a = next(p);
+		if (!check_new_name(p, a, "jail"))
+			return (false);
+		if (p->spawned) {
+			perr(p, t->col, "jails are declared before the first "
+			    "spawn");
+			return (false);
+		}
+		if (set_find(&p->jails, a->sval) >= 0) {
+			perr(p, a->col, "jail '%s' already declared", a->sval);
+			return (false);
+		}
+		set_add(&p->jails, a->sval, 1);
+		st->kind = S_JAIL;
+		st->jail = xstrndup(a->sval, strlen(a->sval));
+		return (expect_end(p));
+	}
+	if (strcmp(t->sval, "spawn") == 0)
+		return (parse_spawn(p, st));
+	if (strcmp(t->sval, "fork") == 0) {
+		a = next(p);
+		if (!check_proc(p, a))
+			return (false);
+		b = next(p);
+		if (!check_new_name(p, b, "process"))
+			return (false);
+		if (set_find(&p->procs, b->sval) >= 0) {
+			perr(p, b->col, "process '%s' already exists",
+			    b->sval);
+			return (false);
+		}
+		st->kind = S_FORK;
+		st->proc = xstrndup(a->sval, strlen(a->sval));
+		st->proc2 = xstrndup(b->sval, strlen(b->sval));
+		set_add(&p->procs, b->sval, 1);
+		return (expect_end(p));
+	}
+	if (strcmp(t->sval, "exit") == 0) {
+		a = next(p);
+		if (!check_proc(p, a))
+			return (false);
+		st->kind = S_EXIT;
+		st->proc = xstrndup(a->sval, strlen(a->sval));
+		p->procs.state[set_find(&p->procs, a->sval)] = 2;
+		return (expect_end(p));
+	}
+	if (strcmp(t->sval, "audit") == 0) {
+		st->kind = S_AUDIT;
+		return (expect_end(p));
+	}
+	if (strcmp(t->sval, "state") == 0) {
+		st->kind = S_STATE;
+		if (peek(p)->kind != TK_FATARROW) {
+			perr(p, peek(p)->col, "expected '=>' after state");
+			return (false);
+		}
+		next(p);
+		st->expect.col = peek(p)->col;
+		return (parse_keyvals(p, &st->expect, false));
+	}
+	if (strcmp(t->sval, "pageout") == 0) {
+		st->kind = S_PAGEOUT;
+		if (peek(p)->kind != TK_END) {
+			st->has_n = true;
+			if (!parse_expr(p, &st->n, false))
+				return (false);
+		}
+		return (expect_end(p));
+	}
+	if (strcmp(t->sval, "dump") == 0) {
+		st->kind = S_DUMP;
+		if (is_word(peek(p), "dot")) {
+			next(p);
+			st->dot = true;
+		} else if (is_word(peek(p), "text"))
+			next(p);
+		return (expect_end(p));
+	}
+	if (strcmp(t->sval, "thread") == 0 || strcmp(t->sval, "par") == 0 ||
+	    strcmp(t->sval, "end") == 0) {
+		perr(p, t->col, "'%s' belongs to the concurrency section, "
+		    "which is not supported yet (see shmsim(1))", t->sval);
+		return (false);
+	}
+	perr(p, t->col, "unknown statement '%s'", t->sval);
+	return (false);
+}
+
+/* ------------------------------------------------------------ driver */
+
+static void
+stmt_free(struct sc_stmt *st)
+{
+	int i;
+
+	free(st->text);
+	free(st->proc);
+	free(st->proc2);
+	free(st->bind);
+	free(st->jail);
+	for (i = 0; i < st->nargs; i++)
+		expr_free(&st->args[i]);
+	expr_free(&st->n);
+	free(st->expect.name);
+	expr_free(&st->expect.val);
+	for (i = 0; i < st->expect.nkeys; i++) {
+		free(st->expect.keys[i].key);
+		free(st->expect.keys[i].word);
+		expr_free(&st->expect.keys[i].val);
+	}
+	free(st->expect.keys);
+}
+
+void
+sc_script_free(struct sc_script *sc)
+{
+	int i;
+
+	for (i = 0; i < sc->nstmts; i++)
+		stmt_free(&sc->stmts[i]);
+	free(sc->stmts);
+	free(sc->file);
+	memset(sc, 0, sizeof(*sc));
+}
+
+/* The trimmed source text of a line, comment dropped, for the trace. */
+static char *
+line_text(const char *s, size_t len)
+{
+	size_t i, end = len;
+	bool in_str = false;
+
+	for (i = 0; i < len; i++) {
+		if (in_str && s[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (s[i] == '"')
+			in_str = !in_str;
+		else if (!in_str && s[i] == '#') {
+			end = i;
+			break;
+		}
+	}
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		end--;
+		len--;
+	}
+	while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == '\t' ||
+	    s[end - 1] == '\r'))
+		end--;
+	return (xstrndup(s, end));
+}
+
+/* A narration line: first non-blank characters "##". */
+static bool
+is_note(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return (i + 1 < len && s[i] == '#' && s[i + 1] == '#');
+}
+
+static char *
+note_text(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	i += 2;
+	if (i < len && s[i] == ' ')
+		i++;
+	while (len > i && (s[len - 1] == '\r' || s[len - 1] == ' '))
+		len--;
+	return (xstrndup(s + i, len - i));
+}
+
+bool
+sc_parse(const char *file, const char *buf, size_t len,
+    struct sc_script *sc)
+{
+	struct parser p;
+	struct sc_stmt st;
+	size_t off = 0, eol;
+	bool only_blank;
+
+	memset(sc, 0, sizeof(*sc));
+	memset(&p, 0, sizeof(p));
+	sc->file = xstrndup(file, strlen(file));
+	shmsim_config_init(&sc->cfg);
+	p.file = file;
+	p.sc = sc;
+	p.page_size = sc->cfg.page_size;
+	while (off < len) {
+		const char *ls = buf + off;
+
+		p.line++;
+		p.line_failed = false;
+		for (eol = off; eol < len && buf[eol] != '\n'; eol++)
+			continue;
+		if (eol - off > SC_MAX_LINE) {
+			perr(&p, SC_MAX_LINE + 1, "line longer than %d bytes",
+			    SC_MAX_LINE);
+			off = eol + 1;
+			continue;
+		}
+		if (!lex_line(&p, ls, eol - off)) {
+			toks_free(&p);
+			off = eol + 1;
+			continue;
+		}
+		only_blank = p.toks[0].kind == TK_END;
+		if (only_blank && is_note(ls, eol - off)) {
+			memset(&st, 0, sizeof(st));
+			st.line = p.line;
+			st.kind = S_NOTE;
+			st.text = note_text(ls, eol - off);
+			sc->stmts = xrealloc(sc->stmts,
+			    (size_t)(sc->nstmts + 1) * sizeof(st));
+			sc->stmts[sc->nstmts++] = st;
+		} else if (!only_blank) {
+			memset(&st, 0, sizeof(st));
+			st.line = p.line;
+			if (parse_statement(&p, &st)) {
+				st.text = line_text(ls, eol - off);
+				sc->stmts = xrealloc(sc->stmts,
+				    (size_t)(sc->nstmts + 1) * sizeof(st));
+				sc->stmts[sc->nstmts++] = st;
+			} else
+				stmt_free(&st);
+		}
+		toks_free(&p);
+		off = eol + 1;
+	}
+	if (p.nerrors > MAX_ERRORS)
+		fprintf(stderr, "%s: %d more errors not shown\n", file,
+		    p.nerrors - MAX_ERRORS);
+	set_free(&p.procs);
+	set_free(&p.vars);
+	set_free(&p.jails);
+	if (p.nerrors != 0) {
+		sc_script_free(sc);
+		return (false);
+	}
+	return (true);
+}
+
+bool
+sc_expr_is_string(const struct sc_expr *e)
+{
+	return (expr_is_string(e));
+}

@@ -1,0 +1,790 @@
+/*
+ * The scenario runner: one fresh kernel per script, each statement
+ * executed in order, echoed with its result, its expectation checked;
+ * then the final clean-up, audit and leak check.
+ *
+ * Trace format (stable; docs/shmsim.1 and docs/tutorial.md describe it):
+ *
+ *	LINE  STATEMENT  # RESULT
+ *
+ * where STATEMENT is the source line without its comment and RESULT is
+ * "= VALUE" (an integer, "bytes", or fstat fields), an errno name, a
+ * signal name, or a word for the non-call statements.  A failed
+ * expectation adds
+ *
+ *	FILE:LINE: FAIL: expected EXPECTATION, got RESULT
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+
+#define SC_MAX_READ (64 * 1024 * 1024)
+
+struct sc_proc {
+	char *name;
+	struct shmsim_proc *p;
+	bool alive;
+};
+
+struct sc_var {
+	char *name;
+	int64_t value;
+	bool bound;
+};
+
+struct runner {
+	const struct sc_script *sc;
+	const struct sc_run_opts *o;
+	struct shmsim_kernel *k;
+	struct sc_proc *procs;
+	int nprocs;
+	struct sc_var *vars;
+	int nvars;
+	struct sc_totals *t;
+	int ndumps;
+};
+
+struct result {
+	int error;
+	int64_t ret;
+	int sig;
+	bool has_bytes;
+	unsigned char *bytes;
+	size_t nbytes;
+	bool has_stat;
+	struct shmsim_stat st;
+};
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size);
+
+	if (p == NULL) {
+		fprintf(stderr, "shmsim: out of memory\n");
+		exit(3);
+	}
+	return (p);
+}
+
+static char *
+xstrdup(const char *s)
+{
+	size_t n = strlen(s);
+	char *d = xcalloc(n + 1, 1);
+
+	memcpy(d, s, n);
+	return (d);
+}
+
+static struct sc_proc *
+proc_find(struct runner *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->nprocs; i++)
+		if (r->procs[i].alive && strcmp(r->procs[i].name, name) == 0)
+			return (&r->procs[i]);
+	return (NULL);
+}
+
+static struct sc_proc *
+proc_add(struct runner *r, const char *name, struct shmsim_proc *p)
+{
+	struct sc_proc *sp;
+
+	r->procs = realloc(r->procs, (size_t)(r->nprocs + 1) *
+	    sizeof(*r->procs));
+	if (r->procs == NULL) {
+		fprintf(stderr, "shmsim: out of memory\n");
+		exit(3);
+	}
+	sp = &r->procs[r->nprocs++];
+	sp->name = xstrdup(name);
+	sp->p = p;
+	sp->alive = true;
+	shmsim_proc_setname(p, name);
+	return (sp);
+}
+
+static struct sc_var *
+var_find(struct runner *r, const char *name, bool create)
+{
+	int i;
+
+	for (i = 0; i < r->nvars; i++)
+		if (strcmp(r->vars[i].name, name) == 0)
+			return (&r->vars[i]);
+	if (!create)
+		return (NULL);
+	r->vars = realloc(r->vars, (size_t)(r->nvars + 1) * sizeof(*r->vars));
+	if (r->vars == NULL) {
+		fprintf(stderr, "shmsim: out of memory\n");
+		exit(3);
+	}
+	r->vars[r->nvars].name = xstrdup(name);
+	r->vars[r->nvars].bound = false;
+	r->vars[r->nvars].value = 0;
+	return (&r->vars[r->nvars++]);
+}
+
+static void
+value_free(struct sc_value *v)
+{
+	free(v->owned);
+	memset(v, 0, sizeof(*v));
+}
+
+/*
+ * Evaluate left to right, no precedence.  Strings join with '+';
+ * integers combine with '|', '+', '-' modulo 2^64.  *why gets a message
+ * when a variable is unbound.
+ */
+static bool
+eval(struct runner *r, const struct sc_expr *e, struct sc_value *v,
+    const char **why)
+{
+	uint64_t acc = 0, x;
+	size_t total = 0, off = 0;
+	int i;
+
+	memset(v, 0, sizeof(*v));
+	if (sc_expr_is_string(e)) {
+		for (i = 0; i < e->nterms; i++)
+			total += e->terms[i].slen;
+		v->owned = xcalloc(total + 1, 1);
+		for (i = 0; i < e->nterms; i++) {
+			memcpy(v->owned + off, e->terms[i].sval,
+			    e->terms[i].slen);
+			off += e->terms[i].slen;
+		}
+		v->is_str = true;
+		v->s = v->owned;
+		v->len = total;
+		return (true);
+	}
+	for (i = 0; i < e->nterms; i++) {
+		const struct sc_term *t = &e->terms[i];
+
+		if (t->kind == T_VAR) {
+			struct sc_var *var = var_find(r, t->sval, false);
+
+			if (var == NULL || !var->bound) {
+				*why = t->sval;
+				return (false);
+			}
+			x = (uint64_t)var->value;
+		} else
+			x = (uint64_t)t->ival;
+		switch (t->op) {
+		case 0: acc = x; break;
+		case '|': acc |= x; break;
+		case '+': acc += x; break;
+		case '-': acc -= x; break;
+		}
+	}
+	v->i = (int64_t)acc;
+	return (true);
+}
+
+/* A path or name argument as the kernel would receive the pointer. */
+static const char *
+arg_path(const struct sc_value *v)
+{
+	if (v->is_str)
+		return (v->s);
+	if (v->i == 0)
+		return (NULL);
+	if (v->i == SC_ADDR_SHM_ANON)
+		return (SHMSIM_SHM_ANON);
+	return (SHMSIM_BADPTR);
+}
+
+/* ------------------------------------------------------------ printing */
+
+static void
+print_bytes(FILE *f, const unsigned char *b, size_t n)
+{
+	size_t i, shown;
+	bool same = n > 8;
+
+	for (i = 1; same && i < n; i++)
+		if (b[i] != b[0])
+			same = false;
+	shown = same ? 1 : (n > 48 ? 48 : n);
+	fputc('"', f);
+	for (i = 0; i < shown; i++) {
+		if (b[i] == '"' || b[i] == '\\')
+			fprintf(f, "\\%c", b[i]);
+		else if (b[i] == '\n')
+			fputs("\\n", f);
+		else if (b[i] == '\t')
+			fputs("\\t", f);
+		else if (isprint(b[i]))
+			fputc(b[i], f);
+		else
+			fprintf(f, "\\x%02x", b[i]);
+	}
+	fputc('"', f);
+	if (same)
+		fprintf(f, "*%zu", n);
+	else if (shown < n)
+		fprintf(f, "... (%zu bytes)", n);
+}
+
+static const char *
+type_word(uint32_t mode)
+{
+	switch (mode & 0170000) {
+	case 0100000: return ("reg");
+	case 0040000: return ("dir");
+	case 0020000: return ("chr");
+	case 0010000: return ("fifo");
+	case 0140000: return ("sock");
+	case 0120000: return ("lnk");
+	default: return ("?");
+	}
+}
+
+static void
+print_result(FILE *f, const struct result *res)
+{
+	if (res->sig != 0)
+		fputs(res->sig == SIGBUS ? "SIGBUS" : "SIGSEGV", f);
+	else if (res->error != 0)
+		fputs(shmsim_errno_name(res->error), f);
+	else if (res->has_bytes) {
+		fputs("= ", f);
+		print_bytes(f, res->bytes, res->nbytes);
+	} else if (res->has_stat)
+		fprintf(f, "= size=%jd mode=%04o uid=%u gid=%u nlink=%ju "
+		    "blocks=%jd blksize=%d type=%s", (intmax_t)res->st.st_size,
+		    (unsigned)(res->st.st_mode & 07777),
+		    (unsigned)res->st.st_uid, (unsigned)res->st.st_gid,
+		    (uintmax_t)res->st.st_nlink, (intmax_t)res->st.st_blocks,
+		    (int)res->st.st_blksize, type_word(res->st.st_mode));
+	else
+		fprintf(f, "= %jd", (intmax_t)res->ret);
+}
+
+static void
+trace(struct runner *r, const struct sc_stmt *st, const char *fmt, ...)
+    __attribute__((__format__(__printf__, 3, 4)));
+
+static void
+trace(struct runner *r, const struct sc_stmt *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->o->quiet)
+		return;
+	fprintf(r->o->out, "%4d  %s  # ", st->line, st->text);
+	va_start(ap, fmt);
+	vfprintf(r->o->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->o->out);
+}
+
+static void
+fail_line(struct runner *r, const struct sc_stmt *st)
+{
+	fprintf(r->o->out, "%s:%d: FAIL: ", r->sc->file, st->line);
+}
+
+/* The expectation as written: the text after "=>". */
+static const char *
+expect_text(const struct sc_stmt *st)
+{
+	const char *s = strstr(st->text, "=>");
+
+	if (s == NULL)
+		return ("success");
+	s += 2;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return (s);
+}
+
+/* ------------------------------------------------------------ calls */
+
+static int
+do_call(struct runner *r, const struct sc_stmt *st, struct shmsim_proc *p,
+    const struct sc_value *a, struct result *res)
+{
+	const struct sc_call *c = &sc_calls[st->call];
+	const char *name = c->name;
+	size_t done = 0, n;
+	int fd = 0, error;
+	mode_t oldmask;
+
+	if (!c->supported)
+		return (ENOSYS);
+	if (strcmp(name, "shm_open") == 0) {
+		error = shmsim_shm_open(p, arg_path(&a[0]), (int)a[1].i,
+		    (mode_t)a[2].i, &fd);
+		res->ret = fd;
+		return (error);
+	}
+	if (strcmp(name, "shm_unlink") == 0)
+		return (shmsim_shm_unlink(p, arg_path(&a[0])));
+	if (strcmp(name, "ftruncate") == 0)
+		return (shmsim_ftruncate(p, (int)a[0].i, a[1].i));
+	if (strcmp(name, "fstat") == 0) {
+		error = shmsim_fstat(p, (int)a[0].i, &res->st);
+		res->has_stat = error == 0;
+		return (error);
+	}
+	if (strcmp(name, "read") == 0 || strcmp(name, "pread") == 0) {
+		if (a[1].i < 0 || a[1].i > SC_MAX_READ) {
+			/* Only the runner's buffer is limited. */
+			return (a[1].i < 0 ? EINVAL : E2BIG);
+		}
+		n = (size_t)a[1].i;
+		res->bytes = xcalloc(n + 1, 1);
+		error = name[0] == 'r' ?
+		    shmsim_read(p, (int)a[0].i, res->bytes, n, &done) :
+		    shmsim_pread(p, (int)a[0].i, res->bytes, n, a[2].i, &done);
+		if (error == 0) {
+			res->has_bytes = true;
+			res->nbytes = done;
+			res->ret = (int64_t)done;
+		}
+		return (error);
+	}
+	if (strcmp(name, "write") == 0 || strcmp(name, "pwrite") == 0) {
+		const void *buf = a[1].is_str ? (const void *)a[1].s :
+		    (const void *)arg_path(&a[1]);
+		size_t len = a[1].is_str ? a[1].len : 1;
+
+		error = name[0] == 'w' ?
+		    shmsim_write(p, (int)a[0].i, buf, len, &done) :
+		    shmsim_pwrite(p, (int)a[0].i, buf, len, a[2].i, &done);
+		res->ret = (int64_t)done;
+		return (error);
+	}
+	if (strcmp(name, "lseek") == 0)
+		return (shmsim_lseek(p, (int)a[0].i, a[1].i, (int)a[2].i,
+		    &res->ret));
+	if (strcmp(name, "close") == 0)
+		return (shmsim_close(p, (int)a[0].i));
+	if (strcmp(name, "dup") == 0) {
+		error = shmsim_dup(p, (int)a[0].i, &fd);
+		res->ret = fd;
+		return (error);
+	}
+	if (strcmp(name, "dup2") == 0) {
+		error = shmsim_dup2(p, (int)a[0].i, (int)a[1].i, &fd);
+		res->ret = fd;
+		return (error);
+	}
+	if (strcmp(name, "fcntl") == 0)
+		return (shmsim_fcntl(p, (int)a[0].i, (int)a[1].i,
+		    st->nargs > 2 ? (intptr_t)a[2].i : 0, &res->ret));
+	if (strcmp(name, "umask") == 0) {
+		error = shmsim_umask(p, (mode_t)a[0].i, &oldmask);
+		res->ret = oldmask;
+		return (error);
+	}
+	if (strcmp(name, "sendfd") == 0) {
+		struct sc_proc *to = proc_find(r, st->args[0].terms[0].sval);
+
+		return (shmsim_sendfd(p, to->p, (int)a[1].i));
+	}
+	if (strcmp(name, "recvfd") == 0) {
+		error = shmsim_recvfd(p, &fd);
+		res->ret = fd;
+		return (error);
+	}
+	return (ENOSYS);
+}
+
+static bool
+fstat_key_ok(const char *key, int64_t want, const struct shmsim_stat *st)
+{
+	if (strcmp(key, "size") == 0)
+		return (st->st_size == want);
+	if (strcmp(key, "mode") == 0)
+		return ((int64_t)(st->st_mode & 07777) == want);
+	if (strcmp(key, "uid") == 0)
+		return ((int64_t)st->st_uid == want);
+	if (strcmp(key, "gid") == 0)
+		return ((int64_t)st->st_gid == want);
+	if (strcmp(key, "blksize") == 0)
+		return ((int64_t)st->st_blksize == want);
+	if (strcmp(key, "blocks") == 0)
+		return (st->st_blocks == want);
+	if (strcmp(key, "nlink") == 0)
+		return ((int64_t)st->st_nlink == want);
+	return (false);
+}
+
+/* Check the expectation; on a mismatch print why and return false. */
+static bool
+check_expect(struct runner *r, const struct sc_stmt *st,
+    const struct result *res)
+{
+	const struct sc_expect *ex = &st->expect;
+	struct sc_value v;
+	const char *unbound = NULL;
+	bool ok = false;
+	int i;
+
+	switch (ex->kind) {
+	case E_IMPLICIT:
+	case E_OK:
+		ok = res->error == 0 && res->sig == 0;
+		break;
+	case E_ERRNO:
+		ok = res->sig == 0 && res->error == ex->err;
+		break;
+	case E_SIGNAL:
+		ok = res->sig == ex->sig;
+		break;
+	case E_VALUE:
+		if (!eval(r, &ex->val, &v, &unbound))
+			break;
+		if (res->error != 0 || res->sig != 0)
+			ok = false;
+		else if (v.is_str)
+			ok = res->has_bytes && res->nbytes == v.len &&
+			    memcmp(res->bytes, v.s, v.len) == 0;
+		else
+			ok = res->ret == v.i;
+		value_free(&v);
+		break;
+	case E_KEYS:
+		if (res->error != 0 || !res->has_stat)
+			break;
+		ok = true;
+		for (i = 0; i < ex->nkeys && ok; i++) {
+			const struct sc_keyval *kv = &ex->keys[i];
+
+			if (kv->word != NULL) {
+				ok = strcmp(kv->word,
+				    type_word(res->st.st_mode)) == 0;
+				continue;
+			}
+			if (!eval(r, &kv->val, &v, &unbound)) {
+				ok = false;
+				break;
+			}
+			ok = fstat_key_ok(kv->key, v.i, &res->st);
+			value_free(&v);
+		}
+		break;
+	}
+	if (ok)
+		return (true);
+	fail_line(r, st);
+	if (unbound != NULL)
+		fprintf(r->o->out, "variable '%s' is unbound (the call that "
+		    "binds it failed)\n", unbound);
+	else {
+		fprintf(r->o->out, "expected %s, got ",
+		    ex->kind == E_IMPLICIT ? "success" : expect_text(st));
+		print_result(r->o->out, res);
+		fputc('\n', r->o->out);
+	}
+	return (false);
+}
+
+static void
+count(struct runner *r, bool ok)
+{
+	if (ok)
+		r->t->passed++;
+	else
+		r->t->failed++;
+}
+
+static void
+run_call(struct runner *r, const struct sc_stmt *st)
+{
+	struct sc_value a[SC_MAX_ARGS];
+	struct result res;
+	struct sc_proc *sp = proc_find(r, st->proc);
+	const char *unbound = NULL;
+	bool ok;
+	int i, n = 0;
+
+	memset(&res, 0, sizeof(res));
+	memset(a, 0, sizeof(a));
+	for (i = 0; i < st->nargs; i++, n++) {
+		if (sc_calls[st->call].args[i] == A_PROC)
+			continue;
+		if (!eval(r, &st->args[i], &a[i], &unbound))
+			break;
+	}
+	if (unbound != NULL) {
+		trace(r, st, "not run");
+		fail_line(r, st);
+		fprintf(r->o->out, "variable '%s' is unbound (the call that "
+		    "binds it failed)\n", unbound);
+		count(r, false);
+		goto out;
+	}
+	res.error = do_call(r, st, sp->p, a, &res);
+	if (!r->o->quiet) {
+		fprintf(r->o->out, "%4d  %s  # ", st->line, st->text);
+		print_result(r->o->out, &res);
+		fputc('\n', r->o->out);
+	}
+	ok = check_expect(r, st, &res);
+	count(r, ok);
+	if (st->bind != NULL && res.error == 0 && res.sig == 0) {
+		struct sc_var *var = var_find(r, st->bind, true);
+
+		var->value = res.ret;
+		var->bound = true;
+	}
+out:
+	for (i = 0; i < st->nargs; i++)
+		value_free(&a[i]);
+	free(res.bytes);
+}
+
+static void
+run_state(struct runner *r, const struct sc_stmt *st)
+{
+	const struct sc_expect *ex = &st->expect;
+	struct shmsim_counters c;
+	struct sc_value v;
+	const char *unbound = NULL;
+	uint64_t got;
+	bool ok = true;
+	int i;
+
+	shmsim_counters(r->k, &c);
+	trace(r, st, "objects=%ju shm=%ju names=%ju files=%ju pages=%ju "
+	    "swapped=%ju inflight=%ju", (uintmax_t)c.objects,
+	    (uintmax_t)c.shm, (uintmax_t)c.names, (uintmax_t)c.files,
+	    (uintmax_t)c.pages, (uintmax_t)c.swapped, (uintmax_t)c.inflight);
+	for (i = 0; i < ex->nkeys; i++) {
+		const char *key = ex->keys[i].key;
+
+		if (!eval(r, &ex->keys[i].val, &v, &unbound)) {
+			fail_line(r, st);
+			fprintf(r->o->out, "variable '%s' is unbound\n",
+			    unbound);
+			ok = false;
+			continue;
+		}
+		got = strcmp(key, "objects") == 0 ? c.objects :
+		    strcmp(key, "shm") == 0	  ? c.shm :
+		    strcmp(key, "names") == 0	  ? c.names :
+		    strcmp(key, "files") == 0	  ? c.files :
+		    strcmp(key, "pages") == 0	  ? c.pages :
+		    strcmp(key, "swapped") == 0	  ? c.swapped :
+						    c.inflight;
+		if ((int64_t)got != v.i) {
+			fail_line(r, st);
+			fprintf(r->o->out, "expected %s=%jd, got %s=%ju\n",
+			    key, (intmax_t)v.i, key, (uintmax_t)got);
+			ok = false;
+		}
+		value_free(&v);
+	}
+	count(r, ok);
+}
+
+static void
+run_audit(struct runner *r, const struct sc_stmt *st)
+{
+	char report[8192];
+	int n;
+
+	n = shmsim_audit(r->k, report, sizeof(report));
+	trace(r, st, "%s", n == 0 ? "clean" : "VIOLATIONS");
+	if (n != 0) {
+		fail_line(r, st);
+		fprintf(r->o->out, "audit found %d violation(s):\n%s", n,
+		    report);
+	}
+	count(r, n == 0);
+}
+
+static void
+dump_to(struct runner *r, FILE *f, bool dot, const char *title)
+{
+	(void)shmsim_dump(r->k, f, dot ? SHMSIM_DUMP_DOT : SHMSIM_DUMP_TEXT,
+	    title);
+}
+
+static void
+run_dump(struct runner *r, const struct sc_stmt *st)
+{
+	char title[256];
+
+	snprintf(title, sizeof(title), "%s:%d", r->sc->file, st->line);
+	r->ndumps++;
+	trace(r, st, "state follows");
+	if (!r->o->quiet)
+		dump_to(r, r->o->out, st->dot, title);
+	if (r->o->dot != NULL)
+		dump_to(r, r->o->dot, true, title);
+}
+
+static void
+run_stmt(struct runner *r, const struct sc_stmt *st)
+{
+	struct shmsim_proc *np;
+	struct sc_proc *sp;
+	struct sc_value v;
+	const char *unbound = NULL;
+	uint64_t moved;
+	int error;
+
+	switch (st->kind) {
+	case S_CONFIG:
+		trace(r, st, "ok");
+		break;
+	case S_JAIL:
+		trace(r, st, "declared");
+		break;
+	case S_SPAWN:
+		error = shmsim_spawn(r->k, &st->cred, &np);
+		if (error != 0) {
+			trace(r, st, "%s", shmsim_errno_name(error));
+			fail_line(r, st);
+			fprintf(r->o->out, "spawn failed: %s\n",
+			    shmsim_errno_name(error));
+			count(r, false);
+			break;
+		}
+		proc_add(r, st->proc, np);
+		trace(r, st, "pid %d", shmsim_proc_pid(np));
+		if (st->jail != NULL) {
+			/* Jails arrive with a later issue: say so, loudly. */
+			fail_line(r, st);
+			fprintf(r->o->out, "jails are not modelled yet "
+			    "(ENOSYS): %s runs on the host\n", st->proc);
+			count(r, false);
+		}
+		break;
+	case S_FORK:
+		sp = proc_find(r, st->proc);
+		error = shmsim_fork(sp->p, &np);
+		if (error != 0) {
+			trace(r, st, "%s", shmsim_errno_name(error));
+			count(r, false);
+			break;
+		}
+		proc_add(r, st->proc2, np);
+		trace(r, st, "pid %d", shmsim_proc_pid(np));
+		break;
+	case S_EXIT:
+		sp = proc_find(r, st->proc);
+		(void)shmsim_exit(sp->p);
+		sp->alive = false;
+		trace(r, st, "exited");
+		break;
+	case S_CALL:
+		run_call(r, st);
+		break;
+	case S_AUDIT:
+		run_audit(r, st);
+		break;
+	case S_STATE:
+		run_state(r, st);
+		break;
+	case S_PAGEOUT:
+		v.i = 0;
+		if (st->has_n && !eval(r, &st->n, &v, &unbound)) {
+			trace(r, st, "not run");
+			fail_line(r, st);
+			fprintf(r->o->out, "variable '%s' is unbound\n",
+			    unbound);
+			count(r, false);
+			break;
+		}
+		if (st->has_n && v.i <= 0) {
+			trace(r, st, "moved 0 page(s)");
+			break;
+		}
+		(void)shmsim_pageout(r->k, (uint64_t)v.i, &moved);
+		trace(r, st, "moved %ju page(s)", (uintmax_t)moved);
+		break;
+	case S_DUMP:
+		run_dump(r, st);
+		break;
+	case S_NOTE:
+		if (!r->o->quiet)
+			fprintf(r->o->out, "      %s\n", st->text);
+		break;
+	}
+}
+
+/* The end: exit everyone, unlink every name, audit, check for leaks. */
+static void
+finish(struct runner *r)
+{
+	struct shmsim_counters c;
+	char report[8192];
+	int i, n, leaks;
+
+	if (r->o->dot != NULL && r->ndumps == 0)
+		dump_to(r, r->o->dot, true, r->sc->file);
+	for (i = 0; i < r->nprocs; i++)
+		if (r->procs[i].alive) {
+			(void)shmsim_exit(r->procs[i].p);
+			r->procs[i].alive = false;
+		}
+	shmsim_counters(r->k, &c);
+	shmsim_unlink_all(r->k);
+	n = shmsim_audit(r->k, report, sizeof(report));
+	if (n != 0) {
+		fprintf(r->o->out, "%s: FAIL: audit after clean-up found %d "
+		    "violation(s):\n%s", r->sc->file, n, report);
+		r->t->failed++;
+	}
+	leaks = shmsim_kernel_destroy(r->k, report, sizeof(report));
+	r->k = NULL;
+	if (leaks != 0) {
+		fprintf(r->o->out, "%s: FAIL: %d leak(s) after clean-up:\n%s",
+		    r->sc->file, leaks, report);
+		r->t->failed++;
+	}
+	if (!r->o->quiet)
+		fprintf(r->o->out, "      (end: processes exited, %ju name(s) "
+		    "unlinked, audit %s, %s)\n", (uintmax_t)c.names,
+		    n == 0 ? "clean" : "FAILED",
+		    leaks == 0 ? "nothing leaked" : "LEAKS");
+}
+
+void
+sc_run(const struct sc_script *sc, const struct sc_run_opts *opts,
+    struct sc_totals *totals)
+{
+	struct runner r;
+	int i, error;
+
+	memset(&r, 0, sizeof(r));
+	r.sc = sc;
+	r.o = opts;
+	r.t = totals;
+	error = shmsim_kernel_create(&sc->cfg, &r.k);
+	if (error != 0) {
+		fprintf(opts->out, "%s: FAIL: kernel configuration refused: "
+		    "%s\n", sc->file, shmsim_errno_name(error));
+		totals->failed++;
+		return;
+	}
+	if (!opts->quiet)
+		fprintf(opts->out, "== %s (profile %s)\n", sc->file,
+		    sc->cfg.profile == SHMSIM_PROFILE_2008 ? "2008" :
+							     "current");
+	for (i = 0; i < sc->nstmts; i++)
+		run_stmt(&r, &sc->stmts[i]);
+	finish(&r);
+	for (i = 0; i < r.nprocs; i++)
+		free(r.procs[i].name);
+	free(r.procs);
+	for (i = 0; i < r.nvars; i++)
+		free(r.vars[i].name);
+	free(r.vars);
+}

@@ -1,0 +1,178 @@
+/*
+ * The scenario language (../shared/spec/scenario-language.md, version 1):
+ * parsed into a list of statements, then run against one fresh kernel.
+ */
+#ifndef SHMSIM_SCENARIO_H
+#define SHMSIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "shmsim.h"
+
+/* Limits that keep any input from hanging or exhausting the host. */
+#define SC_MAX_LINE (64 * 1024)	      /* bytes in one line */
+#define SC_MAX_STRING (16 * 1024 * 1024) /* bytes in one string value */
+#define SC_MAX_ARGS 8
+#define SC_MAX_TERMS 256	      /* terms in one expression */
+#define SC_MAX_NAME 63
+
+/* Special user addresses as integers. */
+#define SC_ADDR_SHM_ANON 1
+#define SC_ADDR_BADPTR ((int64_t)0xbad0bad0)
+
+/* One term of an expression, as written. */
+enum sc_term_kind {
+	T_INT,	   /* literal integer */
+	T_CONST,   /* named constant; PAGE_SIZE resolved at run time */
+	T_VAR,	   /* variable bound by -> NAME */
+	T_STRING,  /* string literal, already repeated (s*N) */
+};
+
+struct sc_term {
+	enum sc_term_kind kind;
+	char op; /* operator before this term: 0 for the first, '|', '+', '-' */
+	int64_t ival;
+	char *sval; /* T_STRING bytes, T_VAR/T_CONST name */
+	size_t slen;
+	int col;
+};
+
+struct sc_expr {
+	struct sc_term *terms;
+	int nterms;
+	int col;
+};
+
+/* The value of an expression. */
+struct sc_value {
+	bool is_str;
+	int64_t i;
+	const char *s; /* borrowed or owned by the caller's buffer */
+	size_t len;
+	char *owned;
+};
+
+enum sc_expect_kind {
+	E_IMPLICIT, /* no =>: success */
+	E_OK,
+	E_ERRNO,
+	E_SIGNAL,
+	E_VALUE, /* expression: integer or string */
+	E_KEYS,	 /* KEY=VALUE pairs (fstat, state) */
+};
+
+struct sc_keyval {
+	char *key;
+	struct sc_expr val;
+	char *word; /* bare word value (fstat type=reg) */
+	int col;
+};
+
+struct sc_expect {
+	enum sc_expect_kind kind;
+	int err;    /* E_ERRNO */
+	int sig;    /* E_SIGNAL */
+	char *name; /* errno or signal name as written */
+	struct sc_expr val;
+	struct sc_keyval *keys;
+	int nkeys;
+	int col;
+};
+
+enum sc_stmt_kind {
+	S_CONFIG,
+	S_JAIL,
+	S_SPAWN,
+	S_FORK,
+	S_EXIT,
+	S_CALL,
+	S_AUDIT,
+	S_STATE,
+	S_PAGEOUT,
+	S_DUMP,
+	S_NOTE, /* a "##" narration line, echoed in the trace */
+};
+
+struct sc_stmt {
+	enum sc_stmt_kind kind;
+	int line;
+	char *text; /* the source line, trimmed, for the trace */
+	/* S_SPAWN/S_FORK/S_EXIT/S_CALL: process names. */
+	char *proc, *proc2;
+	/* S_CALL */
+	int call; /* index into sc_calls[] */
+	struct sc_expr args[SC_MAX_ARGS];
+	int nargs;
+	char *bind; /* -> VAR */
+	struct sc_expect expect;
+	/* S_SPAWN and S_CONFIG options */
+	struct shmsim_cred cred;
+	char *jail;
+	struct shmsim_config cfg;
+	bool cfg_set;
+	/* S_PAGEOUT */
+	bool has_n;
+	struct sc_expr n;
+	/* S_DUMP */
+	bool dot;
+};
+
+struct sc_script {
+	char *file;
+	struct sc_stmt *stmts;
+	int nstmts;
+	struct shmsim_config cfg; /* from the config statements */
+};
+
+/* The calls of the language. */
+enum sc_argkind {
+	A_INT,	/* an integer expression */
+	A_PATH, /* a path or name: string, NULL, SHM_ANON, BADPTR */
+	A_DATA, /* bytes: string or BADPTR */
+	A_PROC, /* a process name */
+};
+
+struct sc_call {
+	const char *name;
+	int min_args, max_args;
+	enum sc_argkind args[SC_MAX_ARGS];
+	bool returns_bytes; /* read, pread, load */
+	bool is_fstat;
+	bool supported; /* false: ENOSYS until its issue lands */
+};
+
+extern const struct sc_call sc_calls[];
+int sc_call_lookup(const char *name);
+
+/* A constant of the language, or false. */
+bool sc_const_lookup(const char *name, int64_t *valuep);
+bool sc_is_const_name(const char *name);
+
+/* parse.c: parse buf (len bytes) named file; false on a syntax error,
+ * which has been printed as FILE:LINE:COLUMN: error: ... */
+bool sc_parse(const char *file, const char *buf, size_t len,
+    struct sc_script *sc);
+void sc_script_free(struct sc_script *sc);
+bool sc_expr_is_string(const struct sc_expr *e);
+
+/* run.c */
+struct sc_run_opts {
+	bool quiet;
+	FILE *dot; /* --dot FILE, or NULL */
+	FILE *out; /* the trace */
+};
+struct sc_totals {
+	int passed, failed;
+};
+void sc_run(const struct sc_script *sc, const struct sc_run_opts *opts,
+    struct sc_totals *totals);
+
+/* demo.c */
+#define SC_DEMO_COUNT 2
+extern const char *const sc_demo_names[SC_DEMO_COUNT];
+extern const char *const sc_demo_scenarios[SC_DEMO_COUNT];
+
+#endif /* SHMSIM_SCENARIO_H */
