@@ -96,6 +96,31 @@ struct shmsim_proc;
 #define SHMSIM_F_GET_SEALS 20
 #define SHMSIM_FD_CLOEXEC 1
 
+/* shm_open2(2) shmflags, shm_rename(2) flags, memfd_create(3) flags. */
+#define SHMSIM_SHM_ALLOW_SEALING 0x00000001
+#define SHMSIM_SHM_GROW_ON_WRITE 0x00000002
+#define SHMSIM_SHM_LARGEPAGE 0x00000004
+#define SHMSIM_SHM_RENAME_NOREPLACE 0x1
+#define SHMSIM_SHM_RENAME_EXCHANGE 0x2
+#define SHMSIM_MFD_CLOEXEC 0x00000001U
+#define SHMSIM_MFD_ALLOW_SEALING 0x00000002U
+#define SHMSIM_MFD_HUGETLB 0x00000004U
+#define SHMSIM_MFD_HUGE_MASK 0xFC000000U
+
+/* File seals (fcntl F_ADD_SEALS / F_GET_SEALS). */
+#define SHMSIM_F_SEAL_SEAL 0x0001
+#define SHMSIM_F_SEAL_SHRINK 0x0002
+#define SHMSIM_F_SEAL_GROW 0x0004
+#define SHMSIM_F_SEAL_WRITE 0x0008
+
+/* fspacectl(2) and ioctl(2). */
+#define SHMSIM_SPACECTL_DEALLOC 1
+#define SHMSIM_FIONBIO 0x8004667eUL
+#define SHMSIM_FIOASYNC 0x8004667dUL
+#define SHMSIM_FIONREAD 0x4004667fUL
+#define SHMSIM_FIOCLEX 0x20006601UL
+#define SHMSIM_FIONCLEX 0x20006602UL
+
 /* lseek(2). */
 #define SHMSIM_SEEK_SET 0
 #define SHMSIM_SEEK_CUR 1
@@ -331,6 +356,63 @@ SHMSIM_EXTERN int shmsim_dup2(struct shmsim_proc *p, int fd, int newfd,
  */
 SHMSIM_EXTERN int shmsim_fcntl(struct shmsim_proc *p, int fd, int cmd,
     intptr_t arg, int64_t *retvalp);
+
+/*
+ * shm_open2(2) (profile current; ENOSYS in 2008): as shm_open but flags
+ * are taken as given (no O_CLOEXEC added) and shmflags may ask for
+ * SHM_ALLOW_SEALING (seals start empty instead of F_SEAL_SEAL) and
+ * SHM_GROW_ON_WRITE.  EINVAL for unknown shmflags, or for reopening an
+ * object with non-zero shmflags that differ from its own; ENOTTY for
+ * SHM_LARGEPAGE (the model has no large pages yet).  name is ignored.
+ */
+SHMSIM_EXTERN int shmsim_shm_open2(struct shmsim_proc *p, const char *path,
+    int flags, mode_t mode, int shmflags, const char *name, int *fdp);
+/*
+ * shm_rename(2) (ENOSYS in 2008): EINVAL (flags, SHM_ANON), path errors
+ * (from, then to), 0 when from equals to, ENOENT, EEXIST (NOREPLACE),
+ * EACCES (read and write needed on from and on an existing to).  A
+ * failed SHM_RENAME_EXCHANGE whose second removal is refused leaks a
+ * reference on the destination, as the kernel does (the auditor says so).
+ */
+SHMSIM_EXTERN int shmsim_shm_rename(struct shmsim_proc *p, const char *from,
+    const char *to, int flags);
+/*
+ * memfd_create(3) (ENOSYS in 2008): EBADF (NULL name), EINVAL (name over
+ * 249 bytes, unknown flags, huge-page size without MFD_HUGETLB), then
+ * shm_open2(SHM_ANON, ...) with mode 0 and SHM_GROW_ON_WRITE.
+ */
+SHMSIM_EXTERN int shmsim_memfd_create(struct shmsim_proc *p,
+    const char *name, unsigned int flags, int *fdp);
+/*
+ * fchmod(2), fchown(2): EBADF; EPERM without ownership or privilege as
+ * shm_chmod/shm_chown decide.  Profile 2008: EINVAL (no vnode).
+ */
+SHMSIM_EXTERN int shmsim_fchmod(struct shmsim_proc *p, int fd, mode_t mode);
+SHMSIM_EXTERN int shmsim_fchown(struct shmsim_proc *p, int fd, uid_t uid,
+    gid_t gid);
+/*
+ * posix_fallocate(2) (ENOSYS in 2008): grows the object to offset + len
+ * if smaller.  EINVAL, EFBIG, EBADF, EPERM (F_SEAL_GROW), ENOSPC (swap).
+ * The kernel returns the error as the call's value; here, as everywhere,
+ * it is the return value.
+ */
+SHMSIM_EXTERN int shmsim_posix_fallocate(struct shmsim_proc *p, int fd,
+    int64_t offset, int64_t len);
+/*
+ * fspacectl(2) with SPACECTL_DEALLOC (ENOSYS in 2008): punch a hole,
+ * zeroing partial pages; roffsetp and rlenp (may be NULL) say where it
+ * stopped and what is left.  EINVAL, EBADF, EPERM (F_SEAL_WRITE).
+ */
+SHMSIM_EXTERN int shmsim_fspacectl(struct shmsim_proc *p, int fd, int cmd,
+    int64_t offset, int64_t len, int flags, int64_t *roffsetp,
+    int64_t *rlenp);
+/*
+ * ioctl(2): FIOCLEX, FIONCLEX, FIONBIO and FIOASYNC (arg: the int value),
+ * anything else reaches the file: ENOTTY today, EOPNOTSUPP in 2008 (after
+ * FIONBIO/FIOASYNC changed the flag, which then stays).  EBADF.
+ */
+SHMSIM_EXTERN int shmsim_ioctl(struct shmsim_proc *p, int fd,
+    unsigned long cmd, int64_t arg, int64_t *retvalp);
 
 /*
  * read(2), pread(2), write(2), pwrite(2), lseek(2).  Profile 2008:

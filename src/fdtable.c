@@ -866,3 +866,163 @@ fdcloseexec(struct thread *td)
 			(void)fdrop(fp, td);
 	}
 }
+
+/*
+ * vfs_syscalls.c: sys_fchmod() -> fo_chmod.  A file type without
+ * fo_chmod answers EINVAL (invfo_chmod); so did every non-vnode file in
+ * 2008, shm included.
+ */
+int
+kern_fchmod(struct thread *td, int fd, mode_t mode)
+{
+	struct file *fp;
+	int error;
+
+	error = fget(td, fd, &fp);
+	if (error != 0)
+		return (error);
+	error = fp->f_ops->fo_chmod != NULL ?
+	    fp->f_ops->fo_chmod(fp, mode, td->td_ucred, td) :
+	    EINVAL;
+	fdrop(fp, td);
+	return (error);
+}
+
+/* vfs_syscalls.c: sys_fchown() -> fo_chown (EINVAL without one). */
+int
+kern_fchown(struct thread *td, int fd, uid_t uid, gid_t gid)
+{
+	struct file *fp;
+	int error;
+
+	error = fget(td, fd, &fp);
+	if (error != 0)
+		return (error);
+	error = fp->f_ops->fo_chown != NULL ?
+	    fp->f_ops->fo_chown(fp, uid, gid, td->td_ucred, td) :
+	    EINVAL;
+	fdrop(fp, td);
+	return (error);
+}
+
+/*
+ * vfs_syscalls.c: kern_posix_fallocate() -- EINVAL (offset < 0, len <= 0),
+ * EFBIG (offset + len overflows), EBADF, ESPIPE (not seekable), EBADF
+ * (not open for writing), then fo_fallocate.
+ */
+int
+kern_posix_fallocate(struct thread *td, int fd, int64_t offset, int64_t len)
+{
+	struct file *fp;
+	int error;
+
+	if (offset < 0 || len <= 0)
+		return (EINVAL);
+	if (offset > INT64_MAX - len)
+		return (EFBIG);
+	error = fget(td, fd, &fp);
+	if (error != 0)
+		return (error);
+	if ((fp->f_ops->fo_flags & DFLAG_SEEKABLE) == 0) {
+		error = ESPIPE;
+		goto out;
+	}
+	if ((atomic_load(&fp->f_flag) & FWRITE) == 0) {
+		error = EBADF;
+		goto out;
+	}
+	error = fp->f_ops->fo_fallocate != NULL ?
+	    fp->f_ops->fo_fallocate(fp, offset, len, td) :
+	    ENODEV;
+out:
+	fdrop(fp, td);
+	return (error);
+}
+
+/*
+ * vfs_syscalls.c: kern_fspacectl() -- EINVAL for a bad command, range or
+ * flags; EBADF (fget_write: also a descriptor not open for writing);
+ * ESPIPE; then fo_fspacectl.  *roffset and *rlen say where it stopped.
+ */
+int
+kern_fspacectl(struct thread *td, int fd, int cmd, int64_t offset,
+    int64_t len, int flags, int64_t *roffset, int64_t *rlen)
+{
+	struct file *fp;
+	int error;
+
+	if (cmd != 1 /* SPACECTL_DEALLOC */ || offset < 0 || len <= 0 ||
+	    offset > INT64_MAX - len || flags != 0)
+		return (EINVAL);
+	error = fget(td, fd, &fp);
+	if (error != 0)
+		return (error);
+	if ((atomic_load(&fp->f_flag) & FWRITE) == 0) {
+		error = EBADF;
+		goto out;
+	}
+	if ((fp->f_ops->fo_flags & DFLAG_SEEKABLE) == 0) {
+		error = ESPIPE;
+		goto out;
+	}
+	*roffset = offset;
+	*rlen = len;
+	error = fp->f_ops->fo_fspacectl != NULL ?
+	    fp->f_ops->fo_fspacectl(fp, cmd, roffset, rlen, flags,
+		td->td_ucred, td) :
+	    ENODEV;
+out:
+	fdrop(fp, td);
+	return (error);
+}
+
+/*
+ * sys_generic.c: kern_ioctl() -- FIOCLEX/FIONCLEX are the table's;
+ * FIONBIO/FIOASYNC set or clear the file's flag first (and leave it so
+ * when fo_ioctl fails, as the 2008 shm file does); the rest is fo_ioctl.
+ */
+int
+kern_ioctl(struct thread *td, int fd, unsigned long com, void *data)
+{
+	struct filedesc *fdp = td->td_proc->p_fd;
+	struct file *fp;
+	int error, tmp;
+
+	error = fget(td, fd, &fp);
+	if (error != 0)
+		return (error);
+	if ((atomic_load(&fp->f_flag) & (FREAD | FWRITE)) == 0) {
+		error = EBADF;
+		goto out;
+	}
+	switch (com) {
+	case FIONCLEX:
+	case FIOCLEX:
+		FILEDESC_XLOCK(fdp);
+		if (fget_noref(fdp, fd) == fp) {
+			if (com == FIOCLEX)
+				fdp->fd_ofiles[fd].fde_flags |= UF_EXCLOSE;
+			else
+				fdp->fd_ofiles[fd].fde_flags &= ~UF_EXCLOSE;
+		} else
+			error = EBADF;
+		FILEDESC_XUNLOCK(fdp);
+		goto out;
+	case FIONBIO:
+		if ((tmp = *(int *)data) != 0)
+			atomic_fetch_or(&fp->f_flag, (unsigned)FNONBLOCK);
+		else
+			atomic_fetch_and(&fp->f_flag, ~(unsigned)FNONBLOCK);
+		break;
+	case FIOASYNC:
+		if ((tmp = *(int *)data) != 0)
+			atomic_fetch_or(&fp->f_flag, (unsigned)FASYNC);
+		else
+			atomic_fetch_and(&fp->f_flag, ~(unsigned)FASYNC);
+		break;
+	}
+	error = fp->f_ops->fo_ioctl(fp, com, data, td->td_ucred, td);
+out:
+	fdrop(fp, td);
+	return (error);
+}

@@ -45,6 +45,8 @@ struct uio;
 /* ioctl commands that F_SETFL sends down (sys/filio.h, amd64). */
 #define FIONBIO 0x8004667eUL
 #define FIOASYNC 0x8004667dUL
+#define FIOCLEX 0x20006601UL
+#define FIONCLEX 0x20006602UL
 
 #define UF_EXCLOSE 0x01 /* close-on-exec */
 
@@ -73,6 +75,15 @@ typedef int fo_seek_t(struct file *fp, int64_t offset, int whence,
     struct thread *td);
 typedef int fo_add_seals_t(struct file *fp, int seals);
 typedef int fo_get_seals_t(struct file *fp, int *seals);
+typedef int fo_chmod_t(struct file *fp, mode_t mode,
+    struct ucred *active_cred, struct thread *td);
+typedef int fo_chown_t(struct file *fp, uid_t uid, gid_t gid,
+    struct ucred *active_cred, struct thread *td);
+typedef int fo_fallocate_t(struct file *fp, int64_t offset, int64_t len,
+    struct thread *td);
+typedef int fo_fspacectl_t(struct file *fp, int cmd, int64_t *offset,
+    int64_t *length, int flags, struct ucred *active_cred,
+    struct thread *td);
 
 struct fileops {
 	fo_rdwr_t *fo_read;
@@ -84,6 +95,10 @@ struct fileops {
 	fo_seek_t *fo_seek;
 	fo_add_seals_t *fo_add_seals; /* NULL: EINVAL */
 	fo_get_seals_t *fo_get_seals; /* NULL: EINVAL */
+	fo_chmod_t *fo_chmod;	      /* NULL: EINVAL (invfo_chmod) */
+	fo_chown_t *fo_chown;	      /* NULL: EINVAL (invfo_chown) */
+	fo_fallocate_t *fo_fallocate; /* NULL: ENODEV */
+	fo_fspacectl_t *fo_fspacectl; /* NULL: ENODEV */
 	int fo_flags;		      /* DFLAG_* */
 };
 
@@ -156,6 +171,13 @@ int kern_readv(struct thread *td, int fd, struct uio *uio, int64_t offset,
 int kern_writev(struct thread *td, int fd, struct uio *uio, int64_t offset,
     int flags);
 int kern_lseek(struct thread *td, int fd, int64_t offset, int whence);
+int kern_fchmod(struct thread *td, int fd, mode_t mode);
+int kern_fchown(struct thread *td, int fd, uid_t uid, gid_t gid);
+int kern_posix_fallocate(struct thread *td, int fd, int64_t offset,
+    int64_t len);
+int kern_fspacectl(struct thread *td, int fd, int cmd, int64_t offset,
+    int64_t len, int flags, int64_t *roffset, int64_t *rlen);
+int kern_ioctl(struct thread *td, int fd, unsigned long com, void *data);
 void foffset_lock(struct file *fp);
 void foffset_unlock(struct file *fp);
 

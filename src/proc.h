@@ -60,6 +60,7 @@ struct thread {
 #define PRIV_VFS_WRITE 2
 #define PRIV_VFS_ADMIN 3
 #define PRIV_MAXFILES 4
+#define PRIV_VFS_CHOWN 5
 
 struct ucred *crget(struct shmsim_kernel *k);
 struct ucred *crhold(struct ucred *cr);

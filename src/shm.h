@@ -33,6 +33,18 @@ struct file;
 #define F_SEAL_GROW 0x0004
 #define F_SEAL_WRITE 0x0008
 
+#define SHM_RENAME_NOREPLACE 0x1
+#define SHM_RENAME_EXCHANGE 0x2
+#define SPACECTL_DEALLOC 1
+#define SPACECTL_F_SUPPORTED 0
+
+#define MFD_CLOEXEC 0x00000001U
+#define MFD_ALLOW_SEALING 0x00000002U
+#define MFD_HUGETLB 0x00000004U
+#define MFD_HUGE_MASK 0xFC000000U
+#define MFD_HUGE_SHIFT 26
+#define NAME_MAX 255
+
 #define SHM_ALLOW_SEALING 0x00000001
 #define SHM_GROW_ON_WRITE 0x00000002
 #define SHM_LARGEPAGE 0x00000004
@@ -93,6 +105,27 @@ void shm_dict_destroy(struct shmsim_kernel *k);
 void shm_remove_all(struct shmsim_kernel *k);
 uint64_t shm_pages(const struct shmfd *shmfd);
 void vfs_timestamp(struct shmsim_kernel *k, struct timespec *ts);
+
+struct shmfd *shm_lookup(struct shmsim_kernel *k, const char *path,
+    Fnv32_t fnv);
+void shm_insert(struct shmsim_kernel *k, char *path, Fnv32_t fnv,
+    struct shmfd *shmfd);
+void shm_doremove(struct shmsim_kernel *k, struct shm_mapping *map);
+int shm_remove(struct shmsim_kernel *k, const char *path, Fnv32_t fnv,
+    struct ucred *ucred);
+int vaccess(mode_t file_mode, uid_t file_uid, gid_t file_gid, int accmode,
+    const struct ucred *cred);
+int shm_partial_page_invalidate(vm_object_t object, vm_pindex_t idx,
+    int base, int end);
+int kern_shm_rename(struct thread *td, const char *path_from,
+    const char *path_to, int flags);
+int memfd_create(struct thread *td, const char *name, unsigned int flags);
+
+/* shm_attr.c */
+fo_chmod_t shm_chmod;
+fo_chown_t shm_chown;
+fo_fallocate_t shm_fallocate;
+fo_fspacectl_t shm_fspacectl;
 
 /* shm_io.c */
 int uiomove_object(vm_object_t obj, int64_t obj_size, struct uio *uio);

@@ -47,6 +47,10 @@ const struct fileops shm_ops = {
 	.fo_seek = shm_seek,
 	.fo_add_seals = shm_add_seals,
 	.fo_get_seals = shm_get_seals,
+	.fo_chmod = shm_chmod,
+	.fo_chown = shm_chown,
+	.fo_fallocate = shm_fallocate,
+	.fo_fspacectl = shm_fspacectl,
 	.fo_flags = DFLAG_PASSABLE | DFLAG_SEEKABLE,
 };
 
@@ -202,7 +206,7 @@ shm_drop(struct shmfd *shmfd)
  * that matches (owner, group, other) is final; missing rights may then be
  * granted by privilege (root).  EACCES, or EPERM when VADMIN was asked.
  */
-static int
+int
 vaccess(mode_t file_mode, uid_t file_uid, gid_t file_gid, int accmode,
     const struct ucred *cred)
 {
@@ -270,7 +274,7 @@ shm_access(struct shmfd *shmfd, struct ucred *ucred, int flags)
 }
 
 /* uipc_shm.c: shm_lookup() -- fnv first, then strcmp. */
-static struct shmfd *
+struct shmfd *
 shm_lookup(struct shmsim_kernel *k, const char *path, Fnv32_t fnv)
 {
 	struct shm_mapping *map;
@@ -288,7 +292,7 @@ shm_lookup(struct shmsim_kernel *k, const char *path, Fnv32_t fnv)
  * uipc_shm.c: shm_insert() -- the dictionary takes its reference and
  * owns path from now on; the entry goes to the head of its bucket.
  */
-static void
+void
 shm_insert(struct shmsim_kernel *k, char *path, Fnv32_t fnv,
     struct shmfd *shmfd)
 {
@@ -305,7 +309,7 @@ shm_insert(struct shmsim_kernel *k, char *path, Fnv32_t fnv,
 }
 
 /* uipc_shm.c: shm_doremove() -- drop the name and its reference. */
-static void
+void
 shm_doremove(struct shmsim_kernel *k, struct shm_mapping *map)
 {
 	sx_assert_xlocked(&k->shm_dict_lock);
@@ -321,7 +325,7 @@ shm_doremove(struct shmsim_kernel *k, struct shm_mapping *map)
  * uipc_shm.c: shm_remove() -- ENOENT when absent; EACCES unless the
  * caller may read and write the object.
  */
-static int
+int
 shm_remove(struct shmsim_kernel *k, const char *path, Fnv32_t fnv,
     struct ucred *ucred)
 {
@@ -686,7 +690,7 @@ shm_close(struct file *fp, struct thread *td)
  * idx if the page exists, resident or on swap (paging it in); never
  * allocate a page for a hole.  EIO on a pager error.
  */
-static int
+int
 shm_partial_page_invalidate(vm_object_t object, vm_pindex_t idx, int base,
     int end)
 {
@@ -694,7 +698,8 @@ shm_partial_page_invalidate(vm_object_t object, vm_pindex_t idx, int base,
 	int error;
 
 	VM_OBJECT_ASSERT_WLOCKED(object);
-	KASSERT(base > 0, ("%s: base %d", __func__, base));
+	KASSERT(base >= 0 && base < end, ("%s: base %d end %d", __func__,
+					     base, end));
 	error = vm_page_grab_valid(object, idx, false, &m);
 	if (error != 0)
 		return (EIO);

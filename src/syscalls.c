@@ -145,6 +145,116 @@ shmsim_shm_open(struct shmsim_proc *sp, const char *path, int flags,
 	return (sys_return_int(&td, error, fdp));
 }
 
+/* Calls the 2008 kernel did not have. */
+#define ENOSYS_IN_2008(sp)                              \
+	do {                                            \
+		if (K_PROFILE_2008(PROC(sp)->p_kernel)) \
+			return (ENOSYS);                \
+	} while (0)
+
+/* uipc_shm.c: sys_shm_open2() -- name is never copied in. */
+int
+shmsim_shm_open2(struct shmsim_proc *sp, const char *path, int flags,
+    mode_t mode, int shmflags, const char *name, int *fdp)
+{
+	struct thread td;
+
+	(void)name;
+	ENOSYS_IN_2008(sp);
+	thread_enter(&td, PROC(sp));
+	return (sys_return_int(&td, kern_shm_open2(&td, path, flags, mode,
+	    shmflags), fdp));
+}
+
+/* uipc_shm.c: sys_shm_rename() */
+int
+shmsim_shm_rename(struct shmsim_proc *sp, const char *from, const char *to,
+    int flags)
+{
+	struct thread td;
+
+	ENOSYS_IN_2008(sp);
+	thread_enter(&td, PROC(sp));
+	return (sys_return(&td, kern_shm_rename(&td, from, to, flags), NULL));
+}
+
+/* lib/libc/gen/memfd_create.c: memfd_create() */
+int
+shmsim_memfd_create(struct shmsim_proc *sp, const char *name,
+    unsigned int flags, int *fdp)
+{
+	struct thread td;
+
+	ENOSYS_IN_2008(sp);
+	thread_enter(&td, PROC(sp));
+	return (sys_return_int(&td, memfd_create(&td, name, flags), fdp));
+}
+
+/* vfs_syscalls.c: sys_fchmod() */
+int
+shmsim_fchmod(struct shmsim_proc *sp, int fd, mode_t mode)
+{
+	struct thread td;
+
+	thread_enter(&td, PROC(sp));
+	return (sys_return(&td, kern_fchmod(&td, fd, mode), NULL));
+}
+
+/* vfs_syscalls.c: sys_fchown() */
+int
+shmsim_fchown(struct shmsim_proc *sp, int fd, uid_t uid, gid_t gid)
+{
+	struct thread td;
+
+	thread_enter(&td, PROC(sp));
+	return (sys_return(&td, kern_fchown(&td, fd, uid, gid), NULL));
+}
+
+/* vfs_syscalls.c: sys_posix_fallocate() (kern_posix_error) */
+int
+shmsim_posix_fallocate(struct shmsim_proc *sp, int fd, int64_t offset,
+    int64_t len)
+{
+	struct thread td;
+
+	ENOSYS_IN_2008(sp);
+	thread_enter(&td, PROC(sp));
+	return (sys_return(&td, kern_posix_fallocate(&td, fd, offset, len),
+	    NULL));
+}
+
+/* vfs_syscalls.c: sys_fspacectl() */
+int
+shmsim_fspacectl(struct shmsim_proc *sp, int fd, int cmd, int64_t offset,
+    int64_t len, int flags, int64_t *roffsetp, int64_t *rlenp)
+{
+	struct thread td;
+	int64_t roff = 0, rlen = 0;
+	int error;
+
+	ENOSYS_IN_2008(sp);
+	thread_enter(&td, PROC(sp));
+	error = kern_fspacectl(&td, fd, cmd, offset, len, flags, &roff,
+	    &rlen);
+	if (error == 0 && roffsetp != NULL)
+		*roffsetp = roff;
+	if (error == 0 && rlenp != NULL)
+		*rlenp = rlen;
+	return (sys_return(&td, error, NULL));
+}
+
+/* sys_generic.c: sys_ioctl() -- one int argument. */
+int
+shmsim_ioctl(struct shmsim_proc *sp, int fd, unsigned long cmd, int64_t arg,
+    int64_t *retvalp)
+{
+	struct thread td;
+	int data = (int)arg;
+
+	thread_enter(&td, PROC(sp));
+	return (sys_return(&td, kern_ioctl(&td, fd, cmd, &data), retvalp));
+}
+
 /* uipc_shm.c: sys_shm_unlink() */
 int
 shmsim_shm_unlink(struct shmsim_proc *sp, const char *path)

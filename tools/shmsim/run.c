@@ -332,6 +332,35 @@ do_call(struct runner *r, const struct sc_stmt *st, struct shmsim_proc *p,
 	}
 	if (strcmp(name, "shm_unlink") == 0)
 		return (shmsim_shm_unlink(p, arg_path(&a[0])));
+	if (strcmp(name, "shm_open2") == 0) {
+		error = shmsim_shm_open2(p, arg_path(&a[0]), (int)a[1].i,
+		    (mode_t)a[2].i, (int)a[3].i, arg_path(&a[4]), &fd);
+		res->ret = fd;
+		return (error);
+	}
+	if (strcmp(name, "shm_rename") == 0)
+		return (shmsim_shm_rename(p, arg_path(&a[0]),
+		    arg_path(&a[1]), (int)a[2].i));
+	if (strcmp(name, "memfd_create") == 0) {
+		error = shmsim_memfd_create(p, arg_path(&a[0]),
+		    (unsigned int)a[1].i, &fd);
+		res->ret = fd;
+		return (error);
+	}
+	if (strcmp(name, "fchmod") == 0)
+		return (shmsim_fchmod(p, (int)a[0].i, (mode_t)a[1].i));
+	if (strcmp(name, "fchown") == 0)
+		return (shmsim_fchown(p, (int)a[0].i, (uid_t)a[1].i,
+		    (gid_t)a[2].i));
+	if (strcmp(name, "posix_fallocate") == 0)
+		return (shmsim_posix_fallocate(p, (int)a[0].i, a[1].i,
+		    a[2].i));
+	if (strcmp(name, "fspacectl") == 0)
+		return (shmsim_fspacectl(p, (int)a[0].i, (int)a[1].i, a[2].i,
+		    a[3].i, 0, NULL, NULL));
+	if (strcmp(name, "ioctl") == 0)
+		return (shmsim_ioctl(p, (int)a[0].i, (unsigned long)a[1].i,
+		    st->nargs > 2 ? a[2].i : 0, &res->ret));
 	if (strcmp(name, "ftruncate") == 0)
 		return (shmsim_ftruncate(p, (int)a[0].i, a[1].i));
 	if (strcmp(name, "fstat") == 0) {
