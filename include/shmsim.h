@@ -46,6 +46,7 @@ extern "C" {
 /* Opaque handles. */
 struct shmsim_kernel;
 struct shmsim_proc;
+struct shmsim_jail;
 
 /* ---------------------------------------------------------------- */
 /* Constants (FreeBSD amd64 values)                                 */
@@ -262,9 +263,25 @@ struct shmsim_cred {
 	int ngroups;
 	gid_t groups[SHMSIM_NGROUPS]; /* supplementary groups */
 	mode_t umask;
+	struct shmsim_jail *jail; /* NULL: the host */
 };
 
-/* Defaults: uid 0, gid 0, no supplementary groups, umask 022. */
+/*
+ * Jails (FreeBSD prisons) as shared memory sees them: a jailed process's
+ * names are stored behind the jail's root path, so it sees only the
+ * names created in its jail; a host process reaches them by the full
+ * path.  shmsim_jail_create: EINVAL for a bad name or path (absolute,
+ * not "/", no trailing '/'), EEXIST for a name in use.
+ * shmsim_jail_remove removes the names created in the jail (today's
+ * shm_remove_prison; the 2008 kernel kept them); the handle is invalid
+ * afterwards; processes inside keep running.  Spawning into a removed
+ * jail is ENOENT.
+ */
+SHMSIM_EXTERN int shmsim_jail_create(struct shmsim_kernel *k,
+    const char *name, const char *path, struct shmsim_jail **jp);
+SHMSIM_EXTERN int shmsim_jail_remove(struct shmsim_jail *j);
+
+/* Defaults: uid 0, gid 0, no supplementary groups, umask 022, host. */
 SHMSIM_EXTERN void shmsim_cred_init(struct shmsim_cred *cr);
 
 /* New process with an empty descriptor table.  EINVAL for a bad cred. */
@@ -460,7 +477,9 @@ struct shmsim_fdinfo {
 	int shm_refs;	       /* references on the shmfd */
 	int obj_ref_count;     /* references on the vm object */
 	bool named;	       /* shm_path != NULL */
-	char path[1024];       /* the stored name, "" when anonymous */
+	char path[1024];       /* the name as kinfo shows it to the
+				  caller (jail prefix stripped), "" when
+				  unnamed */
 	int64_t size;	       /* shm_size */
 	uint64_t obj_size;     /* object size in pages */
 	uint64_t resident;     /* resident pages */

@@ -72,6 +72,7 @@ struct dump_proc {
 	int ngroups;
 	gid_t groups[SHMSIM_NGROUPS];
 	mode_t umask;
+	char jail[64]; /* "" on the host */
 	struct dump_fd *fds;
 	size_t nfds, capfds;
 	struct file **rights;		/* in flight to the process */
@@ -384,6 +385,9 @@ dump_snap_procs(struct dump *d)
 		    (size_t)dp->ngroups * sizeof(dp->groups[0]));
 		fdp = p->p_fd;
 		dp->umask = (mode_t)atomic_load(&fdp->fd_cmask);
+		if (p->p_ucred->cr_prison != NULL)
+			snprintf(dp->jail, sizeof(dp->jail), "%s",
+			    p->p_ucred->cr_prison->pr_name);
 
 		FILEDESC_SLOCK(fdp);
 		for (fd = 0; fd < fdp->fd_nfiles; fd++) {
@@ -787,6 +791,8 @@ dump_proc_creds(FILE *out, const struct dump_proc *dp)
 			fprintf(out, "%s%u", i > 0 ? "," : "",
 			    (unsigned int)dp->groups[i]);
 	}
+	if (dp->jail[0] != '\0')
+		fprintf(out, ", jail %s", dp->jail);
 }
 
 static void

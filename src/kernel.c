@@ -119,6 +119,8 @@ shmsim_kernel_create(const struct shmsim_config *cfg,
 	k->k_page_shift = (unsigned)__builtin_ctz(cfg->page_size);
 	witness_init(&k->k_witness);
 	atomic_init(&k->k_clock_ns, SHMSIM_EPOCH_NS);
+	sx_init(&k->allprison_lock, "allprison", LC_ALLPRISON, &k->k_witness);
+	LIST_INIT(&k->allprison);
 	sx_init(&k->allproc_lock, "allproc", LC_ALLPROC, &k->k_witness);
 	LIST_INIT(&k->allproc);
 	mtx_init(&k->vm_object_list_mtx, "vm object_list", LC_VM_OBJECT_LIST,
@@ -221,6 +223,8 @@ shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
 		}
 	}
 	vm_object_free_all(k);
+	prison_free_all(k);
+	sx_destroy(&k->allprison_lock);
 	shm_dict_destroy(k);
 	swap_dev_destroy(k);
 	mtx_destroy(&k->vm_object_list_mtx);

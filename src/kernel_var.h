@@ -56,6 +56,10 @@ struct shmsim_kernel {
 	int k_nextpid;
 	atomic_uint_fast64_t k_nprocs;
 
+	/* kern_jail.c */
+	struct sx allprison_lock;
+	LIST_HEAD(, prison) allprison;
+
 	/* kern_descrip.c */
 	atomic_int openfiles;
 	atomic_uint_fast64_t k_inflight;

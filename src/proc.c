@@ -35,8 +35,10 @@ crhold(struct ucred *cr)
 void
 crfree(struct ucred *cr)
 {
-	if (refcount_release(&cr->cr_ref))
+	if (refcount_release(&cr->cr_ref)) {
+		prison_free(cr->cr_prison);
 		free(cr);
+	}
 }
 
 /* kern_prot.c: groupmember() -- the effective gid or a supplementary. */
@@ -103,7 +105,15 @@ proc_spawn(struct shmsim_kernel *k, const struct shmsim_cred *scr,
 	if (scr->ngroups < 0 || scr->ngroups > SHMSIM_NGROUPS ||
 	    (scr->umask & ~(mode_t)07777) != 0)
 		return (EINVAL);
+	if (scr->jail != NULL) {
+		struct prison *pr = (struct prison *)scr->jail;
+
+		if (pr->pr_kernel != k || pr->pr_dying)
+			return (ENOENT);
+	}
 	cr = crget(k);
+	cr->cr_prison = (struct prison *)scr->jail;
+	prison_hold(cr->cr_prison);
 	cr->cr_uid = scr->uid;
 	cr->cr_gid = scr->gid;
 	cr->cr_ngroups = scr->ngroups;

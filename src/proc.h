@@ -32,6 +32,20 @@ struct ucred {
 	struct shmsim_kernel *cr_kernel;    /* (c) */
 };
 
+/*
+ * A jail (kern_jail.c: struct prison), reduced to its name and root
+ * path.  pr_ref counts the credentials inside it, plus one while it is
+ * alive (not yet removed).
+ */
+struct prison {
+	LIST_ENTRY(prison) pr_list;	 /* (k) allprison */
+	atomic_uint pr_ref;		 /* (a) */
+	bool pr_dying;			 /* (k) removed */
+	char pr_name[64];		 /* (c) */
+	char pr_path[1024];		 /* (c) root path, e.g. /jails/j1 */
+	struct shmsim_kernel *pr_kernel; /* (c) */
+};
+
 struct rights_entry {
 	TAILQ_ENTRY(rights_entry) re_link;
 	struct file *re_file; /* holds one f_count reference */
@@ -61,6 +75,12 @@ struct thread {
 #define PRIV_VFS_ADMIN 3
 #define PRIV_MAXFILES 4
 #define PRIV_VFS_CHOWN 5
+
+/* kern_jail.c (src/jail.c) */
+const char *prison_path(const struct prison *pr);
+void prison_hold(struct prison *pr);
+void prison_free(struct prison *pr);
+void prison_free_all(struct shmsim_kernel *k);
 
 struct ucred *crget(struct shmsim_kernel *k);
 struct ucred *crhold(struct ucred *cr);

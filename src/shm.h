@@ -23,6 +23,7 @@
 struct thread;
 struct ucred;
 struct file;
+struct prison;
 
 #define MAXPATHLEN 1024
 #define ACCESSPERMS 0777
@@ -120,6 +121,10 @@ int shm_partial_page_invalidate(vm_object_t object, vm_pindex_t idx,
 int kern_shm_rename(struct thread *td, const char *path_from,
     const char *path_to, int flags);
 int memfd_create(struct thread *td, const char *name, unsigned int flags);
+
+void shm_remove_prison(struct prison *pr);
+void shm_kinfo_path(const struct shmfd *shmfd, const struct ucred *cred,
+    char *buf, size_t len);
 
 /* shm_attr.c */
 fo_chmod_t shm_chmod;

@@ -15,6 +15,7 @@
  * object.  The last shm_drop() frees the shmfd and drops that reference.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -347,6 +348,58 @@ shm_remove(struct shmsim_kernel *k, const char *path, Fnv32_t fnv,
 	return (ENOENT);
 }
 
+/*
+ * uipc_shm.c: shm_remove_prison() -- called from prison_cleanup() when a
+ * jail starts dying: remove every name whose object was created by a
+ * credential of that jail (matched by creator, not by name), with no
+ * permission check.
+ */
+void
+shm_remove_prison(struct prison *pr)
+{
+	struct shmsim_kernel *k = pr->pr_kernel;
+	struct shm_mapping *map, *tmap;
+	unsigned long i;
+
+	sx_xlock(&k->shm_dict_lock);
+	for (i = 0; i <= k->shm_hash; i++) {
+		LIST_FOREACH_SAFE(map, &k->shm_dictionary[i], sm_link, tmap) {
+			struct ucred *cred = map->sm_shmfd->shm_object->cred;
+
+			if (cred != NULL && cred->cr_prison == pr)
+				shm_doremove(k, map);
+		}
+	}
+	sx_xunlock(&k->shm_dict_lock);
+}
+
+/*
+ * uipc_shm.c: shm_fill_kinfo_locked() for the path only -- the stored
+ * name as a process of cred's jail sees it: the jail's root prefix
+ * stripped when the name lies under it, the full host path otherwise
+ * (reachable only through a descriptor passed in from outside).  ""
+ * for an object without a name.  Call with the dictionary lock held.
+ */
+void
+shm_kinfo_path(const struct shmfd *shmfd, const struct ucred *cred,
+    char *buf, size_t len)
+{
+	const char *path = shmfd->shm_path, *pr_path;
+	size_t pr_pathlen;
+
+	if (path == NULL) {
+		buf[0] = '\0';
+		return;
+	}
+	pr_path = prison_path(cred->cr_prison);
+	pr_pathlen = strlen(pr_path);
+	if (strcmp(pr_path, "/") != 0 &&
+	    strncmp(path, pr_path, pr_pathlen) == 0 &&
+	    path[pr_pathlen] == '/')
+		path += pr_pathlen;
+	snprintf(buf, len, "%s", path);
+}
+
 /* Model-only: remove every name (kernel destruction). */
 void
 shm_remove_all(struct shmsim_kernel *k)
@@ -389,11 +442,12 @@ copyinstr(struct shmsim_kernel *k, const char *uaddr, char *kaddr,
  */
 static int
 shm_copyin_raw(struct shmsim_kernel *k, const char *userpath,
-    size_t prefixlen, char **pathp)
+    const char *prefix, size_t prefixlen, char **pathp)
 {
 	char buf[MAXPATHLEN];
 	int error;
 
+	memcpy(buf, prefix, prefixlen);
 	error = copyinstr(k, userpath, buf + prefixlen,
 	    MAXPATHLEN - prefixlen);
 	if (error != 0)
@@ -405,19 +459,22 @@ shm_copyin_raw(struct shmsim_kernel *k, const char *userpath,
 }
 
 /*
- * uipc_shm.c: shm_copyin_path() -- copy the path in behind the jail's
- * root path (none yet: every process is on the host), then require '/'
- * where the user's part starts: EFAULT, ENAMETOOLONG, EINVAL.
+ * uipc_shm.c: shm_copyin_path() -- copy the path in behind the caller's
+ * jail root path (nothing for the host, whose root is "/"), then require
+ * '/' where the user's part starts: EFAULT, ENAMETOOLONG (the user part
+ * may have at most MAXPATHLEN - 1 - strlen(pr_path) bytes), EINVAL.
  */
 int
 shm_copyin_path(struct thread *td, const char *userpath, char **pathp)
 {
 	struct shmsim_kernel *k = td->td_proc->p_kernel;
-	size_t pr_pathlen = 0;
+	const char *pr_path = prison_path(td->td_ucred->cr_prison);
+	size_t pr_pathlen;
 	char *path;
 	int error;
 
-	error = shm_copyin_raw(k, userpath, pr_pathlen, &path);
+	pr_pathlen = strcmp(pr_path, "/") == 0 ? 0 : strlen(pr_path);
+	error = shm_copyin_raw(k, userpath, pr_path, pr_pathlen, &path);
 	if (error != 0)
 		return (error);
 	if (path[pr_pathlen] != '/') {
@@ -594,7 +651,7 @@ kern_shm_open_2008(struct thread *td, const char *upath, int flags,
 		}
 		shmfd = shm_alloc(td->td_ucred, cmode, &error);
 	} else {
-		error = shm_copyin_raw(k, upath, 0, &path);
+		error = shm_copyin_raw(k, upath, "", 0, &path);
 		if (error == 0 && path[0] != '/')
 			error = EINVAL;
 		if (error != 0)
@@ -660,7 +717,7 @@ kern_shm_unlink(struct thread *td, const char *userpath)
 	int error;
 
 	if (K_PROFILE_2008(k))
-		error = shm_copyin_raw(k, userpath, 0, &path);
+		error = shm_copyin_raw(k, userpath, "", 0, &path);
 	else
 		error = shm_copyin_path(td, userpath, &path);
 	if (error != 0)

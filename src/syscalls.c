@@ -476,9 +476,8 @@ shmsim_fdinfo(struct shmsim_proc *sp, int fd, struct shmsim_fdinfo *info)
 		info->obj_ref_count = (int)atomic_load(&obj->ref_count);
 		sx_slock(&k->shm_dict_lock);
 		info->named = shmfd->shm_path != NULL;
-		if (info->named)
-			snprintf(info->path, sizeof(info->path), "%s",
-			    shmfd->shm_path);
+		shm_kinfo_path(shmfd, td.td_ucred, info->path,
+		    sizeof(info->path));
 		sx_sunlock(&k->shm_dict_lock);
 		VM_OBJECT_RLOCK(obj);
 		info->size = shmfd->shm_size;

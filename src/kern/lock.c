@@ -12,6 +12,7 @@
 #include "kern/sched.h"
 
 static const char *const lock_class_names[LC_NCLASSES] = {
+	[LC_ALLPRISON] = "allprison",
 	[LC_ALLPROC] = "allproc",
 	[LC_FILEDESC] = "filedesc structure",
 	[LC_FOFFSET] = "file offset",

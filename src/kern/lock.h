@@ -30,6 +30,7 @@
  * lock is one class, as in the kernel.
  */
 enum lock_class_id {
+	LC_ALLPRISON,	  /* sx "allprison" */
 	LC_ALLPROC,	  /* sx "allproc" */
 	LC_FILEDESC,	  /* sx "filedesc structure" */
 	LC_FOFFSET,	  /* mtx "file offset" */

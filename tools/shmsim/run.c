@@ -31,6 +31,11 @@ struct sc_proc {
 	bool alive;
 };
 
+struct sc_jail {
+	char *name;
+	struct shmsim_jail *j;
+};
+
 struct sc_var {
 	char *name;
 	int64_t value;
@@ -40,11 +45,14 @@ struct sc_var {
 struct runner {
 	const struct sc_script *sc;
 	const struct sc_run_opts *o;
+	const struct sc_hooks *h; /* NULL: none */
 	struct shmsim_kernel *k;
 	struct sc_proc *procs;
 	int nprocs;
 	struct sc_var *vars;
 	int nvars;
+	struct sc_jail *jails;
+	int njails;
 	struct sc_totals *t;
 	int ndumps;
 };
@@ -531,6 +539,27 @@ count(struct runner *r, bool ok)
 		r->t->failed++;
 }
 
+/* The watcher's hooks (struct sc_hooks), when there are any. */
+static void
+hook_before(struct runner *r, const struct sc_stmt *st,
+    struct shmsim_proc *p, const struct sc_value *args)
+{
+	const struct sc_hooks *h = r->h;
+
+	if (h != NULL && h->before != NULL)
+		h->before(h->arg, r->k, st, p, args);
+}
+
+static void
+hook_after(struct runner *r, const struct sc_stmt *st, struct shmsim_proc *p,
+    const struct sc_value *args, int error)
+{
+	const struct sc_hooks *h = r->h;
+
+	if (h != NULL && h->after != NULL)
+		h->after(h->arg, r->k, st, p, args, error);
+}
+
 static void
 run_call(struct runner *r, const struct sc_stmt *st)
 {
@@ -550,14 +579,18 @@ run_call(struct runner *r, const struct sc_stmt *st)
 			break;
 	}
 	if (unbound != NULL) {
+		hook_before(r, st, NULL, NULL);
 		trace(r, st, "not run");
 		fail_line(r, st);
 		fprintf(r->o->out, "variable '%s' is unbound (the call that "
 		    "binds it failed)\n", unbound);
 		count(r, false);
+		hook_after(r, st, NULL, NULL, -1);
 		goto out;
 	}
+	hook_before(r, st, sp->p, a);
 	res.error = do_call(r, st, sp->p, a, &res);
+	hook_after(r, st, sp->p, a, res.error);
 	if (!r->o->quiet) {
 		fprintf(r->o->out, "%4d  %s  # ", st->line, st->text);
 		print_result(r->o->out, &res);
@@ -658,9 +691,52 @@ run_dump(struct runner *r, const struct sc_stmt *st)
 		dump_to(r, r->o->dot, true, title);
 }
 
+/* The jail declared as name, or NULL (the host). */
+static struct shmsim_jail *
+jail_find(struct runner *r, const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < r->njails; i++)
+		if (strcmp(r->jails[i].name, name) == 0)
+			return (r->jails[i].j);
+	return (NULL);
+}
+
+/* jail NAME: a jail rooted at /jails/NAME. */
+static void
+run_jail(struct runner *r, const struct sc_stmt *st)
+{
+	struct shmsim_jail *j;
+	char path[128];
+	int error;
+
+	snprintf(path, sizeof(path), "/jails/%s", st->jail);
+	error = shmsim_jail_create(r->k, st->jail, path, &j);
+	if (error != 0) {
+		trace(r, st, "%s", shmsim_errno_name(error));
+		fail_line(r, st);
+		fprintf(r->o->out, "jail creation failed: %s\n",
+		    shmsim_errno_name(error));
+		count(r, false);
+		return;
+	}
+	r->jails = realloc(r->jails, (size_t)(r->njails + 1) *
+	    sizeof(*r->jails));
+	if (r->jails == NULL) {
+		fprintf(stderr, "shmsim: out of memory\n");
+		exit(3);
+	}
+	r->jails[r->njails].name = xstrdup(st->jail);
+	r->jails[r->njails].j = j;
+	r->njails++;
+	trace(r, st, "root %s", path);
+}
+
 static void
 run_stmt(struct runner *r, const struct sc_stmt *st)
 {
+	struct shmsim_cred cred;
 	struct shmsim_proc *np;
 	struct sc_proc *sp;
 	struct sc_value v;
@@ -668,15 +744,19 @@ run_stmt(struct runner *r, const struct sc_stmt *st)
 	uint64_t moved;
 	int error;
 
+	if (st->kind != S_CALL)
+		hook_before(r, st, NULL, NULL);
 	switch (st->kind) {
 	case S_CONFIG:
 		trace(r, st, "ok");
 		break;
 	case S_JAIL:
-		trace(r, st, "declared");
+		run_jail(r, st);
 		break;
 	case S_SPAWN:
-		error = shmsim_spawn(r->k, &st->cred, &np);
+		cred = st->cred;
+		cred.jail = jail_find(r, st->jail);
+		error = shmsim_spawn(r->k, &cred, &np);
 		if (error != 0) {
 			trace(r, st, "%s", shmsim_errno_name(error));
 			fail_line(r, st);
@@ -687,13 +767,6 @@ run_stmt(struct runner *r, const struct sc_stmt *st)
 		}
 		proc_add(r, st->proc, np);
 		trace(r, st, "pid %d", shmsim_proc_pid(np));
-		if (st->jail != NULL) {
-			/* Jails arrive with a later issue: say so, loudly. */
-			fail_line(r, st);
-			fprintf(r->o->out, "jails are not modelled yet "
-			    "(ENOSYS): %s runs on the host\n", st->proc);
-			count(r, false);
-		}
 		break;
 	case S_FORK:
 		sp = proc_find(r, st->proc);
@@ -746,6 +819,8 @@ run_stmt(struct runner *r, const struct sc_stmt *st)
 			fprintf(r->o->out, "      %s\n", st->text);
 		break;
 	}
+	if (st->kind != S_CALL)
+		hook_after(r, st, NULL, NULL, 0);
 }
 
 /* The end: exit everyone, unlink every name, audit, check for leaks. */
@@ -789,12 +864,20 @@ void
 sc_run(const struct sc_script *sc, const struct sc_run_opts *opts,
     struct sc_totals *totals)
 {
+	sc_run_hooked(sc, opts, NULL, totals);
+}
+
+void
+sc_run_hooked(const struct sc_script *sc, const struct sc_run_opts *opts,
+    const struct sc_hooks *hooks, struct sc_totals *totals)
+{
 	struct runner r;
 	int i, error;
 
 	memset(&r, 0, sizeof(r));
 	r.sc = sc;
 	r.o = opts;
+	r.h = hooks;
 	r.t = totals;
 	error = shmsim_kernel_create(&sc->cfg, &r.k);
 	if (error != 0) {
@@ -807,6 +890,8 @@ sc_run(const struct sc_script *sc, const struct sc_run_opts *opts,
 		fprintf(opts->out, "== %s (profile %s)\n", sc->file,
 		    sc->cfg.profile == SHMSIM_PROFILE_2008 ? "2008" :
 							     "current");
+	if (hooks != NULL && hooks->start != NULL)
+		hooks->start(hooks->arg, r.k);
 	for (i = 0; i < sc->nstmts; i++)
 		run_stmt(&r, &sc->stmts[i]);
 	finish(&r);
@@ -816,4 +901,7 @@ sc_run(const struct sc_script *sc, const struct sc_run_opts *opts,
 	for (i = 0; i < r.nvars; i++)
 		free(r.vars[i].name);
 	free(r.vars);
+	for (i = 0; i < r.njails; i++)
+		free(r.jails[i].name);
+	free(r.jails);
 }
