@@ -521,6 +521,13 @@ enum shmsim_dump_format {
 SHMSIM_EXTERN int shmsim_dump(struct shmsim_kernel *k, FILE *out,
     enum shmsim_dump_format format, const char *title);
 
+/*
+ * FreeBSD's Capsicum errnos have no host value; the model names them with
+ * these (no model path returns them yet: there is no capability mode).
+ */
+#define SHMSIM_ENOTCAPABLE 10093
+#define SHMSIM_ECAPMODE 10094
+
 /* "ENOENT" for ENOENT, ...; "E?" for an unknown value; "0" for 0. */
 SHMSIM_EXTERN const char *shmsim_errno_name(int error);
 /* The inverse; 0 when name is unknown. */

@@ -29,20 +29,22 @@ static const char help_text[] =
     "      --dot FILE  write Graphviz source of the state at each\n"
     "                  'dump' statement (or at the end) to FILE\n"
     "  shmsim demo [--dot FILE]\n"
-    "      A guided tour of the 2008 design: create, size, share by\n"
-    "      fork and by descriptor passing, unlink while open, last\n"
-    "      close, and where the 2008 original and today differ.\n"
+    "      A guided tour: one object through today's kernel (create,\n"
+    "      size, write, share by fork and by descriptor passing, unlink\n"
+    "      while open, pageout and pagein, last close), then the same\n"
+    "      calls on the 2008 original where it answered differently.\n"
     "      --dot FILE  write Graphviz source of each 'dump' to FILE\n"
     "\n"
-    "Exit status: 0 all expectations met, 1 an expectation failed\n"
-    "(or the final audit or leak check did), 2 usage or syntax error\n"
-    "(FILE:LINE:COLUMN: error: ...; nothing is run).\n"
+    "Exit status: 0 all expectations met; 1 an expectation failed (or\n"
+    "the final audit or leak check did, or the dot file could not be\n"
+    "written); 2 usage or syntax error (FILE:LINE:COLUMN: error: ...;\n"
+    "nothing is run), an unreadable input or dot file; 3 out of memory.\n"
     "\n"
     "The language: docs/shmsim-scenario.5 (man -l), docs/tutorial.md.\n"
     "Not yet supported: the concurrency statements (thread, par, or)\n"
-    "and shmsim explore; calls whose kernel support is still to come\n"
-    "(mmap family, shm_open2, memfd_create, shm_rename, seals via\n"
-    "fchmod etc.) run and fail with ENOSYS.\n";
+    "and shmsim explore (refused, exit 2); the address-space calls\n"
+    "(mmap, munmap, mprotect, load, store) run and fail with ENOSYS;\n"
+    "large pages (shm_open2 with SHM_LARGEPAGE gives ENOTTY).\n";
 
 /* Read a whole file (or stdin for "-"); NULL and a message on error. */
 static char *
@@ -115,8 +117,14 @@ cmd_run(int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--quiet") == 0)
 			o.quiet = true;
-		else if (strcmp(argv[i], "--dot") == 0 && i + 1 < argc)
+		else if (strcmp(argv[i], "--dot") == 0) {
+			if (i + 1 == argc) {
+				fprintf(stderr, "shmsim: --dot needs a FILE\n"
+				    "%s", usage_text);
+				return (2);
+			}
 			dotpath = argv[++i];
+		}
 		else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;

@@ -773,6 +773,9 @@ run_stmt(struct runner *r, const struct sc_stmt *st)
 		error = shmsim_fork(sp->p, &np);
 		if (error != 0) {
 			trace(r, st, "%s", shmsim_errno_name(error));
+			fail_line(r, st);
+			fprintf(r->o->out, "fork failed: %s\n",
+			    shmsim_errno_name(error));
 			count(r, false);
 			break;
 		}
