@@ -114,6 +114,11 @@ struct shmsim_jail;
 #define SHMSIM_F_SEAL_GROW 0x0004
 #define SHMSIM_F_SEAL_WRITE 0x0008
 
+/* Large-page allocation policies (FIOSSHMLPGCNF). */
+#define SHMSIM_SHM_LARGEPAGE_ALLOC_DEFAULT 0
+#define SHMSIM_SHM_LARGEPAGE_ALLOC_NOWAIT 1
+#define SHMSIM_SHM_LARGEPAGE_ALLOC_HARD 2
+
 /* fspacectl(2) and ioctl(2). */
 #define SHMSIM_SPACECTL_DEALLOC 1
 #define SHMSIM_FIONBIO 0x8004667eUL
@@ -121,6 +126,9 @@ struct shmsim_jail;
 #define SHMSIM_FIONREAD 0x4004667fUL
 #define SHMSIM_FIOCLEX 0x20006601UL
 #define SHMSIM_FIONCLEX 0x20006602UL
+/* _IOW('f', 100, struct shm_largepage_conf), _IOR('f', 101, ...) */
+#define SHMSIM_FIOSSHMLPGCNF 0x80306664UL
+#define SHMSIM_FIOGSHMLPGCNF 0x40306665UL
 
 /* lseek(2). */
 #define SHMSIM_SEEK_SET 0
@@ -143,6 +151,8 @@ enum shmsim_profile {
 /* Kernel instances                                                 */
 /* ---------------------------------------------------------------- */
 
+#define SHMSIM_MAXPAGESIZES 3 /* amd64's MAXPAGESIZES */
+
 struct shmsim_config {
 	enum shmsim_profile profile;
 	uint32_t page_size;    /* power of two, 512 .. 1 MiB; default 4096 */
@@ -155,6 +165,12 @@ struct shmsim_config {
 	uint64_t mem_pages;    /* resident page budget; past it the
 				  simulated pagedaemon swaps pages out;
 				  0 = unlimited (default) */
+	uint64_t page_sizes[SHMSIM_MAXPAGESIZES];
+			       /* pagesizes[]: [0] is page_size (0 here
+				  means page_size); [1], [2] large page
+				  sizes, 0 = none.  Default: no large pages,
+				  so SHM_LARGEPAGE is ENOTTY as on a pmap
+				  without them; amd64 is 4K, 2M, 1G. */
 };
 
 /* Fill *cfg with the defaults named above. */
@@ -378,12 +394,14 @@ SHMSIM_EXTERN int shmsim_fcntl(struct shmsim_proc *p, int fd, int cmd,
  * shm_open2(2) (profile current; ENOSYS in 2008): as shm_open but flags
  * are taken as given (no O_CLOEXEC added) and shmflags may ask for
  * SHM_ALLOW_SEALING (seals start empty instead of F_SEAL_SEAL) and
- * SHM_GROW_ON_WRITE.  EINVAL for unknown shmflags, or for reopening an
- * object with non-zero shmflags that differ from its own; ENOTTY for
- * SHM_LARGEPAGE (the model has no large pages yet).  name is ignored.
+ * SHM_GROW_ON_WRITE, SHM_LARGEPAGE.  EINVAL for unknown shmflags, or for
+ * reopening an object with non-zero shmflags that differ from its own.
+ * name is ignored.
  */
 SHMSIM_EXTERN int shmsim_shm_open2(struct shmsim_proc *p, const char *path,
     int flags, mode_t mode, int shmflags, const char *name, int *fdp);
+/* (SHM_LARGEPAGE: ENOTTY unless the config has large page_sizes; the
+ * object then needs FIOSSHMLPGCNF before it can be sized or written.) */
 /*
  * shm_rename(2) (ENOSYS in 2008): EINVAL (flags, SHM_ANON), path errors
  * (from, then to), 0 when from equals to, ENOENT, EEXIST (NOREPLACE),
@@ -424,12 +442,15 @@ SHMSIM_EXTERN int shmsim_fspacectl(struct shmsim_proc *p, int fd, int cmd,
     int64_t offset, int64_t len, int flags, int64_t *roffsetp,
     int64_t *rlenp);
 /*
- * ioctl(2): FIOCLEX, FIONCLEX, FIONBIO and FIOASYNC (arg: the int value),
- * anything else reaches the file: ENOTTY today, EOPNOTSUPP in 2008 (after
+ * ioctl(2): FIOCLEX, FIONCLEX, FIONBIO and FIOASYNC (arg0: the int
+ * value); FIOSSHMLPGCNF (arg0 psind, arg1 allocation policy) and
+ * FIOGSHMLPGCNF (*retvalp gets psind) on large-page objects (ENOTTY on
+ * others; EINVAL for a psind change, a bad psind or policy); anything
+ * else reaches the file: ENOTTY today, EOPNOTSUPP in 2008 (after
  * FIONBIO/FIOASYNC changed the flag, which then stays).  EBADF.
  */
 SHMSIM_EXTERN int shmsim_ioctl(struct shmsim_proc *p, int fd,
-    unsigned long cmd, int64_t arg, int64_t *retvalp);
+    unsigned long cmd, int64_t arg0, int64_t arg1, int64_t *retvalp);
 
 /*
  * read(2), pread(2), write(2), pwrite(2), lseek(2).  Profile 2008:

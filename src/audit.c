@@ -102,6 +102,7 @@ struct audit {
 	struct audit_map files;
 	struct audit_map shmfds;
 	uint64_t inflight;
+	uint64_t largepages[SHMSIM_MAXPAGESIZES];
 };
 
 /* Descriptor tables and in-flight queues: invariants 13, 14. */
@@ -287,6 +288,60 @@ audit_dictionary(struct audit *a)
 		    (uintmax_t)nnames, (uintmax_t)atomic_load(&k->k_nnames));
 }
 
+/*
+ * Invariant 6, large pages: the size is whole large pages, every one of
+ * them present and wired, nothing charged to swap, the page size set
+ * before any growth and never write-sealed.
+ */
+static void
+audit_largepage(struct audit *a, vm_object_t obj, const struct shmfd *shmfd)
+{
+	struct shmsim_kernel *k = a->k;
+	uint64_t psize, npages = 0;
+	struct vm_page *m;
+	int psind = shmfd->shm_lp_psind;
+
+	a->largepages[obj->psind] += obj->resident_page_count;
+	if (obj->charge != 0 || obj->swp_count != 0)
+		shmsim_report_add(a->r, "large-page shmfd ino %ju: charged "
+		    "%ju bytes, %ju pages on swap", (uintmax_t)shmfd->shm_ino,
+		    (uintmax_t)obj->charge, (uintmax_t)obj->swp_count);
+	if (obj->psind != psind)
+		shmsim_report_add(a->r, "large-page shmfd ino %ju: object "
+		    "psind %d, shmfd psind %d", (uintmax_t)shmfd->shm_ino,
+		    obj->psind, psind);
+	if ((shmfd->shm_seals & F_SEAL_WRITE) != 0)
+		shmsim_report_add(a->r, "large-page shmfd ino %ju: "
+		    "write-sealed", (uintmax_t)shmfd->shm_ino);
+	if (shmfd->shm_size != IDX_TO_OFF_K(k, obj->size))
+		shmsim_report_add(a->r, "large-page shmfd ino %ju: size %jd "
+		    "is not whole pages", (uintmax_t)shmfd->shm_ino,
+		    (intmax_t)shmfd->shm_size);
+	if (psind == 0) {
+		if (shmfd->shm_size != 0)
+			shmsim_report_add(a->r, "large-page shmfd ino %ju: "
+			    "sized without a page size",
+			    (uintmax_t)shmfd->shm_ino);
+		return;
+	}
+	psize = k->k_cfg.page_sizes[psind];
+	if (((uint64_t)shmfd->shm_size & (psize - 1)) != 0)
+		shmsim_report_add(a->r, "large-page shmfd ino %ju: size %jd "
+		    "not a multiple of %ju", (uintmax_t)shmfd->shm_ino,
+		    (intmax_t)shmfd->shm_size, (uintmax_t)psize);
+	RB_FOREACH(m, vm_page_tree, &obj->rtree) {
+		if (m->pindex != npages * (psize >> PAGE_SHIFT_K(k)))
+			shmsim_report_add(a->r, "large-page shmfd ino %ju: "
+			    "page at index %ju out of place",
+			    (uintmax_t)shmfd->shm_ino, (uintmax_t)m->pindex);
+		npages++;
+	}
+	if (npages * (psize >> PAGE_SHIFT_K(k)) != obj->size)
+		shmsim_report_add(a->r, "large-page shmfd ino %ju: %ju large "
+		    "pages for %ju base pages", (uintmax_t)shmfd->shm_ino,
+		    (uintmax_t)npages, (uintmax_t)obj->size);
+}
+
 /* The shmfd behind an object: invariants 1, 2, 5, 10, 11. */
 static void
 audit_shmfd(struct audit *a, vm_object_t obj, struct shmfd *shmfd)
@@ -321,11 +376,19 @@ audit_shmfd(struct audit *a, vm_object_t obj, struct shmfd *shmfd)
 		    "shmfd ino %ju: object size is %ju pages for shm_size %jd",
 		    (uintmax_t)shmfd->shm_ino, (uintmax_t)obj->size,
 		    (intmax_t)shmfd->shm_size);
-	if (obj->charge != (K_PROFILE_2008(k) ? 0 : ptoa_k(k, obj->size)))
+	if (obj->type == OBJT_PHYS)
+		audit_largepage(a, obj, shmfd);
+	else if (obj->charge !=
+	    (K_PROFILE_2008(k) ? 0 : ptoa_k(k, obj->size)))
 		shmsim_report_add(a->r,
 		    "shmfd ino %ju: object charge is %ju bytes for %ju pages",
 		    (uintmax_t)shmfd->shm_ino, (uintmax_t)obj->charge,
 		    (uintmax_t)obj->size);
+	if ((shmfd->shm_seals & F_SEAL_WRITE) != 0 && obj->writemappings != 0)
+		shmsim_report_add(a->r,
+		    "shmfd ino %ju: write-sealed with %ju bytes of writable "
+		    "shared mappings",
+		    (uintmax_t)shmfd->shm_ino, (uintmax_t)obj->writemappings);
 	pages = shm_pages(shmfd);
 	if (pages > obj->size)
 		shmsim_report_add(a->r,
@@ -474,6 +537,13 @@ audit_objects(struct audit *a)
 			    "name(s) but has no live object",
 			    e->key, e->slots, e->inflight);
 	}
+	for (i = 0; i < SHMSIM_MAXPAGESIZES; i++)
+		if (a->largepages[i] != atomic_load(&k->count_largepages[i]))
+			shmsim_report_add(a->r,
+			    "%ju large pages of size index %zu exist, "
+			    "vm.largepages says %ju",
+			    (uintmax_t)a->largepages[i], i,
+			    (uintmax_t)atomic_load(&k->count_largepages[i]));
 	if (nobj != atomic_load(&k->k_nobjects))
 		shmsim_report_add(a->r, "%ju objects exist, counter says %ju",
 		    (uintmax_t)nobj, (uintmax_t)atomic_load(&k->k_nobjects));

@@ -83,6 +83,8 @@ shmsim_config_init(struct shmsim_config *cfg)
 static int
 config_check(const struct shmsim_config *cfg)
 {
+	int i;
+
 	if (cfg->profile != SHMSIM_PROFILE_CURRENT &&
 	    cfg->profile != SHMSIM_PROFILE_2008)
 		return (EINVAL);
@@ -93,6 +95,19 @@ config_check(const struct shmsim_config *cfg)
 		return (EINVAL);
 	if (cfg->max_files < 1 || cfg->max_fds < 1)
 		return (EINVAL);
+	if (cfg->page_sizes[0] != 0 && cfg->page_sizes[0] != cfg->page_size)
+		return (EINVAL);
+	/* Large page sizes: increasing powers of two, at most 1 GiB. */
+	for (i = 1; i < SHMSIM_MAXPAGESIZES; i++) {
+		uint64_t ps = cfg->page_sizes[i], prev = i == 1 ?
+		    cfg->page_size : cfg->page_sizes[i - 1];
+
+		if (ps == 0)
+			continue;
+		if (prev == 0 || ps <= prev || (ps & (ps - 1)) != 0 ||
+		    ps > (UINT64_C(1) << 30))
+			return (EINVAL);
+	}
 	/* Keep reservations (bytes) inside 64 bits. */
 	if (cfg->swap_pages > (UINT64_C(1) << 40))
 		return (EINVAL);
@@ -116,6 +131,7 @@ shmsim_kernel_create(const struct shmsim_config *cfg,
 		return (error);
 	k = shmsim_calloc(1, sizeof(*k));
 	k->k_cfg = *cfg;
+	k->k_cfg.page_sizes[0] = cfg->page_size;
 	k->k_page_shift = (unsigned)__builtin_ctz(cfg->page_size);
 	witness_init(&k->k_witness);
 	atomic_init(&k->k_clock_ns, SHMSIM_EPOCH_NS);

@@ -70,6 +70,8 @@ struct shmsim_kernel {
 	atomic_uint_fast64_t k_nobjects;
 	atomic_uint_fast64_t k_next_oid;
 	atomic_uint_fast64_t k_resident; /* resident pages, all objects */
+	/* vm_phys: vm.largepages.<size>, large pages in use per psind. */
+	atomic_uint_fast64_t count_largepages[SHMSIM_MAXPAGESIZES];
 
 	/* swap_pager.c */
 	struct swdev k_swap;
@@ -86,6 +88,8 @@ struct shmsim_kernel {
 };
 
 #define K_PROFILE_2008(k) ((k)->k_cfg.profile == SHMSIM_PROFILE_2008)
+/* pmap_has_largepages: the config names at least one large page size. */
+#define PMAP_HAS_LARGEPAGES(k) ((k)->k_cfg.page_sizes[1] != 0)
 
 /* Host allocation; the kernel's M_WAITOK never fails, so neither do these. */
 void *shmsim_malloc(size_t size);

@@ -34,6 +34,20 @@ struct prison;
 #define F_SEAL_GROW 0x0004
 #define F_SEAL_WRITE 0x0008
 
+/* sys/mman.h: the FIOSSHMLPGCNF / FIOGSHMLPGCNF argument. */
+struct shm_largepage_conf {
+	int psind;
+	int alloc_policy;
+	int pad[10];
+};
+#define SHM_LARGEPAGE_ALLOC_DEFAULT 0
+#define SHM_LARGEPAGE_ALLOC_NOWAIT 1
+#define SHM_LARGEPAGE_ALLOC_HARD 2
+#define FIOSSHMLPGCNF 0x80306664UL
+#define FIOGSHMLPGCNF 0x40306665UL
+_Static_assert(sizeof(struct shm_largepage_conf) == 48,
+    "the ioctl encodes a 48-byte argument");
+
 #define SHM_RENAME_NOREPLACE 0x1
 #define SHM_RENAME_EXCHANGE 0x2
 #define SPACECTL_DEALLOC 1
@@ -72,6 +86,8 @@ struct shmfd {
 	struct rangelock shm_rl;
 	int shm_flags;		   /* (c) SHM_* given at creation */
 	int shm_seals;		   /* (r) F_SEAL_* */
+	int shm_lp_psind;	   /* (r) large page size index; 0: unset */
+	int shm_lp_alloc_policy;   /* (r) SHM_LARGEPAGE_ALLOC_* */
 	struct shmsim_kernel *shm_kernel; /* (c) */
 };
 
@@ -88,12 +104,17 @@ extern const struct fileops shm_ops;
 extern const struct fileops shm_ops_2008;
 
 /* uipc_shm.c */
-struct shmfd *shm_alloc(struct ucred *ucred, mode_t mode, int *errorp);
+struct shmfd *shm_alloc(struct ucred *ucred, mode_t mode, bool largepage,
+    int *errorp);
+bool shm_largepage(const struct shmfd *shmfd);
+int shm_dotruncate_largepage(struct shmfd *shmfd, int64_t length);
+int shm_ioctl_largepage(struct shmfd *shmfd, unsigned long com, void *data);
 struct shmfd *shm_hold(struct shmfd *shmfd);
 void shm_drop(struct shmfd *shmfd);
 int shm_access(struct shmfd *shmfd, struct ucred *ucred, int flags);
 int shm_dotruncate(struct shmfd *shmfd, int64_t length);
 int shm_dotruncate_locked(struct shmfd *shmfd, int64_t length);
+int shm_dotruncate_cookie(struct shmfd *shmfd, int64_t length);
 int shm_dotruncate_2008(struct shmfd *shmfd, int64_t length);
 int shm_copyin_path(struct thread *td, const char *userpath, char **pathp);
 int kern_shm_open2(struct thread *td, const char *userpath, int flags,

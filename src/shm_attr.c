@@ -86,13 +86,34 @@ shm_fallocate(struct file *fp, int64_t offset, int64_t len,
 	rangelock_wlock(&shmfd->shm_rl, &rl_cookie, offset, size);
 	if (size > shmfd->shm_size) {
 		VM_OBJECT_WLOCK(shmfd->shm_object);
-		error = shm_dotruncate_locked(shmfd, size);
+		error = shm_dotruncate_cookie(shmfd, size);
 		VM_OBJECT_WUNLOCK(shmfd->shm_object);
 	}
 	rangelock_unlock(&shmfd->shm_rl, &rl_cookie);
 	if (error == ENOMEM)
 		error = ENOSPC;
 	return (error);
+}
+
+/* Model-only: zero [off, off + len) of a large-page object. */
+static void
+shm_zero_largepage_range(vm_object_t object, int64_t off, int64_t len)
+{
+	struct shmsim_kernel *k = object->kernel;
+	struct vm_page *m;
+	size_t loff, poff, tlen;
+
+	while (len > 0) {
+		poff = (size_t)((uint64_t)off & PAGE_MASK_K(k));
+		tlen = PAGE_SIZE_K(k) - poff;
+		if ((int64_t)tlen > len)
+			tlen = (size_t)len;
+		m = vm_page_lookup_large(object, OFF_TO_IDX_K(k, off), &loff);
+		if (m != NULL)
+			memset(m->data + loff + poff, 0, tlen);
+		off += (int64_t)tlen;
+		len -= (int64_t)tlen;
+	}
 }
 
 /*
@@ -124,6 +145,17 @@ shm_deallocate(struct shmfd *shmfd, int64_t *offset, int64_t *length)
 	pi = OFF_TO_IDX_K(k, (uint64_t)off + PAGE_MASK_K(k));
 
 	VM_OBJECT_WLOCK(object);
+	if (object->type == OBJT_PHYS) {
+		/*
+		 * XXX(model): the kernel does not treat large pages apart
+		 * here (unverified what vm_object_page_remove does to them);
+		 * the model zeroes the bytes and keeps the wired pages.
+		 */
+		shm_zero_largepage_range(object, off, len);
+		off += len;
+		len = 0;
+		goto out;
+	}
 	if (startofs != 0) {
 		end = pistart != piend ? (int)PAGE_SIZE_K(k) : endofs;
 		error = shm_partial_page_invalidate(object, pistart, startofs,

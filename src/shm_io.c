@@ -36,6 +36,22 @@ uiomove_object_page(vm_object_t obj, size_t len, struct uio *uio)
 	if ((uintptr_t)uio->uio_buf < 4096 || uio->uio_buf == SHMSIM_BADPTR)
 		return (EFAULT);
 	VM_OBJECT_WLOCK(obj);
+	if (obj->type == OBJT_PHYS) {
+		/* Large pages exist, wired, for the whole object. */
+		size_t loff;
+
+		m = vm_page_lookup_large(obj, idx, &loff);
+		if (m == NULL) {
+			VM_OBJECT_WUNLOCK(obj);
+			return (EIO);
+		}
+		if (uio->uio_rw == UIO_READ)
+			memcpy(uio->uio_buf, m->data + loff + offset, tlen);
+		else
+			memcpy(m->data + loff + offset, uio->uio_buf, tlen);
+		VM_OBJECT_WUNLOCK(obj);
+		goto advance;
+	}
 	if (uio->uio_rw == UIO_READ && vm_page_lookup(obj, idx) == NULL &&
 	    swp_pager_lookup(obj, idx) == NULL) {
 		VM_OBJECT_WUNLOCK(obj);
@@ -151,6 +167,9 @@ shm_write(struct file *fp, struct uio *uio, struct ucred *active_cred,
 
 	(void)active_cred;
 	(void)td;
+	if (shm_largepage(shmfd) &&
+	    __atomic_load_n(&shmfd->shm_lp_psind, __ATOMIC_RELAXED) == 0)
+		return (EINVAL);
 	foffset_lock_uio(fp, uio, flags);
 	if ((uint64_t)uio->uio_resid > (uint64_t)(OFF_MAX - uio->uio_offset)) {
 		if ((shmfd->shm_flags & SHM_GROW_ON_WRITE) != 0) {
@@ -182,7 +201,7 @@ shm_write(struct file *fp, struct uio *uio, struct ucred *active_cred,
 		if ((shmfd->shm_flags & SHM_GROW_ON_WRITE) != 0 &&
 		    newsize > shmfd->shm_size) {
 			VM_OBJECT_WLOCK(shmfd->shm_object);
-			error = shm_dotruncate_locked(shmfd, newsize);
+			error = shm_dotruncate_cookie(shmfd, newsize);
 			VM_OBJECT_WUNLOCK(shmfd->shm_object);
 		}
 		if (error == 0 && uio->uio_resid > 0)
@@ -273,9 +292,18 @@ shm_debug_rw(struct shmfd *shmfd, uint64_t off, void *buf, size_t len,
 		tlen = PAGE_SIZE_K(k) - poff;
 		if (tlen > len)
 			tlen = len;
-		error = vm_page_grab_valid(obj, OFF_TO_IDX_K(k, off), write, &m);
-		if (error != 0)
-			goto out;
+		if (obj->type == OBJT_PHYS) {
+			size_t loff;
+
+			m = vm_page_lookup_large(obj, OFF_TO_IDX_K(k, off),
+			    &loff);
+			poff += loff;
+		} else {
+			error = vm_page_grab_valid(obj, OFF_TO_IDX_K(k, off),
+			    write, &m);
+			if (error != 0)
+				goto out;
+		}
 		if (m == NULL)
 			memset(p, 0, tlen);
 		else if (write) {

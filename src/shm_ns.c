@@ -138,14 +138,15 @@ shm_pages(const struct shmfd *shmfd)
  * inode numbers (shm_ino 0).
  */
 struct shmfd *
-shm_alloc(struct ucred *ucred, mode_t mode, int *errorp)
+shm_alloc(struct ucred *ucred, mode_t mode, bool largepage, int *errorp)
 {
 	struct shmsim_kernel *k = ucred->cr_kernel;
 	struct shmfd *shmfd;
 	vm_object_t obj;
 	int error;
 
-	error = vm_pager_allocate_swap(k, ucred, &obj);
+	error = largepage ? phys_pager_allocate(k, ucred, &obj) :
+			    vm_pager_allocate_swap(k, ucred, &obj);
 	if (error != 0) {
 		*errorp = error;
 		return (NULL);
@@ -160,6 +161,8 @@ shm_alloc(struct ucred *ucred, mode_t mode, int *errorp)
 	obj->swp_priv = shmfd;
 	obj->flags |= OBJ_POSIXSHM;
 	VM_OBJECT_WUNLOCK(obj);
+	shmfd->shm_lp_psind = 0;
+	shmfd->shm_lp_alloc_policy = SHM_LARGEPAGE_ALLOC_DEFAULT;
 	vfs_timestamp(k, &shmfd->shm_birthtime);
 	shmfd->shm_atime = shmfd->shm_mtime = shmfd->shm_ctime =
 	    shmfd->shm_birthtime;
@@ -503,6 +506,7 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags,
 	struct file *fp;
 	char *path = NULL;
 	int error, fd, initial_seals;
+	bool largepage;
 	mode_t cmode;
 	Fnv32_t fnv;
 
@@ -519,8 +523,8 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags,
 			  SHMSIM_O_TRUNC | SHMSIM_O_CLOEXEC |
 			  SHMSIM_O_CLOFORK)) != 0)
 		return (EINVAL);
-	/* XXX(model): large pages arrive with a later issue. */
-	if ((shmflags & SHM_LARGEPAGE) != 0)
+	largepage = (shmflags & SHM_LARGEPAGE) != 0;
+	if (largepage && !PMAP_HAS_LARGEPAGES(k))
 		return (ENOTTY);
 
 	if (userpath != SHMSIM_SHM_ANON) {
@@ -540,7 +544,7 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags,
 			error = EINVAL;
 			goto out;
 		}
-		shmfd = shm_alloc(td->td_ucred, cmode, &error);
+		shmfd = shm_alloc(td->td_ucred, cmode, largepage, &error);
 		if (shmfd == NULL)
 			goto out;
 		shmfd->shm_seals = initial_seals;
@@ -552,7 +556,8 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags,
 		if (shmfd == NULL) {
 			/* No permission check on create. */
 			if ((flags & SHMSIM_O_CREAT) != 0) {
-				shmfd = shm_alloc(td->td_ucred, cmode, &error);
+				shmfd = shm_alloc(td->td_ucred, cmode,
+				    largepage, &error);
 				if (shmfd != NULL) {
 					shmfd->shm_seals = initial_seals;
 					shmfd->shm_flags = shmflags;
@@ -582,8 +587,17 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags,
 			if (error == 0 &&
 			    (flags & (SHMSIM_O_ACCMODE | SHMSIM_O_TRUNC)) ==
 				(SHMSIM_O_RDWR | SHMSIM_O_TRUNC)) {
+				/*
+				 * XXX(model): the kernel calls the swap
+				 * truncate here even for a large-page object
+				 * (as read), which would release a swap charge
+				 * it never took; the model uses the large-page
+				 * truncate (ENOTSUP for a shrink).
+				 */
 				VM_OBJECT_WLOCK(shmfd->shm_object);
-				error = shm_dotruncate_locked(shmfd, 0);
+				error = shm_largepage(shmfd) ?
+				    shm_dotruncate_largepage(shmfd, 0) :
+				    shm_dotruncate_locked(shmfd, 0);
 				VM_OBJECT_WUNLOCK(shmfd->shm_object);
 			}
 			if (error == 0) {
@@ -649,7 +663,7 @@ kern_shm_open_2008(struct thread *td, const char *upath, int flags,
 			error = EINVAL;
 			goto out;
 		}
-		shmfd = shm_alloc(td->td_ucred, cmode, &error);
+		shmfd = shm_alloc(td->td_ucred, cmode, false, &error);
 	} else {
 		error = shm_copyin_raw(k, upath, "", 0, &path);
 		if (error == 0 && path[0] != '/')
@@ -661,7 +675,8 @@ kern_shm_open_2008(struct thread *td, const char *upath, int flags,
 		shmfd = shm_lookup(k, path, fnv);
 		if (shmfd == NULL) {
 			if ((flags & SHMSIM_O_CREAT) != 0) {
-				shmfd = shm_alloc(td->td_ucred, cmode, &error);
+				shmfd = shm_alloc(td->td_ucred, cmode, false,
+				    &error);
 				shm_insert(k, path, fnv, shmfd);
 				path = NULL;
 			} else
@@ -828,6 +843,17 @@ shm_dotruncate_locked(struct shmfd *shmfd, int64_t length)
 }
 
 /*
+ * uipc_shm.c: shm_dotruncate_cookie() -- the large-page or the swap
+ * truncate, with the range lock (write) and the object lock held.
+ */
+int
+shm_dotruncate_cookie(struct shmfd *shmfd, int64_t length)
+{
+	return (shm_largepage(shmfd) ? shm_dotruncate_largepage(shmfd, length) :
+				       shm_dotruncate_locked(shmfd, length));
+}
+
+/*
  * uipc_shm.c (2008): shm_dotruncate() -- the original.  No seals, no
  * swap reservation (growth cannot fail), and on shrink the tail of the
  * new last page is zeroed only if that page is resident: a page that
@@ -884,7 +910,7 @@ shm_dotruncate(struct shmfd *shmfd, int64_t length)
 		return (shm_dotruncate_2008(shmfd, length));
 	rangelock_wlock(&shmfd->shm_rl, &rl_cookie, 0, OFF_MAX);
 	VM_OBJECT_WLOCK(shmfd->shm_object);
-	error = shm_dotruncate_locked(shmfd, length);
+	error = shm_dotruncate_cookie(shmfd, length);
 	VM_OBJECT_WUNLOCK(shmfd->shm_object);
 	rangelock_unlock(&shmfd->shm_rl, &rl_cookie);
 	return (error);
@@ -920,8 +946,14 @@ shm_stat(struct file *fp, struct shmsim_stat *sb, struct ucred *active_cred)
 	/* XXX(model): shm_size is read under the object lock (TSan). */
 	VM_OBJECT_RLOCK(shmfd->shm_object);
 	sb->st_size = shmfd->shm_size;
-	sb->st_blocks = old ? (int64_t)howmany_k(k, sb->st_size) :
-			      (int64_t)shm_pages(shmfd);
+	if (old)
+		sb->st_blocks = (int64_t)howmany_k(k, sb->st_size);
+	else if (shm_largepage(shmfd))
+		sb->st_blocks = (int64_t)(shmfd->shm_object->size /
+		    (k->k_cfg.page_sizes[shmfd->shm_lp_psind] >>
+			PAGE_SHIFT_K(k)));
+	else
+		sb->st_blocks = (int64_t)shm_pages(shmfd);
 	VM_OBJECT_RUNLOCK(shmfd->shm_object);
 	/*
 	 * XXX(model): the 2008 kernel read the times without
@@ -946,16 +978,22 @@ shm_stat(struct file *fp, struct shmsim_stat *sb, struct ucred *active_cred)
 	return (0);
 }
 
-/* uipc_shm.c: shm_ioctl() -- FIONBIO and FIOASYNC accepted, else ENOTTY. */
+/*
+ * uipc_shm.c: shm_ioctl() -- FIONBIO and FIOASYNC accepted, the
+ * large-page configuration pair, else ENOTTY.
+ */
 static int
 shm_ioctl(struct file *fp, unsigned long com, void *data,
     struct ucred *active_cred, struct thread *td)
 {
-	(void)fp, (void)data, (void)active_cred, (void)td;
+	(void)active_cred, (void)td;
 	switch (com) {
 	case FIONBIO:
 	case FIOASYNC:
 		return (0);
+	case FIOSSHMLPGCNF:
+	case FIOGSHMLPGCNF:
+		return (shm_ioctl_largepage(fp->f_data, com, data));
 	default:
 		return (ENOTTY);
 	}
@@ -998,6 +1036,10 @@ shm_add_seals(struct file *fp, int seals)
 	}
 	nseals = seals & ~shmfd->shm_seals;
 	if ((nseals & F_SEAL_WRITE) != 0) {
+		if (shm_largepage(shmfd)) {
+			error = ENOTSUP;
+			goto out;
+		}
 		VM_OBJECT_RLOCK(shmfd->shm_object);
 		if (shmfd->shm_object->writemappings > 0)
 			error = EBUSY;

@@ -98,21 +98,55 @@ out:
 }
 
 /*
+ * lib/libc/gen/memfd_create.c, the MFD_HUGETLB tail: the page size the
+ * flags name (1 << size bits; 1 without them) must be one getpagesizes()
+ * reports, else the descriptor is closed and the call fails with
+ * EOPNOTSUPP; then FIOSSHMLPGCNF with its index (index 0, the base page,
+ * is EINVAL from the kernel), the descriptor closed on failure.
+ */
+static int
+memfd_hugetlb(struct thread *td, int fd, unsigned int flags)
+{
+	struct shmsim_kernel *k = td->td_proc->p_kernel;
+	struct shm_largepage_conf conf;
+	uint64_t pgsize;
+	int error, i;
+
+	pgsize = UINT64_C(1) << ((flags & MFD_HUGE_MASK) >> MFD_HUGE_SHIFT);
+	for (i = 0; i < SHMSIM_MAXPAGESIZES; i++)
+		if (k->k_cfg.page_sizes[i] == pgsize)
+			break;
+	if (i == SHMSIM_MAXPAGESIZES) {
+		(void)kern_close(td, fd);
+		return (EOPNOTSUPP);
+	}
+	memset(&conf, 0, sizeof(conf));
+	conf.psind = i;
+	conf.alloc_policy = SHM_LARGEPAGE_ALLOC_DEFAULT;
+	error = kern_ioctl(td, fd, FIOSSHMLPGCNF, &conf);
+	if (error != 0) {
+		(void)kern_close(td, fd);
+		return (error);
+	}
+	td->td_retval[0] = fd;
+	return (0);
+}
+
+/*
  * lib/libc/gen/memfd_create.c: memfd_create() -- libc's checks (EBADF for
  * a NULL name, EINVAL for a name over NAME_MAX - 6 bytes, unknown flags,
  * or huge-page size bits without MFD_HUGETLB), then
  * shm_open2(SHM_ANON, O_RDWR [| O_CLOEXEC], 0, ALLOW_SEALING? |
  * (HUGETLB ? LARGEPAGE : GROW_ON_WRITE), name): mode 0, seals
  * F_SEAL_SEAL unless MFD_ALLOW_SEALING.  The kernel ignores the name.
- * XXX(model): the page-size lookup and FIOSSHMLPGCNF that follow
- * MFD_HUGETLB are not reached: without large pages the kernel answers
- * shm_open2(SHM_LARGEPAGE) with ENOTTY first.  A name at an unmapped
- * address is EFAULT here (libc would crash in strlen).
+ * With MFD_HUGETLB and no large pages configured, the kernel answers
+ * shm_open2(SHM_LARGEPAGE) with ENOTTY first.  XXX(model): a name at an
+ * unmapped address is EFAULT here (libc would crash in strlen).
  */
 int
 memfd_create(struct thread *td, const char *name, unsigned int flags)
 {
-	int oflags, shmflags;
+	int error, oflags, shmflags;
 
 	if (name == NULL)
 		return (EBADF);
@@ -135,5 +169,8 @@ memfd_create(struct thread *td, const char *name, unsigned int flags)
 		shmflags |= SHM_LARGEPAGE;
 	else
 		shmflags |= SHM_GROW_ON_WRITE;
-	return (kern_shm_open2(td, SHMSIM_SHM_ANON, oflags, 0, shmflags));
+	error = kern_shm_open2(td, SHMSIM_SHM_ANON, oflags, 0, shmflags);
+	if (error != 0 || (flags & MFD_HUGETLB) == 0)
+		return (error);
+	return (memfd_hugetlb(td, (int)td->td_retval[0], flags));
 }

@@ -239,6 +239,9 @@ vm_pageout_run(struct shmsim_kernel *k, uint64_t n)
 	cap = (size_t)atomic_load(&k->k_nobjects) + 1;
 	objs = shmsim_malloc(cap * sizeof(*objs));
 	TAILQ_FOREACH(obj, &k->vm_object_list, object_list) {
+		/* Large pages are wired: the pagedaemon leaves them. */
+		if (obj->type == OBJT_PHYS)
+			continue;
 		if (nobjs < cap && vm_object_reference_if_alive(obj))
 			objs[nobjs++] = obj;
 	}

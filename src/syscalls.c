@@ -243,16 +243,30 @@ shmsim_fspacectl(struct shmsim_proc *sp, int fd, int cmd, int64_t offset,
 	return (sys_return(&td, error, NULL));
 }
 
-/* sys_generic.c: sys_ioctl() -- one int argument. */
+/*
+ * sys_generic.c: sys_ioctl() -- the argument copied in as the command
+ * says: an int, or for the large-page pair a struct shm_largepage_conf.
+ */
 int
-shmsim_ioctl(struct shmsim_proc *sp, int fd, unsigned long cmd, int64_t arg,
-    int64_t *retvalp)
+shmsim_ioctl(struct shmsim_proc *sp, int fd, unsigned long cmd,
+    int64_t arg0, int64_t arg1, int64_t *retvalp)
 {
+	struct shm_largepage_conf conf;
 	struct thread td;
-	int data = (int)arg;
+	int data = (int)arg0, error;
+	void *datap = &data;
 
 	thread_enter(&td, PROC(sp));
-	return (sys_return(&td, kern_ioctl(&td, fd, cmd, &data), retvalp));
+	if (cmd == FIOSSHMLPGCNF || cmd == FIOGSHMLPGCNF) {
+		memset(&conf, 0, sizeof(conf));
+		conf.psind = (int)arg0;
+		conf.alloc_policy = (int)arg1;
+		datap = &conf;
+	}
+	error = kern_ioctl(&td, fd, cmd, datap);
+	if (error == 0 && cmd == FIOGSHMLPGCNF)
+		td.td_retval[0] = conf.psind;
+	return (sys_return(&td, error, retvalp));
 }
 
 /* uipc_shm.c: sys_shm_unlink() */

@@ -36,15 +36,16 @@ RB_GENERATE(swblk_tree, swblk, sw_link, swblk_cmp)
  * fault site models the allocation failure that today's shm_alloc()
  * reports as ENOMEM; in 2008 the allocation could not fail.
  */
-int
-vm_pager_allocate_swap(struct shmsim_kernel *k, struct ucred *cred,
-    vm_object_t *objp)
+static int
+vm_object_allocate(struct shmsim_kernel *k, enum obj_type type,
+    struct ucred *cred, vm_object_t *objp)
 {
 	vm_object_t obj;
 
 	if (!K_PROFILE_2008(k) && shmsim_fault_hit(k, SHMSIM_FAULT_OBJ_ALLOC))
 		return (ENOMEM);
 	obj = shmsim_calloc(1, sizeof(*obj));
+	obj->type = type;
 	rw_init(&obj->lock, "vm object", LC_VM_OBJECT, &k->k_witness);
 	refcount_init(&obj->ref_count, 1);
 	obj->cred = crhold(cred);
@@ -58,6 +59,66 @@ vm_pager_allocate_swap(struct shmsim_kernel *k, struct ucred *cred,
 	atomic_fetch_add(&k->k_nobjects, 1);
 	*objp = obj;
 	return (0);
+}
+
+int
+vm_pager_allocate_swap(struct shmsim_kernel *k, struct ucred *cred,
+    vm_object_t *objp)
+{
+	return (vm_object_allocate(k, OBJT_SWAP, cred, objp));
+}
+
+/*
+ * phys_pager.c: phys_pager_allocate() -- an object for wired large pages:
+ * never paged out, never charged to swap.
+ */
+int
+phys_pager_allocate(struct shmsim_kernel *k, struct ucred *cred,
+    vm_object_t *objp)
+{
+	return (vm_object_allocate(k, OBJT_PHYS, cred, objp));
+}
+
+/*
+ * vm_page.c: vm_page_alloc_contig() for one large page of size
+ * pagesizes[psind] at pindex (a multiple of its size in base pages),
+ * zeroed.  NULL when the page-allocation fault site fires.  The bytes
+ * are host memory that the host commits only when touched.
+ */
+struct vm_page *
+vm_page_alloc_contig(vm_object_t obj, vm_pindex_t pindex, int psind)
+{
+	struct shmsim_kernel *k = obj->kernel;
+	struct vm_page *m;
+
+	VM_OBJECT_ASSERT_WLOCKED(obj);
+	if (shmsim_fault_hit(k, SHMSIM_FAULT_PAGE_ALLOC))
+		return (NULL);
+	m = shmsim_calloc(1, sizeof(*m) + k->k_cfg.page_sizes[psind]);
+	m->pindex = pindex;
+	vm_page_insert(obj, m);
+	atomic_fetch_add(&k->count_largepages[psind], 1);
+	return (m);
+}
+
+/*
+ * The page holding base-page index pindex: for a large-page object the
+ * large page that contains it, with *offp the byte offset of pindex in
+ * it; otherwise vm_page_lookup() and 0.
+ */
+struct vm_page *
+vm_page_lookup_large(vm_object_t obj, vm_pindex_t pindex, size_t *offp)
+{
+	struct shmsim_kernel *k = obj->kernel;
+	vm_pindex_t npages, base;
+
+	*offp = 0;
+	if (obj->type != OBJT_PHYS)
+		return (vm_page_lookup(obj, pindex));
+	npages = k->k_cfg.page_sizes[obj->psind] >> PAGE_SHIFT_K(k);
+	base = pindex - pindex % npages;
+	*offp = (size_t)ptoa_k(k, pindex - base);
+	return (vm_page_lookup(obj, base));
 }
 
 /* vm_object.c: vm_object_reference() */
@@ -178,6 +239,9 @@ vm_page_free(vm_object_t obj, struct vm_page *m)
 	RB_REMOVE(vm_page_tree, &obj->rtree, m);
 	obj->resident_page_count--;
 	atomic_fetch_sub(&obj->kernel->k_resident, 1);
+	if (obj->type == OBJT_PHYS)
+		atomic_fetch_sub(&obj->kernel->count_largepages[obj->psind],
+		    1);
 	free(m);
 }
 

@@ -50,6 +50,9 @@ RB_HEAD(swblk_tree, swblk);
 RB_PROTOTYPE(vm_page_tree, vm_page, plinks, vm_page_cmp)
 RB_PROTOTYPE(swblk_tree, swblk, sw_link, swblk_cmp)
 
+/* Object types: swap-backed, or physical (wired large pages). */
+enum obj_type { OBJT_SWAP, OBJT_PHYS };
+
 #define OBJ_POSIXSHM 0x0001 /* back-pointer is a struct shmfd */
 #define OBJ_DEAD 0x0002
 
@@ -57,6 +60,9 @@ struct vm_object {
 	TAILQ_ENTRY(vm_object) object_list; /* (l) */
 	struct rwlock lock;
 	atomic_uint ref_count;		  /* (a) */
+	enum obj_type type;		  /* (c) */
+	int psind;			  /* (o) OBJT_PHYS: page size index
+					     (un_pager.phys.data_val) */
 	vm_pindex_t size;		  /* (o) pages */
 	uint64_t charge;		  /* (o) swap bytes reserved */
 	struct ucred *cred;		  /* (c) charged credential */
@@ -91,6 +97,12 @@ struct vm_object {
 /* vm_object.c */
 int vm_pager_allocate_swap(struct shmsim_kernel *k, struct ucred *cred,
     vm_object_t *objp);
+int phys_pager_allocate(struct shmsim_kernel *k, struct ucred *cred,
+    vm_object_t *objp);
+struct vm_page *vm_page_alloc_contig(vm_object_t obj, vm_pindex_t pindex,
+    int psind);
+struct vm_page *vm_page_lookup_large(vm_object_t obj, vm_pindex_t pindex,
+    size_t *offp);
 void vm_object_reference(vm_object_t obj);
 bool vm_object_reference_if_alive(vm_object_t obj);
 void vm_object_deallocate(vm_object_t obj);

@@ -25,6 +25,8 @@
 
 #include <bsd/sys/queue.h>
 
+#include "kern/kassert.h"
+
 /*
  * Lock classes.  WITNESS orders classes, not instances: every vm object
  * lock is one class, as in the kernel.

@@ -696,14 +696,37 @@ parse_config(struct parser *p, struct sc_stmt *st)
 			continue;
 		}
 		if (strcmp(k->sval, "page_sizes") == 0) {
-			/* Large pages arrive later: accept the list. */
+			/*
+			 * pagesizes[]: the first is the base page size (it
+			 * must equal page_size, given before or after), the
+			 * others increasing powers of two up to 1G.
+			 */
+			int n = 0;
+
+			memset(cfg->page_sizes, 0, sizeof(cfg->page_sizes));
 			do {
 				v = next(p);
-				if (v->kind != TK_INT || v->ival <= 0) {
-					perr(p, v->col, "expected a page size");
+				if (v->kind != TK_INT || v->ival <= 0 ||
+				    (v->ival & (v->ival - 1)) != 0 ||
+				    v->ival > (INT64_C(1) << 30) ||
+				    (n > 0 && (uint64_t)v->ival <=
+					cfg->page_sizes[n - 1])) {
+					perr(p, v->col, "expected increasing "
+					    "power-of-two page sizes up to 1G");
 					return (false);
 				}
+				if (n == SHMSIM_MAXPAGESIZES) {
+					perr(p, v->col, "at most %d page sizes",
+					    SHMSIM_MAXPAGESIZES);
+					return (false);
+				}
+				cfg->page_sizes[n++] = (uint64_t)v->ival;
 			} while (is_punct(peek(p), ',') && next(p));
+			if (cfg->page_sizes[0] != cfg->page_size) {
+				/* The first is the base page size. */
+				cfg->page_size = (uint32_t)cfg->page_sizes[0];
+				p->page_size = cfg->page_size;
+			}
 			continue;
 		}
 		if (!parse_expr(p, &e, false))
@@ -725,6 +748,7 @@ parse_config(struct parser *p, struct sc_stmt *st)
 				return (false);
 			}
 			cfg->page_size = (uint32_t)val;
+			cfg->page_sizes[0] = (uint64_t)val;
 			p->page_size = (uint32_t)val;
 		} else if (strcmp(k->sval, "hash_buckets") == 0) {
 			if (val < 1 || val > (1 << 26)) {

@@ -308,9 +308,19 @@ fail_line(struct runner *r, const struct sc_stmt *st)
 static const char *
 expect_text(const struct sc_stmt *st)
 {
-	const char *s = strstr(st->text, "=>");
+	const char *s = st->text;
+	bool in_str = false;
 
-	if (s == NULL)
+	/* The first "=>" outside a string literal ("a=>b" is data). */
+	for (; *s != '\0'; s++) {
+		if (in_str && *s == '\\' && s[1] != '\0')
+			s++;
+		else if (*s == '"')
+			in_str = !in_str;
+		else if (!in_str && s[0] == '=' && s[1] == '>')
+			break;
+	}
+	if (*s == '\0')
 		return ("success");
 	s += 2;
 	while (*s == ' ' || *s == '\t')
@@ -368,7 +378,8 @@ do_call(struct runner *r, const struct sc_stmt *st, struct shmsim_proc *p,
 		    a[3].i, 0, NULL, NULL));
 	if (strcmp(name, "ioctl") == 0)
 		return (shmsim_ioctl(p, (int)a[0].i, (unsigned long)a[1].i,
-		    st->nargs > 2 ? a[2].i : 0, &res->ret));
+		    st->nargs > 2 ? a[2].i : 0, st->nargs > 3 ? a[3].i : 0,
+		    &res->ret));
 	if (strcmp(name, "ftruncate") == 0)
 		return (shmsim_ftruncate(p, (int)a[0].i, a[1].i));
 	if (strcmp(name, "fstat") == 0) {

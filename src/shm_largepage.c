@@ -1,0 +1,107 @@
+/*
+ * Large-page shared memory objects (uipc_shm.c, 2020): an OBJT_PHYS
+ * object whose pages are pagesizes[psind] bytes, allocated eagerly and
+ * wired when the object grows, configured once by FIOSSHMLPGCNF.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "file.h"
+#include "kernel_var.h"
+#include "shm.h"
+
+/* uipc_shm.c: shm_largepage() */
+bool
+shm_largepage(const struct shmfd *shmfd)
+{
+	return (shmfd->shm_object->type == OBJT_PHYS);
+}
+
+/*
+ * uipc_shm.c: shm_dotruncate_largepage() -- same size: 0; an unset page
+ * size with a non-zero length, or a length not a multiple of the page
+ * size: EINVAL; shrink: EPERM (F_SEAL_SHRINK), EBUSY (kernel mappings),
+ * else ENOTSUP, always; grow: EPERM (F_SEAL_GROW), then one large page at
+ * a time, zeroed and wired.  An allocation that fails is ENOMEM and the
+ * pages already added stay (shm_size advances page by page).  No swap
+ * charge, no timestamp change.  XXX(model): no reclaim and no waiting:
+ * every policy, HARD included, fails with ENOMEM at the first shortage.
+ */
+int
+shm_dotruncate_largepage(struct shmfd *shmfd, int64_t length)
+{
+	struct shmsim_kernel *k = shmfd->shm_kernel;
+	vm_object_t object = shmfd->shm_object;
+	vm_pindex_t npages;
+	uint64_t psize;
+	int psind;
+
+	VM_OBJECT_ASSERT_WLOCKED(object);
+	if (length == shmfd->shm_size)
+		return (0);
+	psind = shmfd->shm_lp_psind;
+	if (psind == 0 && length != 0)
+		return (EINVAL);
+	psize = k->k_cfg.page_sizes[psind];
+	if (((uint64_t)length & (psize - 1)) != 0)
+		return (EINVAL);
+	if (length < shmfd->shm_size) {
+		if ((shmfd->shm_seals & F_SEAL_SHRINK) != 0)
+			return (EPERM);
+		if (shmfd->shm_kmappings > 0)
+			return (EBUSY);
+		return (ENOTSUP);
+	}
+	if ((shmfd->shm_seals & F_SEAL_GROW) != 0)
+		return (EPERM);
+	npages = psize >> PAGE_SHIFT_K(k);
+	while (object->size < OFF_TO_IDX_K(k, length)) {
+		if (vm_page_alloc_contig(object, object->size, psind) == NULL)
+			return (ENOMEM);
+		object->size += npages;
+		shmfd->shm_size = IDX_TO_OFF_K(k, object->size);
+	}
+	return (0);
+}
+
+/*
+ * uipc_shm.c: shm_ioctl(), cases FIOSSHMLPGCNF and FIOGSHMLPGCNF -- ENOTTY
+ * on an ordinary object.  Set: EINVAL for a change of an already set
+ * page size, a page size index out of range or unsupported, or an
+ * unknown policy; the page size can be set once, the policy at will.
+ */
+int
+shm_ioctl_largepage(struct shmfd *shmfd, unsigned long com, void *data)
+{
+	struct shmsim_kernel *k = shmfd->shm_kernel;
+	struct shm_largepage_conf *conf = data;
+	struct rl_q_entry rl_cookie;
+
+	if (!shm_largepage(shmfd))
+		return (ENOTTY);
+	if (com == FIOGSHMLPGCNF) {
+		rangelock_rlock(&shmfd->shm_rl, &rl_cookie, 0, OFF_MAX);
+		conf->psind = shmfd->shm_lp_psind;
+		conf->alloc_policy = shmfd->shm_lp_alloc_policy;
+		rangelock_unlock(&shmfd->shm_rl, &rl_cookie);
+		return (0);
+	}
+	if (__atomic_load_n(&shmfd->shm_lp_psind, __ATOMIC_RELAXED) != 0 &&
+	    conf->psind != shmfd->shm_lp_psind)
+		return (EINVAL);
+	if (conf->psind <= 0 || conf->psind >= SHMSIM_MAXPAGESIZES ||
+	    k->k_cfg.page_sizes[conf->psind] == 0)
+		return (EINVAL);
+	if (conf->alloc_policy != SHM_LARGEPAGE_ALLOC_DEFAULT &&
+	    conf->alloc_policy != SHM_LARGEPAGE_ALLOC_NOWAIT &&
+	    conf->alloc_policy != SHM_LARGEPAGE_ALLOC_HARD)
+		return (EINVAL);
+	rangelock_wlock(&shmfd->shm_rl, &rl_cookie, 0, OFF_MAX);
+	__atomic_store_n(&shmfd->shm_lp_psind, conf->psind, __ATOMIC_RELAXED);
+	shmfd->shm_lp_alloc_policy = conf->alloc_policy;
+	VM_OBJECT_WLOCK(shmfd->shm_object);
+	shmfd->shm_object->psind = conf->psind;
+	VM_OBJECT_WUNLOCK(shmfd->shm_object);
+	rangelock_unlock(&shmfd->shm_rl, &rl_cookie);
+	return (0);
+}
