@@ -342,7 +342,9 @@ lex_line(struct parser *p, const char *s, size_t len)
 		} else if (c == '=' && i + 1 < len && s[i + 1] == '>') {
 			t.kind = TK_FATARROW;
 			i += 2;
-		} else if (strchr("(),:=|+-*", c) != NULL) {
+		} else if (c != '\0' && strchr("(),:=|+-*", c) != NULL) {
+			/* (strchr finds the terminating NUL: a NUL byte in
+			 * the input is not punctuation.) */
 			t.kind = TK_PUNCT;
 			t.punct = (char)c;
 			i++;
@@ -1069,6 +1071,61 @@ parse_call(struct parser *p, struct sc_stmt *st)
 	return (true);
 }
 
+/*
+ * fault SITE NTH [once|always] -- an extension to version 1 of the
+ * language, so that fuzz cases that arm the fault plan replay
+ * (docs/fuzzing.md): shmsim_fault_set(SITE, NTH, always).  NTH counts
+ * the site's hits from this statement on; 0 disarms the site.
+ */
+static bool
+parse_fault(struct parser *p, struct sc_stmt *st)
+{
+	struct tok *t = next(p);
+	struct sc_expr e;
+	int64_t nth;
+	int i;
+
+	if (t->kind != TK_NAME) {
+		perr(p, t->col, "expected a fault site (swap_reserve, "
+		    "page_alloc, copyin, obj_alloc, pager_io)");
+		return (false);
+	}
+	for (i = 0; i < SHMSIM_FAULT_NSITES; i++)
+		if (strcmp(t->sval, shmsim_fault_site_name(
+		    (enum shmsim_fault_site)i)) == 0)
+			break;
+	if (i == SHMSIM_FAULT_NSITES) {
+		perr(p, t->col, "unknown fault site '%s' (swap_reserve, "
+		    "page_alloc, copyin, obj_alloc, pager_io)", t->sval);
+		return (false);
+	}
+	if (peek(p)->kind == TK_END) {
+		perr(p, peek(p)->col, "expected the hit number NTH");
+		return (false);
+	}
+	if (!parse_expr(p, &e, false))
+		return (false);
+	if (!const_expr_value(p, &e, &nth)) {
+		expr_free(&e);
+		return (false);
+	}
+	expr_free(&e);
+	if (nth < 0) {
+		perr(p, t->col, "NTH must not be negative");
+		return (false);
+	}
+	st->fault_always = false;
+	if (is_word(peek(p), "always")) {
+		next(p);
+		st->fault_always = true;
+	} else if (is_word(peek(p), "once"))
+		next(p);
+	st->kind = S_FAULT;
+	st->fault_site = i;
+	st->fault_nth = (uint64_t)nth;
+	return (expect_end(p));
+}
+
 static bool
 parse_statement(struct parser *p, struct sc_stmt *st)
 {
@@ -1162,6 +1219,8 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 			next(p);
 		return (expect_end(p));
 	}
+	if (strcmp(t->sval, "fault") == 0)
+		return (parse_fault(p, st));
 	if (strcmp(t->sval, "thread") == 0 || strcmp(t->sval, "par") == 0 ||
 	    strcmp(t->sval, "end") == 0) {
 		perr(p, t->col, "'%s' belongs to the concurrency section, "

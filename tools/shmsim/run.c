@@ -832,6 +832,13 @@ run_stmt(struct runner *r, const struct sc_stmt *st)
 		if (!r->o->quiet)
 			fprintf(r->o->out, "      %s\n", st->text);
 		break;
+	case S_FAULT:
+		/* Extension: arm the fault plan (docs/fuzzing.md). */
+		(void)shmsim_fault_set(r->k,
+		    (enum shmsim_fault_site)st->fault_site, st->fault_nth,
+		    st->fault_always);
+		trace(r, st, "%s", st->fault_nth == 0 ? "disarmed" : "armed");
+		break;
 	}
 	if (st->kind != S_CALL)
 		hook_after(r, st, NULL, NULL, 0);

@@ -94,6 +94,8 @@ enum sc_stmt_kind {
 	S_PAGEOUT,
 	S_DUMP,
 	S_NOTE, /* a "##" narration line, echoed in the trace */
+	S_FAULT, /* fault SITE NTH [once|always]: an extension (fuzz
+		    reproducers) that arms the model's fault plan */
 };
 
 struct sc_stmt {
@@ -118,6 +120,10 @@ struct sc_stmt {
 	struct sc_expr n;
 	/* S_DUMP */
 	bool dot;
+	/* S_FAULT: shmsim_fault_set(site, nth, always) */
+	int fault_site;
+	uint64_t fault_nth;
+	bool fault_always;
 };
 
 struct sc_script {
@@ -159,6 +165,35 @@ void sc_script_free(struct sc_script *sc);
 bool sc_expr_is_string(const struct sc_expr *e);
 
 /* run.c */
+
+/*
+ * Hooks for a program that watches a run statement by statement (the
+ * fault loop, tests/fault_loop.c).  Any of them may be NULL.
+ *
+ *	start	the kernel has just been created; no statement has run.
+ *	before	just before a statement runs; for a call statement, p is the
+ *		calling process and args its evaluated arguments (indexed
+ *		as the call's parameters; A_PROC slots are unset), or both
+ *		are NULL when an unbound variable keeps the call from
+ *		running.  For any other statement both are NULL.
+ *	after	just after it ran (before the next statement), with the
+ *		same p and args; error is the call's errno (0 on success),
+ *		-1 for a call that did not run, 0 for other statements.
+ *
+ * The final clean-up (exit, unlink, audit, leak check) runs after the
+ * last "after"; its failures are counted in the totals as usual.
+ */
+struct sc_hooks {
+	void (*start)(void *arg, struct shmsim_kernel *k);
+	void (*before)(void *arg, struct shmsim_kernel *k,
+	    const struct sc_stmt *st, struct shmsim_proc *p,
+	    const struct sc_value *args);
+	void (*after)(void *arg, struct shmsim_kernel *k,
+	    const struct sc_stmt *st, struct shmsim_proc *p,
+	    const struct sc_value *args, int error);
+	void *arg;
+};
+
 struct sc_run_opts {
 	bool quiet;
 	FILE *dot; /* --dot FILE, or NULL */
@@ -169,6 +204,9 @@ struct sc_totals {
 };
 void sc_run(const struct sc_script *sc, const struct sc_run_opts *opts,
     struct sc_totals *totals);
+/* sc_run() with hooks (NULL: none, which is sc_run()). */
+void sc_run_hooked(const struct sc_script *sc, const struct sc_run_opts *opts,
+    const struct sc_hooks *hooks, struct sc_totals *totals);
 
 /* demo.c */
 #define SC_DEMO_COUNT 2
