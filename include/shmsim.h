@@ -289,9 +289,9 @@ struct shmsim_cred {
  * path.  shmsim_jail_create: EINVAL for a bad name or path (absolute,
  * not "/", no trailing '/'), EEXIST for a name in use.
  * shmsim_jail_remove removes the names created in the jail (today's
- * shm_remove_prison; the 2008 kernel kept them); the handle is invalid
- * afterwards; processes inside keep running.  Spawning into a removed
- * jail is ENOENT.
+ * shm_remove_prison; the 2008 kernel kept them); removing it again is
+ * EINVAL; processes inside keep running.  Spawning into a removed jail is
+ * ENOENT.  A handle stays valid until the kernel is destroyed.
  */
 SHMSIM_EXTERN int shmsim_jail_create(struct shmsim_kernel *k,
     const char *name, const char *path, struct shmsim_jail **jp);

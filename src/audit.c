@@ -36,10 +36,33 @@ struct audit_ent {
 	bool seen;    /* shmfds: found through their object */
 };
 
+/*
+ * The first AUDIT_SMALL slots live in the map itself: the auditor runs
+ * after every call of fuzz_syscalls, and a small kernel then costs no
+ * allocation (malloc is what costs most under ASan).
+ */
+#define AUDIT_SMALL 32
+
 struct audit_map {
 	struct audit_ent *ents;
 	size_t cap, n;
+	struct audit_ent small[AUDIT_SMALL];
 };
+
+static void
+audit_map_init(struct audit_map *m)
+{
+	m->ents = m->small;
+	m->cap = AUDIT_SMALL;
+	m->n = 0;
+}
+
+static void
+audit_map_free(struct audit_map *m)
+{
+	if (m->ents != m->small)
+		free(m->ents);
+}
 
 static size_t
 ptr_hash(const void *p, size_t cap)
@@ -68,7 +91,8 @@ audit_map_get(struct audit_map *m, const void *key)
 			if (old[i].key != NULL) {
 				*audit_map_get(m, old[i].key) = old[i];
 			}
-		free(old);
+		if (old != m->small)
+			free(old);
 	}
 	for (i = ptr_hash(key, m->cap);; i = (i + 1) & (m->cap - 1)) {
 		if (m->ents[i].key == key)
@@ -434,15 +458,17 @@ audit_objects(struct audit *a)
 	struct shmsim_kernel *k = a->k;
 	struct swdev *sw = &k->k_swap;
 	uint64_t nobj = 0, nshm = 0, resident = 0, swapped = 0, n, *inos;
+	uint64_t inos_small[AUDIT_SMALL];
 	uint64_t charge = 0, uidsum = 0;
 	struct uidinfo *ui;
 	struct vm_page *m;
 	struct swblk *sb;
 	vm_object_t obj;
-	size_t i, ninos = 0;
+	size_t i, ninos = 0, ninocap;
 
-	inos = shmsim_malloc(((size_t)atomic_load(&k->k_nobjects) + 1) *
-	    sizeof(*inos));
+	ninocap = (size_t)atomic_load(&k->k_nobjects) + 1;
+	inos = ninocap <= AUDIT_SMALL ? inos_small :
+	    shmsim_malloc(ninocap * sizeof(*inos));
 	mtx_lock(&k->vm_object_list_mtx);
 	TAILQ_FOREACH(obj, &k->vm_object_list, object_list) {
 		struct shmfd *shmfd;
@@ -512,7 +538,9 @@ audit_objects(struct audit *a)
 				    (uintmax_t)obj->oid);
 			else
 				audit_shmfd(a, obj, shmfd);
-			inos[ninos++] = shmfd->shm_ino;
+			/* (A wrong k_nobjects is reported below.) */
+			if (ninos < ninocap)
+				inos[ninos++] = shmfd->shm_ino;
 		}
 		VM_OBJECT_RUNLOCK(obj);
 	}
@@ -526,7 +554,8 @@ audit_objects(struct audit *a)
 				    "inode number %ju used twice",
 				    (uintmax_t)inos[i]);
 	}
-	free(inos);
+	if (inos != inos_small)
+		free(inos);
 
 	for (i = 0; i < a->shmfds.cap; i++) {
 		struct audit_ent *e = &a->shmfds.ents[i];
@@ -591,7 +620,8 @@ audit_uid_charges(struct audit *a)
 	LIST_FOREACH(ui, &k->k_swap.sw_uidinfo, ui_link) {
 		sum = 0;
 		TAILQ_FOREACH(obj, &k->vm_object_list, object_list)
-			if (obj->cred->cr_uid == ui->ui_uid)
+			if (obj->cred != NULL &&
+			    obj->cred->cr_uid == ui->ui_uid)
 				sum += obj->charge;
 		if (sum != ui->ui_vmsize)
 			shmsim_report_add(a->r,
@@ -612,6 +642,8 @@ shmsim_audit(struct shmsim_kernel *k, char *report, size_t len)
 	if (report != NULL && len > 0)
 		report[0] = '\0';
 	memset(&a, 0, sizeof(a));
+	audit_map_init(&a.files);
+	audit_map_init(&a.shmfds);
 	a.k = k;
 	a.r = &r;
 	sx_slock(&k->allproc_lock);
@@ -623,7 +655,7 @@ shmsim_audit(struct shmsim_kernel *k, char *report, size_t len)
 	audit_objects(&a);
 	sx_sunlock(&k->shm_dict_lock);
 	audit_uid_charges(&a);
-	free(a.files.ents);
-	free(a.shmfds.ents);
+	audit_map_free(&a.files);
+	audit_map_free(&a.shmfds);
 	return (r.count);
 }

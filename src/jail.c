@@ -28,19 +28,17 @@ prison_hold(struct prison *pr)
 		refcount_acquire(&pr->pr_ref);
 }
 
-/* kern_jail.c: prison_free() -- the last reference frees the jail. */
+/*
+ * kern_jail.c: prison_free() -- drop a reference.  XXX(model): a jail's
+ * memory stays until the kernel is destroyed, even once removed and
+ * unreferenced, so that a caller's stale handle answers ENOENT (spawn)
+ * or EINVAL (a second remove) instead of pointing at freed memory.
+ */
 void
 prison_free(struct prison *pr)
 {
-	struct shmsim_kernel *k;
-
-	if (pr == NULL || !refcount_release(&pr->pr_ref))
-		return;
-	k = pr->pr_kernel;
-	sx_xlock(&k->allprison_lock);
-	LIST_REMOVE(pr, pr_list);
-	sx_xunlock(&k->allprison_lock);
-	free(pr);
+	if (pr != NULL)
+		(void)refcount_release(&pr->pr_ref);
 }
 
 /* Model-only: free every jail left at kernel destruction. */
@@ -98,8 +96,8 @@ shmsim_jail_create(struct shmsim_kernel *k, const char *name,
 /*
  * kern_jail.c: sys_jail_remove() -> prison_cleanup() -> (today)
  * shm_remove_prison(): the names created in the jail go.  The 2008
- * kernel kept them (D17).  Processes still in the jail keep running;
- * the handle must not be used afterwards.  EINVAL if already removed.
+ * kernel kept them (D17).  Processes still in the jail keep running.
+ * EINVAL if already removed.
  */
 int
 shmsim_jail_remove(struct shmsim_jail *j)

@@ -199,16 +199,24 @@ shm_fspacectl(struct file *fp, int cmd, int64_t *offset, int64_t *length,
 
 	(void)active_cred;
 	(void)td;
-	KASSERT(cmd == SPACECTL_DEALLOC && flags == 0 && off >= 0 && len > 0,
+	(void)flags;
+	KASSERT(flags == 0 && off >= 0 && len > 0,
 	    ("%s: arguments not checked", __func__));
 	rangelock_wlock(&shmfd->shm_rl, &rl_cookie, off, off + len);
-	if ((__atomic_load_n(&shmfd->shm_seals, __ATOMIC_RELAXED) &
-		F_SEAL_WRITE) != 0) {
-		error = EPERM;
-	} else {
+	switch (cmd) {
+	case SPACECTL_DEALLOC:
+		if ((__atomic_load_n(&shmfd->shm_seals, __ATOMIC_RELAXED) &
+			F_SEAL_WRITE) != 0) {
+			error = EPERM;
+			break;
+		}
 		error = shm_deallocate(shmfd, &off, &len);
 		*offset = off;
 		*length = len;
+		break;
+	default:
+		error = EINVAL; /* kern_fspacectl let nothing else through */
+		break;
 	}
 	rangelock_unlock(&shmfd->shm_rl, &rl_cookie);
 	return (error);

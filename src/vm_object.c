@@ -48,7 +48,7 @@ vm_object_allocate(struct shmsim_kernel *k, enum obj_type type,
 	obj->type = type;
 	rw_init(&obj->lock, "vm object", LC_VM_OBJECT, &k->k_witness);
 	refcount_init(&obj->ref_count, 1);
-	obj->cred = crhold(cred);
+	obj->cred = cred != NULL ? crhold(cred) : NULL;
 	RB_INIT(&obj->rtree);
 	RB_INIT(&obj->swtree);
 	obj->kernel = k;
@@ -70,13 +70,16 @@ vm_pager_allocate_swap(struct shmsim_kernel *k, struct ucred *cred,
 
 /*
  * phys_pager.c: phys_pager_allocate() -- an object for wired large pages:
- * never paged out, never charged to swap.
+ * never paged out, never charged to swap.  vm_object_allocate() leaves
+ * object->cred NULL and shm_largepage_phys_ctor() is empty, so cred is
+ * unused (shm_remove_prison() then never matches the object).
  */
 int
 phys_pager_allocate(struct shmsim_kernel *k, struct ucred *cred,
     vm_object_t *objp)
 {
-	return (vm_object_allocate(k, OBJT_PHYS, cred, objp));
+	(void)cred;
+	return (vm_object_allocate(k, OBJT_PHYS, NULL, objp));
 }
 
 /*
@@ -164,7 +167,8 @@ vm_object_terminate(vm_object_t obj)
 	TAILQ_REMOVE(&k->vm_object_list, obj, object_list);
 	mtx_unlock(&k->vm_object_list_mtx);
 	atomic_fetch_sub(&k->k_nobjects, 1);
-	crfree(obj->cred);
+	if (obj->cred != NULL)
+		crfree(obj->cred);
 	rw_destroy(&obj->lock);
 	free(obj);
 }
