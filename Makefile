@@ -41,6 +41,38 @@ demo: build
 test: build
 	ctest --preset $(PRESET)
 
+# Coverage of src/ (gcc --coverage -O0, gcovr): configure and build the
+# coverage preset, zero the counters (they accumulate), run the whole
+# ctest suite, then write the report ($(COV_BUILD)/coverage/index.html,
+# summary printed) and apply the gate: at least 90 % of the lines and 75 %
+# of the branches of src/ (cmake/coverage.cmake).
+COV_BUILD ?= build/coverage
+
+.PHONY: coverage
+coverage:
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) gcovr"
+	cmake --preset coverage -B $(COV_BUILD) >/dev/null
+	cmake --build $(COV_BUILD)
+	find $(COV_BUILD) -name '*.gcda' -delete
+	ctest --test-dir $(COV_BUILD) --output-on-failure --no-tests=error -j2
+	cmake --build $(COV_BUILD) --target coverage_report
+	cmake --build $(COV_BUILD) --target coverage_check
+
+# Benchmark (docs/performance.md): shmsim against the host kernel's POSIX
+# shm, built with the release preset.  Not a test: it prints medians and
+# ratios and asserts nothing.  BENCH_ARGS are passed on (--rounds N,
+# --scale F, --only WORD, --no-1m, --no-fuzz, --verbose).
+BENCH_BUILD := build/release
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench:
+	@$(MAKE) --no-print-directory deps
+	cmake --preset release >/dev/null
+	cmake --build $(BENCH_BUILD) --target shmsim_bench
+	-cmake --build $(BENCH_BUILD) --target fuzz_syscalls_replay
+	./$(BENCH_BUILD)/bench/shmsim_bench $(BENCH_ARGS)
+
 clean:
 	rm -rf build
 
@@ -67,3 +99,44 @@ pictures:
 		dot -Tsvg "$$f" -o "$${f%.dot}.svg" || exit 1; \
 	done
 	@ls $(PICTURES)/demo-*.svg
+
+# Fuzzing (docs/fuzzing.md): build the three libFuzzer targets with the
+# fuzz preset (clang, ASan + UBSan) in $(FUZZ_BUILD), then run them all
+# at once, each for FUZZ_TIME seconds, as separate processes.  New inputs
+# go to $(FUZZ_ARTIFACTS)/TARGET/corpus, crashes to $(FUZZ_ARTIFACTS)/
+# TARGET/ (crash-*, leak-*, timeout-*, oom-*), the log to .../fuzz.log.
+# Exit status 1 when any target found something in this run; reproduce with
+#   ./$(FUZZ_BUILD)/fuzz/fuzz_TARGET FILE
+#   ./build/default/shmsim decode TARGET FILE
+FUZZ_TIME ?= 60
+FUZZ_BUILD ?= build/fuzz
+FUZZ_ARTIFACTS ?= build/fuzz-artifacts
+FUZZ_TARGETS := names syscalls scenario
+
+.PHONY: fuzz
+fuzz:
+	@$(MAKE) --no-print-directory deps
+	cmake --preset fuzz -B $(FUZZ_BUILD) >/dev/null
+	cmake --build $(FUZZ_BUILD) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	@pids=""; \
+	for t in $(FUZZ_TARGETS); do \
+		d=$(FUZZ_ARTIFACTS)/$$t; mkdir -p $$d/corpus; touch $$d/.start; \
+		seeds=fuzz/corpus/$$t; \
+		[ -d fuzz/regress/$$t ] && seeds="$$seeds fuzz/regress/$$t"; \
+		echo "fuzz_$$t: $(FUZZ_TIME) s, log in $$d/fuzz.log"; \
+		./$(FUZZ_BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
+		    -print_final_stats=1 -dict=fuzz/$$t.dict \
+		    -artifact_prefix=$$d/ $$d/corpus $$seeds \
+		    >$$d/fuzz.log 2>&1 & pids="$$pids $$!"; \
+	done; \
+	rc=0; for p in $$pids; do wait $$p || rc=1; done; \
+	for t in $(FUZZ_TARGETS); do \
+		d=$(FUZZ_ARTIFACTS)/$$t; \
+		printf '%-9s %s\n' $$t "$$(grep -E '^#[0-9]+ +DONE' $$d/fuzz.log | tail -n 1)"; \
+		for a in $$(find $$d -maxdepth 1 -newer $$d/.start \
+		    \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
+		    -o -name 'oom-*' \)); do \
+			echo "  found: $$a"; rc=1; \
+		done; \
+	done; \
+	exit $$rc

@@ -137,6 +137,25 @@ struct shmsim_jail;
 #define SHMSIM_SEEK_DATA 3
 #define SHMSIM_SEEK_HOLE 4
 
+/* mmap(2), mprotect(2): protections and flags. */
+#define SHMSIM_PROT_NONE 0x00
+#define SHMSIM_PROT_READ 0x01
+#define SHMSIM_PROT_WRITE 0x02
+#define SHMSIM_PROT_EXEC 0x04
+#define SHMSIM_PROT_MAX(prot) ((prot) << 16) /* maximum protection */
+#define SHMSIM_MAP_SHARED 0x0001
+#define SHMSIM_MAP_PRIVATE 0x0002
+#define SHMSIM_MAP_FIXED 0x0010
+#define SHMSIM_MAP_NOSYNC 0x0800
+#define SHMSIM_MAP_ANON 0x1000
+#define SHMSIM_MAP_EXCL 0x4000
+#define SHMSIM_MAP_NOCORE 0x00020000
+#define SHMSIM_MAP_ALIGNED(n) ((int)((unsigned)(n) << 24)) /* 2^n bytes */
+#define SHMSIM_MAP_ALIGNED_SUPER SHMSIM_MAP_ALIGNED(1)
+/* Where mappings without MAP_FIXED go: first fit from here, page aligned
+ * (the end of the largest possible heap; the model has no ASLR). */
+#define SHMSIM_MMAP_BASE UINT64_C(0x800000000)
+
 /* st_mode file type bits as FreeBSD reports them. */
 #define SHMSIM_S_IFMT 0170000
 #define SHMSIM_S_IFREG 0100000
@@ -306,16 +325,21 @@ SHMSIM_EXTERN int shmsim_spawn(struct shmsim_kernel *k,
 /*
  * fork(2): the child gets the parent's credentials, umask and a copy of
  * its descriptor table as fdcopy() makes it (every file gains a
- * reference, close-on-exec flags kept).
+ * reference, close-on-exec flags kept), and a copy of its address space
+ * (vmspace_fork): MAP_SHARED mappings share the object (a writable one
+ * is write-counted once more), MAP_PRIVATE mappings become copy-on-write
+ * in both processes.
  */
 SHMSIM_EXTERN int shmsim_fork(struct shmsim_proc *parent,
     struct shmsim_proc **childp);
 /*
  * exit(2): closes every descriptor, drops every descriptor still queued
- * to the process by shmsim_sendfd(), and frees the process.
+ * to the process by shmsim_sendfd(), removes every mapping, and frees
+ * the process.
  */
 SHMSIM_EXTERN int shmsim_exit(struct shmsim_proc *p);
-/* exec(2)'s part that matters here: fdcloseexec(). */
+/* exec(2)'s parts that matter here: fdcloseexec(), and the old address
+ * space goes (every mapping is removed). */
 SHMSIM_EXTERN int shmsim_exec(struct shmsim_proc *p);
 /* umask(2): *oldp gets the previous mask. Never fails. */
 SHMSIM_EXTERN int shmsim_umask(struct shmsim_proc *p, mode_t mask,
@@ -472,6 +496,75 @@ SHMSIM_EXTERN int shmsim_pwrite(struct shmsim_proc *p, int fd,
     const void *buf, size_t nbytes, int64_t offset, size_t *donep);
 SHMSIM_EXTERN int shmsim_lseek(struct shmsim_proc *p, int fd,
     int64_t offset, int whence, int64_t *newoffp);
+
+/*
+ * mmap(2) of a shm descriptor.  *addrp gets the address: the mapping's
+ * start plus offset's offset within its page.  Mappings reference the vm
+ * object, not the descriptor: they outlive close(2) and shm_unlink(2);
+ * st_nlink counts them.  Without MAP_FIXED the first free range at or
+ * above max(addr, SHMSIM_MMAP_BASE) is used (deterministic, no ASLR).
+ * Profile current (kern_mmap, shm_mmap), errors in the kernel's order:
+ * EINVAL (unknown prot bits; prot beyond SHMSIM_PROT_MAX; len 0; unknown
+ * flags; MAP_EXCL without MAP_FIXED; MAP_SHARED with MAP_PRIVATE),
+ * ENOMEM (len rounds past the address space), EINVAL (alignment; a
+ * MAP_FIXED address not congruent to offset modulo the page size, or
+ * outside the user map), EOPNOTSUPP (model-only: MAP_ANON, MAP_STACK,
+ * MAP_GUARD and MAP_32BIT are not modelled), EBADF, EINVAL (neither
+ * MAP_SHARED nor MAP_PRIVATE), ENODEV (not a mappable file), EACCES
+ * (MAP_SHARED with PROT_WRITE on an O_RDONLY descriptor or a
+ * write-sealed object), EINVAL (offset + len beyond OFF_MAX), then --
+ * after the access time was updated, which happens even if the mapping
+ * fails -- the large-page rules (EINVAL: page size unset, MAP_PRIVATE,
+ * offset, size or address not a multiple of the large page; ENOSPC:
+ * MAP_FIXED|MAP_EXCL over a mapping) or ENOMEM (no room) / ENOMEM for
+ * MAP_FIXED|MAP_EXCL over a mapping.  Mapping beyond the end of the
+ * object is allowed.  A MAP_SHARED mapping whose maximum protection
+ * includes write (an O_RDWR descriptor, no F_SEAL_WRITE) is
+ * write-counted, which makes F_ADD_SEALS(F_SEAL_WRITE) fail with EBUSY.
+ * Profile 2008 (the original vm_mmap.c): prot bits beyond READ|WRITE|EXEC
+ * and unknown flags are ignored; EACCES for PROT_WRITE on an O_RDONLY
+ * descriptor even with MAP_PRIVATE; EINVAL unless offset < size and
+ * offset + len <= the page-rounded size; a len of 0 (with a page-aligned
+ * offset) maps nothing and succeeds, returning the hint.
+ */
+SHMSIM_EXTERN int shmsim_mmap(struct shmsim_proc *p, uint64_t addr,
+    uint64_t len, int prot, int flags, int fd, int64_t offset,
+    uint64_t *addrp);
+/*
+ * munmap(2): EINVAL for len 0 or a range outside the user map; unmapped
+ * parts are ignored; unmapping part of a mapping splits it (the pieces
+ * each hold an object reference); EINVAL when that would split a large
+ * page.
+ */
+SHMSIM_EXTERN int shmsim_munmap(struct shmsim_proc *p, uint64_t addr,
+    uint64_t len);
+/*
+ * mprotect(2): EINVAL (unknown prot bits; range wraps), ENOTSUP (prot
+ * beyond the SHMSIM_PROT_MAX given with it), EACCES (beyond a mapping's
+ * maximum protection: nothing changes).  With SHMSIM_PROT_MAX the
+ * maximum protection is lowered too -- a write-counted mapping stays
+ * counted.  Unmapped parts are ignored.  Profile 2008: no PROT_MAX, and
+ * a refused change may leave the first mapping split in two.
+ */
+SHMSIM_EXTERN int shmsim_mprotect(struct shmsim_proc *p, uint64_t addr,
+    uint64_t len, int prot);
+/*
+ * Model-only: a user-mode load (copy n bytes at addr into buf) or store
+ * (copy buf to addr) by process p, faulting page by page as the CPU
+ * would: pages are zero-filled or paged in from simulated swap; a write
+ * to a MAP_PRIVATE mapping copies the page into the mapping's shadow
+ * object.  A fault that the kernel turns into a signal ends the access:
+ * *sigp (if not NULL) gets the host's SIGSEGV (nothing mapped there, or
+ * against the mapping's protection) or SIGBUS (at or past the end of the
+ * object, or a pager error), else 0; the bytes before the faulting page
+ * have been moved, and the call returns 0.  Errors: EINVAL (buf NULL
+ * with n > 0), ENOMEM (model-only: a page allocation failed, the page
+ * allocation fault site).
+ */
+SHMSIM_EXTERN int shmsim_load(struct shmsim_proc *p, uint64_t addr,
+    void *buf, size_t n, int *sigp);
+SHMSIM_EXTERN int shmsim_store(struct shmsim_proc *p, uint64_t addr,
+    const void *buf, size_t n, int *sigp);
 
 /*
  * Descriptor passing, as sendmsg(2)/recvmsg(2) with SCM_RIGHTS do it.

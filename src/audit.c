@@ -6,7 +6,10 @@
  * Invariants checked (numbers from freebsd-shm-semantics.md section 3):
  *  1  shm_refs == files whose f_data is the shmfd + 1 if named
  *  2  a shmfd is alive iff something refers to it; it owns its object ref
- *  3  object ref_count == 1 (its shmfd, while alive) [+ mappings: later]
+ *  3  object ref_count == 1 (its shmfd, while alive) + map entries
+ *     referencing it + shadow objects backed by it; an object nothing
+ *     references is a leak
+ *  8  writemappings == the sizes of the write-counted entries mapping it
  *  4  dictionary: bucket, stored hash, unique paths, back-pointers,
  *     leading '/', length < MAXPATHLEN, at most one name per shmfd
  *  5  object size == howmany(shm_size, PAGE_SIZE); charge == size pages
@@ -18,8 +21,14 @@
  * 13  f_count == table slots + descriptors in flight
  * 14  table bookkeeping (fd_freefile, fd_lastfile, fd_nused)
  * plus: resident and swapped page counts per object and kernel-wide,
- * swap slots, per-uid swap charges, and the global counters.
+ * swap slots, per-uid swap charges, and the global counters; address
+ * spaces (entries sorted, disjoint, page-aligned, protection within the
+ * maximum, write counts only on shared entries of swap objects, sizes);
+ * shadow chains (each backing object lists exactly its shadows, shadows
+ * are anonymous and younger than what they shadow, anonymous objects
+ * have no shmfd and shm objects no backing object).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +36,7 @@
 #include "kernel_var.h"
 #include "proc.h"
 #include "shm.h"
+#include "vm_map.h"
 
 /* A small open-addressing map from pointer to counts. */
 struct audit_ent {
@@ -34,27 +44,32 @@ struct audit_ent {
 	int slots;    /* files: table slots; shmfds: files referring */
 	int inflight; /* files: in flight;  shmfds: names */
 	bool seen;    /* shmfds: found through their object */
+	uint64_t bytes; /* objects: bytes of write-counted entries */
 };
 
 /*
- * The first AUDIT_SMALL slots live in the map itself: the auditor runs
- * after every call of fuzz_syscalls, and a small kernel then costs no
- * allocation (malloc is what costs most under ASan).
+ * The first AUDIT_SMALL slots live on the auditor's stack (small, given
+ * at init): the auditor runs after every call of fuzz_syscalls, and a
+ * small kernel then costs no allocation (malloc is what costs most under
+ * ASan).  They are zeroed only as the map grows into them (8, 16, then
+ * 32 slots), so that an audit of a small kernel neither clears nor
+ * scans slots it does not use.
  */
 #define AUDIT_SMALL 32
 
 struct audit_map {
-	struct audit_ent *ents;
+	struct audit_ent *ents; /* NULL until the first key */
 	size_t cap, n;
-	struct audit_ent small[AUDIT_SMALL];
+	struct audit_ent *small; /* AUDIT_SMALL slots, not zeroed */
 };
 
 static void
-audit_map_init(struct audit_map *m)
+audit_map_init(struct audit_map *m, struct audit_ent *small)
 {
-	m->ents = m->small;
-	m->cap = AUDIT_SMALL;
+	m->ents = NULL;
+	m->cap = 0;
 	m->n = 0;
+	m->small = small;
 }
 
 static void
@@ -78,20 +93,30 @@ ptr_hash(const void *p, size_t cap)
 static struct audit_ent *
 audit_map_get(struct audit_map *m, const void *key)
 {
-	struct audit_ent *old;
+	struct audit_ent *old, tmp[AUDIT_SMALL / 2];
 	size_t i, ocap;
 
 	if ((m->n + 1) * 2 > m->cap) {
 		old = m->ents;
 		ocap = m->cap;
-		m->cap = ocap == 0 ? 64 : ocap * 2;
-		m->ents = shmsim_calloc(m->cap, sizeof(*m->ents));
+		if (ocap < AUDIT_SMALL) {
+			/* Grow inside small: rehash from a copy. */
+			if (ocap > 0)
+				memcpy(tmp, old, ocap * sizeof(*old));
+			old = tmp;
+			m->cap = ocap == 0 ? AUDIT_SMALL / 4 : ocap * 2;
+			m->ents = m->small;
+			memset(m->ents, 0, m->cap * sizeof(*m->ents));
+		} else {
+			m->cap = ocap * 2;
+			m->ents = shmsim_calloc(m->cap, sizeof(*m->ents));
+		}
 		m->n = 0;
 		for (i = 0; i < ocap; i++)
 			if (old[i].key != NULL) {
 				*audit_map_get(m, old[i].key) = old[i];
 			}
-		if (old != m->small)
+		if (old != m->small && old != tmp)
 			free(old);
 	}
 	for (i = ptr_hash(key, m->cap);; i = (i + 1) & (m->cap - 1)) {
@@ -125,9 +150,20 @@ struct audit {
 	struct shmsim_report *r;
 	struct audit_map files;
 	struct audit_map shmfds;
+	struct audit_map mapped;  /* objects: entries (slots), bytes */
+	struct audit_map shadows; /* objects: shadows backed by it */
 	uint64_t inflight;
 	uint64_t largepages[SHMSIM_MAXPAGESIZES];
+	/*
+	 * The maps' first slots.  Last, and not cleared with the rest
+	 * (the maps clear what they use): 4 KiB of memset per audit was a
+	 * quarter of the auditor's time under fuzz_syscalls.
+	 */
+	struct audit_ent small[4][AUDIT_SMALL];
 };
+_Static_assert(offsetof(struct audit, small) +
+	sizeof(((struct audit *)0)->small) == sizeof(struct audit),
+    "struct audit: small must be the last member");
 
 /* Descriptor tables and in-flight queues: invariants 13, 14. */
 static void
@@ -440,6 +476,195 @@ audit_shmfd(struct audit *a, vm_object_t obj, struct shmfd *shmfd)
 	mtx_unlock(&k->shm_timestamp_lock);
 }
 
+/*
+ * Address spaces: each entry's object reference (invariant 3) and write
+ * count (invariant 8), and the map's own bookkeeping.
+ */
+static void
+audit_maps(struct audit *a)
+{
+	struct shmsim_kernel *k = a->k;
+	struct audit_ent *e;
+	vm_map_entry_t entry, prev;
+	struct proc *p;
+	vm_size_t size;
+	vm_map_t map;
+	int n;
+
+	LIST_FOREACH(p, &k->allproc, p_list) {
+		map = &p->p_vmspace->vm_map;
+		vm_map_lock_read(map);
+		prev = NULL;
+		n = 0;
+		size = 0;
+		TAILQ_FOREACH(entry, &map->entries, link) {
+			n++;
+			size += entry->end - entry->start;
+			if (entry->start >= entry->end ||
+			    ((entry->start | entry->end) & PAGE_MASK_K(k)) !=
+				0 ||
+			    entry->start < vm_map_min(map) ||
+			    entry->end > vm_map_max(map) ||
+			    (prev != NULL && prev->end > entry->start))
+				shmsim_report_add(a->r,
+				    "pid %d: map entry %#jx-%#jx out of place",
+				    p->p_pid, (uintmax_t)entry->start,
+				    (uintmax_t)entry->end);
+			if ((entry->protection & ~entry->max_protection) != 0)
+				shmsim_report_add(a->r,
+				    "pid %d: map entry %#jx-%#jx: protection "
+				    "%#x beyond its maximum %#x",
+				    p->p_pid, (uintmax_t)entry->start,
+				    (uintmax_t)entry->end, entry->protection,
+				    entry->max_protection);
+			if (entry->object == NULL) {
+				shmsim_report_add(a->r,
+				    "pid %d: map entry %#jx-%#jx has no object",
+				    p->p_pid, (uintmax_t)entry->start,
+				    (uintmax_t)entry->end);
+				prev = entry;
+				continue;
+			}
+			e = audit_map_get(&a->mapped, entry->object);
+			e->slots++;
+			if ((entry->eflags & MAP_ENTRY_WRITECNT) != 0) {
+				e->bytes += entry->end - entry->start;
+				if ((entry->eflags & MAP_ENTRY_COW) != 0 ||
+				    entry->inheritance != VM_INHERIT_SHARE ||
+				    (vm_object_flags(entry->object) &
+					OBJ_ANON) != 0 ||
+				    entry->object->type != OBJT_SWAP)
+					shmsim_report_add(a->r,
+					    "pid %d: map entry %#jx-%#jx is "
+					    "write-counted but not a shared "
+					    "mapping of a swap object",
+					    p->p_pid, (uintmax_t)entry->start,
+					    (uintmax_t)entry->end);
+			}
+			if ((entry->eflags & MAP_ENTRY_NEEDS_COPY) != 0 &&
+			    (entry->eflags & MAP_ENTRY_COW) == 0)
+				shmsim_report_add(a->r,
+				    "pid %d: map entry %#jx-%#jx needs a copy "
+				    "but is not copy-on-write",
+				    p->p_pid, (uintmax_t)entry->start,
+				    (uintmax_t)entry->end);
+			prev = entry;
+		}
+		if (n != map->nentries || size != map->size)
+			shmsim_report_add(a->r,
+			    "pid %d: %d map entries of %ju bytes, the map "
+			    "says %d of %ju",
+			    p->p_pid, n, (uintmax_t)size, map->nentries,
+			    (uintmax_t)map->size);
+		vm_map_unlock_read(map);
+	}
+}
+
+/*
+ * Shadow chains: count each object's shadows, and check that the lists
+ * the backing objects keep say the same.
+ */
+static void
+audit_shadow_chains(struct audit *a)
+{
+	struct shmsim_kernel *k = a->k;
+	vm_object_t obj, backing, sh;
+	int n;
+
+	mtx_lock(&k->vm_object_list_mtx);
+	TAILQ_FOREACH(obj, &k->vm_object_list, object_list) {
+		VM_OBJECT_RLOCK(obj);
+		backing = obj->backing_object;
+		if ((vm_object_flags(obj) & OBJ_ANON) != 0) {
+			if (obj->swp_priv != NULL ||
+			    (vm_object_flags(obj) & OBJ_POSIXSHM) != 0)
+				shmsim_report_add(a->r,
+				    "object #%ju: anonymous but a shm object",
+				    (uintmax_t)obj->oid);
+			if (obj->charge != 0)
+				shmsim_report_add(a->r,
+				    "object #%ju: anonymous but charged %ju",
+				    (uintmax_t)obj->oid,
+				    (uintmax_t)obj->charge);
+		} else if (backing != NULL)
+			shmsim_report_add(a->r,
+			    "object #%ju: not anonymous but shadows object "
+			    "#%ju",
+			    (uintmax_t)obj->oid, (uintmax_t)backing->oid);
+		if (backing != NULL) {
+			audit_map_get(&a->shadows, backing)->slots++;
+			if (backing->oid >= obj->oid)
+				shmsim_report_add(a->r,
+				    "object #%ju shadows the younger object "
+				    "#%ju",
+				    (uintmax_t)obj->oid,
+				    (uintmax_t)backing->oid);
+			if (((uint64_t)obj->backing_object_offset &
+				PAGE_MASK_K(k)) != 0)
+				shmsim_report_add(a->r,
+				    "object #%ju: backing offset %jd not page "
+				    "aligned",
+				    (uintmax_t)obj->oid,
+				    (intmax_t)obj->backing_object_offset);
+		}
+		n = 0;
+		LIST_FOREACH(sh, &obj->shadow_head, shadow_list) {
+			n++;
+			if (sh->backing_object != obj)
+				shmsim_report_add(a->r,
+				    "object #%ju lists object #%ju as a shadow, "
+				    "which shadows something else",
+				    (uintmax_t)obj->oid, (uintmax_t)sh->oid);
+		}
+		if (n != obj->shadow_count)
+			shmsim_report_add(a->r,
+			    "object #%ju: %d shadows listed, shadow_count %d",
+			    (uintmax_t)obj->oid, n, obj->shadow_count);
+		VM_OBJECT_RUNLOCK(obj);
+	}
+	mtx_unlock(&k->vm_object_list_mtx);
+}
+
+/*
+ * Invariants 3 and 8 for one object (locked): its references are its
+ * shmfd's, the map entries' and its shadows'; its write count is that
+ * of the write-counted entries; the shadows listed are the shadows
+ * that exist.
+ */
+static void
+audit_object_refs(struct audit *a, vm_object_t obj, struct shmfd *shmfd)
+{
+	struct audit_ent *me, *se;
+	unsigned int expect, entries, shadows;
+	uint64_t wbytes;
+
+	me = audit_map_find(&a->mapped, obj);
+	se = audit_map_find(&a->shadows, obj);
+	entries = me != NULL ? (unsigned)me->slots : 0;
+	wbytes = me != NULL ? me->bytes : 0;
+	shadows = se != NULL ? (unsigned)se->slots : 0;
+	expect = (shmfd != NULL ? 1 : 0) + entries + shadows;
+	if (atomic_load(&obj->ref_count) != expect)
+		shmsim_report_add(a->r,
+		    "object #%ju: ref_count is %u, but %u reference(s) "
+		    "exist (shmfd %s, %u map entr%s, %u shadow%s)%s",
+		    (uintmax_t)obj->oid, atomic_load(&obj->ref_count),
+		    expect, shmfd != NULL ? "alive" : "gone", entries,
+		    entries == 1 ? "y" : "ies", shadows,
+		    shadows == 1 ? "" : "s",
+		    expect == 0 ? ": nothing refers to it (a leak)" : "");
+	if (shadows != (unsigned)obj->shadow_count)
+		shmsim_report_add(a->r,
+		    "object #%ju: %u objects shadow it, shadow_count %d",
+		    (uintmax_t)obj->oid, shadows, obj->shadow_count);
+	if (obj->writemappings != wbytes)
+		shmsim_report_add(a->r,
+		    "object #%ju: writemappings is %ju, but write-counted "
+		    "entries map %ju bytes",
+		    (uintmax_t)obj->oid, (uintmax_t)obj->writemappings,
+		    (uintmax_t)wbytes);
+}
+
 static int
 ino_cmp(const void *a, const void *b)
 {
@@ -472,7 +697,6 @@ audit_objects(struct audit *a)
 	mtx_lock(&k->vm_object_list_mtx);
 	TAILQ_FOREACH(obj, &k->vm_object_list, object_list) {
 		struct shmfd *shmfd;
-		unsigned int expect;
 
 		VM_OBJECT_RLOCK(obj);
 		nobj++;
@@ -523,13 +747,7 @@ audit_objects(struct audit *a)
 		charge += obj->charge;
 
 		shmfd = obj->swp_priv;
-		expect = shmfd != NULL ? 1 : 0; /* + mappings, shadows */
-		if (atomic_load(&obj->ref_count) != expect)
-			shmsim_report_add(a->r,
-			    "object #%ju: ref_count is %u, but %u reference(s) "
-			    "exist (shmfd %s)",
-			    (uintmax_t)obj->oid, atomic_load(&obj->ref_count),
-			    expect, shmfd != NULL ? "alive" : "gone");
+		audit_object_refs(a, obj, shmfd);
 		if (shmfd != NULL) {
 			nshm++;
 			if (shmfd->shm_object != obj)
@@ -641,14 +859,18 @@ shmsim_audit(struct shmsim_kernel *k, char *report, size_t len)
 
 	if (report != NULL && len > 0)
 		report[0] = '\0';
-	memset(&a, 0, sizeof(a));
-	audit_map_init(&a.files);
-	audit_map_init(&a.shmfds);
+	memset(&a, 0, offsetof(struct audit, small));
+	audit_map_init(&a.files, a.small[0]);
+	audit_map_init(&a.shmfds, a.small[1]);
 	a.k = k;
 	a.r = &r;
+	audit_map_init(&a.mapped, a.small[2]);
+	audit_map_init(&a.shadows, a.small[3]);
 	sx_slock(&k->allproc_lock);
 	audit_procs(&a);
+	audit_maps(&a);
 	sx_sunlock(&k->allproc_lock);
+	audit_shadow_chains(&a);
 	audit_files(&a);
 	sx_slock(&k->shm_dict_lock);
 	audit_dictionary(&a);
@@ -657,5 +879,7 @@ shmsim_audit(struct shmsim_kernel *k, char *report, size_t len)
 	audit_uid_charges(&a);
 	audit_map_free(&a.files);
 	audit_map_free(&a.shmfds);
+	audit_map_free(&a.mapped);
+	audit_map_free(&a.shadows);
 	return (r.count);
 }

@@ -22,6 +22,7 @@
  *			order, then names in byte order, then objects;
  *	objects		1.. in creation order (oid);
  *	names		1.. in byte order.
+ * Map entries are listed under their process in address order.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 #include "kernel_var.h"
 #include "proc.h"
 #include "shm.h"
+#include "vm_map.h"
 
 #define DUMP_NONE SIZE_MAX
 #define DUMP_RUNS_MAX 16 /* page list items shown before "..." */
@@ -64,6 +66,17 @@ struct dump_fd {
 	size_t file;
 };
 
+/* One map entry, as copied under the map lock. */
+struct dump_entry {
+	uint64_t start, end;
+	int64_t offset;
+	int eflags;
+	vm_prot_t prot, maxprot;
+	vm_inherit_t inheritance;
+	const void *objkey;
+	size_t obj;
+};
+
 struct dump_proc {
 	int pid;
 	char comm[sizeof(((struct proc *)0)->p_comm)];
@@ -78,6 +91,8 @@ struct dump_proc {
 	struct file **rights;		/* in flight to the process */
 	size_t *rightfile;
 	size_t nrights, caprights;
+	struct dump_entry *entries;	/* the address space */
+	size_t nentries, capentries;
 };
 
 enum dump_fstate {
@@ -120,6 +135,12 @@ struct dump_obj {
 	const void *shmkey;	/* NULL: no shmfd */
 	struct dump_shminfo si;
 	size_t shm;
+	const void *key;	/* the object itself */
+	bool anon;		/* a shadow object (OBJ_ANON) */
+	const void *backingkey;	/* its backing object, or NULL */
+	int64_t backing_offset;
+	size_t backing;		/* number of the backing object */
+	uint64_t writemappings;
 };
 
 struct dump_shm {
@@ -158,6 +179,7 @@ struct dump {
 	struct shmsim_counters c;
 	struct dump_map filemap;
 	struct dump_map shmmap;
+	struct dump_map objmap;
 };
 
 /* ---------------------------------------------------------------- */
@@ -356,6 +378,29 @@ dump_uid_cmp(const void *a, const void *b)
 	return (x->uid < y->uid ? -1 : x->uid > y->uid);
 }
 
+/* A process's map entries, under the map lock. */
+static void
+dump_snap_map(struct dump_proc *dp, vm_map_t map)
+{
+	struct dump_entry *de;
+	vm_map_entry_t entry;
+
+	vm_map_lock_read(map);
+	TAILQ_FOREACH(entry, &map->entries, link) {
+		de = DUMP_APPEND(dp->entries, dp->nentries, dp->capentries);
+		de->start = entry->start;
+		de->end = entry->end;
+		de->offset = entry->offset;
+		de->eflags = entry->eflags;
+		de->prot = entry->protection;
+		de->maxprot = entry->max_protection;
+		de->inheritance = entry->inheritance;
+		de->objkey = entry->object;
+		de->obj = DUMP_NONE;
+	}
+	vm_map_unlock_read(map);
+}
+
 /* Processes, their tables and their in-flight queues. */
 static void
 dump_snap_procs(struct dump *d)
@@ -410,6 +455,7 @@ dump_snap_procs(struct dump *d)
 			    re->re_file;
 		}
 		mtx_unlock(&p->p_rights_mtx);
+		dump_snap_map(dp, &p->p_vmspace->vm_map);
 	}
 	sx_sunlock(&k->allproc_lock);
 
@@ -479,10 +525,16 @@ dump_snap_object(struct dump *d, vm_object_t obj)
 	memset(o, 0, sizeof(*o));
 	o->shm = DUMP_NONE;
 	o->oid = obj->oid;
+	o->key = obj;
+	o->anon = (vm_object_flags(obj) & OBJ_ANON) != 0;
+	o->backingkey = obj->backing_object;
+	o->backing_offset = obj->backing_object_offset;
+	o->backing = DUMP_NONE;
+	o->writemappings = obj->writemappings;
 	o->ref_count = atomic_load(&obj->ref_count);
 	o->size = obj->size;
 	o->charge = obj->charge;
-	o->flags = obj->flags;
+	o->flags = vm_object_flags(obj);
 	RB_FOREACH(m, vm_page_tree, &obj->rtree)
 		dump_pages_add(&o->res, m->pindex);
 	dump_pages_flush(&o->res);
@@ -547,6 +599,19 @@ dump_snap_shm(struct dump *d)
 		d->names[i].shm = dump_shm_number(d, d->names[i].shmkey);
 	if (d->nobjs > 1)
 		qsort(d->objs, d->nobjs, sizeof(*d->objs), dump_obj_cmp);
+	for (i = 0; i < d->nobjs; i++)
+		dump_map_put(&d->objmap, d->objs[i].key, i);
+	for (i = 0; i < d->nobjs; i++)
+		if (d->objs[i].backingkey != NULL)
+			d->objs[i].backing = dump_map_find(&d->objmap,
+			    d->objs[i].backingkey);
+	for (i = 0; i < d->nprocs; i++) {
+		size_t j;
+
+		for (j = 0; j < d->procs[i].nentries; j++)
+			d->procs[i].entries[j].obj = dump_map_find(&d->objmap,
+			    d->procs[i].entries[j].objkey);
+	}
 	for (i = 0; i < d->nobjs; i++) {
 		if (d->objs[i].shmkey == NULL)
 			continue;
@@ -588,6 +653,7 @@ dump_free(struct dump *d)
 		free(d->procs[i].fds);
 		free(d->procs[i].rights);
 		free(d->procs[i].rightfile);
+		free(d->procs[i].entries);
 	}
 	free(d->procs);
 	free(d->files);
@@ -601,6 +667,7 @@ dump_free(struct dump *d)
 	free(d->uids);
 	free(d->filemap.ents);
 	free(d->shmmap.ents);
+	free(d->objmap.ents);
 }
 
 /* ---------------------------------------------------------------- */
@@ -767,6 +834,44 @@ dump_profile_name(const struct shmsim_kernel *k)
 	return (K_PROFILE_2008(k) ? "2008" : "current");
 }
 
+/* "rw-/rwx": protection and maximum protection. */
+static void
+dump_prot(FILE *out, vm_prot_t prot)
+{
+	fprintf(out, "%c%c%c", (prot & VM_PROT_READ) != 0 ? 'r' : '-',
+	    (prot & VM_PROT_WRITE) != 0 ? 'w' : '-',
+	    (prot & VM_PROT_EXECUTE) != 0 ? 'x' : '-');
+}
+
+/*
+ * "0x800000000-0x800002000 rw-/rwx shared writecnt": a map entry's range,
+ * protections, kind (shared: inherited shared; private: copy-on-write)
+ * and state (needs-copy: no shadow object yet; writecnt: counted in the
+ * object's writemappings; inherit none/copy/zero when unusual).
+ */
+static void
+dump_entry_desc(FILE *out, const struct dump_entry *de)
+{
+	fprintf(out, "%#jx-%#jx ", (uintmax_t)de->start, (uintmax_t)de->end);
+	dump_prot(out, de->prot);
+	fputc('/', out);
+	dump_prot(out, de->maxprot);
+	fputs((de->eflags & MAP_ENTRY_COW) != 0 ? " private" : " shared", out);
+	if ((de->eflags & MAP_ENTRY_NEEDS_COPY) != 0)
+		fputs(" needs-copy", out);
+	if ((de->eflags & MAP_ENTRY_WRITECNT) != 0)
+		fputs(" writecnt", out);
+	if (de->inheritance == VM_INHERIT_NONE)
+		fputs(" inherit-none", out);
+	else if (de->inheritance == VM_INHERIT_ZERO)
+		fputs(" inherit-zero", out);
+	else if ((de->inheritance == VM_INHERIT_SHARE) !=
+	    ((de->eflags & MAP_ENTRY_COW) == 0))
+		fputs(de->inheritance == VM_INHERIT_SHARE ? " inherit-share" :
+							    " inherit-copy",
+		    out);
+}
+
 /* "process pid N" plus the name, quoted, when it has one. */
 static void
 dump_proc_label(FILE *out, const struct dump_proc *dp, bool dot)
@@ -872,6 +977,13 @@ dump_text(FILE *out, const struct dump *d, const char *title)
 		for (j = 0; j < dp->nrights; j++)
 			fprintf(out, "  in flight -> file %zu\n",
 			    dp->rightfile[j] + 1);
+		for (j = 0; j < dp->nentries; j++) {
+			fputs("  map ", out);
+			dump_entry_desc(out, &dp->entries[j]);
+			fprintf(out, " -> object %zu, offset %jd\n",
+			    dp->entries[j].obj + 1,
+			    (intmax_t)dp->entries[j].offset);
+		}
 	}
 
 	if (d->nfiles == 0)
@@ -932,7 +1044,16 @@ dump_text(FILE *out, const struct dump *d, const char *title)
 		dump_text_pages(out, "swapped", &o->swp);
 		if ((o->flags & OBJ_DEAD) != 0)
 			fputs(", dead", out);
-		if (o->shmkey == NULL)
+		if (o->writemappings != 0)
+			fprintf(out, ", writemappings %ju",
+			    (uintmax_t)o->writemappings);
+		if (o->anon) {
+			fputs(", anonymous", out);
+			if (o->backing != DUMP_NONE)
+				fprintf(out, ", shadows object %zu at offset "
+					     "%jd",
+				    o->backing + 1, (intmax_t)o->backing_offset);
+		} else if (o->shmkey == NULL)
 			fputs(" (no shm)", out);
 		fputc('\n', out);
 	}
@@ -1009,7 +1130,19 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 			fprintf(out, "\t\tp%dq [style=dashed, label=\"in "
 				     "flight\\n%zu queued\"];\n",
 			    dp->pid, dp->nrights);
+		for (j = 0; j < dp->nentries; j++) {
+			fprintf(out, "\t\tp%dm%zu [shape=cds, label=\"map ",
+			    dp->pid, j);
+			dump_entry_desc(out, &dp->entries[j]);
+			fputs("\"];\n", out);
+		}
 		fputs("\t}\n", out);
+		for (j = 0; j < dp->nentries; j++)
+			fprintf(out, "\tp%d -> p%dm%zu;\n\tp%dm%zu -> o%zu "
+				     "[label=\"offset %jd\"];\n",
+			    dp->pid, dp->pid, j, dp->pid, j,
+			    dp->entries[j].obj + 1,
+			    (intmax_t)dp->entries[j].offset);
 		for (j = 0; j < dp->nfds; j++)
 			fprintf(out, "\tp%d -> p%dfd%d;\n\tp%dfd%d -> f%zu;\n",
 			    dp->pid, dp->pid, dp->fds[j].fd, dp->pid,
@@ -1096,6 +1229,7 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 			    i + 1, i + 1, o->ref_count, (uintmax_t)o->size,
 			    (uintmax_t)o->charge,
 			    (o->flags & OBJ_DEAD) != 0 ? "\\ndead" : "",
+			    o->anon ? "\\nanonymous" :
 			    o->shmkey == NULL ? "\\n(no shm)" : "");
 		}
 		fputs("\t}\n", out);
@@ -1127,6 +1261,12 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 				fprintf(out,
 				    "\to%zu -> o%zupg [style=dotted];\n",
 				    i + 1, i + 1);
+		for (i = 0; i < d->nobjs; i++)
+			if (d->objs[i].backing != DUMP_NONE)
+				fprintf(out, "\to%zu -> o%zu [style=dashed, "
+					     "label=\"shadows\\noffset %jd\"];\n",
+				    i + 1, d->objs[i].backing + 1,
+				    (intmax_t)d->objs[i].backing_offset);
 	}
 
 	/* The dictionary. */

@@ -20,6 +20,7 @@ struct ucred;
 struct file;
 struct shmsim_stat;
 struct uio;
+struct vm_map;
 
 /* Kernel f_flag bits (sys/fcntl.h, _KERNEL).  FFLAGS/OFLAGS convert. */
 #define FREAD 0x0001
@@ -84,6 +85,9 @@ typedef int fo_fallocate_t(struct file *fp, int64_t offset, int64_t len,
 typedef int fo_fspacectl_t(struct file *fp, int cmd, int64_t *offset,
     int64_t *length, int flags, struct ucred *active_cred,
     struct thread *td);
+typedef int fo_mmap_t(struct file *fp, struct vm_map *map, uint64_t *addr,
+    uint64_t size, uint8_t prot, uint8_t cap_maxprot, int flags,
+    int64_t foff, struct thread *td);
 
 struct fileops {
 	fo_rdwr_t *fo_read;
@@ -99,6 +103,7 @@ struct fileops {
 	fo_chown_t *fo_chown;	      /* NULL: EINVAL (invfo_chown) */
 	fo_fallocate_t *fo_fallocate; /* NULL: ENODEV */
 	fo_fspacectl_t *fo_fspacectl; /* NULL: ENODEV */
+	fo_mmap_t *fo_mmap;	      /* NULL: ENODEV */
 	int fo_flags;		      /* DFLAG_* */
 };
 

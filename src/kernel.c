@@ -24,11 +24,32 @@ shmsim_malloc(size_t size)
 	return (p);
 }
 
+/*
+ * Small blocks: malloc() and memset() rather than calloc(), because
+ * glibc's calloc() bypasses the per-thread cache (tcache): every zeroed
+ * structure of a system call (file, shmfd, vm object) went through the
+ * arena's slow path.  Large blocks (large pages) stay with calloc(),
+ * which gets them zeroed from mmap and so commits only what is touched.
+ */
+#define SHMSIM_CALLOC_SMALL 16384
+
 void *
 shmsim_calloc(size_t n, size_t size)
 {
-	void *p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size);
+	void *p;
 
+	if (n == 0)
+		n = 1;
+	if (size == 0)
+		size = 1;
+	if (n <= SHMSIM_CALLOC_SMALL / size) {
+		p = malloc(n * size);
+		/* Keeps gcc from folding malloc + memset back into calloc. */
+		__asm__ __volatile__("" : : "r"(p) : "memory");
+		if (p != NULL)
+			memset(p, 0, n * size);
+	} else
+		p = calloc(n, size);
 	if (p == NULL)
 		panic("out of host memory (%zu x %zu bytes)", n, size);
 	return (p);
@@ -197,8 +218,10 @@ kernel_leak_check(struct shmsim_kernel *k, struct shmsim_report *r)
 			    atomic_load(&shmfd->shm_refs), (uintmax_t)obj->oid);
 		else
 			shmsim_report_add(r,
-			    "leak: vm object #%ju left (ref_count %u, %ju "
+			    "leak: %s vm object #%ju left (ref_count %u, %ju "
 			    "resident and %ju swapped page(s))",
+			    (vm_object_flags(obj) & OBJ_ANON) != 0 ?
+				"anonymous (shadow)" : "shm",
 			    (uintmax_t)obj->oid, atomic_load(&obj->ref_count),
 			    (uintmax_t)obj->resident_page_count,
 			    (uintmax_t)obj->swp_count);

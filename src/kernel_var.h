@@ -66,7 +66,7 @@ struct shmsim_kernel {
 
 	/* vm_object.c */
 	struct mtx vm_object_list_mtx;
-	TAILQ_HEAD(, vm_object) vm_object_list;
+	TAILQ_HEAD(vm_object_tailq, vm_object) vm_object_list;
 	atomic_uint_fast64_t k_nobjects;
 	atomic_uint_fast64_t k_next_oid;
 	atomic_uint_fast64_t k_resident; /* resident pages, all objects */

@@ -10,6 +10,7 @@
 #include "kern/refcount.h"
 #include "kernel_var.h"
 #include "proc.h"
+#include "vm_map.h"
 
 /* kern_prot.c: crget() */
 struct ucred *
@@ -76,7 +77,8 @@ thread_enter(struct thread *td, struct proc *p)
 }
 
 static struct proc *
-proc_alloc(struct shmsim_kernel *k, struct ucred *cr, struct filedesc *fdp)
+proc_alloc(struct shmsim_kernel *k, struct ucred *cr, struct filedesc *fdp,
+    struct vmspace *vm)
 {
 	struct proc *p;
 
@@ -84,6 +86,7 @@ proc_alloc(struct shmsim_kernel *k, struct ucred *cr, struct filedesc *fdp)
 	p->p_kernel = k;
 	p->p_ucred = cr;
 	p->p_fd = fdp;
+	p->p_vmspace = vm;
 	mtx_init(&p->p_rights_mtx, "unp rights", LC_UNP_RIGHTS, &k->k_witness);
 	TAILQ_INIT(&p->p_rights);
 	sx_xlock(&k->allproc_lock);
@@ -119,22 +122,26 @@ proc_spawn(struct shmsim_kernel *k, const struct shmsim_cred *scr,
 	cr->cr_ngroups = scr->ngroups;
 	for (i = 0; i < scr->ngroups; i++)
 		cr->cr_groups[i] = scr->groups[i];
-	*pp = proc_alloc(k, cr, fdinit(k, scr->umask));
+	*pp = proc_alloc(k, cr, fdinit(k, scr->umask), vmspace_alloc(k));
 	return (0);
 }
 
 /*
  * kern_fork.c: fork1() -- the child shares the parent's credential and
- * gets a copy of its descriptor table (fdcopy) and umask.
+ * gets a copy of its descriptor table (fdcopy) and umask, and a copy of
+ * its address space (vm_forkproc -> vmspace_fork): shared mappings
+ * shared, private ones copy-on-write in both.
  */
 int
 fork1(struct thread *td, struct proc **childp)
 {
 	struct proc *p1 = td->td_proc;
 	struct filedesc *fdp;
+	struct vmspace *vm2;
 
 	fdp = fdcopy(p1->p_fd, p1->p_kernel);
-	*childp = proc_alloc(p1->p_kernel, crhold(p1->p_ucred), fdp);
+	vm2 = vmspace_fork(p1->p_vmspace);
+	*childp = proc_alloc(p1->p_kernel, crhold(p1->p_ucred), fdp, vm2);
 	sx_slock(&p1->p_kernel->allproc_lock);
 	memcpy((*childp)->p_comm, p1->p_comm, sizeof(p1->p_comm));
 	sx_sunlock(&p1->p_kernel->allproc_lock);
@@ -143,8 +150,8 @@ fork1(struct thread *td, struct proc **childp)
 
 /*
  * kern_exit.c: exit1() -- descriptors closed (fdescfree), descriptors
- * still in flight to the process disposed of (unp_dispose), then the
- * process is gone.
+ * still in flight to the process disposed of (unp_dispose), every
+ * mapping removed (vmspace_exit), then the process is gone.
  */
 void
 exit1(struct proc *p)
@@ -155,6 +162,7 @@ exit1(struct proc *p)
 	thread_enter(&td, p);
 	fdescfree(&td);
 	unp_dispose_queue(p);
+	vmspace_exit(p->p_vmspace);
 	sx_xlock(&k->allproc_lock);
 	LIST_REMOVE(p, p_list);
 	sx_xunlock(&k->allproc_lock);

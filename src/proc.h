@@ -20,6 +20,7 @@
 
 struct prison;
 struct file;
+struct vmspace;
 
 /* ucred: shared, reference counted, never changed once made. */
 struct ucred {
@@ -58,6 +59,7 @@ struct proc {
 	char p_comm[32];		   /* (p) name, e.g. the scenario's */
 	struct ucred *p_ucred;		   /* (c) */
 	struct filedesc *p_fd;		   /* (c) */
+	struct vmspace *p_vmspace;	   /* (c) the address space */
 	struct mtx p_rights_mtx;
 	TAILQ_HEAD(, rights_entry) p_rights; /* (r) queued by sendfd */
 	int p_nrights;			   /* (r) */

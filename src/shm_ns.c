@@ -24,6 +24,7 @@
 #include "kernel_var.h"
 #include "proc.h"
 #include "shm.h"
+#include "vm_map.h"
 
 /* devfs_alloc_cdp_inode() value shared by every object (model constant). */
 #define SHM_DEV_INO 0x4d2
@@ -52,6 +53,7 @@ const struct fileops shm_ops = {
 	.fo_chown = shm_chown,
 	.fo_fallocate = shm_fallocate,
 	.fo_fspacectl = shm_fspacectl,
+	.fo_mmap = shm_mmap,
 	.fo_flags = DFLAG_PASSABLE | DFLAG_SEEKABLE,
 };
 
@@ -159,7 +161,7 @@ shm_alloc(struct ucred *ucred, mode_t mode, bool largepage, int *errorp)
 	shmfd->shm_kernel = k;
 	VM_OBJECT_WLOCK(obj);
 	obj->swp_priv = shmfd;
-	obj->flags |= OBJ_POSIXSHM;
+	vm_object_set_flag(obj, OBJ_POSIXSHM);
 	VM_OBJECT_WUNLOCK(obj);
 	shmfd->shm_lp_psind = 0;
 	shmfd->shm_lp_alloc_policy = SHM_LARGEPAGE_ALLOC_DEFAULT;
@@ -403,16 +405,23 @@ shm_kinfo_path(const struct shmfd *shmfd, const struct ucred *cred,
 	snprintf(buf, len, "%s", path);
 }
 
-/* Model-only: remove every name (kernel destruction). */
+/*
+ * Model-only: remove every name (kernel destruction).  The bucket array
+ * and mask are constant: kept in locals, the scan of empty buckets is a
+ * tight loop (it was most of the cost of destroying an idle kernel).
+ */
 void
 shm_remove_all(struct shmsim_kernel *k)
 {
+	struct shm_dict_bucket *dict;
 	struct shm_mapping *map;
-	unsigned long i;
+	unsigned long i, mask;
 
 	sx_xlock(&k->shm_dict_lock);
-	for (i = 0; i <= k->shm_hash; i++)
-		while ((map = LIST_FIRST(&k->shm_dictionary[i])) != NULL)
+	dict = k->shm_dictionary;
+	mask = k->shm_hash;
+	for (i = 0; i <= mask; i++)
+		while ((map = LIST_FIRST(&dict[i])) != NULL)
 			shm_doremove(k, map);
 	sx_xunlock(&k->shm_dict_lock);
 }
@@ -439,9 +448,31 @@ copyinstr(struct shmsim_kernel *k, const char *uaddr, char *kaddr,
 	return (0);
 }
 
+static char *
+shm_strdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		panic("%s: out of host memory", __func__);
+	return (p);
+}
+
+/* Copy a user path, behind prefix, into buf (MAXPATHLEN bytes). */
+static int
+shm_copyin_buf(struct shmsim_kernel *k, const char *userpath,
+    const char *prefix, size_t prefixlen, char *buf)
+{
+	memcpy(buf, prefix, prefixlen);
+	return (copyinstr(k, userpath, buf + prefixlen,
+	    MAXPATHLEN - prefixlen));
+}
+
 /*
  * Copy a user path into a new buffer of its exact size.  XXX(model): the
  * kernel keeps a MAXPATHLEN buffer; only the length limit is observable.
+ * Calls that only look a name up copy it into a buffer on their stack
+ * (shm_copyin_buf, shm_copyin_path_buf) and allocate nothing.
  */
 static int
 shm_copyin_raw(struct shmsim_kernel *k, const char *userpath,
@@ -450,14 +481,10 @@ shm_copyin_raw(struct shmsim_kernel *k, const char *userpath,
 	char buf[MAXPATHLEN];
 	int error;
 
-	memcpy(buf, prefix, prefixlen);
-	error = copyinstr(k, userpath, buf + prefixlen,
-	    MAXPATHLEN - prefixlen);
+	error = shm_copyin_buf(k, userpath, prefix, prefixlen, buf);
 	if (error != 0)
 		return (error);
-	*pathp = strdup(buf);
-	if (*pathp == NULL)
-		panic("%s: out of host memory", __func__);
+	*pathp = shm_strdup(buf);
 	return (0);
 }
 
@@ -467,24 +494,33 @@ shm_copyin_raw(struct shmsim_kernel *k, const char *userpath,
  * '/' where the user's part starts: EFAULT, ENAMETOOLONG (the user part
  * may have at most MAXPATHLEN - 1 - strlen(pr_path) bytes), EINVAL.
  */
-int
-shm_copyin_path(struct thread *td, const char *userpath, char **pathp)
+static int
+shm_copyin_path_buf(struct thread *td, const char *userpath, char *buf)
 {
 	struct shmsim_kernel *k = td->td_proc->p_kernel;
 	const char *pr_path = prison_path(td->td_ucred->cr_prison);
 	size_t pr_pathlen;
-	char *path;
 	int error;
 
 	pr_pathlen = strcmp(pr_path, "/") == 0 ? 0 : strlen(pr_path);
-	error = shm_copyin_raw(k, userpath, pr_path, pr_pathlen, &path);
+	error = shm_copyin_buf(k, userpath, pr_path, pr_pathlen, buf);
 	if (error != 0)
 		return (error);
-	if (path[pr_pathlen] != '/') {
-		free(path);
+	if (buf[pr_pathlen] != '/')
 		return (EINVAL);
-	}
-	*pathp = path;
+	return (0);
+}
+
+int
+shm_copyin_path(struct thread *td, const char *userpath, char **pathp)
+{
+	char buf[MAXPATHLEN];
+	int error;
+
+	error = shm_copyin_path_buf(td, userpath, buf);
+	if (error != 0)
+		return (error);
+	*pathp = shm_strdup(buf);
 	return (0);
 }
 
@@ -504,7 +540,7 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags,
 	struct shmfd *shmfd = NULL;
 	struct rl_q_entry rl_cookie;
 	struct file *fp;
-	char *path = NULL;
+	char pathbuf[MAXPATHLEN], *path = NULL; /* NULL: SHM_ANON */
 	int error, fd, initial_seals;
 	bool largepage;
 	mode_t cmode;
@@ -528,9 +564,10 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags,
 		return (ENOTTY);
 
 	if (userpath != SHMSIM_SHM_ANON) {
-		error = shm_copyin_path(td, userpath, &path);
+		error = shm_copyin_path_buf(td, userpath, pathbuf);
 		if (error != 0)
 			return (error);
+		path = pathbuf;
 	}
 	cmode = (mode & ~(mode_t)atomic_load(&fdp->fd_cmask)) & ACCESSPERMS;
 
@@ -561,8 +598,9 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags,
 				if (shmfd != NULL) {
 					shmfd->shm_seals = initial_seals;
 					shmfd->shm_flags = shmflags;
-					shm_insert(k, path, fnv, shmfd);
-					path = NULL;
+					/* The dictionary's own copy. */
+					shm_insert(k, shm_strdup(path), fnv,
+					    shmfd);
 				}
 			} else {
 				error = ENOENT;
@@ -601,9 +639,13 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags,
 				VM_OBJECT_WUNLOCK(shmfd->shm_object);
 			}
 			if (error == 0) {
-				/* A plain reopen seals a sealable object. */
-				__atomic_fetch_or(&shmfd->shm_seals, initial_seals,
-				    __ATOMIC_RELAXED);
+				/*
+				 * A plain reopen seals a sealable object
+				 * (nothing to add, no locked instruction).
+				 */
+				if (initial_seals != 0)
+					__atomic_fetch_or(&shmfd->shm_seals,
+					    initial_seals, __ATOMIC_RELAXED);
 				shm_hold(shmfd);
 			}
 			rangelock_unlock(&shmfd->shm_rl, &rl_cookie);
@@ -617,13 +659,11 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags,
 	    &shm_ops);
 	td->td_retval[0] = fd;
 	fdrop(fp, td);
-	free(path);
 	return (0);
 out:
 	fdclose(td, fp, fd);
 	fdrop(fp, td);
 outnofp:
-	free(path);
 	return (error);
 }
 
@@ -727,21 +767,20 @@ int
 kern_shm_unlink(struct thread *td, const char *userpath)
 {
 	struct shmsim_kernel *k = td->td_proc->p_kernel;
-	char *path;
+	char path[MAXPATHLEN];
 	Fnv32_t fnv;
 	int error;
 
 	if (K_PROFILE_2008(k))
-		error = shm_copyin_raw(k, userpath, "", 0, &path);
+		error = shm_copyin_buf(k, userpath, "", 0, path);
 	else
-		error = shm_copyin_path(td, userpath, &path);
+		error = shm_copyin_path_buf(td, userpath, path);
 	if (error != 0)
 		return (error);
 	fnv = fnv_32_str(path, FNV1_32_INIT);
 	sx_xlock(&k->shm_dict_lock);
 	error = shm_remove(k, path, fnv, td->td_ucred);
 	sx_xunlock(&k->shm_dict_lock);
-	free(path);
 	return (error);
 }
 

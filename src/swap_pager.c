@@ -240,10 +240,20 @@ vm_pageout_run(struct shmsim_kernel *k, uint64_t n)
 	objs = shmsim_malloc(cap * sizeof(*objs));
 	TAILQ_FOREACH(obj, &k->vm_object_list, object_list) {
 		/* Large pages are wired: the pagedaemon leaves them. */
-		if (obj->type == OBJT_PHYS)
+		if (obj->type == OBJT_PHYS || nobjs >= cap)
 			continue;
-		if (nobjs < cap && vm_object_reference_if_alive(obj))
+		/*
+		 * XXX(model): the pagedaemon holds objects by reference while
+		 * it works on them (the kernel walks page queues instead).
+		 * The reference is taken under the object lock, so that an
+		 * anonymous object that vm_object_collapse() has found with
+		 * one reference (and is emptying) is never picked up.
+		 */
+		VM_OBJECT_WLOCK(obj);
+		if ((vm_object_flags(obj) & (OBJ_DEAD | OBJ_COLLAPSING)) == 0 &&
+		    vm_object_reference_if_alive(obj))
 			objs[nobjs++] = obj;
+		VM_OBJECT_WUNLOCK(obj);
 	}
 	mtx_unlock(&k->vm_object_list_mtx);
 
@@ -278,4 +288,36 @@ vm_pageout_check(struct shmsim_kernel *k)
 	resident = atomic_load(&k->k_resident);
 	if (resident > budget)
 		(void)vm_pageout_run(k, resident - budget);
+}
+
+/*
+ * vm_pager.h: vm_pager_update_writecount() -> swap_pager.c:
+ * swap_pager_update_writecount() -- a writable shared mapping of
+ * [start, end) of the object now exists: writemappings grows by its size.
+ */
+void
+vm_pager_update_writecount(vm_object_t object, uint64_t start, uint64_t end)
+{
+	VM_OBJECT_WLOCK(object);
+	KASSERT((vm_object_flags(object) & OBJ_ANON) == 0,
+	    ("%s: anonymous object #%ju", __func__, (uintmax_t)object->oid));
+	object->writemappings += end - start;
+	VM_OBJECT_WUNLOCK(object);
+}
+
+/*
+ * vm_pager.h: vm_pager_release_writecount() -> swap_pager.c:
+ * swap_pager_release_writecount() -- such a mapping went away.
+ */
+void
+vm_pager_release_writecount(vm_object_t object, uint64_t start,
+    uint64_t end)
+{
+	VM_OBJECT_WLOCK(object);
+	KASSERT(object->writemappings >= end - start,
+	    ("%s: object #%ju: writemappings %ju < %ju", __func__,
+		(uintmax_t)object->oid, (uintmax_t)object->writemappings,
+		(uintmax_t)(end - start)));
+	object->writemappings -= end - start;
+	VM_OBJECT_WUNLOCK(object);
 }

@@ -12,6 +12,7 @@
 #include "kernel_var.h"
 #include "proc.h"
 #include "shm.h"
+#include "vm_map.h"
 
 #define PROC(sp) ((struct proc *)(sp))
 
@@ -91,6 +92,7 @@ shmsim_exec(struct shmsim_proc *sp)
 
 	thread_enter(&td, PROC(sp));
 	fdcloseexec(&td);
+	vmspace_exec(PROC(sp)->p_vmspace);
 	return (sys_return(&td, 0, NULL));
 }
 
@@ -433,6 +435,86 @@ shmsim_recvfd(struct shmsim_proc *sp, int *fdp)
 
 	thread_enter(&td, PROC(sp));
 	return (sys_return_int(&td, uipc_recvfd(&td), fdp));
+}
+
+/*
+ * vm_mmap.c: sys_mmap() -- kern_mmap(), or in profile 2008 the original
+ * mmap().  The address travels through td_retval[0], as in the kernel.
+ */
+int
+shmsim_mmap(struct shmsim_proc *sp, uint64_t addr, uint64_t len, int prot,
+    int flags, int fd, int64_t offset, uint64_t *addrp)
+{
+	struct thread td;
+	int64_t rv;
+	int error;
+
+	thread_enter(&td, PROC(sp));
+	if (K_PROFILE_2008(PROC(sp)->p_kernel))
+		error = kern_mmap_2008(&td, addr, len, prot, flags, fd, offset);
+	else
+		error = kern_mmap(&td, addr, len, prot, flags, fd, offset);
+	error = sys_return(&td, error, &rv);
+	if (error == 0 && addrp != NULL)
+		*addrp = (uint64_t)rv;
+	return (error);
+}
+
+/* vm_mmap.c: sys_munmap() */
+int
+shmsim_munmap(struct shmsim_proc *sp, uint64_t addr, uint64_t len)
+{
+	struct thread td;
+
+	thread_enter(&td, PROC(sp));
+	return (sys_return(&td, kern_munmap(&td, addr, len), NULL));
+}
+
+/* vm_mmap.c: sys_mprotect() */
+int
+shmsim_mprotect(struct shmsim_proc *sp, uint64_t addr, uint64_t len,
+    int prot)
+{
+	struct thread td;
+
+	thread_enter(&td, PROC(sp));
+	return (sys_return(&td, kern_mprotect(&td, addr, len, prot), NULL));
+}
+
+/*
+ * Model-only: a user-mode load or store of n bytes at addr, faulting
+ * page by page (vm_fault_trap); the signal it ends with goes to *sigp.
+ */
+static int
+shmsim_uaccess(struct shmsim_proc *sp, uint64_t addr, void *buf, size_t n,
+    bool write, int *sigp)
+{
+	struct thread td;
+	int error, sig = 0;
+
+	if (buf == NULL && n != 0)
+		return (EINVAL);
+	thread_enter(&td, PROC(sp));
+	error = vm_fault_uaccess(&td, addr, buf, n, write, &sig);
+	error = sys_return(&td, error, NULL);
+	if (error == 0 && sigp != NULL)
+		*sigp = sig;
+	return (error);
+}
+
+int
+shmsim_load(struct shmsim_proc *sp, uint64_t addr, void *buf, size_t n,
+    int *sigp)
+{
+	return (shmsim_uaccess(sp, addr, buf, n, false, sigp));
+}
+
+int
+shmsim_store(struct shmsim_proc *sp, uint64_t addr, const void *buf,
+    size_t n, int *sigp)
+{
+	return (shmsim_uaccess(sp, addr, (void *)(uintptr_t)buf, n, true,
+	    sigp));
 }
 
 void

@@ -55,6 +55,11 @@ enum obj_type { OBJT_SWAP, OBJT_PHYS };
 
 #define OBJ_POSIXSHM 0x0001 /* back-pointer is a struct shmfd */
 #define OBJ_DEAD 0x0002
+#define OBJ_ANON 0x0004	      /* anonymous: a shadow object (c) */
+#define OBJ_ONEMAPPING 0x0008 /* one map entry maps each page */
+#define OBJ_COLLAPSING 0x0010 /* a collapse is in progress */
+
+LIST_HEAD(vm_object_shadow_head, vm_object);
 
 struct vm_object {
 	TAILQ_ENTRY(vm_object) object_list; /* (l) */
@@ -66,13 +71,29 @@ struct vm_object {
 	vm_pindex_t size;		  /* (o) pages */
 	uint64_t charge;		  /* (o) swap bytes reserved */
 	struct ucred *cred;		  /* (c) charged credential */
-	int flags;			  /* (o) OBJ_* */
+	int flags;			  /* (o) OBJ_*; changed atomically
+					     (vm_object_set_flag), so that
+					     OBJ_ANON may be read unlocked */
 	struct vm_page_tree rtree;	  /* (o) resident pages */
 	uint64_t resident_page_count;	  /* (o) */
 	struct swblk_tree swtree;	  /* (o) swapped-out pages */
 	uint64_t swp_count;		  /* (o) */
 	uint64_t writemappings;		  /* (o) bytes of writable shared maps */
 	void *swp_priv;			  /* (o) shmfd back-pointer */
+	/*
+	 * Shadow chains (vm_object_shadow): an anonymous object in front
+	 * of backing_object, which it holds a reference on; the backing
+	 * object lists its shadows.  Locking: backing_object and
+	 * backing_object_offset (o); shadow_head, shadow_count and this
+	 * object's shadow_list linkage, the backing object's lock.  Lock
+	 * order: an object before its backing object.
+	 */
+	struct vm_object *backing_object;
+	vm_ooffset_t backing_object_offset; /* bytes */
+	struct vm_object_shadow_head shadow_head;
+	LIST_ENTRY(vm_object) shadow_list;
+	int shadow_count;
+	atomic_int paging_in_progress;	  /* (a) holds off termination */
 	uint64_t oid;			  /* (c) creation order, model-only */
 	struct shmsim_kernel *kernel;	  /* (c) */
 };
@@ -113,6 +134,27 @@ struct swblk *swp_pager_lookup(vm_object_t obj, vm_pindex_t pindex);
 int vm_page_grab_valid(vm_object_t obj, vm_pindex_t pindex, bool alloc,
     struct vm_page **mp);
 void vm_object_free_all(struct shmsim_kernel *k);
+
+/* Shadow objects and copy-on-write (vm_object.c) */
+vm_object_t vm_object_allocate_anon(struct shmsim_kernel *k,
+    vm_pindex_t size, vm_object_t backing_object);
+void vm_object_shadow(vm_object_t *object, vm_ooffset_t *offset,
+    uint64_t length, bool shared);
+void vm_object_collapse(vm_object_t object);
+void vm_object_collapse_done(void);
+void vm_object_reference_locked(vm_object_t obj);
+void vm_object_set_flag(vm_object_t obj, int bits);
+void vm_object_clear_flag(vm_object_t obj, int bits);
+int vm_object_flags(const struct vm_object *obj);
+bool vm_object_has_page(vm_object_t obj, vm_pindex_t pindex);
+void vm_page_rename(struct vm_page *m, vm_object_t old_object,
+    vm_object_t new_object, vm_pindex_t new_pindex);
+
+/* swap_pager.c: the write count of writable shared mappings */
+void vm_pager_update_writecount(vm_object_t object, uint64_t start,
+    uint64_t end);
+void vm_pager_release_writecount(vm_object_t object, uint64_t start,
+    uint64_t end);
 
 /* swap_pager.c */
 int swap_reserve_by_cred(struct shmsim_kernel *k, uint64_t bytes,

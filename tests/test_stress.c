@@ -8,6 +8,11 @@
  * is removed nothing may be left.  Each thread's random sequence is
  * deterministic (seeded by its index); the interleaving is not.
  *
+ * Mappings take part too: mmap (shared and private, sometimes MAP_FIXED
+ * over what is there), munmap, mprotect, and loads and stores through
+ * them, in a small window of addresses so that they meet -- with fork
+ * copying them and exit and exec tearing them down.
+ *
  * SHMSIM_STRESS_ITERS sets the calls per thread (default 250000; CI
  * lowers it under TSan), SHMSIM_STRESS_SEED the base seed.  This test is
  * also the one CI runs under ThreadSanitizer.
@@ -55,6 +60,12 @@ enum call {
 	C_RECVFD,
 	C_PAGEOUT,
 	C_EXEC,
+	C_MMAP,
+	C_MUNMAP,
+	C_MPROTECT,
+	C_LOAD,
+	C_STORE,
+	C_COW,
 	C_NCALLS
 };
 
@@ -75,13 +86,19 @@ static const char *const call_names[C_NCALLS] = {
 	[C_RECVFD] = "recvfd",
 	[C_PAGEOUT] = "pageout",
 	[C_EXEC] = "exec",
+	[C_MMAP] = "mmap",
+	[C_MUNMAP] = "munmap",
+	[C_MPROTECT] = "mprotect",
+	[C_LOAD] = "load",
+	[C_STORE] = "store",
+	[C_COW] = "copy-on-write fork",
 };
 
 /* Relative frequencies of the calls, per 1000. */
 static const int call_weight[C_NCALLS] = {
-	[C_OPEN] = 150,
+	[C_OPEN] = 124,
 	[C_OPEN_ANON] = 30,
-	[C_CLOSE] = 150,
+	[C_CLOSE] = 130,
 	[C_DUP] = 50,
 	[C_DUP2] = 50,
 	[C_FCNTL] = 80,
@@ -95,6 +112,12 @@ static const int call_weight[C_NCALLS] = {
 	[C_RECVFD] = 60,
 	[C_PAGEOUT] = 2,
 	[C_EXEC] = 2,
+	[C_MMAP] = 20,
+	[C_MUNMAP] = 10,
+	[C_MPROTECT] = 8,
+	[C_LOAD] = 10,
+	[C_STORE] = 8,
+	[C_COW] = 6,
 };
 
 struct worker {
@@ -376,6 +399,104 @@ do_rw(struct worker *w, struct shmsim_proc *p, bool write)
 	}
 }
 
+/* The window the mappings live in: 16 pages from the base. */
+#define MAPWIN 16
+
+static uint64_t
+rnd_addr(struct worker *w)
+{
+	return (SHMSIM_MMAP_BASE + (uint64_t)rnd_below(w, MAPWIN) * PAGE +
+	    (coin(w, 10) ? (uint64_t)rnd_below(w, PAGE) : 0));
+}
+
+static int
+rnd_prot(struct worker *w)
+{
+	static const int prots[] = { SHMSIM_PROT_NONE, SHMSIM_PROT_READ,
+		SHMSIM_PROT_READ | SHMSIM_PROT_WRITE, SHMSIM_PROT_WRITE };
+
+	return (prots[rnd_below(w, 4)]);
+}
+
+/*
+ * mmap: EBADF (bad descriptor), EACCES (shared and writable from an
+ * O_RDONLY descriptor or a write-sealed object; 2008: any PROT_WRITE from
+ * O_RDONLY), ENOMEM (MAP_EXCL over a mapping), ENODEV (a file whose open
+ * is in progress in the other thread; 2008: EINVAL), and in 2008 EINVAL
+ * for a range past the object's page-rounded size.
+ */
+static void
+do_mmap(struct worker *w, struct shmsim_proc *p)
+{
+	uint64_t addr, len;
+	int flags, error;
+
+	flags = coin(w, 50) ? SHMSIM_MAP_SHARED : SHMSIM_MAP_PRIVATE;
+	addr = 0;
+	if (coin(w, 40)) {
+		flags |= SHMSIM_MAP_FIXED;
+		addr = SHMSIM_MMAP_BASE + (uint64_t)rnd_below(w, MAPWIN) * PAGE;
+		if (coin(w, 30))
+			flags |= SHMSIM_MAP_EXCL;
+	} else if (coin(w, 50))
+		addr = rnd_addr(w);
+	len = (uint64_t)(1 + rnd_below(w, 3)) * PAGE;
+	error = shmsim_mmap(p, addr, len, rnd_prot(w), flags, rnd_fd(w),
+	    (int64_t)rnd_below(w, 3) * PAGE, &addr);
+	note(w, C_MMAP, error, ALLOW(EBADF, EACCES, ENOMEM, ENODEV,
+	    w->is_2008 ? EINVAL : EBADF), false, "mmap");
+}
+
+static void
+do_access(struct worker *w, struct shmsim_proc *p, bool write)
+{
+	unsigned char buf[PAGE + 16];
+	size_t len;
+	int error, sig;
+
+	len = (size_t)rnd_below(w, (int)sizeof(buf));
+	memset(buf, 'A' + w->id, len);
+	error = write ? shmsim_store(p, rnd_addr(w), buf, len, &sig) :
+			shmsim_load(p, rnd_addr(w), buf, len, &sig);
+	note(w, write ? C_STORE : C_LOAD, error, ALLOW(-1), false,
+	    write ? "store" : "load");
+}
+
+/*
+ * A private mapping written before and after a fork by both sides, then
+ * the child exits: shadow objects, and the collapse of the one the two
+ * shared, while the other threads fault, map and page out around it.
+ */
+static void
+do_cow(struct worker *w, struct shmsim_proc *p)
+{
+	struct shmsim_proc *c;
+	uint64_t a;
+	int error, sig;
+
+	error = shmsim_mmap(p, SHMSIM_MMAP_BASE + (uint64_t)rnd_below(w,
+	    MAPWIN - 2) * PAGE, 2 * PAGE, SHMSIM_PROT_READ | SHMSIM_PROT_WRITE,
+	    SHMSIM_MAP_PRIVATE | SHMSIM_MAP_FIXED, rnd_fd(w), 0, &a);
+	note(w, C_COW, error, ALLOW(EBADF, ENODEV, w->is_2008 ? EINVAL :
+	    EBADF, w->is_2008 ? EACCES : EBADF), false, "mmap private");
+	if (error != 0)
+		return;
+	error = shmsim_store(p, a + PAGE, "s", 1, &sig);
+	note(w, C_COW, error, ALLOW(-1), false, "store before fork");
+	error = shmsim_fork(p, &c);
+	note(w, C_COW, error, ALLOW(-1), false, "fork");
+	if (error != 0)
+		return;
+	error = shmsim_store(c, a + PAGE, "c", 1, &sig);
+	note(w, C_COW, error, ALLOW(-1), false, "child store");
+	error = shmsim_store(p, a + (coin(w, 50) ? PAGE : 0), "p", 1, &sig);
+	note(w, C_COW, error, ALLOW(-1), false, "parent store");
+	if (coin(w, 30))
+		(void)shmsim_pageout(w->k, 4, NULL);
+	error = shmsim_exit(c);
+	note(w, C_COW, error, ALLOW(-1), false, "child exit");
+}
+
 /* fork, a few calls in the child, exit. */
 static void
 do_fork(struct worker *w, struct shmsim_proc *p, bool root, int depth)
@@ -484,6 +605,29 @@ one_call(struct worker *w, struct shmsim_proc *p, bool root, bool child,
 	case C_PAGEOUT:
 		error = shmsim_pageout(w->k, coin(w, 50) ? 0 : 8, &moved);
 		note(w, c, error, ALLOW(-1), false, "pageout");
+		break;
+	case C_MMAP:
+		do_mmap(w, p);
+		break;
+	case C_MUNMAP:
+		error = shmsim_munmap(p, rnd_addr(w),
+		    (uint64_t)(1 + rnd_below(w, 3 * PAGE)));
+		note(w, c, error, ALLOW(-1), false, "munmap");
+		break;
+	case C_MPROTECT:
+		error = shmsim_mprotect(p, rnd_addr(w),
+		    (uint64_t)rnd_below(w, 3 * PAGE), rnd_prot(w));
+		note(w, c, error, ALLOW(EACCES), false, "mprotect");
+		break;
+	case C_LOAD:
+		do_access(w, p, false);
+		break;
+	case C_COW:
+		if (depth < 2)
+			do_cow(w, p);
+		break;
+	case C_STORE:
+		do_access(w, p, true);
 		break;
 	case C_EXEC:
 		/* Only fork children exec: the others' fds are shared. */

@@ -19,6 +19,7 @@ static const char *const lock_class_names[LC_NCLASSES] = {
 	[LC_UNP_RIGHTS] = "unp rights",
 	[LC_SHM_DICT] = "shm dictionary",
 	[LC_SHM_RL] = "shm rangelock",
+	[LC_VM_MAP] = "vm map (user)",
 	[LC_VM_OBJECT] = "vm object",
 	[LC_SHM_TIMESTAMP] = "shm timestamps",
 	[LC_VM_OBJECT_LIST] = "vm object_list",
@@ -30,7 +31,7 @@ static const char *const lock_class_names[LC_NCLASSES] = {
  * at kernel creation so that its reversal is caught on first sight.
  */
 static const enum lock_class_id documented_order[] = {
-	LC_SHM_DICT, LC_SHM_RL, LC_VM_OBJECT, LC_SHM_TIMESTAMP,
+	LC_SHM_DICT, LC_SHM_RL, LC_VM_MAP, LC_VM_OBJECT, LC_SHM_TIMESTAMP,
 };
 
 #define WITNESS_MAXHELD 32

@@ -9,7 +9,8 @@
  * with both sites; taking A while holding B after that is a lock order
  * reversal, and the model panics naming the sites of both acquisitions
  * and the site where the other order was first seen.  The documented
- * order (shm_dict_lock -> shm_rl -> vm object -> shm_timestamp_lock) is
+ * order (shm_dict_lock -> shm_rl -> vm map -> vm object ->
+ * shm_timestamp_lock) is
  * recorded from kernel creation on, so a reversal of it is caught the
  * first time it happens.  Every operation is also a scheduling point.
  */
@@ -39,6 +40,7 @@ enum lock_class_id {
 	LC_UNP_RIGHTS,	  /* mtx "unp rights" (descriptors in flight) */
 	LC_SHM_DICT,	  /* sx "shm dictionary" */
 	LC_SHM_RL,	  /* rangelock "shm rangelock" */
+	LC_VM_MAP,	  /* sx "vm map (user)": a process's address space */
 	LC_VM_OBJECT,	  /* rwlock "vm object" */
 	LC_SHM_TIMESTAMP, /* mtx "shm timestamps" */
 	LC_VM_OBJECT_LIST, /* mtx "vm object_list" */

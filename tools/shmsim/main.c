@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "scenario.h"
 
 #define MAX_INPUT (256 * 1024 * 1024)
@@ -14,6 +15,7 @@
 static const char usage_text[] =
     "usage: shmsim run [--quiet] [--dot FILE] FILE...\n"
     "       shmsim demo [--dot FILE]\n"
+    "       shmsim decode names|syscalls|scenario FILE\n"
     "       shmsim --help | --version\n";
 
 static const char help_text[] =
@@ -34,6 +36,15 @@ static const char help_text[] =
     "      while open, pageout and pagein, last close), then the same\n"
     "      calls on the 2008 original where it answered differently.\n"
     "      --dot FILE  write Graphviz source of each 'dump' to FILE\n"
+    "  shmsim decode names|syscalls|scenario FILE\n"
+    "      Turn an input of that fuzz target (fuzz/, docs/fuzzing.md;\n"
+    "      - for standard input) into a scenario on standard output:\n"
+    "      the input is run once and every call it makes is printed\n"
+    "      as P: CALL(...) => RESULT, the result observed, so that\n"
+    "      shmsim run replays it.  Fault-plan settings appear as the\n"
+    "      extension statement 'fault SITE NTH once|always'.  Exit\n"
+    "      status 1 when the auditor or the leak check complained\n"
+    "      (said in # comments at the end).\n"
     "\n"
     "Exit status: 0 all expectations met; 1 an expectation failed (or\n"
     "the final audit or leak check did, or the dot file could not be\n"
@@ -42,9 +53,8 @@ static const char help_text[] =
     "\n"
     "The language: docs/shmsim-scenario.5 (man -l), docs/tutorial.md.\n"
     "Not yet supported: the concurrency statements (thread, par, or)\n"
-    "and shmsim explore (refused, exit 2); the address-space calls\n"
-    "(mmap, munmap, mprotect, load, store) run and fail with ENOSYS;\n"
-    "large pages (shm_open2 with SHM_LARGEPAGE gives ENOTTY).\n";
+    "and shmsim explore (refused, exit 2); large pages (shm_open2 with\n"
+    "SHM_LARGEPAGE gives ENOTTY unless config page_sizes= names them).\n";
 
 /* Read a whole file (or stdin for "-"); NULL and a message on error. */
 static char *
@@ -207,6 +217,34 @@ cmd_demo(int argc, char **argv)
 	return (rc);
 }
 
+static int
+cmd_decode(int argc, char **argv)
+{
+	size_t len;
+	char *buf;
+	int t, rc;
+
+	if (argc != 2) {
+		fputs(usage_text, stderr);
+		return (2);
+	}
+	t = sc_fuzz_target_from_name(argv[0]);
+	if (t < 0) {
+		fprintf(stderr, "shmsim: decode: unknown target '%s' (names, "
+		    "syscalls or scenario)\n", argv[0]);
+		return (2);
+	}
+	buf = slurp(argv[1], &len);
+	if (buf == NULL)
+		return (2);
+	rc = sc_decode((enum sc_fuzz_target)t, (const uint8_t *)buf, len,
+	    argv[1], stdout);
+	free(buf);
+	if (fflush(stdout) != 0)
+		rc = rc == 0 ? 1 : rc;
+	return (rc);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -227,6 +265,8 @@ main(int argc, char **argv)
 		return (cmd_run(argc - 2, argv + 2));
 	if (strcmp(argv[1], "demo") == 0)
 		return (cmd_demo(argc - 2, argv + 2));
+	if (strcmp(argv[1], "decode") == 0)
+		return (cmd_decode(argc - 2, argv + 2));
 	if (strcmp(argv[1], "explore") == 0) {
 		fprintf(stderr, "shmsim: explore belongs to the concurrency "
 		    "section, which is not supported yet\n");

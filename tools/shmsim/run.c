@@ -61,6 +61,7 @@ struct result {
 	int error;
 	int64_t ret;
 	int sig;
+	bool hex; /* an address (mmap): printed in hex */
 	bool has_bytes;
 	unsigned char *bytes;
 	size_t nbytes;
@@ -276,6 +277,8 @@ print_result(FILE *f, const struct result *res)
 		    (unsigned)res->st.st_uid, (unsigned)res->st.st_gid,
 		    (uintmax_t)res->st.st_nlink, (intmax_t)res->st.st_blocks,
 		    (int)res->st.st_blksize, type_word(res->st.st_mode));
+	else if (res->hex)
+		fprintf(f, "= %#jx", (uintmax_t)res->ret);
 	else
 		fprintf(f, "= %jd", (intmax_t)res->ret);
 }
@@ -448,6 +451,46 @@ do_call(struct runner *r, const struct sc_stmt *st, struct shmsim_proc *p,
 		res->ret = fd;
 		return (error);
 	}
+	if (strcmp(name, "mmap") == 0) {
+		uint64_t addr = 0;
+
+		error = shmsim_mmap(p, (uint64_t)a[0].i, (uint64_t)a[1].i,
+		    (int)a[2].i, (int)a[3].i, (int)a[4].i, a[5].i, &addr);
+		res->ret = (int64_t)addr;
+		res->hex = true;
+		return (error);
+	}
+	if (strcmp(name, "munmap") == 0)
+		return (shmsim_munmap(p, (uint64_t)a[0].i, (uint64_t)a[1].i));
+	if (strcmp(name, "mprotect") == 0)
+		return (shmsim_mprotect(p, (uint64_t)a[0].i, (uint64_t)a[1].i,
+		    (int)a[2].i));
+	if (strcmp(name, "load") == 0) {
+		if (a[1].i < 0 || a[1].i > SC_MAX_READ)
+			return (a[1].i < 0 ? EINVAL : E2BIG);
+		n = (size_t)a[1].i;
+		res->bytes = xcalloc(n + 1, 1);
+		error = shmsim_load(p, (uint64_t)a[0].i, res->bytes, n,
+		    &res->sig);
+		if (error == 0 && res->sig == 0) {
+			res->has_bytes = true;
+			res->nbytes = n;
+			res->ret = (int64_t)n;
+		}
+		return (error);
+	}
+	if (strcmp(name, "store") == 0) {
+		/* Storing from an unmapped source address faults there. */
+		if (!a[1].is_str) {
+			res->sig = SIGSEGV;
+			return (0);
+		}
+		error = shmsim_store(p, (uint64_t)a[0].i, a[1].s, a[1].len,
+		    &res->sig);
+		if (error == 0 && res->sig == 0)
+			res->ret = (int64_t)a[1].len;
+		return (error);
+	}
 	return (ENOSYS);
 }
 
@@ -601,7 +644,6 @@ run_call(struct runner *r, const struct sc_stmt *st)
 	}
 	hook_before(r, st, sp->p, a);
 	res.error = do_call(r, st, sp->p, a, &res);
-	hook_after(r, st, sp->p, a, res.error);
 	if (!r->o->quiet) {
 		fprintf(r->o->out, "%4d  %s  # ", st->line, st->text);
 		print_result(r->o->out, &res);
@@ -615,6 +657,7 @@ run_call(struct runner *r, const struct sc_stmt *st)
 		var->value = res.ret;
 		var->bound = true;
 	}
+	hook_after(r, st, sp->p, a, res.sig != 0 ? -res.sig : res.error);
 out:
 	for (i = 0; i < st->nargs; i++)
 		value_free(&a[i]);

@@ -176,9 +176,12 @@ bool sc_expr_is_string(const struct sc_expr *e);
  *		as the call's parameters; A_PROC slots are unset), or both
  *		are NULL when an unbound variable keeps the call from
  *		running.  For any other statement both are NULL.
- *	after	just after it ran (before the next statement), with the
- *		same p and args; error is the call's errno (0 on success),
- *		-1 for a call that did not run, 0 for other statements.
+ *	after	after it ran and its expectation was checked and counted
+ *		(before the next statement), with the same p and args;
+ *		error is the call's errno (0 on success), -1 for a call
+ *		that did not run, minus the signal number (-SIGBUS,
+ *		-SIGSEGV) for a load or store that faulted with a signal,
+ *		0 for other statements.
  *
  * The final clean-up (exit, unlink, audit, leak check) runs after the
  * last "after"; its failures are counted in the totals as usual.

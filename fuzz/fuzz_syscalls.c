@@ -1,0 +1,169 @@
+/*
+ * fuzz_syscalls: sequences of calls by several processes -- spawn, fork,
+ * exit, exec, shm_open, shm_unlink, close, dup, dup2, fcntl, ftruncate,
+ * fstat, read, write, pread, pwrite, lseek, sendfd, recvfd, umask,
+ * pageout, dump, and today's shm_open2, shm_rename, memfd_create, fchmod,
+ * fchown, posix_fallocate, fspacectl, ioctl, and the mappings: mmap,
+ * munmap, mprotect, load, store -- with the fault plan armed from the input (a site, the
+ * nth hit from now, once or from then on), so that error paths run too.
+ *
+ * The encoding (tools/shmsim/decode.c, run_syscalls) is one opcode byte
+ * and a few operand bytes per call, operands taken modulo the live
+ * processes, the descriptor limit and small tables of sizes, offsets and
+ * names, so that mutations keep their meaning.  Both profiles; small
+ * page sizes, descriptor and file limits, swap and memory budgets.
+ *
+ * After every call the auditor (shmsim_audit) recomputes every count
+ * and checks every invariant; at the end every process exits, every
+ * name goes, the auditor runs once more and shmsim_kernel_destroy()
+ * must find no leak.  Any complaint aborts with the report.  A few
+ * result checks come on top (descriptors in range, transfers no longer
+ * than asked).
+ *
+ * One kernel defect is kept by the model on purpose (docs/quirks.md): a
+ * failed SHM_RENAME_EXCHANGE whose removal of the destination is refused
+ * never drops its hold on the destination.  The auditor rightly reports
+ * that; so that fuzzing goes on past it, the harness returns exactly that
+ * reference (shm_drop through the internals, as test_shm_today.c does)
+ * before the auditor runs.  `shmsim decode` does not: the scenario it
+ * prints ends at the failing audit, which is the model's true answer.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "fnv.h"
+#include "kernel_var.h"
+#include "shm.h"
+
+static int max_fds;
+
+static void __attribute__((__noreturn__))
+fail(const struct sc_fuzz_call *c, const char *what)
+{
+	fprintf(stderr, "fuzz_syscalls: op %d: %s (error %s, ret %jd)\n"
+	    "(shmsim decode syscalls INPUT shows the calls)\n", (int)c->op,
+	    what, shmsim_errno_name(c->error), (intmax_t)c->ret);
+	abort();
+}
+
+static void
+sys_begin(void *arg, struct shmsim_kernel *k, const struct shmsim_config *cfg)
+{
+	(void)arg;
+	(void)k;
+	max_fds = cfg->max_fds;
+}
+
+/* The destination of an EXCHANGE rename, and its shm_refs before it. */
+static struct shmfd *xchg_to;
+static unsigned int xchg_refs;
+
+/* The dictionary's object for a user path (no jail here), or NULL. */
+static struct shmfd *
+dict_lookup(struct shmsim_kernel *k, const char *path)
+{
+	struct shm_mapping *map;
+	Fnv32_t fnv;
+
+	if ((uintptr_t)path < 4096 || path == SHMSIM_BADPTR)
+		return (NULL);
+	fnv = fnv_32_str(path, FNV1_32_INIT);
+	LIST_FOREACH(map, &k->shm_dictionary[fnv & k->shm_hash], sm_link)
+		if (map->sm_fnv == fnv && strcmp(map->sm_path, path) == 0)
+			return (map->sm_shmfd);
+	return (NULL);
+}
+
+static void
+sys_before(void *arg, struct shmsim_kernel *k, const struct sc_fuzz_call *c)
+{
+	(void)arg;
+	xchg_to = NULL;
+	if (c->op == FZ_RENAME &&
+	    (c->flags & SHMSIM_SHM_RENAME_EXCHANGE) != 0 &&
+	    (xchg_to = dict_lookup(k, c->path2)) != NULL)
+		xchg_refs = atomic_load(&xchg_to->shm_refs);
+}
+
+static void
+sys_after(void *arg, struct shmsim_kernel *k, const struct sc_fuzz_call *c)
+{
+	(void)arg;
+	(void)k;
+	if (c->op == FZ_RENAME && xchg_to != NULL) {
+		/* The known leak (docs/quirks.md): give the hold back. */
+		if (c->error != 0 &&
+		    atomic_load(&xchg_to->shm_refs) == xchg_refs + 1)
+			shm_drop(xchg_to);
+		xchg_to = NULL;
+	}
+	if (c->error != 0) {
+		if (c->error < 0 || strcmp(shmsim_errno_name(c->error),
+		    "E?") == 0)
+			fail(c, "an errno the model does not know");
+		return;
+	}
+	switch (c->op) {
+	case FZ_OPEN:
+	case FZ_OPEN2:
+	case FZ_MEMFD:
+	case FZ_DUP:
+	case FZ_RECVFD:
+		if (c->ret < 0 || c->ret >= max_fds)
+			fail(c, "descriptor out of range");
+		break;
+	case FZ_DUP2:
+		if (c->ret != c->fd2)
+			fail(c, "dup2 returned another descriptor");
+		break;
+	case FZ_READ:
+	case FZ_PREAD:
+	case FZ_WRITE:
+	case FZ_PWRITE:
+		if (c->ret < 0 || c->ret > c->a)
+			fail(c, "moved more bytes than asked");
+		break;
+	case FZ_LSEEK:
+		if (c->ret < 0)
+			fail(c, "negative file offset");
+		break;
+	default:
+		break;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct sc_fuzz_result res;
+	static FILE *sink;
+	struct sc_fuzz_opts o;
+
+	if (sink == NULL && (sink = fopen("/dev/null", "w")) == NULL)
+		abort();
+	memset(&o, 0, sizeof(o));
+	o.sink = sink;
+	o.audit_each = true;
+	o.begin = sys_begin;
+	o.before = sys_before;
+	o.after = sys_after;
+	(void)sc_fuzz_run(SC_FUZZ_SYSCALLS, data, size, &o, &res);
+	if (res.audit_violations != 0) {
+		fprintf(stderr, "fuzz_syscalls: the auditor found %d "
+		    "violation(s) after call %d:\n%s(shmsim decode syscalls "
+		    "INPUT shows the calls)\n", res.audit_violations,
+		    res.audit_call, res.audit_report);
+		abort();
+	}
+	if (res.leaks != 0) {
+		fprintf(stderr, "fuzz_syscalls: %d leak(s):\n%s", res.leaks,
+		    res.leak_report);
+		abort();
+	}
+	return (0);
+}

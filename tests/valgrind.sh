@@ -1,0 +1,53 @@
+#!/bin/sh
+# The whole ctest suite once under valgrind memcheck, on the default
+# (non-ASan: valgrind cannot run ASan binaries) gcc Debug build.
+#
+# usage: tests/valgrind.sh [BUILD_DIR [CTEST_ARGS...]]
+#        BUILD_DIR defaults to build/default, the default preset's folder
+#        (configured with that preset, so a `make test` build is reused);
+#        CTEST_ARGS are passed on, e.g. -L unit for the unit tests only.
+#
+# Every test command runs under memcheck with --error-exitcode, so any
+# invalid access, use of uninitialised memory or definite/possible leak
+# fails that test; --trace-children=yes follows the tests that are
+# `cmake -P` scripts into the shmsim processes they start.  The script
+# also fails when ctest's own scan of the memcheck logs reports a defect.
+# Logs: BUILD_DIR/Testing/Temporary/MemoryChecker.<test number>.log
+set -eu
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$src/build/default}
+[ $# -gt 0 ] && shift
+valgrind=$(command -v valgrind) || {
+	echo "valgrind.sh: valgrind is not installed" \
+	    "(sudo apt-get install valgrind)" >&2
+	exit 2
+}
+
+# The default preset: gcc, Debug (INVARIANTS), no sanitizer.
+(cd "$src" && cmake --preset default -B "$build" >/dev/null)
+cmake --build "$build"
+
+opts="--error-exitcode=99 --leak-check=full"
+opts="$opts --show-leak-kinds=definite,possible"
+opts="$opts --errors-for-leak-kinds=definite,possible"
+opts="$opts --trace-children=yes --num-callers=30"
+
+log=$build/valgrind-ctest.log
+rc=0
+ctest --test-dir "$build" -T memcheck \
+    --overwrite "MemoryCheckCommand=$valgrind" \
+    --overwrite "MemoryCheckCommandOptions=$opts" \
+    --output-on-failure --no-tests=error -j2 "$@" 2>&1 | tee "$log" ||
+    rc=1
+# ctest exits non-zero when a test failed; the pipe hides its status.
+grep -q "^100% tests passed" "$log" || rc=1
+# "Memory checking results:" is followed by one "KIND - N" line per kind
+# of defect found in the logs; none may appear.
+if sed -n '/^Memory checking results:/,$p' "$log" |
+    grep -E '^[A-Za-z ]+ - [0-9]+$'; then
+	echo "valgrind.sh: memcheck reported defects" >&2
+	rc=1
+fi
+[ $rc -eq 0 ] && echo "valgrind.sh: the suite ran clean under memcheck"
+exit $rc
