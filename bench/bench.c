@@ -47,8 +47,7 @@
 
 #define MAXROUNDS 64
 #define NAMELEN 96
-#define SIM_O_CREAT_EXCL_RDWR \
-	(SHMSIM_O_CREAT | SHMSIM_O_EXCL | SHMSIM_O_RDWR)
+#define SIM_O_CREAT_EXCL_RDWR (SHMSIM_O_CREAT | SHMSIM_O_EXCL | SHMSIM_O_RDWR)
 
 /* ------------------------------------------------------------ options */
 
@@ -77,27 +76,25 @@ wanted(const char *name)
 
 /* ------------------------------------------------------------ errors */
 
-static void __attribute__((__noreturn__))
-die_host(const char *what, long i)
+static void __attribute__((__noreturn__)) die_host(const char *what, long i)
 {
 	fprintf(stderr, "shmsim_bench: host %s failed (iteration %ld): %s\n",
 	    what, i, strerror(errno));
 	exit(1);
 }
 
-static void __attribute__((__noreturn__))
-die_sim(const char *what, int error)
+static void __attribute__((__noreturn__)) die_sim(const char *what, int error)
 {
 	fprintf(stderr, "shmsim_bench: shmsim %s failed: %s\n", what,
 	    shmsim_errno_name(error));
 	exit(1);
 }
 
-#define SIM(call)                            \
-	do {                                 \
-		int e_ = (call);             \
+#define SIM(call)                                 \
+	do {                                      \
+		int e_ = (call);                  \
 		if (__builtin_expect(e_ != 0, 0)) \
-			die_sim(#call, e_);  \
+			die_sim(#call, e_);       \
 	} while (0)
 
 /* ------------------------------------------------------------ host names */
@@ -287,8 +284,8 @@ measure_core(const char *name, batch_fn *sim, void *sarg, long nsim,
 }
 
 static struct measured
-measure(const char *name, batch_fn *sim, void *sarg, long nsim,
-    batch_fn *host, void *harg, long nhost, int rounds)
+measure(const char *name, batch_fn *sim, void *sarg, long nsim, batch_fn *host,
+    void *harg, long nhost, int rounds)
 {
 	return (measure_core(name, sim, sarg, nsim, opt_no_host ? NULL : host,
 	    harg, nhost, rounds));
@@ -402,7 +399,9 @@ print_table(void)
 			snprintf(ratio, sizeof(ratio), "-");
 		printf("| %s | %s | %s | %s | %s | %s |\n", r->name, sv, hv,
 		    ratio, r->target[0] ? r->target : "-",
-		    r->met < 0 ? "-" : r->met ? "yes" : "**no**");
+		    r->met < 0 ? "-" :
+			r->met ? "yes" :
+				 "**no**");
 	}
 	printf("\n");
 	for (i = 0; i < nrows; i++) {
@@ -413,7 +412,8 @@ print_table(void)
 		printf("- %s:", r->name);
 		if (r->ratio.n > 0)
 			printf(" host/shmsim round by round %.1fx (%.1fx .. "
-			    "%.1fx)%s", r->ratio.med, r->ratio.lo, r->ratio.hi,
+			       "%.1fx)%s",
+			    r->ratio.med, r->ratio.lo, r->ratio.hi,
 			    r->comment[0] != '\0' ? ";" : "");
 		printf(" %s\n", r->comment);
 	}
@@ -537,8 +537,9 @@ host_cycle(void *arg, long n)
 static void
 bench_create_cycle(void)
 {
-	const char *name = "create-to-unlink cycle (open O_CREAT+O_EXCL+O_RDWR, "
-			   "ftruncate 4096, fstat, close, unlink)";
+	const char *name =
+	    "create-to-unlink cycle (open O_CREAT+O_EXCL+O_RDWR, "
+	    "ftruncate 4096, fstat, close, unlink)";
 	long nsim = scaled(50000), nhost = scaled(4000), nn, i;
 	struct cycle_arg sa, ha;
 	struct shmsim_kernel *k;
@@ -628,8 +629,8 @@ bench_open_close(void)
 		return;
 	k = sim_kernel(0, 0);
 	sa.p = sim_proc(k);
-	SIM(shmsim_shm_open(sa.p, sa.name, SHMSIM_O_CREAT | SHMSIM_O_RDWR,
-	    0600, &fd));
+	SIM(shmsim_shm_open(sa.p, sa.name, SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600,
+	    &fd));
 	SIM(shmsim_ftruncate(sa.p, fd, 4096));
 	SIM(shmsim_close(sa.p, fd));
 	host_name(hname, "fixed", 0);
@@ -723,7 +724,8 @@ bench_fork(void)
 		close(hfd[i]);
 	sim_done(k);
 	r = row_add("fork with 100 open shm descriptors + exit (host: "
-		    "fork, _exit, waitpid)", K_TIME);
+		    "fork, _exit, waitpid)",
+	    K_TIME);
 	r->sim = m.sim;
 	r->host = m.host;
 	r->ratio = m.ratio;
@@ -818,7 +820,7 @@ bench_mmap(void)
 	sim_done(k);
 	r->sim = m.sim;
 #else
-	m.host = (struct measured){ 0 }.host;
+	m.host = (struct measured) { 0 }.host;
 	{
 		double v[MAXROUNDS];
 		int i, n = opt_rounds < MAXROUNDS ? opt_rounds : MAXROUNDS;
@@ -913,13 +915,14 @@ bench_truncate(void)
 	hfd = shm_open(hname, O_CREAT | O_EXCL | O_RDWR, 0600);
 	if (hfd < 0)
 		die_host("shm_open(trunc)", -1);
-	m = measure("ftruncate 1 MiB", sim_trunc, &sa, scaled(1000),
-	    host_trunc, &hfd, scaled(80), opt_rounds);
+	m = measure("ftruncate 1 MiB", sim_trunc, &sa, scaled(1000), host_trunc,
+	    &hfd, scaled(80), opt_rounds);
 	close(hfd);
 	host_unregister(slot);
 	sim_done(k);
 	r = row_add("ftruncate 0 -> 1 MiB, pwrite 1 byte into each of its "
-		    "256 pages, ftruncate -> 0 (per cycle)", K_TIME);
+		    "256 pages, ftruncate -> 0 (per cycle)",
+	    K_TIME);
 	r->sim = m.sim;
 	r->host = m.host;
 	r->ratio = m.ratio;
@@ -971,19 +974,20 @@ bench_pageout(void)
 		return;
 	sa.k = sim_kernel(0, 0);
 	sa.p = sim_proc(sa.k);
-	SIM(shmsim_shm_open(sa.p, "/bench.pageout", SIM_O_CREAT_EXCL_RDWR,
-	    0600, &sa.fd));
+	SIM(shmsim_shm_open(sa.p, "/bench.pageout", SIM_O_CREAT_EXCL_RDWR, 0600,
+	    &sa.fd));
 	SIM(shmsim_ftruncate(sa.p, sa.fd, PAGEOUT_PAGES * 4096L));
 	for (pg = 0; pg < PAGEOUT_PAGES; pg++)
 		SIM(shmsim_pwrite(sa.p, sa.fd, &b, 1, pg * 4096, &done));
 	shmsim_counters(sa.k, &c);
 	if (c.pages != PAGEOUT_PAGES)
 		die_sim("pageout setup", EIO);
-	m = measure("pageout+pagein", sim_pageout, &sa, scaled(50), NULL,
-	    NULL, 0, opt_rounds);
+	m = measure("pageout+pagein", sim_pageout, &sa, scaled(50), NULL, NULL,
+	    0, opt_rounds);
 	sim_done(sa.k);
 	r = row_add("pageout of 1,000 resident pages + pagein of each "
-		    "(pread 1 byte), per 1,000 pages", K_TIME);
+		    "(pread 1 byte), per 1,000 pages",
+	    K_TIME);
 	r->sim = m.sim;
 	snprintf(r->host_note, sizeof(r->host_note),
 	    "n/a (no user-space pageout on Linux)");
@@ -1203,8 +1207,9 @@ bench_lookup_one(long nnames, int sized, int rounds, long nops)
 
 	snprintf(title, sizeof(title),
 	    "lookup (open existing + close of a random name): %ld name%s, "
-	    "%u bucket%s%s", nnames, nnames == 1 ? "" : "s", buckets,
-	    buckets == 1 ? "" : "s", sized ? " (sized to fit)" : "");
+	    "%u bucket%s%s",
+	    nnames, nnames == 1 ? "" : "s", buckets, buckets == 1 ? "" : "s",
+	    sized ? " (sized to fit)" : "");
 	r = row_add(title, K_TIME);
 	r->sim = m.sim;
 	if (mhost.host.n > 0) {
@@ -1218,8 +1223,7 @@ bench_lookup_one(long nnames, int sized, int rounds, long nops)
 	snprintf(r->comment, sizeof(r->comment),
 	    "%.2fx the 1-name reference measured in alternation (%.0f ns); "
 	    "the same name every time: %s, %.2fx its reference",
-	    m.sim.med / m.host.med, m.host.med, hot,
-	    mh.sim.med / mh.host.med);
+	    m.sim.med / m.host.med, m.host.med, hot, mh.sim.med / mh.host.med);
 	if (sized && nnames >= lookup_flat_n) {
 		lookup_flat_n = nnames;
 		lookup_flat[0] = m;
@@ -1241,12 +1245,17 @@ lookup_flatness(int hot)
 	f = m->sim.med / m->host.med;
 	snprintf(title, sizeof(title),
 	    "lookup flatness, buckets sized to fit: %ld names against 1 "
-	    "(%s)", lookup_flat_n, hot ? "the same name every time: the "
-	    "hash chain's cost" : "random names: chain and cache misses");
+	    "(%s)",
+	    lookup_flat_n,
+	    hot ? "the same name every time: the "
+		  "hash chain's cost" :
+		  "random names: chain and cache misses");
 	r = row_add(title, K_TIME);
 	r->sim = m->sim;
-	snprintf(r->sim_note, sizeof(r->sim_note), "%.2fx (%.0f ns against "
-	    "%.0f ns)", f, m->sim.med, m->host.med);
+	snprintf(r->sim_note, sizeof(r->sim_note),
+	    "%.2fx (%.0f ns against "
+	    "%.0f ns)",
+	    f, m->sim.med, m->host.med);
 	snprintf(r->host_note, sizeof(r->host_note), "-");
 	snprintf(r->target, sizeof(r->target), "<= 2x");
 	r->met = f <= 2.0;
@@ -1312,8 +1321,7 @@ bench_kernel(void)
 		return;
 	m = measure("kernel create+destroy", sim_kernel_cycle, NULL,
 	    scaled(25000), NULL, NULL, 0, opt_rounds);
-	r = row_add("kernel create + destroy (defaults: 1024 buckets)",
-	    K_TIME);
+	r = row_add("kernel create + destroy (defaults: 1024 buckets)", K_TIME);
 	r->sim = m.sim;
 	snprintf(r->host_note, sizeof(r->host_note), "-");
 	snprintf(r->target, sizeof(r->target), "<= 2 us");
@@ -1391,7 +1399,8 @@ bench_memory(void)
 	host_unregister(slot);
 
 	r = row_add("memory of a 1 TiB object with 3 touched pages (shmsim: "
-		    "host heap bytes in use, mallinfo2 delta)", K_BYTES);
+		    "host heap bytes in use, mallinfo2 delta)",
+	    K_BYTES);
 	r->sim.med = (double)(h1 - h0);
 	r->sim.n = 1;
 	snprintf(r->host_note, sizeof(r->host_note),
@@ -1417,7 +1426,8 @@ bench_memory(void)
 	h1 = heap_in_use();
 	sim_done(k);
 	r = row_add("overhead per resident page (heap bytes per page - "
-		    "page_size, over 4,096 pages)", K_BYTES);
+		    "page_size, over 4,096 pages)",
+	    K_BYTES);
 	r->sim.med = (double)(h1 - h0) / 4096.0 - 4096.0;
 	r->sim.n = 1;
 	snprintf(r->host_note, sizeof(r->host_note), "-");
@@ -1426,7 +1436,8 @@ bench_memory(void)
 	snprintf(r->comment, sizeof(r->comment),
 	    "struct vm_page header %zu B (red-black tree links, pindex, "
 	    "dirty flag; the tree is intrusive) + malloc's chunk header "
-	    "and rounding", sizeof(struct vm_page));
+	    "and rounding",
+	    sizeof(struct vm_page));
 }
 
 /* ------------------------------------------------- 11. fuzzer exec/s */
@@ -1475,7 +1486,8 @@ bench_fuzz(void)
 		return;
 	r = row_add("fuzz_syscalls, auditor after every call: inputs per "
 		    "second (fixed set of 400 random inputs, 64..1024 "
-		    "bytes)", K_RATE);
+		    "bytes)",
+	    K_RATE);
 	snprintf(r->host_note, sizeof(r->host_note), "-");
 	if (opt_no_fuzz || access(opt_fuzz_bin, X_OK) != 0) {
 		snprintf(r->sim_note, sizeof(r->sim_note),
@@ -1510,13 +1522,15 @@ bench_fuzz(void)
 	}
 	rmdir(dir);
 	if (n == 0) {
-		snprintf(r->sim_note, sizeof(r->sim_note), "n/a (replay failed)");
+		snprintf(r->sim_note, sizeof(r->sim_note),
+		    "n/a (replay failed)");
 		return;
 	}
 	r->sim = summarize(v, n);
 	snprintf(r->comment, sizeof(r->comment),
 	    "%s, %ld input bytes in all; the time includes starting the "
-	    "replay process", opt_fuzz_bin, total);
+	    "replay process",
+	    opt_fuzz_bin, total);
 }
 
 /* ------------------------------------------------------------ main */
@@ -1573,11 +1587,13 @@ main(int argc, char **argv)
 	t = time(NULL);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M", localtime(&t));
 	printf("shmsim_bench %s: %s, %ld CPUs online, %d rounds, scale %g, "
-	    "%s\n", SHMSIM_VERSION, date, sysconf(_SC_NPROCESSORS_ONLN),
-	    opt_rounds, opt_scale, op_clock == CLOCK_MONOTONIC ?
-	    "wall-clock time" : "thread CPU time (fork: wall-clock)");
+	       "%s\n",
+	    SHMSIM_VERSION, date, sysconf(_SC_NPROCESSORS_ONLN), opt_rounds,
+	    opt_scale,
+	    op_clock == CLOCK_MONOTONIC ? "wall-clock time" :
+					  "thread CPU time (fork: wall-clock)");
 	printf("glibc heap trimming off after fork + exit "
-	    "(M_TRIM_THRESHOLD 256 MiB)\n");
+	       "(M_TRIM_THRESHOLD 256 MiB)\n");
 	fflush(stdout);
 
 	/* Memory first, while the heap holds no freed chunks to reuse. */

@@ -185,11 +185,11 @@ struct shmsim_config {
 				  simulated pagedaemon swaps pages out;
 				  0 = unlimited (default) */
 	uint64_t page_sizes[SHMSIM_MAXPAGESIZES];
-			       /* pagesizes[]: [0] is page_size (0 here
-				  means page_size); [1], [2] large page
-				  sizes, 0 = none.  Default: no large pages,
-				  so SHM_LARGEPAGE is ENOTTY as on a pmap
-				  without them; amd64 is 4K, 2M, 1G. */
+	/* pagesizes[]: [0] is page_size (0 here
+	   means page_size); [1], [2] large page
+	   sizes, 0 = none.  Default: no large pages,
+	   so SHM_LARGEPAGE is ENOTTY as on a pmap
+	   without them; amd64 is 4K, 2M, 1G. */
 };
 
 /* Fill *cfg with the defaults named above. */
@@ -210,22 +210,22 @@ SHMSIM_EXTERN int shmsim_kernel_create(const struct shmsim_config *cfg,
  * each, in report (if not NULL; truncated to reportlen), and freed anyway.
  * Returns the number of leaks found (0 when clean).
  */
-SHMSIM_EXTERN int shmsim_kernel_destroy(struct shmsim_kernel *k,
-    char *report, size_t reportlen);
+SHMSIM_EXTERN int shmsim_kernel_destroy(struct shmsim_kernel *k, char *report,
+    size_t reportlen);
 
 SHMSIM_EXTERN const struct shmsim_config *shmsim_kernel_config(
     const struct shmsim_kernel *k);
 
 /* Global counts, as the scenario language's "state" reports them. */
 struct shmsim_counters {
-	uint64_t objects;  /* live vm objects */
-	uint64_t shm;	   /* live shmfds */
-	uint64_t names;	   /* dictionary entries */
-	uint64_t files;	   /* open file structures */
-	uint64_t pages;	   /* resident pages */
-	uint64_t swapped;  /* pages on simulated swap (slots in use) */
-	uint64_t inflight; /* descriptors sent and not yet received */
-	uint64_t procs;	   /* live processes */
+	uint64_t objects;	/* live vm objects */
+	uint64_t shm;		/* live shmfds */
+	uint64_t names;		/* dictionary entries */
+	uint64_t files;		/* open file structures */
+	uint64_t pages;		/* resident pages */
+	uint64_t swapped;	/* pages on simulated swap (slots in use) */
+	uint64_t inflight;	/* descriptors sent and not yet received */
+	uint64_t procs;		/* live processes */
 	uint64_t swap_reserved; /* bytes of swap reserved (charged) */
 };
 SHMSIM_EXTERN void shmsim_counters(struct shmsim_kernel *k,
@@ -312,8 +312,8 @@ struct shmsim_cred {
  * EINVAL; processes inside keep running.  Spawning into a removed jail is
  * ENOENT.  A handle stays valid until the kernel is destroyed.
  */
-SHMSIM_EXTERN int shmsim_jail_create(struct shmsim_kernel *k,
-    const char *name, const char *path, struct shmsim_jail **jp);
+SHMSIM_EXTERN int shmsim_jail_create(struct shmsim_kernel *k, const char *name,
+    const char *path, struct shmsim_jail **jp);
 SHMSIM_EXTERN int shmsim_jail_remove(struct shmsim_jail *j);
 
 /* Defaults: uid 0, gid 0, no supplementary groups, umask 022, host. */
@@ -347,8 +347,7 @@ SHMSIM_EXTERN int shmsim_umask(struct shmsim_proc *p, mode_t mask,
 SHMSIM_EXTERN int shmsim_proc_pid(const struct shmsim_proc *p);
 /* Model-only: name the process (its p_comm, at most 31 bytes kept); fork
  * copies the name.  Dumps show it. */
-SHMSIM_EXTERN void shmsim_proc_setname(struct shmsim_proc *p,
-    const char *name);
+SHMSIM_EXTERN void shmsim_proc_setname(struct shmsim_proc *p, const char *name);
 
 /* ---------------------------------------------------------------- */
 /* System calls                                                     */
@@ -440,8 +439,8 @@ SHMSIM_EXTERN int shmsim_shm_rename(struct shmsim_proc *p, const char *from,
  * 249 bytes, unknown flags, huge-page size without MFD_HUGETLB), then
  * shm_open2(SHM_ANON, ...) with mode 0 and SHM_GROW_ON_WRITE.
  */
-SHMSIM_EXTERN int shmsim_memfd_create(struct shmsim_proc *p,
-    const char *name, unsigned int flags, int *fdp);
+SHMSIM_EXTERN int shmsim_memfd_create(struct shmsim_proc *p, const char *name,
+    unsigned int flags, int *fdp);
 /*
  * fchmod(2), fchown(2): EBADF; EPERM without ownership or privilege as
  * shm_chmod/shm_chown decide.  Profile 2008: EINVAL (no vnode).
@@ -463,8 +462,7 @@ SHMSIM_EXTERN int shmsim_posix_fallocate(struct shmsim_proc *p, int fd,
  * stopped and what is left.  EINVAL, EBADF, EPERM (F_SEAL_WRITE).
  */
 SHMSIM_EXTERN int shmsim_fspacectl(struct shmsim_proc *p, int fd, int cmd,
-    int64_t offset, int64_t len, int flags, int64_t *roffsetp,
-    int64_t *rlenp);
+    int64_t offset, int64_t len, int flags, int64_t *roffsetp, int64_t *rlenp);
 /*
  * ioctl(2): FIOCLEX, FIONCLEX, FIONBIO and FIOASYNC (arg0: the int
  * value); FIOSSHMLPGCNF (arg0 psind, arg1 allocation policy) and
@@ -473,8 +471,8 @@ SHMSIM_EXTERN int shmsim_fspacectl(struct shmsim_proc *p, int fd, int cmd,
  * else reaches the file: ENOTTY today, EOPNOTSUPP in 2008 (after
  * FIONBIO/FIOASYNC changed the flag, which then stays).  EBADF.
  */
-SHMSIM_EXTERN int shmsim_ioctl(struct shmsim_proc *p, int fd,
-    unsigned long cmd, int64_t arg0, int64_t arg1, int64_t *retvalp);
+SHMSIM_EXTERN int shmsim_ioctl(struct shmsim_proc *p, int fd, unsigned long cmd,
+    int64_t arg0, int64_t arg1, int64_t *retvalp);
 
 /*
  * read(2), pread(2), write(2), pwrite(2), lseek(2).  Profile 2008:
@@ -490,12 +488,12 @@ SHMSIM_EXTERN int shmsim_read(struct shmsim_proc *p, int fd, void *buf,
     size_t nbytes, size_t *donep);
 SHMSIM_EXTERN int shmsim_pread(struct shmsim_proc *p, int fd, void *buf,
     size_t nbytes, int64_t offset, size_t *donep);
-SHMSIM_EXTERN int shmsim_write(struct shmsim_proc *p, int fd,
-    const void *buf, size_t nbytes, size_t *donep);
-SHMSIM_EXTERN int shmsim_pwrite(struct shmsim_proc *p, int fd,
-    const void *buf, size_t nbytes, int64_t offset, size_t *donep);
-SHMSIM_EXTERN int shmsim_lseek(struct shmsim_proc *p, int fd,
-    int64_t offset, int whence, int64_t *newoffp);
+SHMSIM_EXTERN int shmsim_write(struct shmsim_proc *p, int fd, const void *buf,
+    size_t nbytes, size_t *donep);
+SHMSIM_EXTERN int shmsim_pwrite(struct shmsim_proc *p, int fd, const void *buf,
+    size_t nbytes, int64_t offset, size_t *donep);
+SHMSIM_EXTERN int shmsim_lseek(struct shmsim_proc *p, int fd, int64_t offset,
+    int whence, int64_t *newoffp);
 
 /*
  * mmap(2) of a shm descriptor.  *addrp gets the address: the mapping's
@@ -528,8 +526,7 @@ SHMSIM_EXTERN int shmsim_lseek(struct shmsim_proc *p, int fd,
  * offset) maps nothing and succeeds, returning the hint.
  */
 SHMSIM_EXTERN int shmsim_mmap(struct shmsim_proc *p, uint64_t addr,
-    uint64_t len, int prot, int flags, int fd, int64_t offset,
-    uint64_t *addrp);
+    uint64_t len, int prot, int flags, int fd, int64_t offset, uint64_t *addrp);
 /*
  * munmap(2): EINVAL for len 0 or a range outside the user map; unmapped
  * parts are ignored; unmapping part of a mapping splits it (the pieces
@@ -561,8 +558,8 @@ SHMSIM_EXTERN int shmsim_mprotect(struct shmsim_proc *p, uint64_t addr,
  * with n > 0), ENOMEM (model-only: a page allocation failed, the page
  * allocation fault site).
  */
-SHMSIM_EXTERN int shmsim_load(struct shmsim_proc *p, uint64_t addr,
-    void *buf, size_t n, int *sigp);
+SHMSIM_EXTERN int shmsim_load(struct shmsim_proc *p, uint64_t addr, void *buf,
+    size_t n, int *sigp);
 SHMSIM_EXTERN int shmsim_store(struct shmsim_proc *p, uint64_t addr,
     const void *buf, size_t n, int *sigp);
 
@@ -584,21 +581,21 @@ SHMSIM_EXTERN int shmsim_recvfd(struct shmsim_proc *p, int *fdp);
 
 /* What one descriptor refers to, with every count on the way down. */
 struct shmsim_fdinfo {
-	int fd_flags;	       /* SHMSIM_FD_CLOEXEC or 0 */
-	int f_flag;	       /* kernel f_flag: FREAD 1, FWRITE 2, ... */
-	int f_count;	       /* references on the open file */
+	int fd_flags; /* SHMSIM_FD_CLOEXEC or 0 */
+	int f_flag;   /* kernel f_flag: FREAD 1, FWRITE 2, ... */
+	int f_count;  /* references on the open file */
 	int64_t f_offset;
-	int shm_refs;	       /* references on the shmfd */
-	int obj_ref_count;     /* references on the vm object */
-	bool named;	       /* shm_path != NULL */
-	char path[1024];       /* the name as kinfo shows it to the
-				  caller (jail prefix stripped), "" when
-				  unnamed */
-	int64_t size;	       /* shm_size */
-	uint64_t obj_size;     /* object size in pages */
-	uint64_t resident;     /* resident pages */
-	uint64_t swapped;      /* pages with a swap copy only */
-	uint64_t charge;       /* swap bytes reserved for the object */
+	int shm_refs;	   /* references on the shmfd */
+	int obj_ref_count; /* references on the vm object */
+	bool named;	   /* shm_path != NULL */
+	char path[1024];   /* the name as kinfo shows it to the
+			      caller (jail prefix stripped), "" when
+			      unnamed */
+	int64_t size;	   /* shm_size */
+	uint64_t obj_size; /* object size in pages */
+	uint64_t resident; /* resident pages */
+	uint64_t swapped;  /* pages with a swap copy only */
+	uint64_t charge;   /* swap bytes reserved for the object */
 	uint64_t ino;
 };
 /* EBADF when fd is not open in p. */

@@ -41,9 +41,9 @@
 /* A small open-addressing map from pointer to counts. */
 struct audit_ent {
 	const void *key;
-	int slots;    /* files: table slots; shmfds: files referring */
-	int inflight; /* files: in flight;  shmfds: names */
-	bool seen;    /* shmfds: found through their object */
+	int slots;	/* files: table slots; shmfds: files referring */
+	int inflight;	/* files: in flight;  shmfds: names */
+	bool seen;	/* shmfds: found through their object */
 	uint64_t bytes; /* objects: bytes of write-counted entries */
 };
 
@@ -162,7 +162,8 @@ struct audit {
 	struct audit_ent small[4][AUDIT_SMALL];
 };
 _Static_assert(offsetof(struct audit, small) +
-	sizeof(((struct audit *)0)->small) == sizeof(struct audit),
+	    sizeof(((struct audit *)0)->small) ==
+	sizeof(struct audit),
     "struct audit: small must be the last member");
 
 /* Descriptor tables and in-flight queues: invariants 13, 14. */
@@ -337,7 +338,7 @@ audit_dictionary(struct audit *a)
 					    "twice",
 					    map->sm_path);
 			if (++audit_map_get(&a->shmfds, map->sm_shmfd)
-				    ->inflight > 1)
+				  ->inflight > 1)
 				shmsim_report_add(a->r,
 				    "shmfd %p has more than one name (\"%s\")",
 				    (void *)map->sm_shmfd, map->sm_path);
@@ -363,43 +364,55 @@ audit_largepage(struct audit *a, vm_object_t obj, const struct shmfd *shmfd)
 
 	a->largepages[obj->psind] += obj->resident_page_count;
 	if (obj->charge != 0 || obj->swp_count != 0)
-		shmsim_report_add(a->r, "large-page shmfd ino %ju: charged "
-		    "%ju bytes, %ju pages on swap", (uintmax_t)shmfd->shm_ino,
-		    (uintmax_t)obj->charge, (uintmax_t)obj->swp_count);
+		shmsim_report_add(a->r,
+		    "large-page shmfd ino %ju: charged "
+		    "%ju bytes, %ju pages on swap",
+		    (uintmax_t)shmfd->shm_ino, (uintmax_t)obj->charge,
+		    (uintmax_t)obj->swp_count);
 	if (obj->psind != psind)
-		shmsim_report_add(a->r, "large-page shmfd ino %ju: object "
-		    "psind %d, shmfd psind %d", (uintmax_t)shmfd->shm_ino,
-		    obj->psind, psind);
+		shmsim_report_add(a->r,
+		    "large-page shmfd ino %ju: object "
+		    "psind %d, shmfd psind %d",
+		    (uintmax_t)shmfd->shm_ino, obj->psind, psind);
 	if ((shmfd->shm_seals & F_SEAL_WRITE) != 0)
-		shmsim_report_add(a->r, "large-page shmfd ino %ju: "
-		    "write-sealed", (uintmax_t)shmfd->shm_ino);
+		shmsim_report_add(a->r,
+		    "large-page shmfd ino %ju: "
+		    "write-sealed",
+		    (uintmax_t)shmfd->shm_ino);
 	if (shmfd->shm_size != IDX_TO_OFF_K(k, obj->size))
-		shmsim_report_add(a->r, "large-page shmfd ino %ju: size %jd "
-		    "is not whole pages", (uintmax_t)shmfd->shm_ino,
-		    (intmax_t)shmfd->shm_size);
+		shmsim_report_add(a->r,
+		    "large-page shmfd ino %ju: size %jd "
+		    "is not whole pages",
+		    (uintmax_t)shmfd->shm_ino, (intmax_t)shmfd->shm_size);
 	if (psind == 0) {
 		if (shmfd->shm_size != 0)
-			shmsim_report_add(a->r, "large-page shmfd ino %ju: "
+			shmsim_report_add(a->r,
+			    "large-page shmfd ino %ju: "
 			    "sized without a page size",
 			    (uintmax_t)shmfd->shm_ino);
 		return;
 	}
 	psize = k->k_cfg.page_sizes[psind];
 	if (((uint64_t)shmfd->shm_size & (psize - 1)) != 0)
-		shmsim_report_add(a->r, "large-page shmfd ino %ju: size %jd "
-		    "not a multiple of %ju", (uintmax_t)shmfd->shm_ino,
-		    (intmax_t)shmfd->shm_size, (uintmax_t)psize);
+		shmsim_report_add(a->r,
+		    "large-page shmfd ino %ju: size %jd "
+		    "not a multiple of %ju",
+		    (uintmax_t)shmfd->shm_ino, (intmax_t)shmfd->shm_size,
+		    (uintmax_t)psize);
 	RB_FOREACH(m, vm_page_tree, &obj->rtree) {
 		if (m->pindex != npages * (psize >> PAGE_SHIFT_K(k)))
-			shmsim_report_add(a->r, "large-page shmfd ino %ju: "
+			shmsim_report_add(a->r,
+			    "large-page shmfd ino %ju: "
 			    "page at index %ju out of place",
 			    (uintmax_t)shmfd->shm_ino, (uintmax_t)m->pindex);
 		npages++;
 	}
 	if (npages * (psize >> PAGE_SHIFT_K(k)) != obj->size)
-		shmsim_report_add(a->r, "large-page shmfd ino %ju: %ju large "
-		    "pages for %ju base pages", (uintmax_t)shmfd->shm_ino,
-		    (uintmax_t)npages, (uintmax_t)obj->size);
+		shmsim_report_add(a->r,
+		    "large-page shmfd ino %ju: %ju large "
+		    "pages for %ju base pages",
+		    (uintmax_t)shmfd->shm_ino, (uintmax_t)npages,
+		    (uintmax_t)obj->size);
 }
 
 /* The shmfd behind an object: invariants 1, 2, 5, 10, 11. */
@@ -438,8 +451,7 @@ audit_shmfd(struct audit *a, vm_object_t obj, struct shmfd *shmfd)
 		    (intmax_t)shmfd->shm_size);
 	if (obj->type == OBJT_PHYS)
 		audit_largepage(a, obj, shmfd);
-	else if (obj->charge !=
-	    (K_PROFILE_2008(k) ? 0 : ptoa_k(k, obj->size)))
+	else if (obj->charge != (K_PROFILE_2008(k) ? 0 : ptoa_k(k, obj->size)))
 		shmsim_report_add(a->r,
 		    "shmfd ino %ju: object charge is %ju bytes for %ju pages",
 		    (uintmax_t)shmfd->shm_ino, (uintmax_t)obj->charge,
@@ -458,10 +470,10 @@ audit_shmfd(struct audit *a, vm_object_t obj, struct shmfd *shmfd)
 	if ((shmfd->shm_mode & ~(mode_t)ACCESSPERMS) != 0)
 		shmsim_report_add(a->r, "shmfd ino %ju: mode %#o beyond 0777",
 		    (uintmax_t)shmfd->shm_ino, (unsigned)shmfd->shm_mode);
-	if (K_PROFILE_2008(k) ? shmfd->shm_ino != 0 :
-				(shmfd->shm_ino == 0 ||
-				    shmfd->shm_ino >=
-					atomic_load(&k->shm_ino_unr)))
+	if (K_PROFILE_2008(k) ?
+		shmfd->shm_ino != 0 :
+		(shmfd->shm_ino == 0 ||
+		    shmfd->shm_ino >= atomic_load(&k->shm_ino_unr)))
 		shmsim_report_add(a->r, "shmfd: bad inode number %ju",
 		    (uintmax_t)shmfd->shm_ino);
 	mtx_lock(&k->shm_timestamp_lock);
@@ -648,8 +660,8 @@ audit_object_refs(struct audit *a, vm_object_t obj, struct shmfd *shmfd)
 		shmsim_report_add(a->r,
 		    "object #%ju: ref_count is %u, but %u reference(s) "
 		    "exist (shmfd %s, %u map entr%s, %u shadow%s)%s",
-		    (uintmax_t)obj->oid, atomic_load(&obj->ref_count),
-		    expect, shmfd != NULL ? "alive" : "gone", entries,
+		    (uintmax_t)obj->oid, atomic_load(&obj->ref_count), expect,
+		    shmfd != NULL ? "alive" : "gone", entries,
 		    entries == 1 ? "y" : "ies", shadows,
 		    shadows == 1 ? "" : "s",
 		    expect == 0 ? ": nothing refers to it (a leak)" : "");
@@ -693,7 +705,7 @@ audit_objects(struct audit *a)
 
 	ninocap = (size_t)atomic_load(&k->k_nobjects) + 1;
 	inos = ninocap <= AUDIT_SMALL ? inos_small :
-	    shmsim_malloc(ninocap * sizeof(*inos));
+					shmsim_malloc(ninocap * sizeof(*inos));
 	mtx_lock(&k->vm_object_list_mtx);
 	TAILQ_FOREACH(obj, &k->vm_object_list, object_list) {
 		struct shmfd *shmfd;
@@ -800,7 +812,8 @@ audit_objects(struct audit *a)
 	if (resident != atomic_load(&k->k_resident))
 		shmsim_report_add(a->r,
 		    "%ju pages are resident, counter says %ju",
-		    (uintmax_t)resident, (uintmax_t)atomic_load(&k->k_resident));
+		    (uintmax_t)resident,
+		    (uintmax_t)atomic_load(&k->k_resident));
 
 	mtx_lock(&sw->sw_mtx);
 	if (swapped != sw->sw_used)
@@ -808,7 +821,8 @@ audit_objects(struct audit *a)
 		    "%ju pages are on swap, the device has %ju slots in use",
 		    (uintmax_t)swapped, (uintmax_t)sw->sw_used);
 	if (sw->sw_used + sw->sw_nfree != sw->sw_hiwat)
-		shmsim_report_add(a->r, "swap slots: %ju used + %ju free != %ju",
+		shmsim_report_add(a->r,
+		    "swap slots: %ju used + %ju free != %ju",
 		    (uintmax_t)sw->sw_used, (uintmax_t)sw->sw_nfree,
 		    (uintmax_t)sw->sw_hiwat);
 	if (charge != sw->sw_reserved)

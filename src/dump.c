@@ -50,13 +50,13 @@ struct dump_map {
 
 /* A page list, summarized as at most DUMP_RUNS_MAX items. */
 struct dump_pages {
-	uint64_t count;			    /* pages in the list */
-	int nitems;			    /* items kept */
-	bool more;			    /* items past the kept ones */
-	uint64_t first[DUMP_RUNS_MAX];	    /* item: first .. last */
+	uint64_t count;		       /* pages in the list */
+	int nitems;		       /* items kept */
+	bool more;		       /* items past the kept ones */
+	uint64_t first[DUMP_RUNS_MAX]; /* item: first .. last */
 	uint64_t last[DUMP_RUNS_MAX];
-	bool open;			    /* a run is being built */
-	uint64_t rfirst, rlast;		    /* the run */
+	bool open;		/* a run is being built */
+	uint64_t rfirst, rlast; /* the run */
 };
 
 struct dump_fd {
@@ -88,17 +88,17 @@ struct dump_proc {
 	char jail[64]; /* "" on the host */
 	struct dump_fd *fds;
 	size_t nfds, capfds;
-	struct file **rights;		/* in flight to the process */
+	struct file **rights; /* in flight to the process */
 	size_t *rightfile;
 	size_t nrights, caprights;
-	struct dump_entry *entries;	/* the address space */
+	struct dump_entry *entries; /* the address space */
 	size_t nentries, capentries;
 };
 
 enum dump_fstate {
-	DUMP_F_SHM,		/* a set-up shm file */
-	DUMP_F_NOTSETUP,	/* still on badfileops */
-	DUMP_F_OTHER,		/* set up, but refers to no shmfd */
+	DUMP_F_SHM,	 /* a set-up shm file */
+	DUMP_F_NOTSETUP, /* still on badfileops */
+	DUMP_F_OTHER,	 /* set up, but refers to no shmfd */
 };
 
 struct dump_file {
@@ -122,7 +122,7 @@ struct dump_shminfo {
 	int flags;
 	int kmappings;
 	uint64_t ino;
-	char *path;		/* NULL: not named */
+	char *path; /* NULL: not named */
 };
 
 struct dump_obj {
@@ -132,20 +132,20 @@ struct dump_obj {
 	uint64_t charge;
 	int flags;
 	struct dump_pages res, swp;
-	const void *shmkey;	/* NULL: no shmfd */
+	const void *shmkey; /* NULL: no shmfd */
 	struct dump_shminfo si;
 	size_t shm;
 	const void *key;	/* the object itself */
 	bool anon;		/* a shadow object (OBJ_ANON) */
-	const void *backingkey;	/* its backing object, or NULL */
+	const void *backingkey; /* its backing object, or NULL */
 	int64_t backing_offset;
-	size_t backing;		/* number of the backing object */
+	size_t backing; /* number of the backing object */
 	uint64_t writemappings;
 };
 
 struct dump_shm {
 	const void *key;
-	size_t obj;		/* DUMP_NONE: no live object found */
+	size_t obj; /* DUMP_NONE: no live object found */
 };
 
 struct dump_name {
@@ -470,8 +470,8 @@ dump_snap_procs(struct dump *d)
 		dp = &d->procs[i];
 		if (dp->nrights == 0)
 			continue;
-		dp->rightfile = shmsim_calloc(dp->nrights,
-		    sizeof(*dp->rightfile));
+		dp->rightfile =
+		    shmsim_calloc(dp->nrights, sizeof(*dp->rightfile));
 		for (j = 0; j < dp->nrights; j++)
 			dp->rightfile[j] = dump_file_number(d, dp->rights[j]);
 	}
@@ -553,8 +553,8 @@ dump_snap_object(struct dump *d, vm_object_t obj)
 	o->si.kmappings = shmfd->shm_kmappings;
 	o->si.ino = shmfd->shm_ino;
 	/* shm_path is stable under the dictionary lock, which we hold. */
-	o->si.path = shmfd->shm_path != NULL ? dump_strdup(shmfd->shm_path) :
-					       NULL;
+	o->si.path =
+	    shmfd->shm_path != NULL ? dump_strdup(shmfd->shm_path) : NULL;
 	mtx_lock(&k->shm_timestamp_lock);
 	o->si.mode = shmfd->shm_mode;
 	o->si.uid = shmfd->shm_uid;
@@ -603,8 +603,8 @@ dump_snap_shm(struct dump *d)
 		dump_map_put(&d->objmap, d->objs[i].key, i);
 	for (i = 0; i < d->nobjs; i++)
 		if (d->objs[i].backingkey != NULL)
-			d->objs[i].backing = dump_map_find(&d->objmap,
-			    d->objs[i].backingkey);
+			d->objs[i].backing =
+			    dump_map_find(&d->objmap, d->objs[i].backingkey);
 	for (i = 0; i < d->nprocs; i++) {
 		size_t j;
 
@@ -923,9 +923,9 @@ dump_counts(FILE *out, const struct shmsim_counters *c, const char *sep)
 	    "files %ju, pages %ju, swapped %ju,%s"
 	    "inflight %ju, swap_reserved %ju",
 	    (uintmax_t)c->procs, (uintmax_t)c->objects, (uintmax_t)c->shm,
-	    (uintmax_t)c->names, sep, (uintmax_t)c->files,
-	    (uintmax_t)c->pages, (uintmax_t)c->swapped, sep,
-	    (uintmax_t)c->inflight, (uintmax_t)c->swap_reserved);
+	    (uintmax_t)c->names, sep, (uintmax_t)c->files, (uintmax_t)c->pages,
+	    (uintmax_t)c->swapped, sep, (uintmax_t)c->inflight,
+	    (uintmax_t)c->swap_reserved);
 }
 
 /* ---------------------------------------------------------------- */
@@ -959,8 +959,7 @@ dump_text(FILE *out, const struct dump *d, const char *title)
 		fputc('\n', out);
 	}
 	fprintf(out, "kernel: profile %s, page_size %ju, buckets %lu\n",
-	    dump_profile_name(k), (uintmax_t)PAGE_SIZE_K(k),
-	    k->shm_hash + 1);
+	    dump_profile_name(k), (uintmax_t)PAGE_SIZE_K(k), k->shm_hash + 1);
 
 	if (d->nprocs == 0)
 		fputs("processes: none\n", out);
@@ -1017,8 +1016,9 @@ dump_text(FILE *out, const struct dump *d, const char *title)
 			dump_str(out, o->si.path, false);
 		else
 			fputs("(unnamed)", out);
-		fprintf(out, ": shm_refs %u, size %jd, mode %04o, uid %u, "
-			     "gid %u, seals ",
+		fprintf(out,
+		    ": shm_refs %u, size %jd, mode %04o, uid %u, "
+		    "gid %u, seals ",
 		    o->si.refs, (intmax_t)o->si.size, (unsigned int)o->si.mode,
 		    (unsigned int)o->si.uid, (unsigned int)o->si.gid);
 		dump_seals(out, o->si.seals);
@@ -1036,8 +1036,9 @@ dump_text(FILE *out, const struct dump *d, const char *title)
 		fputs("objects: none\n", out);
 	for (i = 0; i < d->nobjs; i++) {
 		o = &d->objs[i];
-		fprintf(out, "object %zu: ref_count %u, size %ju pages, "
-			     "charge %ju",
+		fprintf(out,
+		    "object %zu: ref_count %u, size %ju pages, "
+		    "charge %ju",
 		    i + 1, o->ref_count, (uintmax_t)o->size,
 		    (uintmax_t)o->charge);
 		dump_text_pages(out, "resident", &o->res);
@@ -1050,9 +1051,11 @@ dump_text(FILE *out, const struct dump *d, const char *title)
 		if (o->anon) {
 			fputs(", anonymous", out);
 			if (o->backing != DUMP_NONE)
-				fprintf(out, ", shadows object %zu at offset "
-					     "%jd",
-				    o->backing + 1, (intmax_t)o->backing_offset);
+				fprintf(out,
+				    ", shadows object %zu at offset "
+				    "%jd",
+				    o->backing + 1,
+				    (intmax_t)o->backing_offset);
 		} else if (o->shmkey == NULL)
 			fputs(" (no shm)", out);
 		fputc('\n', out);
@@ -1103,10 +1106,10 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 	fputs("\tedge [fontname=\"Helvetica\", fontsize=9];\n", out);
 
 	/* The kernel: configuration and counters. */
-	fprintf(out, "\tkernel [shape=note, label=\"kernel\\nprofile %s\\n"
-		     "page_size %ju, buckets %lu\\n",
-	    dump_profile_name(k), (uintmax_t)PAGE_SIZE_K(k),
-	    k->shm_hash + 1);
+	fprintf(out,
+	    "\tkernel [shape=note, label=\"kernel\\nprofile %s\\n"
+	    "page_size %ju, buckets %lu\\n",
+	    dump_profile_name(k), (uintmax_t)PAGE_SIZE_K(k), k->shm_hash + 1);
 	dump_swap_line(out, d);
 	fputs("\\n", out);
 	dump_counts(out, &d->c, "\\n");
@@ -1127,8 +1130,9 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 			    dp->pid, dp->fds[j].fd, dp->fds[j].fd,
 			    dp->fds[j].cloexec ? "\\ncloexec" : "");
 		if (dp->nrights > 0)
-			fprintf(out, "\t\tp%dq [style=dashed, label=\"in "
-				     "flight\\n%zu queued\"];\n",
+			fprintf(out,
+			    "\t\tp%dq [style=dashed, label=\"in "
+			    "flight\\n%zu queued\"];\n",
 			    dp->pid, dp->nrights);
 		for (j = 0; j < dp->nentries; j++) {
 			fprintf(out, "\t\tp%dm%zu [shape=cds, label=\"map ",
@@ -1138,8 +1142,9 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 		}
 		fputs("\t}\n", out);
 		for (j = 0; j < dp->nentries; j++)
-			fprintf(out, "\tp%d -> p%dm%zu;\n\tp%dm%zu -> o%zu "
-				     "[label=\"offset %jd\"];\n",
+			fprintf(out,
+			    "\tp%d -> p%dm%zu;\n\tp%dm%zu -> o%zu "
+			    "[label=\"offset %jd\"];\n",
 			    dp->pid, dp->pid, j, dp->pid, j,
 			    dp->entries[j].obj + 1,
 			    (intmax_t)dp->entries[j].offset);
@@ -1148,11 +1153,12 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 			    dp->pid, dp->pid, dp->fds[j].fd, dp->pid,
 			    dp->fds[j].fd, dp->fds[j].file + 1);
 		if (dp->nrights > 0)
-			fprintf(out, "\tp%d -> p%dq [style=dashed];\n",
-			    dp->pid, dp->pid);
+			fprintf(out, "\tp%d -> p%dq [style=dashed];\n", dp->pid,
+			    dp->pid);
 		for (j = 0; j < dp->nrights; j++)
-			fprintf(out, "\tp%dq -> f%zu [style=dashed, "
-				     "label=\"%zu\"];\n",
+			fprintf(out,
+			    "\tp%dq -> f%zu [style=dashed, "
+			    "label=\"%zu\"];\n",
 			    dp->pid, dp->rightfile[j] + 1, j + 1);
 	}
 
@@ -1195,8 +1201,9 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 				dump_str(out, o->si.path, true);
 			else
 				fputs("(unnamed)", out);
-			fprintf(out, "\\nshm_refs %u\\nsize %jd\\nmode %04o, "
-				     "uid %u, gid %u\\nseals ",
+			fprintf(out,
+			    "\\nshm_refs %u\\nsize %jd\\nmode %04o, "
+			    "uid %u, gid %u\\nseals ",
 			    o->si.refs, (intmax_t)o->si.size,
 			    (unsigned int)o->si.mode, (unsigned int)o->si.uid,
 			    (unsigned int)o->si.gid);
@@ -1223,14 +1230,16 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 		fputs("\t{\n\t\trank=same;\n", out);
 		for (i = 0; i < d->nobjs; i++) {
 			o = &d->objs[i];
-			fprintf(out, "\t\to%zu [shape=box3d, label=\"object %zu"
-				     "\\nref_count %u\\nsize %ju pages\\n"
-				     "charge %ju%s%s\"];\n",
+			fprintf(out,
+			    "\t\to%zu [shape=box3d, label=\"object %zu"
+			    "\\nref_count %u\\nsize %ju pages\\n"
+			    "charge %ju%s%s\"];\n",
 			    i + 1, i + 1, o->ref_count, (uintmax_t)o->size,
 			    (uintmax_t)o->charge,
 			    (o->flags & OBJ_DEAD) != 0 ? "\\ndead" : "",
-			    o->anon ? "\\nanonymous" :
-			    o->shmkey == NULL ? "\\n(no shm)" : "");
+			    o->anon		  ? "\\nanonymous" :
+				o->shmkey == NULL ? "\\n(no shm)" :
+						    "");
 		}
 		fputs("\t}\n", out);
 		npg = 0;
@@ -1240,8 +1249,9 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 				continue;
 			if (npg++ == 0)
 				fputs("\t{\n\t\trank=same;\n", out);
-			fprintf(out, "\t\to%zupg [shape=note, label=\""
-				     "resident %ju",
+			fprintf(out,
+			    "\t\to%zupg [shape=note, label=\""
+			    "resident %ju",
 			    i + 1, (uintmax_t)o->res.count);
 			if (o->res.count > 0) {
 				fputs(": ", out);
@@ -1259,12 +1269,13 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 		for (i = 0; i < d->nobjs; i++)
 			if (d->objs[i].res.count + d->objs[i].swp.count > 0)
 				fprintf(out,
-				    "\to%zu -> o%zupg [style=dotted];\n",
-				    i + 1, i + 1);
+				    "\to%zu -> o%zupg [style=dotted];\n", i + 1,
+				    i + 1);
 		for (i = 0; i < d->nobjs; i++)
 			if (d->objs[i].backing != DUMP_NONE)
-				fprintf(out, "\to%zu -> o%zu [style=dashed, "
-					     "label=\"shadows\\noffset %jd\"];\n",
+				fprintf(out,
+				    "\to%zu -> o%zu [style=dashed, "
+				    "label=\"shadows\\noffset %jd\"];\n",
 				    i + 1, d->objs[i].backing + 1,
 				    (intmax_t)d->objs[i].backing_offset);
 	}
@@ -1291,8 +1302,8 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 }
 
 int
-shmsim_dump(struct shmsim_kernel *k, FILE *out,
-    enum shmsim_dump_format format, const char *title)
+shmsim_dump(struct shmsim_kernel *k, FILE *out, enum shmsim_dump_format format,
+    const char *title)
 {
 	struct dump d;
 

@@ -67,6 +67,5 @@ shmsim_fault_hits(struct shmsim_kernel *k, enum shmsim_fault_site site)
 const char *
 shmsim_fault_site_name(enum shmsim_fault_site s)
 {
-	return ((unsigned)s < SHMSIM_FAULT_NSITES ? fault_site_names[s] :
-						     "?");
+	return ((unsigned)s < SHMSIM_FAULT_NSITES ? fault_site_names[s] : "?");
 }

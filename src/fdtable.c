@@ -269,8 +269,7 @@ falloc_noinstall(struct thread *td, struct file **resultfp)
  * checked before EMFILE.
  */
 int
-falloc_caps(struct thread *td, struct file **resultfp, int *resultfd,
-    int flags)
+falloc_caps(struct thread *td, struct file **resultfp, int *resultfd, int flags)
 {
 	struct file *fp;
 	int error, fd;
@@ -539,8 +538,8 @@ kern_fcntl_setfl(struct thread *td, int fd, intptr_t arg)
 	error = fp->f_ops->fo_ioctl(fp, FIONBIO, &val, td->td_ucred, td);
 	if (error == 0) {
 		val = (atomic_load(&fp->f_flag) & FASYNC) != 0;
-		error = fp->f_ops->fo_ioctl(fp, FIOASYNC, &val, td->td_ucred,
-		    td);
+		error =
+		    fp->f_ops->fo_ioctl(fp, FIOASYNC, &val, td->td_ucred, td);
 		if (error != 0) {
 			atomic_fetch_and(&fp->f_flag, ~(unsigned)FNONBLOCK);
 			val = 0;
@@ -583,8 +582,8 @@ kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg)
 		error = EBADF;
 		FILEDESC_SLOCK(fdp);
 		if (fget_noref(fdp, fd) != NULL) {
-			td->td_retval[0] = (fdp->fd_ofiles[fd].fde_flags &
-					       UF_EXCLOSE) != 0 ?
+			td->td_retval[0] =
+			    (fdp->fd_ofiles[fd].fde_flags & UF_EXCLOSE) != 0 ?
 			    SHMSIM_FD_CLOEXEC :
 			    0;
 			error = 0;
@@ -955,8 +954,8 @@ out:
  * ESPIPE; then fo_fspacectl.  *roffset and *rlen say where it stopped.
  */
 int
-kern_fspacectl(struct thread *td, int fd, int cmd, int64_t offset,
-    int64_t len, int flags, int64_t *roffset, int64_t *rlen)
+kern_fspacectl(struct thread *td, int fd, int cmd, int64_t offset, int64_t len,
+    int flags, int64_t *roffset, int64_t *rlen)
 {
 	struct file *fp;
 	int error;
@@ -978,8 +977,8 @@ kern_fspacectl(struct thread *td, int fd, int cmd, int64_t offset,
 	*roffset = offset;
 	*rlen = len;
 	error = fp->f_ops->fo_fspacectl != NULL ?
-	    fp->f_ops->fo_fspacectl(fp, cmd, roffset, rlen, flags,
-		td->td_ucred, td) :
+	    fp->f_ops->fo_fspacectl(fp, cmd, roffset, rlen, flags, td->td_ucred,
+		td) :
 	    ENODEV;
 out:
 	fdrop(fp, td);

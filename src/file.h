@@ -31,9 +31,9 @@ struct vm_map;
 #define FFSYNC SHMSIM_O_FSYNC
 #define FDSYNC SHMSIM_O_DSYNC
 #define FRDAHEAD SHMSIM_O_CREAT
-#define FFLAGS(oflags) ((oflags) & SHMSIM_O_EXEC ? (oflags) : (oflags) + 1)
-#define OFLAGS(fflags) ((fflags) & SHMSIM_O_EXEC ? (fflags) : (fflags) - 1)
-#define FCNTLFLAGS \
+#define FFLAGS(oflags) ((oflags)&SHMSIM_O_EXEC ? (oflags) : (oflags) + 1)
+#define OFLAGS(fflags) ((fflags)&SHMSIM_O_EXEC ? (fflags) : (fflags)-1)
+#define FCNTLFLAGS                                                   \
 	(FAPPEND | FASYNC | FFSYNC | FDSYNC | FNONBLOCK | FRDAHEAD | \
 	    SHMSIM_O_DIRECT)
 
@@ -76,18 +76,17 @@ typedef int fo_seek_t(struct file *fp, int64_t offset, int whence,
     struct thread *td);
 typedef int fo_add_seals_t(struct file *fp, int seals);
 typedef int fo_get_seals_t(struct file *fp, int *seals);
-typedef int fo_chmod_t(struct file *fp, mode_t mode,
-    struct ucred *active_cred, struct thread *td);
+typedef int fo_chmod_t(struct file *fp, mode_t mode, struct ucred *active_cred,
+    struct thread *td);
 typedef int fo_chown_t(struct file *fp, uid_t uid, gid_t gid,
     struct ucred *active_cred, struct thread *td);
 typedef int fo_fallocate_t(struct file *fp, int64_t offset, int64_t len,
     struct thread *td);
 typedef int fo_fspacectl_t(struct file *fp, int cmd, int64_t *offset,
-    int64_t *length, int flags, struct ucred *active_cred,
-    struct thread *td);
+    int64_t *length, int flags, struct ucred *active_cred, struct thread *td);
 typedef int fo_mmap_t(struct file *fp, struct vm_map *map, uint64_t *addr,
-    uint64_t size, uint8_t prot, uint8_t cap_maxprot, int flags,
-    int64_t foff, struct thread *td);
+    uint64_t size, uint8_t prot, uint8_t cap_maxprot, int flags, int64_t foff,
+    struct thread *td);
 
 struct fileops {
 	fo_rdwr_t *fo_read;
@@ -108,18 +107,18 @@ struct fileops {
 };
 
 struct file {
-	atomic_uint f_count;	 /* (a) references */
-	atomic_uint f_flag;	 /* (a) FREAD, FWRITE, F_SETFL bits */
-	short f_type;		 /* (c) DTYPE_* */
-	void *f_data;		 /* (c) the shmfd; NULL once closed */
+	atomic_uint f_count; /* (a) references */
+	atomic_uint f_flag;  /* (a) FREAD, FWRITE, F_SETFL bits */
+	short f_type;	     /* (c) DTYPE_* */
+	void *f_data;	     /* (c) the shmfd; NULL once closed */
 	/*
 	 * (a) published last, with release, by finit(): another thread of
 	 * the process may fget() the file between falloc and finit, and
 	 * must see badfileops or the finished file, never a torn one.
 	 */
 	_Atomic(const struct fileops *) f_ops;
-	struct ucred *f_cred;	 /* (c) opener's credential */
-	int64_t f_offset;	 /* (o) */
+	struct ucred *f_cred; /* (c) opener's credential */
+	int64_t f_offset;     /* (o) */
 	struct mtx f_offset_lock;
 	struct shmsim_kernel *f_kernel; /* (c) */
 };
@@ -166,8 +165,7 @@ int fget_unlocked(struct thread *td, int fd, struct file **fpp);
 struct file *fhold(struct file *fp);
 bool fdrop(struct file *fp, struct thread *td);
 int kern_close(struct thread *td, int fd);
-int kern_dup(struct thread *td, unsigned int mode, int flags, int old,
-    int new);
+int kern_dup(struct thread *td, unsigned int mode, int flags, int old, int new);
 int kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg);
 int kern_fstat(struct thread *td, int fd, struct shmsim_stat *sbp);
 int kern_ftruncate(struct thread *td, int fd, int64_t length);

@@ -60,20 +60,21 @@ prison_free_all(struct shmsim_kernel *k)
  * name in use.
  */
 int
-shmsim_jail_create(struct shmsim_kernel *k, const char *name,
-    const char *path, struct shmsim_jail **jp)
+shmsim_jail_create(struct shmsim_kernel *k, const char *name, const char *path,
+    struct shmsim_jail **jp)
 {
 	struct prison *pr;
 	size_t plen;
 
-	if (name == NULL || strspn(name, "abcdefghijklmnopqrstuvwxyz"
-				      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
-		strlen(name))
+	if (name == NULL ||
+	    strspn(name,
+		"abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(name))
 		return (EINVAL);
 	if (path == NULL || name[0] == '\0' ||
 	    strlen(name) >= sizeof(pr->pr_name) || path[0] != '/' ||
-	    strcmp(path, "/") == 0 ||
-	    (plen = strlen(path)) >= MAXPATHLEN - 1 || path[plen - 1] == '/')
+	    strcmp(path, "/") == 0 || (plen = strlen(path)) >= MAXPATHLEN - 1 ||
+	    path[plen - 1] == '/')
 		return (EINVAL);
 	sx_xlock(&k->allprison_lock);
 	LIST_FOREACH(pr, &k->allprison, pr_list) {

@@ -120,8 +120,9 @@ config_check(const struct shmsim_config *cfg)
 		return (EINVAL);
 	/* Large page sizes: increasing powers of two, at most 1 GiB. */
 	for (i = 1; i < SHMSIM_MAXPAGESIZES; i++) {
-		uint64_t ps = cfg->page_sizes[i], prev = i == 1 ?
-		    cfg->page_size : cfg->page_sizes[i - 1];
+		uint64_t ps = cfg->page_sizes[i],
+			 prev =
+			     i == 1 ? cfg->page_size : cfg->page_sizes[i - 1];
 
 		if (ps == 0)
 			continue;
@@ -136,8 +137,7 @@ config_check(const struct shmsim_config *cfg)
 }
 
 int
-shmsim_kernel_create(const struct shmsim_config *cfg,
-    struct shmsim_kernel **kp)
+shmsim_kernel_create(const struct shmsim_config *cfg, struct shmsim_kernel **kp)
 {
 	struct shmsim_config defaults;
 	struct shmsim_kernel *k;
@@ -221,7 +221,8 @@ kernel_leak_check(struct shmsim_kernel *k, struct shmsim_report *r)
 			    "leak: %s vm object #%ju left (ref_count %u, %ju "
 			    "resident and %ju swapped page(s))",
 			    (vm_object_flags(obj) & OBJ_ANON) != 0 ?
-				"anonymous (shadow)" : "shm",
+				"anonymous (shadow)" :
+				"shm",
 			    (uintmax_t)obj->oid, atomic_load(&obj->ref_count),
 			    (uintmax_t)obj->resident_page_count,
 			    (uintmax_t)obj->swp_count);
@@ -272,14 +273,16 @@ shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
 	return (r.count);
 }
 
-#define ERRNO_MAP(XX)                                                     \
-	XX(EPERM) XX(ENOENT) XX(ESRCH) XX(EINTR) XX(EIO) XX(ENXIO)        \
-	XX(E2BIG) XX(EBADF) XX(ECHILD) XX(EAGAIN) XX(ENOMEM) XX(EACCES)   \
-	XX(EFAULT) XX(EBUSY) XX(EEXIST) XX(EXDEV) XX(ENODEV) XX(ENOTDIR)  \
-	XX(EISDIR) XX(EINVAL) XX(ENFILE) XX(EMFILE) XX(ENOTTY) XX(EFBIG)  \
-	XX(ENOSPC) XX(ESPIPE) XX(EROFS) XX(ERANGE) XX(ENAMETOOLONG)       \
-	XX(ENOSYS) XX(EOPNOTSUPP) XX(EOVERFLOW) XX(EDEADLK)         \
-	XX(ENOTCAPABLE) XX(ECAPMODE)
+#define ERRNO_MAP(XX)                                                        \
+	XX(EPERM)                                                            \
+	XX(ENOENT)                                                           \
+	XX(ESRCH) XX(EINTR) XX(EIO) XX(ENXIO) XX(E2BIG) XX(EBADF) XX(ECHILD) \
+	    XX(EAGAIN) XX(ENOMEM) XX(EACCES) XX(EFAULT) XX(EBUSY) XX(EEXIST) \
+		XX(EXDEV) XX(ENODEV) XX(ENOTDIR) XX(EISDIR) XX(EINVAL)       \
+		    XX(ENFILE) XX(EMFILE) XX(ENOTTY) XX(EFBIG) XX(ENOSPC)    \
+			XX(ESPIPE) XX(EROFS) XX(ERANGE) XX(ENAMETOOLONG)     \
+			    XX(ENOSYS) XX(EOPNOTSUPP) XX(EOVERFLOW)          \
+				XX(EDEADLK) XX(ENOTCAPABLE) XX(ECAPMODE)
 
 /* ENOTSUP is EOPNOTSUPP on FreeBSD and on Linux alike. */
 #define ENOTCAPABLE SHMSIM_ENOTCAPABLE

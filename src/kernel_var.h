@@ -39,7 +39,7 @@ struct swdev {
 	uint64_t sw_cap;	   /* sw_blocks array length */
 	uint64_t *sw_freelist;	   /* freed slots, reused first */
 	uint64_t sw_nfree;
-	uint64_t sw_reserved;	   /* bytes reserved by all creds */
+	uint64_t sw_reserved; /* bytes reserved by all creds */
 	LIST_HEAD(, uidinfo) sw_uidinfo;
 };
 
@@ -80,7 +80,7 @@ struct shmsim_kernel {
 	struct sx shm_dict_lock;
 	struct mtx shm_timestamp_lock;
 	struct shm_dict_bucket *shm_dictionary;
-	unsigned long shm_hash; /* bucket mask */
+	unsigned long shm_hash;		  /* bucket mask */
 	atomic_uint_fast64_t shm_ino_unr; /* next shm_ino */
 	uint64_t shm_dev_ino;
 	atomic_uint_fast64_t k_nshm;

@@ -24,13 +24,13 @@ struct vmspace;
 
 /* ucred: shared, reference counted, never changed once made. */
 struct ucred {
-	atomic_uint cr_ref;		    /* (a) */
-	uid_t cr_uid;			    /* (c) effective uid */
-	gid_t cr_gid;			    /* (c) effective gid (cr_groups[0]) */
-	int cr_ngroups;			    /* (c) supplementary count */
-	gid_t cr_groups[SHMSIM_NGROUPS];    /* (c) supplementary groups */
-	struct prison *cr_prison;	    /* (c) NULL: the host */
-	struct shmsim_kernel *cr_kernel;    /* (c) */
+	atomic_uint cr_ref;		 /* (a) */
+	uid_t cr_uid;			 /* (c) effective uid */
+	gid_t cr_gid;			 /* (c) effective gid (cr_groups[0]) */
+	int cr_ngroups;			 /* (c) supplementary count */
+	gid_t cr_groups[SHMSIM_NGROUPS]; /* (c) supplementary groups */
+	struct prison *cr_prison;	 /* (c) NULL: the host */
+	struct shmsim_kernel *cr_kernel; /* (c) */
 };
 
 /*
@@ -53,16 +53,16 @@ struct rights_entry {
 };
 
 struct proc {
-	LIST_ENTRY(proc) p_list;	   /* (p) */
-	struct shmsim_kernel *p_kernel;	   /* (c) */
-	int p_pid;			   /* (c) */
-	char p_comm[32];		   /* (p) name, e.g. the scenario's */
-	struct ucred *p_ucred;		   /* (c) */
-	struct filedesc *p_fd;		   /* (c) */
-	struct vmspace *p_vmspace;	   /* (c) the address space */
+	LIST_ENTRY(proc) p_list;	/* (p) */
+	struct shmsim_kernel *p_kernel; /* (c) */
+	int p_pid;			/* (c) */
+	char p_comm[32];		/* (p) name, e.g. the scenario's */
+	struct ucred *p_ucred;		/* (c) */
+	struct filedesc *p_fd;		/* (c) */
+	struct vmspace *p_vmspace;	/* (c) the address space */
 	struct mtx p_rights_mtx;
 	TAILQ_HEAD(, rights_entry) p_rights; /* (r) queued by sendfd */
-	int p_nrights;			   /* (r) */
+	int p_nrights;			     /* (r) */
 };
 
 /* The calling thread, made per system call on the caller's stack. */

@@ -70,31 +70,31 @@ _Static_assert(sizeof(struct shm_largepage_conf) == 48,
 #define VADMIN 0x04
 
 struct shmfd {
-	vm_ooffset_t shm_size;	   /* (o) logical size in bytes */
-	vm_object_t shm_object;	   /* (c) owns one reference */
-	atomic_uint shm_refs;	   /* (a) files + name + holds */
-	uid_t shm_uid;		   /* (t) */
-	gid_t shm_gid;		   /* (t) */
-	mode_t shm_mode;	   /* (t) & ACCESSPERMS */
-	int shm_kmappings;	   /* (o) kernel mappings */
-	struct timespec shm_atime; /* (t) */
-	struct timespec shm_mtime; /* (t) */
-	struct timespec shm_ctime; /* (t) */
+	vm_ooffset_t shm_size;	       /* (o) logical size in bytes */
+	vm_object_t shm_object;	       /* (c) owns one reference */
+	atomic_uint shm_refs;	       /* (a) files + name + holds */
+	uid_t shm_uid;		       /* (t) */
+	gid_t shm_gid;		       /* (t) */
+	mode_t shm_mode;	       /* (t) & ACCESSPERMS */
+	int shm_kmappings;	       /* (o) kernel mappings */
+	struct timespec shm_atime;     /* (t) */
+	struct timespec shm_mtime;     /* (t) */
+	struct timespec shm_ctime;     /* (t) */
 	struct timespec shm_birthtime; /* (t) */
-	uint64_t shm_ino;	   /* (c) 0 in profile 2008 */
-	const char *shm_path;	   /* (d) the dictionary's buffer */
+	uint64_t shm_ino;	       /* (c) 0 in profile 2008 */
+	const char *shm_path;	       /* (d) the dictionary's buffer */
 	struct rangelock shm_rl;
-	int shm_flags;		   /* (c) SHM_* given at creation */
-	int shm_seals;		   /* (r) F_SEAL_* */
-	int shm_lp_psind;	   /* (r) large page size index; 0: unset */
-	int shm_lp_alloc_policy;   /* (r) SHM_LARGEPAGE_ALLOC_* */
+	int shm_flags;		 /* (c) SHM_* given at creation */
+	int shm_seals;		 /* (r) F_SEAL_* */
+	int shm_lp_psind;	 /* (r) large page size index; 0: unset */
+	int shm_lp_alloc_policy; /* (r) SHM_LARGEPAGE_ALLOC_* */
 	struct shmsim_kernel *shm_kernel; /* (c) */
 };
 
 struct shm_mapping {
-	char *sm_path;		      /* (d) full name */
-	Fnv32_t sm_fnv;		      /* (d) fnv_32_str(sm_path) */
-	struct shmfd *sm_shmfd;	      /* (d) holds one shm_refs */
+	char *sm_path;			 /* (d) full name */
+	Fnv32_t sm_fnv;			 /* (d) fnv_32_str(sm_path) */
+	struct shmfd *sm_shmfd;		 /* (d) holds one shm_refs */
 	LIST_ENTRY(shm_mapping) sm_link; /* (d) */
 };
 
@@ -137,8 +137,8 @@ int shm_remove(struct shmsim_kernel *k, const char *path, Fnv32_t fnv,
     struct ucred *ucred);
 int vaccess(mode_t file_mode, uid_t file_uid, gid_t file_gid, int accmode,
     const struct ucred *cred);
-int shm_partial_page_invalidate(vm_object_t object, vm_pindex_t idx,
-    int base, int end);
+int shm_partial_page_invalidate(vm_object_t object, vm_pindex_t idx, int base,
+    int end);
 int kern_shm_rename(struct thread *td, const char *path_from,
     const char *path_to, int flags);
 int memfd_create(struct thread *td, const char *name, unsigned int flags);

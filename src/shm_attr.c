@@ -27,8 +27,8 @@ shm_chmod(struct file *fp, mode_t mode, struct ucred *active_cred,
 
 	(void)td;
 	mtx_lock(&k->shm_timestamp_lock);
-	error = vaccess(shmfd->shm_mode, shmfd->shm_uid, shmfd->shm_gid,
-	    VADMIN, active_cred);
+	error = vaccess(shmfd->shm_mode, shmfd->shm_uid, shmfd->shm_gid, VADMIN,
+	    active_cred);
 	if (error == 0)
 		shmfd->shm_mode = mode & ACCESSPERMS;
 	mtx_unlock(&k->shm_timestamp_lock);
@@ -73,8 +73,7 @@ out:
  * posix_fallocate(2) reports it; F_SEAL_GROW gives EPERM.
  */
 int
-shm_fallocate(struct file *fp, int64_t offset, int64_t len,
-    struct thread *td)
+shm_fallocate(struct file *fp, int64_t offset, int64_t len, struct thread *td)
 {
 	struct shmfd *shmfd = fp->f_data;
 	struct rl_q_entry rl_cookie;
@@ -158,8 +157,8 @@ shm_deallocate(struct shmfd *shmfd, int64_t *offset, int64_t *length)
 	}
 	if (startofs != 0) {
 		end = pistart != piend ? (int)PAGE_SIZE_K(k) : endofs;
-		error = shm_partial_page_invalidate(object, pistart, startofs,
-		    end);
+		error =
+		    shm_partial_page_invalidate(object, pistart, startofs, end);
 		if (error != 0)
 			goto out;
 		off += end - startofs;

@@ -132,8 +132,8 @@ rl_end(int64_t off, size_t len)
 
 /* uipc_shm.c: shm_read() -- reads lock [off, off + resid) shared. */
 int
-shm_read(struct file *fp, struct uio *uio, struct ucred *active_cred,
-    int flags, struct thread *td)
+shm_read(struct file *fp, struct uio *uio, struct ucred *active_cred, int flags,
+    struct thread *td)
 {
 	struct shmfd *shmfd = fp->f_data;
 	struct rl_q_entry rl_cookie;
@@ -235,8 +235,7 @@ shm_seek(struct file *fp, int64_t offset, int whence, struct thread *td)
 	foffset = fp->f_offset;
 	switch (whence) {
 	case SHMSIM_SEEK_CUR:
-		if (foffset < 0 ||
-		    (offset > 0 && foffset > OFF_MAX - offset)) {
+		if (foffset < 0 || (offset > 0 && foffset > OFF_MAX - offset)) {
 			error = EOVERFLOW;
 			break;
 		}

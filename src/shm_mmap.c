@@ -44,8 +44,9 @@ shm_mmap_large(struct shmfd *shmfd, vm_map_t map, vm_offset_t *addr,
 	psind = __atomic_load_n(&shmfd->shm_lp_psind, __ATOMIC_RELAXED);
 	if (psind == 0)
 		return (EINVAL);
-	if ((flags & ~(MAP_SHARED | MAP_FIXED | MAP_EXCL | MAP_NOCORE |
-			  MAP_32BIT | MAP_ALIGNMENT_MASK)) != 0)
+	if ((flags &
+		~(MAP_SHARED | MAP_FIXED | MAP_EXCL | MAP_NOCORE | MAP_32BIT |
+		    MAP_ALIGNMENT_MASK)) != 0)
 		return (EINVAL);
 	docow = psind << MAP_SPLIT_BOUNDARY_SHIFT;
 	docow |= MAP_INHERIT_SHARE;
@@ -58,8 +59,9 @@ shm_mmap_large(struct shmfd *shmfd, vm_map_t map, vm_offset_t *addr,
 	if ((flags & MAP_32BIT) != 0 && maxaddr > UINT64_C(0x80000000))
 		maxaddr = UINT64_C(0x80000000);
 	if (size == 0 || (size & mask) != 0 ||
-	    (*addr != 0 && ((*addr & mask) != 0 || *addr + size < *addr ||
-				*addr + size > maxaddr)))
+	    (*addr != 0 &&
+		((*addr & mask) != 0 || *addr + size < *addr ||
+		    *addr + size > maxaddr)))
 		return (EINVAL);
 	align = (vm_offset_t)(flags & MAP_ALIGNMENT_MASK);
 	if (align == 0) {
@@ -81,7 +83,7 @@ shm_mmap_large(struct shmfd *shmfd, vm_map_t map, vm_offset_t *addr,
 		try = 1;
 		if (*addr == 0 || *addr < SHMSIM_MMAP_BASE)
 			*addr = (SHMSIM_MMAP_BASE + mask) & ~mask;
-again:
+	again:
 		rv = vm_map_find_aligned(map, addr, size, maxaddr, align);
 		if (rv != KERN_SUCCESS) {
 			if (try == 1) {
@@ -102,7 +104,7 @@ again:
 		if (vm_map_lookup_entry(map, *addr, &prev_entry))
 			goto fail;
 		next_entry = prev_entry == NULL ? TAILQ_FIRST(&map->entries) :
-		    TAILQ_NEXT(prev_entry, link);
+						  TAILQ_NEXT(prev_entry, link);
 		if (next_entry != NULL && next_entry->start < *addr + size)
 			goto fail;
 	}
@@ -129,9 +131,9 @@ fail:
  * the object is allowed; touching it is SIGBUS.
  */
 int
-shm_mmap(struct file *fp, vm_map_t map, vm_offset_t *addr,
-    vm_size_t objsize, vm_prot_t prot, vm_prot_t cap_maxprot, int flags,
-    vm_ooffset_t foff, struct thread *td)
+shm_mmap(struct file *fp, vm_map_t map, vm_offset_t *addr, vm_size_t objsize,
+    vm_prot_t prot, vm_prot_t cap_maxprot, int flags, vm_ooffset_t foff,
+    struct thread *td)
 {
 	struct shmfd *shmfd = fp->f_data;
 	struct shmsim_kernel *k = shmfd->shm_kernel;
@@ -181,14 +183,14 @@ shm_mmap(struct file *fp, vm_map_t map, vm_offset_t *addr,
 	vm_object_reference(shmfd->shm_object);
 	if (shm_largepage(shmfd)) {
 		writecnt = false;
-		error = shm_mmap_large(shmfd, map, addr, objsize, prot,
-		    maxprot, flags, foff, td);
+		error = shm_mmap_large(shmfd, map, addr, objsize, prot, maxprot,
+		    flags, foff, td);
 	} else {
 		if (writecnt)
 			vm_pager_update_writecount(shmfd->shm_object, 0,
 			    objsize);
-		error = vm_mmap_object(map, addr, objsize, prot, maxprot,
-		    flags, shmfd->shm_object, foff, writecnt, td);
+		error = vm_mmap_object(map, addr, objsize, prot, maxprot, flags,
+		    shmfd->shm_object, foff, writecnt, td);
 	}
 	if (error != 0) {
 		if (writecnt)
@@ -238,8 +240,8 @@ shm_mmap_2008(struct shmfd *shmfd, vm_size_t objsize, vm_ooffset_t foff,
  */
 int
 vm_mmap_shm_2008(struct thread *td, vm_size_t objsize, vm_prot_t prot,
-    vm_prot_t *maxprotp, int *flagsp, struct shmfd *shmfd,
-    vm_ooffset_t foff, vm_object_t *objp)
+    vm_prot_t *maxprotp, int *flagsp, struct shmfd *shmfd, vm_ooffset_t foff,
+    vm_object_t *objp)
 {
 	(void)td;
 	(void)flagsp;

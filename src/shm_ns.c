@@ -90,12 +90,13 @@ shm_dict_init(struct shmsim_kernel *k)
 	for (hashsize = 1; hashsize <= k->k_cfg.hash_buckets; hashsize <<= 1)
 		continue;
 	hashsize >>= 1;
-	k->shm_dictionary = shmsim_malloc(hashsize *
-	    sizeof(k->shm_dictionary[0]));
+	k->shm_dictionary =
+	    shmsim_malloc(hashsize * sizeof(k->shm_dictionary[0]));
 	for (i = 0; i < hashsize; i++)
 		LIST_INIT(&k->shm_dictionary[i]);
 	k->shm_hash = hashsize - 1;
-	sx_init(&k->shm_dict_lock, "shm dictionary", LC_SHM_DICT, &k->k_witness);
+	sx_init(&k->shm_dict_lock, "shm dictionary", LC_SHM_DICT,
+	    &k->k_witness);
 	mtx_init(&k->shm_timestamp_lock, "shm timestamps", LC_SHM_TIMESTAMP,
 	    &k->k_witness);
 	atomic_init(&k->shm_ino_unr, 1);
@@ -342,8 +343,8 @@ shm_remove(struct shmsim_kernel *k, const char *path, Fnv32_t fnv,
 		if (map->sm_fnv != fnv)
 			continue;
 		if (strcmp(map->sm_path, path) == 0) {
-			error = shm_access(map->sm_shmfd, ucred,
-			    FREAD | FWRITE);
+			error =
+			    shm_access(map->sm_shmfd, ucred, FREAD | FWRITE);
 			if (error != 0)
 				return (error);
 			shm_doremove(k, map);
@@ -386,8 +387,8 @@ shm_remove_prison(struct prison *pr)
  * for an object without a name.  Call with the dictionary lock held.
  */
 void
-shm_kinfo_path(const struct shmfd *shmfd, const struct ucred *cred,
-    char *buf, size_t len)
+shm_kinfo_path(const struct shmfd *shmfd, const struct ucred *cred, char *buf,
+    size_t len)
 {
 	const char *path = shmfd->shm_path, *pr_path;
 	size_t pr_pathlen;
@@ -399,8 +400,7 @@ shm_kinfo_path(const struct shmfd *shmfd, const struct ucred *cred,
 	pr_path = prison_path(cred->cr_prison);
 	pr_pathlen = strlen(pr_path);
 	if (strcmp(pr_path, "/") != 0 &&
-	    strncmp(path, pr_path, pr_pathlen) == 0 &&
-	    path[pr_pathlen] == '/')
+	    strncmp(path, pr_path, pr_pathlen) == 0 && path[pr_pathlen] == '/')
 		path += pr_pathlen;
 	snprintf(buf, len, "%s", path);
 }
@@ -432,8 +432,7 @@ shm_remove_all(struct shmsim_kernel *k)
  * fires; ENAMETOOLONG when no NUL fits in len bytes.
  */
 static int
-copyinstr(struct shmsim_kernel *k, const char *uaddr, char *kaddr,
-    size_t len)
+copyinstr(struct shmsim_kernel *k, const char *uaddr, char *kaddr, size_t len)
 {
 	size_t n;
 
@@ -464,8 +463,8 @@ shm_copyin_buf(struct shmsim_kernel *k, const char *userpath,
     const char *prefix, size_t prefixlen, char *buf)
 {
 	memcpy(buf, prefix, prefixlen);
-	return (copyinstr(k, userpath, buf + prefixlen,
-	    MAXPATHLEN - prefixlen));
+	return (
+	    copyinstr(k, userpath, buf + prefixlen, MAXPATHLEN - prefixlen));
 }
 
 /*
@@ -532,8 +531,8 @@ shm_copyin_path(struct thread *td, const char *userpath, char **pathp)
  * XXX(model): no Capsicum (ECAPMODE) and no MAC hooks.
  */
 int
-kern_shm_open2(struct thread *td, const char *userpath, int flags,
-    mode_t mode, int shmflags)
+kern_shm_open2(struct thread *td, const char *userpath, int flags, mode_t mode,
+    int shmflags)
 {
 	struct shmsim_kernel *k = td->td_proc->p_kernel;
 	struct filedesc *fdp = td->td_proc->p_fd;
@@ -546,8 +545,8 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags,
 	mode_t cmode;
 	Fnv32_t fnv;
 
-	if ((shmflags & ~(SHM_ALLOW_SEALING | SHM_GROW_ON_WRITE |
-			     SHM_LARGEPAGE)) != 0)
+	if ((shmflags &
+		~(SHM_ALLOW_SEALING | SHM_GROW_ON_WRITE | SHM_LARGEPAGE)) != 0)
 		return (EINVAL);
 	initial_seals = F_SEAL_SEAL;
 	if ((shmflags & SHM_ALLOW_SEALING) != 0)
@@ -555,9 +554,9 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags,
 	if ((flags & SHMSIM_O_ACCMODE) != SHMSIM_O_RDONLY &&
 	    (flags & SHMSIM_O_ACCMODE) != SHMSIM_O_RDWR)
 		return (EINVAL);
-	if ((flags & ~(SHMSIM_O_ACCMODE | SHMSIM_O_CREAT | SHMSIM_O_EXCL |
-			  SHMSIM_O_TRUNC | SHMSIM_O_CLOEXEC |
-			  SHMSIM_O_CLOFORK)) != 0)
+	if ((flags &
+		~(SHMSIM_O_ACCMODE | SHMSIM_O_CREAT | SHMSIM_O_EXCL |
+		    SHMSIM_O_TRUNC | SHMSIM_O_CLOEXEC | SHMSIM_O_CLOFORK)) != 0)
 		return (EINVAL);
 	largepage = (shmflags & SHM_LARGEPAGE) != 0;
 	if (largepage && !PMAP_HAS_LARGEPAGES(k))
@@ -606,8 +605,7 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags,
 				error = ENOENT;
 			}
 		} else {
-			rangelock_wlock(&shmfd->shm_rl, &rl_cookie, 0,
-			    OFF_MAX);
+			rangelock_wlock(&shmfd->shm_rl, &rl_cookie, 0, OFF_MAX);
 			initial_seals &= ~shmfd->shm_seals;
 			/* Unreachable since initial_seals was masked. */
 			if ((shmfd->shm_seals & F_SEAL_SEAL) != 0 &&
@@ -655,8 +653,7 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags,
 			goto out;
 	}
 
-	finit(fp, FFLAGS(flags & SHMSIM_O_ACCMODE), DTYPE_SHM, shmfd,
-	    &shm_ops);
+	finit(fp, FFLAGS(flags & SHMSIM_O_ACCMODE), DTYPE_SHM, shmfd, &shm_ops);
 	td->td_retval[0] = fd;
 	fdrop(fp, td);
 	return (0);
@@ -674,8 +671,7 @@ outnofp:
  * leading '/'.  The result of the O_TRUNC truncation is ignored.
  */
 int
-kern_shm_open_2008(struct thread *td, const char *upath, int flags,
-    mode_t mode)
+kern_shm_open_2008(struct thread *td, const char *upath, int flags, mode_t mode)
 {
 	struct shmsim_kernel *k = td->td_proc->p_kernel;
 	struct filedesc *fdp = td->td_proc->p_fd;
@@ -689,8 +685,9 @@ kern_shm_open_2008(struct thread *td, const char *upath, int flags,
 	if ((flags & SHMSIM_O_ACCMODE) != SHMSIM_O_RDONLY &&
 	    (flags & SHMSIM_O_ACCMODE) != SHMSIM_O_RDWR)
 		return (EINVAL);
-	if ((flags & ~(SHMSIM_O_ACCMODE | SHMSIM_O_CREAT | SHMSIM_O_EXCL |
-			  SHMSIM_O_TRUNC)) != 0)
+	if ((flags &
+		~(SHMSIM_O_ACCMODE | SHMSIM_O_CREAT | SHMSIM_O_EXCL |
+		    SHMSIM_O_TRUNC)) != 0)
 		return (EINVAL);
 	cmode = (mode & ~(mode_t)atomic_load(&fdp->fd_cmask)) & ACCESSPERMS;
 
@@ -809,8 +806,8 @@ shm_partial_page_invalidate(vm_object_t object, vm_pindex_t idx, int base,
 	int error;
 
 	VM_OBJECT_ASSERT_WLOCKED(object);
-	KASSERT(base >= 0 && base < end, ("%s: base %d end %d", __func__,
-					     base, end));
+	KASSERT(base >= 0 && base < end,
+	    ("%s: base %d end %d", __func__, base, end));
 	error = vm_page_grab_valid(object, idx, false, &m);
 	if (error != 0)
 		return (EIO);
@@ -852,8 +849,7 @@ shm_dotruncate_locked(struct shmfd *shmfd, int64_t length)
 		base = (int)((uint64_t)length & PAGE_MASK_K(k));
 		if (base != 0) {
 			error = shm_partial_page_invalidate(object,
-			    OFF_TO_IDX_K(k, length), base,
-			    (int)PAGE_SIZE_K(k));
+			    OFF_TO_IDX_K(k, length), base, (int)PAGE_SIZE_K(k));
 			if (error != 0)
 				return (error);
 		}

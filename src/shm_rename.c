@@ -154,8 +154,9 @@ memfd_create(struct thread *td, const char *name, unsigned int flags)
 		return (EFAULT);
 	if (strlen(name) + 6 > NAME_MAX)
 		return (EINVAL);
-	if ((flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB |
-			  MFD_HUGE_MASK)) != 0)
+	if ((flags &
+		~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB |
+		    MFD_HUGE_MASK)) != 0)
 		return (EINVAL);
 	if ((flags & MFD_HUGE_MASK) != 0 && (flags & MFD_HUGETLB) == 0)
 		return (EINVAL);

@@ -98,12 +98,12 @@ swap_release_by_cred(struct shmsim_kernel *k, uint64_t bytes,
 	if (bytes == 0)
 		return;
 	mtx_lock(&sw->sw_mtx);
-	KASSERT(sw->sw_reserved >= bytes, ("%s: negative reservation",
-					      __func__));
+	KASSERT(sw->sw_reserved >= bytes,
+	    ("%s: negative reservation", __func__));
 	sw->sw_reserved -= bytes;
 	ui = uifind_locked(sw, cred->cr_uid);
-	KASSERT(ui->ui_vmsize >= bytes, ("%s: uid %u negative charge",
-					    __func__, (unsigned)cred->cr_uid));
+	KASSERT(ui->ui_vmsize >= bytes,
+	    ("%s: uid %u negative charge", __func__, (unsigned)cred->cr_uid));
 	ui->ui_vmsize -= bytes;
 	mtx_unlock(&sw->sw_mtx);
 }
@@ -310,8 +310,7 @@ vm_pager_update_writecount(vm_object_t object, uint64_t start, uint64_t end)
  * swap_pager_release_writecount() -- such a mapping went away.
  */
 void
-vm_pager_release_writecount(vm_object_t object, uint64_t start,
-    uint64_t end)
+vm_pager_release_writecount(vm_object_t object, uint64_t start, uint64_t end)
 {
 	VM_OBJECT_WLOCK(object);
 	KASSERT(object->writemappings >= end - start,

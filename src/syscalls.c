@@ -164,8 +164,8 @@ shmsim_shm_open2(struct shmsim_proc *sp, const char *path, int flags,
 	(void)name;
 	ENOSYS_IN_2008(sp);
 	thread_enter(&td, PROC(sp));
-	return (sys_return_int(&td, kern_shm_open2(&td, path, flags, mode,
-	    shmflags), fdp));
+	return (sys_return_int(&td,
+	    kern_shm_open2(&td, path, flags, mode, shmflags), fdp));
 }
 
 /* uipc_shm.c: sys_shm_rename() */
@@ -221,8 +221,8 @@ shmsim_posix_fallocate(struct shmsim_proc *sp, int fd, int64_t offset,
 
 	ENOSYS_IN_2008(sp);
 	thread_enter(&td, PROC(sp));
-	return (sys_return(&td, kern_posix_fallocate(&td, fd, offset, len),
-	    NULL));
+	return (
+	    sys_return(&td, kern_posix_fallocate(&td, fd, offset, len), NULL));
 }
 
 /* vfs_syscalls.c: sys_fspacectl() */
@@ -236,8 +236,7 @@ shmsim_fspacectl(struct shmsim_proc *sp, int fd, int cmd, int64_t offset,
 
 	ENOSYS_IN_2008(sp);
 	thread_enter(&td, PROC(sp));
-	error = kern_fspacectl(&td, fd, cmd, offset, len, flags, &roff,
-	    &rlen);
+	error = kern_fspacectl(&td, fd, cmd, offset, len, flags, &roff, &rlen);
 	if (error == 0 && roffsetp != NULL)
 		*roffsetp = roff;
 	if (error == 0 && rlenp != NULL)
@@ -250,8 +249,8 @@ shmsim_fspacectl(struct shmsim_proc *sp, int fd, int cmd, int64_t offset,
  * says: an int, or for the large-page pair a struct shm_largepage_conf.
  */
 int
-shmsim_ioctl(struct shmsim_proc *sp, int fd, unsigned long cmd,
-    int64_t arg0, int64_t arg1, int64_t *retvalp)
+shmsim_ioctl(struct shmsim_proc *sp, int fd, unsigned long cmd, int64_t arg0,
+    int64_t arg1, int64_t *retvalp)
 {
 	struct shm_largepage_conf conf;
 	struct thread td;
@@ -323,8 +322,8 @@ shmsim_dup(struct shmsim_proc *sp, int fd, int *newfdp)
 	struct thread td;
 
 	thread_enter(&td, PROC(sp));
-	return (sys_return_int(&td, kern_dup(&td, FDDUP_NORMAL, 0, fd, 0),
-	    newfdp));
+	return (
+	    sys_return_int(&td, kern_dup(&td, FDDUP_NORMAL, 0, fd, 0), newfdp));
 }
 
 /* kern_descrip.c: sys_dup2() */
@@ -350,8 +349,8 @@ shmsim_fcntl(struct shmsim_proc *sp, int fd, int cmd, intptr_t arg,
 }
 
 static int
-sys_rw(struct shmsim_proc *sp, int fd, void *buf, size_t nbytes,
-    int64_t offset, int flags, bool write, size_t *donep)
+sys_rw(struct shmsim_proc *sp, int fd, void *buf, size_t nbytes, int64_t offset,
+    int flags, bool write, size_t *donep)
 {
 	struct uio uio;
 	struct thread td;
@@ -393,14 +392,14 @@ int
 shmsim_write(struct shmsim_proc *sp, int fd, const void *buf, size_t nbytes,
     size_t *donep)
 {
-	return (sys_rw(sp, fd, (void *)(uintptr_t)buf, nbytes, 0, 0, true,
-	    donep));
+	return (
+	    sys_rw(sp, fd, (void *)(uintptr_t)buf, nbytes, 0, 0, true, donep));
 }
 
 /* sys_generic.c: sys_pwrite() */
 int
-shmsim_pwrite(struct shmsim_proc *sp, int fd, const void *buf,
-    size_t nbytes, int64_t offset, size_t *donep)
+shmsim_pwrite(struct shmsim_proc *sp, int fd, const void *buf, size_t nbytes,
+    int64_t offset, size_t *donep)
 {
 	return (sys_rw(sp, fd, (void *)(uintptr_t)buf, nbytes, offset,
 	    FOF_OFFSET, true, donep));
@@ -472,8 +471,7 @@ shmsim_munmap(struct shmsim_proc *sp, uint64_t addr, uint64_t len)
 
 /* vm_mmap.c: sys_mprotect() */
 int
-shmsim_mprotect(struct shmsim_proc *sp, uint64_t addr, uint64_t len,
-    int prot)
+shmsim_mprotect(struct shmsim_proc *sp, uint64_t addr, uint64_t len, int prot)
 {
 	struct thread td;
 
@@ -510,11 +508,11 @@ shmsim_load(struct shmsim_proc *sp, uint64_t addr, void *buf, size_t n,
 }
 
 int
-shmsim_store(struct shmsim_proc *sp, uint64_t addr, const void *buf,
-    size_t n, int *sigp)
+shmsim_store(struct shmsim_proc *sp, uint64_t addr, const void *buf, size_t n,
+    int *sigp)
 {
-	return (shmsim_uaccess(sp, addr, (void *)(uintptr_t)buf, n, true,
-	    sigp));
+	return (
+	    shmsim_uaccess(sp, addr, (void *)(uintptr_t)buf, n, true, sigp));
 }
 
 void
@@ -565,7 +563,8 @@ shmsim_fdinfo(struct shmsim_proc *sp, int fd, struct shmsim_fdinfo *info)
 	foffset_unlock(fp);
 	/* f_ops first: f_type and f_data are set before it is (finit). */
 	shmfd = fp->f_ops != &badfileops && fp->f_type == DTYPE_SHM ?
-	    fp->f_data : NULL;
+	    fp->f_data :
+	    NULL;
 	if (shmfd != NULL) {
 		obj = shmfd->shm_object;
 		info->shm_refs = (int)atomic_load(&shmfd->shm_refs);
@@ -609,8 +608,7 @@ shmsim_debug_access(struct shmsim_proc *sp, int fd, uint64_t off, void *buf,
 }
 
 int
-shmsim_peek(struct shmsim_proc *sp, int fd, uint64_t off, void *buf,
-    size_t len)
+shmsim_peek(struct shmsim_proc *sp, int fd, uint64_t off, void *buf, size_t len)
 {
 	return (shmsim_debug_access(sp, fd, off, buf, len, false));
 }

@@ -80,8 +80,9 @@ vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
 			size_t lpoff;
 
 			m = vm_page_lookup_large(object, pindex, &lpoff);
-			KASSERT(m != NULL, ("%s: large page %ju missing",
-					       __func__, (uintmax_t)pindex));
+			KASSERT(m != NULL,
+			    ("%s: large page %ju missing", __func__,
+				(uintmax_t)pindex));
 			pgoff += lpoff;
 		} else {
 			error = vm_page_grab_valid(object, pindex, false, &m);
@@ -112,8 +113,7 @@ vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
 		    object == first_object->backing_object &&
 		    refcount_load(&object->ref_count) == 1 &&
 		    object->shadow_count == 1) {
-			vm_page_rename(m, object, first_object,
-			    first_pindex);
+			vm_page_rename(m, object, first_object, first_pindex);
 		} else {
 			first_m = vm_page_alloc(first_object, first_pindex);
 			if (first_m == NULL) {

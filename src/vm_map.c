@@ -208,8 +208,7 @@ vm_map_lookup_clip_start(vm_map_t map, vm_offset_t start,
 static bool
 vm_map_mergeable_neighbors(vm_map_entry_t prev, vm_map_entry_t entry)
 {
-	return (prev->end == entry->start &&
-	    prev->object == entry->object &&
+	return (prev->end == entry->start && prev->object == entry->object &&
 	    prev->offset + (vm_ooffset_t)(prev->end - prev->start) ==
 		entry->offset &&
 	    prev->eflags == entry->eflags &&
@@ -268,16 +267,15 @@ vm_map_simplify_entry(vm_map_t map, vm_map_entry_t entry)
  */
 int
 vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset,
-    vm_offset_t start, vm_offset_t end, vm_prot_t prot, vm_prot_t max,
-    int cow)
+    vm_offset_t start, vm_offset_t end, vm_prot_t prot, vm_prot_t max, int cow)
 {
 	vm_map_entry_t new_entry, prev_entry, next_entry;
 	uint64_t bdry;
 	int bidx, protoeflags;
 
 	sx_assert_xlocked(&map->lock);
-	KASSERT((prot & ~max) == 0, ("prot %#x is not subset of max_prot %#x",
-					prot, max));
+	KASSERT((prot & ~max) == 0,
+	    ("prot %#x is not subset of max_prot %#x", prot, max));
 	if (start == end || !vm_map_range_valid(map, start, end))
 		return (KERN_INVALID_ADDRESS);
 	if (vm_map_lookup_entry(map, start, &prev_entry))
@@ -296,8 +294,8 @@ vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset,
 	if ((cow & MAP_WRITECOUNT) != 0)
 		protoeflags |= MAP_ENTRY_WRITECNT;
 	if ((cow & MAP_SPLIT_BOUNDARY_MASK) != 0) {
-		bidx = (cow & MAP_SPLIT_BOUNDARY_MASK) >>
-		    MAP_SPLIT_BOUNDARY_SHIFT;
+		bidx =
+		    (cow & MAP_SPLIT_BOUNDARY_MASK) >> MAP_SPLIT_BOUNDARY_SHIFT;
 		if (bidx >= SHMSIM_MAXPAGESIZES ||
 		    map->kernel->k_cfg.page_sizes[bidx] == 0)
 			return (KERN_INVALID_ARGUMENT);
@@ -314,7 +312,8 @@ vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset,
 	new_entry->offset = offset;
 	new_entry->eflags = protoeflags;
 	new_entry->inheritance = (cow & MAP_INHERIT_SHARE) != 0 ?
-	    VM_INHERIT_SHARE : VM_INHERIT_DEFAULT;
+	    VM_INHERIT_SHARE :
+	    VM_INHERIT_DEFAULT;
 	new_entry->protection = prot;
 	new_entry->max_protection = max;
 	vm_map_entry_link(map, prev_entry, new_entry);
@@ -339,7 +338,7 @@ vm_map_findspace(vm_map_t map, vm_offset_t start, vm_size_t length,
 	vm_offset_t addr;
 
 	addr = start < vm_map_min(map) ? vm_map_min(map) : start;
-	for (entry = TAILQ_FIRST(&map->entries);; ) {
+	for (entry = TAILQ_FIRST(&map->entries);;) {
 		if (alignment > 1)
 			addr = (addr + alignment - 1) & ~(alignment - 1);
 		if (addr < start || addr + length < addr ||
@@ -365,8 +364,8 @@ vm_map_findspace(vm_map_t map, vm_offset_t start, vm_size_t length,
  */
 int
 vm_map_find(vm_map_t map, vm_object_t object, vm_ooffset_t offset,
-    vm_offset_t *addr, vm_size_t length, vm_offset_t max_addr,
-    int find_space, vm_prot_t prot, vm_prot_t max, int cow)
+    vm_offset_t *addr, vm_size_t length, vm_offset_t max_addr, int find_space,
+    vm_prot_t prot, vm_prot_t max, int cow)
 {
 	struct shmsim_kernel *k = map->kernel;
 	vm_offset_t alignment = 0, limit;
@@ -380,7 +379,8 @@ vm_map_find(vm_map_t map, vm_object_t object, vm_ooffset_t offset,
 	vm_map_lock(map);
 	if (find_space != VMFS_NO_SPACE) {
 		limit = max_addr != 0 && max_addr < vm_map_max(map) ?
-		    max_addr : vm_map_max(map);
+		    max_addr :
+		    vm_map_max(map);
 		if (!vm_map_findspace(map, *addr, length, limit, alignment,
 			addr)) {
 			rv = KERN_NO_SPACE;
@@ -439,8 +439,7 @@ vm_map_find_aligned(vm_map_t map, vm_offset_t *addr, vm_size_t length,
  */
 int
 vm_map_fixed(vm_map_t map, vm_object_t object, vm_ooffset_t offset,
-    vm_offset_t start, vm_size_t length, vm_prot_t prot, vm_prot_t max,
-    int cow)
+    vm_offset_t start, vm_size_t length, vm_prot_t prot, vm_prot_t max, int cow)
 {
 	vm_offset_t end = start + length;
 	int result;
@@ -457,8 +456,7 @@ vm_map_fixed(vm_map_t map, vm_object_t object, vm_ooffset_t offset,
 		if (result != KERN_SUCCESS)
 			goto out;
 	}
-	result = vm_map_insert(map, object, offset, start, end, prot, max,
-	    cow);
+	result = vm_map_insert(map, object, offset, start, end, prot, max, cow);
 out:
 	vm_map_unlock(map);
 	return (result);
@@ -514,8 +512,8 @@ vm_map_process_deferred(void)
 	for (; entry != NULL; entry = next) {
 		next = entry->defer_next;
 		if ((entry->eflags & MAP_ENTRY_WRITECNT) != 0)
-			vm_pager_release_writecount(entry->object,
-			    entry->start, entry->end);
+			vm_pager_release_writecount(entry->object, entry->start,
+			    entry->end);
 		vm_object_deallocate(entry->object);
 		free(entry);
 	}
@@ -579,7 +577,7 @@ vm_map_protect(vm_map_t map, vm_offset_t start, vm_offset_t end,
 	if (start == end)
 		return (KERN_SUCCESS);
 	if ((flags & (VM_MAP_PROTECT_SET_PROT | VM_MAP_PROTECT_SET_MAXPROT)) ==
-	    (VM_MAP_PROTECT_SET_PROT | VM_MAP_PROTECT_SET_MAXPROT) &&
+		(VM_MAP_PROTECT_SET_PROT | VM_MAP_PROTECT_SET_MAXPROT) &&
 	    (new_prot & new_maxprot) != new_prot)
 		return (KERN_OUT_OF_BOUNDS);
 	vm_map_lock(map);
@@ -593,10 +591,12 @@ vm_map_protect(vm_map_t map, vm_offset_t start, vm_offset_t end,
 		first_entry = vm_map_entry_succ(map, first_entry);
 	for (entry = first_entry; entry != NULL && entry->start < end;
 	     entry = TAILQ_NEXT(entry, link)) {
-		prot = (flags & VM_MAP_PROTECT_SET_PROT) != 0 ? new_prot :
+		prot = (flags & VM_MAP_PROTECT_SET_PROT) != 0 ?
+		    new_prot :
 		    entry->protection;
 		maxprot = (flags & VM_MAP_PROTECT_SET_MAXPROT) != 0 ?
-		    new_maxprot : entry->max_protection;
+		    new_maxprot :
+		    entry->max_protection;
 		if ((prot & entry->max_protection) != prot ||
 		    (maxprot & entry->max_protection) != maxprot) {
 			vm_map_unlock(map);
@@ -619,11 +619,11 @@ vm_map_protect(vm_map_t map, vm_offset_t start, vm_offset_t end,
 			return (rv);
 		}
 	}
-	prev_entry = first_entry != NULL ? vm_map_entry_pred(first_entry) :
-					   NULL;
+	prev_entry =
+	    first_entry != NULL ? vm_map_entry_pred(first_entry) : NULL;
 	for (entry = first_entry; entry != NULL && entry->start < end;
 	     vm_map_try_merge_entries(map, prev_entry, entry),
-	     prev_entry = entry, entry = TAILQ_NEXT(entry, link)) {
+	    prev_entry = entry, entry = TAILQ_NEXT(entry, link)) {
 		old_prot = entry->protection;
 		if ((flags & VM_MAP_PROTECT_SET_MAXPROT) != 0) {
 			entry->max_protection = new_maxprot;
@@ -710,7 +710,6 @@ unlock:
 	vm_map_unlock(map);
 	return (rv);
 }
-
 
 /*
  * vm_map.c: vm_map_copy_entry() -- a VM_INHERIT_COPY entry at fork: the
@@ -872,8 +871,8 @@ RetryLookup:
 		} else
 			prot &= ~VM_PROT_WRITE;
 	}
-	*pindex = OFF_TO_IDX_K(k, (vaddr - entry->start) +
-	    (uint64_t)entry->offset);
+	*pindex =
+	    OFF_TO_IDX_K(k, (vaddr - entry->start) + (uint64_t)entry->offset);
 	*object = entry->object;
 	*out_prot = prot;
 	return (KERN_SUCCESS);

@@ -54,7 +54,7 @@ typedef uint8_t vm_inherit_t;
 #define PROT_WRITE 0x02
 #define PROT_EXEC 0x04
 #define _PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
-#define PROT_EXTRACT(prot) ((prot) & _PROT_ALL)
+#define PROT_EXTRACT(prot) ((prot)&_PROT_ALL)
 #define _PROT_MAX_SHIFT 16
 #define PROT_MAX(prot) ((prot) << _PROT_MAX_SHIFT)
 #define PROT_MAX_EXTRACT(prot) (((prot) >> _PROT_MAX_SHIFT) & _PROT_ALL)
@@ -101,7 +101,7 @@ typedef uint8_t vm_inherit_t;
 #define MAP_ENTRY_WRITECNT 0x00008000
 #define MAP_ENTRY_SPLIT_BOUNDARY_MASK 0x00300000
 #define MAP_ENTRY_SPLIT_BOUNDARY_SHIFT 20
-#define MAP_ENTRY_SPLIT_BOUNDARY_INDEX(entry) \
+#define MAP_ENTRY_SPLIT_BOUNDARY_INDEX(entry)                 \
 	(((entry)->eflags & MAP_ENTRY_SPLIT_BOUNDARY_MASK) >> \
 	    MAP_ENTRY_SPLIT_BOUNDARY_SHIFT)
 
@@ -136,27 +136,27 @@ typedef uint8_t vm_inherit_t;
 #define SHMSIM_MMAP_BASE UINT64_C(0x800000000)
 
 struct vm_map_entry {
-	TAILQ_ENTRY(vm_map_entry) link;	     /* (m) address order */
-	vm_offset_t start;		     /* (m) */
-	vm_offset_t end;		     /* (m) */
-	vm_object_t object;		     /* (m) owns one reference */
-	vm_ooffset_t offset;		     /* (m) of start in object */
-	int eflags;			     /* (m) MAP_ENTRY_* */
-	vm_prot_t protection;		     /* (m) */
-	vm_prot_t max_protection;	     /* (m) */
-	vm_inherit_t inheritance;	     /* (m) */
-	struct vm_map_entry *defer_next;     /* deferred deallocation */
+	TAILQ_ENTRY(vm_map_entry) link;	 /* (m) address order */
+	vm_offset_t start;		 /* (m) */
+	vm_offset_t end;		 /* (m) */
+	vm_object_t object;		 /* (m) owns one reference */
+	vm_ooffset_t offset;		 /* (m) of start in object */
+	int eflags;			 /* (m) MAP_ENTRY_* */
+	vm_prot_t protection;		 /* (m) */
+	vm_prot_t max_protection;	 /* (m) */
+	vm_inherit_t inheritance;	 /* (m) */
+	struct vm_map_entry *defer_next; /* deferred deallocation */
 };
 typedef struct vm_map_entry *vm_map_entry_t;
 
 struct vm_map {
-	struct sx lock;			     /* "vm map (user)" */
+	struct sx lock; /* "vm map (user)" */
 	TAILQ_HEAD(vm_map_entry_list, vm_map_entry) entries; /* (m) */
-	int nentries;			     /* (m) */
-	vm_size_t size;			     /* (m) bytes mapped */
-	vm_offset_t min_offset;		     /* (c) */
-	vm_offset_t max_offset;		     /* (c) */
-	struct shmsim_kernel *kernel;	     /* (c) */
+	int nentries;					     /* (m) */
+	vm_size_t size;		      /* (m) bytes mapped */
+	vm_offset_t min_offset;	      /* (c) */
+	vm_offset_t max_offset;	      /* (c) */
+	struct shmsim_kernel *kernel; /* (c) */
 };
 typedef struct vm_map *vm_map_t;
 
@@ -180,11 +180,10 @@ bool vm_map_range_valid(vm_map_t map, vm_offset_t start, vm_offset_t end);
 bool vm_map_lookup_entry(vm_map_t map, vm_offset_t address,
     vm_map_entry_t *entry);
 int vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset,
-    vm_offset_t start, vm_offset_t end, vm_prot_t prot, vm_prot_t max,
-    int cow);
+    vm_offset_t start, vm_offset_t end, vm_prot_t prot, vm_prot_t max, int cow);
 int vm_map_find(vm_map_t map, vm_object_t object, vm_ooffset_t offset,
-    vm_offset_t *addr, vm_size_t length, vm_offset_t max_addr,
-    int find_space, vm_prot_t prot, vm_prot_t max, int cow);
+    vm_offset_t *addr, vm_size_t length, vm_offset_t max_addr, int find_space,
+    vm_prot_t prot, vm_prot_t max, int cow);
 int vm_map_find_min(vm_map_t map, vm_object_t object, vm_ooffset_t offset,
     vm_offset_t *addr, vm_size_t length, vm_offset_t min_addr,
     vm_offset_t max_addr, int find_space, vm_prot_t prot, vm_prot_t max,
@@ -201,19 +200,18 @@ int vm_map_protect_2008(vm_map_t map, vm_offset_t start, vm_offset_t end,
     vm_prot_t new_prot);
 int vm_map_inherit(vm_map_t map, vm_offset_t start, vm_offset_t end,
     vm_inherit_t new_inheritance);
-int vm_map_lookup(vm_map_t *var_map, vm_offset_t vaddr,
-    vm_prot_t fault_typea, vm_map_entry_t *out_entry, vm_object_t *object,
-    vm_pindex_t *pindex, vm_prot_t *out_prot);
+int vm_map_lookup(vm_map_t *var_map, vm_offset_t vaddr, vm_prot_t fault_typea,
+    vm_map_entry_t *out_entry, vm_object_t *object, vm_pindex_t *pindex,
+    vm_prot_t *out_prot);
 void vm_map_lookup_done(vm_map_t map, vm_map_entry_t entry);
 
 /* vm_mmap.c */
 int kern_mmap(struct thread *td, uint64_t addr0, uint64_t len, int prot,
     int flags, int fd, int64_t pos);
-int kern_mmap_2008(struct thread *td, uint64_t addr0, uint64_t len,
-    int prot, int flags, int fd, int64_t pos);
+int kern_mmap_2008(struct thread *td, uint64_t addr0, uint64_t len, int prot,
+    int flags, int fd, int64_t pos);
 int kern_munmap(struct thread *td, uint64_t addr0, uint64_t size);
-int kern_mprotect(struct thread *td, uint64_t addr0, uint64_t size,
-    int prot);
+int kern_mprotect(struct thread *td, uint64_t addr0, uint64_t size, int prot);
 int vm_mmap_object(vm_map_t map, vm_offset_t *addr, vm_size_t size,
     vm_prot_t prot, vm_prot_t maxprot, int flags, vm_object_t object,
     vm_ooffset_t foff, bool writecounted, struct thread *td);
@@ -222,15 +220,15 @@ int vm_mmap_to_errno(int rv);
 /* vm_fault.c */
 int vm_fault_trap(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
     unsigned char *buf, size_t off, size_t len, int *signo);
-int vm_fault_uaccess(struct thread *td, vm_offset_t addr, void *buf,
-    size_t len, bool write, int *signo);
+int vm_fault_uaccess(struct thread *td, vm_offset_t addr, void *buf, size_t len,
+    bool write, int *signo);
 
 /* uipc_shm.c (src/shm_mmap.c) */
 int shm_mmap(struct file *fp, vm_map_t map, vm_offset_t *addr,
     vm_size_t objsize, vm_prot_t prot, vm_prot_t cap_maxprot, int flags,
     vm_ooffset_t foff, struct thread *td);
 int vm_mmap_shm_2008(struct thread *td, vm_size_t objsize, vm_prot_t prot,
-    vm_prot_t *maxprotp, int *flagsp, struct shmfd *shmfd,
-    vm_ooffset_t foff, vm_object_t *objp);
+    vm_prot_t *maxprotp, int *flagsp, struct shmfd *shmfd, vm_ooffset_t foff,
+    vm_object_t *objp);
 
 #endif /* SHMSIM_VM_MAP_H */

@@ -56,9 +56,9 @@ vm_mmap_to_errno(int rv)
  * EINVAL/EACCES as vm_map_insert() answers.
  */
 int
-vm_mmap_object(vm_map_t map, vm_offset_t *addr, vm_size_t size,
-    vm_prot_t prot, vm_prot_t maxprot, int flags, vm_object_t object,
-    vm_ooffset_t foff, bool writecounted, struct thread *td)
+vm_mmap_object(vm_map_t map, vm_offset_t *addr, vm_size_t size, vm_prot_t prot,
+    vm_prot_t maxprot, int flags, vm_object_t object, vm_ooffset_t foff,
+    bool writecounted, struct thread *td)
 {
 	struct shmsim_kernel *k = map->kernel;
 	int docow, findspace, rv;
@@ -93,15 +93,15 @@ vm_mmap_object(vm_map_t map, vm_offset_t *addr, vm_size_t size,
 		if ((flags & MAP_ALIGNMENT_MASK) == MAP_ALIGNED_SUPER)
 			findspace = VMFS_SUPER_SPACE;
 		else if ((flags & MAP_ALIGNMENT_MASK) != 0)
-			findspace = VMFS_ALIGNED_SPACE(flags >>
-			    MAP_ALIGNMENT_SHIFT);
+			findspace =
+			    VMFS_ALIGNED_SPACE(flags >> MAP_ALIGNMENT_SHIFT);
 		else
 			findspace = VMFS_OPTIMAL_SPACE;
 		rv = vm_map_find_min(map, object, foff, addr, size,
 		    SHMSIM_MMAP_BASE, 0, findspace, prot, maxprot, docow);
 	} else
-		rv = vm_map_fixed(map, object, foff, *addr, size, prot,
-		    maxprot, docow);
+		rv = vm_map_fixed(map, object, foff, *addr, size, prot, maxprot,
+		    docow);
 	return (vm_mmap_to_errno(rv));
 }
 
@@ -118,8 +118,8 @@ vm_mmap_object(vm_map_t map, vm_offset_t *addr, vm_size_t size,
  * The result is the mapping's address plus the offset's page offset.
  */
 int
-kern_mmap(struct thread *td, uint64_t addr0, uint64_t len, int prot,
-    int flags, int fd, int64_t pos)
+kern_mmap(struct thread *td, uint64_t addr0, uint64_t len, int prot, int flags,
+    int fd, int64_t pos)
 {
 	struct shmsim_kernel *k = td->td_proc->p_kernel;
 	vm_map_t map = td_map(td);
@@ -150,10 +150,11 @@ kern_mmap(struct thread *td, uint64_t addr0, uint64_t len, int prot,
 		flags |= MAP_ANON;
 		pos = 0;
 	}
-	if ((flags & ~(MAP_SHARED | MAP_PRIVATE | MAP_FIXED |
-			  MAP_HASSEMAPHORE | MAP_STACK | MAP_NOSYNC | MAP_ANON |
-			  MAP_EXCL | MAP_NOCORE | MAP_PREFAULT_READ | MAP_GUARD |
-			  MAP_32BIT | MAP_ALIGNMENT_MASK)) != 0)
+	if ((flags &
+		~(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_HASSEMAPHORE |
+		    MAP_STACK | MAP_NOSYNC | MAP_ANON | MAP_EXCL | MAP_NOCORE |
+		    MAP_PREFAULT_READ | MAP_GUARD | MAP_32BIT |
+		    MAP_ALIGNMENT_MASK)) != 0)
 		return (EINVAL);
 	if ((flags & (MAP_EXCL | MAP_FIXED)) == MAP_EXCL)
 		return (EINVAL);
@@ -161,8 +162,9 @@ kern_mmap(struct thread *td, uint64_t addr0, uint64_t len, int prot,
 		return (EINVAL);
 	if ((flags & MAP_GUARD) != 0 &&
 	    (prot != PROT_NONE || fd != -1 || pos != 0 ||
-		(flags & ~(MAP_FIXED | MAP_GUARD | MAP_EXCL | MAP_32BIT |
-			      MAP_ALIGNMENT_MASK)) != 0))
+		(flags &
+		    ~(MAP_FIXED | MAP_GUARD | MAP_EXCL | MAP_32BIT |
+			MAP_ALIGNMENT_MASK)) != 0))
 		return (EINVAL);
 
 	pageoff = (uint64_t)pos & PAGE_MASK_K(k);
@@ -223,9 +225,9 @@ done:
  * it with its neighbours; vm_map_insert() itself did not merge in 2008.
  */
 static int
-vm_mmap_2008(struct thread *td, vm_map_t map, vm_offset_t *addr,
-    vm_size_t size, vm_prot_t prot, vm_prot_t maxprot, int flags,
-    struct shmfd *shmfd, vm_ooffset_t foff)
+vm_mmap_2008(struct thread *td, vm_map_t map, vm_offset_t *addr, vm_size_t size,
+    vm_prot_t prot, vm_prot_t maxprot, int flags, struct shmfd *shmfd,
+    vm_ooffset_t foff)
 {
 	struct shmsim_kernel *k = map->kernel;
 	vm_object_t object = NULL;
@@ -245,8 +247,8 @@ vm_mmap_2008(struct thread *td, vm_map_t map, vm_offset_t *addr,
 			return (EINVAL);
 		fitit = false;
 	}
-	error = vm_mmap_shm_2008(td, size, prot, &maxprot, &flags, shmfd,
-	    foff, &object);
+	error = vm_mmap_shm_2008(td, size, prot, &maxprot, &flags, shmfd, foff,
+	    &object);
 	if (error != 0)
 		return (error);
 	docow = 0;
@@ -260,13 +262,12 @@ vm_mmap_2008(struct thread *td, vm_map_t map, vm_offset_t *addr,
 		rv = vm_map_find(map, object, foff, addr, size, 0,
 		    VMFS_ANY_SPACE, prot, maxprot, docow);
 	else
-		rv = vm_map_fixed(map, object, foff, *addr, size, prot,
-		    maxprot, docow);
+		rv = vm_map_fixed(map, object, foff, *addr, size, prot, maxprot,
+		    docow);
 	if (rv != KERN_SUCCESS)
 		vm_object_deallocate(object);
 	else if ((flags & MAP_SHARED) != 0) {
-		rv = vm_map_inherit(map, *addr, *addr + size,
-		    VM_INHERIT_SHARE);
+		rv = vm_map_inherit(map, *addr, *addr + size, VM_INHERIT_SHARE);
 		if (rv != KERN_SUCCESS) {
 			vm_map_lock(map);
 			(void)vm_map_delete(map, *addr, *addr + size);

@@ -221,8 +221,7 @@ vm_object_reference_if_alive(vm_object_t obj)
 	do {
 		if (old == 0)
 			return (false);
-	} while (!atomic_compare_exchange_weak(&obj->ref_count, &old,
-	    old + 1));
+	} while (!atomic_compare_exchange_weak(&obj->ref_count, &old, old + 1));
 	return (true);
 }
 
@@ -257,7 +256,7 @@ vm_object_terminate(vm_object_t obj)
 		sched_yield();
 
 	KASSERT(obj->backing_object == NULL && obj->shadow_count == 0 &&
-	    LIST_EMPTY(&obj->shadow_head),
+		LIST_EMPTY(&obj->shadow_head),
 	    ("%s: object #%ju still in a shadow chain", __func__,
 		(uintmax_t)obj->oid));
 	VM_OBJECT_WLOCK(obj);
@@ -322,8 +321,8 @@ vm_object_deallocate_anon(vm_object_t backing_object)
 	vm_object_pip_add(object);
 	VM_OBJECT_WUNLOCK(backing_object);
 	VM_OBJECT_WLOCK(object);
-	referenced = (vm_object_flags(object) &
-			 (OBJ_DEAD | OBJ_COLLAPSING)) == 0 &&
+	referenced =
+	    (vm_object_flags(object) & (OBJ_DEAD | OBJ_COLLAPSING)) == 0 &&
 	    vm_object_reference_if_alive(object);
 	vm_object_pip_wakeup(object);
 	if (!referenced) {
@@ -367,11 +366,11 @@ vm_object_deallocate(vm_object_t object)
 
 	while (object != NULL) {
 		if ((vm_object_flags(object) & OBJ_ANON) == 0)
-			released = refcount_release_if_gt(&object->ref_count,
-			    1);
+			released =
+			    refcount_release_if_gt(&object->ref_count, 1);
 		else
-			released = refcount_release_if_gt(&object->ref_count,
-			    2);
+			released =
+			    refcount_release_if_gt(&object->ref_count, 2);
 		if (released)
 			return;
 		VM_OBJECT_WLOCK(object);
@@ -457,8 +456,7 @@ vm_page_free(vm_object_t obj, struct vm_page *m)
 	obj->resident_page_count--;
 	atomic_fetch_sub(&obj->kernel->k_resident, 1);
 	if (obj->type == OBJT_PHYS)
-		atomic_fetch_sub(&obj->kernel->count_largepages[obj->psind],
-		    1);
+		atomic_fetch_sub(&obj->kernel->count_largepages[obj->psind], 1);
 	free(m);
 }
 
@@ -533,8 +531,8 @@ vm_object_free_all(struct shmsim_kernel *k)
 {
 	vm_object_t obj;
 
-	while ((obj = TAILQ_LAST(&k->vm_object_list, vm_object_tailq)) !=
-	    NULL) {
+	while (
+	    (obj = TAILQ_LAST(&k->vm_object_list, vm_object_tailq)) != NULL) {
 		if (obj->backing_object != NULL) {
 			VM_OBJECT_WLOCK(obj);
 			vm_object_backing_remove(obj);
@@ -769,8 +767,9 @@ vm_object_collapse(vm_object_t object)
 	VM_OBJECT_ASSERT_WLOCKED(object);
 	for (;;) {
 		KASSERT((vm_object_flags(object) & (OBJ_DEAD | OBJ_ANON)) ==
-		    OBJ_ANON, ("%s: object #%ju dead or not anonymous",
-			__func__, (uintmax_t)object->oid));
+			OBJ_ANON,
+		    ("%s: object #%ju dead or not anonymous", __func__,
+			(uintmax_t)object->oid));
 		backing_object = object->backing_object;
 		if (backing_object == NULL ||
 		    (vm_object_flags(backing_object) & OBJ_ANON) == 0)

@@ -64,22 +64,22 @@ LIST_HEAD(vm_object_shadow_head, vm_object);
 struct vm_object {
 	TAILQ_ENTRY(vm_object) object_list; /* (l) */
 	struct rwlock lock;
-	atomic_uint ref_count;		  /* (a) */
-	enum obj_type type;		  /* (c) */
-	int psind;			  /* (o) OBJT_PHYS: page size index
-					     (un_pager.phys.data_val) */
-	vm_pindex_t size;		  /* (o) pages */
-	uint64_t charge;		  /* (o) swap bytes reserved */
-	struct ucred *cred;		  /* (c) charged credential */
-	int flags;			  /* (o) OBJ_*; changed atomically
-					     (vm_object_set_flag), so that
-					     OBJ_ANON may be read unlocked */
-	struct vm_page_tree rtree;	  /* (o) resident pages */
-	uint64_t resident_page_count;	  /* (o) */
-	struct swblk_tree swtree;	  /* (o) swapped-out pages */
-	uint64_t swp_count;		  /* (o) */
-	uint64_t writemappings;		  /* (o) bytes of writable shared maps */
-	void *swp_priv;			  /* (o) shmfd back-pointer */
+	atomic_uint ref_count;	      /* (a) */
+	enum obj_type type;	      /* (c) */
+	int psind;		      /* (o) OBJT_PHYS: page size index
+					 (un_pager.phys.data_val) */
+	vm_pindex_t size;	      /* (o) pages */
+	uint64_t charge;	      /* (o) swap bytes reserved */
+	struct ucred *cred;	      /* (c) charged credential */
+	int flags;		      /* (o) OBJ_*; changed atomically
+					 (vm_object_set_flag), so that
+					 OBJ_ANON may be read unlocked */
+	struct vm_page_tree rtree;    /* (o) resident pages */
+	uint64_t resident_page_count; /* (o) */
+	struct swblk_tree swtree;     /* (o) swapped-out pages */
+	uint64_t swp_count;	      /* (o) */
+	uint64_t writemappings;	      /* (o) bytes of writable shared maps */
+	void *swp_priv;		      /* (o) shmfd back-pointer */
 	/*
 	 * Shadow chains (vm_object_shadow): an anonymous object in front
 	 * of backing_object, which it holds a reference on; the backing
@@ -93,9 +93,9 @@ struct vm_object {
 	struct vm_object_shadow_head shadow_head;
 	LIST_ENTRY(vm_object) shadow_list;
 	int shadow_count;
-	atomic_int paging_in_progress;	  /* (a) holds off termination */
-	uint64_t oid;			  /* (c) creation order, model-only */
-	struct shmsim_kernel *kernel;	  /* (c) */
+	atomic_int paging_in_progress; /* (a) holds off termination */
+	uint64_t oid;		       /* (c) creation order, model-only */
+	struct shmsim_kernel *kernel;  /* (c) */
 };
 
 #define VM_OBJECT_WLOCK(o) _rw_wlock(&(o)->lock, __FILE__, __LINE__)
@@ -109,11 +109,11 @@ struct vm_object {
 #define PAGE_SIZE_K(k) ((uint64_t)(k)->k_cfg.page_size)
 #define PAGE_SHIFT_K(k) ((k)->k_page_shift)
 #define PAGE_MASK_K(k) (PAGE_SIZE_K(k) - 1)
-#define OFF_TO_IDX_K(k, off) ((vm_pindex_t)(((uint64_t)(off)) >> PAGE_SHIFT_K(k)))
+#define OFF_TO_IDX_K(k, off) \
+	((vm_pindex_t)(((uint64_t)(off)) >> PAGE_SHIFT_K(k)))
 #define IDX_TO_OFF_K(k, idx) (((vm_ooffset_t)(idx)) << PAGE_SHIFT_K(k))
 #define ptoa_k(k, x) ((uint64_t)(x) << PAGE_SHIFT_K(k))
-#define howmany_k(k, x) \
-	(((uint64_t)(x) + PAGE_MASK_K(k)) >> PAGE_SHIFT_K(k))
+#define howmany_k(k, x) (((uint64_t)(x) + PAGE_MASK_K(k)) >> PAGE_SHIFT_K(k))
 
 /* vm_object.c */
 int vm_pager_allocate_swap(struct shmsim_kernel *k, struct ucred *cred,
@@ -127,8 +127,7 @@ struct vm_page *vm_page_lookup_large(vm_object_t obj, vm_pindex_t pindex,
 void vm_object_reference(vm_object_t obj);
 bool vm_object_reference_if_alive(vm_object_t obj);
 void vm_object_deallocate(vm_object_t obj);
-void vm_object_page_remove(vm_object_t obj, vm_pindex_t start,
-    vm_pindex_t end);
+void vm_object_page_remove(vm_object_t obj, vm_pindex_t start, vm_pindex_t end);
 struct vm_page *vm_page_lookup(vm_object_t obj, vm_pindex_t pindex);
 struct swblk *swp_pager_lookup(vm_object_t obj, vm_pindex_t pindex);
 int vm_page_grab_valid(vm_object_t obj, vm_pindex_t pindex, bool alloc,
@@ -136,8 +135,8 @@ int vm_page_grab_valid(vm_object_t obj, vm_pindex_t pindex, bool alloc,
 void vm_object_free_all(struct shmsim_kernel *k);
 
 /* Shadow objects and copy-on-write (vm_object.c) */
-vm_object_t vm_object_allocate_anon(struct shmsim_kernel *k,
-    vm_pindex_t size, vm_object_t backing_object);
+vm_object_t vm_object_allocate_anon(struct shmsim_kernel *k, vm_pindex_t size,
+    vm_object_t backing_object);
 void vm_object_shadow(vm_object_t *object, vm_ooffset_t *offset,
     uint64_t length, bool shared);
 void vm_object_collapse(vm_object_t object);
@@ -162,8 +161,7 @@ int swap_reserve_by_cred(struct shmsim_kernel *k, uint64_t bytes,
 void swap_release_by_cred(struct shmsim_kernel *k, uint64_t bytes,
     struct ucred *cred);
 int swap_pager_putpage(vm_object_t obj, struct vm_page *m);
-int swap_pager_getpage(vm_object_t obj, struct swblk *sb,
-    struct vm_page **mp);
+int swap_pager_getpage(vm_object_t obj, struct swblk *sb, struct vm_page **mp);
 void swap_pager_freeblk(vm_object_t obj, struct swblk *sb);
 uint64_t vm_pageout_run(struct shmsim_kernel *k, uint64_t n);
 void swap_dev_init(struct shmsim_kernel *k);

@@ -50,7 +50,7 @@ struct ctx {
 	bool persistent;
 
 	struct shmsim_kernel *k;
-	uint64_t h0;		/* hits of site before the statement */
+	uint64_t h0; /* hits of site before the statement */
 	uint64_t hits[SHMSIM_FAULT_NSITES]; /* after the last statement */
 	/* Unfaulted run: hits of each site after each statement. */
 	uint64_t (*stmt_hits)[SHMSIM_FAULT_NSITES];
@@ -58,25 +58,24 @@ struct ctx {
 	 * unfaulted run, which is the same up to the nth hit); no dump is
 	 * needed before it, nor after it in once mode. */
 	int first_stmt;
-	int fired;		/* calls during which the fault fired */
-	int failed_last;	/* t->failed after the last statement */
-	char *dump0;		/* dump before the current call */
+	int fired;	 /* calls during which the fault fired */
+	int failed_last; /* t->failed after the last statement */
+	char *dump0;	 /* dump before the current call */
 	size_t dump0len;
-	bool have_fi0;		/* fi0 and the flags below are set */
+	bool have_fi0;		  /* fi0 and the flags below are set */
 	struct shmsim_fdinfo fi0; /* the call's descriptor before it */
-	bool largepage0;	/* its object is a large-page one */
-	bool growonwrite0;	/* it grows on write */
-	bool expect_reported;	/* "an expectation failed" said once */
-	int errors;		/* checks that did not hold */
-	int checked;		/* fired calls checked */
-	int partial;		/* of which kept partial progress */
+	bool largepage0;	  /* its object is a large-page one */
+	bool growonwrite0;	  /* it grows on write */
+	bool expect_reported;	  /* "an expectation failed" said once */
+	int errors;		  /* checks that did not hold */
+	int checked;		  /* fired calls checked */
+	int partial;		  /* of which kept partial progress */
 };
 
 static bool verbose;
 static const char *current_case = "";
 
-static void
-xfail(struct ctx *c, const struct sc_stmt *st, const char *fmt, ...)
+static void xfail(struct ctx *c, const struct sc_stmt *st, const char *fmt, ...)
     __attribute__((__format__(__printf__, 3, 4)));
 
 static void
@@ -137,15 +136,15 @@ site_errno(enum shmsim_fault_site site, const char *call, bool largepage)
 			return (ENOMEM);
 		return (EIO);
 	case SHMSIM_FAULT_COPYIN:
-		return (EFAULT);	/* copyinstr() */
+		return (EFAULT); /* copyinstr() */
 	case SHMSIM_FAULT_OBJ_ALLOC:
-		return (ENOMEM);	/* shm_alloc() */
+		return (ENOMEM); /* shm_alloc() */
 	case SHMSIM_FAULT_PAGER_IO:
 		/* A pagein error in a fault is SIGBUS (vm_fault_getpages()
 		 * -> KERN_OUT_OF_BOUNDS); the runner reports -SIGBUS. */
 		if (is_uaccess(call))
 			return (-SIGBUS);
-		return (EIO);		/* swap_pager_getpages() */
+		return (EIO); /* swap_pager_getpages() */
 	default:
 		return (-1);
 	}
@@ -305,7 +304,7 @@ partial_ok(struct ctx *c, const struct sc_stmt *st, struct shmsim_proc *p,
 		/* The range the call asked for. */
 		off0 = pcall ? args[2].i : fi0->f_offset;
 		nbytes = reading ? args[1].i :
-		    (args[1].is_str ? (int64_t)args[1].len : 1);
+				   (args[1].is_str ? (int64_t)args[1].len : 1);
 		if (!reading && c->growonwrite0)
 			target = off0 + nbytes;
 	} else if (strcmp(call, "ftruncate") == 0)
@@ -332,8 +331,7 @@ partial_ok(struct ctx *c, const struct sc_stmt *st, struct shmsim_proc *p,
 	}
 	*why = "the object's size or charge changed wrongly";
 	if (fi1->size != fi0->size) {
-		if (!growable || fi1->size < fi0->size ||
-		    fi1->size > target ||
+		if (!growable || fi1->size < fi0->size || fi1->size > target ||
 		    fi1->obj_size != ((uint64_t)fi1->size + psize - 1) / psize)
 			goto out;
 		if (lp) {
@@ -352,11 +350,11 @@ partial_ok(struct ctx *c, const struct sc_stmt *st, struct shmsim_proc *p,
 				goto out;
 			if (!transfer)
 				goto done;
-		} else if (fi1->size != target || fi1->charge - fi0->charge !=
-		    (fi1->obj_size - fi0->obj_size) * psize)
-			goto out;	/* grow-on-write: all at once */
-	} else if (fi1->charge != fi0->charge ||
-	    fi1->obj_size != fi0->obj_size)
+		} else if (fi1->size != target ||
+		    fi1->charge - fi0->charge !=
+			(fi1->obj_size - fi0->obj_size) * psize)
+			goto out; /* grow-on-write: all at once */
+	} else if (fi1->charge != fi0->charge || fi1->obj_size != fi0->obj_size)
 		goto out;
 	*why = "pages changed in a way the call cannot";
 	if (fi1->swapped > fi0->swapped)
@@ -370,7 +368,7 @@ partial_ok(struct ctx *c, const struct sc_stmt *st, struct shmsim_proc *p,
 		goto done;
 	}
 	if (!transfer)
-		goto out;	/* ftruncate, posix_fallocate: nothing else */
+		goto out; /* ftruncate, posix_fallocate: nothing else */
 	if (pages1 < pages0 || (reading && pages1 != pages0))
 		goto out;
 	/* Pages paged in or allocated: no more than a prefix can hold. */
@@ -378,7 +376,7 @@ partial_ok(struct ctx *c, const struct sc_stmt *st, struct shmsim_proc *p,
 	if (moved == 0 && fi1->f_offset == fi0->f_offset) {
 		if (fi1->size == fi0->size)
 			goto out;
-		goto done;	/* only the growth */
+		goto done; /* only the growth */
 	}
 	/* The range, cut at EOF (after any growth). */
 	end = off0 + nbytes < fi1->size ? off0 + nbytes : fi1->size;
@@ -406,8 +404,7 @@ out:
 
 /* The shmflags of the shm behind pid's fd, from a dump. */
 static void
-shm_flags(const char *dump, int pid, int fd, bool *largepage,
-    bool *growonwrite)
+shm_flags(const char *dump, int pid, int fd, bool *largepage, bool *growonwrite)
 {
 	char *text = strdup(dump), **l, fpre[64], spre[64], opre[64];
 	int i, n = split_lines(text, &l);
@@ -488,13 +485,14 @@ check_fired_call(struct ctx *c, struct shmsim_kernel *k,
 	if (error != want)
 		xfail(c, st, "%s fired in %s: expected %s, got %s",
 		    shmsim_fault_site_name(c->site), call,
-		    shmsim_errno_name(want), error == 0 ? "success" :
-		    shmsim_errno_name(error));
+		    shmsim_errno_name(want),
+		    error == 0 ? "success" : shmsim_errno_name(error));
 	if (c->dump0 == NULL) {
 		/* first_stmt was wrong: the runs differ before the hit. */
-		xfail(c, st, "%s fired where the unfaulted run did not reach "
-		    "hit %ju", shmsim_fault_site_name(c->site),
-		    (uintmax_t)c->nth);
+		xfail(c, st,
+		    "%s fired where the unfaulted run did not reach "
+		    "hit %ju",
+		    shmsim_fault_site_name(c->site), (uintmax_t)c->nth);
 		return;
 	}
 	dump1 = dump_text(k, &len1);
@@ -515,9 +513,10 @@ check_fired_call(struct ctx *c, struct shmsim_kernel *k,
 		if (ok)
 			c->partial++;
 		else {
-			xfail(c, st, "%s fired in %s and the state changed "
-			    "(%s)", shmsim_fault_site_name(c->site), call,
-			    why);
+			xfail(c, st,
+			    "%s fired in %s and the state changed "
+			    "(%s)",
+			    shmsim_fault_site_name(c->site), call, why);
 			if (c->errors <= 5)
 				printf("--- before\n%s--- after\n%s---\n",
 				    c->dump0, dump1);
@@ -585,8 +584,8 @@ run_case(const struct sc_script *sc, struct ctx *c)
 		xfail(c, NULL, "expectations failed with no fault fired:\n%s",
 		    out);
 	if (c->armed && c->fired == 0)
-		xfail(c, NULL, "hit %ju of %s never came",
-		    (uintmax_t)c->nth, shmsim_fault_site_name(c->site));
+		xfail(c, NULL, "hit %ju of %s never came", (uintmax_t)c->nth,
+		    shmsim_fault_site_name(c->site));
 	free(out);
 	free(c->dump0);
 	c->dump0 = NULL;
@@ -680,14 +679,14 @@ loop_file(const char *path, const bool *sites, struct totals *T)
 	T->scenarios++;
 	if (!kinds_known(&sc, &line)) {
 		printf("%s: skipped (line %d: a statement the fault loop "
-		    "does not drive)\n", path, line);
+		       "does not drive)\n",
+		    path, line);
 		T->skipped++;
 		sc_script_free(&sc);
 		return;
 	}
 	memset(&base, 0, sizeof(base));
-	base.stmt_hits = calloc((size_t)sc.nstmts + 1,
-	    sizeof(*base.stmt_hits));
+	base.stmt_hits = calloc((size_t)sc.nstmts + 1, sizeof(*base.stmt_hits));
 	current_case = "no fault";
 	T->runs++;
 	if (run_case(&sc, &base) != 0) {
@@ -714,9 +713,9 @@ loop_file(const char *path, const bool *sites, struct totals *T)
 				c.nth = n;
 				c.persistent = mode == 1;
 				for (c.first_stmt = 0;
-				    c.first_stmt < sc.nstmts &&
-				    base.stmt_hits[c.first_stmt][s] < n;
-				    c.first_stmt++)
+				     c.first_stmt < sc.nstmts &&
+				     base.stmt_hits[c.first_stmt][s] < n;
+				     c.first_stmt++)
 					continue;
 				snprintf(name, sizeof(name), "%s hit %ju%s",
 				    shmsim_fault_site_name(c.site),
@@ -729,9 +728,10 @@ loop_file(const char *path, const bool *sites, struct totals *T)
 				T->partial += c.partial;
 				if (verbose)
 					printf("%s: %s: %d call(s) failed, "
-					    "%d kept partial progress, %d "
-					    "error(s)\n", path, name,
-					    c.fired, c.partial, c.errors);
+					       "%d kept partial progress, %d "
+					       "error(s)\n",
+					    path, name, c.fired, c.partial,
+					    c.errors);
 			}
 		}
 	}
@@ -739,8 +739,9 @@ loop_file(const char *path, const bool *sites, struct totals *T)
 	T->errors += errs;
 	printf("%s: %d case(s) (site, position), hits", path, triples);
 	for (s = 0; s < SHMSIM_FAULT_NSITES; s++)
-		printf(" %s=%ju", shmsim_fault_site_name(
-		    (enum shmsim_fault_site)s), (uintmax_t)base.hits[s]);
+		printf(" %s=%ju",
+		    shmsim_fault_site_name((enum shmsim_fault_site)s),
+		    (uintmax_t)base.hits[s]);
 	printf(": %s\n", errs == 0 ? "ok" : "FAILED");
 	free(base.stmt_hits);
 	sc_script_free(&sc);
@@ -814,8 +815,9 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
 			i++;
 			for (s = 0; s < SHMSIM_FAULT_NSITES; s++)
-				if (strcmp(argv[i], shmsim_fault_site_name(
-				    (enum shmsim_fault_site)s)) == 0)
+				if (strcmp(argv[i],
+					shmsim_fault_site_name(
+					    (enum shmsim_fault_site)s)) == 0)
 					break;
 			if (s == SHMSIM_FAULT_NSITES) {
 				fprintf(stderr, "fault_loop: no site %s\n",
@@ -824,13 +826,15 @@ main(int argc, char **argv)
 			}
 			sites[s] = some = true;
 		} else {
-			fprintf(stderr, "usage: fault_loop [-v] [-s SITE]... "
+			fprintf(stderr,
+			    "usage: fault_loop [-v] [-s SITE]... "
 			    "FILE_OR_DIR...\n");
 			return (2);
 		}
 	}
 	if (i == argc) {
-		fprintf(stderr, "usage: fault_loop [-v] [-s SITE]... "
+		fprintf(stderr,
+		    "usage: fault_loop [-v] [-s SITE]... "
 		    "FILE_OR_DIR...\n");
 		return (2);
 	}
@@ -852,15 +856,17 @@ main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("fault loop: %d scenario(s) (%d skipped), %d case(s) "
-	    "(scenario, site, position):", T.scenarios, T.skipped,
-	    T.triples);
+	       "(scenario, site, position):",
+	    T.scenarios, T.skipped, T.triples);
 	for (s = 0; s < SHMSIM_FAULT_NSITES; s++)
-		printf(" %s %d", shmsim_fault_site_name(
-		    (enum shmsim_fault_site)s), T.per_site[s]);
+		printf(" %s %d",
+		    shmsim_fault_site_name((enum shmsim_fault_site)s),
+		    T.per_site[s]);
 	printf("; %d run(s) (unfaulted, once, persistent), %d failing "
-	    "call(s) checked, %d kept partial progress; %.1f s\n", T.runs,
-	    T.checked, T.partial, (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	       "call(s) checked, %d kept partial progress; %.1f s\n",
+	    T.runs, T.checked, T.partial,
+	    (double)(t1.tv_sec - t0.tv_sec) +
+		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	/* One line per run: passed or failed (parse errors count too). */
 	printf("%d passed, %d failed\n", T.runs - T.runs_failed,
 	    T.runs_failed + (T.errors != 0 && T.runs_failed == 0));

@@ -27,8 +27,7 @@ struct handles {
 };
 
 static void
-grab(struct shmsim_kernel *k, struct shmsim_proc *sp, int fd,
-    struct handles *h)
+grab(struct shmsim_kernel *k, struct shmsim_proc *sp, int fd, struct handles *h)
 {
 	struct shm_mapping *map;
 	Fnv32_t fnv;
@@ -57,9 +56,9 @@ grab(struct shmsim_kernel *k, struct shmsim_proc *sp, int fd,
  * The auditor must find between min and max violations and name the
  * problem: every word in words (NULL-terminated) is in the report.
  */
-#define assert_caught(k, min, max, ...)                                  \
-	assert_caught_impl((k), (min), (max),                            \
-	    (const char *const[]){ __VA_ARGS__, NULL }, __FILE__, __LINE__)
+#define assert_caught(k, min, max, ...)       \
+	assert_caught_impl((k), (min), (max), \
+	    (const char *const[]) { __VA_ARGS__, NULL }, __FILE__, __LINE__)
 
 static void
 assert_caught_impl(struct shmsim_kernel *k, int min, int max,
@@ -94,11 +93,11 @@ scene(struct env *e, struct handles *h)
 	uint64_t ps = shmsim_kernel_config(e->k)->page_size, moved;
 	int fd, fd1, fd2, fda;
 
-	assert_errno(shmsim_shm_open(e->p, "/audit", SHMSIM_O_CREAT |
-	    SHMSIM_O_RDWR, 0640, &fd), 0);
-	assert_int_equal(fd, 0);
-	assert_errno(shmsim_ftruncate(e->p, fd, (int64_t)(2 * ps + ps / 2)),
+	assert_errno(shmsim_shm_open(e->p, "/audit",
+			 SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0640, &fd),
 	    0);
+	assert_int_equal(fd, 0);
+	assert_errno(shmsim_ftruncate(e->p, fd, (int64_t)(2 * ps + ps / 2)), 0);
 	assert_errno(shmsim_poke(e->p, fd, 0, "zero", 4), 0);
 	assert_errno(shmsim_poke(e->p, fd, 2 * ps, "two", 3), 0);
 	assert_errno(shmsim_pageout(e->k, 1, &moved), 0);
@@ -106,8 +105,9 @@ scene(struct env *e, struct handles *h)
 	assert_errno(shmsim_dup(e->p, fd, &fd1), 0);
 	assert_errno(shmsim_shm_open(e->p, "/audit", SHMSIM_O_RDONLY, 0, &fd2),
 	    0);
-	assert_errno(shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR,
-	    0600, &fda), 0);
+	assert_errno(
+	    shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &fda),
+	    0);
 	assert_errno(shmsim_ftruncate(e->p, fda, (int64_t)ps), 0);
 	assert_audit_clean(e->k);
 	grab(e->k, e->p, fd, h);
@@ -131,8 +131,7 @@ audit_catches_shm_refs(void **state)
 
 	scene(e, &h);
 	atomic_fetch_add(&h.shmfd->shm_refs, 1);
-	assert_caught(e->k, 1, 1, "shm_refs is 4", "2 file(s)",
-	    "1 name(s)");
+	assert_caught(e->k, 1, 1, "shm_refs is 4", "2 file(s)", "1 name(s)");
 	atomic_fetch_sub(&h.shmfd->shm_refs, 2);
 	assert_caught(e->k, 1, 1, "shm_refs is 2");
 	atomic_fetch_add(&h.shmfd->shm_refs, 1);
@@ -420,14 +419,14 @@ audit_accepts_file_of_failed_open(void **state)
 	assert_errno(shmsim_ftruncate(e->p, dupfd, 0), EBADF);
 	assert_errno(shmsim_pwrite(e->p, dupfd, "x", 1, 0, &done), EBADF);
 	assert_errno(shmsim_pread(e->p, dupfd, buf, 1, 0, &done), EBADF);
-	assert_errno(shmsim_lseek(e->p, dupfd, 0, SHMSIM_SEEK_SET, &rv),
-	    EBADF);
+	assert_errno(shmsim_lseek(e->p, dupfd, 0, SHMSIM_SEEK_SET, &rv), EBADF);
 	assert_errno(shmsim_peek(e->p, dupfd, 0, buf, 1), EBADF);
 	/* fcntl looks it up without that check (fget_fcntl). */
 	assert_errno(shmsim_fcntl(e->p, dupfd, SHMSIM_F_GETFL, 0, &rv), 0);
 	assert_int_equal(rv, OFLAGS(0));
-	assert_errno(shmsim_fcntl(e->p, dupfd, SHMSIM_F_SETFL,
-	    SHMSIM_O_NONBLOCK, &rv), EBADF);
+	assert_errno(
+	    shmsim_fcntl(e->p, dupfd, SHMSIM_F_SETFL, SHMSIM_O_NONBLOCK, &rv),
+	    EBADF);
 	assert_errno(shmsim_fcntl(e->p, dupfd, SHMSIM_F_GET_SEALS, 0, &rv),
 	    EINVAL);
 	/* Not passable: not sent, not inherited. */
@@ -470,8 +469,9 @@ destroy_reports_leaked_shm_ref(enum shmsim_profile profile)
 	cfg.profile = profile;
 	assert_errno(shmsim_kernel_create(&cfg, &k), 0);
 	assert_errno(shmsim_spawn(k, NULL, &p), 0);
-	assert_errno(shmsim_shm_open(p, "/leak", SHMSIM_O_CREAT |
-	    SHMSIM_O_RDWR, 0600, &fd), 0);
+	assert_errno(shmsim_shm_open(p, "/leak", SHMSIM_O_CREAT | SHMSIM_O_RDWR,
+			 0600, &fd),
+	    0);
 	assert_errno(shmsim_ftruncate(p, fd, 3 * 4096), 0);
 	assert_errno(shmsim_poke(p, fd, 0, "a", 1), 0);
 	assert_errno(shmsim_poke(p, fd, 8192, "c", 1), 0);
@@ -516,8 +516,8 @@ destroy_reports_leaked_object_ref(void **state)
 	(void)state;
 	assert_errno(shmsim_kernel_create(NULL, &k), 0);
 	assert_errno(shmsim_spawn(k, NULL, &p), 0);
-	assert_errno(shmsim_shm_open(p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600,
-	    &fd), 0);
+	assert_errno(
+	    shmsim_shm_open(p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &fd), 0);
 	assert_errno(shmsim_ftruncate(p, fd, 4096), 0);
 	assert_errno(shmsim_poke(p, fd, 0, "a", 1), 0);
 	grab(k, p, fd, &h);
@@ -547,9 +547,11 @@ destroy_counts_leaks_without_report(void **state)
 	assert_errno(shmsim_kernel_create(NULL, &k), 0);
 	assert_errno(shmsim_spawn(k, NULL, &p), 0);
 	assert_errno(shmsim_shm_open(p, "/l1", SHMSIM_O_CREAT | SHMSIM_O_RDWR,
-	    0600, &fd1), 0);
+			 0600, &fd1),
+	    0);
 	assert_errno(shmsim_shm_open(p, "/l2", SHMSIM_O_CREAT | SHMSIM_O_RDWR,
-	    0600, &fd2), 0);
+			 0600, &fd2),
+	    0);
 	grab(k, p, fd1, &h1);
 	grab(k, p, fd2, &h2);
 	atomic_fetch_add(&h1.shmfd->shm_refs, 1);
@@ -557,9 +559,11 @@ destroy_counts_leaks_without_report(void **state)
 	assert_int_equal(shmsim_kernel_destroy(k, NULL, 0), 2);
 }
 
-#define BOTH(f)                                                    \
-	{ #f "/current", f, setup_current, teardown_env, NULL },  \
-	    { #f "/2008", f, setup_2008, teardown_env, NULL }
+#define BOTH(f)                                                  \
+	{ #f "/current", f, setup_current, teardown_env, NULL }, \
+	{                                                        \
+#f "/2008", f, setup_2008, teardown_env, NULL    \
+	}
 
 int
 main(void)

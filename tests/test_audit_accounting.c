@@ -17,9 +17,9 @@
 
 #include "kernel_var.h"
 
-#define assert_caught(k, min, max, ...)                                  \
-	assert_caught_impl((k), (min), (max),                            \
-	    (const char *const[]){ __VA_ARGS__, NULL }, __FILE__, __LINE__)
+#define assert_caught(k, min, max, ...)       \
+	assert_caught_impl((k), (min), (max), \
+	    (const char *const[]) { __VA_ARGS__, NULL }, __FILE__, __LINE__)
 
 static void
 assert_caught_impl(struct shmsim_kernel *k, int min, int max,
@@ -68,8 +68,9 @@ scene(struct env *e)
 	vm_object_t obj;
 	int fd;
 
-	assert_errno(shmsim_shm_open(e->p, "/acct", SHMSIM_O_CREAT |
-	    SHMSIM_O_RDWR, 0600, &fd), 0);
+	assert_errno(shmsim_shm_open(e->p, "/acct",
+			 SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &fd),
+	    0);
 	assert_int_equal(fd, 0);
 	assert_errno(shmsim_ftruncate(e->p, fd, (int64_t)(3 * ps)), 0);
 	assert_errno(shmsim_poke(e->p, fd, 2 * ps, "two", 3), 0);
@@ -167,8 +168,7 @@ audit_catches_swap_accounting(void **state)
 	assert_audit_clean(e->k);
 
 	sw->sw_reserved += ps;
-	assert_caught(e->k, 2, 3, "objects are charged",
-	    "uids are charged");
+	assert_caught(e->k, 2, 3, "objects are charged", "uids are charged");
 	sw->sw_reserved -= ps;
 	assert_audit_clean(e->k);
 
@@ -193,8 +193,9 @@ audit_catches_dictionary_placement(void **state)
 	int fd;
 
 	(void)scene(e);
-	assert_errno(shmsim_shm_open(e->p, "/other", SHMSIM_O_CREAT |
-	    SHMSIM_O_RDWR, 0600, &fd), 0);
+	assert_errno(shmsim_shm_open(e->p, "/other",
+			 SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &fd),
+	    0);
 	fnv = fnv_32_str("/acct", FNV1_32_INIT);
 	b = fnv & k->shm_hash;
 	map = LIST_FIRST(&k->shm_dictionary[b]);
@@ -255,8 +256,9 @@ audit_catches_foreign_back_pointer(void **state)
 	struct shmfd *saved;
 	int fd;
 
-	assert_errno(shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR,
-	    0600, &fd), 0);
+	assert_errno(
+	    shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &fd),
+	    0);
 	other = object_of(e, fd);
 	saved = other->swp_priv;
 	other->swp_priv = obj->swp_priv;
@@ -292,7 +294,8 @@ audit_catches_largepage_damage(void **state)
 	int fd;
 
 	assert_errno(shmsim_shm_open2(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR,
-	    0600, SHMSIM_SHM_LARGEPAGE, NULL, &fd), 0);
+			 0600, SHMSIM_SHM_LARGEPAGE, NULL, &fd),
+	    0);
 	obj = object_of(e, fd);
 	shmfd = obj->swp_priv;
 	/* Sized before its page size is set. */
@@ -302,7 +305,8 @@ audit_catches_largepage_damage(void **state)
 	assert_audit_clean(e->k);
 
 	assert_errno(shmsim_ioctl(e->p, fd, SHMSIM_FIOSSHMLPGCNF, 1,
-	    SHMSIM_SHM_LARGEPAGE_ALLOC_DEFAULT, &retval), 0);
+			 SHMSIM_SHM_LARGEPAGE_ALLOC_DEFAULT, &retval),
+	    0);
 	assert_errno(shmsim_ftruncate(e->p, fd, (int64_t)(2 * lp)), 0);
 	assert_audit_clean(e->k);
 
@@ -357,6 +361,6 @@ main(void)
 		    setup_largepage, teardown_env),
 	};
 
-	return (cmocka_run_group_tests_name("audit_accounting", tests, NULL,
-	    NULL));
+	return (
+	    cmocka_run_group_tests_name("audit_accounting", tests, NULL, NULL));
 }

@@ -39,8 +39,7 @@ dump_string(struct shmsim_kernel *k, enum shmsim_dump_format format,
 	assert_text_impl((got), (want), __FILE__, __LINE__)
 
 static void
-assert_text_impl(const char *got, const char *want, const char *file,
-    int line)
+assert_text_impl(const char *got, const char *want, const char *file, int line)
 {
 	const char *g = got, *w = want;
 	int n = 1;
@@ -74,11 +73,11 @@ assert_contains_impl(const char *hay, const char *needle, const char *file,
 #define assert_prefix(s, prefix) \
 	assert_true(strncmp((s), (prefix), strlen(prefix)) == 0)
 
-#define assert_text_dump(k, title, want)                                \
-	do {                                                            \
+#define assert_text_dump(k, title, want)                                  \
+	do {                                                              \
 		char *got_ = dump_string((k), SHMSIM_DUMP_TEXT, (title)); \
-		assert_text(got_, (want));                              \
-		free(got_);                                             \
+		assert_text(got_, (want));                                \
+		free(got_);                                               \
 	} while (0)
 
 /* ---------------------------------------------------------------- */
@@ -209,8 +208,8 @@ assert_dot_edges_sound(const char *dot, struct dot_nodes *nodes)
 				b = arrow + 4;
 				be = b + strcspn(b, " ;[");
 				assert_true(dot_is_id(b, (size_t)(be - b)));
-				assert_true(dot_has_node(nodes, b,
-				    (size_t)(be - b)));
+				assert_true(
+				    dot_has_node(nodes, b, (size_t)(be - b)));
 				nedges++;
 			} else if (s[len] == ' ' && s[len + 1] == '[') {
 				if (pass == 1)
@@ -258,8 +257,9 @@ scene_foo(struct env *e, struct shmsim_proc **p2p)
 
 	shmsim_proc_setname(e->p, "init");
 	p2 = spawn_as(e->k, 1001, 1001, 077);
-	assert_errno(shmsim_shm_open(e->p, "/foo", SHMSIM_O_CREAT |
-	    SHMSIM_O_RDWR, 0600, &fd), 0);
+	assert_errno(shmsim_shm_open(e->p, "/foo",
+			 SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &fd),
+	    0);
 	assert_int_equal(fd, 0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 8192), 0);
 	assert_errno(shmsim_poke(e->p, fd, 0, "a", 1), 0);
@@ -269,8 +269,9 @@ scene_foo(struct env *e, struct shmsim_proc **p2p)
 	assert_errno(shmsim_peek(e->p, fd, 0, &c, 1), 0);
 	assert_errno(shmsim_dup(e->p, fd, &fd1), 0);
 	assert_int_equal(fd1, 1);
-	assert_errno(shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR,
-	    0600, &fda), 0);
+	assert_errno(
+	    shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &fda),
+	    0);
 	assert_errno(shmsim_sendfd(e->p, p2, fda), 0);
 	assert_errno(shmsim_close(e->p, fda), 0);
 	assert_audit_clean(e->k);
@@ -389,12 +390,14 @@ dump_text_numbering(void **state)
 
 	p2 = spawn_as(e->k, 0, 0, 022);
 	/* Objects: 1 "/b", 2 "/a", 3 anonymous. */
-	assert_errno(shmsim_shm_open(e->p, "/b", SHMSIM_O_CREAT |
-	    SHMSIM_O_RDWR, 0644, &fdb), 0);
-	assert_errno(shmsim_shm_open(e->p, "/a", SHMSIM_O_CREAT |
-	    SHMSIM_O_RDWR, 0640, &fda), 0);
-	assert_errno(shmsim_shm_open(p2, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600,
-	    &fdx), 0);
+	assert_errno(shmsim_shm_open(e->p, "/b", SHMSIM_O_CREAT | SHMSIM_O_RDWR,
+			 0644, &fdb),
+	    0);
+	assert_errno(shmsim_shm_open(e->p, "/a", SHMSIM_O_CREAT | SHMSIM_O_RDWR,
+			 0640, &fda),
+	    0);
+	assert_errno(
+	    shmsim_shm_open(p2, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &fdx), 0);
 	/* pid 1 gets "/b" back in flight and keeps nothing open. */
 	assert_errno(shmsim_sendfd(e->p, e->p, fdb), 0);
 	assert_errno(shmsim_close(e->p, fdb), 0);
@@ -452,15 +455,16 @@ dump_text_flags(void **state)
 	cr.umask = 0;
 	assert_errno(shmsim_spawn(e->k, &cr, &p2), 0);
 	shmsim_proc_setname(p2, "worker");
-	assert_errno(shmsim_shm_open(p2, "/w", SHMSIM_O_CREAT |
-	    SHMSIM_O_RDWR, 0666, &fd), 0);
+	assert_errno(shmsim_shm_open(p2, "/w", SHMSIM_O_CREAT | SHMSIM_O_RDWR,
+			 0666, &fd),
+	    0);
 	assert_errno(shmsim_ftruncate(p2, fd, 100), 0);
 	assert_errno(shmsim_write(p2, fd, "hello", 5, &done), 0);
 	assert_errno(shmsim_fcntl(p2, fd, SHMSIM_F_SETFL,
-	    SHMSIM_O_NONBLOCK | SHMSIM_O_APPEND, &rv), 0);
-	assert_errno(shmsim_fcntl(p2, fd, SHMSIM_F_SETFD, 0, &rv), 0);
-	assert_errno(shmsim_shm_open(e->p, "/w", SHMSIM_O_RDONLY, 0, &fdr),
+			 SHMSIM_O_NONBLOCK | SHMSIM_O_APPEND, &rv),
 	    0);
+	assert_errno(shmsim_fcntl(p2, fd, SHMSIM_F_SETFD, 0, &rv), 0);
+	assert_errno(shmsim_shm_open(e->p, "/w", SHMSIM_O_RDONLY, 0, &fdr), 0);
 	assert_errno(shmsim_fcntl(e->p, fdr, SHMSIM_F_ADD_SEALS, 0, &rv),
 	    EPERM);
 	assert_audit_clean(e->k);
@@ -499,20 +503,24 @@ dump_text_seals_and_uids(void **state)
 	int fd, fd2;
 
 	/* uid 0 is charged first (the per-uid list keeps the newest first). */
-	assert_errno(shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR,
-	    0600, &fd), 0);
+	assert_errno(
+	    shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &fd),
+	    0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * 4096), 0);
 	p2 = spawn_as(e->k, 7, 7, 022);
 	thread_enter(&td, (struct proc *)p2);
 	assert_errno(kern_shm_open2(&td, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600,
-	    SHM_ALLOW_SEALING), 0);
+			 SHM_ALLOW_SEALING),
+	    0);
 	fd2 = (int)td.td_retval[0];
 	assert_errno(shmsim_ftruncate(p2, fd2, 4096), 0);
 	/* Only the object made with SHM_ALLOW_SEALING takes seals. */
-	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_ADD_SEALS,
-	    F_SEAL_WRITE, &rv), EPERM);
+	assert_errno(
+	    shmsim_fcntl(e->p, fd, SHMSIM_F_ADD_SEALS, F_SEAL_WRITE, &rv),
+	    EPERM);
 	assert_errno(shmsim_fcntl(p2, fd2, SHMSIM_F_ADD_SEALS,
-	    F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE, &rv), 0);
+			 F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE, &rv),
+	    0);
 	assert_audit_clean(e->k);
 	assert_text_dump(e->k, NULL,
 	    "kernel: profile current, page_size 4096, buckets 1024\n"
@@ -548,7 +556,8 @@ dump_text_escapes(void **state)
 
 	shmsim_proc_setname(e->p, "a \"b\"\\\t\x7f");
 	assert_errno(shmsim_shm_open(e->p, "/we\"ird\\\x01\xff",
-	    SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &fd), 0);
+			 SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &fd),
+	    0);
 	assert_text_dump(e->k, "t\"\\\n",
 	    "title \"t\\\"\\\\\\x0a\"\n"
 	    "kernel: profile current, page_size 4096, buckets 1024\n"
@@ -576,8 +585,9 @@ dump_text_page_lists(void **state)
 	char *got;
 	int fd, fd2;
 
-	assert_errno(shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR,
-	    0600, &fd), 0);
+	assert_errno(
+	    shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &fd),
+	    0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 64 * 4096), 0);
 	/* 0-9, 12, 13, 20, then 40 and 42 go to swap. */
 	for (i = 0; i < 10; i++)
@@ -585,8 +595,9 @@ dump_text_page_lists(void **state)
 	assert_errno(shmsim_poke(e->p, fd, 12 * 4096, "x", 1), 0);
 	assert_errno(shmsim_poke(e->p, fd, 13 * 4096, "x", 1), 0);
 	assert_errno(shmsim_poke(e->p, fd, 20 * 4096, "x", 1), 0);
-	assert_errno(shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR,
-	    0600, &fd2), 0);
+	assert_errno(
+	    shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &fd2),
+	    0);
 	assert_errno(shmsim_ftruncate(e->p, fd2, 64 * 4096), 0);
 	assert_errno(shmsim_poke(e->p, fd2, 40 * 4096, "x", 1), 0);
 	assert_errno(shmsim_poke(e->p, fd2, 42 * 4096, "x", 1), 0);
@@ -597,8 +608,7 @@ dump_text_page_lists(void **state)
 		char c;
 
 		if (i < 10 || i == 12 || i == 13 || i == 20)
-			assert_errno(shmsim_peek(e->p, fd, i * 4096, &c, 1),
-			    0);
+			assert_errno(shmsim_peek(e->p, fd, i * 4096, &c, 1), 0);
 	}
 	/* The second: every other page of 0..38, 20 singletons, resident. */
 	for (i = 0; i < 40; i += 2)
@@ -622,8 +632,9 @@ dump_text_2008(void **state)
 	struct env *e = *state;
 	int fd;
 
-	assert_errno(shmsim_shm_open(e->p, "/old", SHMSIM_O_CREAT |
-	    SHMSIM_O_RDWR, 0600, &fd), 0);
+	assert_errno(shmsim_shm_open(e->p, "/old",
+			 SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &fd),
+	    0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 4097), 0);
 	assert_errno(shmsim_poke(e->p, fd, 4096, "x", 1), 0);
 	assert_text_dump(e->k, NULL,
@@ -656,18 +667,22 @@ dump_text_config(void **state)
 	cfg.hash_buckets = 20;
 	cfg.swap_pages = 100;
 	e = env_new(&cfg);
-	assert_errno(shmsim_shm_open(e->p, "/foo", SHMSIM_O_CREAT |
-	    SHMSIM_O_RDWR, 0600, &fd), 0);
+	assert_errno(shmsim_shm_open(e->p, "/foo",
+			 SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &fd),
+	    0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 1000), 0);
 	got = dump_string(e->k, SHMSIM_DUMP_TEXT, NULL);
 	assert_contains(got,
 	    "kernel: profile current, page_size 512, buckets 16\n");
-	assert_contains(got, "name \"/foo\": bucket 6, fnv 0x5c2125d6 -> "
-			     "shm 1\n");
-	assert_contains(got, "object 1: ref_count 1, size 2 pages, "
-			     "charge 1024, resident 0, swapped 0\n");
-	assert_contains(got, "swap: slots 0 of 100, reserved 1024 "
-			     "(uid 0: 1024)\n");
+	assert_contains(got,
+	    "name \"/foo\": bucket 6, fnv 0x5c2125d6 -> "
+	    "shm 1\n");
+	assert_contains(got,
+	    "object 1: ref_count 1, size 2 pages, "
+	    "charge 1024, resident 0, swapped 0\n");
+	assert_contains(got,
+	    "swap: slots 0 of 100, reserved 1024 "
+	    "(uid 0: 1024)\n");
 	free(got);
 	env_free(e);
 }
@@ -712,14 +727,16 @@ dump_text_many(void **state)
 
 	for (i = 0; i < 200; i++) {
 		assert_errno(shmsim_shm_open(e->p, SHMSIM_SHM_ANON,
-		    SHMSIM_O_RDWR, 0600, &fd), 0);
+				 SHMSIM_O_RDWR, 0600, &fd),
+		    0);
 		assert_int_equal(fd, i);
 	}
 	assert_errno(shmsim_fork(e->p, &c), 0);
 	got = dump_string(e->k, SHMSIM_DUMP_TEXT, NULL);
-	assert_contains(got, "  fd 199 -> file 200 [cloexec]\n"
-			     "process pid 2: uid 0, gid 0, umask 022\n"
-			     "  fd 0 -> file 1 [cloexec]\n");
+	assert_contains(got,
+	    "  fd 199 -> file 200 [cloexec]\n"
+	    "process pid 2: uid 0, gid 0, umask 022\n"
+	    "  fd 0 -> file 1 [cloexec]\n");
 	for (i = 0; i < 200; i++) {
 		snprintf(want, sizeof(want),
 		    "\nfile %d: f_count 2, FREAD|FWRITE, offset 0 -> shm %d\n",
@@ -731,9 +748,10 @@ dump_text_many(void **state)
 		    i + 1, i + 1, i + 1);
 		assert_contains(got, want);
 	}
-	assert_contains(got, "counts: procs 2, objects 200, shm 200, "
-			     "names 0, files 200, pages 0, swapped 0, "
-			     "inflight 0, swap_reserved 0\n");
+	assert_contains(got,
+	    "counts: procs 2, objects 200, shm 200, "
+	    "names 0, files 200, pages 0, swapped 0, "
+	    "inflight 0, swap_reserved 0\n");
 	free(got);
 	assert_errno(shmsim_exit(c), 0);
 }
@@ -836,31 +854,38 @@ dump_dot_scene(void **state)
 	assert_int_equal(nodes.n,
 	    (int)(sizeof(want_nodes) / sizeof(want_nodes[0])));
 	for (i = 0; i < sizeof(want_nodes) / sizeof(want_nodes[0]); i++)
-		assert_true(dot_has_node(&nodes, want_nodes[i],
-		    strlen(want_nodes[i])));
+		assert_true(
+		    dot_has_node(&nodes, want_nodes[i], strlen(want_nodes[i])));
 	assert_int_equal(nedges,
 	    (int)(sizeof(want_edges) / sizeof(want_edges[0])));
 	for (i = 0; i < sizeof(want_edges) / sizeof(want_edges[0]); i++)
 		assert_contains(dot, want_edges[i]);
 	/* Counts on the nodes; pages summarized on one node. */
-	assert_contains(dot, "\t\tp1 [label=\"process pid 1 \\\"init\\\"\\n"
-			     "uid 0, gid 0, umask 022\"];\n");
+	assert_contains(dot,
+	    "\t\tp1 [label=\"process pid 1 \\\"init\\\"\\n"
+	    "uid 0, gid 0, umask 022\"];\n");
 	assert_contains(dot, "\t\tp1fd0 [label=\"fd 0\\ncloexec\"];\n");
 	assert_contains(dot, "\t\tp1fd1 [label=\"fd 1\"];\n");
-	assert_contains(dot, "\t\tp2q [style=dashed, label=\"in flight\\n"
-			     "1 queued\"];\n");
-	assert_contains(dot, "\t\tf1 [label=\"file 1\\nf_count 2\\n"
-			     "FREAD|FWRITE\\noffset 0\"];\n");
-	assert_contains(dot, "\t\ts1 [label=\"shm 1 \\\"/foo\\\"\\n"
-			     "shm_refs 2\\nsize 8192\\nmode 0600, uid 0, "
-			     "gid 0\\nseals SEAL\\nino 1\"];\n");
+	assert_contains(dot,
+	    "\t\tp2q [style=dashed, label=\"in flight\\n"
+	    "1 queued\"];\n");
+	assert_contains(dot,
+	    "\t\tf1 [label=\"file 1\\nf_count 2\\n"
+	    "FREAD|FWRITE\\noffset 0\"];\n");
+	assert_contains(dot,
+	    "\t\ts1 [label=\"shm 1 \\\"/foo\\\"\\n"
+	    "shm_refs 2\\nsize 8192\\nmode 0600, uid 0, "
+	    "gid 0\\nseals SEAL\\nino 1\"];\n");
 	assert_contains(dot, "\t\ts2 [label=\"shm 2 (unnamed)\\n");
-	assert_contains(dot, "\t\to1 [shape=box3d, label=\"object 1\\n"
-			     "ref_count 1\\nsize 2 pages\\ncharge 8192\"];\n");
-	assert_contains(dot, "\t\to1pg [shape=note, label=\"resident 1: 0\\n"
-			     "swapped 1: 1\"];\n");
-	assert_contains(dot, "\t\tn1 [shape=ellipse, label=\"\\\"/foo\\\"\\n"
-			     "bucket 470\\nfnv 0x5c2125d6\"];\n");
+	assert_contains(dot,
+	    "\t\to1 [shape=box3d, label=\"object 1\\n"
+	    "ref_count 1\\nsize 2 pages\\ncharge 8192\"];\n");
+	assert_contains(dot,
+	    "\t\to1pg [shape=note, label=\"resident 1: 0\\n"
+	    "swapped 1: 1\"];\n");
+	assert_contains(dot,
+	    "\t\tn1 [shape=ellipse, label=\"\\\"/foo\\\"\\n"
+	    "bucket 470\\nfnv 0x5c2125d6\"];\n");
 	/* Columns: files, shmfds, objects, pages each on one rank. */
 	assert_contains(dot, "\t{\n\t\trank=same;\n\t\tf1 ");
 	assert_contains(dot, "\t{\n\t\trank=same;\n\t\ts1 ");
@@ -882,14 +907,17 @@ dump_dot_escapes(void **state)
 
 	shmsim_proc_setname(e->p, "q\"\\");
 	assert_errno(shmsim_shm_open(e->p, "/we\"ird\\\x01\xff",
-	    SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &fd), 0);
+			 SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &fd),
+	    0);
 	dot = dot_string(e->k, "a\"b\\c\x02", &nodes, &nedges);
 	assert_prefix(dot, "digraph \"a\\\"b\\\\c\\\\x02\" {\n");
 	assert_contains(dot, "label=\"a\\\"b\\\\c\\\\x02\"];\n");
-	assert_contains(dot, "p1 [label=\"process pid 1 \\\"q\\\\\\\"\\\\\\\\"
-			     "\\\"\\n");
-	assert_contains(dot, "n1 [shape=ellipse, label=\"\\\"/we\\\\\\\"ird"
-			     "\\\\\\\\\\\\x01\\\\xff\\\"\\n");
+	assert_contains(dot,
+	    "p1 [label=\"process pid 1 \\\"q\\\\\\\"\\\\\\\\"
+	    "\\\"\\n");
+	assert_contains(dot,
+	    "n1 [shape=ellipse, label=\"\\\"/we\\\\\\\"ird"
+	    "\\\\\\\\\\\\x01\\\\xff\\\"\\n");
 	assert_int_equal(nedges, 5);
 	free(dot);
 }
@@ -907,8 +935,9 @@ dump_dot_not_set_up(void **state)
 	thread_enter(&td, (struct proc *)e->p);
 	assert_errno(falloc_caps(&td, &fp, &fd, 0), 0);
 	dot = dot_string(e->k, NULL, &nodes, &nedges);
-	assert_contains(dot, "\t\tf1 [label=\"file 1\\nf_count 2\\n"
-			     "(not set up)\"];\n");
+	assert_contains(dot,
+	    "\t\tf1 [label=\"file 1\\nf_count 2\\n"
+	    "(not set up)\"];\n");
 	assert_int_equal(nedges, 2);
 	free(dot);
 	fdclose(&td, fp, fd);
@@ -956,37 +985,37 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(dump_text_empty,
-		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(dump_text_empty, setup_current,
+		    teardown_env),
 		cmocka_unit_test_setup_teardown(dump_text_no_process,
 		    setup_current, teardown_env),
-		cmocka_unit_test_setup_teardown(dump_text_scene,
-		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(dump_text_scene, setup_current,
+		    teardown_env),
 		cmocka_unit_test_setup_teardown(dump_text_numbering,
 		    setup_current, teardown_env),
-		cmocka_unit_test_setup_teardown(dump_text_flags,
-		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(dump_text_flags, setup_current,
+		    teardown_env),
 		cmocka_unit_test_setup_teardown(dump_text_seals_and_uids,
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(dump_text_escapes,
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(dump_text_page_lists,
 		    setup_current, teardown_env),
-		cmocka_unit_test_setup_teardown(dump_text_2008,
-		    setup_2008, teardown_env),
+		cmocka_unit_test_setup_teardown(dump_text_2008, setup_2008,
+		    teardown_env),
 		cmocka_unit_test(dump_text_config),
 		cmocka_unit_test_setup_teardown(dump_text_not_set_up,
 		    setup_current, teardown_env),
-		cmocka_unit_test_setup_teardown(dump_text_many,
-		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(dump_text_many, setup_current,
+		    teardown_env),
 		cmocka_unit_test_setup_teardown(dump_text_deterministic,
 		    setup_current, teardown_env),
-		cmocka_unit_test_setup_teardown(dump_dot_empty,
-		    setup_current, teardown_env),
-		cmocka_unit_test_setup_teardown(dump_dot_scene,
-		    setup_current, teardown_env),
-		cmocka_unit_test_setup_teardown(dump_dot_escapes,
-		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(dump_dot_empty, setup_current,
+		    teardown_env),
+		cmocka_unit_test_setup_teardown(dump_dot_scene, setup_current,
+		    teardown_env),
+		cmocka_unit_test_setup_teardown(dump_dot_escapes, setup_current,
+		    teardown_env),
 		cmocka_unit_test_setup_teardown(dump_dot_not_set_up,
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(dump_write_error_is_eio,

@@ -16,8 +16,8 @@ probe(struct env *e)
 {
 	int error, fd;
 
-	error = shmsim_shm_open(e->p, "/probe", SHMSIM_O_RDWR |
-	    SHMSIM_O_CREAT, 0600, &fd);
+	error = shmsim_shm_open(e->p, "/probe", SHMSIM_O_RDWR | SHMSIM_O_CREAT,
+	    0600, &fd);
 	if (error == 0) {
 		assert_errno(shmsim_close(e->p, fd), 0);
 		assert_errno(shmsim_shm_unlink(e->p, "/probe"), 0);
@@ -29,18 +29,22 @@ static void
 site_names(void **state)
 {
 	static const char *const names[SHMSIM_FAULT_NSITES] = {
-		"swap_reserve", "page_alloc", "copyin", "obj_alloc",
+		"swap_reserve",
+		"page_alloc",
+		"copyin",
+		"obj_alloc",
 		"pager_io",
 	};
 	int s;
 
 	(void)state;
 	for (s = 0; s < SHMSIM_FAULT_NSITES; s++)
-		assert_string_equal(shmsim_fault_site_name(
-		    (enum shmsim_fault_site)s), names[s]);
+		assert_string_equal(
+		    shmsim_fault_site_name((enum shmsim_fault_site)s),
+		    names[s]);
 	assert_string_equal(shmsim_fault_site_name(SHMSIM_FAULT_NSITES), "?");
-	assert_string_equal(shmsim_fault_site_name(
-	    (enum shmsim_fault_site)-1), "?");
+	assert_string_equal(
+	    shmsim_fault_site_name((enum shmsim_fault_site) - 1), "?");
 }
 
 static void
@@ -50,11 +54,12 @@ bad_site(void **state)
 
 	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_NSITES, 1, false),
 	    EINVAL);
-	assert_errno(shmsim_fault_set(e->k, (enum shmsim_fault_site)-1, 1,
-	    true), EINVAL);
+	assert_errno(
+	    shmsim_fault_set(e->k, (enum shmsim_fault_site) - 1, 1, true),
+	    EINVAL);
 	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_NSITES), 0);
-	assert_int_equal(shmsim_fault_hits(e->k,
-	    (enum shmsim_fault_site)-1), 0);
+	assert_int_equal(shmsim_fault_hits(e->k, (enum shmsim_fault_site) - 1),
+	    0);
 	/* Nothing was armed: the probe succeeds. */
 	assert_errno(probe(e), 0);
 	assert_audit_clean(e->k);
@@ -69,8 +74,7 @@ nth_counts_from_now(void **state)
 	assert_errno(probe(e), 0);
 	assert_errno(probe(e), 0);
 	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_COPYIN), 4);
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_COPYIN, 2, false),
-	    0);
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_COPYIN, 2, false), 0);
 	/* Hit 5 passes, hit 6 fails... */
 	assert_errno(shmsim_shm_unlink(e->p, "/nothing"), ENOENT);
 	assert_errno(shmsim_shm_unlink(e->p, "/nothing"), EFAULT);
@@ -86,14 +90,12 @@ persistent_until_disarmed(void **state)
 	struct env *e = *state;
 	int i;
 
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_COPYIN, 1, true),
-	    0);
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_COPYIN, 1, true), 0);
 	for (i = 0; i < 3; i++)
 		assert_errno(probe(e), EFAULT);
 	/* Failed hits count as hits. */
 	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_COPYIN), 3);
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_COPYIN, 0, true),
-	    0);
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_COPYIN, 0, true), 0);
 	assert_errno(probe(e), 0);
 	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_COPYIN), 5);
 	/* Other sites were never armed, only counted. */
@@ -107,21 +109,20 @@ reset_disarms_and_zeroes(void **state)
 	struct env *e = *state;
 	int s;
 
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_COPYIN, 1, true),
-	    0);
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_COPYIN, 1, true), 0);
 	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_OBJ_ALLOC, 1, true),
 	    0);
 	assert_errno(probe(e), EFAULT);
 	shmsim_fault_reset(e->k);
 	for (s = 0; s < SHMSIM_FAULT_NSITES; s++)
-		assert_int_equal(shmsim_fault_hits(e->k,
-		    (enum shmsim_fault_site)s), 0);
+		assert_int_equal(
+		    shmsim_fault_hits(e->k, (enum shmsim_fault_site)s), 0);
 	assert_errno(probe(e), 0);
 	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_COPYIN), 2);
 	/* After a reset nth counts from zero again. */
 	shmsim_fault_reset(e->k);
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_OBJ_ALLOC, 1,
-	    false), 0);
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_OBJ_ALLOC, 1, false),
+	    0);
 	assert_errno(probe(e), ENOMEM);
 	assert_errno(probe(e), 0);
 	assert_audit_clean(e->k);

@@ -24,32 +24,32 @@
 /* An out-pointer value no call below should ever write. */
 #define UNTOUCHED (-77)
 
-#define assert_counts(k, nobjects, nshm, nnames, nfiles, ninflight)	\
-	do {								\
-		struct shmsim_counters c_;				\
-									\
-		shmsim_counters((k), &c_);				\
-		assert_int_equal(c_.objects, (nobjects));		\
-		assert_int_equal(c_.shm, (nshm));			\
-		assert_int_equal(c_.names, (nnames));			\
-		assert_int_equal(c_.files, (nfiles));			\
-		assert_int_equal(c_.inflight, (ninflight));		\
+#define assert_counts(k, nobjects, nshm, nnames, nfiles, ninflight) \
+	do {                                                        \
+		struct shmsim_counters c_;                          \
+                                                                    \
+		shmsim_counters((k), &c_);                          \
+		assert_int_equal(c_.objects, (nobjects));           \
+		assert_int_equal(c_.shm, (nshm));                   \
+		assert_int_equal(c_.names, (nnames));               \
+		assert_int_equal(c_.files, (nfiles));               \
+		assert_int_equal(c_.inflight, (ninflight));         \
 	} while (0)
 
-#define assert_fd_counts(p, fd, fcount, shmrefs, objrefs)		\
-	do {								\
-		struct shmsim_fdinfo i_ = fdinfo((p), (fd));		\
-									\
-		assert_int_equal(i_.f_count, (fcount));			\
-		assert_int_equal(i_.shm_refs, (shmrefs));		\
-		assert_int_equal(i_.obj_ref_count, (objrefs));		\
+#define assert_fd_counts(p, fd, fcount, shmrefs, objrefs)      \
+	do {                                                   \
+		struct shmsim_fdinfo i_ = fdinfo((p), (fd));   \
+                                                               \
+		assert_int_equal(i_.f_count, (fcount));        \
+		assert_int_equal(i_.shm_refs, (shmrefs));      \
+		assert_int_equal(i_.obj_ref_count, (objrefs)); \
 	} while (0)
 
-#define assert_fd_closed(p, fd)						\
-	do {								\
-		struct shmsim_fdinfo i_;				\
-									\
-		assert_errno(shmsim_fdinfo((p), (fd), &i_), EBADF);	\
+#define assert_fd_closed(p, fd)                                     \
+	do {                                                        \
+		struct shmsim_fdinfo i_;                            \
+                                                                    \
+		assert_errno(shmsim_fdinfo((p), (fd), &i_), EBADF); \
 	} while (0)
 
 static struct env *
@@ -70,8 +70,9 @@ shm_create(struct shmsim_proc *p, const char *path)
 {
 	int fd = UNTOUCHED;
 
-	assert_int_equal(shmsim_shm_open(p, path,
-	    SHMSIM_O_RDWR | SHMSIM_O_CREAT, 0600, &fd), 0);
+	assert_int_equal(
+	    shmsim_shm_open(p, path, SHMSIM_O_RDWR | SHMSIM_O_CREAT, 0600, &fd),
+	    0);
 	assert_true(fd >= 0);
 	return (fd);
 }
@@ -115,8 +116,8 @@ kern_close_bad_fd_ebadf(void **state)
 	int fd;
 
 	assert_errno(shmsim_close(e->p, -1), EBADF);
-	assert_errno(shmsim_close(e->p, 0), EBADF);	   /* never opened */
-	assert_errno(shmsim_close(e->p, 19), EBADF);	   /* inside NDFILE */
+	assert_errno(shmsim_close(e->p, 0), EBADF);	  /* never opened */
+	assert_errno(shmsim_close(e->p, 19), EBADF);	  /* inside NDFILE */
 	assert_errno(shmsim_close(e->p, 1000000), EBADF); /* past the table */
 	fd = shm_create(e->p, "/c");
 	assert_int_equal(fd, 0);
@@ -228,8 +229,7 @@ kern_dup_shares_file_offset(void **state)
 	assert_int_equal(shmsim_write(e->p, fd, "abcdef", 6, &done), 0);
 	assert_int_equal(done, 6);
 	assert_int_equal(fdinfo(e->p, fd2).f_offset, 6);
-	assert_int_equal(shmsim_lseek(e->p, fd2, 0, SHMSIM_SEEK_CUR, &off),
-	    0);
+	assert_int_equal(shmsim_lseek(e->p, fd2, 0, SHMSIM_SEEK_CUR, &off), 0);
 	assert_int_equal(off, 6);
 	assert_audit_clean(e->k);
 }
@@ -391,8 +391,7 @@ kern_dup_fixed_bad_newfd_ebadf(void **state)
 	assert_errno(shmsim_dup2(e->p, fd, 1 << 30, &r), EBADF);
 	/* F_DUP2FD is dup2: EBADF as well, unlike F_DUPFD. */
 	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_DUP2FD, 8, NULL), EBADF);
-	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_DUP2FD, -1, NULL),
-	    EBADF);
+	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_DUP2FD, -1, NULL), EBADF);
 	assert_int_equal(r, UNTOUCHED);
 	assert_fd_counts(e->p, fd, 1, 2, 1);
 	assert_int_equal(shmsim_dup2(e->p, fd, 7, &r), 0);
@@ -531,8 +530,8 @@ kern_fcntl_setfd_getfd_roundtrip(void **state)
 	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_SETFD, 0), 0);
 	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_GETFD, 0), 0);
 	assert_int_equal(fdinfo(e->p, fd).fd_flags, 0);
-	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_SETFD,
-	    SHMSIM_FD_CLOEXEC), 0);
+	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_SETFD, SHMSIM_FD_CLOEXEC),
+	    0);
 	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_GETFD, 0),
 	    SHMSIM_FD_CLOEXEC);
 	/* Only bit 0 counts. */
@@ -612,7 +611,8 @@ kern_fcntl_setfl_nonblock_append(void **state)
 	rw = shm_create(e->p, "/f");
 	ro = shm_reopen(e->p, "/f", SHMSIM_O_RDONLY);
 	assert_int_equal(fcntl_ok(e->p, rw, SHMSIM_F_SETFL,
-	    SHMSIM_O_NONBLOCK | SHMSIM_O_APPEND), 0);
+			     SHMSIM_O_NONBLOCK | SHMSIM_O_APPEND),
+	    0);
 	assert_int_equal(fcntl_ok(e->p, rw, SHMSIM_F_GETFL, 0),
 	    SHMSIM_O_RDWR | SHMSIM_O_NONBLOCK | SHMSIM_O_APPEND);
 	assert_int_equal(fdinfo(e->p, rw).f_flag,
@@ -623,13 +623,13 @@ kern_fcntl_setfl_nonblock_append(void **state)
 	assert_int_equal(fcntl_ok(e->p, ro, SHMSIM_F_GETFL, 0),
 	    SHMSIM_O_RDONLY);
 	/* F_SETFL replaces the set; O_ASYNC is accepted too. */
-	assert_int_equal(fcntl_ok(e->p, rw, SHMSIM_F_SETFL, SHMSIM_O_ASYNC),
-	    0);
+	assert_int_equal(fcntl_ok(e->p, rw, SHMSIM_F_SETFL, SHMSIM_O_ASYNC), 0);
 	assert_int_equal(fcntl_ok(e->p, rw, SHMSIM_F_GETFL, 0),
 	    SHMSIM_O_RDWR | SHMSIM_O_ASYNC);
 	/* The access mode cannot change, and O_EXCL is not an F_SETFL bit. */
 	assert_int_equal(fcntl_ok(e->p, ro, SHMSIM_F_SETFL,
-	    SHMSIM_O_RDWR | SHMSIM_O_NONBLOCK | SHMSIM_O_EXCL), 0);
+			     SHMSIM_O_RDWR | SHMSIM_O_NONBLOCK | SHMSIM_O_EXCL),
+	    0);
 	assert_int_equal(fcntl_ok(e->p, ro, SHMSIM_F_GETFL, 0),
 	    SHMSIM_O_RDONLY | SHMSIM_O_NONBLOCK);
 	assert_int_equal(fcntl_ok(e->p, rw, SHMSIM_F_SETFL, 0), 0);
@@ -647,16 +647,18 @@ kern_fcntl_setfl_2008_eopnotsupp_keeps_flags(void **state)
 	int fd;
 
 	fd = shm_create(e->p, "/f");
-	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_SETFL, SHMSIM_O_NONBLOCK,
-	    &rv), EOPNOTSUPP);
+	assert_errno(
+	    shmsim_fcntl(e->p, fd, SHMSIM_F_SETFL, SHMSIM_O_NONBLOCK, &rv),
+	    EOPNOTSUPP);
 	assert_int_equal(rv, UNTOUCHED);
 	/* Seed bug B4: the flags were stored before FIONBIO failed. */
 	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_GETFL, 0),
 	    SHMSIM_O_RDWR | SHMSIM_O_NONBLOCK);
 	assert_int_equal(fdinfo(e->p, fd).f_flag,
 	    FREAD | FWRITE | SHMSIM_O_NONBLOCK);
-	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_SETFL, SHMSIM_O_APPEND,
-	    NULL), EOPNOTSUPP);
+	assert_errno(
+	    shmsim_fcntl(e->p, fd, SHMSIM_F_SETFL, SHMSIM_O_APPEND, NULL),
+	    EOPNOTSUPP);
 	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_GETFL, 0),
 	    SHMSIM_O_RDWR | SHMSIM_O_APPEND);
 	/* Even clearing everything "fails" -- and clears. */
@@ -696,8 +698,9 @@ kern_fcntl_2008_missing_cmds_einval(void **state)
 	fd = shm_create(e->p, "/f");
 	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_DUPFD_CLOEXEC, 0, &rv),
 	    EINVAL);
-	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_ADD_SEALS, F_SEAL_WRITE,
-	    &rv), EINVAL);
+	assert_errno(
+	    shmsim_fcntl(e->p, fd, SHMSIM_F_ADD_SEALS, F_SEAL_WRITE, &rv),
+	    EINVAL);
 	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_GET_SEALS, 0, &rv),
 	    EINVAL);
 	assert_errno(shmsim_fcntl(e->p, fd, 12345, 0, &rv), EINVAL);
@@ -719,18 +722,19 @@ kern_fcntl_get_seals_shm_open(void **state)
 	fd = shm_create(e->p, "/f");
 	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_GET_SEALS, 0),
 	    F_SEAL_SEAL);
-	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_ADD_SEALS, F_SEAL_WRITE,
-	    &rv), EPERM);
-	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_ADD_SEALS, 0, &rv),
+	assert_errno(
+	    shmsim_fcntl(e->p, fd, SHMSIM_F_ADD_SEALS, F_SEAL_WRITE, &rv),
 	    EPERM);
+	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_ADD_SEALS, 0, &rv), EPERM);
 	assert_int_equal(rv, UNTOUCHED);
 	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_GET_SEALS, 0),
 	    F_SEAL_SEAL);
 	ro = shm_reopen(e->p, "/f", SHMSIM_O_RDONLY);
 	assert_int_equal(fcntl_ok(e->p, ro, SHMSIM_F_GET_SEALS, 0),
 	    F_SEAL_SEAL);
-	assert_int_equal(shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR,
-	    0600, &anon), 0);
+	assert_int_equal(
+	    shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &anon),
+	    0);
 	assert_int_equal(fcntl_ok(e->p, anon, SHMSIM_F_GET_SEALS, 0),
 	    F_SEAL_SEAL);
 	assert_errno(shmsim_fcntl(e->p, 9, SHMSIM_F_GET_SEALS, 0, &rv), EBADF);
@@ -761,8 +765,9 @@ falloc_caps_enfile_before_emfile(void **state)
 	/* Table and file table both full: ENFILE wins. */
 	assert_errno(shmsim_shm_open(e->p, "/f", SHMSIM_O_RDWR, 0, &nfd),
 	    ENFILE);
-	assert_errno(shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0,
-	    &nfd), ENFILE);
+	assert_errno(
+	    shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0, &nfd),
+	    ENFILE);
 	assert_errno(shmsim_dup(e->p, 0, &nfd), EMFILE);
 	assert_int_equal(nfd, UNTOUCHED);
 	assert_counts(e->k, 1, 1, 1, 19, 0);
@@ -773,8 +778,9 @@ falloc_caps_enfile_before_emfile(void **state)
 	assert_counts(e->k, 1, 1, 1, 18, 0);
 	assert_errno(shmsim_shm_open(e->p, "/f", SHMSIM_O_RDWR, 0, &nfd),
 	    EMFILE);
-	assert_errno(shmsim_shm_open(e->p, "/g", SHMSIM_O_RDWR |
-	    SHMSIM_O_CREAT, 0600, &nfd), EMFILE);
+	assert_errno(shmsim_shm_open(e->p, "/g", SHMSIM_O_RDWR | SHMSIM_O_CREAT,
+			 0600, &nfd),
+	    EMFILE);
 	assert_int_equal(nfd, UNTOUCHED);
 	/* The aborted file is gone again, and "/g" was never made. */
 	assert_counts(e->k, 1, 1, 1, 18, 0);
@@ -786,8 +792,8 @@ falloc_caps_enfile_before_emfile(void **state)
 
 		assert_int_equal(shm_reopen(q, "/f", SHMSIM_O_RDONLY), 0);
 		assert_counts(e->k, 1, 1, 1, 19, 0);
-		assert_errno(shmsim_shm_open(q, "/f", SHMSIM_O_RDONLY, 0,
-		    &nfd), ENFILE);
+		assert_errno(shmsim_shm_open(q, "/f", SHMSIM_O_RDONLY, 0, &nfd),
+		    ENFILE);
 		assert_int_equal(shmsim_exit(q), 0);
 	}
 	assert_counts(e->k, 1, 1, 1, 18, 0);
@@ -814,10 +820,10 @@ falloc_noinstall_maxuserfiles(void **state)
 		assert_int_equal(shm_reopen(u, "/u", SHMSIM_O_RDWR), i);
 	assert_counts(e->k, 1, 1, 1, 37, 0);
 	/* The 38th open file is refused to a non-root caller... */
-	assert_errno(shmsim_shm_open(u, "/u", SHMSIM_O_RDWR, 0, &nfd),
+	assert_errno(shmsim_shm_open(u, "/u", SHMSIM_O_RDWR, 0, &nfd), ENFILE);
+	assert_errno(
+	    shmsim_shm_open(u, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0, &nfd),
 	    ENFILE);
-	assert_errno(shmsim_shm_open(u, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0,
-	    &nfd), ENFILE);
 	assert_int_equal(nfd, UNTOUCHED);
 	assert_counts(e->k, 1, 1, 1, 37, 0);
 	/* ... but root goes on to maxfiles - 1. */
@@ -828,8 +834,7 @@ falloc_noinstall_maxuserfiles(void **state)
 	    ENFILE);
 	/* The limit is global: closing one of u's files is not enough. */
 	assert_int_equal(shmsim_close(u, 36), 0);
-	assert_errno(shmsim_shm_open(u, "/u", SHMSIM_O_RDWR, 0, &nfd),
-	    ENFILE);
+	assert_errno(shmsim_shm_open(u, "/u", SHMSIM_O_RDWR, 0, &nfd), ENFILE);
 	assert_int_equal(shm_reopen(e->p, "/u", SHMSIM_O_RDWR), 2);
 	assert_int_equal(shmsim_close(e->p, 0), 0);
 	assert_int_equal(shmsim_close(e->p, 1), 0);
@@ -837,8 +842,7 @@ falloc_noinstall_maxuserfiles(void **state)
 	assert_counts(e->k, 1, 1, 1, 36, 0);
 	fd = shm_reopen(u, "/u", SHMSIM_O_RDWR);
 	assert_int_equal(fd, 36);
-	assert_errno(shmsim_shm_open(u, "/u", SHMSIM_O_RDWR, 0, &nfd),
-	    ENFILE);
+	assert_errno(shmsim_shm_open(u, "/u", SHMSIM_O_RDWR, 0, &nfd), ENFILE);
 	/* dup makes no file: it is limited by EMFILE alone. */
 	assert_int_equal(dup_ok(u, 0), 37);
 	assert_counts(e->k, 1, 1, 1, 37, 0);
@@ -863,8 +867,7 @@ falloc_noinstall_maxuserfiles_small(void **state)
 	while (shmsim_shm_open(u, "/u", SHMSIM_O_RDWR, 0, &nfd) == 0)
 		;
 	assert_int_equal(nfd, 17);
-	assert_errno(shmsim_shm_open(u, "/u", SHMSIM_O_RDWR, 0, &nfd),
-	    ENFILE);
+	assert_errno(shmsim_shm_open(u, "/u", SHMSIM_O_RDWR, 0, &nfd), ENFILE);
 	assert_counts(e->k, 1, 1, 1, 18, 0);
 	assert_int_equal(shm_reopen(e->p, "/u", SHMSIM_O_RDWR), 0);
 	assert_errno(shmsim_shm_open(e->p, "/u", SHMSIM_O_RDWR, 0, &nfd),
@@ -885,12 +888,12 @@ fdcopy_keeps_numbers_and_cloexec(void **state)
 	struct shmsim_proc *c;
 	struct shmsim_fdinfo pi, ci;
 
-	assert_int_equal(shm_create(e->p, "/a"), 0);	    /* CLOEXEC */
+	assert_int_equal(shm_create(e->p, "/a"), 0); /* CLOEXEC */
 	assert_int_equal(shm_create(e->p, "/b"), 1);
-	assert_int_equal(dup_ok(e->p, 0), 2);		    /* no CLOEXEC */
+	assert_int_equal(dup_ok(e->p, 0), 2); /* no CLOEXEC */
 	assert_int_equal(fcntl_ok(e->p, 0, SHMSIM_F_DUPFD, 9), 9);
 	assert_int_equal(fcntl_ok(e->p, 9, SHMSIM_F_SETFD, 1), 0);
-	assert_int_equal(shmsim_close(e->p, 1), 0);	    /* a hole */
+	assert_int_equal(shmsim_close(e->p, 1), 0); /* a hole */
 	assert_fd_counts(e->p, 0, 3, 2, 1);
 	assert_counts(e->k, 2, 2, 2, 1, 0);
 
@@ -938,8 +941,7 @@ fdcopy_shares_file_with_parent(void **state)
 	/* F_SETFL in one process shows in its fork: one open file. */
 	assert_int_equal(dup_ok(c, fd), 1);
 	assert_int_equal(shmsim_fork(c, &g), 0);
-	assert_int_equal(fcntl_ok(c, fd, SHMSIM_F_SETFL, SHMSIM_O_NONBLOCK),
-	    0);
+	assert_int_equal(fcntl_ok(c, fd, SHMSIM_F_SETFL, SHMSIM_O_NONBLOCK), 0);
 	assert_int_equal(fcntl_ok(g, 1, SHMSIM_F_GETFL, 0),
 	    SHMSIM_O_RDWR | SHMSIM_O_NONBLOCK);
 	assert_fd_counts(c, fd, 4, 1, 1);
@@ -960,7 +962,7 @@ fdcopy_2008(void **state)
 	struct shmsim_counters cnt;
 
 	assert_int_equal(shm_create(e->p, "/a"), 0);
-	assert_int_equal(shm_create(e->p, "/b"), 1);	/* CLOEXEC (B3) */
+	assert_int_equal(shm_create(e->p, "/b"), 1); /* CLOEXEC (B3) */
 	assert_int_equal(fcntl_ok(e->p, 0, SHMSIM_F_SETFD, 0), 0);
 	assert_int_equal(shmsim_fork(e->p, &c), 0);
 	shmsim_counters(e->k, &cnt);
@@ -1006,12 +1008,12 @@ fdcloseexec_closes_only_cloexec(void **state)
 	struct env *e = *state;
 	struct shmsim_proc *c;
 
-	assert_int_equal(shm_create(e->p, "/a"), 0);		 /* CLOEXEC */
+	assert_int_equal(shm_create(e->p, "/a"), 0); /* CLOEXEC */
 	assert_int_equal(shm_create(e->p, "/b"), 1);
 	assert_int_equal(fcntl_ok(e->p, 1, SHMSIM_F_SETFD, 0), 0);
-	assert_int_equal(dup_ok(e->p, 0), 2);			 /* clear */
+	assert_int_equal(dup_ok(e->p, 0), 2); /* clear */
 	assert_int_equal(fcntl_ok(e->p, 1, SHMSIM_F_DUPFD_CLOEXEC, 0), 3);
-	assert_int_equal(shm_create(e->p, "/c"), 4);		 /* CLOEXEC */
+	assert_int_equal(shm_create(e->p, "/c"), 4); /* CLOEXEC */
 	assert_int_equal(shmsim_shm_unlink(e->p, "/c"), 0);
 	assert_counts(e->k, 3, 3, 2, 3, 0);
 
@@ -1065,8 +1067,7 @@ unp_internalize_survives_close_and_unlink(void **state)
 	b = spawn_as(e->k, 1000, 1000, 022);
 	fd = shm_create(e->p, "/p");
 	assert_int_equal(shmsim_ftruncate(e->p, fd, 8192), 0);
-	assert_int_equal(shmsim_pwrite(e->p, fd, "passed!", 8, 4000, &done),
-	    0);
+	assert_int_equal(shmsim_pwrite(e->p, fd, "passed!", 8, 4000, &done), 0);
 	assert_int_equal(done, 8);
 	ino = fdinfo(e->p, fd).ino;
 
@@ -1194,7 +1195,7 @@ unp_dispose_on_exit(void **state)
 
 	b = spawn_as(e->k, 0, 0, 022);
 	fd = shm_create(e->p, "/a");
-	fd2 = shm_create(e->p, "/k");	/* kept open by the sender */
+	fd2 = shm_create(e->p, "/k"); /* kept open by the sender */
 	assert_int_equal(shmsim_sendfd(e->p, b, fd), 0);
 	assert_int_equal(shmsim_sendfd(e->p, b, fd), 0);
 	assert_int_equal(shmsim_sendfd(e->p, b, fd2), 0);
@@ -1319,8 +1320,7 @@ kern_lseek_current_seekable(void **state)
 
 	fd = shm_create(e->p, "/l");
 	assert_int_equal(shmsim_ftruncate(e->p, fd, 4096), 0);
-	assert_int_equal(shmsim_lseek(e->p, fd, 100, SHMSIM_SEEK_SET, &off),
-	    0);
+	assert_int_equal(shmsim_lseek(e->p, fd, 100, SHMSIM_SEEK_SET, &off), 0);
 	assert_int_equal(off, 100);
 	assert_int_equal(fdinfo(e->p, fd).f_offset, 100);
 	assert_errno(shmsim_lseek(e->p, 5, 0, SHMSIM_SEEK_SET, &off), EBADF);
@@ -1348,8 +1348,7 @@ kern_preadv_2008_espipe(void **state)
 	    ESPIPE);
 	/* fget_write() fails before the seekability test. */
 	assert_errno(shmsim_pwrite(e->p, ro, "x", 1, 0, &done), EBADF);
-	assert_errno(shmsim_pread(e->p, 7, buf, sizeof(buf), 0, &done),
-	    EBADF);
+	assert_errno(shmsim_pread(e->p, 7, buf, sizeof(buf), 0, &done), EBADF);
 	assert_int_equal(done, 12345);
 	assert_fd_counts(e->p, fd, 1, 3, 1);
 	assert_audit_clean(e->k);
@@ -1383,9 +1382,11 @@ kern_readv_2008_eopnotsupp(void **state)
 #define T_CUR(f) cmocka_unit_test_setup_teardown(f, setup_current, teardown_env)
 #define T_2008(f) cmocka_unit_test_setup_teardown(f, setup_2008, teardown_env)
 /* One body run in profile 2008 as well, under its own name. */
-#define T_ALSO_2008(f)							\
-	{ .name = #f "_2008", .test_func = f, .setup_func = setup_2008, \
-	    .teardown_func = teardown_env, .initial_state = NULL }
+#define T_ALSO_2008(f)                                                        \
+	{                                                                     \
+		.name = #f "_2008", .test_func = f, .setup_func = setup_2008, \
+		.teardown_func = teardown_env, .initial_state = NULL          \
+	}
 
 int
 main(void)

@@ -30,8 +30,7 @@ fnv_32_str_kernel_init_vectors(void **state)
 	assert_int_equal(fnv_32_str("", FNV1_32_INIT), 0x02000023);
 	assert_int_equal(fnv_32_str("/", FNV1_32_INIT), 0x49003736);
 	assert_int_equal(fnv_32_str("/foo", FNV1_32_INIT), 0x5c2125d6);
-	assert_int_equal(fnv_32_str("/jails/j1/foo", FNV1_32_INIT),
-	    0x6cb390aa);
+	assert_int_equal(fnv_32_str("/jails/j1/foo", FNV1_32_INIT), 0x6cb390aa);
 	/* Buckets of the kernel's 1024-bucket table. */
 	assert_int_equal(fnv_32_str("/", FNV1_32_INIT) & 1023, 822);
 	assert_int_equal(fnv_32_str("/foo", FNV1_32_INIT) & 1023, 470);

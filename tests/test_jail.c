@@ -82,12 +82,12 @@ open_ok_impl(struct shmsim_proc *p, const char *path, int flags, mode_t mode,
 	return (fd);
 }
 
-#define OPEN_FAILS(p, path, flags, mode, want) \
+#define OPEN_FAILS(p, path, flags, mode, want)                          \
 	open_fails_impl((p), (path), (flags), (mode), (want), __FILE__, \
 	    __LINE__)
 static void
-open_fails_impl(struct shmsim_proc *p, const char *path, int flags,
-    mode_t mode, int want, const char *file, int line)
+open_fails_impl(struct shmsim_proc *p, const char *path, int flags, mode_t mode,
+    int want, const char *file, int line)
 {
 	int fd = UNTOUCHED;
 
@@ -99,7 +99,7 @@ open_fails_impl(struct shmsim_proc *p, const char *path, int flags,
 	}
 }
 
-#define UNLINK_IS(p, path, want) \
+#define UNLINK_IS(p, path, want)                                  \
 	assert_errno_impl(shmsim_shm_unlink((p), (path)), (want), \
 	    "shmsim_shm_unlink", __FILE__, __LINE__)
 
@@ -225,8 +225,9 @@ shm_copyin_path_jail_prefix(void **state)
 
 	/* A jailed "/jails/j1/foo" is another name again. */
 	OPEN_FAILS(jp, "/jails/j1/foo", O_RDWR, 0, ENOENT);
-	assert_errno(shmsim_close(jp, OPEN_OK(jp, "/jails/j1/foo",
-	    O_RDWR | O_CREAT, 0600)), 0);
+	assert_errno(shmsim_close(jp,
+			 OPEN_OK(jp, "/jails/j1/foo", O_RDWR | O_CREAT, 0600)),
+	    0);
 	assert_non_null(dict_find(e->k, "/jails/j1/jails/j1/foo"));
 	assert_int_equal(names_of(e->k), 2);
 	assert_audit_clean(e->k);
@@ -385,8 +386,7 @@ shm_copyin_path_longest_jail_root(void **state)
 	char *root = long_path(1022), *toolong = long_path(1023);
 	int fd;
 
-	assert_errno(shmsim_jail_create(e->k, "long", toolong, &j),
-	    EINVAL);
+	assert_errno(shmsim_jail_create(e->k, "long", toolong, &j), EINVAL);
 	assert_null(j);
 	assert_errno(shmsim_jail_create(e->k, "long", root, &j), 0);
 	jp = spawn_in(e->k, j, 0);
@@ -478,8 +478,7 @@ shm_fill_kinfo_jail_path(void **state)
 	assert_true(fdinfo(jp, r).named);
 	assert_errno(shmsim_close(jp, r), 0);
 	/* A host object under the jail's root: stripped for the jail. */
-	under = OPEN_OK(e->p, "/jails/j1/made-by-host", O_RDWR | O_CREAT,
-	    0600);
+	under = OPEN_OK(e->p, "/jails/j1/made-by-host", O_RDWR | O_CREAT, 0600);
 	assert_errno(shmsim_sendfd(e->p, jp, under), 0);
 	assert_errno(shmsim_recvfd(jp, &r), 0);
 	assert_kinfo_path(jp, r, "/made-by-host");
@@ -542,23 +541,27 @@ shm_remove_prison_by_creator(void **state)
 	assert_errno(shmsim_close(a, OPEN_OK(a, "/a", O_RDWR | O_CREAT, 0600)),
 	    0);
 	/* Mode 0: removal needs no permission. */
-	assert_errno(shmsim_close(a, OPEN_OK(a, "/locked", O_RDWR | O_CREAT,
-	    0)), 0);
+	assert_errno(
+	    shmsim_close(a, OPEN_OK(a, "/locked", O_RDWR | O_CREAT, 0)), 0);
 	/* Made in j1 and renamed by the host out of the jail's prefix. */
-	assert_errno(shmsim_close(a, OPEN_OK(a, "/moved", O_RDWR | O_CREAT,
-	    0666)), 0);
-	assert_errno(shmsim_shm_rename(e->p, "/jails/j1/moved", "/host-side",
-	    0), 0);
+	assert_errno(
+	    shmsim_close(a, OPEN_OK(a, "/moved", O_RDWR | O_CREAT, 0666)), 0);
+	assert_errno(
+	    shmsim_shm_rename(e->p, "/jails/j1/moved", "/host-side", 0), 0);
 	/* A child forked in j1 creates in j1 too. */
 	assert_errno(shmsim_fork(a, &child), 0);
-	assert_errno(shmsim_close(child, OPEN_OK(child, "/child",
-	    O_RDWR | O_CREAT, 0600)), 0);
+	assert_errno(shmsim_close(child,
+			 OPEN_OK(child, "/child", O_RDWR | O_CREAT, 0600)),
+	    0);
 	assert_errno(shmsim_exit(child), 0);
 	/* Kept: the host's names, under the prefix or not, and j2's. */
-	assert_errno(shmsim_close(e->p, OPEN_OK(e->p, "/jails/j1/by-host",
-	    O_RDWR | O_CREAT, 0666)), 0);
-	assert_errno(shmsim_close(e->p, OPEN_OK(e->p, "/host",
-	    O_RDWR | O_CREAT, 0600)), 0);
+	assert_errno(
+	    shmsim_close(e->p,
+		OPEN_OK(e->p, "/jails/j1/by-host", O_RDWR | O_CREAT, 0666)),
+	    0);
+	assert_errno(
+	    shmsim_close(e->p, OPEN_OK(e->p, "/host", O_RDWR | O_CREAT, 0600)),
+	    0);
 	assert_errno(shmsim_close(b, OPEN_OK(b, "/a", O_RDWR | O_CREAT, 0600)),
 	    0);
 	/* Made by the host, reopened (not created) from j1: kept. */
@@ -695,13 +698,13 @@ shm_remove_prison_keeps_largepage(void **state)
 	j1 = jail_new(e->k, "j1");
 	jp = spawn_in(e->k, j1, 0);
 	assert_errno(shmsim_shm_open2(jp, "/lp", O_RDWR | O_CREAT, 0600,
-	    SHMSIM_SHM_LARGEPAGE, NULL, &lp), 0);
-	assert_errno(shmsim_ioctl(jp, lp, SHMSIM_FIOSSHMLPGCNF, 1, 0, NULL),
+			 SHMSIM_SHM_LARGEPAGE, NULL, &lp),
 	    0);
+	assert_errno(shmsim_ioctl(jp, lp, SHMSIM_FIOSSHMLPGCNF, 1, 0, NULL), 0);
 	assert_errno(shmsim_ftruncate(jp, lp, 2 << 20), 0);
 	assert_errno(shmsim_close(jp, lp), 0);
-	assert_errno(shmsim_close(jp, OPEN_OK(jp, "/plain", O_RDWR | O_CREAT,
-	    0600)), 0);
+	assert_errno(
+	    shmsim_close(jp, OPEN_OK(jp, "/plain", O_RDWR | O_CREAT, 0600)), 0);
 	assert_int_equal(names_of(e->k), 2);
 	assert_errno(shmsim_jail_remove(j1), 0);
 	assert_audit_clean(e->k);
@@ -738,8 +741,9 @@ jail_spawn_into_removed_jail(void **state)
 	assert_memory_equal(&before, &after, sizeof(before));
 	/* The processes inside keep the jail's root path, and fork. */
 	assert_errno(shmsim_fork(jp, &child), 0);
-	assert_errno(shmsim_close(child, OPEN_OK(child, "/late",
-	    O_RDWR | O_CREAT, 0600)), 0);
+	assert_errno(shmsim_close(child,
+			 OPEN_OK(child, "/late", O_RDWR | O_CREAT, 0600)),
+	    0);
 	assert_non_null(dict_find(e->k, "/jails/j1/late"));
 	assert_errno(shmsim_exit(child), 0);
 	/* The name is free again; the new jail is another prison. */
@@ -904,8 +908,8 @@ jail_2008_removal_keeps_names(void **state)
 	struct shmsim_cred cr;
 	int fd;
 
-	assert_errno(shmsim_close(jp, OPEN_OK(jp, "/stays", O_RDWR | O_CREAT,
-	    0600)), 0);
+	assert_errno(
+	    shmsim_close(jp, OPEN_OK(jp, "/stays", O_RDWR | O_CREAT, 0600)), 0);
 	assert_errno(shmsim_jail_remove(j1), 0);
 	assert_int_equal(names_of(e->k), 1);
 	assert_audit_clean(e->k);
@@ -922,8 +926,14 @@ jail_2008_removal_keeps_names(void **state)
 	/* Teardown removes the name and frees the prison with it. */
 }
 
-#define CURRENT(f) { #f, f, setup_current, teardown_env, NULL }
-#define ONLY_2008(f) { #f, f, setup_2008, teardown_env, NULL }
+#define CURRENT(f)                                       \
+	{                                                \
+#f, f, setup_current, teardown_env, NULL \
+	}
+#define ONLY_2008(f)                                  \
+	{                                             \
+#f, f, setup_2008, teardown_env, NULL \
+	}
 
 int
 main(void)

@@ -69,16 +69,16 @@ page_sizes(void **state)
 	refused(&cfg);
 
 	shmsim_config_init(&cfg);
-	cfg.page_sizes[1] = cfg.page_size;		/* not larger */
+	cfg.page_sizes[1] = cfg.page_size; /* not larger */
 	refused(&cfg);
 	cfg.page_sizes[1] = 3 * (uint64_t)cfg.page_size; /* not a power of 2 */
 	refused(&cfg);
-	cfg.page_sizes[1] = UINT64_C(1) << 31;		/* past 1G */
+	cfg.page_sizes[1] = UINT64_C(1) << 31; /* past 1G */
 	refused(&cfg);
-	cfg.page_sizes[1] = 0;				/* a gap */
+	cfg.page_sizes[1] = 0; /* a gap */
 	cfg.page_sizes[2] = UINT64_C(1) << 21;
 	refused(&cfg);
-	cfg.page_sizes[1] = UINT64_C(1) << 21;		/* not increasing */
+	cfg.page_sizes[1] = UINT64_C(1) << 21; /* not increasing */
 	refused(&cfg);
 
 	/* [0] may be left 0 (it is page_size); sizes up to 1G are fine. */
@@ -86,8 +86,7 @@ page_sizes(void **state)
 	cfg.page_sizes[1] = UINT64_C(1) << 21;
 	cfg.page_sizes[2] = UINT64_C(1) << 30;
 	assert_errno(shmsim_kernel_create(&cfg, &k), 0);
-	assert_int_equal(shmsim_kernel_config(k)->page_sizes[0],
-	    cfg.page_size);
+	assert_int_equal(shmsim_kernel_config(k)->page_sizes[0], cfg.page_size);
 	assert_int_equal(shmsim_kernel_config(k)->page_sizes[2],
 	    UINT64_C(1) << 30);
 	assert_int_equal(shmsim_kernel_destroy(k, NULL, 0), 0);
@@ -150,6 +149,6 @@ main(void)
 		cmocka_unit_test(errno_names),
 	};
 
-	return (cmocka_run_group_tests_name("kernel_config", tests, NULL,
-	    NULL));
+	return (
+	    cmocka_run_group_tests_name("kernel_config", tests, NULL, NULL));
 }

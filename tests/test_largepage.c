@@ -93,8 +93,9 @@ lp_open(struct shmsim_proc *p, int extra)
 {
 	int fd = UNTOUCHED;
 
-	assert_errno(shmsim_shm_open2(p, ANON, O_RDWR, 0600,
-	    LARGEPAGE | extra, NULL, &fd), 0);
+	assert_errno(shmsim_shm_open2(p, ANON, O_RDWR, 0600, LARGEPAGE | extra,
+			 NULL, &fd),
+	    0);
 	assert_true(fd >= 0);
 	return (fd);
 }
@@ -166,21 +167,21 @@ largepages(struct shmsim_kernel *k, int psind)
 }
 
 /* Size, st_blocks, resident pages and the object's base-page size. */
-#define assert_lp_size(p, fd, size, npages, psize) \
+#define assert_lp_size(p, fd, size, npages, psize)                          \
 	assert_lp_size_impl((p), (fd), (size), (npages), (psize), __FILE__, \
 	    __LINE__)
 static void
-assert_lp_size_impl(struct shmsim_proc *p, int fd, int64_t size,
-    int64_t npages, int64_t psize, const char *file, int line)
+assert_lp_size_impl(struct shmsim_proc *p, int fd, int64_t size, int64_t npages,
+    int64_t psize, const char *file, int line)
 {
 	struct shmsim_stat sb;
 	struct shmsim_fdinfo fi;
 
 	assert_errno_impl(shmsim_fstat(p, fd, &sb), 0, "fstat", file, line);
 	assert_errno_impl(shmsim_fdinfo(p, fd, &fi), 0, "fdinfo", file, line);
-	if (sb.st_size != size || sb.st_blocks != npages ||
-	    fi.size != size || fi.resident != (uint64_t)npages ||
-	    fi.swapped != 0 || fi.charge != 0 ||
+	if (sb.st_size != size || sb.st_blocks != npages || fi.size != size ||
+	    fi.resident != (uint64_t)npages || fi.swapped != 0 ||
+	    fi.charge != 0 ||
 	    fi.obj_size != (uint64_t)(npages * (psize / PAGE))) {
 		print_error("st_size %jd st_blocks %jd resident %ju swapped "
 			    "%ju charge %ju obj_size %ju; want size %jd, %jd "
@@ -194,8 +195,8 @@ assert_lp_size_impl(struct shmsim_proc *p, int fd, int64_t size,
 }
 
 static void
-pwrite_ok(struct shmsim_proc *p, int fd, const void *buf, size_t n,
-    int64_t off, size_t want)
+pwrite_ok(struct shmsim_proc *p, int fd, const void *buf, size_t n, int64_t off,
+    size_t want)
 {
 	size_t done = 12345;
 
@@ -204,8 +205,7 @@ pwrite_ok(struct shmsim_proc *p, int fd, const void *buf, size_t n,
 }
 
 static void
-pread_is(struct shmsim_proc *p, int fd, int64_t off, const void *want,
-    size_t n)
+pread_is(struct shmsim_proc *p, int fd, int64_t off, const void *want, size_t n)
 {
 	char buf[64];
 	size_t done = 12345;
@@ -228,23 +228,30 @@ largepage_enotty_without_large_pages(void **state)
 	int fd = UNTOUCHED, ofd;
 
 	before = counters(e->k);
-	assert_errno(shmsim_shm_open2(e->p, ANON, O_RDWR, 0600, LARGEPAGE,
-	    NULL, &fd), ENOTTY);
+	assert_errno(
+	    shmsim_shm_open2(e->p, ANON, O_RDWR, 0600, LARGEPAGE, NULL, &fd),
+	    ENOTTY);
 	assert_errno(shmsim_shm_open2(e->p, "/lp", O_RDWR | O_CREAT, 0600,
-	    LARGEPAGE, NULL, &fd), ENOTTY);
+			 LARGEPAGE, NULL, &fd),
+	    ENOTTY);
 	/* Before the path is copied in. */
 	assert_errno(shmsim_shm_open2(e->p, SHMSIM_BADPTR, O_RDWR | O_CREAT,
-	    0600, LARGEPAGE, NULL, &fd), ENOTTY);
+			 0600, LARGEPAGE, NULL, &fd),
+	    ENOTTY);
 	/* After the shmflags and the open flags. */
-	assert_errno(shmsim_shm_open2(e->p, ANON, O_RDWR, 0600,
-	    LARGEPAGE | 0x8, NULL, &fd), EINVAL);
+	assert_errno(shmsim_shm_open2(e->p, ANON, O_RDWR, 0600, LARGEPAGE | 0x8,
+			 NULL, &fd),
+	    EINVAL);
 	assert_errno(shmsim_shm_open2(e->p, ANON, SHMSIM_O_WRONLY, 0600,
-	    LARGEPAGE, NULL, &fd), EINVAL);
+			 LARGEPAGE, NULL, &fd),
+	    EINVAL);
 	assert_errno(shmsim_shm_open2(e->p, ANON, O_RDWR | SHMSIM_O_APPEND,
-	    0600, LARGEPAGE, NULL, &fd), EINVAL);
+			 0600, LARGEPAGE, NULL, &fd),
+	    EINVAL);
 	/* memfd_create passes the kernel's ENOTTY on. */
 	assert_errno(shmsim_memfd_create(e->p, "m",
-	    SHMSIM_MFD_HUGETLB | MFD_HUGE_2MB, &fd), ENOTTY);
+			 SHMSIM_MFD_HUGETLB | MFD_HUGE_2MB, &fd),
+	    ENOTTY);
 	assert_int_equal(fd, UNTOUCHED);
 	after = counters(e->k);
 	assert_counters_equal(before, after);
@@ -363,7 +370,8 @@ shm_ioctl_largepage_conf(void **state)
 
 	/* A read-only descriptor may read and set the configuration. */
 	assert_errno(shmsim_shm_open2(e->p, "/lp", O_RDWR | O_CREAT, 0644,
-	    LARGEPAGE, NULL, &rfd), 0);
+			 LARGEPAGE, NULL, &rfd),
+	    0);
 	assert_errno(shmsim_close(e->p, rfd), 0);
 	assert_errno(shmsim_shm_open(e->p, "/lp", O_RDONLY, 0, &rfd), 0);
 	assert_int_equal(getcnf(e->p, rfd), 0);
@@ -428,10 +436,8 @@ shm_dotruncate_largepage_sizes(void **state)
 	assert_audit_clean(e->k);
 	/* No timestamp changes. */
 	sb = stat_of(e->p, fd);
-	assert_memory_equal(&sb.st_mtim, &before.st_mtim,
-	    sizeof(sb.st_mtim));
-	assert_memory_equal(&sb.st_ctim, &before.st_ctim,
-	    sizeof(sb.st_ctim));
+	assert_memory_equal(&sb.st_mtim, &before.st_mtim, sizeof(sb.st_mtim));
+	assert_memory_equal(&sb.st_ctim, &before.st_ctim, sizeof(sb.st_ctim));
 	assert_int_equal(sb.st_blksize, PAGE);
 
 	assert_errno(shmsim_ftruncate(e->p, fd, 3 * MB2), 0);
@@ -468,8 +474,9 @@ shm_dotruncate_largepage_seals(void **state)
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * MB2), 0);
 	/* F_SEAL_WRITE is refused, and nothing else in the call is added. */
 	assert_errno(add_seals(e->p, fd, SHMSIM_F_SEAL_WRITE), ENOTSUP);
-	assert_errno(add_seals(e->p, fd, SHMSIM_F_SEAL_WRITE |
-	    SHMSIM_F_SEAL_SHRINK), ENOTSUP);
+	assert_errno(
+	    add_seals(e->p, fd, SHMSIM_F_SEAL_WRITE | SHMSIM_F_SEAL_SHRINK),
+	    ENOTSUP);
 	assert_int_equal(seals_of(e->p, fd), 0);
 	assert_audit_clean(e->k);
 
@@ -489,8 +496,9 @@ shm_dotruncate_largepage_seals(void **state)
 	pwrite_ok(e->p, fd, "w", 1, 0, 1);
 	assert_lp_size(e->p, fd, 3 * MB2, 3, MB2);
 	/* F_SEAL_WRITE stays refused, even with F_SEAL_SEAL beside it. */
-	assert_errno(add_seals(e->p, fd, SHMSIM_F_SEAL_WRITE |
-	    SHMSIM_F_SEAL_SEAL), ENOTSUP);
+	assert_errno(
+	    add_seals(e->p, fd, SHMSIM_F_SEAL_WRITE | SHMSIM_F_SEAL_SEAL),
+	    ENOTSUP);
 	assert_int_equal(seals_of(e->p, fd),
 	    SHMSIM_F_SEAL_SHRINK | SHMSIM_F_SEAL_GROW);
 	assert_errno(add_seals(e->p, fd, SHMSIM_F_SEAL_SEAL), 0);
@@ -529,8 +537,7 @@ largepage_read_write_across_pages(void **state)
 	assert_int_equal(done, 1);
 	assert_memory_equal(buf, "x", 1);
 	/* write(2) through the file offset, across the boundary. */
-	assert_errno(shmsim_lseek(e->p, fd, MB2 - 1, SHMSIM_SEEK_SET, &off),
-	    0);
+	assert_errno(shmsim_lseek(e->p, fd, MB2 - 1, SHMSIM_SEEK_SET, &off), 0);
 	assert_errno(shmsim_write(e->p, fd, "12", 2, &done), 0);
 	assert_int_equal(done, 2);
 	assert_errno(shmsim_lseek(e->p, fd, 0, SHMSIM_SEEK_CUR, &off), 0);
@@ -613,8 +620,8 @@ shm_dotruncate_largepage_alloc_failure(void **state)
 
 	assert_errno(setcnf(e->p, fd, 1, NOWAIT), 0);
 	/* Grow by 3 pages; the 2nd allocation fails: 1 page is kept. */
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGE_ALLOC, 2,
-	    false), 0);
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGE_ALLOC, 2, false),
+	    0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 3 * MB2), ENOMEM);
 	assert_lp_size(e->p, fd, MB2, 1, MB2);
 	assert_int_equal(largepages(e->k, 1), 1);
@@ -627,8 +634,8 @@ shm_dotruncate_largepage_alloc_failure(void **state)
 
 	/* A failure at the first page changes nothing, whatever policy. */
 	assert_errno(setcnf(e->p, fd, 1, HARD), 0);
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGE_ALLOC, 1,
-	    true), 0);
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGE_ALLOC, 1, true),
+	    0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 5 * MB2), ENOMEM);
 	assert_lp_size(e->p, fd, 3 * MB2, 3, MB2);
 	/* posix_fallocate reports it as ENOSPC (section 2.12). */
@@ -637,8 +644,8 @@ shm_dotruncate_largepage_alloc_failure(void **state)
 	assert_audit_clean(e->k);
 
 	/* fallocate's partial growth persists too. */
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGE_ALLOC, 3,
-	    false), 0);
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGE_ALLOC, 3, false),
+	    0);
 	assert_errno(shmsim_posix_fallocate(e->p, fd, 3 * MB2, 3 * MB2),
 	    ENOSPC);
 	assert_lp_size(e->p, fd, 5 * MB2, 5, MB2);
@@ -671,12 +678,11 @@ shm_fallocate_largepage(void **state)
 	/* Growth to an unaligned end: EINVAL. */
 	assert_errno(shmsim_posix_fallocate(e->p, fd, 0, 3 * MB2 - PAGE),
 	    EINVAL);
-	assert_errno(shmsim_posix_fallocate(e->p, fd, 2 * MB2 - PAGE,
-	    2 * PAGE), EINVAL);
+	assert_errno(shmsim_posix_fallocate(e->p, fd, 2 * MB2 - PAGE, 2 * PAGE),
+	    EINVAL);
 	assert_lp_size(e->p, fd, 2 * MB2, 2, MB2);
 	/* Unaligned start, aligned end: fine. */
-	assert_errno(shmsim_posix_fallocate(e->p, fd, MB2 + 1, 2 * MB2 - 1),
-	    0);
+	assert_errno(shmsim_posix_fallocate(e->p, fd, MB2 + 1, 2 * MB2 - 1), 0);
 	assert_lp_size(e->p, fd, 3 * MB2, 3, MB2);
 	/* The front end's checks. */
 	assert_errno(shmsim_posix_fallocate(e->p, fd, 0, 0), EINVAL);
@@ -700,13 +706,15 @@ shm_deallocate_largepage_model(void **state)
 
 	pwrite_ok(e->p, fd, "ABCDEFGH", 8, MB2 - 4, 8);
 	assert_errno(shmsim_fspacectl(e->p, fd, SHMSIM_SPACECTL_DEALLOC,
-	    MB2 - 2, 4, 0, &roff, &rlen), 0);
+			 MB2 - 2, 4, 0, &roff, &rlen),
+	    0);
 	assert_int_equal(roff, MB2 + 2);
 	assert_int_equal(rlen, 0);
 	pread_is(e->p, fd, MB2 - 4, "AB\0\0\0\0GH", 8);
 	/* A whole large page punched: zeroes, still resident. */
-	assert_errno(shmsim_fspacectl(e->p, fd, SHMSIM_SPACECTL_DEALLOC, 0,
-	    MB2, 0, &roff, &rlen), 0);
+	assert_errno(shmsim_fspacectl(e->p, fd, SHMSIM_SPACECTL_DEALLOC, 0, MB2,
+			 0, &roff, &rlen),
+	    0);
 	pread_is(e->p, fd, MB2 - 4, zeros, 4);
 	pread_is(e->p, fd, MB2 + 2, "GH", 2);
 	assert_lp_size(e->p, fd, 2 * MB2, 2, MB2);
@@ -728,7 +736,8 @@ memfd_create_hugetlb(void **state)
 	int fd = UNTOUCHED, sfd = UNTOUCHED, nfd = UNTOUCHED;
 
 	assert_errno(shmsim_memfd_create(e->p, "huge",
-	    SHMSIM_MFD_HUGETLB | MFD_HUGE_2MB, &fd), 0);
+			 SHMSIM_MFD_HUGETLB | MFD_HUGE_2MB, &fd),
+	    0);
 	assert_int_equal(fd, 0);
 	assert_int_equal(getcnf(e->p, fd), 1);
 	assert_int_equal(shmfd_of(e->p, fd)->shm_lp_alloc_policy, DEFAULT);
@@ -748,9 +757,11 @@ memfd_create_hugetlb(void **state)
 	assert_audit_clean(e->k);
 
 	/* Sealable, close-on-exec. */
-	assert_errno(shmsim_memfd_create(e->p, "huge2", SHMSIM_MFD_HUGETLB |
-	    MFD_HUGE_2MB | SHMSIM_MFD_ALLOW_SEALING | SHMSIM_MFD_CLOEXEC,
-	    &sfd), 0);
+	assert_errno(shmsim_memfd_create(e->p, "huge2",
+			 SHMSIM_MFD_HUGETLB | MFD_HUGE_2MB |
+			     SHMSIM_MFD_ALLOW_SEALING | SHMSIM_MFD_CLOEXEC,
+			 &sfd),
+	    0);
 	assert_int_equal(sfd, 1);
 	assert_int_equal(seals_of(e->p, sfd), 0);
 	assert_errno(shmsim_fcntl(e->p, sfd, SHMSIM_F_GETFD, 0, &v), 0);
@@ -761,20 +772,24 @@ memfd_create_hugetlb(void **state)
 	/* Page sizes not supported: EOPNOTSUPP, the descriptor closed. */
 	before = counters(e->k);
 	nfd = UNTOUCHED;
-	assert_errno(shmsim_memfd_create(e->p, "one", SHMSIM_MFD_HUGETLB,
-	    &nfd), EOPNOTSUPP);
-	assert_errno(shmsim_memfd_create(e->p, "one", SHMSIM_MFD_HUGETLB |
-	    MFD_HUGE_1GB, &nfd), EOPNOTSUPP);
-	assert_errno(shmsim_memfd_create(e->p, "one", SHMSIM_MFD_HUGETLB |
-	    SHMSIM_MFD_CLOEXEC, &nfd), EOPNOTSUPP);
+	assert_errno(shmsim_memfd_create(e->p, "one", SHMSIM_MFD_HUGETLB, &nfd),
+	    EOPNOTSUPP);
+	assert_errno(shmsim_memfd_create(e->p, "one",
+			 SHMSIM_MFD_HUGETLB | MFD_HUGE_1GB, &nfd),
+	    EOPNOTSUPP);
+	assert_errno(shmsim_memfd_create(e->p, "one",
+			 SHMSIM_MFD_HUGETLB | SHMSIM_MFD_CLOEXEC, &nfd),
+	    EOPNOTSUPP);
 	/* The base page size is found, but psind 0 is the kernel's EINVAL. */
-	assert_errno(shmsim_memfd_create(e->p, "base", SHMSIM_MFD_HUGETLB |
-	    MFD_HUGE_4KB, &nfd), EINVAL);
+	assert_errno(shmsim_memfd_create(e->p, "base",
+			 SHMSIM_MFD_HUGETLB | MFD_HUGE_4KB, &nfd),
+	    EINVAL);
 	/* libc's own checks. */
 	assert_errno(shmsim_memfd_create(e->p, "bits", MFD_HUGE_2MB, &nfd),
 	    EINVAL);
-	assert_errno(shmsim_memfd_create(e->p, NULL, SHMSIM_MFD_HUGETLB |
-	    MFD_HUGE_2MB, &nfd), EBADF);
+	assert_errno(shmsim_memfd_create(e->p, NULL,
+			 SHMSIM_MFD_HUGETLB | MFD_HUGE_2MB, &nfd),
+	    EBADF);
 	assert_int_equal(nfd, UNTOUCHED);
 	after = counters(e->k);
 	assert_counters_equal(before, after);
@@ -792,11 +807,13 @@ memfd_create_hugetlb_1g(void **state)
 	struct env *e = env_of(state);
 	int fd = UNTOUCHED, fd2 = UNTOUCHED;
 
-	assert_errno(shmsim_memfd_create(e->p, "g", SHMSIM_MFD_HUGETLB |
-	    MFD_HUGE_1GB, &fd), 0);
+	assert_errno(shmsim_memfd_create(e->p, "g",
+			 SHMSIM_MFD_HUGETLB | MFD_HUGE_1GB, &fd),
+	    0);
 	assert_int_equal(getcnf(e->p, fd), 2);
-	assert_errno(shmsim_memfd_create(e->p, "m", SHMSIM_MFD_HUGETLB |
-	    MFD_HUGE_2MB, &fd2), 0);
+	assert_errno(shmsim_memfd_create(e->p, "m",
+			 SHMSIM_MFD_HUGETLB | MFD_HUGE_2MB, &fd2),
+	    0);
 	assert_int_equal(getcnf(e->p, fd2), 1);
 	assert_errno(shmsim_ftruncate(e->p, fd, MB2), EINVAL);
 	assert_audit_clean(e->k);
@@ -815,22 +832,26 @@ largepage_freed_on_last_close(void **state)
 	int fd = UNTOUCHED, dfd = UNTOUCHED, rfd = UNTOUCHED, bad = UNTOUCHED;
 
 	assert_errno(shmsim_shm_open2(e->p, "/huge", O_RDWR | O_CREAT, 0600,
-	    LARGEPAGE, NULL, &fd), 0);
+			 LARGEPAGE, NULL, &fd),
+	    0);
 	assert_errno(setcnf(e->p, fd, 1, DEFAULT), 0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * MB2), 0);
 	pwrite_ok(e->p, fd, "kept", 4, MB2, 4);
 	/* Reopened by name: shmflags 0 matches, others must be equal. */
+	assert_errno(shmsim_shm_open2(e->p, "/huge", O_RDWR, 0, ALLOW_SEALING,
+			 NULL, &bad),
+	    EINVAL);
 	assert_errno(shmsim_shm_open2(e->p, "/huge", O_RDWR, 0,
-	    ALLOW_SEALING, NULL, &bad), EINVAL);
-	assert_errno(shmsim_shm_open2(e->p, "/huge", O_RDWR, 0,
-	    LARGEPAGE | ALLOW_SEALING, NULL, &bad), EINVAL);
+			 LARGEPAGE | ALLOW_SEALING, NULL, &bad),
+	    EINVAL);
 	assert_int_equal(bad, UNTOUCHED);
 	assert_errno(shmsim_shm_open(e->p, "/huge", O_RDWR, 0, &rfd), 0);
 	assert_int_equal(getcnf(e->p, rfd), 1);
 	pread_is(e->p, rfd, MB2, "kept", 4);
 	assert_errno(shmsim_close(e->p, rfd), 0);
-	assert_errno(shmsim_shm_open2(e->p, "/huge", O_RDWR, 0, LARGEPAGE,
-	    NULL, &rfd), 0);
+	assert_errno(
+	    shmsim_shm_open2(e->p, "/huge", O_RDWR, 0, LARGEPAGE, NULL, &rfd),
+	    0);
 	assert_errno(shmsim_close(e->p, rfd), 0);
 
 	/* The name alone keeps the pages. */
@@ -861,10 +882,22 @@ largepage_freed_on_last_close(void **state)
 	assert_audit_clean(e->k);
 }
 
-#define LP2(f) { #f, f, setup_lp2, teardown_env, NULL }
-#define LP3(f) { #f, f, setup_lp3, teardown_env, NULL }
-#define LP3_TOO(f) { #f "_lp3", f, setup_lp3, teardown_env, NULL }
-#define NOLP(f) { #f, f, setup_current, teardown_env, NULL }
+#define LP2(f)                                       \
+	{                                            \
+#f, f, setup_lp2, teardown_env, NULL \
+	}
+#define LP3(f)                                       \
+	{                                            \
+#f, f, setup_lp3, teardown_env, NULL \
+	}
+#define LP3_TOO(f)                                          \
+	{                                                   \
+#f "_lp3", f, setup_lp3, teardown_env, NULL \
+	}
+#define NOLP(f)                                          \
+	{                                                \
+#f, f, setup_current, teardown_env, NULL \
+	}
 
 int
 main(void)

@@ -43,9 +43,9 @@ charge_of(const struct env *e, uint64_t pages)
  * Every counter must be as given (the fields not named are 0).  Usage:
  * assert_counters(k, .objects = 1, .shm = 1, .procs = 1);
  */
-#define assert_counters(k, ...)                                       \
-	assert_counters_impl((k),                                     \
-	    &(const struct shmsim_counters){ __VA_ARGS__ }, __FILE__, \
+#define assert_counters(k, ...)                                        \
+	assert_counters_impl((k),                                      \
+	    &(const struct shmsim_counters) { __VA_ARGS__ }, __FILE__, \
 	    __LINE__)
 
 static void
@@ -56,11 +56,11 @@ assert_counters_impl(struct shmsim_kernel *k,
 	bool bad = false;
 
 	shmsim_counters(k, &c);
-#define CHECK(f)                                                      \
-	if (c.f != want->f) {                                         \
-		print_error("counters." #f " is %ju, want %ju\n",      \
-		    (uintmax_t)c.f, (uintmax_t)want->f);               \
-		bad = true;                                           \
+#define CHECK(f)                                                  \
+	if (c.f != want->f) {                                     \
+		print_error("counters." #f " is %ju, want %ju\n", \
+		    (uintmax_t)c.f, (uintmax_t)want->f);          \
+		bad = true;                                       \
 	}
 	CHECK(objects);
 	CHECK(shm);
@@ -82,13 +82,13 @@ assert_counters_impl(struct shmsim_kernel *k,
  * st_nlink == ref_count (profile 2008 reports st_nlink 0).  Then the
  * auditor must be clean.
  */
-#define assert_fd(p, fd, refs, objref, fcount)                      \
+#define assert_fd(p, fd, refs, objref, fcount)                          \
 	assert_fd_impl((p), (fd), (refs), (objref), (fcount), __FILE__, \
 	    __LINE__)
 
 static void
-assert_fd_impl(struct shmsim_proc *p, int fd, int refs, int objref,
-    int fcount, const char *file, int line)
+assert_fd_impl(struct shmsim_proc *p, int fd, int refs, int objref, int fcount,
+    const char *file, int line)
 {
 	struct shmsim_fdinfo info;
 	struct shmsim_stat sb;
@@ -112,8 +112,8 @@ assert_fd_impl(struct shmsim_proc *p, int fd, int refs, int objref,
 		bad = true;
 	}
 	if (info.f_count != fcount) {
-		print_error("fd %d: f_count is %d, want %d\n", fd,
-		    info.f_count, fcount);
+		print_error("fd %d: f_count is %d, want %d\n", fd, info.f_count,
+		    fcount);
 		bad = true;
 	}
 	error = shmsim_fstat(p, fd, &sb);
@@ -212,8 +212,9 @@ named_open_reopen_dup_close(void **state)
 	assert_string_equal(i0.path, "/life");
 
 	/* A failed O_EXCL open changes nothing. */
-	assert_errno(shmsim_shm_open(p, "/life", CREAT | EXCL | RDWR, 0600,
-	    &fd), EEXIST);
+	assert_errno(
+	    shmsim_shm_open(p, "/life", CREAT | EXCL | RDWR, 0600, &fd),
+	    EEXIST);
 	assert_fd(p, fd0, 2, 1, 1);
 	assert_counters(e->k, .objects = 1, .shm = 1, .names = 1, .files = 1,
 	    .procs = 1);
@@ -352,9 +353,9 @@ fork_shares_files(void **state)
 	assert_errno(shmsim_exec(c), 0);
 	assert_fd(p, fd0, 2, 1, 2);
 	assert_fd(p, fd2, 1, 1, 1);
-	assert_errno(shmsim_fdinfo(c, fd0, &(struct shmsim_fdinfo){ 0 }),
+	assert_errno(shmsim_fdinfo(c, fd0, &(struct shmsim_fdinfo) { 0 }),
 	    EBADF);
-	assert_errno(shmsim_fdinfo(c, fd2, &(struct shmsim_fdinfo){ 0 }),
+	assert_errno(shmsim_fdinfo(c, fd2, &(struct shmsim_fdinfo) { 0 }),
 	    EBADF);
 	assert_counters(e->k, .objects = 2, .shm = 2, .names = 1, .files = 2,
 	    .procs = 2);
@@ -668,7 +669,7 @@ kernel_create_bad_config(void **state)
 	shmsim_config_init(&cfg);
 	cfg.profile = (enum shmsim_profile)2;
 	assert_errno(shmsim_kernel_create(&cfg, &k), EINVAL);
-	cfg.profile = (enum shmsim_profile)-1;
+	cfg.profile = (enum shmsim_profile) - 1;
 	assert_errno(shmsim_kernel_create(&cfg, &k), EINVAL);
 	cfg.profile = (enum shmsim_profile)1000;
 	assert_errno(shmsim_kernel_create(&cfg, &k), EINVAL);
@@ -679,8 +680,8 @@ kernel_create_bad_config(void **state)
 		shmsim_config_init(&cfg);
 		cfg.page_size = i == 0 ? 512 : 1u << 20;
 		cfg.hash_buckets = 1;
-		cfg.profile = i == 0 ? SHMSIM_PROFILE_CURRENT :
-				       SHMSIM_PROFILE_2008;
+		cfg.profile =
+		    i == 0 ? SHMSIM_PROFILE_CURRENT : SHMSIM_PROFILE_2008;
 		assert_errno(shmsim_kernel_create(&cfg, &k), 0);
 		assert_int_equal(shmsim_kernel_config(k)->page_size,
 		    cfg.page_size);
@@ -702,9 +703,18 @@ hash_buckets_round_down(void **state)
 		uint32_t asked;
 		unsigned long mask;
 	} cases[] = {
-		{ 1, 0 }, { 2, 1 }, { 3, 1 }, { 4, 3 }, { 5, 3 }, { 7, 3 },
-		{ 1000, 511 }, { 1023, 511 }, { 1024, 1023 }, { 1025, 1023 },
-		{ 2047, 1023 }, { 4096, 4095 },
+		{ 1, 0 },
+		{ 2, 1 },
+		{ 3, 1 },
+		{ 4, 3 },
+		{ 5, 3 },
+		{ 7, 3 },
+		{ 1000, 511 },
+		{ 1023, 511 },
+		{ 1024, 1023 },
+		{ 1025, 1023 },
+		{ 2047, 1023 },
+		{ 4096, 4095 },
 	};
 	struct shmsim_config cfg;
 	struct shmsim_kernel *k;
@@ -725,14 +735,16 @@ hash_buckets_round_down(void **state)
 		assert_errno(shmsim_spawn(k, NULL, &p), 0);
 		for (n = 0; n < 40; n++) {
 			snprintf(path, sizeof(path), "/h%d", n);
-			assert_errno(shmsim_shm_open(p, path, CREAT | RDWR,
-			    0600, &fd), 0);
+			assert_errno(
+			    shmsim_shm_open(p, path, CREAT | RDWR, 0600, &fd),
+			    0);
 			assert_errno(shmsim_close(p, fd), 0);
 		}
 		for (n = 0; n < 40; n++) {
 			snprintf(path, sizeof(path), "/h%d", n);
 			assert_errno(shmsim_shm_open(p, path,
-			    CREAT | EXCL | RDWR, 0600, &fd), EEXIST);
+					 CREAT | EXCL | RDWR, 0600, &fd),
+			    EEXIST);
 		}
 		assert_audit_clean(k);
 		for (n = 0; n < 40; n += 2) {
@@ -757,8 +769,8 @@ idle_kernel_create_destroy_many(void **state)
 	(void)state;
 	for (i = 0; i < 5000; i++) {
 		shmsim_config_init(&cfg);
-		cfg.profile = (i & 1) != 0 ? SHMSIM_PROFILE_2008 :
-					     SHMSIM_PROFILE_CURRENT;
+		cfg.profile =
+		    (i & 1) != 0 ? SHMSIM_PROFILE_2008 : SHMSIM_PROFILE_CURRENT;
 		cfg.hash_buckets = 1u << (i % 12);
 		assert_errno(shmsim_kernel_create(&cfg, &k), 0);
 		memset(report, 'x', sizeof(report));
@@ -771,9 +783,11 @@ idle_kernel_create_destroy_many(void **state)
 }
 
 /* Each story in both profiles, named apart. */
-#define BOTH(f)                                                    \
-	{ #f "/current", f, setup_current, teardown_env, NULL },  \
-	    { #f "/2008", f, setup_2008, teardown_env, NULL }
+#define BOTH(f)                                                  \
+	{ #f "/current", f, setup_current, teardown_env, NULL }, \
+	{                                                        \
+#f "/2008", f, setup_2008, teardown_env, NULL    \
+	}
 
 int
 main(void)

@@ -37,7 +37,8 @@ new_obj(struct shmsim_proc *p, const char *path, int flags, int64_t size)
 	int fd;
 
 	assert_errno(shmsim_shm_open(p, path,
-	    flags | (path == SHMSIM_SHM_ANON ? 0 : SHMSIM_O_CREAT), 0600, &fd),
+			 flags | (path == SHMSIM_SHM_ANON ? 0 : SHMSIM_O_CREAT),
+			 0600, &fd),
 	    0);
 	if (size >= 0)
 		assert_errno(shmsim_ftruncate(p, fd, size), 0);
@@ -115,25 +116,28 @@ kern_mmap_check_order(void **state)
 	assert_errno(shmsim_shm_open(p, "/o", SHMSIM_O_RDONLY, 0, &ro), 0);
 	/* Each row: the fault of this row plus a bad descriptor. */
 	assert_errno(shmsim_mmap(p, 0, PS, 0x8, SH, 99, 0, &a), EINVAL);
-	assert_errno(shmsim_mmap(p, 0, PS, RW | SHMSIM_PROT_MAX(R), SH, 99, 0,
-	    &a), EINVAL);
+	assert_errno(
+	    shmsim_mmap(p, 0, PS, RW | SHMSIM_PROT_MAX(R), SH, 99, 0, &a),
+	    EINVAL);
 	assert_errno(shmsim_mmap(p, 0, 0, R, SH, 99, 0, &a), EINVAL);
 	assert_errno(shmsim_mmap(p, 0, PS, R, SHMSIM_MAP_ANON | PV, 99, 0, &a),
 	    EINVAL);
-	assert_errno(shmsim_mmap(p, 0, PS, R, 0x400 /* MAP_STACK */, 99, 0,
-	    &a), EINVAL);
+	assert_errno(shmsim_mmap(p, 0, PS, R, 0x400 /* MAP_STACK */, 99, 0, &a),
+	    EINVAL);
 	assert_errno(shmsim_mmap(p, 0, PS, R, SH | 0x100, 99, 0, &a), EINVAL);
 	assert_errno(shmsim_mmap(p, 0, PS, R, SH | SHMSIM_MAP_EXCL, 99, 0, &a),
 	    EINVAL);
 	assert_errno(shmsim_mmap(p, 0, PS, R, SH | PV, 99, 0, &a), EINVAL);
 	assert_errno(shmsim_mmap(p, 0, UINT64_MAX, R, SH, 99, 0, &a), ENOMEM);
-	assert_errno(shmsim_mmap(p, 0, PS, R, SH | SHMSIM_MAP_ALIGNED(3), 99, 0,
-	    &a), EINVAL);
+	assert_errno(
+	    shmsim_mmap(p, 0, PS, R, SH | SHMSIM_MAP_ALIGNED(3), 99, 0, &a),
+	    EINVAL);
 	assert_errno(shmsim_mmap(p, BASE + 1, PS, R, SH | FX, 99, 0, &a),
 	    EINVAL);
 	assert_errno(shmsim_mmap(p, 0, PS, R, SH | FX, 99, 0, &a), EINVAL);
-	assert_errno(shmsim_mmap(p, VM_MAXUSER_ADDRESS - PS, 2 * PS, R,
-	    SH | FX, 99, 0, &a), EINVAL);
+	assert_errno(shmsim_mmap(p, VM_MAXUSER_ADDRESS - PS, 2 * PS, R, SH | FX,
+			 99, 0, &a),
+	    EINVAL);
 	assert_errno(shmsim_mmap(p, 0, PS, R, SH, 99, 0, &a), EBADF);
 	assert_errno(shmsim_mmap(p, 0, PS, R, 0, fd, 0, &a), EINVAL);
 	assert_errno(shmsim_mmap(p, 0, PS, RW, SH, ro, INT64_MAX, &a), EACCES);
@@ -165,8 +169,9 @@ kern_mmap_page_offset(void **state)
 	assert_int_equal(load_sig(e->p, a, &c, 1), 0);
 	assert_int_equal(c, 'y');
 	/* A MAP_FIXED address must share the page offset. */
-	assert_errno(shmsim_mmap(e->p, BASE + PS + 7, 1, R, SH | FX, fd, PS + 6,
-	    &a), EINVAL);
+	assert_errno(
+	    shmsim_mmap(e->p, BASE + PS + 7, 1, R, SH | FX, fd, PS + 6, &a),
+	    EINVAL);
 	assert_int_equal(map(e->p, BASE + PS + 6, 1, R, SH | FX, fd, PS + 6),
 	    BASE + PS + 6);
 	assert_audit_clean(e->k);
@@ -223,8 +228,9 @@ shm_mmap_atime_even_on_failure(void **state)
 	assert_int_equal(ts_cmp(s0.st_atim, s1.st_atim), 0);
 	/* MAP_FIXED|MAP_EXCL over the mapping fails in vm_map_insert,
 	 * after the update. */
-	assert_errno(shmsim_mmap(e->p, a, PS, R, SH | FX | SHMSIM_MAP_EXCL, fd,
-	    0, &a), ENOMEM);
+	assert_errno(
+	    shmsim_mmap(e->p, a, PS, R, SH | FX | SHMSIM_MAP_EXCL, fd, 0, &a),
+	    ENOMEM);
 	assert_errno(shmsim_fstat(e->p, fd, &s2), 0);
 	assert_true(ts_cmp(s2.st_atim, s1.st_atim) > 0);
 	assert_int_equal(ts_cmp(s2.st_mtim, s1.st_mtim), 0);
@@ -399,8 +405,9 @@ kern_mprotect_rules(void **state)
 	assert_errno(shmsim_mprotect(e->p, a, 2 * PS, R), 0);
 	assert_int_equal(nlink(e->p, fd), 2);
 	/* PROT_MAX lowers the maximum (PROT_MAX(0) is no PROT_MAX). */
-	assert_errno(shmsim_mprotect(e->p, a, PS,
-	    SHMSIM_PROT_NONE | SHMSIM_PROT_MAX(R)), 0);
+	assert_errno(
+	    shmsim_mprotect(e->p, a, PS, SHMSIM_PROT_NONE | SHMSIM_PROT_MAX(R)),
+	    0);
 	assert_int_equal(load_sig(e->p, a, &c, 1), SIGSEGV);
 	assert_errno(shmsim_mprotect(e->p, a, PS, RW), EACCES);
 	assert_errno(shmsim_mprotect(e->p, a, PS, R), 0);
@@ -422,8 +429,8 @@ shm_mmap_writecount(void **state)
 	int64_t seals;
 	int fd;
 
-	assert_errno(shmsim_memfd_create(e->p, "w", SHMSIM_MFD_ALLOW_SEALING,
-	    &fd), 0);
+	assert_errno(
+	    shmsim_memfd_create(e->p, "w", SHMSIM_MFD_ALLOW_SEALING, &fd), 0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 4 * PS), 0);
 	obj = fd_object(e->p, fd);
 	a = map(e->p, 0, 4 * PS, R, SH, fd, 0);
@@ -431,13 +438,14 @@ shm_mmap_writecount(void **state)
 	b = map(e->p, 0, PS, RW, PV, fd, 0);
 	assert_int_equal(obj->writemappings, 4 * PS);
 	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_ADD_SEALS,
-	    SHMSIM_F_SEAL_WRITE, NULL), EBUSY);
+			 SHMSIM_F_SEAL_WRITE, NULL),
+	    EBUSY);
 	/* A split keeps the sum; a partial munmap takes its part. */
 	assert_errno(shmsim_munmap(e->p, a + PS, PS), 0);
 	assert_int_equal(obj->writemappings, 3 * PS);
 	/* PROT_MAX without write keeps the count (vm_map_protect). */
-	assert_errno(shmsim_mprotect(e->p, a, 4 * PS,
-	    R | SHMSIM_PROT_MAX(R)), 0);
+	assert_errno(shmsim_mprotect(e->p, a, 4 * PS, R | SHMSIM_PROT_MAX(R)),
+	    0);
 	assert_int_equal(obj->writemappings, 3 * PS);
 	/* fork: the child's shared entries count too. */
 	assert_errno(shmsim_fork(e->p, &q), 0);
@@ -448,7 +456,8 @@ shm_mmap_writecount(void **state)
 	assert_errno(shmsim_munmap(e->p, a, 4 * PS), 0);
 	assert_int_equal(obj->writemappings, 0);
 	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_ADD_SEALS,
-	    SHMSIM_F_SEAL_WRITE, NULL), 0);
+			 SHMSIM_F_SEAL_WRITE, NULL),
+	    0);
 	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_GET_SEALS, 0, &seals), 0);
 	assert_int_equal(seals, SHMSIM_F_SEAL_WRITE);
 	/* Sealed: no shared write, and no write-counted mapping at all. */
@@ -590,26 +599,30 @@ shm_mmap_large_rules(void **state)
 	int fd;
 
 	assert_errno(shmsim_shm_open2(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR,
-	    0600, SHMSIM_SHM_LARGEPAGE, NULL, &fd), 0);
+			 0600, SHMSIM_SHM_LARGEPAGE, NULL, &fd),
+	    0);
 	assert_errno(shmsim_mmap(e->p, 0, L, RW, SH, fd, 0, &a), EINVAL);
 	assert_errno(shmsim_ioctl(e->p, fd, SHMSIM_FIOSSHMLPGCNF, 1,
-	    SHMSIM_SHM_LARGEPAGE_ALLOC_DEFAULT, NULL), 0);
+			 SHMSIM_SHM_LARGEPAGE_ALLOC_DEFAULT, NULL),
+	    0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * L), 0);
 	assert_errno(shmsim_mmap(e->p, 0, L, RW, PV, fd, 0, &a), EINVAL);
 	assert_errno(shmsim_mmap(e->p, 0, PS, RW, SH, fd, 0, &a), EINVAL);
 	assert_errno(shmsim_mmap(e->p, 0, L, RW, SH, fd, PS, &a), EINVAL);
 	assert_errno(shmsim_mmap(e->p, BASE + PS, L, RW, SH, fd, 0, &a),
 	    EINVAL);
-	assert_errno(shmsim_mmap(e->p, 0, L, RW, SH | SHMSIM_MAP_ALIGNED(12),
-	    fd, 0, &a), EINVAL);
+	assert_errno(
+	    shmsim_mmap(e->p, 0, L, RW, SH | SHMSIM_MAP_ALIGNED(12), fd, 0, &a),
+	    EINVAL);
 	m = map(e->p, 0, 2 * L, RW, SH | SHMSIM_MAP_ALIGNED_SUPER, fd, 0);
 	assert_int_equal(m % L, 0);
 	assert_int_equal(fd_object(e->p, fd)->writemappings, 0);
 	assert_int_equal(store_sig(e->p, m + L + 1, "lp", 2), 0);
 	assert_errno(shmsim_munmap(e->p, m, PS), EINVAL);
 	assert_errno(shmsim_mprotect(e->p, m + PS, PS, R), EINVAL);
-	assert_errno(shmsim_mmap(e->p, m, L, R, SH | FX | SHMSIM_MAP_EXCL, fd, 0,
-	    &a), ENOSPC);
+	assert_errno(
+	    shmsim_mmap(e->p, m, L, R, SH | FX | SHMSIM_MAP_EXCL, fd, 0, &a),
+	    ENOSPC);
 	assert_errno(shmsim_munmap(e->p, m, L), 0);
 	assert_int_equal(map(e->p, m, L, R, SH | FX | SHMSIM_MAP_EXCL, fd, 0),
 	    m);
@@ -819,12 +832,12 @@ main(void)
 		    setup_largepages, teardown_env),
 		cmocka_unit_test_setup_teardown(shm_mmap_2008_size_check,
 		    setup_2008, teardown_env),
-		cmocka_unit_test_setup_teardown(
-		    vm_mmap_shm_2008_eacces_private, setup_2008, teardown_env),
+		cmocka_unit_test_setup_teardown(vm_mmap_shm_2008_eacces_private,
+		    setup_2008, teardown_env),
 		cmocka_unit_test_setup_teardown(kern_mmap_2008_ignores_bits,
 		    setup_2008, teardown_env),
-		cmocka_unit_test_setup_teardown(
-		    vm_map_protect_2008_clips_first, setup_2008, teardown_env),
+		cmocka_unit_test_setup_teardown(vm_map_protect_2008_clips_first,
+		    setup_2008, teardown_env),
 		cmocka_unit_test_setup_teardown(
 		    vm_map_protect_current_checks_first, setup_current,
 		    teardown_env),

@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define FREAD 0x0001  /* kernel f_flag bits */
+#define FREAD 0x0001 /* kernel f_flag bits */
 #define FWRITE 0x0002
 #define MAXPATHLEN 1024
-#define PAGE 4096     /* the default simulated page size */
+#define PAGE 4096 /* the default simulated page size */
 #define UNTOUCHED (-12345)
 
 #define O_RDONLY SHMSIM_O_RDONLY
@@ -79,12 +79,12 @@ open_ok_impl(struct shmsim_proc *p, const char *path, int flags, mode_t mode,
 }
 
 /* shm_open must fail with want and leave the out-pointer alone. */
-#define OPEN_FAILS(p, path, flags, mode, want) \
+#define OPEN_FAILS(p, path, flags, mode, want)                          \
 	open_fails_impl((p), (path), (flags), (mode), (want), __FILE__, \
 	    __LINE__)
 static void
-open_fails_impl(struct shmsim_proc *p, const char *path, int flags,
-    mode_t mode, int want, const char *file, int line)
+open_fails_impl(struct shmsim_proc *p, const char *path, int flags, mode_t mode,
+    int want, const char *file, int line)
 {
 	int fd = UNTOUCHED;
 
@@ -96,7 +96,7 @@ open_fails_impl(struct shmsim_proc *p, const char *path, int flags,
 	}
 }
 
-#define UNLINK_IS(p, path, want) \
+#define UNLINK_IS(p, path, want)                                  \
 	assert_errno_impl(shmsim_shm_unlink((p), (path)), (want), \
 	    "shmsim_shm_unlink(" #path ")", __FILE__, __LINE__)
 
@@ -499,11 +499,11 @@ static void
 open_extra_flags(void **state)
 {
 	struct env *e = env_of(state);
-	const int bad[] = { SHMSIM_O_DIRECT, SHMSIM_O_APPEND,
-		SHMSIM_O_NONBLOCK, SHMSIM_O_SHLOCK, SHMSIM_O_EXLOCK,
-		SHMSIM_O_ASYNC, SHMSIM_O_FSYNC, SHMSIM_O_NOFOLLOW,
-		SHMSIM_O_NOCTTY, SHMSIM_O_DIRECTORY, SHMSIM_O_EXEC,
-		SHMSIM_O_DSYNC, 0x00200000, 0x40000000, (int)0x80000000u };
+	const int bad[] = { SHMSIM_O_DIRECT, SHMSIM_O_APPEND, SHMSIM_O_NONBLOCK,
+		SHMSIM_O_SHLOCK, SHMSIM_O_EXLOCK, SHMSIM_O_ASYNC,
+		SHMSIM_O_FSYNC, SHMSIM_O_NOFOLLOW, SHMSIM_O_NOCTTY,
+		SHMSIM_O_DIRECTORY, SHMSIM_O_EXEC, SHMSIM_O_DSYNC, 0x00200000,
+		0x40000000, (int)0x80000000u };
 	struct shmsim_counters before, after;
 	size_t i;
 	int fd;
@@ -541,8 +541,7 @@ kern_shm_open2_flags_checked_before_path(void **state)
 	OPEN_FAILS(e->p, "foo", SHMSIM_O_WRONLY, 0, EINVAL);
 	OPEN_FAILS(e->p, SHMSIM_BADPTR, O_RDWR | SHMSIM_O_APPEND, 0, EINVAL);
 	OPEN_FAILS(e->p, path, O_RDWR | SHMSIM_O_NONBLOCK, 0, EINVAL);
-	OPEN_FAILS(e->p, "/ok", O_RDWR | O_CREAT | SHMSIM_O_APPEND, 0,
-	    EINVAL);
+	OPEN_FAILS(e->p, "/ok", O_RDWR | O_CREAT | SHMSIM_O_APPEND, 0, EINVAL);
 	if (is_2008(e)) {
 		OPEN_FAILS(e->p, SHMSIM_BADPTR, O_RDWR | SHMSIM_O_CLOEXEC, 0,
 		    EINVAL);
@@ -920,8 +919,9 @@ kern_shm_open2_lowest_free_fd(void **state)
 	int i;
 
 	for (i = 0; i < 4; i++)
-		assert_int_equal(OPEN_OK(e->p, i % 2 ? ANON : "/n",
-				     O_RDWR | O_CREAT, 0644), i);
+		assert_int_equal(
+		    OPEN_OK(e->p, i % 2 ? ANON : "/n", O_RDWR | O_CREAT, 0644),
+		    i);
 	assert_errno(shmsim_close(e->p, 2), 0);
 	assert_errno(shmsim_close(e->p, 1), 0);
 
@@ -964,8 +964,7 @@ kern_shm_open2_copyin_fault(void **state)
 	int fd;
 
 	shmsim_counters(e->k, &before);
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_COPYIN, 1, false),
-	    0);
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_COPYIN, 1, false), 0);
 	OPEN_FAILS(e->p, "/x", O_RDWR | O_CREAT, 0600, EFAULT);
 	shmsim_counters(e->k, &after);
 	assert_counters_equal(&before, &after);
@@ -983,8 +982,7 @@ kern_shm_open2_copyin_fault(void **state)
 	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_COPYIN), hits);
 
 	/* shm_unlink's copyin. */
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_COPYIN, 1, false),
-	    0);
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_COPYIN, 1, false), 0);
 	UNLINK_IS(e->p, "/x", EFAULT);
 	assert_true(fdinfo(e->p, fd).named);
 	UNLINK_IS(e->p, "/x", 0);
@@ -1023,8 +1021,7 @@ kern_shm_open2_obj_alloc_enomem(void **state)
 	OPEN_FAILS(e->p, "/exists", O_RDWR | O_CREAT | O_EXCL, 0600, EEXIST);
 	/* Reopening allocates nothing. */
 	assert_int_equal(OPEN_OK(e->p, "/exists", O_RDWR | O_CREAT, 0600), 1);
-	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_OBJ_ALLOC),
-	    hits);
+	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_OBJ_ALLOC), hits);
 
 	shmsim_fault_reset(e->k);
 	OPEN_FAILS(e->p, "/new", O_RDONLY, 0, ENOENT);
@@ -1067,8 +1064,9 @@ falloc_noinstall_enfile(void **state)
 	int i;
 
 	for (i = 0; i < 19; i++)
-		assert_int_equal(OPEN_OK(e->p, i % 2 ? ANON : "/f",
-				     O_RDWR | O_CREAT, 0600), i);
+		assert_int_equal(
+		    OPEN_OK(e->p, i % 2 ? ANON : "/f", O_RDWR | O_CREAT, 0600),
+		    i);
 	OPEN_FAILS(e->p, ANON, O_RDWR, 0, ENFILE);
 	OPEN_FAILS(e->p, "/f", O_RDWR, 0, ENFILE);
 	OPEN_FAILS(e->p, "/g", O_RDWR | O_CREAT, 0, ENFILE);
@@ -1121,8 +1119,9 @@ fdalloc_emfile(void **state)
 	int i;
 
 	for (i = 0; i < 4; i++)
-		assert_int_equal(OPEN_OK(e->p, i % 2 ? ANON : "/m",
-				     O_RDWR | O_CREAT, 0600), i);
+		assert_int_equal(
+		    OPEN_OK(e->p, i % 2 ? ANON : "/m", O_RDWR | O_CREAT, 0600),
+		    i);
 	shmsim_counters(e->k, &before);
 	OPEN_FAILS(e->p, ANON, O_RDWR, 0, EMFILE);
 	OPEN_FAILS(e->p, "/m", O_RDWR, 0, EMFILE);
@@ -1185,8 +1184,7 @@ kern_shm_open2_path_errors_before_falloc(void **state)
 	    0);
 	OPEN_FAILS(e->p, "/new", O_RDWR | O_CREAT, 0, EMFILE);
 	OPEN_FAILS(e->p, ANON, O_RDWR, 0, EMFILE);
-	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_OBJ_ALLOC),
-	    hits);
+	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_OBJ_ALLOC), hits);
 	shmsim_fault_reset(e->k);
 	assert_audit_clean(e->k);
 
@@ -1446,11 +1444,19 @@ kern_shm_unlink_nonexisting(void **state)
 	assert_audit_clean(e->k);
 }
 
-#define BOTH(f)                                                    \
-	{ #f, f, setup_current, teardown_env, NULL },              \
-	{ #f "_2008", f, setup_2008, teardown_env, NULL }
-#define CURRENT(f) { #f, f, setup_current, teardown_env, NULL }
-#define ONLY_2008(f) { #f, f, setup_2008, teardown_env, NULL }
+#define BOTH(f)                                               \
+	{ #f, f, setup_current, teardown_env, NULL },         \
+	{                                                     \
+#f "_2008", f, setup_2008, teardown_env, NULL \
+	}
+#define CURRENT(f)                                       \
+	{                                                \
+#f, f, setup_current, teardown_env, NULL \
+	}
+#define ONLY_2008(f)                                  \
+	{                                             \
+#f, f, setup_2008, teardown_env, NULL \
+	}
 
 int
 main(void)

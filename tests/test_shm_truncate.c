@@ -57,8 +57,8 @@ setup_2008_16k(void **state)
 static unsigned char
 pat(unsigned int seed, uint64_t off)
 {
-	return ((unsigned char)(1 + (seed * 37u + off * 13u + off / 251u) %
-	    255u));
+	return (
+	    (unsigned char)(1 + (seed * 37u + off * 13u + off / 251u) % 255u));
 }
 
 static void *
@@ -75,8 +75,9 @@ anon(struct env *e, int64_t size)
 {
 	int fd;
 
-	assert_errno(shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR,
-	    0600, &fd), 0);
+	assert_errno(
+	    shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &fd),
+	    0);
 	if (size != 0)
 		assert_errno(shmsim_ftruncate(e->p, fd, size), 0);
 	return (fd);
@@ -84,8 +85,7 @@ anon(struct env *e, int64_t size)
 
 /* pattern seed over [off, off + len): pwrite(2), or poke when dbg. */
 static void
-wr(struct env *e, int fd, uint64_t off, size_t len, unsigned int seed,
-    bool dbg)
+wr(struct env *e, int fd, uint64_t off, size_t len, unsigned int seed, bool dbg)
 {
 	unsigned char *buf = xmalloc(len);
 	size_t done = 0, i;
@@ -95,8 +95,8 @@ wr(struct env *e, int fd, uint64_t off, size_t len, unsigned int seed,
 	if (dbg)
 		assert_errno(shmsim_poke(e->p, fd, off, buf, len), 0);
 	else {
-		assert_errno(shmsim_pwrite(e->p, fd, buf, len, (int64_t)off,
-		    &done), 0);
+		assert_errno(
+		    shmsim_pwrite(e->p, fd, buf, len, (int64_t)off, &done), 0);
 		assert_int_equal(done, len);
 	}
 	free(buf);
@@ -114,8 +114,8 @@ chk(struct env *e, int fd, uint64_t off, size_t len, unsigned int seed,
 	if (dbg)
 		assert_errno(shmsim_peek(e->p, fd, off, buf, len), 0);
 	else {
-		assert_errno(shmsim_pread(e->p, fd, buf, len, (int64_t)off,
-		    &done), 0);
+		assert_errno(
+		    shmsim_pread(e->p, fd, buf, len, (int64_t)off, &done), 0);
 		assert_int_equal(done, len);
 	}
 	for (i = 0; i < len; i++) {
@@ -213,8 +213,9 @@ snap_assert_same(struct env *e, int fd, const struct snap *b)
 static void
 open_rw_ro(struct env *e, const char *path, int *rw, int *ro)
 {
-	assert_errno(shmsim_shm_open(e->p, path, SHMSIM_O_RDWR |
-	    SHMSIM_O_CREAT, 0600, rw), 0);
+	assert_errno(shmsim_shm_open(e->p, path, SHMSIM_O_RDWR | SHMSIM_O_CREAT,
+			 0600, rw),
+	    0);
 	assert_errno(shmsim_shm_open(e->p, path, SHMSIM_O_RDONLY, 0, ro), 0);
 }
 
@@ -286,13 +287,11 @@ shm_dotruncate_grow_reserves_swap(void **state)
 	c = counters(e);
 	assert_int_equal(c.swap_reserved, 4 * PS);
 	assert_int_equal(c.pages, 0);
-	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_SWAP_RESERVE),
-	    1);
+	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_SWAP_RESERVE), 1);
 	/* Growth within the last page reserves nothing more. */
 	assert_errno(shmsim_ftruncate(e->p, fd, 4 * PS), 0);
 	assert_int_equal(fdinfo(e->p, fd).charge, 4 * PS);
-	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_SWAP_RESERVE),
-	    1);
+	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_SWAP_RESERVE), 1);
 	assert_errno(shmsim_ftruncate(e->p, fd, 4 * PS + 1), 0);
 	assert_int_equal(fdinfo(e->p, fd).charge, 5 * PS);
 	assert_int_equal(counters(e).swap_reserved, 5 * PS);
@@ -310,8 +309,8 @@ shm_dotruncate_grow_within_page_no_reserve(void **state)
 	int fd;
 
 	fd = anon(e, 1);
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_SWAP_RESERVE, 1,
-	    true), 0);
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_SWAP_RESERVE, 1, true),
+	    0);
 	assert_errno(shmsim_ftruncate(e->p, fd, PS), 0);
 	assert_int_equal(fdinfo(e->p, fd).size, PS);
 	assert_int_equal(fdinfo(e->p, fd).charge, PS);
@@ -442,8 +441,8 @@ shm_dotruncate_swap_reserve_fault_enomem(void **state)
 	fd = anon(e, PS);
 	wr(e, fd, 0, PS, 1, false);
 	snap_take(e, fd, &before);
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_SWAP_RESERVE, 1,
-	    false), 0);
+	assert_errno(
+	    shmsim_fault_set(e->k, SHMSIM_FAULT_SWAP_RESERVE, 1, false), 0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * PS), ENOMEM);
 	snap_assert_same(e, fd, &before);
 	chk(e, fd, 0, PS, 1, false, false);
@@ -463,16 +462,15 @@ shm_dotruncate_2008_no_reservation(void **state)
 	struct shmsim_stat a, b;
 	int fd;
 
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_SWAP_RESERVE, 1,
-	    true), 0);
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_SWAP_RESERVE, 1, true),
+	    0);
 	fd = anon(e, 100 * PS);
 	fi = fdinfo(e->p, fd);
 	assert_int_equal(fi.size, 100 * PS);
 	assert_int_equal(fi.obj_size, 100);
 	assert_int_equal(fi.charge, 0);
 	assert_int_equal(counters(e).swap_reserved, 0);
-	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_SWAP_RESERVE),
-	    0);
+	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_SWAP_RESERVE), 0);
 	/* Same size: no timestamp; a change: mtime == ctime, later. */
 	a = stat_of(e, fd);
 	assert_errno(shmsim_ftruncate(e->p, fd, 100 * PS), 0);
@@ -561,8 +559,7 @@ shm_dotruncate_shrink_to_page_boundary(void **state)
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 	chk(e, fd, PS, PS, 4, false, false); /* page 1 back in */
 	shmsim_fault_reset(e->k);
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGER_IO, 1, true),
-	    0);
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGER_IO, 1, true), 0);
 	assert_errno(shmsim_ftruncate(e->p, fd, PS), 0);
 	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_PAGER_IO), 0);
 	fi = fdinfo(e->p, fd);
@@ -847,8 +844,8 @@ shm_stat_fields(void **state)
 	int fd;
 
 	q = spawn_as(e->k, 1000, 2000, 027);
-	assert_errno(shmsim_shm_open(q, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0775,
-	    &fd), 0);
+	assert_errno(
+	    shmsim_shm_open(q, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0775, &fd), 0);
 	assert_errno(shmsim_ftruncate(q, fd, 10000), 0);
 	assert_errno(shmsim_fstat(q, fd, &sb), 0);
 	assert_int_equal(sb.st_size, 10000);
@@ -881,8 +878,9 @@ mode(void **state)
 
 	assert_errno(shmsim_umask(e->p, 0, NULL), 0);
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		assert_errno(shmsim_shm_open(e->p, "/mode", SHMSIM_O_CREAT |
-		    SHMSIM_O_RDWR, modes[i], &fd), 0);
+		assert_errno(shmsim_shm_open(e->p, "/mode",
+				 SHMSIM_O_CREAT | SHMSIM_O_RDWR, modes[i], &fd),
+		    0);
 		assert_errno(shmsim_fstat(e->p, fd, &sb), 0);
 		assert_int_equal(sb.st_mode & 0777, modes[i]);
 		assert_int_equal(sb.st_mode & SHMSIM_S_IFMT, SHMSIM_S_IFREG);
@@ -900,8 +898,9 @@ shm_stat_ino_unique_increasing(void **state)
 	int a, b, c, d;
 
 	a = anon(e, 0);
-	assert_errno(shmsim_shm_open(e->p, "/ino", SHMSIM_O_CREAT |
-	    SHMSIM_O_RDWR, 0600, &b), 0);
+	assert_errno(shmsim_shm_open(e->p, "/ino",
+			 SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &b),
+	    0);
 	c = anon(e, 0);
 	s1 = stat_of(e, a);
 	s2 = stat_of(e, b);
@@ -964,7 +963,8 @@ shm_stat_2008_fields(void **state)
 
 	q = spawn_as(e->k, 1001, 2002, 022);
 	assert_errno(shmsim_shm_open(q, "/st", SHMSIM_O_CREAT | SHMSIM_O_RDWR,
-	    0644, &fd), 0);
+			 0644, &fd),
+	    0);
 	assert_errno(shmsim_fstat(q, fd, &sb), 0);
 	assert_int_equal(sb.st_dev, 0);
 	assert_int_equal(sb.st_ino, 0);
@@ -1086,8 +1086,7 @@ shm_read_hole_zeros_no_alloc(void **state)
 	fd = anon(e, 4 * PS);
 	wr(e, fd, 0, 1, 1, false);
 	memset(buf, 0xaa, sizeof(buf));
-	assert_errno(shmsim_pread(e->p, fd, buf, sizeof(buf), PS, &done),
-	    0);
+	assert_errno(shmsim_pread(e->p, fd, buf, sizeof(buf), PS, &done), 0);
 	assert_int_equal(done, sizeof(buf));
 	for (i = 0; i < sizeof(buf); i++)
 		assert_int_equal(buf[i], 0);
@@ -1292,14 +1291,11 @@ shm_seek_einval_offset_unchanged(void **state)
 	assert_errno(shmsim_lseek(e->p, fd, 40, SHMSIM_SEEK_SET, NULL), 0);
 	assert_errno(shmsim_lseek(e->p, fd, 101, SHMSIM_SEEK_SET, &off),
 	    EINVAL);
-	assert_errno(shmsim_lseek(e->p, fd, -1, SHMSIM_SEEK_SET, &off),
-	    EINVAL);
-	assert_errno(shmsim_lseek(e->p, fd, 61, SHMSIM_SEEK_CUR, &off),
-	    EINVAL);
+	assert_errno(shmsim_lseek(e->p, fd, -1, SHMSIM_SEEK_SET, &off), EINVAL);
+	assert_errno(shmsim_lseek(e->p, fd, 61, SHMSIM_SEEK_CUR, &off), EINVAL);
 	assert_errno(shmsim_lseek(e->p, fd, -41, SHMSIM_SEEK_CUR, &off),
 	    EINVAL);
-	assert_errno(shmsim_lseek(e->p, fd, 1, SHMSIM_SEEK_END, &off),
-	    EINVAL);
+	assert_errno(shmsim_lseek(e->p, fd, 1, SHMSIM_SEEK_END, &off), EINVAL);
 	assert_errno(shmsim_lseek(e->p, fd, -101, SHMSIM_SEEK_END, &off),
 	    EINVAL);
 	assert_errno(shmsim_lseek(e->p, fd, INT64_MIN, SHMSIM_SEEK_END, &off),
@@ -1311,8 +1307,7 @@ shm_seek_einval_offset_unchanged(void **state)
 	assert_int_equal(fdinfo(e->p, fd).f_offset, 40);
 	/* Seeking past EOF does not work on an empty object either. */
 	assert_errno(shmsim_ftruncate(e->p, fd, 0), 0);
-	assert_errno(shmsim_lseek(e->p, fd, 1, SHMSIM_SEEK_SET, &off),
-	    EINVAL);
+	assert_errno(shmsim_lseek(e->p, fd, 1, SHMSIM_SEEK_SET, &off), EINVAL);
 	assert_int_equal(fdinfo(e->p, fd).f_offset, 40);
 	assert_errno(shmsim_close(e->p, fd), 0);
 }
@@ -1335,10 +1330,12 @@ shm_seek_eoverflow(void **state)
 	assert_errno(shmsim_lseek(e->p, fd, INT64_MAX, SHMSIM_SEEK_END, &off),
 	    EOVERFLOW);
 	/* size + offset == INT64_MAX: no overflow, but past EOF. */
-	assert_errno(shmsim_lseek(e->p, fd, INT64_MAX - 100, SHMSIM_SEEK_END,
-	    &off), EINVAL);
-	assert_errno(shmsim_lseek(e->p, fd, INT64_MAX - 99, SHMSIM_SEEK_END,
-	    &off), EOVERFLOW);
+	assert_errno(
+	    shmsim_lseek(e->p, fd, INT64_MAX - 100, SHMSIM_SEEK_END, &off),
+	    EINVAL);
+	assert_errno(
+	    shmsim_lseek(e->p, fd, INT64_MAX - 99, SHMSIM_SEEK_END, &off),
+	    EOVERFLOW);
 	assert_int_equal(off, 4242);
 	assert_int_equal(fdinfo(e->p, fd).f_offset, 1);
 	assert_errno(shmsim_close(e->p, fd), 0);
@@ -1356,8 +1353,7 @@ kern_preadv_negative_offset_einval(void **state)
 	fd = anon(e, PS);
 	assert_errno(shmsim_pread(e->p, fd, buf, 4, -1, &done), EINVAL);
 	assert_errno(shmsim_pwrite(e->p, fd, buf, 4, -1, &done), EINVAL);
-	assert_errno(shmsim_pread(e->p, fd, buf, 4, INT64_MIN, &done),
-	    EINVAL);
+	assert_errno(shmsim_pread(e->p, fd, buf, 4, INT64_MIN, &done), EINVAL);
 	assert_int_equal(done, 1234);
 	assert_errno(shmsim_pread(e->p, 99, buf, 4, 0, &done), EBADF);
 	assert_int_equal(fdinfo(e->p, fd).resident, 0);
@@ -1403,16 +1399,17 @@ shm_functionality_across_fork(void **state)
 	size_t done, i;
 	int fd;
 
-	assert_errno(shmsim_shm_open(e->p, "/fork", SHMSIM_O_EXCL |
-	    SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &fd), 0);
+	assert_errno(shmsim_shm_open(e->p, "/fork",
+			 SHMSIM_O_EXCL | SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600,
+			 &fd),
+	    0);
 	assert_errno(shmsim_shm_unlink(e->p, "/fork"), 0);
 	assert_errno(shmsim_ftruncate(e->p, fd, PS), 0);
 	assert_errno(shmsim_fork(e->p, &child), 0);
 	memset(buf, 0151, sizeof(buf));
 	assert_errno(shmsim_pwrite(e->p, fd, buf, PS - 2, 0, &done), 0);
 	assert_int_equal(done, PS - 2);
-	assert_errno(shmsim_pwrite(e->p, fd, "\151\151", 2, PS - 2, &done),
-	    0);
+	assert_errno(shmsim_pwrite(e->p, fd, "\151\151", 2, PS - 2, &done), 0);
 	assert_int_equal(done, 2);
 	assert_errno(shmsim_lseek(child, fd, 0, SHMSIM_SEEK_SET, NULL), 0);
 	for (i = 0; i < PS; i++) {
@@ -1481,6 +1478,5 @@ main(void)
 		T(shm_functionality_across_fork, setup_current),
 	};
 
-	return (cmocka_run_group_tests_name("shm_truncate", tests, NULL,
-	    NULL));
+	return (cmocka_run_group_tests_name("shm_truncate", tests, NULL, NULL));
 }

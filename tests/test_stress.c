@@ -31,9 +31,9 @@
 #include "kernel_var.h"
 
 #define NTHREADS 4
-#define NSHARED 2	/* processes shared by two threads each */
+#define NSHARED 2 /* processes shared by two threads each */
 #define NNAMES 4
-#define MAXFDS 48	/* RLIMIT_NOFILE of every process */
+#define MAXFDS 48	     /* RLIMIT_NOFILE of every process */
 #define FDRANGE (MAXFDS + 4) /* random descriptors go a little past it */
 #define PAGE 4096
 #define DEFAULT_ITERS 250000
@@ -126,9 +126,9 @@ struct worker {
 	uint64_t iters;
 	uint64_t rng;
 	struct shmsim_kernel *k;
-	struct shmsim_proc *own;    /* this thread's process */
-	struct shmsim_proc *shared; /* shared with one other thread */
-	bool own_root;		    /* own process is uid 0 */
+	struct shmsim_proc *own;      /* this thread's process */
+	struct shmsim_proc *shared;   /* shared with one other thread */
+	bool own_root;		      /* own process is uid 0 */
 	struct shmsim_proc **targets; /* long-lived processes (sendfd) */
 	int ntargets;
 	uint64_t calls[C_NCALLS];
@@ -207,7 +207,7 @@ note(struct worker *w, enum call c, int error, const int *allowed,
  * conditional entry names EMFILE (always allowed) where its condition
  * does not hold.
  */
-#define ALLOW(...) ((const int[]){ __VA_ARGS__, 0 })
+#define ALLOW(...) ((const int[]) { __VA_ARGS__, 0 })
 
 static int
 rnd_fd(struct worker *w)
@@ -219,9 +219,8 @@ rnd_fd(struct worker *w)
 }
 
 /* One random call on process p.  child: p is a fork child of ours. */
-static void
-one_call(struct worker *w, struct shmsim_proc *p, bool root, bool child,
-    int depth);
+static void one_call(struct worker *w, struct shmsim_proc *p, bool root,
+    bool child, int depth);
 
 static void
 do_open(struct worker *w, struct shmsim_proc *p, bool root)
@@ -327,8 +326,9 @@ do_fcntl(struct worker *w, struct shmsim_proc *p)
 			note(w, C_FCNTL, error, ALLOW(EBADF), false, what);
 		break;
 	case SHMSIM_F_DUPFD:
-		note(w, C_FCNTL, error, ALLOW(EBADF, EMFILE,
-		    arg >= MAXFDS ? EINVAL : EBADF), false, what);
+		note(w, C_FCNTL, error,
+		    ALLOW(EBADF, EMFILE, arg >= MAXFDS ? EINVAL : EBADF), false,
+		    what);
 		break;
 	case SHMSIM_F_DUPFD_CLOEXEC:
 	case SHMSIM_F_DUP2FD:
@@ -336,8 +336,10 @@ do_fcntl(struct worker *w, struct shmsim_proc *p)
 		if (w->is_2008)
 			note(w, C_FCNTL, error, ALLOW(EINVAL), true, what);
 		else if (cmd == SHMSIM_F_DUPFD_CLOEXEC)
-			note(w, C_FCNTL, error, ALLOW(EBADF, EMFILE,
-			    arg >= MAXFDS ? EINVAL : EBADF), false, what);
+			note(w, C_FCNTL, error,
+			    ALLOW(EBADF, EMFILE,
+				arg >= MAXFDS ? EINVAL : EBADF),
+			    false, what);
 		else if (cmd == SHMSIM_F_DUP2FD)
 			note(w, C_FCNTL, error, ALLOW(EBADF), false, what);
 		else
@@ -443,8 +445,9 @@ do_mmap(struct worker *w, struct shmsim_proc *p)
 	len = (uint64_t)(1 + rnd_below(w, 3)) * PAGE;
 	error = shmsim_mmap(p, addr, len, rnd_prot(w), flags, rnd_fd(w),
 	    (int64_t)rnd_below(w, 3) * PAGE, &addr);
-	note(w, C_MMAP, error, ALLOW(EBADF, EACCES, ENOMEM, ENODEV,
-	    w->is_2008 ? EINVAL : EBADF), false, "mmap");
+	note(w, C_MMAP, error,
+	    ALLOW(EBADF, EACCES, ENOMEM, ENODEV, w->is_2008 ? EINVAL : EBADF),
+	    false, "mmap");
 }
 
 static void
@@ -474,11 +477,14 @@ do_cow(struct worker *w, struct shmsim_proc *p)
 	uint64_t a;
 	int error, sig;
 
-	error = shmsim_mmap(p, SHMSIM_MMAP_BASE + (uint64_t)rnd_below(w,
-	    MAPWIN - 2) * PAGE, 2 * PAGE, SHMSIM_PROT_READ | SHMSIM_PROT_WRITE,
+	error = shmsim_mmap(p,
+	    SHMSIM_MMAP_BASE + (uint64_t)rnd_below(w, MAPWIN - 2) * PAGE,
+	    2 * PAGE, SHMSIM_PROT_READ | SHMSIM_PROT_WRITE,
 	    SHMSIM_MAP_PRIVATE | SHMSIM_MAP_FIXED, rnd_fd(w), 0, &a);
-	note(w, C_COW, error, ALLOW(EBADF, ENODEV, w->is_2008 ? EINVAL :
-	    EBADF, w->is_2008 ? EACCES : EBADF), false, "mmap private");
+	note(w, C_COW, error,
+	    ALLOW(EBADF, ENODEV, w->is_2008 ? EINVAL : EBADF,
+		w->is_2008 ? EACCES : EBADF),
+	    false, "mmap private");
 	if (error != 0)
 		return;
 	error = shmsim_store(p, a + PAGE, "s", 1, &sig);
@@ -562,8 +568,8 @@ one_call(struct worker *w, struct shmsim_proc *p, bool root, bool child,
 		 * open is in progress in the other thread (badfileops).
 		 */
 		error = shmsim_ftruncate(p, rnd_fd(w),
-		    rnd_below(w, 4) * PAGE + (coin(w, 50) ? rnd_below(w, PAGE) :
-							    0));
+		    rnd_below(w, 4) * PAGE +
+			(coin(w, 50) ? rnd_below(w, PAGE) : 0));
 		note(w, c, error, ALLOW(EBADF, EINVAL), false, "ftruncate");
 		break;
 	case C_FSTAT:
@@ -722,8 +728,8 @@ stress(enum shmsim_profile profile, uint64_t iters)
 		w[i].id = i;
 		w[i].is_2008 = profile == SHMSIM_PROFILE_2008;
 		w[i].iters = iters;
-		w[i].rng = (seed + (uint64_t)i) * UINT64_C(0x9e3779b97f4a7c15) |
-		    1;
+		w[i].rng =
+		    (seed + (uint64_t)i) * UINT64_C(0x9e3779b97f4a7c15) | 1;
 		w[i].k = e->k;
 		w[i].own = own[i];
 		w[i].own_root = i != NTHREADS - 1;
@@ -734,8 +740,8 @@ stress(enum shmsim_profile profile, uint64_t iters)
 
 	t0 = now();
 	for (i = 0; i < NTHREADS; i++)
-		assert_int_equal(pthread_create(&tid[i], NULL, worker_main,
-		    &w[i]), 0);
+		assert_int_equal(
+		    pthread_create(&tid[i], NULL, worker_main, &w[i]), 0);
 	for (i = 0; i < NTHREADS; i++)
 		assert_int_equal(pthread_join(tid[i], NULL), 0);
 
@@ -786,8 +792,9 @@ stress(enum shmsim_profile profile, uint64_t iters)
 		}
 		if (n == 0)
 			fail_msg("%s never ran", call_names[c]);
-		if (g == 0 && !(profile == SHMSIM_PROFILE_2008 &&
-				  (c == C_PWRITE || c == C_PREAD)))
+		if (g == 0 &&
+		    !(profile == SHMSIM_PROFILE_2008 &&
+			(c == C_PWRITE || c == C_PREAD)))
 			fail_msg("%s never succeeded", call_names[c]);
 	}
 
@@ -824,8 +831,8 @@ static void
 stress_current(void **state)
 {
 	(void)state;
-	stress(SHMSIM_PROFILE_CURRENT, env_u64("SHMSIM_STRESS_ITERS",
-	    DEFAULT_ITERS));
+	stress(SHMSIM_PROFILE_CURRENT,
+	    env_u64("SHMSIM_STRESS_ITERS", DEFAULT_ITERS));
 }
 
 /* The 2008 profile, a quarter as long: fewer call kinds succeed there. */

@@ -31,8 +31,8 @@ anon(struct shmsim_proc *p, int64_t size)
 {
 	int fd;
 
-	assert_errno(shmsim_shm_open(p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600,
-	    &fd), 0);
+	assert_errno(
+	    shmsim_shm_open(p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &fd), 0);
 	assert_errno(shmsim_ftruncate(p, fd, size), 0);
 	return (fd);
 }
@@ -128,8 +128,8 @@ vm_map_clip_references(void **state)
 	assert_int_equal(obj->writemappings, 4 * PS);
 	assert_int_equal(entry_at(e->p, a + PS)->offset, PS);
 	assert_int_equal(entry_at(e->p, a + 3 * PS)->offset, 2 * PS);
-	assert_true((entry_at(e->p, a + 3 * PS)->eflags & MAP_ENTRY_WRITECNT)
-	    != 0);
+	assert_true(
+	    (entry_at(e->p, a + 3 * PS)->eflags & MAP_ENTRY_WRITECNT) != 0);
 	assert_audit_clean(e->k);
 	/* Merged back, the references go again. */
 	assert_errno(shmsim_mprotect(e->p, a + PS, PS, R), 0);
@@ -484,9 +484,8 @@ main(void)
 		    setup_2008_local, teardown_env),
 		cmocka_unit_test_setup_teardown(vm_object_collapse_bypass,
 		    setup_current, teardown_env),
-		cmocka_unit_test_setup_teardown(
-		    vm_map_entry_delete_onemapping, setup_current,
-		    teardown_env),
+		cmocka_unit_test_setup_teardown(vm_map_entry_delete_onemapping,
+		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(vm_fault_reads_through_chain,
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(audit_catches_mapping_counts,

@@ -87,8 +87,8 @@ setup_16k_swap2(void **state)
 static unsigned char
 pat(unsigned int seed, uint64_t off)
 {
-	return ((unsigned char)(1 + (seed * 37u + off * 13u + off / 251u) %
-	    255u));
+	return (
+	    (unsigned char)(1 + (seed * 37u + off * 13u + off / 251u) % 255u));
 }
 
 static void *
@@ -106,8 +106,9 @@ anon(struct env *e, int64_t size)
 {
 	int fd;
 
-	assert_errno(shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR,
-	    0600, &fd), 0);
+	assert_errno(
+	    shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &fd),
+	    0);
 	if (size != 0)
 		assert_errno(shmsim_ftruncate(e->p, fd, size), 0);
 	return (fd);
@@ -118,8 +119,7 @@ anon(struct env *e, int64_t size)
  * (profile 2008 has no write(2)).
  */
 static void
-wr(struct env *e, int fd, uint64_t off, size_t len, unsigned int seed,
-    bool dbg)
+wr(struct env *e, int fd, uint64_t off, size_t len, unsigned int seed, bool dbg)
 {
 	unsigned char *buf = xmalloc(len);
 	size_t done = 0, i;
@@ -129,8 +129,8 @@ wr(struct env *e, int fd, uint64_t off, size_t len, unsigned int seed,
 	if (dbg)
 		assert_errno(shmsim_poke(e->p, fd, off, buf, len), 0);
 	else {
-		assert_errno(shmsim_pwrite(e->p, fd, buf, len, (int64_t)off,
-		    &done), 0);
+		assert_errno(
+		    shmsim_pwrite(e->p, fd, buf, len, (int64_t)off, &done), 0);
 		assert_int_equal(done, len);
 	}
 	free(buf);
@@ -151,8 +151,8 @@ chk(struct env *e, int fd, uint64_t off, size_t len, unsigned int seed,
 	if (dbg)
 		assert_errno(shmsim_peek(e->p, fd, off, buf, len), 0);
 	else {
-		assert_errno(shmsim_pread(e->p, fd, buf, len, (int64_t)off,
-		    &done), 0);
+		assert_errno(
+		    shmsim_pread(e->p, fd, buf, len, (int64_t)off, &done), 0);
 		assert_int_equal(done, len);
 	}
 	for (i = 0; i < len; i++) {
@@ -460,8 +460,9 @@ vm_object_terminate_frees_everything(void **state)
 	fd = anon(e, 4 * PS);
 	wr(e, fd, 0, 4 * PS, 1, false);
 	assert_errno(shmsim_pageout(e->k, 2, &moved), 0);
-	assert_errno(shmsim_shm_open(e->p, "/vmobj", SHMSIM_O_RDWR |
-	    SHMSIM_O_CREAT, 0600, &fd2), 0);
+	assert_errno(shmsim_shm_open(e->p, "/vmobj",
+			 SHMSIM_O_RDWR | SHMSIM_O_CREAT, 0600, &fd2),
+	    0);
 	assert_errno(shmsim_ftruncate(e->p, fd2, PS), 0);
 	wr(e, fd2, 0, 10, 2, false);
 	c = counters(e);
@@ -779,8 +780,7 @@ swap_pager_getpage_pager_io_eio(void **state)
 	assert_int_equal(done, 1234);
 	snap_assert_same(e, fd, &before);
 	/* read(2) fails the same way and leaves the offset at 0. */
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGER_IO, 1, true),
-	    0);
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGER_IO, 1, true), 0);
 	assert_errno(shmsim_read(e->p, fd, buf, PS, &done), EIO);
 	snap_assert_same(e, fd, &before);
 	shmsim_fault_reset(e->k);
@@ -913,25 +913,22 @@ main(void)
 		cmocka_unit_test_setup_teardown(vm_object_page_size_16k,
 		    setup_16k_swap2, teardown_env),
 		cmocka_unit_test_setup_teardown(
-		    vm_pageout_check_resident_budget, setup_mem4,
-		    teardown_env),
+		    vm_pageout_check_resident_budget, setup_mem4, teardown_env),
 		cmocka_unit_test_setup_teardown(
 		    vm_pageout_check_resident_budget_2008, setup_2008_mem4,
 		    teardown_env),
 		cmocka_unit_test_setup_teardown(
 		    vm_pageout_check_swap_full_over_budget,
 		    setup_2008_swap2_mem2, teardown_env),
-		cmocka_unit_test_setup_teardown(
-		    swap_pager_getpage_pager_io_eio, setup_current,
-		    teardown_env),
+		cmocka_unit_test_setup_teardown(swap_pager_getpage_pager_io_eio,
+		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(
 		    swap_pager_getpage_page_alloc_eio, setup_current,
 		    teardown_env),
 		cmocka_unit_test_setup_teardown(vm_page_alloc_fault_write_eio,
 		    setup_current, teardown_env),
-		cmocka_unit_test_setup_teardown(
-		    vm_page_alloc_fault_second_page, setup_current,
-		    teardown_env),
+		cmocka_unit_test_setup_teardown(vm_page_alloc_fault_second_page,
+		    setup_current, teardown_env),
 	};
 
 	return (cmocka_run_group_tests_name("vm_object", tests, NULL, NULL));

@@ -147,10 +147,10 @@ struct ctx {
  * Take a lock and record the line it was taken on: the lock macros use
  * __LINE__ of this one-line invocation, which is the site WITNESS names.
  */
-#define TAKE_AT(c, lc, lock)                    \
-	do {                                    \
-		(c)->line[(lc)] = __LINE__;     \
-		lock;                           \
+#define TAKE_AT(c, lc, lock)                \
+	do {                                \
+		(c)->line[(lc)] = __LINE__; \
+		lock;                       \
 	} while (0)
 
 static void
@@ -230,8 +230,9 @@ ctx_init(struct env *e, struct ctx *c)
 	int fd;
 
 	memset(c, 0, sizeof(*c));
-	assert_errno(shmsim_shm_open(e->p, "/witness", SHMSIM_O_CREAT |
-	    SHMSIM_O_RDWR, 0600, &fd), 0);
+	assert_errno(shmsim_shm_open(e->p, "/witness",
+			 SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &fd),
+	    0);
 	c->k = e->k;
 	c->p = p;
 	c->shmfd = p->p_fd->fd_ofiles[fd].fde_file->f_data;
@@ -249,7 +250,10 @@ ctx_order(struct ctx *c, int n, const enum lock_class_id *order)
 }
 
 static const enum lock_class_id documented[] = {
-	LC_SHM_DICT, LC_SHM_RL, LC_VM_OBJECT, LC_SHM_TIMESTAMP,
+	LC_SHM_DICT,
+	LC_SHM_RL,
+	LC_VM_OBJECT,
+	LC_SHM_TIMESTAMP,
 };
 #define NDOCUMENTED ((int)(sizeof(documented) / sizeof(documented[0])))
 
@@ -278,8 +282,8 @@ reversal_object_then_dict_aborts(void **state)
 	 * The sites: take() has one line per class, learnt here by taking
 	 * the two in the documented order (which records nothing new).
 	 */
-	ctx_order(&c, 2, (const enum lock_class_id[]){ LC_SHM_DICT,
-	    LC_VM_OBJECT });
+	ctx_order(&c, 2,
+	    (const enum lock_class_id[]) { LC_SHM_DICT, LC_VM_OBJECT });
 	take_in_order(&c);
 	assert_says_site(&o, c.line[LC_VM_OBJECT]);
 	assert_says_site(&o, c.line[LC_SHM_DICT]);
@@ -325,8 +329,8 @@ every_documented_pair_reversed_aborts(void **state)
 			first = strstr(o.err, s1);
 			second = strstr(o.err, s2);
 			if (first == NULL || second == NULL || first > second)
-				fail_msg("sites %s then %s not in:\n%s", s1,
-				    s2, o.err);
+				fail_msg("sites %s then %s not in:\n%s", s1, s2,
+				    o.err);
 			assert_says(&o, "(documented lock order)");
 		}
 }
@@ -492,15 +496,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    every_documented_pair_reversed_aborts, setup_current,
 		    teardown_env),
-		cmocka_unit_test_setup_teardown(
-		    documented_order_does_not_abort, setup_current,
-		    teardown_env),
+		cmocka_unit_test_setup_teardown(documented_order_does_not_abort,
+		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(dynamic_order_reversal_aborts,
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(orders_are_per_kernel,
 		    setup_current, teardown_env),
-		cmocka_unit_test_setup_teardown(recursion_aborts,
-		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(recursion_aborts, setup_current,
+		    teardown_env),
 	};
 
 	return (cmocka_run_group_tests_name("witness", tests, NULL, NULL));

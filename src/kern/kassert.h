@@ -18,10 +18,10 @@ _Noreturn void panic(const char *fmt, ...)
 #define KASSERT_PANIC(args) panic args
 
 #ifdef INVARIANTS
-#define KASSERT(exp, msg)                     \
-	do {                                  \
+#define KASSERT(exp, msg)                        \
+	do {                                     \
 		if (__builtin_expect(!(exp), 0)) \
-			KASSERT_PANIC(msg);   \
+			KASSERT_PANIC(msg);      \
 	} while (0)
 #else
 #define KASSERT(exp, msg) \
@@ -29,8 +29,8 @@ _Noreturn void panic(const char *fmt, ...)
 	} while (0)
 #endif
 
-#define MPASS(ex) KASSERT((ex), ("Assertion %s failed at %s:%d", #ex, \
-				    __FILE__, __LINE__))
+#define MPASS(ex) \
+	KASSERT((ex), ("Assertion %s failed at %s:%d", #ex, __FILE__, __LINE__))
 
 #define __predict_true(e) __builtin_expect(!!(e), 1)
 #define __predict_false(e) __builtin_expect(!!(e), 0)

@@ -31,7 +31,11 @@ static const char *const lock_class_names[LC_NCLASSES] = {
  * at kernel creation so that its reversal is caught on first sight.
  */
 static const enum lock_class_id documented_order[] = {
-	LC_SHM_DICT, LC_SHM_RL, LC_VM_MAP, LC_VM_OBJECT, LC_SHM_TIMESTAMP,
+	LC_SHM_DICT,
+	LC_SHM_RL,
+	LC_VM_MAP,
+	LC_VM_OBJECT,
+	LC_SHM_TIMESTAMP,
 };
 
 #define WITNESS_MAXHELD 32
@@ -82,11 +86,12 @@ witness_init(struct witness *w)
 	memset(w, 0, sizeof(*w));
 	for (i = 0; i < sizeof(documented_order) / sizeof(documented_order[0]);
 	     i++)
-		for (j = i + 1; j < sizeof(documented_order) /
-			 sizeof(documented_order[0]);
+		for (j = i + 1;
+		     j < sizeof(documented_order) / sizeof(documented_order[0]);
 		     j++) {
 			struct witness_site *ws =
-			    &w->w_order[documented_order[i]][documented_order[j]];
+			    &w->w_order[documented_order[i]]
+				       [documented_order[j]];
 			atomic_store(&ws->ws_file, "(documented lock order)");
 			atomic_store(&ws->ws_line, 0);
 		}
@@ -124,11 +129,10 @@ witness_checkorder(struct lock_object *lo, const char *file, int line)
 			      " 2nd \"%s\" (%s) @ %s:%d\n"
 			      " the order \"%s\" -> \"%s\" was established "
 			      "@ %s:%d",
-			    h->hl_lock->lo_name, lock_class_name(a),
-			    h->hl_file, h->hl_line, lo->lo_name,
-			    lock_class_name(b), file, line,
-			    lock_class_name(b), lock_class_name(a), expected,
-			    atomic_load(&rev->ws_line));
+			    h->hl_lock->lo_name, lock_class_name(a), h->hl_file,
+			    h->hl_line, lo->lo_name, lock_class_name(b), file,
+			    line, lock_class_name(b), lock_class_name(a),
+			    expected, atomic_load(&rev->ws_line));
 		fwd = &w->w_order[a][b];
 		if (atomic_load(&fwd->ws_file) == NULL) {
 			const char *none = NULL;
@@ -196,8 +200,8 @@ lock_nheld(void)
 }
 
 static void
-lock_object_init(struct lock_object *lo, const char *name,
-    enum lock_class_id c, struct witness *w)
+lock_object_init(struct lock_object *lo, const char *name, enum lock_class_id c,
+    struct witness *w)
 {
 	lo->lo_name = name;
 	lo->lo_class = c;
@@ -288,8 +292,8 @@ _sx_slock(struct sx *sx, const char *file, int line)
 void
 _sx_xunlock(struct sx *sx)
 {
-	KASSERT(sx_xlocked(sx), ("%s: %s not xlocked by me", __func__,
-				    sx->lock_object.lo_name));
+	KASSERT(sx_xlocked(sx),
+	    ("%s: %s not xlocked by me", __func__, sx->lock_object.lo_name));
 	_lock_released(&sx->lock_object);
 	atomic_store_explicit(&sx->sx_owner, NULL, memory_order_relaxed);
 	pthread_check(pthread_rwlock_unlock(&sx->sx_lock), "sx_xunlock");
@@ -350,8 +354,8 @@ _rw_rlock(struct rwlock *rw, const char *file, int line)
 void
 _rw_wunlock(struct rwlock *rw)
 {
-	KASSERT(rw_wowned(rw), ("%s: %s not wlocked by me", __func__,
-				   rw->lock_object.lo_name));
+	KASSERT(rw_wowned(rw),
+	    ("%s: %s not wlocked by me", __func__, rw->lock_object.lo_name));
 	_lock_released(&rw->lock_object);
 	atomic_store_explicit(&rw->rw_owner, NULL, memory_order_relaxed);
 	pthread_check(pthread_rwlock_unlock(&rw->rw_lock), "rw_wunlock");
@@ -398,7 +402,8 @@ rangelock_conflicts(const struct rangelock *rl, const struct rl_q_entry *e)
 	const struct rl_q_entry *g;
 
 	TAILQ_FOREACH(g, &rl->rl_granted, rl_q_link) {
-		if (g->rl_q_start >= e->rl_q_end || e->rl_q_start >= g->rl_q_end)
+		if (g->rl_q_start >= e->rl_q_end ||
+		    e->rl_q_start >= g->rl_q_end)
 			continue;
 		if (g->rl_q_write || e->rl_q_write)
 			return (true);

@@ -33,18 +33,18 @@
  * lock is one class, as in the kernel.
  */
 enum lock_class_id {
-	LC_ALLPRISON,	  /* sx "allprison" */
-	LC_ALLPROC,	  /* sx "allproc" */
-	LC_FILEDESC,	  /* sx "filedesc structure" */
-	LC_FOFFSET,	  /* mtx "file offset" */
-	LC_UNP_RIGHTS,	  /* mtx "unp rights" (descriptors in flight) */
-	LC_SHM_DICT,	  /* sx "shm dictionary" */
-	LC_SHM_RL,	  /* rangelock "shm rangelock" */
-	LC_VM_MAP,	  /* sx "vm map (user)": a process's address space */
-	LC_VM_OBJECT,	  /* rwlock "vm object" */
-	LC_SHM_TIMESTAMP, /* mtx "shm timestamps" */
+	LC_ALLPRISON,	   /* sx "allprison" */
+	LC_ALLPROC,	   /* sx "allproc" */
+	LC_FILEDESC,	   /* sx "filedesc structure" */
+	LC_FOFFSET,	   /* mtx "file offset" */
+	LC_UNP_RIGHTS,	   /* mtx "unp rights" (descriptors in flight) */
+	LC_SHM_DICT,	   /* sx "shm dictionary" */
+	LC_SHM_RL,	   /* rangelock "shm rangelock" */
+	LC_VM_MAP,	   /* sx "vm map (user)": a process's address space */
+	LC_VM_OBJECT,	   /* rwlock "vm object" */
+	LC_SHM_TIMESTAMP,  /* mtx "shm timestamps" */
 	LC_VM_OBJECT_LIST, /* mtx "vm object_list" */
-	LC_SWAP,	  /* mtx "swap device" */
+	LC_SWAP,	   /* mtx "swap device" */
 	LC_NCLASSES
 };
 
@@ -144,8 +144,7 @@ void _rw_wunlock(struct rwlock *rw);
 void _rw_runlock(struct rwlock *rw);
 bool rw_wowned(const struct rwlock *rw);
 
-void rangelock_init(struct rangelock *rl, const char *name,
-    struct witness *w);
+void rangelock_init(struct rangelock *rl, const char *name, struct witness *w);
 void rangelock_destroy(struct rangelock *rl);
 void _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
     off_t end, bool write, const char *file, int line);
@@ -156,15 +155,15 @@ void rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e);
 	_rangelock_lock((rl), (e), (s), (end), false, __FILE__, __LINE__)
 
 #ifdef INVARIANTS
-#define sx_assert_xlocked(sx) \
-	KASSERT(sx_xlocked(sx), ("%s: %s not xlocked", __func__, \
-				    (sx)->lock_object.lo_name))
-#define rw_assert_wlocked(rw) \
-	KASSERT(rw_wowned(rw), ("%s: %s not wlocked", __func__, \
-				   (rw)->lock_object.lo_name))
-#define lock_assert_held(lo)                                              \
-	KASSERT(lock_owned_by_curthread(lo), ("%s: %s not held", __func__, \
-						 (lo)->lo_name))
+#define sx_assert_xlocked(sx)   \
+	KASSERT(sx_xlocked(sx), \
+	    ("%s: %s not xlocked", __func__, (sx)->lock_object.lo_name))
+#define rw_assert_wlocked(rw)  \
+	KASSERT(rw_wowned(rw), \
+	    ("%s: %s not wlocked", __func__, (rw)->lock_object.lo_name))
+#define lock_assert_held(lo)                 \
+	KASSERT(lock_owned_by_curthread(lo), \
+	    ("%s: %s not held", __func__, (lo)->lo_name))
 #else
 #define sx_assert_xlocked(sx) ((void)0)
 #define rw_assert_wlocked(rw) ((void)0)

@@ -63,7 +63,7 @@ sc_call_lookup(const char *name)
 #define IOC_OUT 0x40000000L
 #define IOC_IN 0x80000000L
 #define IOCX(inout, g, n, len) \
-	((inout) | (((long)(len) & 0x1fff) << 16) | ((g) << 8) | (n))
+	((inout) | (((long)(len)&0x1fff) << 16) | ((g) << 8) | (n))
 
 static const struct {
 	const char *name;

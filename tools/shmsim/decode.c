@@ -194,10 +194,18 @@ put_oflags(FILE *f, int flags)
 	size_t i;
 
 	switch (rest & SHMSIM_O_ACCMODE) {
-	case SHMSIM_O_RDONLY: fputs("O_RDONLY", f); break;
-	case SHMSIM_O_WRONLY: fputs("O_WRONLY", f); break;
-	case SHMSIM_O_RDWR: fputs("O_RDWR", f); break;
-	default: fputs("3", f); break;
+	case SHMSIM_O_RDONLY:
+		fputs("O_RDONLY", f);
+		break;
+	case SHMSIM_O_WRONLY:
+		fputs("O_WRONLY", f);
+		break;
+	case SHMSIM_O_RDWR:
+		fputs("O_RDWR", f);
+		break;
+	default:
+		fputs("3", f);
+		break;
 	}
 	rest &= ~(unsigned)SHMSIM_O_ACCMODE;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -222,23 +230,41 @@ static void
 put_fcntl_cmd(FILE *f, int cmd)
 {
 	switch (cmd) {
-	case SHMSIM_F_DUPFD: fputs("F_DUPFD", f); break;
-	case SHMSIM_F_GETFD: fputs("F_GETFD", f); break;
-	case SHMSIM_F_SETFD: fputs("F_SETFD", f); break;
-	case SHMSIM_F_GETFL: fputs("F_GETFL", f); break;
-	case SHMSIM_F_SETFL: fputs("F_SETFL", f); break;
-	case SHMSIM_F_DUPFD_CLOEXEC: fputs("F_DUPFD_CLOEXEC", f); break;
-	case SHMSIM_F_ADD_SEALS: fputs("F_ADD_SEALS", f); break;
-	case SHMSIM_F_GET_SEALS: fputs("F_GET_SEALS", f); break;
-	default: fprintf(f, "%d", cmd); break;
+	case SHMSIM_F_DUPFD:
+		fputs("F_DUPFD", f);
+		break;
+	case SHMSIM_F_GETFD:
+		fputs("F_GETFD", f);
+		break;
+	case SHMSIM_F_SETFD:
+		fputs("F_SETFD", f);
+		break;
+	case SHMSIM_F_GETFL:
+		fputs("F_GETFL", f);
+		break;
+	case SHMSIM_F_SETFL:
+		fputs("F_SETFL", f);
+		break;
+	case SHMSIM_F_DUPFD_CLOEXEC:
+		fputs("F_DUPFD_CLOEXEC", f);
+		break;
+	case SHMSIM_F_ADD_SEALS:
+		fputs("F_ADD_SEALS", f);
+		break;
+	case SHMSIM_F_GET_SEALS:
+		fputs("F_GET_SEALS", f);
+		break;
+	default:
+		fprintf(f, "%d", cmd);
+		break;
 	}
 }
 
 static void
 put_whence(FILE *f, int whence)
 {
-	static const char *const names[] = { "SEEK_SET", "SEEK_CUR",
-		"SEEK_END", "SEEK_DATA", "SEEK_HOLE" };
+	static const char *const names[] = { "SEEK_SET", "SEEK_CUR", "SEEK_END",
+		"SEEK_DATA", "SEEK_HOLE" };
 
 	if (whence >= 0 && whence < 5)
 		fputs(names[whence], f);
@@ -265,8 +291,7 @@ struct drv {
 	bool stop;
 };
 
-static void
-drv_printf(struct drv *d, const char *fmt, ...)
+static void drv_printf(struct drv *d, const char *fmt, ...)
     __attribute__((__format__(__printf__, 2, 3)));
 
 static void
@@ -282,8 +307,7 @@ drv_printf(struct drv *d, const char *fmt, ...)
 }
 
 /* The start of a call line, flushed before the call is made. */
-static void
-call_begin(struct drv *d, int pidx, const char *fmt, ...)
+static void call_begin(struct drv *d, int pidx, const char *fmt, ...)
     __attribute__((__format__(__printf__, 3, 4)));
 
 static void
@@ -358,7 +382,8 @@ put_config(struct drv *d)
 {
 	const struct shmsim_config *c = &d->cfg;
 
-	drv_printf(d, "config profile=%s page_size=%u hash_buckets=%u "
+	drv_printf(d,
+	    "config profile=%s page_size=%u hash_buckets=%u "
 	    "max_files=%d max_fds=%d swap_pages=%" PRIu64 " mem_pages=%" PRIu64,
 	    c->profile == SHMSIM_PROFILE_2008 ? "2008" : "current",
 	    c->page_size, c->hash_buckets, c->max_files, c->max_fds,
@@ -464,8 +489,8 @@ do_exit(struct drv *d, int pidx)
 }
 
 static int
-do_open(struct drv *d, int pidx, const char *path, size_t pathlen,
-    int flags, mode_t mode)
+do_open(struct drv *d, int pidx, const char *path, size_t pathlen, int flags,
+    mode_t mode)
 {
 	struct sc_fuzz_call c;
 	int error, fd = -1;
@@ -541,8 +566,7 @@ do_close(struct drv *d, int pidx, int fd)
 }
 
 static void
-drv_init(struct drv *d, const struct sc_fuzz_opts *o,
-    struct sc_fuzz_result *r)
+drv_init(struct drv *d, const struct sc_fuzz_opts *o, struct sc_fuzz_result *r)
 {
 	memset(d, 0, sizeof(*d));
 	/* Not the whole of *r: its reports are 8 KiB, and this runs for
@@ -585,7 +609,8 @@ drv_finish(struct drv *d)
 
 	if (d->out != NULL && !d->stop) {
 		shmsim_counters(d->k, &cn);
-		fprintf(d->out, "state => objects=%" PRIu64 " shm=%" PRIu64
+		fprintf(d->out,
+		    "state => objects=%" PRIu64 " shm=%" PRIu64
 		    " names=%" PRIu64 " files=%" PRIu64 " pages=%" PRIu64
 		    " swapped=%" PRIu64 " inflight=%" PRIu64 "\n",
 		    cn.objects, cn.shm, cn.names, cn.files, cn.pages,
@@ -601,7 +626,8 @@ drv_finish(struct drv *d)
 		if (n != 0) {
 			d->r->audit_violations = n;
 			d->r->audit_call = d->r->ncalls + 1;
-			drv_printf(d, "# the auditor complains after the "
+			drv_printf(d,
+			    "# the auditor complains after the "
 			    "final clean-up\n");
 		}
 	}
@@ -628,8 +654,8 @@ static const struct shmsim_cred names_creds[4] = {
 };
 static const mode_t umask_table[4] = { 022, 0, 077, 0777 };
 static const int names_max_fds[8] = { 1024, 1, 2, 3, 4, 6, 8, 16 };
-static const mode_t mode_table[16] = { 0600, 0644, 0666, 0400, 0200, 0,
-	0777, 0640, 0660, 0604, 0606, 0440, 0460, 0044, 0066, 0700 };
+static const mode_t mode_table[16] = { 0600, 0644, 0666, 0400, 0200, 0, 0777,
+	0640, 0660, 0604, 0606, 0440, 0460, 0044, 0066, 0700 };
 static const int extra_flags[8] = { SHMSIM_O_APPEND, SHMSIM_O_NONBLOCK,
 	SHMSIM_O_DIRECT, SHMSIM_O_SYNC, SHMSIM_O_NOFOLLOW, (int)0x80000000u,
 	SHMSIM_O_EXEC, SHMSIM_O_ASYNC };
@@ -659,8 +685,14 @@ open_flags(unsigned f)
 
 /* Paths whose FNV-1 hashes (kernel basis) are equal, in pairs. */
 static const char *const fnv_collisions[8] = {
-	"/nwqiqu", "/psxybq", "/objpqe", "/kidgcq",
-	"/mxqgbb", "/hhaaty", "/vfhadx", "/espxqn",
+	"/nwqiqu",
+	"/psxybq",
+	"/objpqe",
+	"/kidgcq",
+	"/mxqgbb",
+	"/hhaaty",
+	"/vfhadx",
+	"/espxqn",
 };
 
 struct path {
@@ -757,7 +789,8 @@ gen_path(struct rd *r, struct names_state *ns, struct path *pt)
 		if (a < 3) {
 			pt->is_special = true;
 			pt->special = a == 0 ? NULL :
-			    a == 1 ? SHMSIM_BADPTR : SHMSIM_SHM_ANON;
+			    a == 1	     ? SHMSIM_BADPTR :
+					       SHMSIM_SHM_ANON;
 			return;
 		}
 		break; /* "" */
@@ -796,8 +829,8 @@ run_names(struct drv *d, struct rd *r)
 	b0 = u8(r);
 	b1 = u8(r);
 	shmsim_config_init(&d->cfg);
-	d->cfg.profile = (b0 & 1) != 0 ? SHMSIM_PROFILE_2008 :
-	    SHMSIM_PROFILE_CURRENT;
+	d->cfg.profile =
+	    (b0 & 1) != 0 ? SHMSIM_PROFILE_2008 : SHMSIM_PROFILE_CURRENT;
 	d->cfg.hash_buckets = 1 + ((b0 >> 1) & 15);
 	d->cfg.max_fds = names_max_fds[(b0 >> 5) & 7];
 	if (!drv_start(d))
@@ -822,7 +855,8 @@ run_names(struct drv *d, struct rd *r)
 			if ((f & 0x80) != 0)
 				flags |= extra_flags[u8(r) & 7];
 			m = u8(r);
-			mode = mode_table[m & 15] | ((m & 0x10) != 0 ? 04000 : 0);
+			mode =
+			    mode_table[m & 15] | ((m & 0x10) != 0 ? 04000 : 0);
 			fd = do_open(d, pidx, path_ptr(&pt), pt.n, flags, mode);
 			if (fd < 0 || d->stop)
 				break;
@@ -864,27 +898,65 @@ run_names(struct drv *d, struct rd *r)
  * modulo the live processes; FD a byte mapped to -1 .. max_fds + 1.
  */
 static const uint32_t page_sizes[4] = { 4096, 512, 1024, 2048 };
-static const int max_files_table[16] = { 8192, 1, 2, 3, 4, 5, 6, 8, 10, 12,
-	16, 20, 24, 32, 48, 64 };
-static const uint64_t swap_table[16] = { 65536, 0, 1, 2, 3, 4, 5, 6, 8, 10,
-	12, 16, 24, 32, 64, 256 };
-static const uint64_t mem_table[16] = { 0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 16,
-	24, 32, 64, 128, 0 };
+static const int max_files_table[16] = { 8192, 1, 2, 3, 4, 5, 6, 8, 10, 12, 16,
+	20, 24, 32, 48, 64 };
+static const uint64_t swap_table[16] = { 65536, 0, 1, 2, 3, 4, 5, 6, 8, 10, 12,
+	16, 24, 32, 64, 256 };
+static const uint64_t mem_table[16] = { 0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24,
+	32, 64, 128, 0 };
 
 #define SYS_NOPCODES 48
 static const enum sc_fuzz_op sys_opcodes[SYS_NOPCODES] = {
-	FZ_SPAWN, FZ_FORK, FZ_EXIT, FZ_OPEN, FZ_CLOSE, FZ_DUP, FZ_DUP2,
-	FZ_FCNTL, FZ_FTRUNCATE, FZ_FSTAT, FZ_READ, FZ_WRITE, FZ_PREAD,
-	FZ_PWRITE, FZ_LSEEK, FZ_UNLINK, FZ_SENDFD, FZ_RECVFD, FZ_PAGEOUT,
-	FZ_EXEC, FZ_FAULT, FZ_UMASK, FZ_DUMP,
+	FZ_SPAWN,
+	FZ_FORK,
+	FZ_EXIT,
+	FZ_OPEN,
+	FZ_CLOSE,
+	FZ_DUP,
+	FZ_DUP2,
+	FZ_FCNTL,
+	FZ_FTRUNCATE,
+	FZ_FSTAT,
+	FZ_READ,
+	FZ_WRITE,
+	FZ_PREAD,
+	FZ_PWRITE,
+	FZ_LSEEK,
+	FZ_UNLINK,
+	FZ_SENDFD,
+	FZ_RECVFD,
+	FZ_PAGEOUT,
+	FZ_EXEC,
+	FZ_FAULT,
+	FZ_UMASK,
+	FZ_DUMP,
 	/* 23 .. 31: the common calls again */
-	FZ_OPEN, FZ_OPEN, FZ_WRITE, FZ_READ, FZ_FTRUNCATE, FZ_CLOSE,
-	FZ_PWRITE, FZ_OPEN, FZ_FORK,
+	FZ_OPEN,
+	FZ_OPEN,
+	FZ_WRITE,
+	FZ_READ,
+	FZ_FTRUNCATE,
+	FZ_CLOSE,
+	FZ_PWRITE,
+	FZ_OPEN,
+	FZ_FORK,
 	/* 32 .. 39: today's other calls */
-	FZ_OPEN2, FZ_RENAME, FZ_MEMFD, FZ_FCHMOD, FZ_FCHOWN, FZ_FALLOCATE,
-	FZ_FSPACECTL, FZ_IOCTL,
+	FZ_OPEN2,
+	FZ_RENAME,
+	FZ_MEMFD,
+	FZ_FCHMOD,
+	FZ_FCHOWN,
+	FZ_FALLOCATE,
+	FZ_FSPACECTL,
+	FZ_IOCTL,
 	/* 40 .. 47: mappings and the accesses through them */
-	FZ_MMAP, FZ_MMAP, FZ_MUNMAP, FZ_MPROTECT, FZ_LOAD, FZ_LOAD, FZ_STORE,
+	FZ_MMAP,
+	FZ_MMAP,
+	FZ_MUNMAP,
+	FZ_MPROTECT,
+	FZ_LOAD,
+	FZ_LOAD,
+	FZ_STORE,
 	FZ_STORE,
 };
 
@@ -901,8 +973,8 @@ static const enum sc_fuzz_op sys_opcodes[SYS_NOPCODES] = {
  * 3-5); store: a fill byte.
  */
 #define FZ_MAPBASE UINT64_C(0x800000000)
-static const int mmap_prots[8] = { 1, 3, 0, 2, 1 | (1 << 16),
-	3 | (1 << 16), 8, 5 };
+static const int mmap_prots[8] = { 1, 3, 0, 2, 1 | (1 << 16), 3 | (1 << 16), 8,
+	5 };
 static const int mmap_flags[8] = { 0x1, 0x2, 0x1 | 0x10, 0x2 | 0x10,
 	0x1 | 0x10 | 0x4000, 0, 0x1 | 0x2, 0x1 | 0x4000 };
 
@@ -956,18 +1028,44 @@ sys_name(unsigned b, const char **pathp, size_t *lenp)
 		memset(long1023 + 1, 'y', 1023);
 	}
 	switch (b % NAME_POOL) {
-	case 0: *pathp = "/a"; break;
-	case 1: *pathp = "/b"; break;
-	case 2: *pathp = "/c"; break;
+	case 0:
+		*pathp = "/a";
+		break;
+	case 1:
+		*pathp = "/b";
+		break;
+	case 2:
+		*pathp = "/c";
+		break;
 	case 3:
-	case 4: *pathp = SHMSIM_SHM_ANON; *lenp = 0; return;
-	case 5: *pathp = long1022; break;
-	case 6: *pathp = long1023; break;
-	case 7: *pathp = nul_name; *lenp = sizeof(nul_name) - 1; return;
-	case 8: *pathp = "noslash"; break;
-	case 9: *pathp = NULL; *lenp = 0; return;
-	case 10: *pathp = SHMSIM_BADPTR; *lenp = 0; return;
-	default: *pathp = "/d"; break;
+	case 4:
+		*pathp = SHMSIM_SHM_ANON;
+		*lenp = 0;
+		return;
+	case 5:
+		*pathp = long1022;
+		break;
+	case 6:
+		*pathp = long1023;
+		break;
+	case 7:
+		*pathp = nul_name;
+		*lenp = sizeof(nul_name) - 1;
+		return;
+	case 8:
+		*pathp = "noslash";
+		break;
+	case 9:
+		*pathp = NULL;
+		*lenp = 0;
+		return;
+	case 10:
+		*pathp = SHMSIM_BADPTR;
+		*lenp = 0;
+		return;
+	default:
+		*pathp = "/d";
+		break;
 	}
 	*lenp = strlen(*pathp);
 }
@@ -981,10 +1079,18 @@ memfd_name(unsigned b, size_t *lenp)
 	if (long300[0] == '\0')
 		memset(long300, 'm', 300);
 	switch (b % 4) {
-	case 0: *lenp = 4; return ("fuzz");
-	case 1: *lenp = 0; return ("");
-	case 2: *lenp = 0; return (NULL);
-	default: *lenp = 300; return (long300);
+	case 0:
+		*lenp = 4;
+		return ("fuzz");
+	case 1:
+		*lenp = 0;
+		return ("");
+	case 2:
+		*lenp = 0;
+		return (NULL);
+	default:
+		*lenp = 300;
+		return (long300);
 	}
 }
 
@@ -1045,8 +1151,7 @@ static const intptr_t fcntl_args[16] = { 0, 1, 2, 3, 5, 8, -1,
 #define FILL_BADPTR 0xbd
 
 static void
-put_read_result(struct drv *d, int error, const unsigned char *buf,
-    size_t done)
+put_read_result(struct drv *d, int error, const unsigned char *buf, size_t done)
 {
 	size_t terms, chars;
 
@@ -1088,8 +1193,10 @@ sys_exec(struct drv *d, int pidx, struct sc_fuzz_call *c)
 			    (info->fd_flags & SHMSIM_FD_CLOEXEC) != 0)
 				fds[n++] = fd;
 		free(info);
-		fprintf(d->out, "## exec p%d: fdcloseexec() closes %d "
-		    "descriptor(s)\n", d->procs[pidx].id, n);
+		fprintf(d->out,
+		    "## exec p%d: fdcloseexec() closes %d "
+		    "descriptor(s)\n",
+		    d->procs[pidx].id, n);
 		for (fd = 0; fd < n; fd++)
 			fprintf(d->out, "p%d: close(%d) => ok\n",
 			    d->procs[pidx].id, fds[fd]);
@@ -1120,8 +1227,8 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 	b1 = u8(r);
 	b2 = u8(r);
 	shmsim_config_init(&d->cfg);
-	d->cfg.profile = (b0 & 1) != 0 ? SHMSIM_PROFILE_2008 :
-	    SHMSIM_PROFILE_CURRENT;
+	d->cfg.profile =
+	    (b0 & 1) != 0 ? SHMSIM_PROFILE_2008 : SHMSIM_PROFILE_CURRENT;
 	d->cfg.page_size = page_sizes[(b0 >> 1) & 3];
 	d->cfg.hash_buckets = 1 + ((b0 >> 3) & 15);
 	if ((b0 & 0x80) != 0) {
@@ -1258,7 +1365,7 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 			c.fd = sys_fd(d, x);
 			c.flags = fcntl_cmds[y & 15];
 			c.a = fcntl_takes_fd(c.flags) ? sys_fd(d, b2) :
-			    fcntl_args[b2 & 15];
+							fcntl_args[b2 & 15];
 			call_begin(d, pidx, "fcntl(%d, ", c.fd);
 			if (d->out != NULL)
 				put_fcntl_cmd(d->out, c.flags);
@@ -1293,9 +1400,10 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 			call_flush(d);
 			c.error = shmsim_fstat(c.p, c.fd, &st);
 			if (d->out != NULL && c.error == 0)
-				fprintf(d->out, " => size=%" PRId64 " mode=0%o "
-				    "uid=%u gid=%u nlink=%" PRIu64 " blocks=%"
-				    PRId64 " blksize=%d type=reg\n",
+				fprintf(d->out,
+				    " => size=%" PRId64 " mode=0%o "
+				    "uid=%u gid=%u nlink=%" PRIu64
+				    " blocks=%" PRId64 " blksize=%d type=reg\n",
 				    st.st_size, (unsigned)(st.st_mode & 07777),
 				    (unsigned)st.st_uid, (unsigned)st.st_gid,
 				    st.st_nlink, st.st_blocks,
@@ -1317,8 +1425,9 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 			if (op == FZ_READ)
 				call_begin(d, pidx, "read(%d, %zu)", c.fd, len);
 			else
-				call_begin(d, pidx, "pread(%d, %zu, %" PRId64
-				    ")", c.fd, len, c.b);
+				call_begin(d, pidx,
+				    "pread(%d, %zu, %" PRId64 ")", c.fd, len,
+				    c.b);
 			call_flush(d);
 			done = 0;
 			c.error = op == FZ_READ ?
@@ -1354,7 +1463,8 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 			{
 				/* The runner passes BADPTR with length 1. */
 				const void *src = b2 == FILL_BADPTR ?
-				    (const void *)SHMSIM_BADPTR : buf;
+				    (const void *)SHMSIM_BADPTR :
+				    buf;
 				size_t n = b2 == FILL_BADPTR ? 1 : len;
 
 				c.a = (int64_t)n;
@@ -1439,9 +1549,9 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 				(enum shmsim_fault_site)c.fd),
 			    y & 15, c.flags ? "always" : "once");
 			call_flush(d);
-			c.error = shmsim_fault_set(d->k,
-			    (enum shmsim_fault_site)c.fd, (uint64_t)c.a,
-			    c.flags != 0);
+			c.error =
+			    shmsim_fault_set(d->k, (enum shmsim_fault_site)c.fd,
+				(uint64_t)c.a, c.flags != 0);
 			break;
 		case FZ_UMASK:
 			x = u8(r);
@@ -1515,8 +1625,8 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 				call_flush(d);
 				if (d->o->before != NULL)
 					d->o->before(d->o->arg, d->k, &c);
-				c.error = shmsim_shm_rename(c.p, path, to,
-				    c.flags);
+				c.error =
+				    shmsim_shm_rename(c.p, path, to, c.flags);
 			}
 			call_end_ok(d, c.error);
 			break;
@@ -1562,15 +1672,18 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 			if (pidx < 0)
 				continue;
 			c.fd = sys_fd(d, x);
-			c.a = chown_ids[y & 3] == (uid_t)-1 ? -1 :
+			c.a = chown_ids[y & 3] == (uid_t)-1 ?
+			    -1 :
 			    (int64_t)chown_ids[y & 3];
-			c.b = chown_ids[(y >> 2) & 3] == (uid_t)-1 ? -1 :
+			c.b = chown_ids[(y >> 2) & 3] == (uid_t)-1 ?
+			    -1 :
 			    (int64_t)chown_ids[(y >> 2) & 3];
-			call_begin(d, pidx, "fchown(%d, %" PRId64 ", %" PRId64
-			    ")", c.fd, c.a, c.b);
+			call_begin(d, pidx,
+			    "fchown(%d, %" PRId64 ", %" PRId64 ")", c.fd, c.a,
+			    c.b);
 			call_flush(d);
-			c.error = shmsim_fchown(c.p, c.fd, (uid_t)c.a,
-			    (gid_t)c.b);
+			c.error =
+			    shmsim_fchown(c.p, c.fd, (uid_t)c.a, (gid_t)c.b);
 			call_end_ok(d, c.error);
 			break;
 		case FZ_FALLOCATE:
@@ -1584,18 +1697,24 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 			c.a = sys_offset(d, y);
 			c.b = sys_size(d, b2);
 			if (op == FZ_FALLOCATE) {
-				call_begin(d, pidx, "posix_fallocate(%d, %"
-				    PRId64 ", %" PRId64 ")", c.fd, c.a, c.b);
+				call_begin(d, pidx,
+				    "posix_fallocate(%d, %" PRId64 ", %" PRId64
+				    ")",
+				    c.fd, c.a, c.b);
 				call_flush(d);
-				c.error = shmsim_posix_fallocate(c.p, c.fd, c.a,
-				    c.b);
+				c.error =
+				    shmsim_posix_fallocate(c.p, c.fd, c.a, c.b);
 			} else {
 				/* Bit 7 of the offset byte: a bad command. */
-				c.flags = (y & 0x80) != 0 ? 2 :
+				c.flags = (y & 0x80) != 0 ?
+				    2 :
 				    SHMSIM_SPACECTL_DEALLOC;
-				call_begin(d, pidx, "fspacectl(%d, %s, %" PRId64
-				    ", %" PRId64 ")", c.fd, c.flags == 2 ? "2" :
-				    "SPACECTL_DEALLOC", c.a, c.b);
+				call_begin(d, pidx,
+				    "fspacectl(%d, %s, %" PRId64 ", %" PRId64
+				    ")",
+				    c.fd,
+				    c.flags == 2 ? "2" : "SPACECTL_DEALLOC",
+				    c.a, c.b);
 				call_flush(d);
 				c.error = shmsim_fspacectl(c.p, c.fd, c.flags,
 				    c.a, c.b, 0, NULL, NULL);
@@ -1615,9 +1734,10 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 			{
 				int64_t arg1 = (int64_t)((b2 >> 2) & 3);
 
-				call_begin(d, pidx, "ioctl(%d, %" PRId64 ", %"
-				    PRId64 ", %" PRId64 ")", c.fd, c.a, c.b,
-				    arg1);
+				call_begin(d, pidx,
+				    "ioctl(%d, %" PRId64 ", %" PRId64
+				    ", %" PRId64 ")",
+				    c.fd, c.a, c.b, arg1);
 				call_flush(d);
 				rv = 0;
 				c.error = shmsim_ioctl(c.p, c.fd,
@@ -1641,9 +1761,11 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 				uint64_t addr = sys_maddr(d, b2), res = 0;
 				int prot = mmap_prots[q & 7];
 
-				call_begin(d, pidx, "mmap(%#" PRIx64 ", %"
-				    PRIu64 ", %d, %d, %d, %" PRId64 ")", addr,
-				    (uint64_t)c.a, prot, c.flags, c.fd, c.b);
+				call_begin(d, pidx,
+				    "mmap(%#" PRIx64 ", %" PRIu64
+				    ", %d, %d, %d, %" PRId64 ")",
+				    addr, (uint64_t)c.a, prot, c.flags, c.fd,
+				    c.b);
 				call_flush(d);
 				c.error = shmsim_mmap(c.p, addr, (uint64_t)c.a,
 				    prot, c.flags, c.fd, c.b, &res);
@@ -1667,16 +1789,17 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 
 				c.a = (int64_t)sys_mlen(d, y);
 				if (op == FZ_MUNMAP) {
-					call_begin(d, pidx, "munmap(%#" PRIx64
-					    ", %" PRIu64 ")", addr,
-					    (uint64_t)c.a);
+					call_begin(d, pidx,
+					    "munmap(%#" PRIx64 ", %" PRIu64 ")",
+					    addr, (uint64_t)c.a);
 					call_flush(d);
 					c.error = shmsim_munmap(c.p, addr,
 					    (uint64_t)c.a);
 				} else {
-					call_begin(d, pidx, "mprotect(%#" PRIx64
-					    ", %" PRIu64 ", %d)", addr,
-					    (uint64_t)c.a, prot);
+					call_begin(d, pidx,
+					    "mprotect(%#" PRIx64 ", %" PRIu64
+					    ", %d)",
+					    addr, (uint64_t)c.a, prot);
 					call_flush(d);
 					c.error = shmsim_mprotect(c.p, addr,
 					    (uint64_t)c.a, prot);
@@ -1699,15 +1822,16 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 				int sig = 0;
 
 				if (op == FZ_LOAD) {
-					call_begin(d, pidx, "load(%#" PRIx64
-					    ", %zu)", addr, len);
+					call_begin(d, pidx,
+					    "load(%#" PRIx64 ", %zu)", addr,
+					    len);
 					call_flush(d);
 					c.error = shmsim_load(c.p, addr, buf,
 					    len, &sig);
 				} else {
 					memset(buf, (int)b2, len);
-					call_begin(d, pidx, "store(%#" PRIx64
-					    ", ", addr);
+					call_begin(d, pidx,
+					    "store(%#" PRIx64 ", ", addr);
 					if (d->out != NULL) {
 						put_str(d->out, buf, len, NULL,
 						    NULL);
@@ -1732,8 +1856,8 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 			drv_printf(d, "dump\n");
 			call_flush(d);
 			if (sink != NULL)
-				(void)shmsim_dump(d->k, sink,
-				    SHMSIM_DUMP_TEXT, "fuzz");
+				(void)shmsim_dump(d->k, sink, SHMSIM_DUMP_TEXT,
+				    "fuzz");
 			break;
 		default:
 			continue;
@@ -1788,8 +1912,10 @@ sc_decode(enum sc_fuzz_target t, const uint8_t *data, size_t size,
 	int rc = 0;
 
 	if (t == SC_FUZZ_SCENARIO) {
-		fprintf(out, "# shmsim decode scenario %s: the input is "
-		    "scenario text, shown as it is\n", label);
+		fprintf(out,
+		    "# shmsim decode scenario %s: the input is "
+		    "scenario text, shown as it is\n",
+		    label);
 		fwrite(data, 1, size, out);
 		if (size > 0 && data[size - 1] != '\n')
 			fputc('\n', out);
@@ -1803,13 +1929,17 @@ sc_decode(enum sc_fuzz_target t, const uint8_t *data, size_t size,
 	memset(&o, 0, sizeof(o));
 	o.out = out;
 	o.audit_each = true;
-	fprintf(out, "# shmsim decode %s %s (%zu bytes): the calls the fuzz "
+	fprintf(out,
+	    "# shmsim decode %s %s (%zu bytes): the calls the fuzz "
 	    "target made,\n# each with the result it observed as the "
-	    "expectation.\n", sc_fuzz_target_name(t), label, size);
+	    "expectation.\n",
+	    sc_fuzz_target_name(t), label, size);
 	(void)sc_fuzz_run(t, data, size, &o, r);
 	if (r->audit_violations != 0) {
-		fprintf(out, "# The auditor found %d violation(s) after call "
-		    "%d:\n", r->audit_violations, r->audit_call);
+		fprintf(out,
+		    "# The auditor found %d violation(s) after call "
+		    "%d:\n",
+		    r->audit_violations, r->audit_call);
 		put_report_comment(out, r->audit_report);
 		rc = 1;
 	}

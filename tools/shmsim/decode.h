@@ -72,24 +72,24 @@ enum sc_fuzz_op {
 
 struct sc_fuzz_call {
 	enum sc_fuzz_op op;
-	int pidx;		 /* the calling process (driver's index) */
-	struct shmsim_proc *p;	 /* its handle (the new one for FZ_SPAWN,
-				    FZ_FORK); NULL after FZ_EXIT */
+	int pidx;	       /* the calling process (driver's index) */
+	struct shmsim_proc *p; /* its handle (the new one for FZ_SPAWN,
+				  FZ_FORK); NULL after FZ_EXIT */
 	const struct shmsim_cred *cred; /* FZ_SPAWN */
-	const char *path;	 /* FZ_OPEN, FZ_UNLINK: the pointer passed */
-	const char *path2;	 /* FZ_RENAME: the destination */
-	size_t pathlen;		 /* bytes built (a NUL may come earlier) */
-	int flags;		 /* FZ_OPEN */
-	mode_t mode;		 /* FZ_OPEN, FZ_UMASK */
-	int fd, fd2;		 /* descriptor operands */
-	int64_t a, b;		 /* other operands (length, offset, ...) */
-	int error;		 /* 0 or the errno returned */
-	int64_t ret;		 /* the value returned */
+	const char *path;  /* FZ_OPEN, FZ_UNLINK: the pointer passed */
+	const char *path2; /* FZ_RENAME: the destination */
+	size_t pathlen;	   /* bytes built (a NUL may come earlier) */
+	int flags;	   /* FZ_OPEN */
+	mode_t mode;	   /* FZ_OPEN, FZ_UMASK */
+	int fd, fd2;	   /* descriptor operands */
+	int64_t a, b;	   /* other operands (length, offset, ...) */
+	int error;	   /* 0 or the errno returned */
+	int64_t ret;	   /* the value returned */
 };
 
 struct sc_fuzz_opts {
-	FILE *out;	/* decode: the scenario is printed here */
-	FILE *sink;	/* where dump output goes (NULL: no dumps) */
+	FILE *out;	 /* decode: the scenario is printed here */
+	FILE *sink;	 /* where dump output goes (NULL: no dumps) */
 	bool audit_each; /* shmsim_audit() after every call; stop at the
 			    first violation */
 	/* Called once the kernel exists, and after every call; before is
@@ -105,10 +105,10 @@ struct sc_fuzz_opts {
 
 struct sc_fuzz_result {
 	int ncalls;
-	int audit_violations;	/* at the first call that had any */
-	int audit_call;		/* its number (1-based) */
+	int audit_violations; /* at the first call that had any */
+	int audit_call;	      /* its number (1-based) */
 	char audit_report[4096];
-	int leaks;		/* shmsim_kernel_destroy() at the end */
+	int leaks; /* shmsim_kernel_destroy() at the end */
 	char leak_report[4096];
 };
 

@@ -1,7 +1,8 @@
 /*
  * The embedded scenarios behind `shmsim demo`: the seed's story for a
  * student (with mappings: memory that outlives close and unlink, and
- * copy-on-write after fork), then the same calls on the 2008 original.  Lines starting with
+ * copy-on-write after fork), then the same calls on the 2008 original.  Lines
+ * starting with
  * "##" are narration: the runner echoes them in the trace.
  */
 #include "scenario.h"

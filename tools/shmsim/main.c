@@ -76,8 +76,10 @@ slurp(const char *path, size_t *lenp)
 			break;
 		if (len == cap) {
 			if (cap >= MAX_INPUT) {
-				fprintf(stderr, "shmsim: %s: larger than "
-				    "%d bytes\n", path, MAX_INPUT);
+				fprintf(stderr,
+				    "shmsim: %s: larger than "
+				    "%d bytes\n",
+				    path, MAX_INPUT);
 				free(buf);
 				buf = NULL;
 				break;
@@ -129,13 +131,14 @@ cmd_run(int argc, char **argv)
 			o.quiet = true;
 		else if (strcmp(argv[i], "--dot") == 0) {
 			if (i + 1 == argc) {
-				fprintf(stderr, "shmsim: --dot needs a FILE\n"
-				    "%s", usage_text);
+				fprintf(stderr,
+				    "shmsim: --dot needs a FILE\n"
+				    "%s",
+				    usage_text);
 				return (2);
 			}
 			dotpath = argv[++i];
-		}
-		else if (strcmp(argv[i], "--") == 0) {
+		} else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -159,7 +162,7 @@ cmd_run(int argc, char **argv)
 			continue;
 		}
 		if (sc_parse(strcmp(argv[i], "-") == 0 ? "<stdin>" : argv[i],
-		    buf, len, &scs[nfiles]))
+			buf, len, &scs[nfiles]))
 			nfiles++;
 		else
 			bad++;
@@ -207,7 +210,7 @@ cmd_demo(int argc, char **argv)
 
 	for (i = 0; i < SC_DEMO_COUNT; i++)
 		if (!sc_parse(sc_demo_names[i], sc_demo_scenarios[i],
-		    strlen(sc_demo_scenarios[i]), &sc[i]))
+			strlen(sc_demo_scenarios[i]), &sc[i]))
 			return (2);
 	rc = run_scripts(sc, SC_DEMO_COUNT, &o);
 	for (i = 0; i < SC_DEMO_COUNT; i++)
@@ -230,8 +233,10 @@ cmd_decode(int argc, char **argv)
 	}
 	t = sc_fuzz_target_from_name(argv[0]);
 	if (t < 0) {
-		fprintf(stderr, "shmsim: decode: unknown target '%s' (names, "
-		    "syscalls or scenario)\n", argv[0]);
+		fprintf(stderr,
+		    "shmsim: decode: unknown target '%s' (names, "
+		    "syscalls or scenario)\n",
+		    argv[0]);
 		return (2);
 	}
 	buf = slurp(argv[1], &len);
@@ -268,7 +273,8 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "decode") == 0)
 		return (cmd_decode(argc - 2, argv + 2));
 	if (strcmp(argv[1], "explore") == 0) {
-		fprintf(stderr, "shmsim: explore belongs to the concurrency "
+		fprintf(stderr,
+		    "shmsim: explore belongs to the concurrency "
 		    "section, which is not supported yet\n");
 		return (2);
 	}

@@ -15,8 +15,15 @@
 
 #define MAX_ERRORS 20
 
-enum tok_kind { TK_END, TK_NAME, TK_INT, TK_STRING, TK_PUNCT, TK_ARROW,
-	TK_FATARROW };
+enum tok_kind {
+	TK_END,
+	TK_NAME,
+	TK_INT,
+	TK_STRING,
+	TK_PUNCT,
+	TK_ARROW,
+	TK_FATARROW
+};
 
 struct tok {
 	enum tok_kind kind;
@@ -177,8 +184,8 @@ lex_int(struct parser *p, const char *s, size_t len, size_t *i, int64_t *v)
 	uint64_t x = 0, base = 10, d, shift = 0;
 	bool any = false;
 
-	if (s[*i] == '0' && *i + 1 < len && (s[*i + 1] == 'x' ||
-	    s[*i + 1] == 'X')) {
+	if (s[*i] == '0' && *i + 1 < len &&
+	    (s[*i + 1] == 'x' || s[*i + 1] == 'X')) {
 		base = 16;
 		*i += 2;
 	} else if (s[*i] == '0') {
@@ -208,11 +215,20 @@ lex_int(struct parser *p, const char *s, size_t len, size_t *i, int64_t *v)
 	}
 	if (*i < len) {
 		switch (s[*i]) {
-		case 'K': shift = 10; break;
-		case 'M': shift = 20; break;
-		case 'G': shift = 30; break;
-		case 'T': shift = 40; break;
-		default: break;
+		case 'K':
+			shift = 10;
+			break;
+		case 'M':
+			shift = 20;
+			break;
+		case 'G':
+			shift = 30;
+			break;
+		case 'T':
+			shift = 40;
+			break;
+		default:
+			break;
 		}
 		if (shift != 0)
 			(*i)++;
@@ -261,16 +277,30 @@ lex_string(struct parser *p, const char *s, size_t len, size_t *i,
 			}
 			c = (unsigned char)s[(*i)++];
 			switch (c) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case '0': c = '\0'; break;
-			case '\\': c = '\\'; break;
-			case '"': c = '"'; break;
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case '0':
+				c = '\0';
+				break;
+			case '\\':
+				c = '\\';
+				break;
+			case '"':
+				c = '"';
+				break;
 			case 'x':
-				h1 = *i < len ? hexval((unsigned char)s[*i]) : -1;
+				h1 = *i < len ? hexval((unsigned char)s[*i]) :
+						-1;
 				h2 = *i + 1 < len ?
-				    hexval((unsigned char)s[*i + 1]) : -1;
+				    hexval((unsigned char)s[*i + 1]) :
+				    -1;
 				if (h1 < 0 || h2 < 0) {
 					perr(p, (int)*i - 1,
 					    "\\x needs two hex digits");
@@ -320,8 +350,8 @@ lex_line(struct parser *p, const char *s, size_t len)
 		if (isalpha(c) || c == '_') {
 			size_t st = i;
 
-			while (i < len && (isalnum((unsigned char)s[i]) ||
-			    s[i] == '_'))
+			while (i < len &&
+			    (isalnum((unsigned char)s[i]) || s[i] == '_'))
 				i++;
 			if (i - st > SC_MAX_NAME) {
 				perr(p, t.col, "name too long");
@@ -427,8 +457,7 @@ check_new_name(struct parser *p, const struct tok *t, const char *what)
 		perr(p, t->col, "expected a %s name", what);
 		return (false);
 	}
-	if (sc_is_const_name(t->sval) ||
-	    shmsim_errno_from_name(t->sval) != 0) {
+	if (sc_is_const_name(t->sval) || shmsim_errno_from_name(t->sval) != 0) {
 		perr(p, t->col, "'%s' is a constant, not a %s name", t->sval,
 		    what);
 		return (false);
@@ -511,9 +540,10 @@ parse_term(struct parser *p, struct sc_term *term, bool allow_string)
 			return (false);
 		}
 		if (set_find(&p->vars, t->sval) < 0) {
-			perr(p, t->col, "unknown name '%s' (not a constant, "
-			    "and no '-> %s' binds it before)", t->sval,
-			    t->sval);
+			perr(p, t->col,
+			    "unknown name '%s' (not a constant, "
+			    "and no '-> %s' binds it before)",
+			    t->sval, t->sval);
 			return (false);
 		}
 		term->kind = T_VAR;
@@ -541,14 +571,18 @@ parse_term(struct parser *p, struct sc_term *term, bool allow_string)
 			    sc_const_lookup(nt->sval, &count))
 				;
 			else {
-				perr(p, nt->col, "expected a repeat count "
+				perr(p, nt->col,
+				    "expected a repeat count "
 				    "(an integer or a constant)");
 				return (false);
 			}
-			if (count < 0 || (t->slen != 0 && (uint64_t)count >
-			    SC_MAX_STRING / t->slen)) {
-				perr(p, nt->col, "repeated string longer "
-				    "than %d bytes", SC_MAX_STRING);
+			if (count < 0 ||
+			    (t->slen != 0 &&
+				(uint64_t)count > SC_MAX_STRING / t->slen)) {
+				perr(p, nt->col,
+				    "repeated string longer "
+				    "than %d bytes",
+				    SC_MAX_STRING);
 				return (false);
 			}
 			total = t->slen * (size_t)count;
@@ -592,13 +626,16 @@ parse_expr(struct parser *p, struct sc_expr *e, bool allow_string)
 			has_str = true;
 			bytes += term.slen;
 			if (bytes > SC_MAX_STRING) {
-				perr(p, term.col, "string longer than %d "
-				    "bytes", SC_MAX_STRING);
+				perr(p, term.col,
+				    "string longer than %d "
+				    "bytes",
+				    SC_MAX_STRING);
 				free(term.sval);
 				goto fail;
 			}
 			if (op != 0 && op != '+') {
-				perr(p, term.col, "strings join only with "
+				perr(p, term.col,
+				    "strings join only with "
 				    "'+'");
 				free(term.sval);
 				goto fail;
@@ -610,8 +647,8 @@ parse_expr(struct parser *p, struct sc_expr *e, bool allow_string)
 			free(term.sval);
 			goto fail;
 		}
-		e->terms = xrealloc(e->terms,
-		    (size_t)(e->nterms + 1) * sizeof(term));
+		e->terms =
+		    xrealloc(e->terms, (size_t)(e->nterms + 1) * sizeof(term));
 		e->terms[e->nterms++] = term;
 		if (is_punct(peek(p), '|') || is_punct(peek(p), '+') ||
 		    is_punct(peek(p), '-'))
@@ -646,10 +683,18 @@ const_expr_value(struct parser *p, const struct sc_expr *e, int64_t *v)
 			return (false);
 		}
 		switch (t->op) {
-		case 0: acc = (uint64_t)t->ival; break;
-		case '|': acc |= (uint64_t)t->ival; break;
-		case '+': acc += (uint64_t)t->ival; break;
-		case '-': acc -= (uint64_t)t->ival; break;
+		case 0:
+			acc = (uint64_t)t->ival;
+			break;
+		case '|':
+			acc |= (uint64_t)t->ival;
+			break;
+		case '+':
+			acc += (uint64_t)t->ival;
+			break;
+		case '-':
+			acc -= (uint64_t)t->ival;
+			break;
 		}
 	}
 	*v = (int64_t)acc;
@@ -667,7 +712,8 @@ parse_config(struct parser *p, struct sc_stmt *st)
 	int64_t val;
 
 	if (p->spawned) {
-		perr(p, p->toks[0].col, "config must come before the first "
+		perr(p, p->toks[0].col,
+		    "config must come before the first "
 		    "spawn");
 		return (false);
 	}
@@ -685,13 +731,14 @@ parse_config(struct parser *p, struct sc_stmt *st)
 			return (false);
 		if (strcmp(k->sval, "profile") == 0) {
 			v = next(p);
-			if (v->kind == TK_NAME && strcmp(v->sval,
-			    "current") == 0)
+			if (v->kind == TK_NAME &&
+			    strcmp(v->sval, "current") == 0)
 				cfg->profile = SHMSIM_PROFILE_CURRENT;
 			else if (v->kind == TK_INT && v->ival == 2008)
 				cfg->profile = SHMSIM_PROFILE_2008;
 			else {
-				perr(p, v->col, "profile is 'current' or "
+				perr(p, v->col,
+				    "profile is 'current' or "
 				    "'2008'");
 				return (false);
 			}
@@ -711,9 +758,11 @@ parse_config(struct parser *p, struct sc_stmt *st)
 				if (v->kind != TK_INT || v->ival <= 0 ||
 				    (v->ival & (v->ival - 1)) != 0 ||
 				    v->ival > (INT64_C(1) << 30) ||
-				    (n > 0 && (uint64_t)v->ival <=
-					cfg->page_sizes[n - 1])) {
-					perr(p, v->col, "expected increasing "
+				    (n > 0 &&
+					(uint64_t)v->ival <=
+					    cfg->page_sizes[n - 1])) {
+					perr(p, v->col,
+					    "expected increasing "
 					    "power-of-two page sizes up to 1G");
 					return (false);
 				}
@@ -745,7 +794,8 @@ parse_config(struct parser *p, struct sc_stmt *st)
 		if (strcmp(k->sval, "page_size") == 0) {
 			if (val < 512 || val > (1 << 20) ||
 			    (val & (val - 1)) != 0) {
-				perr(p, k->col, "page_size must be a power "
+				perr(p, k->col,
+				    "page_size must be a power "
 				    "of two from 512 to 1M");
 				return (false);
 			}
@@ -754,7 +804,8 @@ parse_config(struct parser *p, struct sc_stmt *st)
 			p->page_size = (uint32_t)val;
 		} else if (strcmp(k->sval, "hash_buckets") == 0) {
 			if (val < 1 || val > (1 << 26)) {
-				perr(p, k->col, "hash_buckets must be 1 to "
+				perr(p, k->col,
+				    "hash_buckets must be 1 to "
 				    "64M");
 				return (false);
 			}
@@ -762,8 +813,7 @@ parse_config(struct parser *p, struct sc_stmt *st)
 		} else if (strcmp(k->sval, "max_files") == 0 ||
 		    strcmp(k->sval, "max_fds") == 0) {
 			if (val < 1 || val > (1 << 24)) {
-				perr(p, k->col, "%s must be 1 to 16M",
-				    k->sval);
+				perr(p, k->col, "%s must be 1 to 16M", k->sval);
 				return (false);
 			}
 			if (strcmp(k->sval, "max_files") == 0)
@@ -804,7 +854,8 @@ parse_spawn(struct parser *p, struct sc_stmt *st)
 	while (peek(p)->kind != TK_END) {
 		k = next(p);
 		if (k->kind != TK_NAME) {
-			perr(p, k->col, "expected uid=, gid=, groups=, "
+			perr(p, k->col,
+			    "expected uid=, gid=, groups=, "
 			    "umask= or jail=");
 			return (false);
 		}
@@ -812,9 +863,10 @@ parse_spawn(struct parser *p, struct sc_stmt *st)
 			return (false);
 		if (strcmp(k->sval, "jail") == 0) {
 			v = next(p);
-			if (v->kind != TK_NAME || set_find(&p->jails,
-			    v->sval) < 0) {
-				perr(p, v->col, "unknown jail (declare it "
+			if (v->kind != TK_NAME ||
+			    set_find(&p->jails, v->sval) < 0) {
+				perr(p, v->col,
+				    "unknown jail (declare it "
 				    "with 'jail NAME')");
 				return (false);
 			}
@@ -861,8 +913,7 @@ parse_spawn(struct parser *p, struct sc_stmt *st)
 }
 
 static bool
-parse_call_args(struct parser *p, struct sc_stmt *st,
-    const struct sc_call *c)
+parse_call_args(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
 {
 	struct tok *t;
 	int i;
@@ -874,9 +925,10 @@ parse_call_args(struct parser *p, struct sc_stmt *st,
 	} else {
 		for (;;) {
 			if (st->nargs == c->max_args) {
-				perr(p, peek(p)->col, "too many arguments "
-				    "for %s (at most %d)", c->name,
-				    c->max_args);
+				perr(p, peek(p)->col,
+				    "too many arguments "
+				    "for %s (at most %d)",
+				    c->name, c->max_args);
 				return (false);
 			}
 			i = st->nargs;
@@ -885,17 +937,17 @@ parse_call_args(struct parser *p, struct sc_stmt *st,
 				if (!check_proc(p, t))
 					return (false);
 				/* Kept as a one-term expression naming it. */
-				st->args[i].terms = xmalloc(sizeof(struct
-				    sc_term));
+				st->args[i].terms =
+				    xmalloc(sizeof(struct sc_term));
 				memset(st->args[i].terms, 0,
 				    sizeof(struct sc_term));
 				st->args[i].terms[0].kind = T_VAR;
-				st->args[i].terms[0].sval = xstrndup(t->sval,
-				    strlen(t->sval));
+				st->args[i].terms[0].sval =
+				    xstrndup(t->sval, strlen(t->sval));
 				st->args[i].nterms = 1;
 				st->args[i].col = t->col;
 			} else if (!parse_expr(p, &st->args[i],
-			    c->args[i] != A_INT))
+				       c->args[i] != A_INT))
 				return (false);
 			st->nargs++;
 			t = next(p);
@@ -908,8 +960,10 @@ parse_call_args(struct parser *p, struct sc_stmt *st,
 		}
 	}
 	if (st->nargs < c->min_args) {
-		perr(p, peek(p)->col, "too few arguments for %s (at least "
-		    "%d)", c->name, c->min_args);
+		perr(p, peek(p)->col,
+		    "too few arguments for %s (at least "
+		    "%d)",
+		    c->name, c->min_args);
 		return (false);
 	}
 	return (true);
@@ -918,8 +972,8 @@ parse_call_args(struct parser *p, struct sc_stmt *st,
 static bool
 parse_keyvals(struct parser *p, struct sc_expect *ex, bool fstat)
 {
-	static const char *const fstat_keys[] = { "size", "mode", "uid",
-		"gid", "blksize", "blocks", "nlink", "type", NULL };
+	static const char *const fstat_keys[] = { "size", "mode", "uid", "gid",
+		"blksize", "blocks", "nlink", "type", NULL };
 	static const char *const state_keys[] = { "objects", "shm", "names",
 		"files", "pages", "swapped", "inflight", NULL };
 	const char *const *keys = fstat ? fstat_keys : state_keys;
@@ -950,7 +1004,8 @@ parse_keyvals(struct parser *p, struct sc_expect *ex, bool fstat)
 			struct tok *v = next(p);
 
 			if (v->kind != TK_NAME) {
-				perr(p, v->col, "type is reg, dir, chr, "
+				perr(p, v->col,
+				    "type is reg, dir, chr, "
 				    "fifo, sock or lnk");
 				free(kv.key);
 				return (false);
@@ -960,8 +1015,8 @@ parse_keyvals(struct parser *p, struct sc_expect *ex, bool fstat)
 			free(kv.key);
 			return (false);
 		}
-		ex->keys = xrealloc(ex->keys,
-		    (size_t)(ex->nkeys + 1) * sizeof(kv));
+		ex->keys =
+		    xrealloc(ex->keys, (size_t)(ex->nkeys + 1) * sizeof(kv));
 		ex->keys[ex->nkeys++] = kv;
 	}
 	if (ex->nkeys == 0) {
@@ -986,7 +1041,8 @@ parse_expect(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
 	if (t->kind == TK_NAME && p->pos + 1 < p->ntoks &&
 	    is_punct(&p->toks[p->pos + 1], '=')) {
 		if (c == NULL || !c->is_fstat) {
-			perr(p, t->col, "KEY=VALUE expectations are for "
+			perr(p, t->col,
+			    "KEY=VALUE expectations are for "
 			    "fstat and state");
 			return (false);
 		}
@@ -995,8 +1051,9 @@ parse_expect(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
 	if (is_word(t, "ok")) {
 		next(p);
 		ex->kind = E_OK;
-	} else if (t->kind == TK_NAME && (strcmp(t->sval, "SIGBUS") == 0 ||
-	    strcmp(t->sval, "SIGSEGV") == 0)) {
+	} else if (t->kind == TK_NAME &&
+	    (strcmp(t->sval, "SIGBUS") == 0 ||
+		strcmp(t->sval, "SIGSEGV") == 0)) {
 		next(p);
 		ex->kind = E_SIGNAL;
 		ex->sig = t->sval[3] == 'B' ? SIGBUS : SIGSEGV;
@@ -1018,7 +1075,8 @@ parse_expect(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
 			return (false);
 	}
 	if (is_word(peek(p), "or")) {
-		perr(p, peek(p)->col, "'or' alternatives belong to 'par' "
+		perr(p, peek(p)->col,
+		    "'or' alternatives belong to 'par' "
 		    "blocks, which are not supported yet");
 		return (false);
 	}
@@ -1086,17 +1144,20 @@ parse_fault(struct parser *p, struct sc_stmt *st)
 	int i;
 
 	if (t->kind != TK_NAME) {
-		perr(p, t->col, "expected a fault site (swap_reserve, "
+		perr(p, t->col,
+		    "expected a fault site (swap_reserve, "
 		    "page_alloc, copyin, obj_alloc, pager_io)");
 		return (false);
 	}
 	for (i = 0; i < SHMSIM_FAULT_NSITES; i++)
-		if (strcmp(t->sval, shmsim_fault_site_name(
-		    (enum shmsim_fault_site)i)) == 0)
+		if (strcmp(t->sval,
+			shmsim_fault_site_name((enum shmsim_fault_site)i)) == 0)
 			break;
 	if (i == SHMSIM_FAULT_NSITES) {
-		perr(p, t->col, "unknown fault site '%s' (swap_reserve, "
-		    "page_alloc, copyin, obj_alloc, pager_io)", t->sval);
+		perr(p, t->col,
+		    "unknown fault site '%s' (swap_reserve, "
+		    "page_alloc, copyin, obj_alloc, pager_io)",
+		    t->sval);
 		return (false);
 	}
 	if (peek(p)->kind == TK_END) {
@@ -1145,7 +1206,8 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 		if (!check_new_name(p, a, "jail"))
 			return (false);
 		if (p->spawned) {
-			perr(p, t->col, "jails are declared before the first "
+			perr(p, t->col,
+			    "jails are declared before the first "
 			    "spawn");
 			return (false);
 		}
@@ -1168,8 +1230,7 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 		if (!check_new_name(p, b, "process"))
 			return (false);
 		if (set_find(&p->procs, b->sval) >= 0) {
-			perr(p, b->col, "process '%s' already exists",
-			    b->sval);
+			perr(p, b->col, "process '%s' already exists", b->sval);
 			return (false);
 		}
 		st->kind = S_FORK;
@@ -1223,8 +1284,10 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 		return (parse_fault(p, st));
 	if (strcmp(t->sval, "thread") == 0 || strcmp(t->sval, "par") == 0 ||
 	    strcmp(t->sval, "end") == 0) {
-		perr(p, t->col, "'%s' belongs to the concurrency section, "
-		    "which is not supported yet (see shmsim(1))", t->sval);
+		perr(p, t->col,
+		    "'%s' belongs to the concurrency section, "
+		    "which is not supported yet (see shmsim(1))",
+		    t->sval);
 		return (false);
 	}
 	perr(p, t->col, "unknown statement '%s'", t->sval);
@@ -1292,8 +1355,8 @@ line_text(const char *s, size_t len)
 		end--;
 		len--;
 	}
-	while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == '\t' ||
-	    s[end - 1] == '\r'))
+	while (end > 0 &&
+	    (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\r'))
 		end--;
 	return (xstrndup(s, end));
 }
@@ -1325,8 +1388,7 @@ note_text(const char *s, size_t len)
 }
 
 bool
-sc_parse(const char *file, const char *buf, size_t len,
-    struct sc_script *sc)
+sc_parse(const char *file, const char *buf, size_t len, struct sc_script *sc)
 {
 	struct parser p;
 	struct sc_stmt st;

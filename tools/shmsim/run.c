@@ -107,8 +107,8 @@ proc_add(struct runner *r, const char *name, struct shmsim_proc *p)
 {
 	struct sc_proc *sp;
 
-	r->procs = realloc(r->procs, (size_t)(r->nprocs + 1) *
-	    sizeof(*r->procs));
+	r->procs =
+	    realloc(r->procs, (size_t)(r->nprocs + 1) * sizeof(*r->procs));
 	if (r->procs == NULL) {
 		fprintf(stderr, "shmsim: out of memory\n");
 		exit(3);
@@ -191,10 +191,18 @@ eval(struct runner *r, const struct sc_expr *e, struct sc_value *v,
 		} else
 			x = (uint64_t)t->ival;
 		switch (t->op) {
-		case 0: acc = x; break;
-		case '|': acc |= x; break;
-		case '+': acc += x; break;
-		case '-': acc -= x; break;
+		case 0:
+			acc = x;
+			break;
+		case '|':
+			acc |= x;
+			break;
+		case '+':
+			acc += x;
+			break;
+		case '-':
+			acc -= x;
+			break;
 		}
 	}
 	v->i = (int64_t)acc;
@@ -250,13 +258,20 @@ static const char *
 type_word(uint32_t mode)
 {
 	switch (mode & 0170000) {
-	case 0100000: return ("reg");
-	case 0040000: return ("dir");
-	case 0020000: return ("chr");
-	case 0010000: return ("fifo");
-	case 0140000: return ("sock");
-	case 0120000: return ("lnk");
-	default: return ("?");
+	case 0100000:
+		return ("reg");
+	case 0040000:
+		return ("dir");
+	case 0020000:
+		return ("chr");
+	case 0010000:
+		return ("fifo");
+	case 0140000:
+		return ("sock");
+	case 0120000:
+		return ("lnk");
+	default:
+		return ("?");
 	}
 }
 
@@ -271,8 +286,10 @@ print_result(FILE *f, const struct result *res)
 		fputs("= ", f);
 		print_bytes(f, res->bytes, res->nbytes);
 	} else if (res->has_stat)
-		fprintf(f, "= size=%jd mode=%04o uid=%u gid=%u nlink=%ju "
-		    "blocks=%jd blksize=%d type=%s", (intmax_t)res->st.st_size,
+		fprintf(f,
+		    "= size=%jd mode=%04o uid=%u gid=%u nlink=%ju "
+		    "blocks=%jd blksize=%d type=%s",
+		    (intmax_t)res->st.st_size,
 		    (unsigned)(res->st.st_mode & 07777),
 		    (unsigned)res->st.st_uid, (unsigned)res->st.st_gid,
 		    (uintmax_t)res->st.st_nlink, (intmax_t)res->st.st_blocks,
@@ -283,9 +300,8 @@ print_result(FILE *f, const struct result *res)
 		fprintf(f, "= %jd", (intmax_t)res->ret);
 }
 
-static void
-trace(struct runner *r, const struct sc_stmt *st, const char *fmt, ...)
-    __attribute__((__format__(__printf__, 3, 4)));
+static void trace(struct runner *r, const struct sc_stmt *st, const char *fmt,
+    ...) __attribute__((__format__(__printf__, 3, 4)));
 
 static void
 trace(struct runner *r, const struct sc_stmt *st, const char *fmt, ...)
@@ -360,8 +376,8 @@ do_call(struct runner *r, const struct sc_stmt *st, struct shmsim_proc *p,
 		return (error);
 	}
 	if (strcmp(name, "shm_rename") == 0)
-		return (shmsim_shm_rename(p, arg_path(&a[0]),
-		    arg_path(&a[1]), (int)a[2].i));
+		return (shmsim_shm_rename(p, arg_path(&a[0]), arg_path(&a[1]),
+		    (int)a[2].i));
 	if (strcmp(name, "memfd_create") == 0) {
 		error = shmsim_memfd_create(p, arg_path(&a[0]),
 		    (unsigned int)a[1].i, &fd);
@@ -374,8 +390,7 @@ do_call(struct runner *r, const struct sc_stmt *st, struct shmsim_proc *p,
 		return (shmsim_fchown(p, (int)a[0].i, (uid_t)a[1].i,
 		    (gid_t)a[2].i));
 	if (strcmp(name, "posix_fallocate") == 0)
-		return (shmsim_posix_fallocate(p, (int)a[0].i, a[1].i,
-		    a[2].i));
+		return (shmsim_posix_fallocate(p, (int)a[0].i, a[1].i, a[2].i));
 	if (strcmp(name, "fspacectl") == 0)
 		return (shmsim_fspacectl(p, (int)a[0].i, (int)a[1].i, a[2].i,
 		    a[3].i, 0, NULL, NULL));
@@ -409,7 +424,7 @@ do_call(struct runner *r, const struct sc_stmt *st, struct shmsim_proc *p,
 	}
 	if (strcmp(name, "write") == 0 || strcmp(name, "pwrite") == 0) {
 		const void *buf = a[1].is_str ? (const void *)a[1].s :
-		    (const void *)arg_path(&a[1]);
+						(const void *)arg_path(&a[1]);
 		size_t len = a[1].is_str ? a[1].len : 1;
 
 		error = name[0] == 'w' ?
@@ -470,8 +485,8 @@ do_call(struct runner *r, const struct sc_stmt *st, struct shmsim_proc *p,
 			return (a[1].i < 0 ? EINVAL : E2BIG);
 		n = (size_t)a[1].i;
 		res->bytes = xcalloc(n + 1, 1);
-		error = shmsim_load(p, (uint64_t)a[0].i, res->bytes, n,
-		    &res->sig);
+		error =
+		    shmsim_load(p, (uint64_t)a[0].i, res->bytes, n, &res->sig);
 		if (error == 0 && res->sig == 0) {
 			res->has_bytes = true;
 			res->nbytes = n;
@@ -557,7 +572,7 @@ check_expect(struct runner *r, const struct sc_stmt *st,
 
 			if (kv->word != NULL) {
 				ok = strcmp(kv->word,
-				    type_word(res->st.st_mode)) == 0;
+					 type_word(res->st.st_mode)) == 0;
 				continue;
 			}
 			if (!eval(r, &kv->val, &v, &unbound)) {
@@ -573,8 +588,10 @@ check_expect(struct runner *r, const struct sc_stmt *st,
 		return (true);
 	fail_line(r, st);
 	if (unbound != NULL)
-		fprintf(r->o->out, "variable '%s' is unbound (the call that "
-		    "binds it failed)\n", unbound);
+		fprintf(r->o->out,
+		    "variable '%s' is unbound (the call that "
+		    "binds it failed)\n",
+		    unbound);
 	else {
 		fprintf(r->o->out, "expected %s, got ",
 		    ex->kind == E_IMPLICIT ? "success" : expect_text(st));
@@ -595,8 +612,8 @@ count(struct runner *r, bool ok)
 
 /* The watcher's hooks (struct sc_hooks), when there are any. */
 static void
-hook_before(struct runner *r, const struct sc_stmt *st,
-    struct shmsim_proc *p, const struct sc_value *args)
+hook_before(struct runner *r, const struct sc_stmt *st, struct shmsim_proc *p,
+    const struct sc_value *args)
 {
 	const struct sc_hooks *h = r->h;
 
@@ -636,8 +653,10 @@ run_call(struct runner *r, const struct sc_stmt *st)
 		hook_before(r, st, NULL, NULL);
 		trace(r, st, "not run");
 		fail_line(r, st);
-		fprintf(r->o->out, "variable '%s' is unbound (the call that "
-		    "binds it failed)\n", unbound);
+		fprintf(r->o->out,
+		    "variable '%s' is unbound (the call that "
+		    "binds it failed)\n",
+		    unbound);
 		count(r, false);
 		hook_after(r, st, NULL, NULL, -1);
 		goto out;
@@ -676,10 +695,12 @@ run_state(struct runner *r, const struct sc_stmt *st)
 	int i;
 
 	shmsim_counters(r->k, &c);
-	trace(r, st, "objects=%ju shm=%ju names=%ju files=%ju pages=%ju "
-	    "swapped=%ju inflight=%ju", (uintmax_t)c.objects,
-	    (uintmax_t)c.shm, (uintmax_t)c.names, (uintmax_t)c.files,
-	    (uintmax_t)c.pages, (uintmax_t)c.swapped, (uintmax_t)c.inflight);
+	trace(r, st,
+	    "objects=%ju shm=%ju names=%ju files=%ju pages=%ju "
+	    "swapped=%ju inflight=%ju",
+	    (uintmax_t)c.objects, (uintmax_t)c.shm, (uintmax_t)c.names,
+	    (uintmax_t)c.files, (uintmax_t)c.pages, (uintmax_t)c.swapped,
+	    (uintmax_t)c.inflight);
 	for (i = 0; i < ex->nkeys; i++) {
 		const char *key = ex->keys[i].key;
 
@@ -699,8 +720,8 @@ run_state(struct runner *r, const struct sc_stmt *st)
 						    c.inflight;
 		if ((int64_t)got != v.i) {
 			fail_line(r, st);
-			fprintf(r->o->out, "expected %s=%jd, got %s=%ju\n",
-			    key, (intmax_t)v.i, key, (uintmax_t)got);
+			fprintf(r->o->out, "expected %s=%jd, got %s=%ju\n", key,
+			    (intmax_t)v.i, key, (uintmax_t)got);
 			ok = false;
 		}
 		value_free(&v);
@@ -775,8 +796,8 @@ run_jail(struct runner *r, const struct sc_stmt *st)
 		count(r, false);
 		return;
 	}
-	r->jails = realloc(r->jails, (size_t)(r->njails + 1) *
-	    sizeof(*r->jails));
+	r->jails =
+	    realloc(r->jails, (size_t)(r->njails + 1) * sizeof(*r->jails));
 	if (r->jails == NULL) {
 		fprintf(stderr, "shmsim: out of memory\n");
 		exit(3);
@@ -906,8 +927,10 @@ finish(struct runner *r)
 	shmsim_unlink_all(r->k);
 	n = shmsim_audit(r->k, report, sizeof(report));
 	if (n != 0) {
-		fprintf(r->o->out, "%s: FAIL: audit after clean-up found %d "
-		    "violation(s):\n%s", r->sc->file, n, report);
+		fprintf(r->o->out,
+		    "%s: FAIL: audit after clean-up found %d "
+		    "violation(s):\n%s",
+		    r->sc->file, n, report);
 		r->t->failed++;
 	}
 	leaks = shmsim_kernel_destroy(r->k, report, sizeof(report));
@@ -918,9 +941,10 @@ finish(struct runner *r)
 		r->t->failed++;
 	}
 	if (!r->o->quiet)
-		fprintf(r->o->out, "      (end: processes exited, %ju name(s) "
-		    "unlinked, audit %s, %s)\n", (uintmax_t)c.names,
-		    n == 0 ? "clean" : "FAILED",
+		fprintf(r->o->out,
+		    "      (end: processes exited, %ju name(s) "
+		    "unlinked, audit %s, %s)\n",
+		    (uintmax_t)c.names, n == 0 ? "clean" : "FAILED",
 		    leaks == 0 ? "nothing leaked" : "LEAKS");
 }
 
@@ -945,8 +969,10 @@ sc_run_hooked(const struct sc_script *sc, const struct sc_run_opts *opts,
 	r.t = totals;
 	error = shmsim_kernel_create(&sc->cfg, &r.k);
 	if (error != 0) {
-		fprintf(opts->out, "%s: FAIL: kernel configuration refused: "
-		    "%s\n", sc->file, shmsim_errno_name(error));
+		fprintf(opts->out,
+		    "%s: FAIL: kernel configuration refused: "
+		    "%s\n",
+		    sc->file, shmsim_errno_name(error));
 		totals->failed++;
 		return;
 	}

@@ -13,10 +13,10 @@
 #include "shmsim.h"
 
 /* Limits that keep any input from hanging or exhausting the host. */
-#define SC_MAX_LINE (64 * 1024)	      /* bytes in one line */
+#define SC_MAX_LINE (64 * 1024)		 /* bytes in one line */
 #define SC_MAX_STRING (16 * 1024 * 1024) /* bytes in one string value */
 #define SC_MAX_ARGS 8
-#define SC_MAX_TERMS 256	      /* terms in one expression */
+#define SC_MAX_TERMS 256 /* terms in one expression */
 #define SC_MAX_NAME 63
 
 /* Special user addresses as integers. */
@@ -25,10 +25,10 @@
 
 /* One term of an expression, as written. */
 enum sc_term_kind {
-	T_INT,	   /* literal integer */
-	T_CONST,   /* named constant; PAGE_SIZE resolved at run time */
-	T_VAR,	   /* variable bound by -> NAME */
-	T_STRING,  /* string literal, already repeated (s*N) */
+	T_INT,	  /* literal integer */
+	T_CONST,  /* named constant; PAGE_SIZE resolved at run time */
+	T_VAR,	  /* variable bound by -> NAME */
+	T_STRING, /* string literal, already repeated (s*N) */
 };
 
 struct sc_term {
@@ -93,7 +93,7 @@ enum sc_stmt_kind {
 	S_STATE,
 	S_PAGEOUT,
 	S_DUMP,
-	S_NOTE, /* a "##" narration line, echoed in the trace */
+	S_NOTE,	 /* a "##" narration line, echoed in the trace */
 	S_FAULT, /* fault SITE NTH [once|always]: an extension (fuzz
 		    reproducers) that arms the model's fault plan */
 };
