@@ -17,12 +17,14 @@
  * memfd_test.c where a test has an ATF counterpart (rename_*,
  * memfd_*); the others are named after the kernel function they pin.
  *
- * Two rows cannot be reached through the public API yet (there is no
- * mmap and no shm_map): EBUSY from F_ADD_SEALS(F_SEAL_WRITE) with a
- * writable shared mapping, and EBUSY from O_TRUNC of a kernel-mapped
- * object.  Those tests set the counter the kernel would have set
- * (writemappings, shm_kmappings) through src/ internals, check the row,
- * and put the counter back before the auditor or the teardown look.
+ * Two rows are checked here without a real mapping: EBUSY from
+ * F_ADD_SEALS(F_SEAL_WRITE) with a writable shared mapping (made with
+ * shmsim_mmap, that row is also run by tests/test_mmap.c and
+ * tests/scenarios/mmap_write_seal.shm), and EBUSY from O_TRUNC of a
+ * kernel-mapped object (shm_map() has no public entry).  Those tests set
+ * the counter the kernel would have set (writemappings, shm_kmappings)
+ * through src/ internals, check the row, and put the counter back before
+ * the auditor or the teardown look.
  * The large-page rows (MFD_HUGETLB's EOPNOTSUPP/EINVAL, FIOSSHMLPGCNF's
  * EINVALs, F_SEAL_WRITE's ENOTSUP) run on a kernel configured with
  * amd64's page sizes (setup_largepage); by default there are none and

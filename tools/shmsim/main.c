@@ -52,9 +52,10 @@ static const char help_text[] =
     "nothing is run), an unreadable input or dot file; 3 out of memory.\n"
     "\n"
     "The language: docs/shmsim-scenario.5 (man -l), docs/tutorial.md.\n"
+    "Large pages need config page_sizes= (without it SHM_LARGEPAGE is\n"
+    "ENOTTY, as on a pmap without them).\n"
     "Not yet supported: the concurrency statements (thread, par, or)\n"
-    "and shmsim explore (refused, exit 2); large pages (shm_open2 with\n"
-    "SHM_LARGEPAGE gives ENOTTY unless config page_sizes= names them).\n";
+    "and shmsim explore (refused, exit 2).\n";
 
 /* Read a whole file (or stdin for "-"); NULL and a message on error. */
 static char *
