@@ -132,7 +132,7 @@ fuzz:
 	rc=0; for p in $$pids; do wait $$p || rc=1; done; \
 	for t in $(FUZZ_TARGETS); do \
 		d=$(FUZZ_ARTIFACTS)/$$t; \
-		printf '%-9s %s\n' $$t "$$(grep -E '^#[0-9]+ +DONE' $$d/fuzz.log | tail -n 1)"; \
+		printf '%-9s %s\n' $$t "$$(grep -E '^#[0-9]+[[:space:]]+DONE' $$d/fuzz.log | tail -n 1)"; \
 		for a in $$(find $$d -maxdepth 1 -newer $$d/.start \
 		    \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
 		    -o -name 'oom-*' \)); do \

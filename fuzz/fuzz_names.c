@@ -19,8 +19,8 @@
  * The auditor runs after every call too.  Any difference aborts, with a
  * description and the hint to decode the input.
  *
- * A test harness: it reads the kernel's internals (the src/ headers) without the
- * locks, which is safe because the fuzzer is single-threaded.
+ * A test harness: it reads the kernel's internals (the src/ headers) without
+ * the locks, which is safe because the fuzzer is single-threaded.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -127,8 +127,8 @@ ref_access(const struct ref_ent *e, const struct shmsim_cred *cr, int need)
 static bool
 is_special(const char *path)
 {
-	return (path == NULL || path == SHMSIM_BADPTR ||
-	    path == SHMSIM_SHM_ANON);
+	return (
+	    path == NULL || path == SHMSIM_BADPTR || path == SHMSIM_SHM_ANON);
 }
 
 /* copyinstr() and the leading '/': EFAULT, ENAMETOOLONG, EINVAL. */
@@ -161,8 +161,8 @@ ref_open(const struct sc_fuzz_call *c, bool *createp, struct ref_ent **entp)
 	*entp = NULL;
 	if (acc != SHMSIM_O_RDONLY && acc != SHMSIM_O_RDWR)
 		return (EINVAL);
-	allowed = SHMSIM_O_ACCMODE | SHMSIM_O_CREAT | SHMSIM_O_EXCL |
-	    SHMSIM_O_TRUNC;
+	allowed =
+	    SHMSIM_O_ACCMODE | SHMSIM_O_CREAT | SHMSIM_O_EXCL | SHMSIM_O_TRUNC;
 	if (!old)
 		allowed |= SHMSIM_O_CLOEXEC | SHMSIM_O_CLOFORK;
 	if ((c->flags & ~allowed) != 0)
@@ -222,7 +222,8 @@ check_open(const struct sc_fuzz_call *c)
 	want = ref_open(c, &create, &e);
 	if (c->error != want)
 		fail("shm_open(flags 0x%x) by uid %u: got %s, the reference "
-		    "says %s", (unsigned)c->flags, (unsigned)cr->uid,
+		     "says %s",
+		    (unsigned)c->flags, (unsigned)cr->uid,
 		    shmsim_errno_name(c->error), shmsim_errno_name(want));
 	if (c->error != 0)
 		return;
@@ -247,7 +248,8 @@ check_open(const struct sc_fuzz_call *c)
 	if (e != NULL) {
 		if (obj != e->obj)
 			fail("shm_open(%s) opened another object than the "
-			    "one created under that name", e->path);
+			     "one created under that name",
+			    e->path);
 		return;
 	}
 	if (!create)
@@ -284,13 +286,12 @@ check_unlink(const struct sc_fuzz_call *c)
 	want = ref_path_error(c->path, !old);
 	if (want == 0) {
 		e = ref_find(c->path);
-		want = e == NULL ? ENOENT :
-				   ref_access(e, &R.creds[c->pidx], 6);
+		want = e == NULL ? ENOENT : ref_access(e, &R.creds[c->pidx], 6);
 	}
 	if (c->error != want)
 		fail("shm_unlink by uid %u: got %s, the reference says %s",
-		    (unsigned)R.creds[c->pidx].uid,
-		    shmsim_errno_name(c->error), shmsim_errno_name(want));
+		    (unsigned)R.creds[c->pidx].uid, shmsim_errno_name(c->error),
+		    shmsim_errno_name(want));
 	if (c->error == 0)
 		ref_remove(e);
 }
@@ -319,15 +320,18 @@ check_table(struct shmsim_kernel *k)
 		LIST_FOREACH(map, &k->shm_dictionary[b], sm_link) {
 			count++;
 			if (strnlen(map->sm_path, REF_MAXPATHLEN) >=
-			    REF_MAXPATHLEN || map->sm_path[0] != '/')
+				REF_MAXPATHLEN ||
+			    map->sm_path[0] != '/')
 				fail("bad name in the dictionary");
 			e = ref_find(map->sm_path);
 			if (e == NULL)
 				fail("%s is in the dictionary, not in the "
-				    "reference", map->sm_path);
+				     "reference",
+				    map->sm_path);
 			if (map->sm_fnv != e->fnv)
 				fail("%s: stored hash 0x%08x, FNV-1 says "
-				    "0x%08x", map->sm_path, map->sm_fnv, e->fnv);
+				     "0x%08x",
+				    map->sm_path, map->sm_fnv, e->fnv);
 			if ((map->sm_fnv & k->shm_hash) != b)
 				fail("%s in bucket %lu, its hash says %lu",
 				    map->sm_path, b,
@@ -345,7 +349,8 @@ check_table(struct shmsim_kernel *k)
 			    map->sm_shmfd->shm_gid != e->gid ||
 			    map->sm_shmfd->shm_mode != e->mode)
 				fail("%s: owner %u:%u mode 0%o, the reference "
-				    "says %u:%u 0%o", map->sm_path,
+				     "says %u:%u 0%o",
+				    map->sm_path,
 				    (unsigned)map->sm_shmfd->shm_uid,
 				    (unsigned)map->sm_shmfd->shm_gid,
 				    (unsigned)map->sm_shmfd->shm_mode,
@@ -353,7 +358,8 @@ check_table(struct shmsim_kernel *k)
 				    (unsigned)e->mode);
 			if (e->seq >= prev)
 				fail("bucket %lu: %s is not in newest-first "
-				    "order", b, map->sm_path);
+				     "order",
+				    b, map->sm_path);
 			prev = e->seq;
 		}
 	}
@@ -367,8 +373,7 @@ check_table(struct shmsim_kernel *k)
 }
 
 static void
-names_begin(void *arg, struct shmsim_kernel *k,
-    const struct shmsim_config *cfg)
+names_begin(void *arg, struct shmsim_kernel *k, const struct shmsim_config *cfg)
 {
 	int i;
 
@@ -425,9 +430,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.after = names_after;
 	(void)sc_fuzz_run(SC_FUZZ_NAMES, data, size, &o, &res);
 	if (res.audit_violations != 0) {
-		fprintf(stderr, "fuzz_names: the auditor found %d "
-		    "violation(s) after call %d:\n%s", res.audit_violations,
-		    res.audit_call, res.audit_report);
+		fprintf(stderr,
+		    "fuzz_names: the auditor found %d "
+		    "violation(s) after call %d:\n%s",
+		    res.audit_violations, res.audit_call, res.audit_report);
 		abort();
 	}
 	if (res.leaks != 0) {

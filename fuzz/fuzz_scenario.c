@@ -99,16 +99,22 @@ repeat_bytes(const char *buf, size_t len)
 			n = strtoull(buf + j, &end, 0);
 			count = n;
 			if (end < buf + len) {
-				int shift = *end == 'K' ? 10 : *end == 'M' ?
-				    20 : *end == 'G' ? 30 : *end == 'T' ? 40 : 0;
+				int shift = *end == 'K' ? 10 :
+				    *end == 'M'		? 20 :
+				    *end == 'G'		? 30 :
+				    *end == 'T'		? 40 :
+							  0;
 
-				count = shift != 0 && n > (UINT64_MAX >> shift) ?
-				    UINT64_MAX : n << shift;
+				count =
+				    shift != 0 && n > (UINT64_MAX >> shift) ?
+				    UINT64_MAX :
+				    n << shift;
 			}
 		} else {
 			for (k = 0; j + k < len && k < sizeof(name) - 1 &&
-			    (isalnum((unsigned char)buf[j + k]) ||
-			    buf[j + k] == '_'); k++)
+			     (isalnum((unsigned char)buf[j + k]) ||
+				 buf[j + k] == '_');
+			     k++)
 				name[k] = buf[j + k];
 			name[k] = '\0';
 			if (strcmp(name, "PAGE_SIZE") == 0)
@@ -137,9 +143,10 @@ audit_after(void *arg, struct shmsim_kernel *k, const struct sc_stmt *st,
 	(void)arg, (void)p, (void)args, (void)error;
 	n = shmsim_audit(k, report, sizeof(report));
 	if (n != 0) {
-		fprintf(stderr, "fuzz_scenario: line %d (%s): the auditor "
-		    "found %d violation(s):\n%s", st->line, st->text, n,
-		    report);
+		fprintf(stderr,
+		    "fuzz_scenario: line %d (%s): the auditor "
+		    "found %d violation(s):\n%s",
+		    st->line, st->text, n, report);
 		abort();
 	}
 }
@@ -185,8 +192,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(o.out);
 	sc_script_free(&sc);
 	if (s.bad != 0) {
-		fprintf(stderr, "fuzz_scenario: the runner's end-of-run "
-		    "check failed:\n%s", s.first);
+		fprintf(stderr,
+		    "fuzz_scenario: the runner's end-of-run "
+		    "check failed:\n%s",
+		    s.first);
 		abort();
 	}
 	return (0);

@@ -4,8 +4,9 @@
  * fstat, read, write, pread, pwrite, lseek, sendfd, recvfd, umask,
  * pageout, dump, and today's shm_open2, shm_rename, memfd_create, fchmod,
  * fchown, posix_fallocate, fspacectl, ioctl, and the mappings: mmap,
- * munmap, mprotect, load, store -- with the fault plan armed from the input (a site, the
- * nth hit from now, once or from then on), so that error paths run too.
+ * munmap, mprotect, load, store -- with the fault plan armed from the input (a
+ * site, the nth hit from now, once or from then on), so that error paths run
+ * too.
  *
  * The encoding (tools/shmsim/decode.c, run_syscalls) is one opcode byte
  * and a few operand bytes per call, operands taken modulo the live
@@ -43,9 +44,10 @@ static int max_fds;
 static void __attribute__((__noreturn__))
 fail(const struct sc_fuzz_call *c, const char *what)
 {
-	fprintf(stderr, "fuzz_syscalls: op %d: %s (error %s, ret %jd)\n"
-	    "(shmsim decode syscalls INPUT shows the calls)\n", (int)c->op,
-	    what, shmsim_errno_name(c->error), (intmax_t)c->ret);
+	fprintf(stderr,
+	    "fuzz_syscalls: op %d: %s (error %s, ret %jd)\n"
+	    "(shmsim decode syscalls INPUT shows the calls)\n",
+	    (int)c->op, what, shmsim_errno_name(c->error), (intmax_t)c->ret);
 	abort();
 }
 
@@ -101,8 +103,8 @@ sys_after(void *arg, struct shmsim_kernel *k, const struct sc_fuzz_call *c)
 		xchg_to = NULL;
 	}
 	if (c->error != 0) {
-		if (c->error < 0 || strcmp(shmsim_errno_name(c->error),
-		    "E?") == 0)
+		if (c->error < 0 ||
+		    strcmp(shmsim_errno_name(c->error), "E?") == 0)
 			fail(c, "an errno the model does not know");
 		return;
 	}
@@ -154,10 +156,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.after = sys_after;
 	(void)sc_fuzz_run(SC_FUZZ_SYSCALLS, data, size, &o, &res);
 	if (res.audit_violations != 0) {
-		fprintf(stderr, "fuzz_syscalls: the auditor found %d "
+		fprintf(stderr,
+		    "fuzz_syscalls: the auditor found %d "
 		    "violation(s) after call %d:\n%s(shmsim decode syscalls "
-		    "INPUT shows the calls)\n", res.audit_violations,
-		    res.audit_call, res.audit_report);
+		    "INPUT shows the calls)\n",
+		    res.audit_violations, res.audit_call, res.audit_report);
 		abort();
 	}
 	if (res.leaks != 0) {

@@ -115,8 +115,8 @@ main(int argc, char **argv)
 			perror(argv[i]);
 			return (1);
 		}
-		rc |= S_ISDIR(st.st_mode) ? run_dir(argv[i]) :
-					    run_file(argv[i]);
+		rc |=
+		    S_ISDIR(st.st_mode) ? run_dir(argv[i]) : run_file(argv[i]);
 	}
 	printf("%d input(s) ran\n", nrun);
 	return (rc);

@@ -98,17 +98,18 @@ env_with_limits(void **state, int max_files, int max_fds)
 	return (*state);
 }
 
-#define OPEN2_OK(p, path, flags, mode, shmflags) \
+#define OPEN2_OK(p, path, flags, mode, shmflags)                          \
 	open2_ok_impl((p), (path), (flags), (mode), (shmflags), __FILE__, \
 	    __LINE__)
 static int
-open2_ok_impl(struct shmsim_proc *p, const char *path, int flags,
-    mode_t mode, int shmflags, const char *file, int line)
+open2_ok_impl(struct shmsim_proc *p, const char *path, int flags, mode_t mode,
+    int shmflags, const char *file, int line)
 {
 	int fd = UNTOUCHED;
 
-	assert_errno_impl(shmsim_shm_open2(p, path, flags, mode, shmflags,
-	    NULL, &fd), 0, "shmsim_shm_open2", file, line);
+	assert_errno_impl(
+	    shmsim_shm_open2(p, path, flags, mode, shmflags, NULL, &fd), 0,
+	    "shmsim_shm_open2", file, line);
 	if (fd < 0) {
 		print_error("shm_open2 returned fd %d\n", fd);
 		_fail(file, line);
@@ -117,7 +118,7 @@ open2_ok_impl(struct shmsim_proc *p, const char *path, int flags,
 }
 
 /* shm_open2 must fail with want and leave the out-pointer alone. */
-#define OPEN2_FAILS(p, path, flags, mode, shmflags, want) \
+#define OPEN2_FAILS(p, path, flags, mode, shmflags, want)                  \
 	open2_fails_impl((p), (path), (flags), (mode), (shmflags), (want), \
 	    __FILE__, __LINE__)
 static void
@@ -126,8 +127,9 @@ open2_fails_impl(struct shmsim_proc *p, const char *path, int flags,
 {
 	int fd = UNTOUCHED;
 
-	assert_errno_impl(shmsim_shm_open2(p, path, flags, mode, shmflags,
-	    NULL, &fd), want, "shmsim_shm_open2", file, line);
+	assert_errno_impl(
+	    shmsim_shm_open2(p, path, flags, mode, shmflags, NULL, &fd), want,
+	    "shmsim_shm_open2", file, line);
 	if (fd != UNTOUCHED) {
 		print_error("failed shm_open2 wrote fd %d\n", fd);
 		_fail(file, line);
@@ -184,7 +186,7 @@ memfd_fails_impl(struct shmsim_proc *p, const char *name, unsigned int flags,
 	}
 }
 
-#define RENAME_IS(p, from, to, flags, want) \
+#define RENAME_IS(p, from, to, flags, want)                              \
 	assert_errno_impl(shmsim_shm_rename((p), (from), (to), (flags)), \
 	    (want), "shmsim_shm_rename(" #from ", " #to ", " #flags ")", \
 	    __FILE__, __LINE__)
@@ -198,18 +200,18 @@ fcntl_impl(struct shmsim_proc *p, int fd, int cmd, intptr_t arg,
 {
 	int64_t v = UNTOUCHED;
 
-	assert_errno_impl(shmsim_fcntl(p, fd, cmd, arg, &v), 0,
-	    "shmsim_fcntl", file, line);
+	assert_errno_impl(shmsim_fcntl(p, fd, cmd, arg, &v), 0, "shmsim_fcntl",
+	    file, line);
 	return (v);
 }
 
 #define SEALS(p, fd) FCNTL((p), (fd), SHMSIM_F_GET_SEALS, 0)
 #define GETFL(p, fd) FCNTL((p), (fd), SHMSIM_F_GETFL, 0)
 #define GETFD(p, fd) FCNTL((p), (fd), SHMSIM_F_GETFD, 0)
-#define ADD_SEALS_IS(p, fd, seals, want) \
-	assert_errno_impl(shmsim_fcntl((p), (fd), SHMSIM_F_ADD_SEALS, \
-	    (seals), NULL), (want), "F_ADD_SEALS(" #seals ")", __FILE__, \
-	    __LINE__)
+#define ADD_SEALS_IS(p, fd, seals, want)                                \
+	assert_errno_impl(                                              \
+	    shmsim_fcntl((p), (fd), SHMSIM_F_ADD_SEALS, (seals), NULL), \
+	    (want), "F_ADD_SEALS(" #seals ")", __FILE__, __LINE__)
 
 static struct shmsim_counters
 counters(struct env *e)
@@ -234,9 +236,8 @@ assert_counters_equal_impl(const struct shmsim_counters *a,
 	    (uintmax_t)a->objects, (uintmax_t)b->objects, (uintmax_t)a->shm,
 	    (uintmax_t)b->shm, (uintmax_t)a->names, (uintmax_t)b->names,
 	    (uintmax_t)a->files, (uintmax_t)b->files, (uintmax_t)a->pages,
-	    (uintmax_t)b->pages, (uintmax_t)a->swapped,
-	    (uintmax_t)b->swapped, (uintmax_t)a->swap_reserved,
-	    (uintmax_t)b->swap_reserved);
+	    (uintmax_t)b->pages, (uintmax_t)a->swapped, (uintmax_t)b->swapped,
+	    (uintmax_t)a->swap_reserved, (uintmax_t)b->swap_reserved);
 	_fail(file, line);
 }
 
@@ -298,8 +299,8 @@ pwrite_fill(struct shmsim_proc *p, int fd, int64_t off, size_t len, int c)
 #define assert_bytes(p, fd, off, len, c) \
 	assert_bytes_impl((p), (fd), (off), (len), (c), __FILE__, __LINE__)
 static void
-assert_bytes_impl(struct shmsim_proc *p, int fd, int64_t off, size_t len,
-    int c, const char *file, int line)
+assert_bytes_impl(struct shmsim_proc *p, int fd, int64_t off, size_t len, int c,
+    const char *file, int line)
 {
 	unsigned char *buf = malloc(len);
 	size_t done = 0, i;
@@ -364,12 +365,12 @@ shmfd_of(struct shmsim_proc *sp, int fd)
 }
 
 /* The auditor must count exactly n violations, and name each word. */
-#define assert_audit_says(k, n, ...)                                    \
-	assert_audit_says_impl((k), (n),                               \
-	    (const char *const[]){ __VA_ARGS__, NULL }, __FILE__, __LINE__)
+#define assert_audit_says(k, n, ...)     \
+	assert_audit_says_impl((k), (n), \
+	    (const char *const[]) { __VA_ARGS__, NULL }, __FILE__, __LINE__)
 static void
-assert_audit_says_impl(struct shmsim_kernel *k, int n,
-    const char *const *words, const char *file, int line)
+assert_audit_says_impl(struct shmsim_kernel *k, int n, const char *const *words,
+    const char *file, int line)
 {
 	char report[8192];
 	int got, i;
@@ -377,14 +378,14 @@ assert_audit_says_impl(struct shmsim_kernel *k, int n,
 	memset(report, 0, sizeof(report));
 	got = shmsim_audit(k, report, sizeof(report));
 	if (got != n) {
-		print_error("audit found %d violation(s), want %d:\n%s", got,
-		    n, report);
+		print_error("audit found %d violation(s), want %d:\n%s", got, n,
+		    report);
 		_fail(file, line);
 	}
 	for (i = 0; words[i] != NULL; i++)
 		if (strstr(report, words[i]) == NULL) {
-			print_error("audit report lacks \"%s\":\n%s",
-			    words[i], report);
+			print_error("audit report lacks \"%s\":\n%s", words[i],
+			    report);
 			_fail(file, line);
 		}
 }
@@ -416,8 +417,7 @@ kern_shm_open2_check_order(void **state)
 	before = counters(e);
 
 	/* 1. An unknown shmflags bit beats everything, even ENOTTY. */
-	OPEN2_FAILS(q, BADPTR, O_WRONLY | O_APPEND, 0, LARGEPAGE | 0x8,
-	    EINVAL);
+	OPEN2_FAILS(q, BADPTR, O_WRONLY | O_APPEND, 0, LARGEPAGE | 0x8, EINVAL);
 	OPEN2_FAILS(q, ANON, O_RDWR, 0600, 0x8, EINVAL);
 	OPEN2_FAILS(q, "/x", O_RDWR | O_CREAT, 0600, INT_MIN, EINVAL);
 	/* 2. Access mode O_WRONLY or 3, before ENOTTY and the path. */
@@ -454,8 +454,8 @@ kern_shm_open2_check_order(void **state)
 	/* 10. Named, absent, no O_CREAT. */
 	OPEN2_FAILS(q, "/absent", O_RDWR, 0, ALLOW_SEALING, ENOENT);
 	/* 11. EEXIST before the shmflags comparison and before EACCES. */
-	OPEN2_FAILS(q, "/sealed", O_RDWR | O_CREAT | O_EXCL, 0,
-	    GROW_ON_WRITE, EEXIST);
+	OPEN2_FAILS(q, "/sealed", O_RDWR | O_CREAT | O_EXCL, 0, GROW_ON_WRITE,
+	    EEXIST);
 	/* 12. Different non-zero shmflags, before EACCES. */
 	OPEN2_FAILS(q, "/sealed", O_RDONLY, 0, GROW_ON_WRITE, EINVAL);
 	OPEN2_FAILS(q, "/sealed", O_RDONLY, 0, ALLOW_SEALING | GROW_ON_WRITE,
@@ -466,8 +466,7 @@ kern_shm_open2_check_order(void **state)
 	/* 14. EACCES before O_TRUNC's EPERM (F_SEAL_SHRINK, size > 0)... */
 	OPEN2_FAILS(q, "/sealed", O_RDWR | O_TRUNC, 0, 0, EACCES);
 	/* ...which root, who passes DAC, gets. */
-	OPEN2_FAILS(e->p, "/sealed", O_RDWR | O_TRUNC, 0, ALLOW_SEALING,
-	    EPERM);
+	OPEN2_FAILS(e->p, "/sealed", O_RDWR | O_TRUNC, 0, ALLOW_SEALING, EPERM);
 	OPEN2_FAILS(e->p, "/sealed", O_RDWR | O_TRUNC, 0, 0, EPERM);
 
 	/*
@@ -558,11 +557,12 @@ kern_shm_open2_no_implicit_cloexec(void **state)
 	struct env *e = env_of(state);
 	int fd;
 
-	assert_errno(shmsim_shm_open2(e->p, ANON, O_RDWR, 0600, 0, BADPTR,
-	    &fd), 0);
+	assert_errno(shmsim_shm_open2(e->p, ANON, O_RDWR, 0600, 0, BADPTR, &fd),
+	    0);
 	assert_int_equal(GETFD(e->p, fd), 0);
 	assert_errno(shmsim_shm_open2(e->p, "/c", O_RDWR | O_CREAT, 0600, 0,
-	    "name", &fd), 0);
+			 "name", &fd),
+	    0);
 	assert_int_equal(GETFD(e->p, fd), 0);
 	fd = OPEN2_OK(e->p, "/c", O_RDONLY | O_CLOEXEC, 0, 0);
 	assert_int_equal(GETFD(e->p, fd), SHMSIM_FD_CLOEXEC);
@@ -588,8 +588,8 @@ kern_shm_open2_clofork_not_applied(void **state)
 	fd = OPEN2_OK(e->p, ANON, O_RDWR | SHMSIM_O_CLOFORK, 0600,
 	    ALLOW_SEALING);
 	assert_int_equal(GETFD(e->p, fd), 0);
-	c = OPEN2_OK(e->p, "/cf", O_RDWR | O_CREAT | O_CLOEXEC |
-	    SHMSIM_O_CLOFORK, 0600, 0);
+	c = OPEN2_OK(e->p, "/cf",
+	    O_RDWR | O_CREAT | O_CLOEXEC | SHMSIM_O_CLOFORK, 0600, 0);
 	assert_int_equal(GETFD(e->p, c), SHMSIM_FD_CLOEXEC);
 	assert_errno(shmsim_fork(e->p, &child), 0);
 	assert_int_equal(fdinfo(child, fd).f_count, 2);
@@ -739,10 +739,12 @@ shm_open2_2008_enosys(void **state)
 	assert_errno(shmsim_shm_open2(e->p, ANON, O_RDWR, 0600, 0, NULL, &fd),
 	    ENOSYS);
 	assert_errno(shmsim_shm_open2(e->p, "/x", O_RDWR | O_CREAT, 0600,
-	    ALLOW_SEALING, "x", &fd), ENOSYS);
+			 ALLOW_SEALING, "x", &fd),
+	    ENOSYS);
 	/* Nothing is checked: the call is not there. */
-	assert_errno(shmsim_shm_open2(e->p, BADPTR, O_WRONLY, 0, 0x8, BADPTR,
-	    &fd), ENOSYS);
+	assert_errno(
+	    shmsim_shm_open2(e->p, BADPTR, O_WRONLY, 0, 0x8, BADPTR, &fd),
+	    ENOSYS);
 	assert_int_equal(fd, UNTOUCHED);
 	after = counters(e);
 	assert_counters_equal(&before, &after);
@@ -1101,8 +1103,7 @@ rename_from_to_counts(void **state)
 	assert_int_equal(fi.f_count, 1);
 	assert_int_equal(counters(e).names, 1);
 	assert_int_equal(counters(e).shm, 1);
-	assert_errno(shmsim_shm_open(e->p, "/from", O_RDONLY, 0, &fd2),
-	    ENOENT);
+	assert_errno(shmsim_shm_open(e->p, "/from", O_RDONLY, 0, &fd2), ENOENT);
 	fd2 = OPEN_OK(e->p, "/to", O_RDONLY, 0);
 	assert_int_equal(fdinfo(e->p, fd2).ino, ino);
 	assert_int_equal(fdinfo(e->p, fd).shm_refs, 3);
@@ -1606,8 +1607,8 @@ kern_posix_fallocate_check_order(void **state)
 	assert_errno(shmsim_posix_fallocate(e->p, fd, 0, INT64_MAX - 10),
 	    ENOSPC);
 	assert_errno(shmsim_posix_fallocate(e->p, fd, 0, 1LL << 40), ENOSPC);
-	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_SWAP_RESERVE, 1,
-	    false), 0);
+	assert_errno(
+	    shmsim_fault_set(e->k, SHMSIM_FAULT_SWAP_RESERVE, 1, false), 0);
 	assert_errno(shmsim_posix_fallocate(e->p, fd, 0, PAGE), ENOSPC);
 	after = counters(e);
 	assert_counters_equal(&before, &after);
@@ -1675,10 +1676,10 @@ posix_fallocate_2008_enosys(void **state)
 /* fspacectl(2)                                                     */
 /* ---------------------------------------------------------------- */
 
-#define FSPACECTL_IS(p, fd, cmd, off, len, flags, want) \
+#define FSPACECTL_IS(p, fd, cmd, off, len, flags, want)                    \
 	assert_errno_impl(shmsim_fspacectl((p), (fd), (cmd), (off), (len), \
-	    (flags), NULL, NULL), (want), "shmsim_fspacectl", __FILE__, \
-	    __LINE__)
+			      (flags), NULL, NULL),                        \
+	    (want), "shmsim_fspacectl", __FILE__, __LINE__)
 
 static void
 kern_fspacectl_check_order(void **state)
@@ -1708,8 +1709,9 @@ kern_fspacectl_check_order(void **state)
 	FSPACECTL_IS(e->p, fd, DEALLOC, 0, PAGE, 0, EPERM);
 	FSPACECTL_IS(e->p, fd, DEALLOC, 10 * PAGE, PAGE, 0, EPERM);
 	/* A failed call writes neither result. */
-	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, 0, PAGE, 0, &roff,
-	    &rlen), EPERM);
+	assert_errno(
+	    shmsim_fspacectl(e->p, fd, DEALLOC, 0, PAGE, 0, &roff, &rlen),
+	    EPERM);
 	assert_int_equal(roff, UNTOUCHED);
 	assert_int_equal(rlen, UNTOUCHED);
 	assert_int_equal(fdinfo(e->p, fd).resident, 2);
@@ -1740,8 +1742,9 @@ shm_deallocate_punches_hole(void **state)
 
 	/* [PAGE/2, 2.5 PAGE): half of page 0, all of page 1, half of 2. */
 	roff = rlen = UNTOUCHED;
-	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, PAGE / 2, 2 * PAGE,
-	    0, &roff, &rlen), 0);
+	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, PAGE / 2, 2 * PAGE, 0,
+			 &roff, &rlen),
+	    0);
 	assert_int_equal(roff, PAGE / 2 + 2 * PAGE);
 	assert_int_equal(rlen, 0);
 	fi = fdinfo(e->p, fd);
@@ -1761,7 +1764,8 @@ shm_deallocate_punches_hole(void **state)
 
 	/* Within one page. */
 	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, 3 * PAGE + 10, 20, 0,
-	    &roff, &rlen), 0);
+			 &roff, &rlen),
+	    0);
 	assert_int_equal(roff, 3 * PAGE + 30);
 	assert_int_equal(rlen, 0);
 	assert_bytes(e->p, fd, 3 * PAGE, 10, 'A');
@@ -1769,13 +1773,15 @@ shm_deallocate_punches_hole(void **state)
 	assert_bytes(e->p, fd, 3 * PAGE + 30, PAGE - 30, 'A');
 	assert_int_equal(fdinfo(e->p, fd).resident, 3);
 	/* Partial zeroing of a hole allocates nothing. */
-	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, PAGE + 1, 10, 0,
-	    NULL, NULL), 0);
+	assert_errno(
+	    shmsim_fspacectl(e->p, fd, DEALLOC, PAGE + 1, 10, 0, NULL, NULL),
+	    0);
 	assert_int_equal(fdinfo(e->p, fd).resident, 3);
 
 	/* Straddling EOF: clipped; page 3 freed whole. */
-	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, 3 * PAGE, 10 * PAGE,
-	    0, &roff, &rlen), 0);
+	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, 3 * PAGE, 10 * PAGE, 0,
+			 &roff, &rlen),
+	    0);
 	assert_int_equal(roff, 4 * PAGE);
 	assert_int_equal(rlen, 0);
 	fi = fdinfo(e->p, fd);
@@ -1784,16 +1790,19 @@ shm_deallocate_punches_hole(void **state)
 
 	/* At or past EOF: nothing, offset unchanged, length 0. */
 	roff = rlen = UNTOUCHED;
-	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, 4 * PAGE, 1, 0,
-	    &roff, &rlen), 0);
+	assert_errno(
+	    shmsim_fspacectl(e->p, fd, DEALLOC, 4 * PAGE, 1, 0, &roff, &rlen),
+	    0);
 	assert_int_equal(roff, 4 * PAGE);
 	assert_int_equal(rlen, 0);
 	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, 9 * PAGE, PAGE, 0,
-	    &roff, &rlen), 0);
+			 &roff, &rlen),
+	    0);
 	assert_int_equal(roff, 9 * PAGE);
 	assert_int_equal(rlen, 0);
 	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, INT64_MAX - 1, 1, 0,
-	    &roff, &rlen), 0);
+			 &roff, &rlen),
+	    0);
 	assert_int_equal(roff, INT64_MAX - 1);
 	fi = fdinfo(e->p, fd);
 	assert_int_equal(fi.resident, 2);
@@ -1824,8 +1833,9 @@ shm_deallocate_swapped_pages(void **state)
 	assert_int_equal(fi.resident, 0);
 	assert_int_equal(fi.swapped, 4);
 
-	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, PAGE / 2, 2 * PAGE,
-	    0, NULL, NULL), 0);
+	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, PAGE / 2, 2 * PAGE, 0,
+			 NULL, NULL),
+	    0);
 	fi = fdinfo(e->p, fd);
 	assert_int_equal(fi.resident, 2); /* pages 0 and 2, paged in */
 	assert_int_equal(fi.swapped, 1);  /* page 3 */
@@ -1846,8 +1856,9 @@ shm_deallocate_swapped_pages(void **state)
 	/* A partial page of a swapped page, within one page. */
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 	assert_int_equal(fdinfo(e->p, fd).swapped, 3);
-	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, 3 * PAGE + 1, 1, 0,
-	    NULL, NULL), 0);
+	assert_errno(
+	    shmsim_fspacectl(e->p, fd, DEALLOC, 3 * PAGE + 1, 1, 0, NULL, NULL),
+	    0);
 	fi = fdinfo(e->p, fd);
 	assert_int_equal(fi.resident, 1);
 	assert_int_equal(fi.swapped, 2);
@@ -1879,25 +1890,27 @@ shm_deallocate_aligned_start_within_one_page(void **state)
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * PAGE), 0);
 	pwrite_fill(e->p, fd, 0, 2 * PAGE, 'Q');
 	roff = rlen = UNTOUCHED;
-	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, 0, 10, 0, &roff,
-	    &rlen), 0);
+	assert_errno(
+	    shmsim_fspacectl(e->p, fd, DEALLOC, 0, 10, 0, &roff, &rlen), 0);
 	assert_int_equal(roff, 0);
 	assert_int_equal(rlen, 10);
 	assert_bytes(e->p, fd, 0, 10, 'Q');
 	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, PAGE, PAGE - 1, 0,
-	    &roff, &rlen), 0);
+			 &roff, &rlen),
+	    0);
 	assert_int_equal(roff, PAGE);
 	assert_int_equal(rlen, PAGE - 1);
 	assert_bytes(e->p, fd, PAGE, PAGE, 'Q');
 	/* One byte further in, the same range is a head partial page. */
-	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, 1, 10, 0, &roff,
-	    &rlen), 0);
+	assert_errno(
+	    shmsim_fspacectl(e->p, fd, DEALLOC, 1, 10, 0, &roff, &rlen), 0);
 	assert_int_equal(roff, 11);
 	assert_int_equal(rlen, 0);
 	assert_bytes(e->p, fd, 1, 10, 0);
 	/* Ending on the next page boundary, it is a whole page: freed. */
-	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, PAGE, PAGE, 0, &roff,
-	    &rlen), 0);
+	assert_errno(
+	    shmsim_fspacectl(e->p, fd, DEALLOC, PAGE, PAGE, 0, &roff, &rlen),
+	    0);
 	assert_int_equal(rlen, 0);
 	assert_int_equal(fdinfo(e->p, fd).resident, 1);
 
@@ -1905,7 +1918,8 @@ shm_deallocate_aligned_start_within_one_page(void **state)
 	small = MEMFD_OK(e->p, "small", 0);
 	assert_errno(shmsim_write(e->p, small, "abcdef", 6, NULL), 0);
 	assert_errno(shmsim_fspacectl(e->p, small, DEALLOC, 0, 100 * PAGE, 0,
-	    &roff, &rlen), 0);
+			 &roff, &rlen),
+	    0);
 	assert_int_equal(roff, 0);
 	assert_int_equal(rlen, 6);
 	assert_bytes(e->p, small, 0, 1, 'a');
@@ -1922,8 +1936,9 @@ fspacectl_2008_enosys(void **state)
 
 	fd = OPEN_OK(e->p, ANON, O_RDWR, 0600);
 	assert_errno(shmsim_ftruncate(e->p, fd, PAGE), 0);
-	assert_errno(shmsim_fspacectl(e->p, fd, DEALLOC, 0, PAGE, 0, &roff,
-	    NULL), ENOSYS);
+	assert_errno(
+	    shmsim_fspacectl(e->p, fd, DEALLOC, 0, PAGE, 0, &roff, NULL),
+	    ENOSYS);
 	assert_int_equal(roff, UNTOUCHED);
 	FSPACECTL_IS(e->p, 99, 0, -1, 0, 1, ENOSYS);
 	assert_audit_clean(e->k);
@@ -1933,13 +1948,14 @@ fspacectl_2008_enosys(void **state)
 /* ioctl(2)                                                         */
 /* ---------------------------------------------------------------- */
 
-#define IOCTL_IS(p, fd, cmd, arg, want) \
+#define IOCTL_IS(p, fd, cmd, arg, want)                                   \
 	assert_errno_impl(shmsim_ioctl((p), (fd), (cmd), (arg), 0, NULL), \
 	    (want), "ioctl(" #cmd ", " #arg ")", __FILE__, __LINE__)
-#define LPGCNF_IS(p, fd, psind, policy, want) \
+#define LPGCNF_IS(p, fd, psind, policy, want)                           \
 	assert_errno_impl(shmsim_ioctl((p), (fd), SHMSIM_FIOSSHMLPGCNF, \
-	    (psind), (policy), NULL), (want), \
-	    "FIOSSHMLPGCNF(" #psind ", " #policy ")", __FILE__, __LINE__)
+			      (psind), (policy), NULL),                 \
+	    (want), "FIOSSHMLPGCNF(" #psind ", " #policy ")", __FILE__, \
+	    __LINE__)
 
 /* FIONBIO/FIOASYNC set the file's flags (F_GETFL shows them). */
 static void
@@ -2069,8 +2085,9 @@ shm_add_seals_rules(void **state)
 	fd = OPEN2_OK(e->p, "/seal", O_RDWR | O_CREAT, 0600, ALLOW_SEALING);
 	ro = OPEN2_OK(e->p, "/seal", O_RDONLY, 0, ALLOW_SEALING);
 	assert_errno(shmsim_dup(e->p, fd, &dup), 0);
-	assert_errno(shmsim_fcntl(e->p, 99, SHMSIM_F_ADD_SEALS, F_SEAL_GROW,
-	    NULL), EBADF);
+	assert_errno(
+	    shmsim_fcntl(e->p, 99, SHMSIM_F_ADD_SEALS, F_SEAL_GROW, NULL),
+	    EBADF);
 	assert_errno(shmsim_fcntl(e->p, -1, SHMSIM_F_GET_SEALS, 0, NULL),
 	    EBADF);
 	assert_int_equal(SEALS(e->p, fd), 0);
@@ -2171,8 +2188,9 @@ seals_2008_einval(void **state)
 	int fd;
 
 	fd = OPEN_OK(e->p, ANON, O_RDWR, 0600);
-	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_ADD_SEALS, F_SEAL_GROW,
-	    NULL), EINVAL);
+	assert_errno(
+	    shmsim_fcntl(e->p, fd, SHMSIM_F_ADD_SEALS, F_SEAL_GROW, NULL),
+	    EINVAL);
 	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_GET_SEALS, 0, NULL),
 	    EINVAL);
 	assert_errno(shmsim_fcntl(e->p, 99, SHMSIM_F_GET_SEALS, 0, NULL),
@@ -2203,8 +2221,7 @@ seal_shrink_effects(void **state)
 	assert_int_equal(size_of(e->p, fd), 3 * PAGE);
 	/* O_RDWR|O_TRUNC: EPERM, and no descriptor. */
 	before = counters(e);
-	OPEN2_FAILS(e->p, "/shrink", O_RDWR | O_TRUNC, 0, ALLOW_SEALING,
-	    EPERM);
+	OPEN2_FAILS(e->p, "/shrink", O_RDWR | O_TRUNC, 0, ALLOW_SEALING, EPERM);
 	after = counters(e);
 	assert_counters_equal(&before, &after);
 	/* O_RDONLY|O_TRUNC is ignored (and this plain open seals). */
@@ -2348,8 +2365,7 @@ shm_write_grow_on_write_named(void **state)
 	assert_errno(shmsim_write(e->p, ro, "x", 1, &done), EBADF);
 	assert_errno(shmsim_pwrite(e->p, ro, "x", 1, 100, &done), EBADF);
 	/* The swap reservation for the growth can fail: ENOMEM. */
-	assert_errno(shmsim_pwrite(e->p, fd, "x", 1, 1LL << 40, &done),
-	    ENOMEM);
+	assert_errno(shmsim_pwrite(e->p, fd, "x", 1, 1LL << 40, &done), ENOMEM);
 	assert_int_equal(size_of(e->p, fd), 5);
 	assert_audit_clean(e->k);
 }
@@ -2374,8 +2390,7 @@ shm_write_grow_on_write_efbig(void **state)
 	before = counters(e);
 	assert_errno(shmsim_pwrite(e->p, fd, "abcd", 4, INT64_MAX - 2, &done),
 	    EFBIG);
-	assert_errno(shmsim_pwrite(e->p, fd, "a", 1, INT64_MAX, &done),
-	    EFBIG);
+	assert_errno(shmsim_pwrite(e->p, fd, "a", 1, INT64_MAX, &done), EFBIG);
 	assert_int_equal(done, UNTOUCHED);
 	assert_errno(shmsim_pwrite(e->p, fd, "ab", 2, INT64_MAX - 2, &done),
 	    ENOMEM);
@@ -2387,8 +2402,8 @@ shm_write_grow_on_write_efbig(void **state)
 	    EPERM);
 	assert_int_equal(size_of(e->p, fd), 0);
 	/* Not grow-on-write: no error, no bytes. */
-	assert_errno(shmsim_pwrite(e->p, plain, "abcd", 4, INT64_MAX - 2,
-	    &done), 0);
+	assert_errno(
+	    shmsim_pwrite(e->p, plain, "abcd", 4, INT64_MAX - 2, &done), 0);
 	assert_int_equal(done, 0);
 	assert_int_equal(size_of(e->p, plain), PAGE);
 	after = counters(e);
@@ -2428,8 +2443,7 @@ memfd_create_hugetlb(void **state)
 
 	before = counters(e);
 	MEMFD_FAILS(e->p, "h", SHMSIM_MFD_HUGETLB, EOPNOTSUPP);
-	MEMFD_FAILS(e->p, "h", SHMSIM_MFD_HUGETLB | MFD_HUGE_16MB,
-	    EOPNOTSUPP);
+	MEMFD_FAILS(e->p, "h", SHMSIM_MFD_HUGETLB | MFD_HUGE_16MB, EOPNOTSUPP);
 	MEMFD_FAILS(e->p, "h", SHMSIM_MFD_HUGETLB | MFD_HUGE_4KB, EINVAL);
 	/* libc's own checks still come first. */
 	MEMFD_FAILS(e->p, "h", MFD_HUGE_2MB, EINVAL);
@@ -2438,8 +2452,8 @@ memfd_create_hugetlb(void **state)
 
 	fd = MEMFD_OK(e->p, "h", SHMSIM_MFD_HUGETLB | MFD_HUGE_2MB);
 	assert_int_equal(fd, 0);
-	assert_errno(shmsim_ioctl(e->p, fd, SHMSIM_FIOGSHMLPGCNF, 0, 0,
-	    &psind), 0);
+	assert_errno(shmsim_ioctl(e->p, fd, SHMSIM_FIOGSHMLPGCNF, 0, 0, &psind),
+	    0);
 	assert_int_equal(psind, 1);
 	assert_int_equal(perm_of(e->p, fd), 0);
 	assert_int_equal(SEALS(e->p, fd), F_SEAL_SEAL);
@@ -2471,8 +2485,8 @@ shm_ioctl_largepage_conf(void **state)
 	plain = OPEN_OK(e->p, ANON, O_RDWR, 0600);
 	LPGCNF_IS(e->p, plain, 1, 0, ENOTTY);
 	fd = OPEN2_OK(e->p, ANON, O_RDWR, 0600, LARGEPAGE);
-	assert_errno(shmsim_ioctl(e->p, fd, SHMSIM_FIOGSHMLPGCNF, 0, 0,
-	    &psind), 0);
+	assert_errno(shmsim_ioctl(e->p, fd, SHMSIM_FIOGSHMLPGCNF, 0, 0, &psind),
+	    0);
 	assert_int_equal(psind, 0);
 	/* Unconfigured: no size, no write (EINVAL). */
 	assert_errno(shmsim_ftruncate(e->p, fd, LP_SIZE), EINVAL);
@@ -2484,8 +2498,8 @@ shm_ioctl_largepage_conf(void **state)
 	LPGCNF_IS(e->p, fd, 1, 3, EINVAL);
 	LPGCNF_IS(e->p, fd, 1, -1, EINVAL);
 	LPGCNF_IS(e->p, fd, 1, SHMSIM_SHM_LARGEPAGE_ALLOC_HARD, 0);
-	assert_errno(shmsim_ioctl(e->p, fd, SHMSIM_FIOGSHMLPGCNF, 0, 0,
-	    &psind), 0);
+	assert_errno(shmsim_ioctl(e->p, fd, SHMSIM_FIOGSHMLPGCNF, 0, 0, &psind),
+	    0);
 	assert_int_equal(psind, 1);
 	/* Once set, another size is EINVAL; the policy may change. */
 	LPGCNF_IS(e->p, fd, 2, 0, EINVAL);
@@ -2525,8 +2539,8 @@ kern_shm_open2_trunc_largepage(void **state)
 	assert_errno(shmsim_ftruncate(e->p, fd, LP_SIZE), 0);
 	before = counters(e);
 	OPEN2_FAILS(e->p, "/lp", O_RDWR | O_TRUNC, 0, 0, ENOTSUP);
-	OPEN2_FAILS(e->p, "/lp", O_RDWR | O_TRUNC, 0,
-	    LARGEPAGE | ALLOW_SEALING, ENOTSUP);
+	OPEN2_FAILS(e->p, "/lp", O_RDWR | O_TRUNC, 0, LARGEPAGE | ALLOW_SEALING,
+	    ENOTSUP);
 	ADD_SEALS_IS(e->p, fd, F_SEAL_SHRINK, 0);
 	OPEN2_FAILS(e->p, "/lp", O_RDWR | O_TRUNC, 0, 0, EPERM);
 	after = counters(e);
@@ -2559,9 +2573,18 @@ shm_add_seals_largepage_enotsup(void **state)
 
 /* ---------------------------------------------------------------- */
 
-#define CURRENT(f) { #f, f, setup_current, teardown_env, NULL }
-#define LARGEPAGE_TEST(f) { #f, f, setup_largepage, teardown_env, NULL }
-#define ONLY_2008(f) { #f, f, setup_2008, teardown_env, NULL }
+#define CURRENT(f)                                       \
+	{                                                \
+#f, f, setup_current, teardown_env, NULL \
+	}
+#define LARGEPAGE_TEST(f)                                  \
+	{                                                  \
+#f, f, setup_largepage, teardown_env, NULL \
+	}
+#define ONLY_2008(f)                                  \
+	{                                             \
+#f, f, setup_2008, teardown_env, NULL \
+	}
 
 int
 main(void)

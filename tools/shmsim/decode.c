@@ -973,6 +973,8 @@ static const enum sc_fuzz_op sys_opcodes[SYS_NOPCODES] = {
  * 3-5); store: a fill byte.
  */
 #define FZ_MAPBASE UINT64_C(0x800000000)
+/* The end of the simulated user address space (VM_MAXUSER_ADDRESS). */
+#define FZ_VM_MAXUSER UINT64_C(0x800000000000)
 static const int mmap_prots[8] = { 1, 3, 0, 2, 1 | (1 << 16), 3 | (1 << 16), 8,
 	5 };
 static const int mmap_flags[8] = { 0x1, 0x2, 0x1 | 0x10, 0x2 | 0x10,
@@ -1183,7 +1185,9 @@ sys_exec(struct drv *d, int pidx, struct sc_fuzz_call *c)
 		/*
 		 * The language has no exec: the scenario closes the
 		 * close-on-exec descriptors in ascending order, which is
-		 * what fdcloseexec() does.
+		 * what fdcloseexec() does, then unmaps the whole user
+		 * address space, [PAGE_SIZE, VM_MAXUSER_ADDRESS), which is
+		 * what vmspace_exec() does (src/vm_map.h).
 		 */
 		info = malloc(sizeof(*info));
 		if (info == NULL)
@@ -1200,6 +1204,9 @@ sys_exec(struct drv *d, int pidx, struct sc_fuzz_call *c)
 		for (fd = 0; fd < n; fd++)
 			fprintf(d->out, "p%d: close(%d) => ok\n",
 			    d->procs[pidx].id, fds[fd]);
+		fprintf(d->out, "p%d: munmap(%u, %#" PRIx64 " - %u) => ok\n",
+		    d->procs[pidx].id, d->cfg.page_size, FZ_VM_MAXUSER,
+		    d->cfg.page_size);
 		fflush(d->out);
 	}
 	c->error = shmsim_exec(p);
@@ -1754,6 +1761,8 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 			if (pidx < 0)
 				continue;
 			c.fd = sys_fd(d, x);
+			/* Printed signed: UINT64_MAX as -1 (the language's
+			 * integers are int64; the runner casts back). */
 			c.a = (int64_t)sys_mlen(d, y);
 			c.flags = mmap_flags[(y >> 3) & 7];
 			c.b = sys_offset(d, (unsigned)q >> 4);
@@ -1762,10 +1771,9 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 				int prot = mmap_prots[q & 7];
 
 				call_begin(d, pidx,
-				    "mmap(%#" PRIx64 ", %" PRIu64
+				    "mmap(%#" PRIx64 ", %" PRId64
 				    ", %d, %d, %d, %" PRId64 ")",
-				    addr, (uint64_t)c.a, prot, c.flags, c.fd,
-				    c.b);
+				    addr, c.a, prot, c.flags, c.fd, c.b);
 				call_flush(d);
 				c.error = shmsim_mmap(c.p, addr, (uint64_t)c.a,
 				    prot, c.flags, c.fd, c.b, &res);
@@ -1790,16 +1798,16 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 				c.a = (int64_t)sys_mlen(d, y);
 				if (op == FZ_MUNMAP) {
 					call_begin(d, pidx,
-					    "munmap(%#" PRIx64 ", %" PRIu64 ")",
-					    addr, (uint64_t)c.a);
+					    "munmap(%#" PRIx64 ", %" PRId64 ")",
+					    addr, c.a);
 					call_flush(d);
 					c.error = shmsim_munmap(c.p, addr,
 					    (uint64_t)c.a);
 				} else {
 					call_begin(d, pidx,
-					    "mprotect(%#" PRIx64 ", %" PRIu64
+					    "mprotect(%#" PRIx64 ", %" PRId64
 					    ", %d)",
-					    addr, (uint64_t)c.a, prot);
+					    addr, c.a, prot);
 					call_flush(d);
 					c.error = shmsim_mprotect(c.p, addr,
 					    (uint64_t)c.a, prot);
