@@ -154,6 +154,8 @@ struct audit {
 	struct audit_map shadows; /* objects: shadows backed by it */
 	uint64_t inflight;
 	uint64_t largepages[SHMSIM_MAXPAGESIZES];
+	struct audit_seals *seals; /* this audit's, for the next one */
+	size_t nseals, capseals;
 	/*
 	 * The maps' first slots.  Last, and not cleared with the rest
 	 * (the maps clear what they use): 4 KiB of memset per audit was a
@@ -165,6 +167,68 @@ _Static_assert(offsetof(struct audit, small) +
 	    sizeof(((struct audit *)0)->small) ==
 	sizeof(struct audit),
     "struct audit: small must be the last member");
+
+static int
+audit_seals_cmp(const void *x, const void *y)
+{
+	const struct audit_seals *a = x, *b = y;
+
+	return (a->ino < b->ino ? -1 : a->ino > b->ino);
+}
+
+/*
+ * Invariant 7, seals over time: against what the previous audit saw of
+ * the same object, the seals only gained bits, and none changed once
+ * F_SEAL_SEAL was set.  (Profile current: inode numbers are unique.)
+ */
+static void
+audit_seal_history(struct audit *a, const struct shmfd *shmfd)
+{
+	struct shmsim_kernel *k = a->k;
+	struct audit_seals key, *old;
+	int seals = shmfd->shm_seals;
+
+	if (K_PROFILE_2008(k))
+		return;
+	key.ino = shmfd->shm_ino;
+	old = k->k_naudit_seals == 0 ?
+	    NULL :
+	    bsearch(&key, k->k_audit_seals, k->k_naudit_seals, sizeof(key),
+		audit_seals_cmp);
+	if (old != NULL && (seals & old->seals) != old->seals)
+		shmsim_report_add(a->r,
+		    "shmfd ino %ju: seals %#x lost bits of %#x seen before",
+		    (uintmax_t)shmfd->shm_ino, (unsigned)seals,
+		    (unsigned)old->seals);
+	else if (old != NULL && (old->seals & F_SEAL_SEAL) != 0 &&
+	    seals != old->seals)
+		shmsim_report_add(a->r,
+		    "shmfd ino %ju: seals changed from %#x to %#x after "
+		    "F_SEAL_SEAL",
+		    (uintmax_t)shmfd->shm_ino, (unsigned)old->seals,
+		    (unsigned)seals);
+	if (a->nseals == a->capseals) {
+		a->capseals = a->capseals == 0 ? 16 : a->capseals * 2;
+		a->seals =
+		    shmsim_realloc(a->seals, a->capseals * sizeof(*a->seals));
+	}
+	a->seals[a->nseals].ino = shmfd->shm_ino;
+	a->seals[a->nseals].seals = seals;
+	a->nseals++;
+}
+
+/* Keep this audit's seals for the next one. */
+static void
+audit_seals_keep(struct audit *a)
+{
+	struct shmsim_kernel *k = a->k;
+
+	qsort(a->seals, a->nseals, sizeof(*a->seals), audit_seals_cmp);
+	free(k->k_audit_seals);
+	k->k_audit_seals = a->seals;
+	k->k_naudit_seals = a->nseals;
+	a->seals = NULL;
+}
 
 /* Descriptor tables and in-flight queues: invariants 13, 14. */
 static void
@@ -425,6 +489,7 @@ audit_shmfd(struct audit *a, vm_object_t obj, struct shmfd *shmfd)
 	int files = 0, names = 0;
 	uint64_t pages;
 
+	audit_seal_history(a, shmfd);
 	e = audit_map_find(&a->shmfds, shmfd);
 	if (e != NULL) {
 		files = e->slots;
@@ -890,6 +955,7 @@ shmsim_audit(struct shmsim_kernel *k, char *report, size_t len)
 	audit_dictionary(&a);
 	audit_objects(&a);
 	sx_sunlock(&k->shm_dict_lock);
+	audit_seals_keep(&a);
 	audit_uid_charges(&a);
 	audit_map_free(&a.files);
 	audit_map_free(&a.shmfds);

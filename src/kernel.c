@@ -265,6 +265,7 @@ shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
 	vm_object_free_all(k);
 	prison_free_all(k);
 	sx_destroy(&k->allprison_lock);
+	free(k->k_audit_seals);
 	shm_dict_destroy(k);
 	swap_dev_destroy(k);
 	mtx_destroy(&k->vm_object_list_mtx);
@@ -273,16 +274,17 @@ shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
 	return (r.count);
 }
 
-#define ERRNO_MAP(XX)                                                        \
-	XX(EPERM)                                                            \
-	XX(ENOENT)                                                           \
-	XX(ESRCH) XX(EINTR) XX(EIO) XX(ENXIO) XX(E2BIG) XX(EBADF) XX(ECHILD) \
-	    XX(EAGAIN) XX(ENOMEM) XX(EACCES) XX(EFAULT) XX(EBUSY) XX(EEXIST) \
-		XX(EXDEV) XX(ENODEV) XX(ENOTDIR) XX(EISDIR) XX(EINVAL)       \
-		    XX(ENFILE) XX(EMFILE) XX(ENOTTY) XX(EFBIG) XX(ENOSPC)    \
-			XX(ESPIPE) XX(EROFS) XX(ERANGE) XX(ENAMETOOLONG)     \
-			    XX(ENOSYS) XX(EOPNOTSUPP) XX(EOVERFLOW)          \
-				XX(EDEADLK) XX(ENOTCAPABLE) XX(ECAPMODE)
+#define ERRNO_MAP(XX)                                                         \
+	XX(EPERM)                                                             \
+	XX(ENOENT)                                                            \
+	XX(ESRCH)                                                             \
+	XX(EINTR) XX(EIO) XX(ENXIO) XX(E2BIG) XX(EBADF) XX(ECHILD) XX(EAGAIN) \
+	    XX(ENOMEM) XX(EACCES) XX(EFAULT) XX(EBUSY) XX(EEXIST) XX(EXDEV)   \
+		XX(ENODEV) XX(ENOTDIR) XX(EISDIR) XX(EINVAL) XX(ENFILE)       \
+		    XX(EMFILE) XX(ENOTTY) XX(EFBIG) XX(ENOSPC) XX(ESPIPE)     \
+			XX(EROFS) XX(ERANGE) XX(ENAMETOOLONG) XX(ENOSYS)      \
+			    XX(EOPNOTSUPP) XX(EOVERFLOW) XX(EDEADLK)          \
+				XX(ENOTCAPABLE) XX(ECAPMODE)
 
 /* ENOTSUP is EOPNOTSUPP on FreeBSD and on Linux alike. */
 #define ENOTCAPABLE SHMSIM_ENOTCAPABLE

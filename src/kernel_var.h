@@ -85,6 +85,18 @@ struct shmsim_kernel {
 	uint64_t shm_dev_ino;
 	atomic_uint_fast64_t k_nshm;
 	atomic_uint_fast64_t k_nnames;
+
+	/*
+	 * The auditor's memory (model-only, not simulated state): the seals
+	 * of each live object at the last audit, sorted by inode, so that
+	 * the next audit can check they only grew and froze after
+	 * F_SEAL_SEAL.
+	 */
+	struct audit_seals {
+		uint64_t ino;
+		int seals;
+	} * k_audit_seals;
+	size_t k_naudit_seals;
 };
 
 #define K_PROFILE_2008(k) ((k)->k_cfg.profile == SHMSIM_PROFILE_2008)
