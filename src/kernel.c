@@ -274,17 +274,16 @@ shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
 	return (r.count);
 }
 
-#define ERRNO_MAP(XX)                                                         \
-	XX(EPERM)                                                             \
-	XX(ENOENT)                                                            \
-	XX(ESRCH)                                                             \
-	XX(EINTR) XX(EIO) XX(ENXIO) XX(E2BIG) XX(EBADF) XX(ECHILD) XX(EAGAIN) \
-	    XX(ENOMEM) XX(EACCES) XX(EFAULT) XX(EBUSY) XX(EEXIST) XX(EXDEV)   \
-		XX(ENODEV) XX(ENOTDIR) XX(EISDIR) XX(EINVAL) XX(ENFILE)       \
-		    XX(EMFILE) XX(ENOTTY) XX(EFBIG) XX(ENOSPC) XX(ESPIPE)     \
-			XX(EROFS) XX(ERANGE) XX(ENAMETOOLONG) XX(ENOSYS)      \
-			    XX(EOPNOTSUPP) XX(EOVERFLOW) XX(EDEADLK)          \
-				XX(ENOTCAPABLE) XX(ECAPMODE)
+/* clang-format off */
+#define ERRNO_MAP(XX)							\
+	XX(EPERM) XX(ENOENT) XX(ESRCH) XX(EINTR) XX(EIO) XX(ENXIO) \
+	XX(E2BIG) XX(EBADF) XX(ECHILD) XX(EAGAIN) XX(ENOMEM) XX(EACCES) \
+	XX(EFAULT) XX(EBUSY) XX(EEXIST) XX(EXDEV) XX(ENODEV) XX(ENOTDIR) \
+	XX(EISDIR) XX(EINVAL) XX(ENFILE) XX(EMFILE) XX(ENOTTY) XX(EFBIG) \
+	XX(ENOSPC) XX(ESPIPE) XX(EROFS) XX(ERANGE) XX(ENAMETOOLONG) \
+	XX(ENOSYS) XX(EOPNOTSUPP) XX(EOVERFLOW) XX(EDEADLK) XX(ENOTCAPABLE) \
+	XX(ECAPMODE)
+/* clang-format on */
 
 /* ENOTSUP is EOPNOTSUPP on FreeBSD and on Linux alike. */
 #define ENOTCAPABLE SHMSIM_ENOTCAPABLE
