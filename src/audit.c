@@ -223,7 +223,8 @@ audit_seals_keep(struct audit *a)
 {
 	struct shmsim_kernel *k = a->k;
 
-	qsort(a->seals, a->nseals, sizeof(*a->seals), audit_seals_cmp);
+	if (a->nseals > 1)
+		qsort(a->seals, a->nseals, sizeof(*a->seals), audit_seals_cmp);
 	free(k->k_audit_seals);
 	k->k_audit_seals = a->seals;
 	k->k_naudit_seals = a->nseals;
