@@ -103,3 +103,110 @@ fdinfo(struct shmsim_proc *p, int fd)
 	assert_int_equal(shmsim_fdinfo(p, fd, &info), 0);
 	return (info);
 }
+
+void
+assert_caught_impl(struct shmsim_kernel *k, int min, int max,
+    const char *const *words, const char *file, int line)
+{
+	char report[8192];
+	int i, n;
+
+	memset(report, 0, sizeof(report));
+	n = shmsim_audit(k, report, sizeof(report));
+	if (n < min || n > max) {
+		print_error("audit found %d violation(s), want %d..%d:\n%s", n,
+		    min, max, report);
+		_fail(file, line);
+	}
+	for (i = 0; words[i] != NULL; i++)
+		if (strstr(report, words[i]) == NULL) {
+			print_error("audit report does not mention \"%s\":\n%s",
+			    words[i], report);
+			_fail(file, line);
+		}
+}
+
+unsigned char
+pattern_at(unsigned int seed, uint64_t off)
+{
+	return (
+	    (unsigned char)(1 + (seed * 37u + off * 13u + off / 251u) % 255u));
+}
+
+void *
+test_xmalloc(size_t len)
+{
+	void *p = malloc(len == 0 ? 1 : len);
+
+	assert_non_null(p);
+	return (p);
+}
+
+int
+anon_object(struct env *e, int64_t size)
+{
+	int fd;
+
+	assert_errno(
+	    shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &fd),
+	    0);
+	if (size != 0)
+		assert_errno(shmsim_ftruncate(e->p, fd, size), 0);
+	return (fd);
+}
+
+void
+write_pattern(struct env *e, int fd, uint64_t off, size_t len,
+    unsigned int seed, bool dbg)
+{
+	unsigned char *buf = test_xmalloc(len);
+	size_t done = 0, i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = pattern_at(seed, off + i);
+	if (dbg)
+		assert_errno(shmsim_poke(e->p, fd, off, buf, len), 0);
+	else {
+		assert_errno(
+		    shmsim_pwrite(e->p, fd, buf, len, (int64_t)off, &done), 0);
+		assert_int_equal(done, len);
+	}
+	free(buf);
+}
+
+void
+check_pattern(struct env *e, int fd, uint64_t off, size_t len,
+    unsigned int seed, bool zero, bool dbg)
+{
+	unsigned char *buf = test_xmalloc(len);
+	size_t done = 0, i;
+
+	memset(buf, 0xee, len);
+	if (dbg)
+		assert_errno(shmsim_peek(e->p, fd, off, buf, len), 0);
+	else {
+		assert_errno(
+		    shmsim_pread(e->p, fd, buf, len, (int64_t)off, &done), 0);
+		assert_int_equal(done, len);
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char got = buf[i];
+		unsigned char want = zero ? 0 : pattern_at(seed, off + i);
+
+		if (got != want) {
+			free(buf);
+			fail_msg("byte at offset %ju is 0x%02x, want 0x%02x",
+			    (uintmax_t)(off + i), got, want);
+		}
+	}
+	free(buf);
+}
+
+struct shmsim_counters
+env_counters(struct env *e)
+{
+	struct shmsim_counters c;
+
+	shmsim_counters(e->k, &c);
+	return (c);
+}

@@ -8,6 +8,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,5 +47,36 @@ struct shmsim_proc *spawn_as(struct shmsim_kernel *k, uid_t uid, gid_t gid,
 
 /* fdinfo of fd, failing the test if fd is not open. */
 struct shmsim_fdinfo fdinfo(struct shmsim_proc *p, int fd);
+
+/*
+ * The auditor must find between min and max violations and name the
+ * problem: every word given is in its report.
+ */
+#define assert_caught(k, min, max, ...)       \
+	assert_caught_impl((k), (min), (max), \
+	    (const char *const[]) { __VA_ARGS__, NULL }, __FILE__, __LINE__)
+void assert_caught_impl(struct shmsim_kernel *k, int min, int max,
+    const char *const *words, const char *file, int line);
+
+/* Byte off of the test pattern seed (never 0). */
+unsigned char pattern_at(unsigned int seed, uint64_t off);
+/* malloc(3) that fails the test when out of memory. */
+void *test_xmalloc(size_t len);
+/* An anonymous object of size bytes open O_RDWR in e's process. */
+int anon_object(struct env *e, int64_t size);
+/*
+ * Write pattern seed over [off, off + len): pwrite(2), or poke when dbg
+ * (profile 2008 has no write(2)).
+ */
+void write_pattern(struct env *e, int fd, uint64_t off, size_t len,
+    unsigned int seed, bool dbg);
+/*
+ * Read [off, off + len) with pread(2) (or peek when dbg) and compare it
+ * with pattern seed, or with zeroes when zero.
+ */
+void check_pattern(struct env *e, int fd, uint64_t off, size_t len,
+    unsigned int seed, bool zero, bool dbg);
+/* The kernel's counters. */
+struct shmsim_counters env_counters(struct env *e);
 
 #endif /* SHMSIM_TEST_HELPERS_H */

@@ -53,36 +53,6 @@ grab(struct shmsim_kernel *k, struct shmsim_proc *sp, int fd, struct handles *h)
 }
 
 /*
- * The auditor must find between min and max violations and name the
- * problem: every word in words (NULL-terminated) is in the report.
- */
-#define assert_caught(k, min, max, ...)       \
-	assert_caught_impl((k), (min), (max), \
-	    (const char *const[]) { __VA_ARGS__, NULL }, __FILE__, __LINE__)
-
-static void
-assert_caught_impl(struct shmsim_kernel *k, int min, int max,
-    const char *const *words, const char *file, int line)
-{
-	char report[8192];
-	int i, n;
-
-	memset(report, 0, sizeof(report));
-	n = shmsim_audit(k, report, sizeof(report));
-	if (n < min || n > max) {
-		print_error("audit found %d violation(s), want %d..%d:\n%s", n,
-		    min, max, report);
-		_fail(file, line);
-	}
-	for (i = 0; words[i] != NULL; i++)
-		if (strstr(report, words[i]) == NULL) {
-			print_error("audit report does not mention \"%s\":\n%s",
-			    words[i], report);
-			_fail(file, line);
-		}
-}
-
-/*
  * The scene every test breaks: a named object of 2.5 pages with data on
  * two pages (one paged out), open twice (a dup and a reopen), plus an
  * anonymous object; fd 0 is the named one.

@@ -17,32 +17,6 @@
 
 #include "kernel_var.h"
 
-#define assert_caught(k, min, max, ...)       \
-	assert_caught_impl((k), (min), (max), \
-	    (const char *const[]) { __VA_ARGS__, NULL }, __FILE__, __LINE__)
-
-static void
-assert_caught_impl(struct shmsim_kernel *k, int min, int max,
-    const char *const *words, const char *file, int line)
-{
-	char report[8192];
-	int i, n;
-
-	memset(report, 0, sizeof(report));
-	n = shmsim_audit(k, report, sizeof(report));
-	if (n < min || n > max) {
-		print_error("audit found %d violation(s), want %d..%d:\n%s", n,
-		    min, max, report);
-		_fail(file, line);
-	}
-	for (i = 0; words[i] != NULL; i++)
-		if (strstr(report, words[i]) == NULL) {
-			print_error("audit report does not mention \"%s\":\n%s",
-			    words[i], report);
-			_fail(file, line);
-		}
-}
-
 /* The object behind descriptor fd of the env's process. */
 static vm_object_t
 object_of(struct env *e, int fd)

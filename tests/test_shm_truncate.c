@@ -54,92 +54,6 @@ setup_2008_16k(void **state)
 }
 
 /* The byte at absolute offset off of pattern seed: never zero. */
-static unsigned char
-pat(unsigned int seed, uint64_t off)
-{
-	return (
-	    (unsigned char)(1 + (seed * 37u + off * 13u + off / 251u) % 255u));
-}
-
-static void *
-xmalloc(size_t len)
-{
-	void *p = malloc(len == 0 ? 1 : len);
-
-	assert_non_null(p);
-	return (p);
-}
-
-static int
-anon(struct env *e, int64_t size)
-{
-	int fd;
-
-	assert_errno(
-	    shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &fd),
-	    0);
-	if (size != 0)
-		assert_errno(shmsim_ftruncate(e->p, fd, size), 0);
-	return (fd);
-}
-
-/* pattern seed over [off, off + len): pwrite(2), or poke when dbg. */
-static void
-wr(struct env *e, int fd, uint64_t off, size_t len, unsigned int seed, bool dbg)
-{
-	unsigned char *buf = xmalloc(len);
-	size_t done = 0, i;
-
-	for (i = 0; i < len; i++)
-		buf[i] = pat(seed, off + i);
-	if (dbg)
-		assert_errno(shmsim_poke(e->p, fd, off, buf, len), 0);
-	else {
-		assert_errno(
-		    shmsim_pwrite(e->p, fd, buf, len, (int64_t)off, &done), 0);
-		assert_int_equal(done, len);
-	}
-	free(buf);
-}
-
-/* [off, off + len) holds pattern seed, or zeroes when zero. */
-static void
-chk(struct env *e, int fd, uint64_t off, size_t len, unsigned int seed,
-    bool zero, bool dbg)
-{
-	unsigned char *buf = xmalloc(len);
-	size_t done = 0, i;
-
-	memset(buf, 0xee, len);
-	if (dbg)
-		assert_errno(shmsim_peek(e->p, fd, off, buf, len), 0);
-	else {
-		assert_errno(
-		    shmsim_pread(e->p, fd, buf, len, (int64_t)off, &done), 0);
-		assert_int_equal(done, len);
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char got = buf[i];
-		unsigned char want = zero ? 0 : pat(seed, off + i);
-
-		if (got != want) {
-			free(buf);
-			fail_msg("byte at offset %ju is 0x%02x, want 0x%02x",
-			    (uintmax_t)(off + i), got, want);
-		}
-	}
-	free(buf);
-}
-
-static struct shmsim_counters
-counters(struct env *e)
-{
-	struct shmsim_counters c;
-
-	shmsim_counters(e->k, &c);
-	return (c);
-}
-
 static struct shmsim_stat
 stat_of(struct env *e, int fd)
 {
@@ -234,7 +148,7 @@ kern_ftruncate_negative_length_before_ebadf(void **state)
 	assert_errno(shmsim_ftruncate(e->p, -1, INT64_MIN), EINVAL);
 	assert_errno(shmsim_ftruncate(e->p, 999, 0), EBADF);
 	assert_errno(shmsim_ftruncate(e->p, -1, 0), EBADF);
-	fd = anon(e, 100);
+	fd = anon_object(e, 100);
 	assert_errno(shmsim_ftruncate(e->p, fd, -1), EINVAL);
 	assert_int_equal(fdinfo(e->p, fd).size, 100);
 	assert_errno(shmsim_close(e->p, fd), 0);
@@ -274,7 +188,7 @@ shm_dotruncate_grow_reserves_swap(void **state)
 	struct shmsim_counters c;
 	int fd;
 
-	fd = anon(e, 0);
+	fd = anon_object(e, 0);
 	fi = fdinfo(e->p, fd);
 	assert_int_equal(fi.charge, 0);
 	assert_int_equal(fi.obj_size, 0);
@@ -284,7 +198,7 @@ shm_dotruncate_grow_reserves_swap(void **state)
 	assert_int_equal(fi.obj_size, 4);
 	assert_int_equal(fi.charge, 4 * PS);
 	assert_int_equal(fi.resident, 0);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.swap_reserved, 4 * PS);
 	assert_int_equal(c.pages, 0);
 	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_SWAP_RESERVE), 1);
@@ -294,11 +208,11 @@ shm_dotruncate_grow_reserves_swap(void **state)
 	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_SWAP_RESERVE), 1);
 	assert_errno(shmsim_ftruncate(e->p, fd, 4 * PS + 1), 0);
 	assert_int_equal(fdinfo(e->p, fd).charge, 5 * PS);
-	assert_int_equal(counters(e).swap_reserved, 5 * PS);
+	assert_int_equal(env_counters(e).swap_reserved, 5 * PS);
 	assert_int_equal(stat_of(e, fd).st_size, 4 * PS + 1);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
-	assert_int_equal(counters(e).swap_reserved, 0);
+	assert_int_equal(env_counters(e).swap_reserved, 0);
 }
 
 /* A grow that needs no new page never reaches swap_reserve_by_cred(). */
@@ -308,7 +222,7 @@ shm_dotruncate_grow_within_page_no_reserve(void **state)
 	struct env *e = *state;
 	int fd;
 
-	fd = anon(e, 1);
+	fd = anon_object(e, 1);
 	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_SWAP_RESERVE, 1, true),
 	    0);
 	assert_errno(shmsim_ftruncate(e->p, fd, PS), 0);
@@ -328,14 +242,14 @@ shm_dotruncate_shrink_releases_swap(void **state)
 	struct shmsim_fdinfo fi;
 	int fd;
 
-	fd = anon(e, 10 * PS);
-	assert_int_equal(counters(e).swap_reserved, 10 * PS);
+	fd = anon_object(e, 10 * PS);
+	assert_int_equal(env_counters(e).swap_reserved, 10 * PS);
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * PS + 7), 0);
 	fi = fdinfo(e->p, fd);
 	assert_int_equal(fi.size, 2 * PS + 7);
 	assert_int_equal(fi.obj_size, 3);
 	assert_int_equal(fi.charge, 3 * PS);
-	assert_int_equal(counters(e).swap_reserved, 3 * PS);
+	assert_int_equal(env_counters(e).swap_reserved, 3 * PS);
 	/* Within the same page: nothing released. */
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * PS + 1), 0);
 	assert_int_equal(fdinfo(e->p, fd).charge, 3 * PS);
@@ -344,7 +258,7 @@ shm_dotruncate_shrink_releases_swap(void **state)
 	assert_int_equal(fi.size, 0);
 	assert_int_equal(fi.obj_size, 0);
 	assert_int_equal(fi.charge, 0);
-	assert_int_equal(counters(e).swap_reserved, 0);
+	assert_int_equal(env_counters(e).swap_reserved, 0);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
 }
@@ -357,7 +271,7 @@ shm_dotruncate_same_size_no_timestamp(void **state)
 	struct shmsim_stat a, b;
 	int fd;
 
-	fd = anon(e, 0);
+	fd = anon_object(e, 0);
 	a = stat_of(e, fd);
 	assert_errno(shmsim_ftruncate(e->p, fd, 0), 0);
 	b = stat_of(e, fd);
@@ -380,7 +294,7 @@ shm_dotruncate_sets_mtime_ctime(void **state)
 	struct shmsim_stat a, b, c;
 	int fd;
 
-	fd = anon(e, 0);
+	fd = anon_object(e, 0);
 	a = stat_of(e, fd);
 	assert_errno(shmsim_ftruncate(e->p, fd, 100), 0);
 	b = stat_of(e, fd);
@@ -409,8 +323,8 @@ shm_dotruncate_grow_past_swap_limit_enomem(void **state)
 	struct snap before;
 	int fd, fd2;
 
-	fd = anon(e, 4 * PS);
-	fd2 = anon(e, 0);
+	fd = anon_object(e, 4 * PS);
+	fd2 = anon_object(e, 0);
 	snap_take(e, fd, &before);
 	assert_errno(shmsim_ftruncate(e->p, fd, 4 * PS + 1), ENOMEM);
 	snap_assert_same(e, fd, &before);
@@ -424,7 +338,7 @@ shm_dotruncate_grow_past_swap_limit_enomem(void **state)
 	/* Room made by a shrink can be taken. */
 	assert_errno(shmsim_ftruncate(e->p, fd, 3 * PS), 0);
 	assert_errno(shmsim_ftruncate(e->p, fd2, 1), 0);
-	assert_int_equal(counters(e).swap_reserved, 4 * PS);
+	assert_int_equal(env_counters(e).swap_reserved, 4 * PS);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
 	assert_errno(shmsim_close(e->p, fd2), 0);
@@ -438,14 +352,14 @@ shm_dotruncate_swap_reserve_fault_enomem(void **state)
 	struct snap before;
 	int fd;
 
-	fd = anon(e, PS);
-	wr(e, fd, 0, PS, 1, false);
+	fd = anon_object(e, PS);
+	write_pattern(e, fd, 0, PS, 1, false);
 	snap_take(e, fd, &before);
 	assert_errno(
 	    shmsim_fault_set(e->k, SHMSIM_FAULT_SWAP_RESERVE, 1, false), 0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * PS), ENOMEM);
 	snap_assert_same(e, fd, &before);
-	chk(e, fd, 0, PS, 1, false, false);
+	check_pattern(e, fd, 0, PS, 1, false, false);
 	/* Fired once; the retry succeeds. */
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * PS), 0);
 	assert_int_equal(fdinfo(e->p, fd).charge, 2 * PS);
@@ -464,12 +378,12 @@ shm_dotruncate_2008_no_reservation(void **state)
 
 	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_SWAP_RESERVE, 1, true),
 	    0);
-	fd = anon(e, 100 * PS);
+	fd = anon_object(e, 100 * PS);
 	fi = fdinfo(e->p, fd);
 	assert_int_equal(fi.size, 100 * PS);
 	assert_int_equal(fi.obj_size, 100);
 	assert_int_equal(fi.charge, 0);
-	assert_int_equal(counters(e).swap_reserved, 0);
+	assert_int_equal(env_counters(e).swap_reserved, 0);
 	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_SWAP_RESERVE), 0);
 	/* Same size: no timestamp; a change: mtime == ctime, later. */
 	a = stat_of(e, fd);
@@ -516,8 +430,8 @@ shm_dotruncate_shrink_frees_pages(void **state)
 	uint64_t moved;
 	int fd;
 
-	fd = anon(e, 6 * PS);
-	wr(e, fd, 0, 6 * PS, 3, false);
+	fd = anon_object(e, 6 * PS);
+	write_pattern(e, fd, 0, 6 * PS, 3, false);
 	assert_errno(shmsim_pageout(e->k, 3, &moved), 0);
 	assert_int_equal(moved, 3);
 	/* Pages 0-2 on swap, 3-5 resident.  Keep 0 and 1. */
@@ -525,17 +439,17 @@ shm_dotruncate_shrink_frees_pages(void **state)
 	fi = fdinfo(e->p, fd);
 	assert_int_equal(fi.resident, 0);
 	assert_int_equal(fi.swapped, 2);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.pages, 0);
 	assert_int_equal(c.swapped, 2);
 	assert_int_equal(stat_of(e, fd).st_blocks, 2);
 	assert_audit_clean(e->k);
-	chk(e, fd, 0, 2 * PS, 3, false, false);
+	check_pattern(e, fd, 0, 2 * PS, 3, false, false);
 	assert_errno(shmsim_ftruncate(e->p, fd, 6 * PS), 0);
-	chk(e, fd, 2 * PS, 4 * PS, 0, true, false);
+	check_pattern(e, fd, 2 * PS, 4 * PS, 0, true, false);
 	assert_int_equal(fdinfo(e->p, fd).resident, 2);
 	assert_errno(shmsim_ftruncate(e->p, fd, 0), 0);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.pages, 0);
 	assert_int_equal(c.swapped, 0);
 	assert_audit_clean(e->k);
@@ -554,10 +468,10 @@ shm_dotruncate_shrink_to_page_boundary(void **state)
 	uint64_t moved;
 	int fd;
 
-	fd = anon(e, 3 * PS);
-	wr(e, fd, 0, 3 * PS, 4, false);
+	fd = anon_object(e, 3 * PS);
+	write_pattern(e, fd, 0, 3 * PS, 4, false);
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
-	chk(e, fd, PS, PS, 4, false, false); /* page 1 back in */
+	check_pattern(e, fd, PS, PS, 4, false, false); /* page 1 back in */
 	shmsim_fault_reset(e->k);
 	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGER_IO, 1, true), 0);
 	assert_errno(shmsim_ftruncate(e->p, fd, PS), 0);
@@ -566,12 +480,12 @@ shm_dotruncate_shrink_to_page_boundary(void **state)
 	assert_int_equal(fi.obj_size, 1);
 	assert_int_equal(fi.resident, 0);
 	assert_int_equal(fi.swapped, 1);
-	assert_int_equal(counters(e).swapped, 1);
-	assert_int_equal(counters(e).pages, 0);
+	assert_int_equal(env_counters(e).swapped, 1);
+	assert_int_equal(env_counters(e).pages, 0);
 	shmsim_fault_reset(e->k);
 	assert_errno(shmsim_ftruncate(e->p, fd, 3 * PS), 0);
-	chk(e, fd, 0, PS, 4, false, false);
-	chk(e, fd, PS, 2 * PS, 0, true, false);
+	check_pattern(e, fd, 0, PS, 4, false, false);
+	check_pattern(e, fd, PS, 2 * PS, 0, true, false);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
 }
@@ -587,7 +501,7 @@ object_resize(void **state)
 	unsigned char c;
 	int fd;
 
-	fd = anon(e, PS);
+	fd = anon_object(e, PS);
 	assert_int_equal(stat_of(e, fd).st_size, PS);
 	c = '1';
 	assert_errno(shmsim_pwrite(e->p, fd, &c, 1, 0, NULL), 0);
@@ -620,7 +534,7 @@ shm_dotruncate_2008_object_resize(void **state)
 	unsigned char c;
 	int fd;
 
-	fd = anon(e, PS);
+	fd = anon_object(e, PS);
 	c = '1';
 	assert_errno(shmsim_poke(e->p, fd, 0, &c, 1), 0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * PS), 0);
@@ -650,21 +564,21 @@ shm_partial_page_invalidate_swapped_page(void **state)
 	uint64_t moved;
 	int fd;
 
-	fd = anon(e, 2 * PS);
-	wr(e, fd, 0, 2 * PS, 5, false);
+	fd = anon_object(e, 2 * PS);
+	write_pattern(e, fd, 0, 2 * PS, 5, false);
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 	assert_int_equal(moved, 2);
 	assert_errno(shmsim_ftruncate(e->p, fd, PS + 100), 0);
 	fi = fdinfo(e->p, fd);
 	assert_int_equal(fi.resident, 1);
 	assert_int_equal(fi.swapped, 1);
-	assert_int_equal(counters(e).swapped, 1);
+	assert_int_equal(env_counters(e).swapped, 1);
 	assert_int_equal(fi.charge, 2 * PS);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * PS), 0);
-	chk(e, fd, 0, PS + 100, 5, false, false);
-	chk(e, fd, PS + 100, PS - 100, 0, true, false);
-	chk(e, fd, PS + 100, PS - 100, 0, true, true);
+	check_pattern(e, fd, 0, PS + 100, 5, false, false);
+	check_pattern(e, fd, PS + 100, PS - 100, 0, true, false);
+	check_pattern(e, fd, PS + 100, PS - 100, 0, true, true);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
 }
@@ -676,12 +590,12 @@ shm_partial_page_invalidate_resident_page(void **state)
 	struct env *e = *state;
 	int fd;
 
-	fd = anon(e, 2 * PS);
-	wr(e, fd, 0, 2 * PS, 5, false);
+	fd = anon_object(e, 2 * PS);
+	write_pattern(e, fd, 0, 2 * PS, 5, false);
 	assert_errno(shmsim_ftruncate(e->p, fd, PS + 1), 0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * PS), 0);
-	chk(e, fd, 0, PS + 1, 5, false, false);
-	chk(e, fd, PS + 1, PS - 1, 0, true, false);
+	check_pattern(e, fd, 0, PS + 1, 5, false, false);
+	check_pattern(e, fd, PS + 1, PS - 1, 0, true, false);
 	assert_int_equal(fdinfo(e->p, fd).resident, 2);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
@@ -694,8 +608,8 @@ shm_partial_page_invalidate_hole_no_alloc(void **state)
 	struct env *e = *state;
 	int fd;
 
-	fd = anon(e, 3 * PS);
-	wr(e, fd, 0, 10, 1, false);
+	fd = anon_object(e, 3 * PS);
+	write_pattern(e, fd, 0, 10, 1, false);
 	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_PAGE_ALLOC), 1);
 	assert_errno(shmsim_ftruncate(e->p, fd, PS + 100), 0);
 	assert_int_equal(fdinfo(e->p, fd).resident, 1);
@@ -717,8 +631,8 @@ shm_partial_page_invalidate_pager_io_eio(void **state)
 	uint64_t moved;
 	int fd;
 
-	fd = anon(e, 2 * PS);
-	wr(e, fd, 0, 2 * PS, 6, false);
+	fd = anon_object(e, 2 * PS);
+	write_pattern(e, fd, 0, 2 * PS, 6, false);
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 	snap_take(e, fd, &before);
 	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGER_IO, 1, false),
@@ -731,7 +645,7 @@ shm_partial_page_invalidate_pager_io_eio(void **state)
 	    0);
 	assert_errno(shmsim_ftruncate(e->p, fd, PS + 100), EIO);
 	snap_assert_same(e, fd, &before);
-	chk(e, fd, 0, 2 * PS, 6, false, false);
+	check_pattern(e, fd, 0, 2 * PS, 6, false, false);
 	assert_errno(shmsim_ftruncate(e->p, fd, PS + 100), 0);
 	assert_int_equal(fdinfo(e->p, fd).size, PS + 100);
 	assert_audit_clean(e->k);
@@ -748,11 +662,11 @@ shm_dotruncate_grow_keeps_tail_bytes(void **state)
 	struct env *e = *state;
 	int fd;
 
-	fd = anon(e, 100);
-	wr(e, fd, 200, 50, 8, true);
+	fd = anon_object(e, 100);
+	write_pattern(e, fd, 200, 50, 8, true);
 	assert_errno(shmsim_ftruncate(e->p, fd, 300), 0);
-	chk(e, fd, 100, 100, 0, true, false);
-	chk(e, fd, 200, 50, 8, false, false);
+	check_pattern(e, fd, 100, 100, 0, true, false);
+	check_pattern(e, fd, 200, 50, 8, false, false);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
 }
@@ -770,8 +684,8 @@ shm_dotruncate_2008_stale_swapped_tail(void **state)
 	uint64_t moved;
 	int fd;
 
-	fd = anon(e, 2 * PS);
-	wr(e, fd, 0, 2 * PS, 11, true);
+	fd = anon_object(e, 2 * PS);
+	write_pattern(e, fd, 0, 2 * PS, 11, true);
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 	assert_int_equal(moved, 2);
 	assert_errno(shmsim_ftruncate(e->p, fd, PS + 100), 0);
@@ -781,7 +695,7 @@ shm_dotruncate_2008_stale_swapped_tail(void **state)
 	assert_int_equal(fi.swapped, 2);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * PS), 0);
-	chk(e, fd, 0, 2 * PS, 11, false, true);
+	check_pattern(e, fd, 0, 2 * PS, 11, false, true);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
 }
@@ -793,12 +707,12 @@ shm_dotruncate_2008_resident_tail_zeroed(void **state)
 	struct env *e = *state;
 	int fd;
 
-	fd = anon(e, 2 * PS);
-	wr(e, fd, 0, 2 * PS, 11, true);
+	fd = anon_object(e, 2 * PS);
+	write_pattern(e, fd, 0, 2 * PS, 11, true);
 	assert_errno(shmsim_ftruncate(e->p, fd, PS + 100), 0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * PS), 0);
-	chk(e, fd, 0, PS + 100, 11, false, true);
-	chk(e, fd, PS + 100, PS - 100, 0, true, true);
+	check_pattern(e, fd, 0, PS + 100, 11, false, true);
+	check_pattern(e, fd, PS + 100, PS - 100, 0, true, true);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
 }
@@ -812,19 +726,19 @@ shm_dotruncate_2008_shrink_frees_pages(void **state)
 	uint64_t moved;
 	int fd;
 
-	fd = anon(e, 4 * PS);
-	wr(e, fd, 0, 4 * PS, 2, true);
+	fd = anon_object(e, 4 * PS);
+	write_pattern(e, fd, 0, 4 * PS, 2, true);
 	assert_errno(shmsim_pageout(e->k, 2, &moved), 0);
 	assert_int_equal(moved, 2);
 	assert_errno(shmsim_ftruncate(e->p, fd, PS), 0);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.pages, 0);
 	assert_int_equal(c.swapped, 1);
 	assert_int_equal(fdinfo(e->p, fd).obj_size, 1);
 	/* st_blocks in 2008 is the size, whatever is allocated. */
 	assert_int_equal(stat_of(e, fd).st_blocks, 1);
 	assert_errno(shmsim_ftruncate(e->p, fd, 0), 0);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.swapped, 0);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
@@ -897,11 +811,11 @@ shm_stat_ino_unique_increasing(void **state)
 	struct shmsim_stat s1, s2, s3, s4;
 	int a, b, c, d;
 
-	a = anon(e, 0);
+	a = anon_object(e, 0);
 	assert_errno(shmsim_shm_open(e->p, "/ino",
 			 SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &b),
 	    0);
-	c = anon(e, 0);
+	c = anon_object(e, 0);
 	s1 = stat_of(e, a);
 	s2 = stat_of(e, b);
 	s3 = stat_of(e, c);
@@ -909,7 +823,7 @@ shm_stat_ino_unique_increasing(void **state)
 	assert_int_equal(s2.st_ino, 2);
 	assert_int_equal(s3.st_ino, 3);
 	assert_errno(shmsim_close(e->p, c), 0);
-	d = anon(e, 0);
+	d = anon_object(e, 0);
 	s4 = stat_of(e, d);
 	assert_int_equal(s4.st_ino, 4);
 	assert_int_equal(s1.st_dev, s2.st_dev);
@@ -935,11 +849,11 @@ shm_stat_blocks_resident_or_swapped(void **state)
 	uint64_t moved;
 	int fd;
 
-	fd = anon(e, 10 * PS);
+	fd = anon_object(e, 10 * PS);
 	assert_int_equal(stat_of(e, fd).st_blocks, 0);
-	wr(e, fd, 0, 1, 1, false);
-	wr(e, fd, 5 * PS, 1, 1, false);
-	wr(e, fd, 9 * PS + 7, 1, 1, false);
+	write_pattern(e, fd, 0, 1, 1, false);
+	write_pattern(e, fd, 5 * PS, 1, 1, false);
+	write_pattern(e, fd, 9 * PS + 7, 1, 1, false);
 	assert_int_equal(stat_of(e, fd).st_blocks, 3);
 	assert_errno(shmsim_pageout(e->k, 2, &moved), 0);
 	assert_int_equal(stat_of(e, fd).st_blocks, 3);
@@ -1006,13 +920,13 @@ shm_stat_blksize_page_size(void **state)
 	struct shmsim_stat sb;
 	int fd;
 
-	fd = anon(e, 16384 + 1);
+	fd = anon_object(e, 16384 + 1);
 	sb = stat_of(e, fd);
 	assert_int_equal(sb.st_blksize, 16384);
 	assert_int_equal(sb.st_blocks, old ? 2 : 0);
 	assert_int_equal(fdinfo(e->p, fd).obj_size, 2);
 	assert_int_equal(fdinfo(e->p, fd).charge, old ? 0 : 2 * 16384);
-	wr(e, fd, 5000, 10, 1, true);
+	write_pattern(e, fd, 5000, 10, 1, true);
 	sb = stat_of(e, fd);
 	assert_int_equal(sb.st_blocks, old ? 2 : 1);
 	assert_audit_clean(e->k);
@@ -1032,18 +946,18 @@ shm_write_read_roundtrip(void **state)
 	uint64_t moved;
 	int fd;
 
-	fd = anon(e, 3 * PS);
-	wr(e, fd, 100, 2 * PS + 500, 21, false);
-	chk(e, fd, 100, 2 * PS + 500, 21, false, false);
-	chk(e, fd, 0, 100, 0, true, false);
-	chk(e, fd, 2 * PS + 600, PS - 600, 0, true, false);
+	fd = anon_object(e, 3 * PS);
+	write_pattern(e, fd, 100, 2 * PS + 500, 21, false);
+	check_pattern(e, fd, 100, 2 * PS + 500, 21, false, false);
+	check_pattern(e, fd, 0, 100, 0, true, false);
+	check_pattern(e, fd, 2 * PS + 600, PS - 600, 0, true, false);
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 	assert_int_equal(moved, 3);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.pages, 0);
 	assert_int_equal(c.swapped, 3);
-	chk(e, fd, 100, 2 * PS + 500, 21, false, false);
-	c = counters(e);
+	check_pattern(e, fd, 100, 2 * PS + 500, 21, false, false);
+	c = env_counters(e);
 	assert_int_equal(c.pages, 3);
 	assert_int_equal(c.swapped, 0);
 	assert_audit_clean(e->k);
@@ -1059,15 +973,15 @@ shm_debug_rw_2008_roundtrip(void **state)
 	uint64_t moved;
 	int fd;
 
-	fd = anon(e, 3 * PS);
-	wr(e, fd, 10, 3 * PS - 10, 22, true);
+	fd = anon_object(e, 3 * PS);
+	write_pattern(e, fd, 10, 3 * PS - 10, 22, true);
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.pages, 0);
 	assert_int_equal(c.swapped, 3);
-	chk(e, fd, 10, 3 * PS - 10, 22, false, true);
-	chk(e, fd, 0, 10, 0, true, true);
-	c = counters(e);
+	check_pattern(e, fd, 10, 3 * PS - 10, 22, false, true);
+	check_pattern(e, fd, 0, 10, 0, true, true);
+	c = env_counters(e);
 	assert_int_equal(c.pages, 3);
 	assert_int_equal(c.swapped, 0);
 	assert_audit_clean(e->k);
@@ -1083,15 +997,15 @@ shm_read_hole_zeros_no_alloc(void **state)
 	size_t done = 0, i;
 	int fd;
 
-	fd = anon(e, 4 * PS);
-	wr(e, fd, 0, 1, 1, false);
+	fd = anon_object(e, 4 * PS);
+	write_pattern(e, fd, 0, 1, 1, false);
 	memset(buf, 0xaa, sizeof(buf));
 	assert_errno(shmsim_pread(e->p, fd, buf, sizeof(buf), PS, &done), 0);
 	assert_int_equal(done, sizeof(buf));
 	for (i = 0; i < sizeof(buf); i++)
 		assert_int_equal(buf[i], 0);
 	assert_int_equal(fdinfo(e->p, fd).resident, 1);
-	assert_int_equal(counters(e).pages, 1);
+	assert_int_equal(env_counters(e).pages, 1);
 	assert_int_equal(stat_of(e, fd).st_blocks, 1);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
@@ -1108,7 +1022,7 @@ shm_write_at_eof_moves_nothing(void **state)
 	int fd;
 
 	memset(buf, 0x77, sizeof(buf));
-	fd = anon(e, 100);
+	fd = anon_object(e, 100);
 	assert_errno(shmsim_pwrite(e->p, fd, buf, 10, 100, &done), 0);
 	assert_int_equal(done, 0);
 	done = 1234;
@@ -1125,7 +1039,7 @@ shm_write_at_eof_moves_nothing(void **state)
 	assert_errno(shmsim_pwrite(e->p, fd, buf, 10, 0, &done), 0);
 	assert_int_equal(done, 0);
 	assert_int_equal(fdinfo(e->p, fd).size, 0);
-	assert_int_equal(counters(e).pages, 0);
+	assert_int_equal(env_counters(e).pages, 0);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
 }
@@ -1140,7 +1054,7 @@ shm_write_straddling_eof_short(void **state)
 	int fd;
 
 	memset(buf, 0x42, sizeof(buf));
-	fd = anon(e, 100);
+	fd = anon_object(e, 100);
 	assert_errno(shmsim_pwrite(e->p, fd, buf, 10, 95, &done), 0);
 	assert_int_equal(done, 5);
 	assert_int_equal(fdinfo(e->p, fd).size, 100);
@@ -1166,7 +1080,7 @@ shm_read_past_eof_returns_zero(void **state)
 	int64_t off;
 	int fd;
 
-	fd = anon(e, 100);
+	fd = anon_object(e, 100);
 	assert_errno(shmsim_pread(e->p, fd, buf, 10, 100, &done), 0);
 	assert_int_equal(done, 0);
 	done = 1234;
@@ -1199,7 +1113,7 @@ shm_read_write_advance_offset(void **state)
 	int64_t off = -1;
 	int fd;
 
-	fd = anon(e, 8);
+	fd = anon_object(e, 8);
 	assert_errno(shmsim_write(e->p, fd, "abcdef", 6, &done), 0);
 	assert_int_equal(done, 6);
 	assert_int_equal(fdinfo(e->p, fd).f_offset, 6);
@@ -1237,7 +1151,7 @@ shm_write_no_timestamp(void **state)
 	unsigned char buf[PS];
 	int fd;
 
-	fd = anon(e, 2 * PS);
+	fd = anon_object(e, 2 * PS);
 	a = stat_of(e, fd);
 	memset(buf, 1, sizeof(buf));
 	assert_errno(shmsim_pwrite(e->p, fd, buf, sizeof(buf), 10, NULL), 0);
@@ -1257,7 +1171,7 @@ shm_seek_whence(void **state)
 	int64_t off = -1;
 	int fd;
 
-	fd = anon(e, 100);
+	fd = anon_object(e, 100);
 	assert_errno(shmsim_lseek(e->p, fd, 50, SHMSIM_SEEK_SET, &off), 0);
 	assert_int_equal(off, 50);
 	assert_errno(shmsim_lseek(e->p, fd, 10, SHMSIM_SEEK_CUR, &off), 0);
@@ -1287,7 +1201,7 @@ shm_seek_einval_offset_unchanged(void **state)
 	size_t i;
 	int fd;
 
-	fd = anon(e, 100);
+	fd = anon_object(e, 100);
 	assert_errno(shmsim_lseek(e->p, fd, 40, SHMSIM_SEEK_SET, NULL), 0);
 	assert_errno(shmsim_lseek(e->p, fd, 101, SHMSIM_SEEK_SET, &off),
 	    EINVAL);
@@ -1320,7 +1234,7 @@ shm_seek_eoverflow(void **state)
 	int64_t off = 4242;
 	int fd;
 
-	fd = anon(e, 100);
+	fd = anon_object(e, 100);
 	/* At offset 0, INT64_MAX does not overflow: it is past EOF. */
 	assert_errno(shmsim_lseek(e->p, fd, INT64_MAX, SHMSIM_SEEK_CUR, &off),
 	    EINVAL);
@@ -1350,7 +1264,7 @@ kern_preadv_negative_offset_einval(void **state)
 	size_t done = 1234;
 	int fd;
 
-	fd = anon(e, PS);
+	fd = anon_object(e, PS);
 	assert_errno(shmsim_pread(e->p, fd, buf, 4, -1, &done), EINVAL);
 	assert_errno(shmsim_pwrite(e->p, fd, buf, 4, -1, &done), EINVAL);
 	assert_errno(shmsim_pread(e->p, fd, buf, 4, INT64_MIN, &done), EINVAL);

@@ -84,99 +84,6 @@ setup_16k_swap2(void **state)
 }
 
 /* The byte at absolute offset off of pattern seed: never zero. */
-static unsigned char
-pat(unsigned int seed, uint64_t off)
-{
-	return (
-	    (unsigned char)(1 + (seed * 37u + off * 13u + off / 251u) % 255u));
-}
-
-static void *
-xmalloc(size_t len)
-{
-	void *p = malloc(len == 0 ? 1 : len);
-
-	assert_non_null(p);
-	return (p);
-}
-
-/* An anonymous object of size bytes open O_RDWR. */
-static int
-anon(struct env *e, int64_t size)
-{
-	int fd;
-
-	assert_errno(
-	    shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &fd),
-	    0);
-	if (size != 0)
-		assert_errno(shmsim_ftruncate(e->p, fd, size), 0);
-	return (fd);
-}
-
-/*
- * Write pattern seed over [off, off + len): pwrite(2), or poke when dbg
- * (profile 2008 has no write(2)).
- */
-static void
-wr(struct env *e, int fd, uint64_t off, size_t len, unsigned int seed, bool dbg)
-{
-	unsigned char *buf = xmalloc(len);
-	size_t done = 0, i;
-
-	for (i = 0; i < len; i++)
-		buf[i] = pat(seed, off + i);
-	if (dbg)
-		assert_errno(shmsim_poke(e->p, fd, off, buf, len), 0);
-	else {
-		assert_errno(
-		    shmsim_pwrite(e->p, fd, buf, len, (int64_t)off, &done), 0);
-		assert_int_equal(done, len);
-	}
-	free(buf);
-}
-
-/*
- * Read [off, off + len) with pread(2) (or peek when dbg) and compare it
- * with pattern seed, or with zeroes when zero.
- */
-static void
-chk(struct env *e, int fd, uint64_t off, size_t len, unsigned int seed,
-    bool zero, bool dbg)
-{
-	unsigned char *buf = xmalloc(len);
-	size_t done = 0, i;
-
-	memset(buf, 0xee, len);
-	if (dbg)
-		assert_errno(shmsim_peek(e->p, fd, off, buf, len), 0);
-	else {
-		assert_errno(
-		    shmsim_pread(e->p, fd, buf, len, (int64_t)off, &done), 0);
-		assert_int_equal(done, len);
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char got = buf[i];
-		unsigned char want = zero ? 0 : pat(seed, off + i);
-
-		if (got != want) {
-			free(buf);
-			fail_msg("byte at offset %ju is 0x%02x, want 0x%02x",
-			    (uintmax_t)(off + i), got, want);
-		}
-	}
-	free(buf);
-}
-
-static struct shmsim_counters
-counters(struct env *e)
-{
-	struct shmsim_counters c;
-
-	shmsim_counters(e->k, &c);
-	return (c);
-}
-
 static int64_t
 blocks(struct env *e, int fd)
 {
@@ -239,20 +146,20 @@ vm_page_alloc_zero_fill_on_write(void **state)
 	struct shmsim_fdinfo fi;
 	int fd;
 
-	fd = anon(e, 4 * PS);
+	fd = anon_object(e, 4 * PS);
 	assert_int_equal(fdinfo(e->p, fd).resident, 0);
-	assert_int_equal(counters(e).pages, 0);
-	wr(e, fd, 2 * PS + 100, 10, 1, false);
+	assert_int_equal(env_counters(e).pages, 0);
+	write_pattern(e, fd, 2 * PS + 100, 10, 1, false);
 	fi = fdinfo(e->p, fd);
 	assert_int_equal(fi.resident, 1);
 	assert_int_equal(fi.swapped, 0);
-	assert_int_equal(counters(e).pages, 1);
+	assert_int_equal(env_counters(e).pages, 1);
 	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_PAGE_ALLOC), 1);
-	chk(e, fd, 2 * PS, 100, 0, true, false);
-	chk(e, fd, 2 * PS + 100, 10, 1, false, false);
-	chk(e, fd, 2 * PS + 110, PS - 110, 0, true, false);
+	check_pattern(e, fd, 2 * PS, 100, 0, true, false);
+	check_pattern(e, fd, 2 * PS + 100, 10, 1, false, false);
+	check_pattern(e, fd, 2 * PS + 110, PS - 110, 0, true, false);
 	/* Rewriting a resident page allocates nothing. */
-	wr(e, fd, 2 * PS, PS, 2, false);
+	write_pattern(e, fd, 2 * PS, PS, 2, false);
 	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_PAGE_ALLOC), 1);
 	assert_int_equal(fdinfo(e->p, fd).resident, 1);
 	assert_int_equal(blocks(e, fd), 1);
@@ -267,11 +174,11 @@ uiomove_object_page_hole_read_no_alloc(void **state)
 	struct env *e = *state;
 	int fd;
 
-	fd = anon(e, 8 * PS);
-	chk(e, fd, 0, 8 * PS, 0, true, false);
-	chk(e, fd, PS / 2, 3 * PS, 0, true, true);
+	fd = anon_object(e, 8 * PS);
+	check_pattern(e, fd, 0, 8 * PS, 0, true, false);
+	check_pattern(e, fd, PS / 2, 3 * PS, 0, true, true);
 	assert_int_equal(fdinfo(e->p, fd).resident, 0);
-	assert_int_equal(counters(e).pages, 0);
+	assert_int_equal(env_counters(e).pages, 0);
 	assert_int_equal(blocks(e, fd), 0);
 	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_PAGE_ALLOC), 0);
 	assert_audit_clean(e->k);
@@ -286,7 +193,7 @@ shm_debug_rw_bounds(void **state)
 	unsigned char buf[16] = { 0 };
 	int fd;
 
-	fd = anon(e, PS + 1);
+	fd = anon_object(e, PS + 1);
 	assert_errno(shmsim_poke(e->p, fd, 2 * PS - 16, buf, 16), 0);
 	assert_errno(shmsim_poke(e->p, fd, 2 * PS - 15, buf, 16), EINVAL);
 	assert_errno(shmsim_peek(e->p, fd, 2 * PS, buf, 1), EINVAL);
@@ -316,12 +223,12 @@ swap_pager_putpage_getpage_roundtrip(void **state)
 	uint64_t moved = 99;
 	int fd, i;
 
-	fd = anon(e, 3 * PS);
-	wr(e, fd, 0, 3 * PS, 7, false);
-	assert_int_equal(counters(e).pages, 3);
+	fd = anon_object(e, 3 * PS);
+	write_pattern(e, fd, 0, 3 * PS, 7, false);
+	assert_int_equal(env_counters(e).pages, 3);
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 	assert_int_equal(moved, 3);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.pages, 0);
 	assert_int_equal(c.swapped, 3);
 	fi = fdinfo(e->p, fd);
@@ -331,8 +238,8 @@ swap_pager_putpage_getpage_roundtrip(void **state)
 	assert_audit_clean(e->k);
 
 	for (i = 0; i < 3; i++) {
-		chk(e, fd, (uint64_t)i * PS, PS, 7, false, false);
-		c = counters(e);
+		check_pattern(e, fd, (uint64_t)i * PS, PS, 7, false, false);
+		c = env_counters(e);
 		assert_int_equal(c.pages, i + 1);
 		assert_int_equal(c.swapped, 2 - i);
 		assert_int_equal(blocks(e, fd), 3);
@@ -344,7 +251,7 @@ swap_pager_putpage_getpage_roundtrip(void **state)
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 	assert_int_equal(moved, 0);
 	assert_errno(shmsim_close(e->p, fd), 0);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.swapped, 0);
 	assert_int_equal(c.pages, 0);
 }
@@ -358,16 +265,16 @@ swap_pager_putpage_getpage_roundtrip_2008(void **state)
 	uint64_t moved = 0;
 	int fd;
 
-	fd = anon(e, 2 * PS + 10);
-	wr(e, fd, 0, 3 * PS, 3, true);
+	fd = anon_object(e, 2 * PS + 10);
+	write_pattern(e, fd, 0, 3 * PS, 3, true);
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 	assert_int_equal(moved, 3);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.pages, 0);
 	assert_int_equal(c.swapped, 3);
 	assert_audit_clean(e->k);
-	chk(e, fd, 0, 3 * PS, 3, false, true);
-	c = counters(e);
+	check_pattern(e, fd, 0, 3 * PS, 3, false, true);
+	c = env_counters(e);
 	assert_int_equal(c.pages, 3);
 	assert_int_equal(c.swapped, 0);
 	assert_audit_clean(e->k);
@@ -382,21 +289,21 @@ vm_pageout_run_order(void **state)
 	uint64_t moved = 0;
 	int a, b;
 
-	a = anon(e, 3 * PS);
-	b = anon(e, PS);
-	wr(e, b, 0, PS, 2, false);
-	wr(e, a, 0, 3 * PS, 1, false);
+	a = anon_object(e, 3 * PS);
+	b = anon_object(e, PS);
+	write_pattern(e, b, 0, PS, 2, false);
+	write_pattern(e, a, 0, 3 * PS, 1, false);
 	assert_errno(shmsim_pageout(e->k, 2, &moved), 0);
 	assert_int_equal(moved, 2);
 	assert_int_equal(fdinfo(e->p, a).swapped, 2);
 	assert_int_equal(fdinfo(e->p, a).resident, 1);
 	assert_int_equal(fdinfo(e->p, b).resident, 1);
 	/* Page 2 of a stayed resident: reading it pages nothing in. */
-	chk(e, a, 2 * PS, PS, 1, false, false);
-	assert_int_equal(counters(e).swapped, 2);
+	check_pattern(e, a, 2 * PS, PS, 1, false, false);
+	assert_int_equal(env_counters(e).swapped, 2);
 	/* Page 0 went out: reading it does. */
-	chk(e, a, 0, PS, 1, false, false);
-	assert_int_equal(counters(e).swapped, 1);
+	check_pattern(e, a, 0, PS, 1, false, false);
+	assert_int_equal(env_counters(e).swapped, 1);
 	assert_int_equal(fdinfo(e->p, a).swapped, 1);
 	/* The next run takes a's page 0 again before touching b. */
 	assert_errno(shmsim_pageout(e->k, 1, &moved), 0);
@@ -406,8 +313,8 @@ vm_pageout_run_order(void **state)
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 	assert_int_equal(moved, 2);
 	assert_int_equal(fdinfo(e->p, b).swapped, 1);
-	chk(e, a, 0, 3 * PS, 1, false, false);
-	chk(e, b, 0, PS, 2, false, false);
+	check_pattern(e, a, 0, 3 * PS, 1, false, false);
+	check_pattern(e, b, 0, PS, 2, false, false);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, a), 0);
 	assert_errno(shmsim_close(e->p, b), 0);
@@ -426,24 +333,24 @@ swp_pager_getswapspace_full_stops_early(void **state)
 	uint64_t moved = 0;
 	int fd;
 
-	fd = anon(e, 6 * PS);
-	wr(e, fd, 0, 6 * PS, 9, true);
+	fd = anon_object(e, 6 * PS);
+	write_pattern(e, fd, 0, 6 * PS, 9, true);
 	assert_errno(shmsim_pageout(e->k, 6, &moved), 0);
 	assert_int_equal(moved, 4);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.swapped, 4);
 	assert_int_equal(c.pages, 2);
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 	assert_int_equal(moved, 0);
 	assert_audit_clean(e->k);
-	chk(e, fd, 0, 6 * PS, 9, false, true);
-	c = counters(e);
+	check_pattern(e, fd, 0, 6 * PS, 9, false, true);
+	c = env_counters(e);
 	assert_int_equal(c.swapped, 0);
 	assert_int_equal(c.pages, 6);
 	/* Slots freed by pagein are used again. */
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 	assert_int_equal(moved, 4);
-	chk(e, fd, 0, 6 * PS, 9, false, true);
+	check_pattern(e, fd, 0, 6 * PS, 9, false, true);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
 }
@@ -457,39 +364,39 @@ vm_object_terminate_frees_everything(void **state)
 	uint64_t moved;
 	int fd, fd2;
 
-	fd = anon(e, 4 * PS);
-	wr(e, fd, 0, 4 * PS, 1, false);
+	fd = anon_object(e, 4 * PS);
+	write_pattern(e, fd, 0, 4 * PS, 1, false);
 	assert_errno(shmsim_pageout(e->k, 2, &moved), 0);
 	assert_errno(shmsim_shm_open(e->p, "/vmobj",
 			 SHMSIM_O_RDWR | SHMSIM_O_CREAT, 0600, &fd2),
 	    0);
 	assert_errno(shmsim_ftruncate(e->p, fd2, PS), 0);
-	wr(e, fd2, 0, 10, 2, false);
-	c = counters(e);
+	write_pattern(e, fd2, 0, 10, 2, false);
+	c = env_counters(e);
 	assert_int_equal(c.objects, 2);
 	assert_int_equal(c.pages, 3);
 	assert_int_equal(c.swapped, 2);
 	assert_int_equal(c.swap_reserved, 5 * PS);
 
 	assert_errno(shmsim_close(e->p, fd), 0);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.objects, 1);
 	assert_int_equal(c.pages, 1);
 	assert_int_equal(c.swapped, 0);
 	assert_int_equal(c.swap_reserved, PS);
 	/* The name keeps the named object and its bytes. */
 	assert_errno(shmsim_close(e->p, fd2), 0);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.objects, 1);
 	assert_int_equal(c.pages, 1);
 	assert_int_equal(c.swap_reserved, PS);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_shm_open(e->p, "/vmobj", SHMSIM_O_RDWR, 0, &fd2),
 	    0);
-	chk(e, fd2, 0, 10, 2, false, false);
+	check_pattern(e, fd2, 0, 10, 2, false, false);
 	assert_errno(shmsim_shm_unlink(e->p, "/vmobj"), 0);
 	assert_errno(shmsim_close(e->p, fd2), 0);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.objects, 0);
 	assert_int_equal(c.pages, 0);
 	assert_int_equal(c.swapped, 0);
@@ -517,37 +424,37 @@ vm_object_sparse_1tib(void **state)
 	size_t done = 0;
 	int fd;
 
-	fd = anon(e, tib);
+	fd = anon_object(e, tib);
 	fi = fdinfo(e->p, fd);
 	assert_int_equal(fi.size, tib);
 	assert_int_equal(fi.obj_size, (uint64_t)tib / PS);
 	assert_int_equal(fi.charge, (uint64_t)tib);
-	assert_int_equal(counters(e).swap_reserved, (uint64_t)tib);
+	assert_int_equal(env_counters(e).swap_reserved, (uint64_t)tib);
 	/* The reservation is exactly full. */
 	assert_errno(shmsim_ftruncate(e->p, fd, tib + 1), ENOMEM);
 
-	wr(e, fd, 0, 10, 1, false);
-	wr(e, fd, (uint64_t)tib / 2 + 5, 10, 1, false);
+	write_pattern(e, fd, 0, 10, 1, false);
+	write_pattern(e, fd, (uint64_t)tib / 2 + 5, 10, 1, false);
 	memset(buf, 0x5a, sizeof(buf));
 	assert_errno(shmsim_pwrite(e->p, fd, buf, 10, tib - 3, &done), 0);
 	assert_int_equal(done, 3);
 	fi = fdinfo(e->p, fd);
 	assert_int_equal(fi.resident, 3);
 	assert_int_equal(fi.swapped, 0);
-	assert_int_equal(counters(e).pages, 3);
+	assert_int_equal(env_counters(e).pages, 3);
 	assert_int_equal(blocks(e, fd), 3);
 	/* A hole between them reads as zeroes and stays a hole. */
-	chk(e, fd, (uint64_t)tib / 4, 2 * PS, 0, true, false);
+	check_pattern(e, fd, (uint64_t)tib / 4, 2 * PS, 0, true, false);
 	assert_int_equal(fdinfo(e->p, fd).resident, 3);
 	assert_audit_clean(e->k);
 
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 	assert_int_equal(moved, 3);
 	assert_int_equal(blocks(e, fd), 3);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.pages, 0);
 	assert_int_equal(c.swapped, 3);
-	chk(e, fd, (uint64_t)tib / 2 + 5, 10, 1, false, false);
+	check_pattern(e, fd, (uint64_t)tib / 2 + 5, 10, 1, false, false);
 	memset(buf, 0, sizeof(buf));
 	assert_errno(shmsim_pread(e->p, fd, buf, 10, tib - 3, &done), 0);
 	assert_int_equal(done, 3);
@@ -556,7 +463,7 @@ vm_object_sparse_1tib(void **state)
 	assert_int_equal(blocks(e, fd), 3);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.swap_reserved, 0);
 	assert_int_equal(c.swapped, 0);
 	assert_int_equal(c.pages, 0);
@@ -571,13 +478,13 @@ vm_object_sparse_1tib_2008(void **state)
 	struct shmsim_fdinfo fi;
 	int fd;
 
-	fd = anon(e, tib);
-	wr(e, fd, 0, 10, 1, true);
-	wr(e, fd, (uint64_t)tib - PS, PS, 1, true);
+	fd = anon_object(e, tib);
+	write_pattern(e, fd, 0, 10, 1, true);
+	write_pattern(e, fd, (uint64_t)tib - PS, PS, 1, true);
 	fi = fdinfo(e->p, fd);
 	assert_int_equal(fi.resident, 2);
 	assert_int_equal(fi.charge, 0);
-	assert_int_equal(counters(e).swap_reserved, 0);
+	assert_int_equal(env_counters(e).swap_reserved, 0);
 	assert_int_equal(blocks(e, fd), tib / PS);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
@@ -594,37 +501,37 @@ swap_reserve_by_cred_global_limit(void **state)
 	struct env *e = *state;
 	int a, b;
 
-	a = anon(e, 8 * PS);
-	b = anon(e, 0);
-	assert_int_equal(counters(e).swap_reserved, 8 * PS);
+	a = anon_object(e, 8 * PS);
+	b = anon_object(e, 0);
+	assert_int_equal(env_counters(e).swap_reserved, 8 * PS);
 	assert_errno(shmsim_ftruncate(e->p, b, 1), ENOMEM);
 	/* Shrinking within the last page releases nothing. */
 	assert_errno(shmsim_ftruncate(e->p, a, 7 * PS + 1), 0);
-	assert_int_equal(counters(e).swap_reserved, 8 * PS);
+	assert_int_equal(env_counters(e).swap_reserved, 8 * PS);
 	assert_errno(shmsim_ftruncate(e->p, b, 1), ENOMEM);
 	assert_errno(shmsim_ftruncate(e->p, a, 7 * PS), 0);
-	assert_int_equal(counters(e).swap_reserved, 7 * PS);
+	assert_int_equal(env_counters(e).swap_reserved, 7 * PS);
 	assert_errno(shmsim_ftruncate(e->p, b, 1), 0);
 	assert_int_equal(fdinfo(e->p, b).charge, PS);
-	assert_int_equal(counters(e).swap_reserved, 8 * PS);
+	assert_int_equal(env_counters(e).swap_reserved, 8 * PS);
 	assert_errno(shmsim_ftruncate(e->p, b, PS + 1), ENOMEM);
 	assert_int_equal(fdinfo(e->p, b).size, 1);
 	/* A full reservation does not stop pageout: slots are separate. */
-	wr(e, a, 0, 7 * PS, 4, false);
-	wr(e, b, 0, 1, 4, false);
-	assert_int_equal(counters(e).pages, 8);
+	write_pattern(e, a, 0, 7 * PS, 4, false);
+	write_pattern(e, b, 0, 1, 4, false);
+	assert_int_equal(env_counters(e).pages, 8);
 	{
 		uint64_t moved = 0;
 
 		assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 		assert_int_equal(moved, 8);
 	}
-	chk(e, a, 0, 7 * PS, 4, false, false);
-	chk(e, b, 0, 1, 4, false, false);
+	check_pattern(e, a, 0, 7 * PS, 4, false, false);
+	check_pattern(e, b, 0, 1, 4, false, false);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, a), 0);
 	assert_errno(shmsim_close(e->p, b), 0);
-	assert_int_equal(counters(e).swap_reserved, 0);
+	assert_int_equal(env_counters(e).swap_reserved, 0);
 }
 
 /* A page size of 16 KiB: blksize, page counts and the limit follow. */
@@ -638,27 +545,27 @@ vm_object_page_size_16k(void **state)
 	int fd;
 
 	assert_int_equal(shmsim_kernel_config(e->k)->page_size, ps);
-	fd = anon(e, ps + 1);
+	fd = anon_object(e, ps + 1);
 	assert_errno(shmsim_fstat(e->p, fd, &sb), 0);
 	assert_int_equal(sb.st_blksize, ps);
 	fi = fdinfo(e->p, fd);
 	assert_int_equal(fi.obj_size, 2);
 	assert_int_equal(fi.charge, 2 * ps);
-	assert_int_equal(counters(e).swap_reserved, 2 * ps);
+	assert_int_equal(env_counters(e).swap_reserved, 2 * ps);
 	/* Two 16 KiB slots: 2 * 16384 bytes of reservation at most. */
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * ps), 0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * ps + 1), ENOMEM);
 	/* Offset 16384 + 4096 is in page 1, not page 4. */
-	wr(e, fd, (uint64_t)ps + 4096, 10, 6, false);
+	write_pattern(e, fd, (uint64_t)ps + 4096, 10, 6, false);
 	fi = fdinfo(e->p, fd);
 	assert_int_equal(fi.resident, 1);
-	chk(e, fd, 0, (size_t)ps, 0, true, false);
-	chk(e, fd, (uint64_t)ps, 4096, 0, true, false);
+	check_pattern(e, fd, 0, (size_t)ps, 0, true, false);
+	check_pattern(e, fd, (uint64_t)ps, 4096, 0, true, false);
 	assert_int_equal(blocks(e, fd), 1);
 	/* Shrinking to 16384 + 1 zeroes that page from byte 1 on. */
 	assert_errno(shmsim_ftruncate(e->p, fd, ps + 1), 0);
 	assert_errno(shmsim_ftruncate(e->p, fd, 2 * ps), 0);
-	chk(e, fd, (uint64_t)ps, (size_t)ps, 0, true, false);
+	check_pattern(e, fd, (uint64_t)ps, (size_t)ps, 0, true, false);
 	assert_int_equal(fdinfo(e->p, fd).resident, 1);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
@@ -679,35 +586,38 @@ vm_pageout_check_resident_budget(void **state)
 	struct shmsim_counters c;
 	int fd, i;
 
-	fd = anon(e, 16 * PS);
+	fd = anon_object(e, 16 * PS);
 	for (i = 0; i < 16; i++) {
-		wr(e, fd, (uint64_t)i * PS, PS, (unsigned)i, false);
-		c = counters(e);
+		write_pattern(e, fd, (uint64_t)i * PS, PS, (unsigned)i, false);
+		c = env_counters(e);
 		assert_true(c.pages <= 4);
 		assert_int_equal(c.pages + c.swapped, i + 1);
 	}
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.pages, 4);
 	assert_int_equal(c.swapped, 12);
 	assert_int_equal(blocks(e, fd), 16);
 	assert_audit_clean(e->k);
 	for (i = 15; i >= 0; i--) {
-		chk(e, fd, (uint64_t)i * PS, PS, (unsigned)i, false, false);
-		c = counters(e);
+		check_pattern(e, fd, (uint64_t)i * PS, PS, (unsigned)i, false,
+		    false);
+		c = env_counters(e);
 		assert_true(c.pages <= 4);
 		assert_int_equal(c.pages + c.swapped, 16);
 	}
 	/* One call touching ten pages is brought back under budget too. */
-	wr(e, fd, 3 * PS, 10 * PS, 77, false);
-	c = counters(e);
+	write_pattern(e, fd, 3 * PS, 10 * PS, 77, false);
+	c = env_counters(e);
 	assert_true(c.pages <= 4);
 	assert_int_equal(c.pages + c.swapped, 16);
-	chk(e, fd, 3 * PS, 10 * PS, 77, false, false);
-	assert_true(counters(e).pages <= 4);
+	check_pattern(e, fd, 3 * PS, 10 * PS, 77, false, false);
+	assert_true(env_counters(e).pages <= 4);
 	for (i = 0; i < 3; i++)
-		chk(e, fd, (uint64_t)i * PS, PS, (unsigned)i, false, false);
+		check_pattern(e, fd, (uint64_t)i * PS, PS, (unsigned)i, false,
+		    false);
 	for (i = 13; i < 16; i++)
-		chk(e, fd, (uint64_t)i * PS, PS, (unsigned)i, false, false);
+		check_pattern(e, fd, (uint64_t)i * PS, PS, (unsigned)i, false,
+		    false);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
 }
@@ -720,17 +630,19 @@ vm_pageout_check_resident_budget_2008(void **state)
 	struct shmsim_counters c;
 	int fd, i;
 
-	fd = anon(e, 8 * PS);
+	fd = anon_object(e, 8 * PS);
 	for (i = 0; i < 8; i++) {
-		wr(e, fd, (uint64_t)i * PS, PS, (unsigned)i + 20, true);
-		assert_true(counters(e).pages <= 4);
+		write_pattern(e, fd, (uint64_t)i * PS, PS, (unsigned)i + 20,
+		    true);
+		assert_true(env_counters(e).pages <= 4);
 	}
-	c = counters(e);
+	c = env_counters(e);
 	assert_int_equal(c.pages, 4);
 	assert_int_equal(c.swapped, 4);
 	for (i = 0; i < 8; i++) {
-		chk(e, fd, (uint64_t)i * PS, PS, (unsigned)i + 20, false, true);
-		assert_true(counters(e).pages <= 4);
+		check_pattern(e, fd, (uint64_t)i * PS, PS, (unsigned)i + 20,
+		    false, true);
+		assert_true(env_counters(e).pages <= 4);
 	}
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
@@ -744,12 +656,12 @@ vm_pageout_check_swap_full_over_budget(void **state)
 	struct shmsim_counters c;
 	int fd;
 
-	fd = anon(e, 5 * PS);
-	wr(e, fd, 0, 5 * PS, 8, true);
-	c = counters(e);
+	fd = anon_object(e, 5 * PS);
+	write_pattern(e, fd, 0, 5 * PS, 8, true);
+	c = env_counters(e);
 	assert_int_equal(c.swapped, 2);
 	assert_int_equal(c.pages, 3);
-	chk(e, fd, 0, 5 * PS, 8, false, true);
+	check_pattern(e, fd, 0, 5 * PS, 8, false, true);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
 }
@@ -769,8 +681,8 @@ swap_pager_getpage_pager_io_eio(void **state)
 	size_t done = 1234;
 	int fd;
 
-	fd = anon(e, 2 * PS);
-	wr(e, fd, 0, 2 * PS, 5, false);
+	fd = anon_object(e, 2 * PS);
+	write_pattern(e, fd, 0, 2 * PS, 5, false);
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 	assert_int_equal(moved, 2);
 	snap_take(e, fd, &before);
@@ -784,8 +696,8 @@ swap_pager_getpage_pager_io_eio(void **state)
 	assert_errno(shmsim_read(e->p, fd, buf, PS, &done), EIO);
 	snap_assert_same(e, fd, &before);
 	shmsim_fault_reset(e->k);
-	chk(e, fd, 0, 2 * PS, 5, false, false);
-	assert_int_equal(counters(e).swapped, 0);
+	check_pattern(e, fd, 0, 2 * PS, 5, false, false);
+	assert_int_equal(env_counters(e).swapped, 0);
 	assert_int_equal(shmsim_fault_hits(e->k, SHMSIM_FAULT_PAGER_IO), 2);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
@@ -801,8 +713,8 @@ swap_pager_getpage_page_alloc_eio(void **state)
 	uint64_t moved;
 	int fd;
 
-	fd = anon(e, PS);
-	wr(e, fd, 0, PS, 6, false);
+	fd = anon_object(e, PS);
+	write_pattern(e, fd, 0, PS, 6, false);
 	assert_errno(shmsim_pageout(e->k, 0, &moved), 0);
 	snap_take(e, fd, &before);
 	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGE_ALLOC, 1, false),
@@ -814,7 +726,7 @@ swap_pager_getpage_page_alloc_eio(void **state)
 	    0);
 	assert_errno(shmsim_peek(e->p, fd, 0, buf, 10), ENOMEM);
 	snap_assert_same(e, fd, &before);
-	chk(e, fd, 0, PS, 6, false, false);
+	check_pattern(e, fd, 0, PS, 6, false, false);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
 }
@@ -829,7 +741,7 @@ vm_page_alloc_fault_write_eio(void **state)
 	size_t done = 1234;
 	int fd;
 
-	fd = anon(e, 2 * PS);
+	fd = anon_object(e, 2 * PS);
 	memset(buf, 0x11, sizeof(buf));
 	snap_take(e, fd, &before);
 	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGE_ALLOC, 1, false),
@@ -842,7 +754,7 @@ vm_page_alloc_fault_write_eio(void **state)
 	    0);
 	assert_errno(shmsim_poke(e->p, fd, 0, buf, sizeof(buf)), ENOMEM);
 	snap_assert_same(e, fd, &before);
-	chk(e, fd, 0, 2 * PS, 0, true, false);
+	check_pattern(e, fd, 0, 2 * PS, 0, true, false);
 	/* Disarmed (fired once), the same write goes through. */
 	assert_errno(shmsim_write(e->p, fd, buf, sizeof(buf), &done), 0);
 	assert_int_equal(done, sizeof(buf));
@@ -863,8 +775,8 @@ vm_page_alloc_fault_second_page(void **state)
 	unsigned char *buf;
 	int fd;
 
-	fd = anon(e, 2 * PS);
-	buf = xmalloc(2 * PS);
+	fd = anon_object(e, 2 * PS);
+	buf = test_xmalloc(2 * PS);
 	memset(buf, 0x33, 2 * PS);
 	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGE_ALLOC, 2, false),
 	    0);
@@ -872,7 +784,7 @@ vm_page_alloc_fault_second_page(void **state)
 	free(buf);
 	assert_int_equal(fdinfo(e->p, fd).resident, 1);
 	assert_int_equal(fdinfo(e->p, fd).size, 2 * PS);
-	chk(e, fd, PS, PS, 0, true, false);
+	check_pattern(e, fd, PS, PS, 0, true, false);
 	assert_audit_clean(e->k);
 	assert_errno(shmsim_close(e->p, fd), 0);
 }
