@@ -269,6 +269,9 @@ vm_pageout_run(struct shmsim_kernel *k, uint64_t n)
 				full = true;
 			else
 				moved++;
+			/* Each page moved is a step others may run between. */
+			SCHED_POINT("pageout", "page moved to swap", __FILE__,
+			    __LINE__);
 		}
 		VM_OBJECT_WUNLOCK(obj);
 		vm_object_deallocate(obj);

@@ -59,6 +59,7 @@ vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
 	vm_prot_t prot;
 	int error, i, nchain = 0, rv;
 
+	SCHED_POINT("vm_fault", "fault", __FILE__, __LINE__);
 	rv = vm_map_lookup(&map, vaddr, fault_type, &entry, &first_object,
 	    &first_pindex, &prot);
 	if (rv != KERN_SUCCESS)

@@ -21,12 +21,10 @@
 #include "vm_map.h"
 
 /*
- * curthread->td_map_def_user: entries deleted under the map lock whose
+ * cur_sim_thread()->td_map_def_user: entries deleted under the map lock whose
  * object references (and write counts) are released once the map is
- * unlocked (vm_map_unlock -> vm_map_process_deferred).  The host thread
- * is the simulated thread.
+ * unlocked (vm_map_unlock -> vm_map_process_deferred).
  */
-static _Thread_local vm_map_entry_t td_map_def_user;
 
 static vm_map_entry_t
 vm_map_entry_succ(vm_map_t map, vm_map_entry_t entry)
@@ -494,8 +492,8 @@ vm_map_entry_delete(vm_map_t map, vm_map_entry_t entry)
 		VM_OBJECT_WUNLOCK(object);
 		vm_object_collapse_done();
 	}
-	entry->defer_next = td_map_def_user;
-	td_map_def_user = entry;
+	entry->defer_next = cur_sim_thread()->td_map_def_user;
+	cur_sim_thread()->td_map_def_user = entry;
 }
 
 /*
@@ -507,8 +505,8 @@ vm_map_process_deferred(void)
 {
 	vm_map_entry_t entry, next;
 
-	entry = td_map_def_user;
-	td_map_def_user = NULL;
+	entry = cur_sim_thread()->td_map_def_user;
+	cur_sim_thread()->td_map_def_user = NULL;
 	for (; entry != NULL; entry = next) {
 		next = entry->defer_next;
 		if ((entry->eflags & MAP_ENTRY_WRITECNT) != 0)

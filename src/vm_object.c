@@ -240,20 +240,29 @@ static void
 vm_object_pip_wakeup(vm_object_t obj)
 {
 	atomic_fetch_sub(&obj->paging_in_progress, 1);
+	sched_wakeup(cur_sim_thread(), &obj->paging_in_progress);
+	SCHED_POINT("vm_object_pip_wakeup", "paging in progress", __FILE__,
+	    __LINE__);
 }
 
 /*
  * vm_object.c: vm_object_terminate() -- pages, swap and charge go.
  * XXX(model): it waits for paging in progress by yielding (the kernel
- * sleeps in vm_object_pip_wait).
+ * sleeps in vm_object_pip_wait); under the explorer the thread sleeps
+ * until vm_object_pip_wakeup().
  */
 static void
 vm_object_terminate(vm_object_t obj)
 {
 	struct shmsim_kernel *k = obj->kernel;
 
-	while (atomic_load(&obj->paging_in_progress) != 0)
-		sched_yield();
+	while (atomic_load(&obj->paging_in_progress) != 0) {
+		if (sched_explored())
+			sched_sleep(cur_sim_thread(), &obj->paging_in_progress,
+			    "vm_object_pip_wait", __FILE__, __LINE__);
+		else
+			sched_yield();
+	}
 
 	KASSERT(obj->backing_object == NULL && obj->shadow_count == 0 &&
 		LIST_EMPTY(&obj->shadow_head),
@@ -731,17 +740,16 @@ vm_object_scan_all_shadowed(vm_object_t object)
  * lock held (the auditor, the dump and the pagedaemon take it first).
  * XXX(model): the kernel keeps freed objects on the list (type-stable
  * zone) and has no such ordering to respect.  Linked through
- * backing_object, which a dead object no longer uses.
+ * backing_object, which a dead object no longer uses; the list is
+ * cur_sim_thread()->td_dead_objects.
  */
-static _Thread_local vm_object_t td_dead_objects;
-
 void
 vm_object_collapse_done(void)
 {
 	vm_object_t obj;
 
-	while ((obj = td_dead_objects) != NULL) {
-		td_dead_objects = obj->backing_object;
+	while ((obj = cur_sim_thread()->td_dead_objects) != NULL) {
+		cur_sim_thread()->td_dead_objects = obj->backing_object;
 		obj->backing_object = NULL;
 		vm_object_terminate(obj);
 	}
@@ -808,8 +816,9 @@ vm_object_collapse(vm_object_t object)
 			vm_object_clear_flag(object, OBJ_COLLAPSING);
 			VM_OBJECT_WUNLOCK(backing_object);
 			(void)refcount_release(&backing_object->ref_count);
-			backing_object->backing_object = td_dead_objects;
-			td_dead_objects = backing_object;
+			backing_object->backing_object =
+			    cur_sim_thread()->td_dead_objects;
+			cur_sim_thread()->td_dead_objects = backing_object;
 		} else {
 			if (!vm_object_scan_all_shadowed(object)) {
 				VM_OBJECT_WUNLOCK(backing_object);

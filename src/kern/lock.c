@@ -1,11 +1,21 @@
 /*
- * The lock layer: mtx(9), sx(9), rwlock(9), rangelock on pthreads, with a
- * WITNESS-style order checker under INVARIANTS (subr_witness.c in spirit).
+ * The lock layer: mtx(9), sx(9), rwlock(9), rangelock on one atomic lock
+ * word each (futex(2) when a host thread must sleep), with a WITNESS-style
+ * order checker under INVARIANTS (subr_witness.c in spirit), and the
+ * explorer's blocking when a simulated thread finds a lock held.
  */
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#endif
+
+#include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kern/kassert.h"
 #include "kern/lock.h"
@@ -38,19 +48,6 @@ static const enum lock_class_id documented_order[] = {
 	LC_SHM_TIMESTAMP,
 };
 
-#define WITNESS_MAXHELD 32
-
-struct held_lock {
-	struct lock_object *hl_lock;
-	const char *hl_file;
-	int hl_line;
-};
-
-/* Per host thread: the locks it holds, innermost last. */
-static _Thread_local struct held_lock held_locks[WITNESS_MAXHELD];
-static _Thread_local int held_count;
-static _Thread_local char curthread_id;
-
 _Noreturn void
 panic(const char *fmt, ...)
 {
@@ -63,13 +60,9 @@ panic(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	fflush(stderr);
+	/* Under the explorer: the schedule that got here, to replay it. */
+	sched_panic_hook();
 	abort();
-}
-
-const void *
-curthread_token(void)
-{
-	return (&curthread_id);
 }
 
 const char *
@@ -100,7 +93,8 @@ witness_init(struct witness *w)
 #ifdef INVARIANTS
 /* subr_witness.c: witness_checkorder() */
 static void
-witness_checkorder(struct lock_object *lo, const char *file, int line)
+witness_checkorder(struct sim_thread *td, struct lock_object *lo,
+    const char *file, int line)
 {
 	struct witness *w = lo->lo_witness;
 	struct witness_site *rev, *fwd;
@@ -109,8 +103,8 @@ witness_checkorder(struct lock_object *lo, const char *file, int line)
 
 	if (w == NULL)
 		return;
-	for (i = 0; i < held_count; i++) {
-		struct held_lock *h = &held_locks[i];
+	for (i = 0; i < td->td_nheld; i++) {
+		struct held_lock *h = &td->td_held[i];
 		enum lock_class_id a = h->hl_lock->lo_class;
 		enum lock_class_id b = lo->lo_class;
 
@@ -145,39 +139,42 @@ witness_checkorder(struct lock_object *lo, const char *file, int line)
 }
 #endif
 
-void
-_lock_acquired(struct lock_object *lo, const char *file, int line)
+static void
+lock_acquired(struct sim_thread *td, struct lock_object *lo, const char *file,
+    int line)
 {
 #ifdef INVARIANTS
-	if (held_count >= WITNESS_MAXHELD)
-		panic("%s: too many locks held (%d)", __func__, held_count);
-	held_locks[held_count].hl_lock = lo;
-	held_locks[held_count].hl_file = file;
-	held_locks[held_count].hl_line = line;
-	held_count++;
+	if (td->td_nheld >= WITNESS_MAXHELD)
+		panic("%s: too many locks held (%d)", __func__, td->td_nheld);
+	td->td_held[td->td_nheld].hl_lock = lo;
+	td->td_held[td->td_nheld].hl_file = file;
+	td->td_held[td->td_nheld].hl_line = line;
+	td->td_nheld++;
 #else
+	(void)td;
 	(void)lo;
 	(void)file;
 	(void)line;
 #endif
 }
 
-void
-_lock_released(struct lock_object *lo)
+static void
+lock_released(struct sim_thread *td, struct lock_object *lo)
 {
 #ifdef INVARIANTS
 	int i;
 
-	for (i = held_count - 1; i >= 0; i--)
-		if (held_locks[i].hl_lock == lo)
+	for (i = td->td_nheld - 1; i >= 0; i--)
+		if (td->td_held[i].hl_lock == lo)
 			break;
 	if (i < 0)
 		panic("%s: releasing unheld lock \"%s\"", __func__,
 		    lo->lo_name);
-	memmove(&held_locks[i], &held_locks[i + 1],
-	    (size_t)(held_count - i - 1) * sizeof(held_locks[0]));
-	held_count--;
+	memmove(&td->td_held[i], &td->td_held[i + 1],
+	    (size_t)(td->td_nheld - i - 1) * sizeof(td->td_held[0]));
+	td->td_nheld--;
 #else
+	(void)td;
 	(void)lo;
 #endif
 }
@@ -185,10 +182,11 @@ _lock_released(struct lock_object *lo)
 bool
 lock_owned_by_curthread(const struct lock_object *lo)
 {
+	struct sim_thread *td = cur_sim_thread();
 	int i;
 
-	for (i = 0; i < held_count; i++)
-		if (held_locks[i].hl_lock == lo)
+	for (i = 0; i < td->td_nheld; i++)
+		if (td->td_held[i].hl_lock == lo)
 			return (true);
 	return (false);
 }
@@ -196,7 +194,7 @@ lock_owned_by_curthread(const struct lock_object *lo)
 int
 lock_nheld(void)
 {
-	return (held_count);
+	return (cur_sim_thread()->td_nheld);
 }
 
 static void
@@ -206,19 +204,213 @@ lock_object_init(struct lock_object *lo, const char *name, enum lock_class_id c,
 	lo->lo_name = name;
 	lo->lo_class = c;
 	lo->lo_witness = w;
+	atomic_init(&lo->lo_word, 0);
+}
+
+static void
+lock_object_destroy(struct lock_object *lo)
+{
+	KASSERT((atomic_load_explicit(&lo->lo_word, memory_order_relaxed) &
+		    (LW_WRITER | LW_READERS)) == 0,
+	    ("%s: \"%s\" destroyed while held", __func__, lo->lo_name));
+	(void)lo;
 }
 
 #ifdef INVARIANTS
-#define CHECKORDER(lo, file, line) witness_checkorder((lo), (file), (line))
+#define CHECKORDER(td, lo, file, line) \
+	witness_checkorder((td), (lo), (file), (line))
 #else
-#define CHECKORDER(lo, file, line) ((void)(file), (void)(line))
+#define CHECKORDER(td, lo, file, line) \
+	((void)(td), (void)(lo), (void)(file), (void)(line))
 #endif
 
-static void
-pthread_check(int error, const char *what)
+/* ------------------------------------------------------------ lock word */
+
+static inline bool
+lw_try_wlock(atomic_uint *word)
 {
-	if (error != 0)
-		panic("%s: %s", what, strerror(error));
+	unsigned int w = 0;
+
+	if (atomic_compare_exchange_strong_explicit(word, &w, LW_WRITER,
+		memory_order_acquire, memory_order_relaxed))
+		return (true);
+	while ((w & ~LW_WAITERS) == 0)
+		if (atomic_compare_exchange_weak_explicit(word, &w,
+			w | LW_WRITER, memory_order_acquire,
+			memory_order_relaxed))
+			return (true);
+	return (false);
+}
+
+static inline bool
+lw_try_rlock(atomic_uint *word)
+{
+	unsigned int w = atomic_load_explicit(word, memory_order_relaxed);
+
+	while ((w & LW_WRITER) == 0) {
+		KASSERT((w & LW_READERS) != LW_READERS,
+		    ("lock word: too many readers"));
+		if (atomic_compare_exchange_weak_explicit(word, &w, w + 1,
+			memory_order_acquire, memory_order_relaxed))
+			return (true);
+	}
+	return (false);
+}
+
+static void
+lw_futex_wait(atomic_uint *word, unsigned int val)
+{
+#ifdef __linux__
+	(void)syscall(SYS_futex, (unsigned int *)word, FUTEX_WAIT_PRIVATE, val,
+	    NULL, NULL, 0);
+#else
+	(void)word;
+	(void)val;
+	sched_yield();
+#endif
+}
+
+static void
+lw_futex_wake(atomic_uint *word)
+{
+#ifdef __linux__
+	(void)syscall(SYS_futex, (unsigned int *)word, FUTEX_WAKE_PRIVATE,
+	    INT_MAX, NULL, NULL, 0);
+#else
+	(void)word;
+#endif
+}
+
+static inline void
+cpu_spinwait(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/*
+ * The contended path on a host thread: spin a little, then sleep on the
+ * word with LW_WAITERS set; every release that sees the bit wakes all
+ * sleepers, which retry.
+ */
+static void
+lw_wait_host(atomic_uint *word, bool shared)
+{
+	unsigned int w;
+	int spins;
+
+	for (;;) {
+		for (spins = 0; spins < 100; spins++) {
+			if (shared ? lw_try_rlock(word) : lw_try_wlock(word))
+				return;
+			cpu_spinwait();
+		}
+		w = atomic_load_explicit(word, memory_order_relaxed);
+		if (shared ? (w & LW_WRITER) == 0 : (w & ~LW_WAITERS) == 0)
+			continue;
+		if ((w & LW_WAITERS) == 0 &&
+		    !atomic_compare_exchange_strong_explicit(word, &w,
+			w | LW_WAITERS, memory_order_relaxed,
+			memory_order_relaxed))
+			continue;
+		lw_futex_wait(word, w | LW_WAITERS);
+	}
+}
+
+/*
+ * The contended path under the explorer: the simulated thread sleeps on
+ * the lock until a release wakes it, then retries (it may lose the race
+ * again to a thread the explorer runs first).
+ */
+static void
+lock_wait(struct sim_thread *td, struct lock_object *lo, bool shared,
+    const char *file, int line)
+{
+	if (td->td_sched == NULL) {
+		lw_wait_host(&lo->lo_word, shared);
+		return;
+	}
+	do
+		sched_sleep(td, lo, lo->lo_name, file, line);
+	while (!(
+	    shared ? lw_try_rlock(&lo->lo_word) : lw_try_wlock(&lo->lo_word)));
+}
+
+static inline void
+lw_wunlock(struct sim_thread *td, struct lock_object *lo)
+{
+	unsigned int old;
+
+	old = atomic_exchange_explicit(&lo->lo_word, 0, memory_order_release);
+	KASSERT((old & LW_WRITER) != 0,
+	    ("%s: \"%s\" not write-locked", __func__, lo->lo_name));
+	if (__predict_false((old & LW_WAITERS) != 0))
+		lw_futex_wake(&lo->lo_word);
+	if (__predict_false(td->td_sched != NULL))
+		sched_wakeup(td, lo);
+}
+
+static inline void
+lw_runlock(struct sim_thread *td, struct lock_object *lo)
+{
+	unsigned int old;
+
+	old = atomic_fetch_sub_explicit(&lo->lo_word, 1, memory_order_release);
+	KASSERT((old & LW_READERS) != 0 && (old & LW_WRITER) == 0,
+	    ("%s: \"%s\" not read-locked", __func__, lo->lo_name));
+	if (__predict_false(
+		(old & LW_WAITERS) != 0 && (old & LW_READERS) == 1)) {
+		atomic_fetch_and_explicit(&lo->lo_word, ~LW_WAITERS,
+		    memory_order_relaxed);
+		lw_futex_wake(&lo->lo_word);
+	}
+	if (__predict_false(td->td_sched != NULL))
+		sched_wakeup(td, lo);
+}
+
+static inline void
+lock_xlock(struct lock_object *lo, const char *op, const char *file, int line)
+{
+	struct sim_thread *td = cur_sim_thread();
+
+	SCHED_POINT(op, lo->lo_name, file, line);
+	CHECKORDER(td, lo, file, line);
+	if (__predict_false(!lw_try_wlock(&lo->lo_word)))
+		lock_wait(td, lo, false, file, line);
+	lock_acquired(td, lo, file, line);
+}
+
+static inline void
+lock_slock(struct lock_object *lo, const char *op, const char *file, int line)
+{
+	struct sim_thread *td = cur_sim_thread();
+
+	SCHED_POINT(op, lo->lo_name, file, line);
+	CHECKORDER(td, lo, file, line);
+	if (__predict_false(!lw_try_rlock(&lo->lo_word)))
+		lock_wait(td, lo, true, file, line);
+	lock_acquired(td, lo, file, line);
+}
+
+static inline void
+lock_xunlock(struct lock_object *lo, const char *op, const char *file, int line)
+{
+	struct sim_thread *td = cur_sim_thread();
+
+	lock_released(td, lo);
+	lw_wunlock(td, lo);
+	SCHED_POINT(op, lo->lo_name, file, line);
+}
+
+static inline void
+lock_sunlock(struct lock_object *lo, const char *op, const char *file, int line)
+{
+	struct sim_thread *td = cur_sim_thread();
+
+	lock_released(td, lo);
+	lw_runlock(td, lo);
+	SCHED_POINT(op, lo->lo_name, file, line);
 }
 
 /* kern_mutex.c: mtx_init() */
@@ -227,30 +419,27 @@ mtx_init(struct mtx *m, const char *name, enum lock_class_id c,
     struct witness *w)
 {
 	lock_object_init(&m->lock_object, name, c, w);
-	pthread_check(pthread_mutex_init(&m->mtx_lock, NULL), "mtx_init");
 }
 
+/* kern_mutex.c: mtx_destroy() */
 void
 mtx_destroy(struct mtx *m)
 {
-	pthread_check(pthread_mutex_destroy(&m->mtx_lock), "mtx_destroy");
+	lock_object_destroy(&m->lock_object);
 }
 
+/* kern_mutex.c: __mtx_lock_flags() */
 void
 _mtx_lock(struct mtx *m, const char *file, int line)
 {
-	SCHED_POINT();
-	CHECKORDER(&m->lock_object, file, line);
-	pthread_check(pthread_mutex_lock(&m->mtx_lock), "mtx_lock");
-	_lock_acquired(&m->lock_object, file, line);
+	lock_xlock(&m->lock_object, "mtx_lock", file, line);
 }
 
+/* kern_mutex.c: __mtx_unlock_flags() */
 void
-_mtx_unlock(struct mtx *m)
+_mtx_unlock(struct mtx *m, const char *file, int line)
 {
-	_lock_released(&m->lock_object);
-	pthread_check(pthread_mutex_unlock(&m->mtx_lock), "mtx_unlock");
-	SCHED_POINT();
+	lock_xunlock(&m->lock_object, "mtx_unlock", file, line);
 }
 
 /* kern_sx.c: sx_init() */
@@ -259,53 +448,47 @@ sx_init(struct sx *sx, const char *name, enum lock_class_id c,
     struct witness *w)
 {
 	lock_object_init(&sx->lock_object, name, c, w);
-	pthread_check(pthread_rwlock_init(&sx->sx_lock, NULL), "sx_init");
 	atomic_init(&sx->sx_owner, NULL);
 }
 
+/* kern_sx.c: sx_destroy() */
 void
 sx_destroy(struct sx *sx)
 {
-	pthread_check(pthread_rwlock_destroy(&sx->sx_lock), "sx_destroy");
+	lock_object_destroy(&sx->lock_object);
 }
 
+/* kern_sx.c: _sx_xlock() */
 void
 _sx_xlock(struct sx *sx, const char *file, int line)
 {
-	SCHED_POINT();
-	CHECKORDER(&sx->lock_object, file, line);
-	pthread_check(pthread_rwlock_wrlock(&sx->sx_lock), "sx_xlock");
+	lock_xlock(&sx->lock_object, "sx_xlock", file, line);
 	atomic_store_explicit(&sx->sx_owner, curthread_token(),
 	    memory_order_relaxed);
-	_lock_acquired(&sx->lock_object, file, line);
 }
 
+/* kern_sx.c: _sx_slock() */
 void
 _sx_slock(struct sx *sx, const char *file, int line)
 {
-	SCHED_POINT();
-	CHECKORDER(&sx->lock_object, file, line);
-	pthread_check(pthread_rwlock_rdlock(&sx->sx_lock), "sx_slock");
-	_lock_acquired(&sx->lock_object, file, line);
+	lock_slock(&sx->lock_object, "sx_slock", file, line);
 }
 
+/* kern_sx.c: _sx_xunlock() */
 void
-_sx_xunlock(struct sx *sx)
+_sx_xunlock(struct sx *sx, const char *file, int line)
 {
 	KASSERT(sx_xlocked(sx),
 	    ("%s: %s not xlocked by me", __func__, sx->lock_object.lo_name));
-	_lock_released(&sx->lock_object);
 	atomic_store_explicit(&sx->sx_owner, NULL, memory_order_relaxed);
-	pthread_check(pthread_rwlock_unlock(&sx->sx_lock), "sx_xunlock");
-	SCHED_POINT();
+	lock_xunlock(&sx->lock_object, "sx_xunlock", file, line);
 }
 
+/* kern_sx.c: _sx_sunlock() */
 void
-_sx_sunlock(struct sx *sx)
+_sx_sunlock(struct sx *sx, const char *file, int line)
 {
-	_lock_released(&sx->lock_object);
-	pthread_check(pthread_rwlock_unlock(&sx->sx_lock), "sx_sunlock");
-	SCHED_POINT();
+	lock_sunlock(&sx->lock_object, "sx_sunlock", file, line);
 }
 
 bool
@@ -321,53 +504,47 @@ rw_init(struct rwlock *rw, const char *name, enum lock_class_id c,
     struct witness *w)
 {
 	lock_object_init(&rw->lock_object, name, c, w);
-	pthread_check(pthread_rwlock_init(&rw->rw_lock, NULL), "rw_init");
 	atomic_init(&rw->rw_owner, NULL);
 }
 
+/* kern_rwlock.c: rw_destroy() */
 void
 rw_destroy(struct rwlock *rw)
 {
-	pthread_check(pthread_rwlock_destroy(&rw->rw_lock), "rw_destroy");
+	lock_object_destroy(&rw->lock_object);
 }
 
+/* kern_rwlock.c: _rw_wlock_cookie() */
 void
 _rw_wlock(struct rwlock *rw, const char *file, int line)
 {
-	SCHED_POINT();
-	CHECKORDER(&rw->lock_object, file, line);
-	pthread_check(pthread_rwlock_wrlock(&rw->rw_lock), "rw_wlock");
+	lock_xlock(&rw->lock_object, "rw_wlock", file, line);
 	atomic_store_explicit(&rw->rw_owner, curthread_token(),
 	    memory_order_relaxed);
-	_lock_acquired(&rw->lock_object, file, line);
 }
 
+/* kern_rwlock.c: __rw_rlock() */
 void
 _rw_rlock(struct rwlock *rw, const char *file, int line)
 {
-	SCHED_POINT();
-	CHECKORDER(&rw->lock_object, file, line);
-	pthread_check(pthread_rwlock_rdlock(&rw->rw_lock), "rw_rlock");
-	_lock_acquired(&rw->lock_object, file, line);
+	lock_slock(&rw->lock_object, "rw_rlock", file, line);
 }
 
+/* kern_rwlock.c: _rw_wunlock_cookie() */
 void
-_rw_wunlock(struct rwlock *rw)
+_rw_wunlock(struct rwlock *rw, const char *file, int line)
 {
 	KASSERT(rw_wowned(rw),
 	    ("%s: %s not wlocked by me", __func__, rw->lock_object.lo_name));
-	_lock_released(&rw->lock_object);
 	atomic_store_explicit(&rw->rw_owner, NULL, memory_order_relaxed);
-	pthread_check(pthread_rwlock_unlock(&rw->rw_lock), "rw_wunlock");
-	SCHED_POINT();
+	lock_xunlock(&rw->lock_object, "rw_wunlock", file, line);
 }
 
+/* kern_rwlock.c: _rw_runlock_cookie() */
 void
-_rw_runlock(struct rwlock *rw)
+_rw_runlock(struct rwlock *rw, const char *file, int line)
 {
-	_lock_released(&rw->lock_object);
-	pthread_check(pthread_rwlock_unlock(&rw->rw_lock), "rw_runlock");
-	SCHED_POINT();
+	lock_sunlock(&rw->lock_object, "rw_runlock", file, line);
 }
 
 bool
@@ -382,18 +559,18 @@ void
 rangelock_init(struct rangelock *rl, const char *name, struct witness *w)
 {
 	lock_object_init(&rl->lock_object, name, LC_SHM_RL, w);
-	pthread_check(pthread_mutex_init(&rl->rl_mtx, NULL), "rangelock_init");
-	pthread_check(pthread_cond_init(&rl->rl_cv, NULL), "rangelock_init");
+	atomic_init(&rl->rl_seq, 0);
+	atomic_init(&rl->rl_nwaiters, 0);
 	TAILQ_INIT(&rl->rl_granted);
 }
 
+/* kern_rangelock.c: rangelock_destroy() */
 void
 rangelock_destroy(struct rangelock *rl)
 {
 	KASSERT(TAILQ_EMPTY(&rl->rl_granted),
 	    ("%s: %s still granted", __func__, rl->lock_object.lo_name));
-	pthread_check(pthread_cond_destroy(&rl->rl_cv), "rangelock_destroy");
-	pthread_check(pthread_mutex_destroy(&rl->rl_mtx), "rangelock_destroy");
+	lock_object_destroy(&rl->lock_object);
 }
 
 static bool
@@ -411,31 +588,73 @@ rangelock_conflicts(const struct rangelock *rl, const struct rl_q_entry *e)
 	return (false);
 }
 
+/* The granted list's own lock: held for a few instructions, never
+ * across a scheduling point, so the explorer never finds it held. */
+static void
+rl_list_lock(struct rangelock *rl)
+{
+	while (!lw_try_wlock(&rl->lock_object.lo_word))
+		cpu_spinwait();
+}
+
+static void
+rl_list_unlock(struct rangelock *rl)
+{
+	atomic_store_explicit(&rl->lock_object.lo_word, 0,
+	    memory_order_release);
+}
+
+/* kern_rangelock.c: rangelock_lock_int() */
 void
 _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
     off_t end, bool write, const char *file, int line)
 {
-	SCHED_POINT();
-	CHECKORDER(&rl->lock_object, file, line);
+	struct sim_thread *td = cur_sim_thread();
+	unsigned int seq;
+
+	SCHED_POINT(write ? "rangelock_wlock" : "rangelock_rlock",
+	    rl->lock_object.lo_name, file, line);
+	CHECKORDER(td, &rl->lock_object, file, line);
 	e->rl_q_start = start;
 	e->rl_q_end = end;
 	e->rl_q_write = write;
-	pthread_check(pthread_mutex_lock(&rl->rl_mtx), "rangelock_lock");
-	while (rangelock_conflicts(rl, e))
-		pthread_check(pthread_cond_wait(&rl->rl_cv, &rl->rl_mtx),
-		    "rangelock_lock");
+	for (;;) {
+		seq = atomic_load_explicit(&rl->rl_seq, memory_order_acquire);
+		rl_list_lock(rl);
+		if (!rangelock_conflicts(rl, e))
+			break;
+		rl_list_unlock(rl);
+		if (td->td_sched != NULL) {
+			sched_sleep(td, rl, rl->lock_object.lo_name, file,
+			    line);
+			continue;
+		}
+		atomic_fetch_add_explicit(&rl->rl_nwaiters, 1,
+		    memory_order_seq_cst);
+		lw_futex_wait(&rl->rl_seq, seq);
+		atomic_fetch_sub_explicit(&rl->rl_nwaiters, 1,
+		    memory_order_relaxed);
+	}
 	TAILQ_INSERT_TAIL(&rl->rl_granted, e, rl_q_link);
-	pthread_check(pthread_mutex_unlock(&rl->rl_mtx), "rangelock_lock");
-	_lock_acquired(&rl->lock_object, file, line);
+	rl_list_unlock(rl);
+	lock_acquired(td, &rl->lock_object, file, line);
 }
 
+/* kern_rangelock.c: rangelock_unlock() */
 void
-rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e)
+_rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e, const char *file,
+    int line)
 {
-	_lock_released(&rl->lock_object);
-	pthread_check(pthread_mutex_lock(&rl->rl_mtx), "rangelock_unlock");
+	struct sim_thread *td = cur_sim_thread();
+
+	lock_released(td, &rl->lock_object);
+	rl_list_lock(rl);
 	TAILQ_REMOVE(&rl->rl_granted, e, rl_q_link);
-	pthread_check(pthread_cond_broadcast(&rl->rl_cv), "rangelock_unlock");
-	pthread_check(pthread_mutex_unlock(&rl->rl_mtx), "rangelock_unlock");
-	SCHED_POINT();
+	rl_list_unlock(rl);
+	atomic_fetch_add_explicit(&rl->rl_seq, 1, memory_order_seq_cst);
+	if (atomic_load_explicit(&rl->rl_nwaiters, memory_order_seq_cst) != 0)
+		lw_futex_wake(&rl->rl_seq);
+	if (td->td_sched != NULL)
+		sched_wakeup(td, rl);
+	SCHED_POINT("rangelock_unlock", rl->lock_object.lo_name, file, line);
 }

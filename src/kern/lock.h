@@ -12,14 +12,15 @@
  * order (shm_dict_lock -> shm_rl -> vm map -> vm object ->
  * shm_timestamp_lock) is
  * recorded from kernel creation on, so a reversal of it is caught the
- * first time it happens.  Every operation is also a scheduling point.
+ * first time it happens.  Every operation is also a scheduling point
+ * (kern/sched.h); under the explorer a lock that is held makes the
+ * simulated thread sleep there until it is released.
  */
 #ifndef SHMSIM_KERN_LOCK_H
 #define SHMSIM_KERN_LOCK_H
 
 #include <sys/types.h>
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@
 #include <bsd/sys/queue.h>
 
 #include "kern/kassert.h"
+#include "kern/thread.h"
 
 /*
  * Lock classes.  WITNESS orders classes, not instances: every vm object
@@ -50,36 +52,45 @@ enum lock_class_id {
 
 struct witness;
 
+/*
+ * The lock word, one atomic per lock as in the kernel's mtx_lock/sx_lock:
+ * LW_WRITER while held exclusively, else the number of shared holders;
+ * LW_WAITERS when a host thread sleeps on it (futex(2)).  Uncontended,
+ * an acquire is one compare-and-swap and a release one atomic.
+ */
+#define LW_WRITER 0x80000000u
+#define LW_WAITERS 0x40000000u
+#define LW_READERS 0x3fffffffu
+
 struct lock_object {
 	const char *lo_name;
 	enum lock_class_id lo_class;
 	struct witness *lo_witness; /* the kernel's order checker */
+	atomic_uint lo_word;
 };
 
 struct mtx {
 	struct lock_object lock_object;
-	pthread_mutex_t mtx_lock;
 };
 
 struct sx {
 	struct lock_object lock_object;
-	pthread_rwlock_t sx_lock;
 	_Atomic(const void *) sx_owner; /* exclusive owner, or NULL */
 };
 
 /* rwlock(9); the VM object lock. */
 struct rwlock {
 	struct lock_object lock_object;
-	pthread_rwlock_t rw_lock;
 	_Atomic(const void *) rw_owner;
 };
 
 /*
  * Byte-range reader/writer lock (kern_rangelock.c).  XXX(model): a range
  * is granted once it conflicts with no granted range (writers conflict
- * with everything overlapping; readers with overlapping writers); waiters
- * sleep on one condition variable.  The caller provides the queue entry,
- * which serves as the cookie.
+ * with everything overlapping; readers with overlapping writers); the
+ * granted list sits under a small internal lock (lock_object.lo_word) and
+ * waiters sleep on rl_seq, which every unlock advances.  The caller
+ * provides the queue entry, which serves as the cookie.
  */
 struct rl_q_entry {
 	TAILQ_ENTRY(rl_q_entry) rl_q_link;
@@ -89,8 +100,8 @@ struct rl_q_entry {
 
 struct rangelock {
 	struct lock_object lock_object;
-	pthread_mutex_t rl_mtx;
-	pthread_cond_t rl_cv;
+	atomic_uint rl_seq;
+	atomic_uint rl_nwaiters;
 	TAILQ_HEAD(, rl_q_entry) rl_granted;
 };
 
@@ -106,11 +117,13 @@ struct witness {
 void witness_init(struct witness *w);
 const char *lock_class_name(enum lock_class_id c);
 
-/* The calling host thread's identity, for owner assertions. */
-const void *curthread_token(void);
+/* The calling thread's identity, for owner assertions. */
+static inline const void *
+curthread_token(void)
+{
+	return (cur_sim_thread());
+}
 
-void _lock_acquired(struct lock_object *lo, const char *file, int line);
-void _lock_released(struct lock_object *lo);
 bool lock_owned_by_curthread(const struct lock_object *lo);
 int lock_nheld(void);
 
@@ -118,21 +131,21 @@ void mtx_init(struct mtx *m, const char *name, enum lock_class_id c,
     struct witness *w);
 void mtx_destroy(struct mtx *m);
 void _mtx_lock(struct mtx *m, const char *file, int line);
-void _mtx_unlock(struct mtx *m);
+void _mtx_unlock(struct mtx *m, const char *file, int line);
 #define mtx_lock(m) _mtx_lock((m), __FILE__, __LINE__)
-#define mtx_unlock(m) _mtx_unlock((m))
+#define mtx_unlock(m) _mtx_unlock((m), __FILE__, __LINE__)
 
 void sx_init(struct sx *sx, const char *name, enum lock_class_id c,
     struct witness *w);
 void sx_destroy(struct sx *sx);
 void _sx_xlock(struct sx *sx, const char *file, int line);
 void _sx_slock(struct sx *sx, const char *file, int line);
-void _sx_xunlock(struct sx *sx);
-void _sx_sunlock(struct sx *sx);
+void _sx_xunlock(struct sx *sx, const char *file, int line);
+void _sx_sunlock(struct sx *sx, const char *file, int line);
 #define sx_xlock(sx) _sx_xlock((sx), __FILE__, __LINE__)
 #define sx_slock(sx) _sx_slock((sx), __FILE__, __LINE__)
-#define sx_xunlock(sx) _sx_xunlock((sx))
-#define sx_sunlock(sx) _sx_sunlock((sx))
+#define sx_xunlock(sx) _sx_xunlock((sx), __FILE__, __LINE__)
+#define sx_sunlock(sx) _sx_sunlock((sx), __FILE__, __LINE__)
 bool sx_xlocked(const struct sx *sx);
 
 void rw_init(struct rwlock *rw, const char *name, enum lock_class_id c,
@@ -140,19 +153,21 @@ void rw_init(struct rwlock *rw, const char *name, enum lock_class_id c,
 void rw_destroy(struct rwlock *rw);
 void _rw_wlock(struct rwlock *rw, const char *file, int line);
 void _rw_rlock(struct rwlock *rw, const char *file, int line);
-void _rw_wunlock(struct rwlock *rw);
-void _rw_runlock(struct rwlock *rw);
+void _rw_wunlock(struct rwlock *rw, const char *file, int line);
+void _rw_runlock(struct rwlock *rw, const char *file, int line);
 bool rw_wowned(const struct rwlock *rw);
 
 void rangelock_init(struct rangelock *rl, const char *name, struct witness *w);
 void rangelock_destroy(struct rangelock *rl);
 void _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
     off_t end, bool write, const char *file, int line);
-void rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e);
+void _rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e,
+    const char *file, int line);
 #define rangelock_wlock(rl, e, s, end) \
 	_rangelock_lock((rl), (e), (s), (end), true, __FILE__, __LINE__)
 #define rangelock_rlock(rl, e, s, end) \
 	_rangelock_lock((rl), (e), (s), (end), false, __FILE__, __LINE__)
+#define rangelock_unlock(rl, e) _rangelock_unlock((rl), (e), __FILE__, __LINE__)
 
 #ifdef INVARIANTS
 #define sx_assert_xlocked(sx)   \

@@ -31,12 +31,13 @@ refcount_load(const atomic_uint *count)
 }
 
 /* refcount.h: refcount_acquire() */
+#define refcount_acquire(c) _refcount_acquire((c), __FILE__, __LINE__)
 static inline unsigned int
-refcount_acquire(atomic_uint *count)
+_refcount_acquire(atomic_uint *count, const char *file, int line)
 {
 	unsigned int old;
 
-	SCHED_POINT();
+	SCHED_POINT("refcount_acquire", "refcount", file, line);
 	old = atomic_fetch_add_explicit(count, 1, memory_order_relaxed);
 	KASSERT(old < INT_MAX, ("refcount %p overflowed", (void *)count));
 	return (old);
@@ -49,12 +50,13 @@ refcount_acquire(atomic_uint *count)
  * orders the same and which ThreadSanitizer understands (it does not
  * model a standalone fence, and would flag the destructor's free()).
  */
+#define refcount_release(c) _refcount_release((c), __FILE__, __LINE__)
 static inline bool
-refcount_release(atomic_uint *count)
+_refcount_release(atomic_uint *count, const char *file, int line)
 {
 	unsigned int old;
 
-	SCHED_POINT();
+	SCHED_POINT("refcount_release", "refcount", file, line);
 	old = atomic_fetch_sub_explicit(count, 1, memory_order_acq_rel);
 	KASSERT(old > 0, ("refcount %p is zero", (void *)count));
 	return (old == 1);

@@ -1,0 +1,156 @@
+/*
+ * shmsim_explore.h -- deterministic schedules for simulated threads.
+ *
+ * An explorer runs "par" blocks: a few actors (simulated threads, each a
+ * function called on its own stack) that run one at a time on the calling
+ * host thread.  Every lock acquire and release, every reference count
+ * change, each page fault and each pageout step is a scheduling point
+ * where the explorer decides who runs next; a thread that would block on
+ * a held lock is not picked.  A schedule is the list of those decisions;
+ * it is written as a short token and replays exactly
+ * (docs/concurrency.md).
+ *
+ * Use:
+ *
+ *	shmsim_explorer_create(&opts, &e);
+ *	while (shmsim_explorer_begin(e)) {
+ *		build a kernel, run the scenario; for each par block
+ *		    shmsim_explorer_par(e, n, names, fns, args, ...);
+ *		shmsim_explorer_end(e, ...);
+ *	}
+ *	shmsim_explorer_destroy(e);
+ *
+ * Outside a par block (and in programs that never make an explorer) the
+ * model runs on real host threads with real locks, at full speed.
+ */
+#ifndef SHMSIM_EXPLORE_H
+#define SHMSIM_EXPLORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "shmsim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SHMSIM_MAX_ACTORS 16
+
+enum shmsim_sched_mode {
+	/*
+	 * One schedule: the default choice everywhere (the running actor
+	 * goes on while it can; otherwise the lowest-numbered runnable
+	 * actor runs).  "shmsim run" uses it.
+	 */
+	SHMSIM_SCHED_FIXED,
+	/* Depth-first enumeration of every schedule with at most
+	 * `preemptions` preemptions. */
+	SHMSIM_SCHED_DFS,
+	/* PCT with bug depth `depth` (Burckhardt et al., ASPLOS 2010). */
+	SHMSIM_SCHED_PCT,
+	/* Uniformly random among the runnable actors at every point. */
+	SHMSIM_SCHED_RANDOM,
+	/* Exactly the schedule of `token`, once. */
+	SHMSIM_SCHED_REPLAY,
+	/* Decisions read from `bytes` (a fuzzer's input), once; default
+	 * choices when they run out. */
+	SHMSIM_SCHED_BYTES,
+};
+
+struct shmsim_explore_opts {
+	enum shmsim_sched_mode mode;
+	unsigned preemptions; /* DFS bound K */
+	unsigned depth;	      /* PCT depth D (>= 1) */
+	uint64_t seed;	      /* PCT and RANDOM */
+	const char *token;    /* REPLAY */
+	const uint8_t *bytes; /* BYTES */
+	size_t nbytes;
+	/*
+	 * A kernel panic (KASSERT, WITNESS) inside a par block prints the
+	 * panic, then the schedule's token and steps on stderr, then ends
+	 * the process: with _exit(panic_status) when it is not 0, with
+	 * abort() otherwise (fuzzers).
+	 */
+	int panic_status;
+};
+
+struct shmsim_explorer;
+
+/* 0, EINVAL (bad options or token), ENOMEM. */
+SHMSIM_EXTERN int shmsim_explorer_create(const struct shmsim_explore_opts *o,
+    struct shmsim_explorer **ep);
+SHMSIM_EXTERN void shmsim_explorer_destroy(struct shmsim_explorer *e);
+
+/*
+ * Starts the next schedule; false when there is none left: DFS has
+ * enumerated every schedule within its bound, or the one schedule of
+ * FIXED, REPLAY or BYTES has run.  PCT and RANDOM never run out; the
+ * caller bounds the number of runs.
+ */
+SHMSIM_EXTERN bool shmsim_explorer_begin(struct shmsim_explorer *e);
+
+typedef void shmsim_actor_fn(void *arg);
+
+/*
+ * Runs a par block: fns[i](args[i]) for each of n actors (n <= 16), each
+ * on its own stack, interleaved by the explorer; returns when every actor
+ * has returned.  names[i] names actor i in the step list and in reports.
+ * Returns 0; EDEADLK when every unfinished actor is blocked (report holds
+ * each actor's held and wanted locks; the actors are abandoned and the
+ * kernel they used must not be touched again, nor destroyed); EIO when
+ * the schedule being replayed diverged from the run that recorded it
+ * (nondeterminism; report says where); EINVAL for n out of range or a
+ * nested call.
+ */
+SHMSIM_EXTERN int shmsim_explorer_par(struct shmsim_explorer *e, int n,
+    const char *const names[], shmsim_actor_fn *const fns[], void *const args[],
+    char *report, size_t reportlen);
+
+/*
+ * Names what the running actor does next (for example the call's text),
+ * for the step list.  The string is copied.
+ */
+SHMSIM_EXTERN void shmsim_explorer_label(struct shmsim_explorer *e,
+    const char *label);
+
+/*
+ * Ends the schedule begun by shmsim_explorer_begin().  failed says
+ * whether the caller saw a failure in it (counted in the stats).
+ * Returns 0, or EIO when a replay ended before the decisions its token
+ * holds were all used (nondeterminism).
+ */
+SHMSIM_EXTERN int shmsim_explorer_end(struct shmsim_explorer *e, bool failed,
+    char *report, size_t reportlen);
+
+/* The current or just-ended schedule as a token ("1-...") for REPLAY. */
+SHMSIM_EXTERN const char *shmsim_explorer_token(
+    const struct shmsim_explorer *e);
+
+/*
+ * The current or just-ended schedule as a readable list: one line per
+ * stretch an actor ran, naming the actor, its label and the scheduling
+ * point where it stopped (lock, operation, source line).
+ */
+SHMSIM_EXTERN void shmsim_explorer_steps(const struct shmsim_explorer *e,
+    FILE *out);
+
+struct shmsim_explore_stats {
+	uint64_t runs;	     /* schedules begun */
+	uint64_t failed;     /* of which the caller said failed */
+	uint64_t points;     /* scheduling points in the last run */
+	uint64_t decisions;  /* points with more than one runnable actor */
+	uint64_t switches;   /* context switches in the last run */
+	uint64_t max_points; /* most points seen in one run */
+	bool exhausted;	     /* DFS: every schedule within the bound ran */
+};
+SHMSIM_EXTERN void shmsim_explorer_stats(const struct shmsim_explorer *e,
+    struct shmsim_explore_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHMSIM_EXPLORE_H */

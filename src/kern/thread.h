@@ -1,0 +1,50 @@
+/*
+ * struct sim_thread for the model: what the kernel keeps per thread and the
+ * model needs -- the locks held (for WITNESS and owner assertions) and
+ * the deferred-work lists of vm_map and vm_object.
+ *
+ * Each host thread has one, for the code it runs directly; the explorer
+ * gives each simulated thread its own and switches curthread with the
+ * stack.  td_sched is non-NULL exactly while a simulated thread runs
+ * under the explorer: then locks block by yielding to the explorer
+ * instead of sleeping on the host.
+ */
+#ifndef SHMSIM_KERN_THREAD_H
+#define SHMSIM_KERN_THREAD_H
+
+#include <stddef.h>
+
+#define WITNESS_MAXHELD 32
+
+struct lock_object;
+struct vm_object;
+struct vm_map_entry;
+struct sched_thread;
+
+struct held_lock {
+	struct lock_object *hl_lock;
+	const char *hl_file;
+	int hl_line;
+};
+
+struct sim_thread {
+	struct held_lock td_held[WITNESS_MAXHELD]; /* innermost last */
+	int td_nheld;
+	struct vm_object *td_dead_objects;    /* vm_object_collapse_done() */
+	struct vm_map_entry *td_map_def_user; /* vm_map_process_deferred() */
+	struct sched_thread *td_sched;	      /* explored: its scheduler slot */
+};
+
+extern _Thread_local struct sim_thread *_curthread_explored;
+extern _Thread_local struct sim_thread _curthread_host;
+
+/* The running thread's: curthread in the kernel. */
+static inline struct sim_thread *
+cur_sim_thread(void)
+{
+	struct sim_thread *td = _curthread_explored;
+
+	return (td != NULL ? td : &_curthread_host);
+}
+
+#endif /* SHMSIM_KERN_THREAD_H */

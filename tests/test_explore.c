@@ -1,0 +1,424 @@
+/*
+ * The explorer (shmsim_explore.h): schedules are enumerated, chosen and
+ * replayed exactly; blocking, deadlock and nondeterminism are reported.
+ * Races here are planted in test code on purpose, so that each strategy
+ * must find them; the model's own races are explored by the scenarios
+ * under tests/scenarios/race/.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "kern/lock.h"
+#include "kern/sched.h"
+#include "shmsim_explore.h"
+
+/* ------------------------------------------------- a planted lost update */
+
+struct counter {
+	int value;
+	struct mtx *lock; /* NULL: the planted race */
+};
+
+static void
+bump(void *arg)
+{
+	struct counter *c = arg;
+	int v;
+
+	if (c->lock != NULL)
+		mtx_lock(c->lock);
+	v = c->value;
+	SCHED_POINT("test", "between load and store", __FILE__, __LINE__);
+	c->value = v + 1;
+	if (c->lock != NULL)
+		mtx_unlock(c->lock);
+}
+
+/* Runs one schedule of two bumps; returns the final value. */
+static int
+run_bumps(struct shmsim_explorer *e, struct mtx *lock)
+{
+	struct counter c = { 0, lock };
+	shmsim_actor_fn *const fns[] = { bump, bump };
+	void *const args[] = { &c, &c };
+	const char *const names[] = { "A", "B" };
+	char report[512];
+
+	assert_int_equal(
+	    shmsim_explorer_par(e, 2, names, fns, args, report, sizeof(report)),
+	    0);
+	return (c.value);
+}
+
+static struct shmsim_explorer *
+explorer(enum shmsim_sched_mode mode, unsigned k, const char *token)
+{
+	struct shmsim_explore_opts o = { .mode = mode,
+		.preemptions = k,
+		.depth = 2,
+		.seed = 7,
+		.token = token };
+	struct shmsim_explorer *e;
+
+	assert_int_equal(shmsim_explorer_create(&o, &e), 0);
+	return (e);
+}
+
+/* DFS with no preemption runs each actor to completion: never lost. */
+static void
+dfs_k0_misses_the_race(void **state)
+{
+	struct shmsim_explorer *e = explorer(SHMSIM_SCHED_DFS, 0, NULL);
+	struct shmsim_explore_stats st;
+	int runs = 0;
+
+	(void)state;
+	while (shmsim_explorer_begin(e)) {
+		assert_int_equal(run_bumps(e, NULL), 2);
+		assert_int_equal(shmsim_explorer_end(e, false, NULL, 0), 0);
+		runs++;
+	}
+	shmsim_explorer_stats(e, &st);
+	assert_true(st.exhausted);
+	/* Who starts is a free choice: A first, or B first. */
+	assert_int_equal(runs, 2);
+	shmsim_explorer_destroy(e);
+}
+
+/* With one preemption DFS finds the lost update, and the token replays
+ * it exactly. */
+static void
+dfs_k1_finds_lost_update_and_replays(void **state)
+{
+	struct shmsim_explorer *e = explorer(SHMSIM_SCHED_DFS, 1, NULL);
+	char token[4096] = "";
+	int runs = 0, lost = 0;
+
+	(void)state;
+	while (shmsim_explorer_begin(e)) {
+		int v = run_bumps(e, NULL);
+
+		runs++;
+		assert_int_equal(shmsim_explorer_end(e, v != 2, NULL, 0), 0);
+		if (v != 2 && lost++ == 0)
+			snprintf(token, sizeof(token), "%s",
+			    shmsim_explorer_token(e));
+	}
+	shmsim_explorer_destroy(e);
+	assert_true(runs > 2);
+	assert_true(lost > 0);
+
+	e = explorer(SHMSIM_SCHED_REPLAY, 0, token);
+	assert_true(shmsim_explorer_begin(e));
+	assert_int_equal(run_bumps(e, NULL), 1);
+	assert_int_equal(shmsim_explorer_end(e, true, NULL, 0), 0);
+	assert_string_equal(shmsim_explorer_token(e), token);
+	assert_false(shmsim_explorer_begin(e));
+	shmsim_explorer_destroy(e);
+}
+
+/* The same exploration with the lock: every schedule counts two, and a
+ * thread that finds the lock held blocks (is not run) until released. */
+static void
+dfs_with_lock_never_loses(void **state)
+{
+	struct shmsim_explorer *e = explorer(SHMSIM_SCHED_DFS, 2, NULL);
+	struct shmsim_explore_stats st;
+	struct mtx m;
+	int runs = 0;
+
+	(void)state;
+	mtx_init(&m, "test counter", LC_FOFFSET, NULL);
+	while (shmsim_explorer_begin(e)) {
+		assert_int_equal(run_bumps(e, &m), 2);
+		assert_int_equal(shmsim_explorer_end(e, false, NULL, 0), 0);
+		runs++;
+	}
+	shmsim_explorer_stats(e, &st);
+	assert_true(st.exhausted);
+	assert_true(runs > 2);
+	assert_int_equal(lock_nheld(), 0);
+	mtx_destroy(&m);
+	shmsim_explorer_destroy(e);
+}
+
+/* Random and PCT find the planted race within a few hundred runs. */
+static void
+random_and_pct_find_it(void **state)
+{
+	enum shmsim_sched_mode modes[] = { SHMSIM_SCHED_RANDOM,
+		SHMSIM_SCHED_PCT };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		struct shmsim_explorer *e = explorer(modes[i], 0, NULL);
+		int n, found = 0;
+
+		for (n = 0; n < 300 && !found; n++) {
+			assert_true(shmsim_explorer_begin(e));
+			found = run_bumps(e, NULL) != 2;
+			assert_int_equal(shmsim_explorer_end(e, found, NULL, 0),
+			    0);
+		}
+		assert_true(found);
+		shmsim_explorer_destroy(e);
+	}
+}
+
+/* FIXED: actors run in order, each to completion. */
+struct order {
+	char log[8];
+	int n;
+};
+static void
+log_a(void *arg)
+{
+	struct order *o = arg;
+
+	o->log[o->n++] = 'a';
+	SCHED_POINT("test", "point", __FILE__, __LINE__);
+	o->log[o->n++] = 'A';
+}
+static void
+log_b(void *arg)
+{
+	struct order *o = arg;
+
+	o->log[o->n++] = 'b';
+	SCHED_POINT("test", "point", __FILE__, __LINE__);
+	o->log[o->n++] = 'B';
+}
+
+static void
+fixed_runs_in_order(void **state)
+{
+	struct shmsim_explorer *e = explorer(SHMSIM_SCHED_FIXED, 0, NULL);
+	shmsim_actor_fn *const fns[] = { log_a, log_b };
+	struct order o = { "", 0 };
+	void *const args[] = { &o, &o };
+
+	(void)state;
+	assert_true(shmsim_explorer_begin(e));
+	assert_int_equal(shmsim_explorer_par(e, 2, NULL, fns, args, NULL, 0),
+	    0);
+	assert_int_equal(shmsim_explorer_end(e, false, NULL, 0), 0);
+	assert_memory_equal(o.log, "aAbB", 4);
+	assert_false(shmsim_explorer_begin(e));
+	shmsim_explorer_destroy(e);
+}
+
+/* BYTES: the input decides; byte 1 at the first real choice preempts. */
+static void
+bytes_drive_the_schedule(void **state)
+{
+	static const uint8_t in[] = { 0, 1 };
+	struct shmsim_explore_opts o = { .mode = SHMSIM_SCHED_BYTES,
+		.bytes = in,
+		.nbytes = sizeof(in) };
+	shmsim_actor_fn *const fns[] = { log_a, log_b };
+	struct shmsim_explorer *e;
+	struct order ord = { "", 0 };
+	void *const args[] = { &ord, &ord };
+
+	(void)state;
+	assert_int_equal(shmsim_explorer_create(&o, &e), 0);
+	assert_true(shmsim_explorer_begin(e));
+	assert_int_equal(shmsim_explorer_par(e, 2, NULL, fns, args, NULL, 0),
+	    0);
+	assert_int_equal(shmsim_explorer_end(e, false, NULL, 0), 0);
+	/* Decision 0 (who starts): default A; decision 1 (A's point):
+	 * switch to B. */
+	assert_memory_equal(ord.log, "ab", 2);
+	shmsim_explorer_destroy(e);
+}
+
+/* ------------------------------------------------------------ deadlock */
+
+struct two_locks {
+	struct mtx *first, *second;
+};
+
+static void
+lock_two(void *arg)
+{
+	struct two_locks *t = arg;
+
+	mtx_lock(t->first);
+	mtx_lock(t->second);
+	mtx_unlock(t->second);
+	mtx_unlock(t->first);
+}
+
+static void
+deadlock_is_found_and_reported(void **state)
+{
+	struct shmsim_explorer *e = explorer(SHMSIM_SCHED_DFS, 1, NULL);
+	/* No witness: the order checker would catch the reversal first. */
+	struct mtx m1, m2;
+	struct two_locks ab = { &m1, &m2 }, ba = { &m2, &m1 };
+	shmsim_actor_fn *const fns[] = { lock_two, lock_two };
+	void *const args[] = { &ab, &ba };
+	const char *const names[] = { "T1", "T2" };
+	char report[1024];
+	int error = 0;
+
+	(void)state;
+	mtx_init(&m1, "lock one", LC_FOFFSET, NULL);
+	mtx_init(&m2, "lock two", LC_FOFFSET, NULL);
+	while (error == 0 && shmsim_explorer_begin(e)) {
+		error = shmsim_explorer_par(e, 2, names, fns, args, report,
+		    sizeof(report));
+		(void)shmsim_explorer_end(e, error != 0, NULL, 0);
+	}
+	assert_int_equal(error, EDEADLK);
+	assert_non_null(strstr(report, "deadlock"));
+	assert_non_null(strstr(report, "T1"));
+	assert_non_null(strstr(report, "holds \"lock one\""));
+	assert_non_null(strstr(report, "wants \"lock two\""));
+	assert_non_null(strstr(report, "holds \"lock two\""));
+	assert_non_null(strstr(report, "wants \"lock one\""));
+	/* The abandoned threads held the locks; nothing else may use them. */
+	shmsim_explorer_destroy(e);
+}
+
+/* ------------------------------------------------------ nondeterminism */
+
+static int drift; /* outside the schedule's control, on purpose */
+
+static void
+drifting(void *arg)
+{
+	struct order *o = arg;
+	int i;
+
+	for (i = 0; i < 1 + drift; i++)
+		SCHED_POINT("test", "drift", __FILE__, __LINE__);
+	o->n++;
+}
+
+static void
+replay_detects_nondeterminism(void **state)
+{
+	struct shmsim_explorer *e = explorer(SHMSIM_SCHED_FIXED, 0, NULL);
+	shmsim_actor_fn *const fns[] = { drifting, drifting };
+	struct order o = { "", 0 };
+	void *const args[] = { &o, &o };
+	char token[4096], report[256];
+
+	(void)state;
+	drift = 0;
+	assert_true(shmsim_explorer_begin(e));
+	assert_int_equal(shmsim_explorer_par(e, 2, NULL, fns, args, NULL, 0),
+	    0);
+	assert_int_equal(shmsim_explorer_end(e, false, NULL, 0), 0);
+	snprintf(token, sizeof(token), "%s", shmsim_explorer_token(e));
+	shmsim_explorer_destroy(e);
+
+	drift = 3;
+	e = explorer(SHMSIM_SCHED_REPLAY, 0, token);
+	assert_true(shmsim_explorer_begin(e));
+	assert_int_equal(shmsim_explorer_par(e, 2, NULL, fns, args, NULL, 0),
+	    0);
+	assert_int_equal(shmsim_explorer_end(e, false, report, sizeof(report)),
+	    EIO);
+	assert_non_null(strstr(report, "nondeterminism"));
+	shmsim_explorer_destroy(e);
+	drift = 0;
+}
+
+static void
+bad_tokens_are_refused(void **state)
+{
+	static const char *const bad[] = { "", "2-00000000", "1-0000",
+		"1-0000000g", "1-00000000-", "1-00000000-5", "1-00000000-5.",
+		"1-00000000-5.99", "1-00000000-5.1-5.0", "1-00000000-x.1" };
+	struct shmsim_explore_opts o = { .mode = SHMSIM_SCHED_REPLAY };
+	struct shmsim_explorer *e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o.token = bad[i];
+		assert_int_equal(shmsim_explorer_create(&o, &e), EINVAL);
+		assert_null(e);
+	}
+	o.token = "1-00000000-5.1-9.0";
+	assert_int_equal(shmsim_explorer_create(&o, &e), 0);
+	shmsim_explorer_destroy(e);
+}
+
+/* ------------------------------------------- the model under the explorer */
+
+struct creator {
+	struct shmsim_proc *p;
+	int error, fd;
+};
+
+static void
+create_excl(void *arg)
+{
+	struct creator *c = arg;
+
+	c->fd = -1;
+	c->error = shmsim_shm_open(c->p, "/race",
+	    SHMSIM_O_RDWR | SHMSIM_O_CREAT | SHMSIM_O_EXCL, 0600, &c->fd);
+}
+
+/* open(O_CREAT|O_EXCL) against itself: exactly one wins, every time. */
+static void
+model_excl_create_race(void **state)
+{
+	struct shmsim_explorer *e = explorer(SHMSIM_SCHED_DFS, 2, NULL);
+	struct shmsim_explore_stats st;
+	int runs = 0;
+
+	(void)state;
+	while (shmsim_explorer_begin(e)) {
+		struct env *env = env_new(NULL);
+		struct shmsim_proc *q = spawn_as(env->k, 0, 0, 022);
+		struct creator c1 = { env->p, -1, -1 }, c2 = { q, -1, -1 };
+		shmsim_actor_fn *const fns[] = { create_excl, create_excl };
+		void *const args[] = { &c1, &c2 };
+		const char *const names[] = { "P", "Q" };
+		char report[1024];
+
+		assert_int_equal(shmsim_explorer_par(e, 2, names, fns, args,
+				     report, sizeof(report)),
+		    0);
+		assert_true((c1.error == 0) != (c2.error == 0));
+		assert_int_equal(c1.error + c2.error, EEXIST);
+		assert_audit_clean(env->k);
+		assert_int_equal(shmsim_shm_unlink(env->p, "/race"), 0);
+		assert_int_equal(shmsim_exit(q), 0);
+		env_free(env);
+		assert_int_equal(shmsim_explorer_end(e, false, NULL, 0), 0);
+		runs++;
+	}
+	shmsim_explorer_stats(e, &st);
+	assert_true(st.exhausted);
+	assert_true(runs > 10);
+	shmsim_explorer_destroy(e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(dfs_k0_misses_the_race),
+		cmocka_unit_test(dfs_k1_finds_lost_update_and_replays),
+		cmocka_unit_test(dfs_with_lock_never_loses),
+		cmocka_unit_test(random_and_pct_find_it),
+		cmocka_unit_test(fixed_runs_in_order),
+		cmocka_unit_test(bytes_drive_the_schedule),
+		cmocka_unit_test(deadlock_is_found_and_reported),
+		cmocka_unit_test(replay_detects_nondeterminism),
+		cmocka_unit_test(bad_tokens_are_refused),
+		cmocka_unit_test(model_excl_create_race),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
