@@ -61,7 +61,8 @@ coverage:
 # Benchmark (docs/performance.md): shmsim against the host kernel's POSIX
 # shm, built with the release preset.  Not a test: it prints medians and
 # ratios and asserts nothing.  BENCH_ARGS are passed on (--rounds N,
-# --scale F, --only WORD, --no-1m, --no-fuzz, --verbose).
+# --scale F, --only WORD, --no-1m, --no-fuzz, --verbose).  Then the
+# explorer's schedules per second (docs/concurrency.md).
 BENCH_BUILD := build/release
 BENCH_ARGS ?=
 
@@ -69,9 +70,10 @@ BENCH_ARGS ?=
 bench:
 	@$(MAKE) --no-print-directory deps
 	cmake --preset release >/dev/null
-	cmake --build $(BENCH_BUILD) --target shmsim_bench
+	cmake --build $(BENCH_BUILD) --target shmsim_bench shmsim_explore_bench
 	-cmake --build $(BENCH_BUILD) --target fuzz_syscalls_replay
 	./$(BENCH_BUILD)/bench/shmsim_bench $(BENCH_ARGS)
+	./$(BENCH_BUILD)/bench/shmsim_explore_bench
 
 clean:
 	rm -rf build
