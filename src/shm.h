@@ -69,28 +69,39 @@ _Static_assert(sizeof(struct shm_largepage_conf) == 48,
 #define VWRITE 0x02
 #define VADMIN 0x04
 
+/*
+ * XXX(model): the members are those of sys/sys/mman.h, in another order:
+ * what an open of an existing name and its close touch (reference count,
+ * owner and mode for shm_access, flags and seals, the range lock) comes
+ * first, on as few cache lines as the range lock allows; the sizes and
+ * times that truncate and fstat use follow.  Nothing reads the layout.
+ */
 struct shmfd {
+	atomic_uint shm_refs;		  /* (a) files + name + holds */
+	uid_t shm_uid;			  /* (t) */
+	gid_t shm_gid;			  /* (t) */
+	mode_t shm_mode;		  /* (t) & ACCESSPERMS */
+	int shm_flags;			  /* (c) SHM_* given at creation */
+	int shm_seals;			  /* (r) F_SEAL_* */
+	struct shmsim_kernel *shm_kernel; /* (c) */
+	vm_object_t shm_object;		  /* (c) owns one reference */
+	struct rangelock shm_rl;
 	vm_ooffset_t shm_size;	       /* (o) logical size in bytes */
-	vm_object_t shm_object;	       /* (c) owns one reference */
-	atomic_uint shm_refs;	       /* (a) files + name + holds */
-	uid_t shm_uid;		       /* (t) */
-	gid_t shm_gid;		       /* (t) */
-	mode_t shm_mode;	       /* (t) & ACCESSPERMS */
 	int shm_kmappings;	       /* (o) kernel mappings */
+	int shm_lp_psind;	       /* (r) large page size index; 0: unset */
+	int shm_lp_alloc_policy;       /* (r) SHM_LARGEPAGE_ALLOC_* */
 	struct timespec shm_atime;     /* (t) */
 	struct timespec shm_mtime;     /* (t) */
 	struct timespec shm_ctime;     /* (t) */
 	struct timespec shm_birthtime; /* (t) */
 	uint64_t shm_ino;	       /* (c) 0 in profile 2008 */
 	const char *shm_path;	       /* (d) the dictionary's buffer */
-	struct rangelock shm_rl;
-	int shm_flags;		 /* (c) SHM_* given at creation */
-	int shm_seals;		 /* (r) F_SEAL_* */
-	int shm_lp_psind;	 /* (r) large page size index; 0: unset */
-	int shm_lp_alloc_policy; /* (r) SHM_LARGEPAGE_ALLOC_* */
-	struct shmsim_kernel *shm_kernel; /* (c) */
 };
 
+/*
+ * XXX(model): sm_path points into the same allocation, just behind the
+ * entry (shm_insert); the kernel allocates the two separately.
+ */
 struct shm_mapping {
 	char *sm_path;			 /* (d) full name */
 	Fnv32_t sm_fnv;			 /* (d) fnv_32_str(sm_path) */
@@ -130,7 +141,7 @@ void vfs_timestamp(struct shmsim_kernel *k, struct timespec *ts);
 
 struct shmfd *shm_lookup(struct shmsim_kernel *k, const char *path,
     Fnv32_t fnv);
-void shm_insert(struct shmsim_kernel *k, char *path, Fnv32_t fnv,
+void shm_insert(struct shmsim_kernel *k, const char *path, Fnv32_t fnv,
     struct shmfd *shmfd);
 void shm_doremove(struct shmsim_kernel *k, struct shm_mapping *map);
 int shm_remove(struct shmsim_kernel *k, const char *path, Fnv32_t fnv,

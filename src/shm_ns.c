@@ -280,6 +280,25 @@ shm_access(struct shmfd *shmfd, struct ucred *ucred, int flags)
 	return (error);
 }
 
+/*
+ * Model-only: a hint to the host CPU, nothing more.  Ask for the cache
+ * lines of a shmfd that an open of its name and the close after it touch
+ * (shm_refs to the range lock, struct shmfd's first members) as soon as
+ * its address is known.  Without it, in a dictionary too large for the
+ * host's caches, each of those misses waited for the one before: the
+ * range lock's and the reference count's locked instructions order them.
+ */
+static inline void
+shmsim_prefetch_shmfd(const struct shmfd *shmfd)
+{
+	const char *p = (const char *)shmfd;
+	const char *end = (const char *)(&shmfd->shm_rl + 1);
+
+	for (; p < end; p += 64)
+		__builtin_prefetch(p, 1);
+	__builtin_prefetch(end - 1, 1);
+}
+
 /* uipc_shm.c: shm_lookup() -- fnv first, then strcmp. */
 struct shmfd *
 shm_lookup(struct shmsim_kernel *k, const char *path, Fnv32_t fnv)
@@ -289,6 +308,7 @@ shm_lookup(struct shmsim_kernel *k, const char *path, Fnv32_t fnv)
 	LIST_FOREACH(map, SHM_HASH(k, fnv), sm_link) {
 		if (map->sm_fnv != fnv)
 			continue;
+		shmsim_prefetch_shmfd(map->sm_shmfd);
 		if (strcmp(map->sm_path, path) == 0)
 			return (map->sm_shmfd);
 	}
@@ -296,21 +316,28 @@ shm_lookup(struct shmsim_kernel *k, const char *path, Fnv32_t fnv)
 }
 
 /*
- * uipc_shm.c: shm_insert() -- the dictionary takes its reference and
- * owns path from now on; the entry goes to the head of its bucket.
+ * uipc_shm.c: shm_insert() -- the dictionary takes its reference; the
+ * entry goes to the head of its bucket.  XXX(model): the kernel's entry
+ * takes ownership of the caller's path buffer; the model copies the path
+ * into the entry's own allocation, right behind the entry (sm_path points
+ * there), so that a name costs one allocation and a lookup finds the
+ * hash, the string and the shmfd pointer together.  The caller keeps
+ * path.  Nothing observable depends on who owns the bytes.
  */
 void
-shm_insert(struct shmsim_kernel *k, char *path, Fnv32_t fnv,
+shm_insert(struct shmsim_kernel *k, const char *path, Fnv32_t fnv,
     struct shmfd *shmfd)
 {
 	struct shm_mapping *map;
+	size_t len;
 
 	sx_assert_xlocked(&k->shm_dict_lock);
-	map = shmsim_malloc(sizeof(*map));
-	map->sm_path = path;
+	len = strlen(path) + 1;
+	map = shmsim_malloc(sizeof(*map) + len);
+	map->sm_path = memcpy(map + 1, path, len);
 	map->sm_fnv = fnv;
 	map->sm_shmfd = shm_hold(shmfd);
-	shmfd->shm_path = path;
+	shmfd->shm_path = map->sm_path;
 	LIST_INSERT_HEAD(SHM_HASH(k, fnv), map, sm_link);
 	atomic_fetch_add(&k->k_nnames, 1);
 }
@@ -324,8 +351,7 @@ shm_doremove(struct shmsim_kernel *k, struct shm_mapping *map)
 	LIST_REMOVE(map, sm_link);
 	atomic_fetch_sub(&k->k_nnames, 1);
 	shm_drop(map->sm_shmfd);
-	free(map->sm_path);
-	free(map);
+	free(map); /* and the path behind it (shm_insert) */
 }
 
 /*
@@ -597,9 +623,8 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags, mode_t mode,
 				if (shmfd != NULL) {
 					shmfd->shm_seals = initial_seals;
 					shmfd->shm_flags = shmflags;
-					/* The dictionary's own copy. */
-					shm_insert(k, shm_strdup(path), fnv,
-					    shmfd);
+					/* The dictionary copies the path. */
+					shm_insert(k, path, fnv, shmfd);
 				}
 			} else {
 				error = ENOENT;
@@ -715,7 +740,6 @@ kern_shm_open_2008(struct thread *td, const char *upath, int flags, mode_t mode)
 				shmfd = shm_alloc(td->td_ucred, cmode, false,
 				    &error);
 				shm_insert(k, path, fnv, shmfd);
-				path = NULL;
 			} else
 				error = ENOENT;
 		} else {

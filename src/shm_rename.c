@@ -76,17 +76,14 @@ kern_shm_rename(struct thread *td, const char *user_path_from,
 	if (error != 0 && error != ENOENT) {
 		/* Put from back; the EXCHANGE hold on fd_to stays (as read). */
 		shm_insert(k, path_from, fnv_from, fd_from);
-		path_from = NULL;
 		shm_drop(fd_from);
 		goto out_locked;
 	}
 	error = 0;
 	shm_insert(k, path_to, fnv_to, fd_from);
-	path_to = NULL;
 	shm_drop(fd_from);
 	if ((flags & SHM_RENAME_EXCHANGE) != 0 && fd_to != NULL) {
 		shm_insert(k, path_from, fnv_from, fd_to);
-		path_from = NULL;
 		shm_drop(fd_to);
 	}
 out_locked:
