@@ -403,7 +403,7 @@ thread par end once always profile= current 2008 page_size= hash_buckets=
 max_files= max_fds= swap_pages= mem_pages= page_sizes= uid= gid= groups=
 umask= jail= objects= shm= names= files= pages= swapped= inflight= size=
 mode= nlink= blocks= blksize= type= reg ok swap_reserve page_alloc copyin
-obj_alloc pager_io""".split()
+obj_alloc pager_io or of pagedaemon""".split()
 
 
 def q(b):
@@ -437,7 +437,8 @@ def scenario_dict():
     syms = ["=>", "->", ": ", "(", ")", ", ", "|", "+", "*", "#", "##", "\n",
             '"/a"', '"/b"', '"x"*PAGE_SIZE', '"\\x00"', '"\\0"', '"\\xff"',
             '"/" + "a"*1023', "0600", "0644", "0x1000", "4K", "1M", "-1",
-            "9223372036854775807", "p: ", "q: "]
+            "9223372036854775807", "p: ", "q: ", "t: ",
+            "pagedaemon: pageout", "thread t of p", " or "]
     lines = ["# fuzz_scenario: words and symbols of the scenario language"]
     lines += [q(w.encode()) for w in words + syms]
     return "\n".join(lines) + "\n"

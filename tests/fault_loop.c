@@ -568,6 +568,7 @@ run_case(const struct sc_script *sc, struct ctx *c)
 	c->sc = sc;
 	c->t = &t;
 	h.arg = c;
+	memset(&o, 0, sizeof(o));
 	o.quiet = true;
 	o.dot = NULL;
 	o.out = open_memstream(&out, &outlen);

@@ -3,9 +3,11 @@
  * memory (docs/shmsim.1).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "scenario.h"
@@ -14,6 +16,11 @@
 
 static const char usage_text[] =
     "usage: shmsim run [--quiet] [--dot FILE] FILE...\n"
+    "       shmsim explore [--mode dfs|pct|random] [--runs N] "
+    "[--preemptions K]\n"
+    "                      [--depth D] [--seed S] [--stop-on-failure] "
+    "[--quiet] FILE\n"
+    "       shmsim explore --replay TOKEN [--quiet] FILE\n"
     "       shmsim demo [--dot FILE]\n"
     "       shmsim decode names|syscalls|scenario FILE\n"
     "       shmsim --help | --version\n";
@@ -30,6 +37,31 @@ static const char help_text[] =
     "      --quiet     print only failures and the summary line\n"
     "      --dot FILE  write Graphviz source of the state at each\n"
     "                  'dump' statement (or at the end) to FILE\n"
+    "      A par block runs in one fixed schedule: its actors in the\n"
+    "      order they first appear, each to its end unless it blocks;\n"
+    "      its calls are echoed as they return, then the auditor runs.\n"
+    "  shmsim explore [OPTIONS] FILE\n"
+    "      Run the scenario again and again, on a fresh kernel each\n"
+    "      time, under different interleavings of its par blocks; each\n"
+    "      run checks every expectation, audits after each block and\n"
+    "      checks for leaks at the end.  A failing schedule is shown\n"
+    "      with its failures, its token, its steps and the command that\n"
+    "      replays it.  Ends with: N passed, M failed (schedules).\n"
+    "      --mode dfs     every schedule with at most K preemptions\n"
+    "                     (the default; says whether it was exhaustive)\n"
+    "      --mode pct     probabilistic concurrency testing, depth D\n"
+    "      --mode random  a random runnable actor at every point\n"
+    "      --runs N       at most N schedules (default: dfs all of\n"
+    "                     them, pct and random 1000)\n"
+    "      --preemptions K  dfs bound (default 2)\n"
+    "      --depth D      pct bug depth, at least 1 (default 3)\n"
+    "      --seed S       pct and random seed (default 1)\n"
+    "      --stop-on-failure  stop at the first failing schedule\n"
+    "      --replay TOKEN run that one schedule, with its trace and\n"
+    "                     its steps\n"
+    "      --quiet        print only failures and the summary line (a\n"
+    "                     progress line is shown on a terminal\n"
+    "                     otherwise)\n"
     "  shmsim demo [--dot FILE]\n"
     "      A guided tour: one object through today's kernel (create,\n"
     "      size, write, share by fork and by descriptor passing, unlink\n"
@@ -48,14 +80,16 @@ static const char help_text[] =
     "\n"
     "Exit status: 0 all expectations met; 1 an expectation failed (or\n"
     "the final audit or leak check did, or the dot file could not be\n"
-    "written); 2 usage or syntax error (FILE:LINE:COLUMN: error: ...;\n"
-    "nothing is run), an unreadable input or dot file; 3 out of memory.\n"
+    "written; explore: a schedule failed); 2 usage or syntax error\n"
+    "(FILE:LINE:COLUMN: error: ...; nothing is run), a bad token, an\n"
+    "unreadable input or dot file; 3 out of memory.\n"
     "\n"
     "The language: docs/shmsim-scenario.5 (man -l), docs/tutorial.md.\n"
     "Large pages need config page_sizes= (without it SHM_LARGEPAGE is\n"
     "ENOTTY, as on a pmap without them).\n"
-    "Not yet supported: the concurrency statements (thread, par, or)\n"
-    "and shmsim explore (refused, exit 2).\n";
+    "Concurrency: thread T of P; par ... end blocks of calls grouped by\n"
+    "actor; => A or B alternatives inside a block; the extension\n"
+    "'pagedaemon: pageout [N]' makes the pagedaemon an actor.\n";
 
 /* Read a whole file (or stdin for "-"); NULL and a message on error. */
 static char *
@@ -120,7 +154,7 @@ run_scripts(struct sc_script *scs, int n, const struct sc_run_opts *o)
 static int
 cmd_run(int argc, char **argv)
 {
-	struct sc_run_opts o = { false, NULL, stdout };
+	struct sc_run_opts o = { false, NULL, stdout, NULL, 1 };
 	struct sc_script *scs;
 	const char *dotpath = NULL;
 	int i, nfiles = 0, rc, bad = 0;
@@ -190,10 +224,162 @@ out:
 	return (rc);
 }
 
+/* A number option's value: decimal, at most max. */
+static bool
+number_arg(const char *opt, const char *s, uint64_t max, uint64_t *v)
+{
+	char *end;
+	uintmax_t x;
+
+	errno = 0;
+	x = strtoumax(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || x > max) {
+		fprintf(stderr,
+		    "shmsim: %s wants a number up to %ju, not '%s'\n", opt,
+		    (uintmax_t)max, s);
+		return (false);
+	}
+	*v = (uint64_t)x;
+	return (true);
+}
+
+static int
+cmd_explore(const char *progname, int argc, char **argv)
+{
+	struct sc_explore_opts o;
+	struct sc_script sc;
+	const char *file;
+	bool runs_set = false, mode_set = false;
+	uint64_t v;
+	size_t len;
+	char *buf;
+	int i, rc;
+
+	memset(&o, 0, sizeof(o));
+	o.mode = SHMSIM_SCHED_DFS;
+	o.preemptions = 2;
+	o.depth = 3;
+	o.seed = 1;
+	o.progname = progname;
+	o.out = stdout;
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--quiet") == 0) {
+			o.quiet = true;
+			continue;
+		}
+		if (strcmp(a, "--stop-on-failure") == 0) {
+			o.stop_on_failure = true;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break;
+		if (strcmp(a, "--mode") != 0 && strcmp(a, "--runs") != 0 &&
+		    strcmp(a, "--preemptions") != 0 &&
+		    strcmp(a, "--depth") != 0 && strcmp(a, "--seed") != 0 &&
+		    strcmp(a, "--replay") != 0) {
+			fprintf(stderr, "shmsim: unknown option %s\n%s", a,
+			    usage_text);
+			return (2);
+		}
+		if (i + 1 == argc) {
+			fprintf(stderr, "shmsim: %s needs a value\n%s", a,
+			    usage_text);
+			return (2);
+		}
+		i++;
+		if (strcmp(a, "--mode") == 0) {
+			mode_set = true;
+			if (strcmp(argv[i], "dfs") == 0)
+				o.mode = SHMSIM_SCHED_DFS;
+			else if (strcmp(argv[i], "pct") == 0)
+				o.mode = SHMSIM_SCHED_PCT;
+			else if (strcmp(argv[i], "random") == 0)
+				o.mode = SHMSIM_SCHED_RANDOM;
+			else {
+				fprintf(stderr,
+				    "shmsim: --mode is dfs, pct or "
+				    "random, not '%s'\n",
+				    argv[i]);
+				return (2);
+			}
+		} else if (strcmp(a, "--replay") == 0) {
+			o.token = argv[i];
+		} else if (strcmp(a, "--seed") == 0) {
+			if (!number_arg(a, argv[i], UINT64_MAX, &o.seed))
+				return (2);
+		} else if (strcmp(a, "--runs") == 0) {
+			if (!number_arg(a, argv[i], UINT64_MAX, &o.runs))
+				return (2);
+			if (o.runs == 0) {
+				fprintf(stderr,
+				    "shmsim: --runs must be at "
+				    "least 1\n");
+				return (2);
+			}
+			runs_set = true;
+		} else {
+			if (!number_arg(a, argv[i], 1000000, &v))
+				return (2);
+			if (strcmp(a, "--depth") == 0 && v == 0) {
+				fprintf(stderr,
+				    "shmsim: --depth must be at "
+				    "least 1\n");
+				return (2);
+			}
+			if (strcmp(a, "--depth") == 0)
+				o.depth = (unsigned)v;
+			else
+				o.preemptions = (unsigned)v;
+		}
+	}
+	if (i + 1 != argc) {
+		fprintf(stderr, "shmsim: explore takes one FILE%s\n%s",
+		    i + 1 < argc && argv[i + 1][0] == '-' ?
+			" (options come before it)" :
+			"",
+		    usage_text);
+		return (2);
+	}
+	if (o.token != NULL) {
+		if (mode_set || runs_set) {
+			fprintf(stderr,
+			    "shmsim: --replay runs one schedule: no "
+			    "--mode or --runs with it\n");
+			return (2);
+		}
+		o.mode = SHMSIM_SCHED_REPLAY;
+	}
+	if (!runs_set && o.mode != SHMSIM_SCHED_DFS)
+		o.runs = 1000;
+	file = argv[i];
+	o.file = file;
+	o.progress = !o.quiet && o.token == NULL && isatty(STDERR_FILENO);
+	buf = slurp(file, &len);
+	if (buf == NULL)
+		return (2);
+	if (!sc_parse(strcmp(file, "-") == 0 ? "<stdin>" : file, buf, len,
+		&sc)) {
+		free(buf);
+		return (2);
+	}
+	free(buf);
+	rc = sc_explore(&sc, &o);
+	sc_script_free(&sc);
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = 1;
+	return (rc);
+}
+
 static int
 cmd_demo(int argc, char **argv)
 {
-	struct sc_run_opts o = { false, NULL, stdout };
+	struct sc_run_opts o = { false, NULL, stdout, NULL, 1 };
 	struct sc_script sc[SC_DEMO_COUNT];
 	int i, rc;
 
@@ -273,12 +459,8 @@ main(int argc, char **argv)
 		return (cmd_demo(argc - 2, argv + 2));
 	if (strcmp(argv[1], "decode") == 0)
 		return (cmd_decode(argc - 2, argv + 2));
-	if (strcmp(argv[1], "explore") == 0) {
-		fprintf(stderr,
-		    "shmsim: explore belongs to the concurrency "
-		    "section, which is not supported yet\n");
-		return (2);
-	}
+	if (strcmp(argv[1], "explore") == 0)
+		return (cmd_explore(argv[0], argc - 2, argv + 2));
 	fprintf(stderr, "shmsim: unknown command '%s'\n%s", argv[1],
 	    usage_text);
 	return (2);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "shmsim_explore.h"
 
 #define MAX_ERRORS 20
 
@@ -37,7 +38,13 @@ struct tok {
 /* Names that a process must be declared for, and bound variables. */
 struct name_set {
 	char **names;
-	int *state; /* processes: 1 alive, 2 exited */
+	int *state; /* processes and threads: 1 alive, 2 exited */
+	/*
+	 * procs: -1 for a process, the index of its process for a thread.
+	 * vars: the actor of the current par block that binds it, -1 for
+	 * none.
+	 */
+	int *aux;
 	int n, cap;
 };
 
@@ -52,6 +59,17 @@ struct parser {
 	struct name_set procs, vars, jails;
 	bool spawned; /* config no longer allowed */
 	uint32_t page_size;
+	/*
+	 * The par block being parsed: its line and column, the index its
+	 * S_PAR statement has in the script (-1 when the par line itself
+	 * had an error), its actors so far, and the actor of the call
+	 * being parsed (-1 outside a block).
+	 */
+	bool in_par;
+	int par_line, par_col, par_index;
+	char *actors[SHMSIM_MAX_ACTORS];
+	int nactors;
+	int cur_actor;
 };
 
 static void *
@@ -125,9 +143,11 @@ set_add(struct name_set *s, const char *name, int state)
 		s->cap = s->cap == 0 ? 8 : s->cap * 2;
 		s->names = xrealloc(s->names, (size_t)s->cap * sizeof(char *));
 		s->state = xrealloc(s->state, (size_t)s->cap * sizeof(int));
+		s->aux = xrealloc(s->aux, (size_t)s->cap * sizeof(int));
 	}
 	s->names[s->n] = xstrndup(name, strlen(name));
 	s->state[s->n] = state;
+	s->aux[s->n] = -1;
 	return (s->n++);
 }
 
@@ -140,6 +160,7 @@ set_free(struct name_set *s)
 		free(s->names[i]);
 	free(s->names);
 	free(s->state);
+	free(s->aux);
 }
 
 /* ------------------------------------------------------------ lexer */
@@ -462,6 +483,34 @@ check_new_name(struct parser *p, const struct tok *t, const char *what)
 		    what);
 		return (false);
 	}
+	if (strcmp(t->sval, "or") == 0) {
+		perr(p, t->col, "'or' is a keyword, not a %s name", what);
+		return (false);
+	}
+	return (true);
+}
+
+/* A new process or thread name: also unique among both, and not the
+ * pagedaemon's. */
+static bool
+check_new_actor(struct parser *p, const struct tok *t, const char *what)
+{
+	int i;
+
+	if (!check_new_name(p, t, what))
+		return (false);
+	if (strcmp(t->sval, SC_PAGEDAEMON) == 0) {
+		perr(p, t->col,
+		    "'%s' names the pagedaemon (pagedaemon: "
+		    "pageout), not a %s",
+		    t->sval, what);
+		return (false);
+	}
+	if ((i = set_find(&p->procs, t->sval)) >= 0) {
+		perr(p, t->col, "%s '%s' already exists",
+		    p->procs.aux[i] < 0 ? "process" : "thread", t->sval);
+		return (false);
+	}
 	return (true);
 }
 
@@ -482,7 +531,13 @@ check_proc(struct parser *p, const struct tok *t)
 		return (false);
 	}
 	if (p->procs.state[i] != 1) {
-		perr(p, t->col, "process '%s' has exited", t->sval);
+		if (p->procs.aux[i] >= 0)
+			perr(p, t->col,
+			    "thread '%s' has ended (its process "
+			    "'%s' exited)",
+			    t->sval, p->procs.names[p->procs.aux[i]]);
+		else
+			perr(p, t->col, "process '%s' has exited", t->sval);
 		return (false);
 	}
 	return (true);
@@ -507,6 +562,7 @@ parse_term(struct parser *p, struct sc_term *term, bool allow_string)
 {
 	struct tok *t = next(p);
 	int64_t v;
+	int vi;
 
 	memset(term, 0, sizeof(*term));
 	term->col = t->col;
@@ -539,11 +595,20 @@ parse_term(struct parser *p, struct sc_term *term, bool allow_string)
 			    t->sval);
 			return (false);
 		}
-		if (set_find(&p->vars, t->sval) < 0) {
+		if ((vi = set_find(&p->vars, t->sval)) < 0) {
 			perr(p, t->col,
 			    "unknown name '%s' (not a constant, "
 			    "and no '-> %s' binds it before)",
 			    t->sval, t->sval);
+			return (false);
+		}
+		if (p->in_par && p->vars.aux[vi] >= 0 &&
+		    p->vars.aux[vi] != p->cur_actor) {
+			perr(p, t->col,
+			    "'%s' is bound in this par block by actor "
+			    "'%s': its value here would depend on the "
+			    "schedule (use it after 'end')",
+			    t->sval, p->actors[p->vars.aux[vi]]);
 			return (false);
 		}
 		term->kind = T_VAR;
@@ -842,12 +907,8 @@ parse_spawn(struct parser *p, struct sc_stmt *st)
 {
 	struct tok *t = next(p), *k, *v;
 
-	if (!check_new_name(p, t, "process"))
+	if (!check_new_actor(p, t, "process"))
 		return (false);
-	if (set_find(&p->procs, t->sval) >= 0) {
-		perr(p, t->col, "process '%s' already exists", t->sval);
-		return (false);
-	}
 	st->kind = S_SPAWN;
 	st->proc = xstrndup(t->sval, strlen(t->sval));
 	shmsim_cred_init(&st->cred);
@@ -982,7 +1043,8 @@ parse_keyvals(struct parser *p, struct sc_expect *ex, bool fstat)
 	int i;
 
 	ex->kind = E_KEYS;
-	while (peek(p)->kind != TK_END) {
+	/* "or" starts the next alternative of an fstat expectation. */
+	while (peek(p)->kind != TK_END && !(fstat && is_word(peek(p), "or"))) {
 		memset(&kv, 0, sizeof(kv));
 		k = next(p);
 		if (k->kind != TK_NAME) {
@@ -1026,10 +1088,11 @@ parse_keyvals(struct parser *p, struct sc_expect *ex, bool fstat)
 	return (true);
 }
 
+/* One expectation form (one alternative). */
 static bool
-parse_expect(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
+parse_one_expect(struct parser *p, struct sc_expect *ex,
+    const struct sc_call *c)
 {
-	struct sc_expect *ex = &st->expect;
 	struct tok *t = peek(p);
 	int err;
 
@@ -1074,11 +1137,119 @@ parse_expect(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
 		if (!parse_expr(p, &ex->val, true))
 			return (false);
 	}
-	if (is_word(peek(p), "or")) {
-		perr(p, peek(p)->col,
-		    "'or' alternatives belong to 'par' "
-		    "blocks, which are not supported yet");
+	return (true);
+}
+
+/*
+ * => EXPECT [or EXPECT ...]: alternatives only inside a par block,
+ * where the outcome may depend on the schedule.
+ */
+static bool
+parse_expect(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
+{
+	struct sc_expect *ex = &st->expect;
+	struct sc_expect *alt;
+
+	if (!parse_one_expect(p, ex, c))
 		return (false);
+	while (is_word(peek(p), "or")) {
+		if (!p->in_par) {
+			perr(p, peek(p)->col,
+			    "'or' alternatives are allowed only "
+			    "inside a par block");
+			return (false);
+		}
+		next(p);
+		ex->alts = xrealloc(ex->alts,
+		    (size_t)(ex->nalts + 1) * sizeof(*ex->alts));
+		alt = &ex->alts[ex->nalts++];
+		memset(alt, 0, sizeof(*alt));
+		if (!parse_one_expect(p, alt, c))
+			return (false);
+	}
+	return (expect_end(p));
+}
+
+/*
+ * Inside a par block: the index of the actor named t, added to the
+ * block's actors at its first appearance.
+ */
+static bool
+par_actor(struct parser *p, const struct tok *t)
+{
+	int i;
+
+	p->cur_actor = -1;
+	if (!p->in_par)
+		return (true);
+	for (i = 0; i < p->nactors; i++)
+		if (strcmp(p->actors[i], t->sval) == 0)
+			break;
+	if (i == p->nactors) {
+		if (p->nactors == SHMSIM_MAX_ACTORS) {
+			perr(p, t->col,
+			    "more than %d actors in one par "
+			    "block",
+			    SHMSIM_MAX_ACTORS);
+			return (false);
+		}
+		p->actors[p->nactors++] = xstrndup(t->sval, strlen(t->sval));
+	}
+	p->cur_actor = i;
+	return (true);
+}
+
+/*
+ * -> VAR: bound after the statement, usable from the next line on.  In
+ * a par block only one actor may bind a given variable, since which
+ * binding came last would depend on the schedule.
+ */
+static bool
+bind_var(struct parser *p, const char *name, int col)
+{
+	int i = set_find(&p->vars, name);
+
+	if (i < 0)
+		i = set_add(&p->vars, name, 1);
+	if (!p->in_par)
+		return (true);
+	if (p->vars.aux[i] >= 0 && p->vars.aux[i] != p->cur_actor) {
+		perr(p, col,
+		    "'%s' is already bound in this par block by actor "
+		    "'%s' (which binding comes last would depend on the "
+		    "schedule)",
+		    name, p->actors[p->vars.aux[i]]);
+		return (false);
+	}
+	p->vars.aux[i] = p->cur_actor;
+	return (true);
+}
+
+/*
+ * pagedaemon: pageout [N] -- an extension: the simulated pagedaemon as
+ * an actor of a par block, so that pageout races the other actors'
+ * calls.  Outside a block it is the same as "pageout [N]".
+ */
+static bool
+parse_pagedaemon(struct parser *p, struct sc_stmt *st, const struct tok *pt)
+{
+	struct tok *ct = next(p);
+
+	if (!is_word(ct, "pageout")) {
+		perr(p, ct->col,
+		    "the pagedaemon only runs 'pageout [N]' "
+		    "(%s: pageout [N])",
+		    SC_PAGEDAEMON);
+		return (false);
+	}
+	if (!par_actor(p, pt))
+		return (false);
+	st->kind = S_PAGEOUT;
+	st->proc = xstrndup(pt->sval, strlen(pt->sval));
+	if (peek(p)->kind != TK_END) {
+		st->has_n = true;
+		if (!parse_expr(p, &st->n, false))
+			return (false);
 	}
 	return (expect_end(p));
 }
@@ -1088,10 +1259,17 @@ parse_call(struct parser *p, struct sc_stmt *st)
 {
 	const struct sc_call *c;
 	struct tok *pt = next(p), *ct;
+	int bind_col = 0;
 
+	if (is_word(pt, SC_PAGEDAEMON)) {
+		next(p); /* ':' */
+		return (parse_pagedaemon(p, st, pt));
+	}
 	if (!check_proc(p, pt))
 		return (false);
 	next(p); /* ':' */
+	if (!par_actor(p, pt))
+		return (false);
 	ct = next(p);
 	if (ct->kind != TK_NAME) {
 		perr(p, ct->col, "expected a call name");
@@ -1115,6 +1293,7 @@ parse_call(struct parser *p, struct sc_stmt *st)
 		if (!check_new_name(p, v, "variable"))
 			return (false);
 		st->bind = xstrndup(v->sval, strlen(v->sval));
+		bind_col = v->col;
 	}
 	st->expect.kind = E_IMPLICIT;
 	if (peek(p)->kind == TK_FATARROW) {
@@ -1124,8 +1303,8 @@ parse_call(struct parser *p, struct sc_stmt *st)
 	} else if (!expect_end(p))
 		return (false);
 	/* Bound after the statement: usable from the next line on. */
-	if (st->bind != NULL && set_find(&p->vars, st->bind) < 0)
-		set_add(&p->vars, st->bind, 1);
+	if (st->bind != NULL && !bind_var(p, st->bind, bind_col))
+		return (false);
 	return (true);
 }
 
@@ -1187,6 +1366,151 @@ parse_fault(struct parser *p, struct sc_stmt *st)
 	return (expect_end(p));
 }
 
+/* thread T of P */
+static bool
+parse_thread(struct parser *p, struct sc_stmt *st)
+{
+	struct tok *a, *of, *b;
+	int pi, ti;
+
+	a = next(p);
+	if (!check_new_actor(p, a, "thread"))
+		return (false);
+	of = next(p);
+	if (!is_word(of, "of")) {
+		perr(p, of->col, "expected 'of' (thread T of P)");
+		return (false);
+	}
+	b = next(p);
+	if (!check_proc(p, b))
+		return (false);
+	pi = set_find(&p->procs, b->sval);
+	if (p->procs.aux[pi] >= 0) {
+		perr(p, b->col,
+		    "'%s' is a thread, not a process (write "
+		    "'thread %s of %s')",
+		    b->sval, a->sval, p->procs.names[p->procs.aux[pi]]);
+		return (false);
+	}
+	if (!expect_end(p))
+		return (false);
+	st->kind = S_THREAD;
+	st->proc = xstrndup(a->sval, strlen(a->sval));
+	st->proc2 = xstrndup(b->sval, strlen(b->sval));
+	ti = set_add(&p->procs, a->sval, 1); /* (may move aux) */
+	p->procs.aux[ti] = pi;
+	return (true);
+}
+
+/*
+ * Inside a par block only calls (and the pagedaemon's pageout) are
+ * statements; the word t starts one that is not.
+ */
+static bool
+block_statement_ok(struct parser *p, const struct tok *t)
+{
+	static const char *const never[] = { "fork", "spawn", "exit", "config",
+		"jail", "thread", "par", NULL };
+	int i;
+
+	for (i = 0; never[i] != NULL; i++)
+		if (strcmp(t->sval, never[i]) == 0) {
+			perr(p, t->col,
+			    "'%s' is not allowed inside a par block "
+			    "(the block started on line %d)%s",
+			    t->sval, p->par_line,
+			    strcmp(t->sval, "par") == 0 ?
+				": blocks do not nest" :
+				"");
+			return (false);
+		}
+	if (strcmp(t->sval, "pageout") == 0) {
+		perr(p, t->col,
+		    "inside a par block the pagedaemon is an "
+		    "actor: write '%s: pageout [N]'",
+		    SC_PAGEDAEMON);
+		return (false);
+	}
+	if (strcmp(t->sval, "audit") == 0 || strcmp(t->sval, "state") == 0 ||
+	    strcmp(t->sval, "dump") == 0 || strcmp(t->sval, "fault") == 0) {
+		perr(p, t->col,
+		    "'%s' is not allowed inside a par block: "
+		    "put it %s 'end'%s",
+		    t->sval,
+		    strcmp(t->sval, "fault") == 0 ? "before 'par' or after" :
+						    "after",
+		    strcmp(t->sval, "audit") == 0 ?
+			" (the auditor also runs after every block)" :
+			"");
+		return (false);
+	}
+	return (true);
+}
+
+/* par: the start of a block; its calls follow, up to "end". */
+static bool
+parse_par(struct parser *p, struct sc_stmt *st, const struct tok *t)
+{
+	int i;
+
+	p->in_par = true;
+	p->par_line = p->line;
+	p->par_col = t->col;
+	p->par_index = -1;
+	for (i = 0; i < p->nactors; i++)
+		free(p->actors[i]);
+	p->nactors = 0;
+	for (i = 0; i < p->vars.n; i++)
+		p->vars.aux[i] = -1;
+	if (!expect_end(p))
+		return (false);
+	st->kind = S_PAR;
+	st->par_start = -1;
+	st->par_end = -1;
+	/* The index the statement is about to get (sc_parse). */
+	p->par_index = p->sc->nstmts;
+	p->sc->npar++;
+	return (true);
+}
+
+/* end: the block's actors go to its S_PAR statement. */
+static bool
+parse_end(struct parser *p, struct sc_stmt *st, const struct tok *t)
+{
+	struct sc_stmt *ps;
+	int i;
+
+	if (!p->in_par) {
+		perr(p, t->col, "'end' without 'par'");
+		return (false);
+	}
+	p->in_par = false;
+	p->cur_actor = -1;
+	for (i = 0; i < p->vars.n; i++)
+		p->vars.aux[i] = -1;
+	if (p->nactors == 0) {
+		perr(p, t->col,
+		    "empty par block (lines %d to %d have no "
+		    "call)",
+		    p->par_line, p->line);
+		return (false);
+	}
+	if (!expect_end(p) || p->par_index < 0)
+		return (false);
+	st->kind = S_END;
+	st->par_start = p->par_index;
+	ps = &p->sc->stmts[p->par_index];
+	ps->par_end = p->sc->nstmts;
+	ps->actors = xmalloc((size_t)p->nactors * sizeof(char *));
+	for (i = 0; i < p->nactors; i++) {
+		ps->actors[i] = p->actors[i];
+		p->actors[i] = NULL;
+	}
+	ps->nactors = p->nactors;
+	p->nactors = 0;
+	return (true);
+}
+
 static bool
 parse_statement(struct parser *p, struct sc_stmt *st)
 {
@@ -1199,6 +1523,8 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 	if (is_punct(&p->toks[1], ':'))
 		return (parse_call(p, st));
 	next(p);
+	if (p->in_par && !block_statement_ok(p, t))
+		return (false);
 	if (strcmp(t->sval, "config") == 0)
 		return (parse_config(p, st));
 	if (strcmp(t->sval, "jail") == 0) {
@@ -1223,16 +1549,13 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 	if (strcmp(t->sval, "spawn") == 0)
 		return (parse_spawn(p, st));
 	if (strcmp(t->sval, "fork") == 0) {
+		/* (Forking from a thread forks its process.) */
 		a = next(p);
 		if (!check_proc(p, a))
 			return (false);
 		b = next(p);
-		if (!check_new_name(p, b, "process"))
+		if (!check_new_actor(p, b, "process"))
 			return (false);
-		if (set_find(&p->procs, b->sval) >= 0) {
-			perr(p, b->col, "process '%s' already exists", b->sval);
-			return (false);
-		}
 		st->kind = S_FORK;
 		st->proc = xstrndup(a->sval, strlen(a->sval));
 		st->proc2 = xstrndup(b->sval, strlen(b->sval));
@@ -1240,14 +1563,33 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 		return (expect_end(p));
 	}
 	if (strcmp(t->sval, "exit") == 0) {
+		int i, pi;
+
 		a = next(p);
 		if (!check_proc(p, a))
 			return (false);
+		pi = set_find(&p->procs, a->sval);
+		if (p->procs.aux[pi] >= 0) {
+			perr(p, a->col,
+			    "'%s' is a thread: exit takes a process "
+			    "(exit %s ends its threads too)",
+			    a->sval, p->procs.names[p->procs.aux[pi]]);
+			return (false);
+		}
 		st->kind = S_EXIT;
 		st->proc = xstrndup(a->sval, strlen(a->sval));
-		p->procs.state[set_find(&p->procs, a->sval)] = 2;
+		/* The process and its threads. */
+		for (i = 0; i < p->procs.n; i++)
+			if (i == pi || p->procs.aux[i] == pi)
+				p->procs.state[i] = 2;
 		return (expect_end(p));
 	}
+	if (strcmp(t->sval, "thread") == 0)
+		return (parse_thread(p, st));
+	if (strcmp(t->sval, "par") == 0)
+		return (parse_par(p, st, t));
+	if (strcmp(t->sval, "end") == 0)
+		return (parse_end(p, st, t));
 	if (strcmp(t->sval, "audit") == 0) {
 		st->kind = S_AUDIT;
 		return (expect_end(p));
@@ -1282,19 +1624,29 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 	}
 	if (strcmp(t->sval, "fault") == 0)
 		return (parse_fault(p, st));
-	if (strcmp(t->sval, "thread") == 0 || strcmp(t->sval, "par") == 0 ||
-	    strcmp(t->sval, "end") == 0) {
-		perr(p, t->col,
-		    "'%s' belongs to the concurrency section, "
-		    "which is not supported yet (see shmsim(1))",
-		    t->sval);
-		return (false);
-	}
 	perr(p, t->col, "unknown statement '%s'", t->sval);
 	return (false);
 }
 
 /* ------------------------------------------------------------ driver */
+
+static void
+expect_free(struct sc_expect *ex)
+{
+	int i;
+
+	free(ex->name);
+	expr_free(&ex->val);
+	for (i = 0; i < ex->nkeys; i++) {
+		free(ex->keys[i].key);
+		free(ex->keys[i].word);
+		expr_free(&ex->keys[i].val);
+	}
+	free(ex->keys);
+	for (i = 0; i < ex->nalts; i++)
+		expect_free(&ex->alts[i]);
+	free(ex->alts);
+}
 
 static void
 stmt_free(struct sc_stmt *st)
@@ -1309,14 +1661,10 @@ stmt_free(struct sc_stmt *st)
 	for (i = 0; i < st->nargs; i++)
 		expr_free(&st->args[i]);
 	expr_free(&st->n);
-	free(st->expect.name);
-	expr_free(&st->expect.val);
-	for (i = 0; i < st->expect.nkeys; i++) {
-		free(st->expect.keys[i].key);
-		free(st->expect.keys[i].word);
-		expr_free(&st->expect.keys[i].val);
-	}
-	free(st->expect.keys);
+	expect_free(&st->expect);
+	for (i = 0; i < st->nactors; i++)
+		free(st->actors[i]);
+	free(st->actors);
 }
 
 void
@@ -1426,14 +1774,23 @@ sc_parse(const char *file, const char *buf, size_t len, struct sc_script *sc)
 			st.line = p.line;
 			st.kind = S_NOTE;
 			st.text = note_text(ls, eol - off);
+			st.in_par = p.in_par;
+			st.actor = -1;
 			sc->stmts = xrealloc(sc->stmts,
 			    (size_t)(sc->nstmts + 1) * sizeof(st));
 			sc->stmts[sc->nstmts++] = st;
 		} else if (!only_blank) {
 			memset(&st, 0, sizeof(st));
 			st.line = p.line;
+			p.cur_actor = -1;
 			if (parse_statement(&p, &st)) {
 				st.text = line_text(ls, eol - off);
+				if (p.in_par &&
+				    (st.kind == S_CALL ||
+					st.kind == S_PAGEOUT)) {
+					st.in_par = true;
+					st.actor = p.cur_actor;
+				}
 				sc->stmts = xrealloc(sc->stmts,
 				    (size_t)(sc->nstmts + 1) * sizeof(st));
 				sc->stmts[sc->nstmts++] = st;
@@ -1443,6 +1800,13 @@ sc_parse(const char *file, const char *buf, size_t len, struct sc_script *sc)
 		toks_free(&p);
 		off = eol + 1;
 	}
+	if (p.in_par) {
+		p.line = p.par_line;
+		p.line_failed = false;
+		perr(&p, p.par_col, "'par' without 'end'");
+	}
+	for (int i = 0; i < p.nactors; i++)
+		free(p.actors[i]);
 	if (p.nerrors > MAX_ERRORS)
 		fprintf(stderr, "%s: %d more errors not shown\n", file,
 		    p.nerrors - MAX_ERRORS);

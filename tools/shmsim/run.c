@@ -13,6 +13,11 @@
  * expectation adds
  *
  *	FILE:LINE: FAIL: expected EXPECTATION, got RESULT
+ *
+ * A par block prints its "par" line (its actors), then each call of the
+ * block when it returns, so in the order the schedule completed them
+ * (the line numbers say where each is in the file), then its "end" line
+ * with the result of the audit that follows every block.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -29,6 +34,7 @@ struct sc_proc {
 	char *name;
 	struct shmsim_proc *p;
 	bool alive;
+	int owner; /* a thread: the index of its process; -1 */
 };
 
 struct sc_jail {
@@ -55,6 +61,15 @@ struct runner {
 	int njails;
 	struct sc_totals *t;
 	int ndumps;
+	struct shmsim_explorer *e; /* for par blocks */
+	bool dead; /* a par block deadlocked: the kernel is abandoned */
+};
+
+/* One actor of a par block: its statements are those of the block
+ * (first to last, exclusive) whose actor is idx. */
+struct actor {
+	struct runner *r;
+	int first, last, idx;
 };
 
 struct result {
@@ -117,6 +132,7 @@ proc_add(struct runner *r, const char *name, struct shmsim_proc *p)
 	sp->name = xstrdup(name);
 	sp->p = p;
 	sp->alive = true;
+	sp->owner = -1;
 	shmsim_proc_setname(p, name);
 	return (sp);
 }
@@ -529,14 +545,13 @@ fstat_key_ok(const char *key, int64_t want, const struct shmsim_stat *st)
 	return (false);
 }
 
-/* Check the expectation; on a mismatch print why and return false. */
+/* Whether res meets one expectation form; *unbound names an unbound
+ * variable that kept it from being checked. */
 static bool
-check_expect(struct runner *r, const struct sc_stmt *st,
-    const struct result *res)
+expect_met(struct runner *r, const struct sc_expect *ex,
+    const struct result *res, const char **unbound)
 {
-	const struct sc_expect *ex = &st->expect;
 	struct sc_value v;
-	const char *unbound = NULL;
 	bool ok = false;
 	int i;
 
@@ -552,7 +567,7 @@ check_expect(struct runner *r, const struct sc_stmt *st,
 		ok = res->sig == ex->sig;
 		break;
 	case E_VALUE:
-		if (!eval(r, &ex->val, &v, &unbound))
+		if (!eval(r, &ex->val, &v, unbound))
 			break;
 		if (res->error != 0 || res->sig != 0)
 			ok = false;
@@ -575,7 +590,7 @@ check_expect(struct runner *r, const struct sc_stmt *st,
 					 type_word(res->st.st_mode)) == 0;
 				continue;
 			}
-			if (!eval(r, &kv->val, &v, &unbound)) {
+			if (!eval(r, &kv->val, &v, unbound)) {
 				ok = false;
 				break;
 			}
@@ -584,8 +599,26 @@ check_expect(struct runner *r, const struct sc_stmt *st,
 		}
 		break;
 	}
-	if (ok)
+	return (ok);
+}
+
+/*
+ * Check the expectation (any of its alternatives); on a mismatch print
+ * why and return false.
+ */
+static bool
+check_expect(struct runner *r, const struct sc_stmt *st,
+    const struct result *res)
+{
+	const struct sc_expect *ex = &st->expect;
+	const char *unbound = NULL;
+	int i;
+
+	if (expect_met(r, ex, res, &unbound))
 		return (true);
+	for (i = 0; i < ex->nalts; i++)
+		if (expect_met(r, &ex->alts[i], res, &unbound))
+			return (true);
 	fail_line(r, st);
 	if (unbound != NULL)
 		fprintf(r->o->out,
@@ -631,8 +664,9 @@ hook_after(struct runner *r, const struct sc_stmt *st, struct shmsim_proc *p,
 		h->after(h->arg, r->k, st, p, args, error);
 }
 
+/* A call statement; hooks: call the watcher's hooks (not in a block). */
 static void
-run_call(struct runner *r, const struct sc_stmt *st)
+run_call(struct runner *r, const struct sc_stmt *st, bool hooks)
 {
 	struct sc_value a[SC_MAX_ARGS];
 	struct result res;
@@ -650,7 +684,8 @@ run_call(struct runner *r, const struct sc_stmt *st)
 			break;
 	}
 	if (unbound != NULL) {
-		hook_before(r, st, NULL, NULL);
+		if (hooks)
+			hook_before(r, st, NULL, NULL);
 		trace(r, st, "not run");
 		fail_line(r, st);
 		fprintf(r->o->out,
@@ -658,10 +693,12 @@ run_call(struct runner *r, const struct sc_stmt *st)
 		    "binds it failed)\n",
 		    unbound);
 		count(r, false);
-		hook_after(r, st, NULL, NULL, -1);
+		if (hooks)
+			hook_after(r, st, NULL, NULL, -1);
 		goto out;
 	}
-	hook_before(r, st, sp->p, a);
+	if (hooks)
+		hook_before(r, st, sp->p, a);
 	res.error = do_call(r, st, sp->p, a, &res);
 	if (!r->o->quiet) {
 		fprintf(r->o->out, "%4d  %s  # ", st->line, st->text);
@@ -676,7 +713,9 @@ run_call(struct runner *r, const struct sc_stmt *st)
 		var->value = res.ret;
 		var->bound = true;
 	}
-	hook_after(r, st, sp->p, a, res.sig != 0 ? -res.sig : res.error);
+	if (hooks)
+		hook_after(r, st, sp->p, a,
+		    res.sig != 0 ? -res.sig : res.error);
 out:
 	for (i = 0; i < st->nargs; i++)
 		value_free(&a[i]);
@@ -808,16 +847,157 @@ run_jail(struct runner *r, const struct sc_stmt *st)
 	trace(r, st, "root %s", path);
 }
 
+static struct sc_proc *
+proc_add_thread(struct runner *r, const char *name, struct shmsim_proc *p,
+    int owner)
+{
+	struct sc_proc *sp;
+
+	r->procs =
+	    realloc(r->procs, (size_t)(r->nprocs + 1) * sizeof(*r->procs));
+	if (r->procs == NULL) {
+		fprintf(stderr, "shmsim: out of memory\n");
+		exit(3);
+	}
+	sp = &r->procs[r->nprocs++];
+	sp->name = xstrdup(name);
+	sp->p = p;
+	sp->alive = true;
+	sp->owner = owner;
+	return (sp);
+}
+
+/* pageout [N], or the pagedaemon's "pagedaemon: pageout [N]". */
+static void
+run_pageout(struct runner *r, const struct sc_stmt *st)
+{
+	struct sc_value v;
+	const char *unbound = NULL;
+	uint64_t moved = 0;
+
+	v.i = 0;
+	if (st->has_n && !eval(r, &st->n, &v, &unbound)) {
+		trace(r, st, "not run");
+		fail_line(r, st);
+		fprintf(r->o->out, "variable '%s' is unbound\n", unbound);
+		count(r, false);
+		return;
+	}
+	if (st->has_n && v.i <= 0) {
+		trace(r, st, "moved 0 page(s)");
+		return;
+	}
+	(void)shmsim_pageout(r->k, (uint64_t)v.i, &moved);
+	trace(r, st, "moved %ju page(s)", (uintmax_t)moved);
+}
+
+/* The body of one actor of a par block: its statements, in order. */
+static void
+actor_main(void *arg)
+{
+	struct actor *a = arg;
+	struct runner *r = a->r;
+	const struct sc_stmt *st;
+	char label[160];
+	int i;
+
+	for (i = a->first; i < a->last; i++) {
+		st = &r->sc->stmts[i];
+		if (!st->in_par || st->actor != a->idx ||
+		    (st->kind != S_CALL && st->kind != S_PAGEOUT))
+			continue;
+		snprintf(label, sizeof(label), "line %d: %s", st->line,
+		    st->text);
+		shmsim_explorer_label(r->e, label);
+		if (st->kind == S_CALL)
+			run_call(r, st, false);
+		else
+			run_pageout(r, st);
+	}
+}
+
+/*
+ * A par block, from its S_PAR statement: the actors run interleaved by
+ * the explorer, then the auditor runs (counted as an audit statement).
+ * After a deadlock the kernel is abandoned (r->dead).
+ */
+static void
+run_par(struct runner *r, const struct sc_stmt *ps)
+{
+	const char *names[SHMSIM_MAX_ACTORS];
+	shmsim_actor_fn *fns[SHMSIM_MAX_ACTORS];
+	void *args[SHMSIM_MAX_ACTORS];
+	struct actor actors[SHMSIM_MAX_ACTORS];
+	const struct sc_stmt *es = &r->sc->stmts[ps->par_end];
+	char report[8192];
+	int i, n, error, first = (int)(ps - r->sc->stmts) + 1;
+
+	if (!r->o->quiet) {
+		fprintf(r->o->out, "%4d  %s  # %d actor%s:", ps->line, ps->text,
+		    ps->nactors, ps->nactors == 1 ? "" : "s");
+		for (i = 0; i < ps->nactors; i++)
+			fprintf(r->o->out, "%s %s", i == 0 ? "" : ",",
+			    ps->actors[i]);
+		fputc('\n', r->o->out);
+		/* Narration inside the block comes first. */
+		for (i = first; i < ps->par_end; i++)
+			if (r->sc->stmts[i].kind == S_NOTE)
+				fprintf(r->o->out, "      %s\n",
+				    r->sc->stmts[i].text);
+	}
+	for (i = 0; i < ps->nactors; i++) {
+		actors[i].r = r;
+		actors[i].first = first;
+		actors[i].last = ps->par_end;
+		actors[i].idx = i;
+		names[i] = ps->actors[i];
+		fns[i] = actor_main;
+		args[i] = &actors[i];
+	}
+	report[0] = '\0';
+	error = shmsim_explorer_par(r->e, ps->nactors, names, fns, args, report,
+	    sizeof(report));
+	if (error == EDEADLK) {
+		r->dead = true;
+		trace(r, es, "DEADLOCK");
+		fail_line(r, es);
+		fprintf(r->o->out,
+		    "deadlock: every unfinished actor is blocked; "
+		    "the scenario stops here:\n%s",
+		    report);
+		if (report[0] != '\0' && report[strlen(report) - 1] != '\n')
+			fputc('\n', r->o->out);
+		count(r, false);
+		return;
+	}
+	if (error != 0) {
+		fail_line(r, es);
+		fprintf(r->o->out, "%s: %s\n",
+		    error == EIO ? "the schedule diverged from the one "
+				   "recorded (nondeterminism)" :
+				   "the explorer refused the block",
+		    report[0] != '\0' ? report : shmsim_errno_name(error));
+		count(r, false);
+	}
+	n = shmsim_audit(r->k, report, sizeof(report));
+	trace(r, es, "audit %s", n == 0 ? "clean" : "VIOLATIONS");
+	if (n != 0) {
+		fail_line(r, es);
+		fprintf(r->o->out,
+		    "audit after the block found %d "
+		    "violation(s):\n%s",
+		    n, report);
+	}
+	count(r, n == 0);
+}
+
 static void
 run_stmt(struct runner *r, const struct sc_stmt *st)
 {
 	struct shmsim_cred cred;
 	struct shmsim_proc *np;
 	struct sc_proc *sp;
-	struct sc_value v;
-	const char *unbound = NULL;
-	uint64_t moved;
-	int error;
+	int error, owner, i;
 
 	if (st->kind != S_CALL)
 		hook_before(r, st, NULL, NULL);
@@ -860,11 +1040,24 @@ run_stmt(struct runner *r, const struct sc_stmt *st)
 	case S_EXIT:
 		sp = proc_find(r, st->proc);
 		(void)shmsim_exit(sp->p);
+		owner = (int)(sp - r->procs);
 		sp->alive = false;
+		for (i = 0; i < r->nprocs; i++)
+			if (r->procs[i].owner == owner)
+				r->procs[i].alive = false;
 		trace(r, st, "exited");
 		break;
+	case S_THREAD:
+		/* Another name for the process's handle: the model's
+		 * calls take the process; threads differ in who runs. */
+		sp = proc_find(r, st->proc2);
+		np = sp->p;
+		owner = (int)(sp - r->procs);
+		sp = proc_add_thread(r, st->proc, np, owner);
+		trace(r, st, "thread of pid %d", shmsim_proc_pid(np));
+		break;
 	case S_CALL:
-		run_call(r, st);
+		run_call(r, st, true);
 		break;
 	case S_AUDIT:
 		run_audit(r, st);
@@ -873,21 +1066,7 @@ run_stmt(struct runner *r, const struct sc_stmt *st)
 		run_state(r, st);
 		break;
 	case S_PAGEOUT:
-		v.i = 0;
-		if (st->has_n && !eval(r, &st->n, &v, &unbound)) {
-			trace(r, st, "not run");
-			fail_line(r, st);
-			fprintf(r->o->out, "variable '%s' is unbound\n",
-			    unbound);
-			count(r, false);
-			break;
-		}
-		if (st->has_n && v.i <= 0) {
-			trace(r, st, "moved 0 page(s)");
-			break;
-		}
-		(void)shmsim_pageout(r->k, (uint64_t)v.i, &moved);
-		trace(r, st, "moved %ju page(s)", (uintmax_t)moved);
+		run_pageout(r, st);
 		break;
 	case S_DUMP:
 		run_dump(r, st);
@@ -902,6 +1081,10 @@ run_stmt(struct runner *r, const struct sc_stmt *st)
 		    (enum shmsim_fault_site)st->fault_site, st->fault_nth,
 		    st->fault_always);
 		trace(r, st, "%s", st->fault_nth == 0 ? "disarmed" : "armed");
+		break;
+	case S_PAR:
+	case S_END:
+		/* run_par() runs the whole block. */
 		break;
 	}
 	if (st->kind != S_CALL)
@@ -919,7 +1102,7 @@ finish(struct runner *r)
 	if (r->o->dot != NULL && r->ndumps == 0)
 		dump_to(r, r->o->dot, true, r->sc->file);
 	for (i = 0; i < r->nprocs; i++)
-		if (r->procs[i].alive) {
+		if (r->procs[i].alive && r->procs[i].owner < 0) {
 			(void)shmsim_exit(r->procs[i].p);
 			r->procs[i].alive = false;
 		}
@@ -959,14 +1142,33 @@ void
 sc_run_hooked(const struct sc_script *sc, const struct sc_run_opts *opts,
     const struct sc_hooks *hooks, struct sc_totals *totals)
 {
+	struct shmsim_explore_opts eo;
 	struct runner r;
-	int i, error;
+	int i, error, failed0 = totals->failed;
+	bool own_e = false;
 
 	memset(&r, 0, sizeof(r));
 	r.sc = sc;
 	r.o = opts;
 	r.h = hooks;
 	r.t = totals;
+	r.e = opts->explorer;
+	if (sc->npar > 0 && r.e == NULL) {
+		/* shmsim run: the fixed schedule. */
+		memset(&eo, 0, sizeof(eo));
+		eo.mode = SHMSIM_SCHED_FIXED;
+		eo.panic_status = opts->panic_status;
+		error = shmsim_explorer_create(&eo, &r.e);
+		if (error != 0 || !shmsim_explorer_begin(r.e)) {
+			fprintf(opts->out, "%s: FAIL: no explorer: %s\n",
+			    sc->file, shmsim_errno_name(error));
+			if (error == 0)
+				shmsim_explorer_destroy(r.e);
+			totals->failed++;
+			return;
+		}
+		own_e = true;
+	}
 	error = shmsim_kernel_create(&sc->cfg, &r.k);
 	if (error != 0) {
 		fprintf(opts->out,
@@ -974,6 +1176,10 @@ sc_run_hooked(const struct sc_script *sc, const struct sc_run_opts *opts,
 		    "%s\n",
 		    sc->file, shmsim_errno_name(error));
 		totals->failed++;
+		if (own_e) {
+			(void)shmsim_explorer_end(r.e, true, NULL, 0);
+			shmsim_explorer_destroy(r.e);
+		}
 		return;
 	}
 	if (!opts->quiet)
@@ -982,9 +1188,35 @@ sc_run_hooked(const struct sc_script *sc, const struct sc_run_opts *opts,
 							     "current");
 	if (hooks != NULL && hooks->start != NULL)
 		hooks->start(hooks->arg, r.k);
-	for (i = 0; i < sc->nstmts; i++)
-		run_stmt(&r, &sc->stmts[i]);
-	finish(&r);
+	for (i = 0; i < sc->nstmts && !r.dead; i++) {
+		const struct sc_stmt *st = &sc->stmts[i];
+
+		if (st->kind != S_PAR) {
+			run_stmt(&r, st);
+			continue;
+		}
+		hook_before(&r, st, NULL, NULL);
+		run_par(&r, st);
+		if (!r.dead)
+			hook_after(&r, st, NULL, NULL, 0);
+		i = st->par_end;
+	}
+	if (!r.dead)
+		finish(&r);
+	else if (!opts->quiet)
+		fprintf(opts->out,
+		    "      (end: deadlock: the kernel is abandoned, "
+		    "with no clean-up, audit or leak check)\n");
+	if (own_e) {
+		char report[1024];
+
+		if (shmsim_explorer_end(r.e, totals->failed != failed0, report,
+			sizeof(report)) != 0) {
+			fprintf(opts->out, "%s: FAIL: %s\n", sc->file, report);
+			totals->failed++;
+		}
+		shmsim_explorer_destroy(r.e);
+	}
 	for (i = 0; i < r.nprocs; i++)
 		free(r.procs[i].name);
 	free(r.procs);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "shmsim.h"
+#include "shmsim_explore.h"
 
 /* Limits that keep any input from hanging or exhausting the host. */
 #define SC_MAX_LINE (64 * 1024)		 /* bytes in one line */
@@ -80,6 +81,12 @@ struct sc_expect {
 	struct sc_keyval *keys;
 	int nkeys;
 	int col;
+	/*
+	 * "=> A or B or ...": the alternatives after the first (par blocks
+	 * only); the expectation is met when any alternative is.
+	 */
+	struct sc_expect *alts;
+	int nalts;
 };
 
 enum sc_stmt_kind {
@@ -93,10 +100,16 @@ enum sc_stmt_kind {
 	S_STATE,
 	S_PAGEOUT,
 	S_DUMP,
-	S_NOTE,	 /* a "##" narration line, echoed in the trace */
-	S_FAULT, /* fault SITE NTH [once|always]: an extension (fuzz
-		    reproducers) that arms the model's fault plan */
+	S_NOTE,	  /* a "##" narration line, echoed in the trace */
+	S_FAULT,  /* fault SITE NTH [once|always]: an extension (fuzz
+		     reproducers) that arms the model's fault plan */
+	S_THREAD, /* thread T of P: proc T, proc2 P */
+	S_PAR,	  /* par: the start of a block, whose statements follow */
+	S_END,	  /* end: the end of the block that par_start starts */
 };
+
+/* The pseudo-actor of "pagedaemon: pageout [N]" (par blocks). */
+#define SC_PAGEDAEMON "pagedaemon"
 
 struct sc_stmt {
 	enum sc_stmt_kind kind;
@@ -124,6 +137,18 @@ struct sc_stmt {
 	int fault_site;
 	uint64_t fault_nth;
 	bool fault_always;
+	/*
+	 * Par blocks.  S_PAR: the block's actors (process, thread or
+	 * "pagedaemon" names) in order of first appearance, and the index
+	 * of its S_END in the script.  S_END: the index of its S_PAR.
+	 * Inside a block (S_CALL, S_PAGEOUT of the pagedaemon, S_NOTE):
+	 * in_par, and actor, the index of the statement's actor.
+	 */
+	char **actors;
+	int nactors;
+	int par_end, par_start;
+	bool in_par;
+	int actor;
 };
 
 struct sc_script {
@@ -131,6 +156,7 @@ struct sc_script {
 	struct sc_stmt *stmts;
 	int nstmts;
 	struct shmsim_config cfg; /* from the config statements */
+	int npar;		  /* par blocks */
 };
 
 /* The calls of the language. */
@@ -183,8 +209,15 @@ bool sc_expr_is_string(const struct sc_expr *e);
  *		-SIGSEGV) for a load or store that faulted with a signal,
  *		0 for other statements.
  *
+ * A par block is one statement for the hooks: "before" is called with
+ * its S_PAR statement before the block runs, "after" once every actor
+ * has finished and the block's audit has run; the statements inside
+ * the block get no hooks (they run interleaved, inside the explorer).
+ *
  * The final clean-up (exit, unlink, audit, leak check) runs after the
- * last "after"; its failures are counted in the totals as usual.
+ * last "after"; its failures are counted in the totals as usual.  It is
+ * skipped after a deadlock in a par block (counted as one failure): the
+ * kernel is then abandoned, as shmsim_explorer_par() requires.
  */
 struct sc_hooks {
 	void (*start)(void *arg, struct shmsim_kernel *k);
@@ -201,6 +234,16 @@ struct sc_run_opts {
 	bool quiet;
 	FILE *dot; /* --dot FILE, or NULL */
 	FILE *out; /* the trace */
+	/*
+	 * Par blocks run under an explorer (shmsim_explore.h).  NULL: the
+	 * runner makes its own, in the fixed schedule (SHMSIM_SCHED_FIXED:
+	 * actors in order of first appearance, each to its end unless it
+	 * blocks), for each script that has a par block, with this
+	 * panic_status.  Otherwise the schedule in progress, begun by the
+	 * caller (shmsim explore), who also ends it.
+	 */
+	struct shmsim_explorer *explorer;
+	int panic_status;
 };
 struct sc_totals {
 	int passed, failed;
@@ -210,6 +253,25 @@ void sc_run(const struct sc_script *sc, const struct sc_run_opts *opts,
 /* sc_run() with hooks (NULL: none, which is sc_run()). */
 void sc_run_hooked(const struct sc_script *sc, const struct sc_run_opts *opts,
     const struct sc_hooks *hooks, struct sc_totals *totals);
+
+/* explore.c: shmsim explore (docs/shmsim.1). */
+struct sc_explore_opts {
+	enum shmsim_sched_mode mode; /* DFS, PCT, RANDOM or REPLAY */
+	uint64_t runs;		     /* at most this many schedules; 0: all */
+	unsigned preemptions;	     /* DFS bound K */
+	unsigned depth;		     /* PCT depth D */
+	uint64_t seed;		     /* PCT and RANDOM */
+	const char *token;	     /* REPLAY */
+	bool quiet;		     /* only failures and the summary */
+	bool stop_on_failure;	     /* stop at the first failing schedule */
+	bool progress;		     /* a progress line on stderr */
+	const char *progname;	     /* for the replay command */
+	const char *file;	     /* the FILE argument, as given */
+	FILE *out;
+};
+/* Exit status: 0 every schedule passed, 1 one failed, 2 a bad token or
+ * options, 3 out of memory. */
+int sc_explore(const struct sc_script *sc, const struct sc_explore_opts *o);
 
 /* demo.c */
 #define SC_DEMO_COUNT 2
