@@ -91,6 +91,15 @@ witness_init(struct witness *w)
 }
 
 #ifdef INVARIANTS
+/* A source path from "src/" on, as the explorer's step lists print it. */
+static const char *
+witness_file(const char *file)
+{
+	const char *s = file != NULL ? strstr(file, "src/") : NULL;
+
+	return (s != NULL ? s : file);
+}
+
 /* subr_witness.c: witness_checkorder() */
 static void
 witness_checkorder(struct sim_thread *td, struct lock_object *lo,
@@ -111,8 +120,8 @@ witness_checkorder(struct sim_thread *td, struct lock_object *lo,
 		if (h->hl_lock == lo)
 			panic("%s: recursing on non-recursive lock \"%s\" @ "
 			      "%s:%d, first acquired @ %s:%d",
-			    __func__, lo->lo_name, file, line, h->hl_file,
-			    h->hl_line);
+			    __func__, lo->lo_name, witness_file(file), line,
+			    witness_file(h->hl_file), h->hl_line);
 		if (a == b || h->hl_lock->lo_witness != w)
 			continue;
 		rev = &w->w_order[b][a];
@@ -123,10 +132,11 @@ witness_checkorder(struct sim_thread *td, struct lock_object *lo,
 			      " 2nd \"%s\" (%s) @ %s:%d\n"
 			      " the order \"%s\" -> \"%s\" was established "
 			      "@ %s:%d",
-			    h->hl_lock->lo_name, lock_class_name(a), h->hl_file,
-			    h->hl_line, lo->lo_name, lock_class_name(b), file,
-			    line, lock_class_name(b), lock_class_name(a),
-			    expected, atomic_load(&rev->ws_line));
+			    h->hl_lock->lo_name, lock_class_name(a),
+			    witness_file(h->hl_file), h->hl_line, lo->lo_name,
+			    lock_class_name(b), witness_file(file), line,
+			    lock_class_name(b), lock_class_name(a),
+			    witness_file(expected), atomic_load(&rev->ws_line));
 		fwd = &w->w_order[a][b];
 		if (atomic_load(&fwd->ws_file) == NULL) {
 			const char *none = NULL;

@@ -84,7 +84,7 @@ struct decision {
 	uint32_t d_sig;
 };
 
-enum step_event { EV_PREEMPTED, EV_SWITCHED, EV_BLOCKED, EV_DONE };
+enum step_event { EV_PREEMPTED, EV_SWITCHED, EV_BLOCKED, EV_DONE, EV_PANIC };
 
 struct step {
 	int s_actor;
@@ -617,6 +617,15 @@ sched_panic_hook(void)
 	if (e == NULL)
 		return;
 	explorer_active = NULL;
+	/* The stretch of the thread that panicked ends here. */
+	if (_curthread_explored != NULL &&
+	    _curthread_explored->td_sched != NULL) {
+		struct sched_thread *st = _curthread_explored->td_sched;
+
+		if (grow((void **)&e->e_steps, &e->e_capsteps, e->e_nsteps + 1,
+			sizeof(*e->e_steps)))
+			step_record(e, st, EV_PANIC, &st->st_last);
+	}
 	_curthread_explored = NULL;
 	token_format(e);
 	fprintf(stderr, "schedule: %s\n", e->e_token);
@@ -915,6 +924,7 @@ shmsim_explorer_steps(const struct shmsim_explorer *e, FILE *out)
 		[EV_SWITCHED] = "switched",
 		[EV_BLOCKED] = "blocked",
 		[EV_DONE] = "finished",
+		[EV_PANIC] = "panicked, last point",
 	};
 	size_t i;
 
@@ -925,6 +935,12 @@ shmsim_explorer_steps(const struct shmsim_explorer *e, FILE *out)
 			fprintf(out, "  %3zu. %s: %s -- finished\n", i + 1,
 			    s->s_name,
 			    s->s_label[0] != '\0' ? s->s_label : "-");
+		else if (s->s_at.sp_op == NULL)
+			fprintf(out,
+			    "  %3zu. %s: %s -- %s: none (panicked at the start)\n",
+			    i + 1, s->s_name,
+			    s->s_label[0] != '\0' ? s->s_label : "-",
+			    ev_names[s->s_ev]);
 		else
 			fprintf(out,
 			    "  %3zu. %s: %s -- %s at %s \"%s\" @ %s:%d\n",
