@@ -906,8 +906,15 @@ actor_main(void *arg)
 		if (!st->in_par || st->actor != a->idx ||
 		    (st->kind != S_CALL && st->kind != S_PAGEOUT))
 			continue;
-		snprintf(label, sizeof(label), "line %d: %s", st->line,
-		    st->text);
+		/* "line N: CALL": the step list names the actor already. */
+		{
+			const char *text = st->text, *colon = strchr(text, ':');
+
+			if (colon != NULL && colon[1] == ' ')
+				text = colon + 2;
+			snprintf(label, sizeof(label), "line %d: %s", st->line,
+			    text);
+		}
 		shmsim_explorer_label(r->e, label);
 		if (st->kind == S_CALL)
 			run_call(r, st, false);
