@@ -110,6 +110,17 @@ SHMSIM_EXTERN int shmsim_explorer_par(struct shmsim_explorer *e, int n,
     char *report, size_t reportlen);
 
 /*
+ * SHMSIM_SCHED_BYTES: the decisions from now on take their choices from
+ * bytes[0 .. n), one byte per decision (0: the default; b: alternative
+ * b % k of the k in the order default, then the others by number), then
+ * the default.  For a fuzzer that gives each par block its own bytes.
+ * The bytes must stay valid until the next call or the end of the run.
+ * EINVAL in any other mode.
+ */
+SHMSIM_EXTERN int shmsim_explorer_set_bytes(struct shmsim_explorer *e,
+    const uint8_t *bytes, size_t n);
+
+/*
  * Names what the running actor does next (for example the call's text),
  * for the step list.  The string is copied.
  */

@@ -234,6 +234,28 @@ bytes_drive_the_schedule(void **state)
 	 * switch to B. */
 	assert_memory_equal(ord.log, "ab", 2);
 	shmsim_explorer_destroy(e);
+
+	/* The same bytes given per block, as the fuzzer does: the second
+	 * block's decisions read them from its own first decision on. */
+	o.bytes = NULL;
+	o.nbytes = 0;
+	assert_int_equal(shmsim_explorer_create(&o, &e), 0);
+	assert_true(shmsim_explorer_begin(e));
+	ord.n = 0;
+	assert_int_equal(shmsim_explorer_par(e, 2, NULL, fns, args, NULL, 0),
+	    0);
+	assert_memory_equal(ord.log, "aAbB", 4); /* no bytes: default */
+	assert_int_equal(shmsim_explorer_set_bytes(e, in, sizeof(in)), 0);
+	ord.n = 0;
+	assert_int_equal(shmsim_explorer_par(e, 2, NULL, fns, args, NULL, 0),
+	    0);
+	assert_memory_equal(ord.log, "abBA", 4);
+	assert_int_equal(shmsim_explorer_end(e, false, NULL, 0), 0);
+	shmsim_explorer_destroy(e);
+
+	e = explorer(SHMSIM_SCHED_DFS, 1, NULL);
+	assert_int_equal(shmsim_explorer_set_bytes(e, in, sizeof(in)), EINVAL);
+	shmsim_explorer_destroy(e);
 }
 
 /* ------------------------------------------------------------ deadlock */

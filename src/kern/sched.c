@@ -738,6 +738,18 @@ shmsim_explorer_begin(struct shmsim_explorer *e)
 	return (true);
 }
 
+int
+shmsim_explorer_set_bytes(struct shmsim_explorer *e, const uint8_t *bytes,
+    size_t n)
+{
+	if (e->e_opts.mode != SHMSIM_SCHED_BYTES || (bytes == NULL && n != 0))
+		return (EINVAL);
+	e->e_opts.bytes = bytes;
+	e->e_opts.nbytes = n;
+	e->e_bytepos = 0;
+	return (0);
+}
+
 void
 shmsim_explorer_label(struct shmsim_explorer *e, const char *label)
 {
