@@ -21,6 +21,17 @@
  * result checks come on top (descriptors in range, transfers no longer
  * than asked).
  *
+ * Concurrent segments (opcode byte 0xff; decode.c, run_segment) run a
+ * few calls of two to four actors -- processes, threads of one process,
+ * the pagedaemon -- as a par block under an explorer whose scheduling
+ * decisions are the input's schedule bytes (SHMSIM_SCHED_BYTES), so that
+ * coverage guides the search through interleavings as well as through
+ * calls.  The auditor runs after each segment; a deadlock (the model
+ * must never deadlock) aborts with each actor's held and wanted locks;
+ * a panic inside a segment prints the schedule's token and steps, then
+ * aborts.  shmsim decode prints a segment as a par block, and the token
+ * that replays it with shmsim explore --replay.
+ *
  * One kernel defect is kept by the model on purpose (docs/quirks.md): a
  * failed SHM_RENAME_EXCHANGE whose removal of the destination is refused
  * never drops its hold on the destination.  The auditor rightly reports
@@ -155,12 +166,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.before = sys_before;
 	o.after = sys_after;
 	(void)sc_fuzz_run(SC_FUZZ_SYSCALLS, data, size, &o, &res);
+	if (res.deadlock) {
+		/* The model must never deadlock, in any schedule. */
+		fprintf(stderr,
+		    "fuzz_syscalls: DEADLOCK in concurrent segment %d, "
+		    "schedule %s:\n%s(shmsim decode syscalls INPUT shows "
+		    "the calls and the par blocks)\n",
+		    res.segments, res.sched_token, res.sched_report);
+		abort();
+	}
 	if (res.audit_violations != 0) {
 		fprintf(stderr,
 		    "fuzz_syscalls: the auditor found %d "
 		    "violation(s) after call %d:\n%s(shmsim decode syscalls "
 		    "INPUT shows the calls)\n",
 		    res.audit_violations, res.audit_call, res.audit_report);
+		if (res.segments > 0)
+			fprintf(stderr, "schedule of its par blocks: %s\n",
+			    res.sched_token);
 		abort();
 	}
 	if (res.leaks != 0) {

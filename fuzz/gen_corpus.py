@@ -72,6 +72,8 @@ ARG = {"0": 0, "1": 1, "2": 2, "3": 3, "5": 4, "8": 5, "-1": 6,
 # fault sites
 SWAP_RESERVE, PAGE_ALLOC, COPYIN, OBJ_ALLOC, PAGER_IO = range(5)
 ALWAYS = 0x80
+# concurrent segments: the marker opcode byte, the pagedaemon actor
+SEG, PAGEDAEMON = 0xff, "pagedaemon"
 # page_sizes[], max_files_table[], swap_table[], mem_table[] indices
 PS4096, PS512, PS1024, PS2048 = range(4)
 
@@ -181,6 +183,22 @@ class S:
 
     def store(self, p, addr, n, fill=0x4d, step=0):
         return self.op(STORE, p, addr, CNT[n] | step << 3, fill)
+
+    def par(self, actors, sched=()):
+        """A concurrent segment (decode.c, run_segment): actors are
+        (process index, [calls made with S() for process 0]) or
+        (PAGEDAEMON, [pageout byte, ...]); 2 to 4 of them, 1 to 4 calls
+        each; sched the schedule bytes (0 = the default choice)."""
+        self.op(SEG, (len(actors) - 2) | len(sched) << 2)
+        for who, calls in actors:
+            if who == PAGEDAEMON:
+                self.op(0x40 | (len(calls) - 1) << 4, *calls)
+                continue
+            self.op(who | (len(calls) - 1) << 4)
+            for c in calls:
+                # the call without its process byte
+                self.b += c.b[3:4] + c.b[5:]
+        return self.op(*sched)
 
 
 def syscalls_seeds():
@@ -294,6 +312,47 @@ def syscalls_seeds():
                                                 named=True))
     seeds["today-calls-2008"] = bytes([seeds["today-calls"].b[0] | 1]) + \
         seeds["today-calls"].b[1:]
+    # Concurrent segments (par blocks; schedule bytes from the input).
+    unlink_open = [(0, [S().unlink(0, N_A), S().open(0, N_A, RDWR | CREAT)]),
+                   (1, [S().open(0, N_A, RDWR)])]
+    seeds["par-unlink-open"] = (
+        S().open(0, N_A, RDWR | CREAT).fork(0).par(unlink_open))
+    # The same block in the schedule where q's open falls between p's
+    # unlink and create: ENOENT (the decode test checks both).
+    seeds["par-unlink-open-enoent"] = (
+        S().open(0, N_A, RDWR | CREAT).fork(0)
+        .par(unlink_open, (0, 0, 0, 0, 0, 1)))
+    seeds["par-threads-pageout"] = (
+        S().open(0, N_A, RDWR | CREAT).ftruncate(0, 0, "2PS")
+        .write(0, 0, "PS", 0x41)
+        .par([(0, [S().read(0, 0, "PS"), S().close(0, 0)]),
+              (0, [S().mmap(0, 0, "PS", M_SH, 0, P_RW),
+                   S().load(0, 0, "PS")]),
+              (PAGEDAEMON, [0, 3])], (1, 2, 0, 1, 2, 1, 0, 2, 1, 1)))
+    seeds["par-close-dup2"] = (
+        S().open(0, N_A, RDWR | CREAT).ftruncate(0, 0, "PS")
+        .par([(0, [S().close(0, 0)]),
+              (0, [S().dup2(0, 0, 3), S().fstat(0, 3)])], (1, 0, 1, 1))
+        .close(0, 3))
+    seeds["par-rename-open-unlink"] = (
+        S().open(0, N_A, RDWR | CREAT).spawn(0).open(1, N_B, RDWR | CREAT)
+        .par([(0, [S().rename(0, N_A, N_B), S().rename(0, N_B, N_C, 1)]),
+              (1, [S().open(0, N_A, RDWR), S().unlink(0, N_B)]),
+              (1, [S().open(0, N_B, RDWR | CREAT | EXCL)])],
+             (1, 1, 2, 0, 2, 1, 2)))
+    seeds["par-sendfd-close-2008"] = (
+        S(profile=1).open(0, N_ANON, RDWR).ftruncate(0, 0, "PS").spawn(1000)
+        .par([(0, [S().sendfd(0, 1, 0), S().close(0, 0)]),
+              (1, [S().recvfd(0), S().close(0, 0)])], (0, 1, 1, 0, 1))
+        .recvfd(1))
+    seeds["par-truncate-fault"] = (
+        S(mem=3, swap=9).open(0, N_A, RDWR | CREAT).ftruncate(0, 0, "2PS")
+        .mmap(0, 0, "2PS", M_SH, 0, P_RW).store(0, 1, "7").fork(0)
+        .par([(0, [S().ftruncate(0, 0, "PS+1"), S().ftruncate(0, 0, "2PS")]),
+              (1, [S().load(0, 1, "7"), S().store(0, 1, "1")]),
+              (PAGEDAEMON, [0])], (1, 1, 0, 2, 1, 2, 0, 1))
+        .par([(0, [S().fcntl(0, 0, F_ADD_SEALS, "SEAL_WRITE")]),
+              (1, [S().mmap(0, 0, "PS", M_SH, 4, P_RW)])], (1,)))
     return {k: bytes(v.b) if isinstance(v, S) else v
             for k, v in seeds.items()}
 
@@ -474,9 +533,19 @@ def syscalls_dict():
         S().unlink(0, N_A), S().close(0, 0), S().exit(1), S().spawn(1000),
         S().open2(0, N_A, 6, shmflags=1), S().rename(0, N_A, N_B),
         S().memfd(0, 0, 3), S().fallocate(0, 0, "0", "PS"),
-        S().fspacectl(0, 0, "1", "PS"), S().ioctl(0, 0, 5, 1)]
+        S().fspacectl(0, 0, "1", "PS"), S().ioctl(0, 0, 5, 1),
+        # concurrent segments: 2 actors (no schedule bytes, six), 3
+        # actors, a thread of p1 next to p1, the pagedaemon
+        S().par([(0, [S().close(0, 0)]), (1, [S().open(0, N_A, RDWR)])]),
+        S().par([(0, [S().unlink(0, N_A)]), (1, [S().open(0, N_A, RDWR)])],
+                (0, 1, 0, 1, 1, 0)),
+        S().par([(0, [S().close(0, 0)]), (0, [S().dup(0, 0)]),
+                 (PAGEDAEMON, [0])], (1, 2, 1, 2))]
     hlen = len(s.b)
     lines += [q(bytes(x.b[hlen:])) for x in snippets]
+    lines += [q(b) for b in (b"\xff\x00", b"\xff\x01", b"\xff\x02",
+                             b"\xff\x20", b"\x01\x01\x01\x01",
+                             b"\x00\x00\x00\x01", b"\x02\x01\x02\x01")]
     return "\n".join(lines) + "\n"
 
 

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "shmsim_explore.h"
 
 #define FZ_MAX_PROCS 8	  /* live processes at a time */
 #define FZ_MAX_CALLS 4096 /* calls per input */
@@ -45,6 +46,9 @@ sc_fuzz_target_from_name(const char *name)
 {
 	int i;
 
+	/* "fuzz_syscalls" too: the fuzz target's own name. */
+	if (strncmp(name, "fuzz_", 5) == 0)
+		name += 5;
 	for (i = 0; i < SC_FUZZ_NTARGETS; i++)
 		if (strcmp(target_names[i], name) == 0)
 			return (i);
@@ -289,6 +293,15 @@ struct drv {
 	int nprocs;
 	int nextid;
 	bool stop;
+	/* Concurrent segments (run_segment). */
+	struct shmsim_explorer *e; /* one per input, from the first one */
+	int nsegs;
+	int nextthread; /* threads declared: t1, t2, ... */
+	bool dead;	/* a segment deadlocked: the kernel is abandoned */
+	/* An actor's copy of the driver: the calls are inside a segment
+	 * (no audit after each), printed by who ("t3", or "p2"). */
+	bool in_seg;
+	const char *who;
 };
 
 static void drv_printf(struct drv *d, const char *fmt, ...)
@@ -317,7 +330,10 @@ call_begin(struct drv *d, int pidx, const char *fmt, ...)
 
 	if (d->out == NULL)
 		return;
-	fprintf(d->out, "p%d: ", d->procs[pidx].id);
+	if (d->who != NULL)
+		fprintf(d->out, "%s: ", d->who);
+	else
+		fprintf(d->out, "p%d: ", d->procs[pidx].id);
 	va_start(ap, fmt);
 	vfprintf(d->out, fmt, ap);
 	va_end(ap);
@@ -364,7 +380,8 @@ after_call(struct drv *d, struct sc_fuzz_call *c)
 	d->r->ncalls++;
 	if (d->o->after != NULL)
 		d->o->after(d->o->arg, d->k, c);
-	if (!d->o->audit_each || d->stop)
+	/* In a segment the auditor runs after the block (run_segment). */
+	if (!d->o->audit_each || d->stop || d->in_seg)
 		return;
 	n = shmsim_audit(d->k, NULL, 0);
 	if (n == 0)
@@ -574,6 +591,9 @@ drv_init(struct drv *d, const struct sc_fuzz_opts *o, struct sc_fuzz_result *r)
 	r->ncalls = 0;
 	r->audit_violations = r->audit_call = r->leaks = 0;
 	r->audit_report[0] = r->leak_report[0] = '\0';
+	r->segments = 0;
+	r->deadlock = false;
+	r->sched_token[0] = r->sched_report[0] = '\0';
 	d->o = o;
 	d->r = r;
 	d->out = o->out;
@@ -1215,20 +1235,988 @@ sys_exec(struct drv *d, int pidx, struct sc_fuzz_call *c)
 /* Reads and writes move at most 3 pages + 1 byte (sys_count). */
 static unsigned char io_buf[3 * 4096 + 2];
 
+/*
+ * One call: op's operands from r (the process byte, when it has one,
+ * already read: pidx, -1 when no process lives), the call made, printed
+ * and checked (after_call).  buf is the I/O buffer of the caller (each
+ * actor of a concurrent segment has its own).
+ */
 static void
-run_syscalls(struct drv *d, struct rd *r, FILE *sink)
+sys_do(struct drv *d, struct rd *r, enum sc_fuzz_op op, int pidx, FILE *sink,
+    unsigned char *buf)
 {
 	struct sc_fuzz_call c;
 	struct shmsim_cred cr;
 	struct shmsim_stat st;
-	unsigned b0, b1, b2, x, y;
-	unsigned char *buf;
+	unsigned b2, x, y;
 	const char *path;
 	size_t len, done;
-	int pidx, q, fd;
+	int q, fd;
 	int64_t rv;
 	uint64_t moved;
 	mode_t oldmask;
+
+	memset(&c, 0, sizeof(c));
+	c.op = op;
+	c.pidx = pidx;
+	c.p = pidx >= 0 ? d->procs[pidx].p : NULL;
+	switch (op) {
+	case FZ_SPAWN:
+		x = u8(r);
+		shmsim_cred_init(&cr);
+		cr.uid = (x & 3) == 1 ? 1000 : (x & 3) == 2 ? 1001 : 0;
+		cr.gid = (x & 4) != 0 ? 100 : 0;
+		if ((x & 8) != 0) {
+			cr.ngroups = 1;
+			cr.groups[0] = 100;
+		}
+		cr.umask = umask_table[(x >> 4) & 3];
+		do_spawn(d, &cr);
+		return;
+	case FZ_FORK:
+		if (pidx >= 0)
+			do_fork(d, pidx);
+		return;
+	case FZ_EXIT:
+		if (pidx >= 0)
+			do_exit(d, pidx);
+		return;
+	case FZ_OPEN:
+		x = u8(r);
+		y = u8(r);
+		b2 = u8(r);
+		if (pidx < 0)
+			return;
+		sys_name(x, &path, &len);
+		{
+			const int acc[4] = { SHMSIM_O_RDWR, SHMSIM_O_RDONLY,
+				SHMSIM_O_RDWR, SHMSIM_O_WRONLY };
+			int flags = acc[y & 3];
+
+			if ((y & 4) != 0)
+				flags |= SHMSIM_O_CREAT;
+			if ((y & 8) != 0)
+				flags |= SHMSIM_O_EXCL;
+			if ((y & 16) != 0)
+				flags |= SHMSIM_O_TRUNC;
+			if ((y & 32) != 0)
+				flags |= SHMSIM_O_CLOEXEC;
+			if ((y & 64) != 0)
+				flags |= SHMSIM_O_CLOFORK;
+			if ((y & 128) != 0)
+				flags |= SHMSIM_O_ASYNC;
+			(void)do_open(d, pidx, path, len, flags,
+			    mode_table[b2 & 7] | ((b2 & 8) != 0 ? 04000 : 0));
+		}
+		return;
+	case FZ_CLOSE:
+		x = u8(r);
+		if (pidx >= 0)
+			do_close(d, pidx, sys_fd(d, x));
+		return;
+	case FZ_UNLINK:
+		x = u8(r);
+		if (pidx < 0)
+			return;
+		sys_name(x, &path, &len);
+		do_unlink(d, pidx, path, len);
+		return;
+	case FZ_DUP:
+		x = u8(r);
+		if (pidx < 0)
+			return;
+		c.fd = sys_fd(d, x);
+		call_begin(d, pidx, "dup(%d)", c.fd);
+		call_flush(d);
+		fd = -1;
+		c.error = shmsim_dup(c.p, c.fd, &fd);
+		c.ret = fd;
+		call_end(d, c.error, c.ret, false);
+		break;
+	case FZ_DUP2:
+		x = u8(r);
+		y = u8(r);
+		if (pidx < 0)
+			return;
+		c.fd = sys_fd(d, x);
+		c.fd2 = sys_fd(d, y);
+		call_begin(d, pidx, "dup2(%d, %d)", c.fd, c.fd2);
+		call_flush(d);
+		fd = -1;
+		c.error = shmsim_dup2(c.p, c.fd, c.fd2, &fd);
+		c.ret = fd;
+		call_end(d, c.error, c.ret, false);
+		break;
+	case FZ_FCNTL:
+		x = u8(r);
+		y = u8(r);
+		b2 = u8(r);
+		if (pidx < 0)
+			return;
+		c.fd = sys_fd(d, x);
+		c.flags = fcntl_cmds[y & 15];
+		c.a = fcntl_takes_fd(c.flags) ? sys_fd(d, b2) :
+						fcntl_args[b2 & 15];
+		call_begin(d, pidx, "fcntl(%d, ", c.fd);
+		if (d->out != NULL)
+			put_fcntl_cmd(d->out, c.flags);
+		if (d->out != NULL)
+			fprintf(d->out, ", %" PRId64 ")", c.a);
+		call_flush(d);
+		rv = 0;
+		c.error = shmsim_fcntl(c.p, c.fd, c.flags, (intptr_t)c.a, &rv);
+		c.ret = rv;
+		call_end(d, c.error, c.ret, false);
+		break;
+	case FZ_FTRUNCATE:
+		x = u8(r);
+		y = u8(r);
+		if (pidx < 0)
+			return;
+		c.fd = sys_fd(d, x);
+		c.a = sys_size(d, y);
+		call_begin(d, pidx, "ftruncate(%d, %" PRId64 ")", c.fd, c.a);
+		call_flush(d);
+		c.error = shmsim_ftruncate(c.p, c.fd, c.a);
+		call_end_ok(d, c.error);
+		break;
+	case FZ_FSTAT:
+		x = u8(r);
+		if (pidx < 0)
+			return;
+		c.fd = sys_fd(d, x);
+		call_begin(d, pidx, "fstat(%d)", c.fd);
+		call_flush(d);
+		c.error = shmsim_fstat(c.p, c.fd, &st);
+		if (d->out != NULL && c.error == 0)
+			fprintf(d->out,
+			    " => size=%" PRId64 " mode=0%o "
+			    "uid=%u gid=%u nlink=%" PRIu64 " blocks=%" PRId64
+			    " blksize=%d type=reg\n",
+			    st.st_size, (unsigned)(st.st_mode & 07777),
+			    (unsigned)st.st_uid, (unsigned)st.st_gid,
+			    st.st_nlink, st.st_blocks, (int)st.st_blksize);
+		else
+			call_end_ok(d, c.error);
+		break;
+	case FZ_READ:
+	case FZ_PREAD:
+		x = u8(r);
+		y = u8(r);
+		b2 = op == FZ_PREAD ? u8(r) : 0;
+		if (pidx < 0)
+			return;
+		c.fd = sys_fd(d, x);
+		len = sys_count(d, y);
+		c.a = (int64_t)len;
+		c.b = sys_offset(d, b2);
+		if (op == FZ_READ)
+			call_begin(d, pidx, "read(%d, %zu)", c.fd, len);
+		else
+			call_begin(d, pidx, "pread(%d, %zu, %" PRId64 ")", c.fd,
+			    len, c.b);
+		call_flush(d);
+		done = 0;
+		c.error = op == FZ_READ ?
+		    shmsim_read(c.p, c.fd, buf, len, &done) :
+		    shmsim_pread(c.p, c.fd, buf, len, c.b, &done);
+		c.ret = (int64_t)done;
+		put_read_result(d, c.error, buf, done);
+		break;
+	case FZ_WRITE:
+	case FZ_PWRITE:
+		x = u8(r);
+		y = u8(r);
+		b2 = u8(r);
+		c.b = op == FZ_PWRITE ? sys_offset(d, u8(r)) : 0;
+		if (pidx < 0)
+			return;
+		c.fd = sys_fd(d, x);
+		len = sys_count(d, y);
+		memset(buf, (int)b2, len);
+		call_begin(d, pidx, "%s(%d, ",
+		    op == FZ_WRITE ? "write" : "pwrite", c.fd);
+		if (d->out != NULL) {
+			if (b2 == FILL_BADPTR)
+				fputs("BADPTR", d->out);
+			else
+				put_str(d->out, buf, len, NULL, NULL);
+			if (op == FZ_PWRITE)
+				fprintf(d->out, ", %" PRId64, c.b);
+			fputs(")", d->out);
+		}
+		call_flush(d);
+		done = 0;
+		{
+			/* The runner passes BADPTR with length 1. */
+			const void *src = b2 == FILL_BADPTR ?
+			    (const void *)SHMSIM_BADPTR :
+			    buf;
+			size_t n = b2 == FILL_BADPTR ? 1 : len;
+
+			c.a = (int64_t)n;
+			c.error = op == FZ_WRITE ?
+			    shmsim_write(c.p, c.fd, src, n, &done) :
+			    shmsim_pwrite(c.p, c.fd, src, n, c.b, &done);
+		}
+		c.ret = (int64_t)done;
+		call_end(d, c.error, c.ret, false);
+		break;
+	case FZ_LSEEK:
+		x = u8(r);
+		y = u8(r);
+		b2 = u8(r);
+		if (pidx < 0)
+			return;
+		c.fd = sys_fd(d, x);
+		c.a = sys_offset(d, y);
+		c.flags = (int)(b2 % 6) == 5 ? 7 : (int)(b2 % 6);
+		call_begin(d, pidx, "lseek(%d, %" PRId64 ", ", c.fd, c.a);
+		if (d->out != NULL) {
+			put_whence(d->out, c.flags);
+			fputs(")", d->out);
+		}
+		call_flush(d);
+		rv = 0;
+		c.error = shmsim_lseek(c.p, c.fd, c.a, c.flags, &rv);
+		c.ret = rv;
+		call_end(d, c.error, c.ret, false);
+		break;
+	case FZ_SENDFD:
+		x = u8(r);
+		y = u8(r);
+		if (pidx < 0)
+			return;
+		q = (int)(x % (unsigned)d->nprocs);
+		c.fd2 = q;
+		c.fd = sys_fd(d, y);
+		call_begin(d, pidx, "sendfd(p%d, %d)", d->procs[q].id, c.fd);
+		call_flush(d);
+		c.error = shmsim_sendfd(c.p, d->procs[q].p, c.fd);
+		call_end_ok(d, c.error);
+		break;
+	case FZ_RECVFD:
+		if (pidx < 0)
+			return;
+		call_begin(d, pidx, "recvfd()");
+		call_flush(d);
+		fd = -1;
+		c.error = shmsim_recvfd(c.p, &fd);
+		c.ret = fd;
+		call_end(d, c.error, c.ret, false);
+		break;
+	case FZ_PAGEOUT:
+		x = u8(r) % 8;
+		c.a = x;
+		if (x == 0)
+			drv_printf(d, "pageout\n");
+		else
+			drv_printf(d, "pageout %u\n", x);
+		call_flush(d);
+		moved = 0;
+		c.error = shmsim_pageout(d->k, x, &moved);
+		c.ret = (int64_t)moved;
+		break;
+	case FZ_EXEC:
+		if (pidx < 0)
+			return;
+		sys_exec(d, pidx, &c);
+		break;
+	case FZ_FAULT:
+		x = u8(r);
+		y = u8(r);
+		c.fd = (int)((x & 0x7f) % SHMSIM_FAULT_NSITES);
+		c.a = y & 15;
+		c.flags = (x & 0x80) != 0;
+		drv_printf(d, "fault %s %u %s\n",
+		    shmsim_fault_site_name((enum shmsim_fault_site)c.fd),
+		    y & 15, c.flags ? "always" : "once");
+		call_flush(d);
+		c.error = shmsim_fault_set(d->k, (enum shmsim_fault_site)c.fd,
+		    (uint64_t)c.a, c.flags != 0);
+		break;
+	case FZ_UMASK:
+		x = u8(r);
+		if (pidx < 0)
+			return;
+		c.mode = umask_table[x & 3];
+		call_begin(d, pidx, "umask(0%03o)", (unsigned)c.mode);
+		call_flush(d);
+		oldmask = 0;
+		c.error = shmsim_umask(c.p, c.mode, &oldmask);
+		c.ret = oldmask;
+		call_end(d, c.error, c.ret, true);
+		break;
+	case FZ_OPEN2:
+		x = u8(r);
+		y = u8(r);
+		b2 = u8(r);
+		q = (int)u8(r);
+		if (pidx < 0)
+			return;
+		sys_name(x, &path, &len);
+		c.path = path;
+		c.pathlen = len;
+		c.flags = open_flags(y);
+		c.mode = mode_table[b2 & 7];
+		c.a = shmflags_table[q & 7];
+		{
+			const char *nm = (q & 8) != 0 ? "name" : NULL;
+
+			call_begin(d, pidx, "shm_open2(");
+			if (d->out != NULL) {
+				put_path(d->out, path, len);
+				fputs(", ", d->out);
+				put_oflags(d->out, c.flags);
+				fputs(", ", d->out);
+				put_mode(d->out, (unsigned)c.mode);
+				fprintf(d->out, ", %d, %s)", (int)c.a,
+				    nm != NULL ? "\"name\"" : "NULL");
+			}
+			call_flush(d);
+			fd = -1;
+			c.error = shmsim_shm_open2(c.p, path, c.flags, c.mode,
+			    (int)c.a, nm, &fd);
+		}
+		c.ret = fd;
+		call_end(d, c.error, c.ret, false);
+		break;
+	case FZ_RENAME:
+		x = u8(r);
+		y = u8(r);
+		b2 = u8(r);
+		if (pidx < 0)
+			return;
+		sys_name(x, &path, &len);
+		c.path = path;
+		c.pathlen = len;
+		{
+			const char *to;
+			size_t tolen;
+
+			sys_name(y, &to, &tolen);
+			c.path2 = to;
+			c.flags = rename_flags[b2 & 3];
+			/* In a concurrent segment: no EXCHANGE (see
+			 * run_segment). */
+			if (d->in_seg && c.flags == SHMSIM_SHM_RENAME_EXCHANGE)
+				c.flags = 0;
+			call_begin(d, pidx, "shm_rename(");
+			if (d->out != NULL) {
+				put_path(d->out, path, len);
+				fputs(", ", d->out);
+				put_path(d->out, to, tolen);
+				fprintf(d->out, ", %d)", c.flags);
+			}
+			call_flush(d);
+			if (d->o->before != NULL)
+				d->o->before(d->o->arg, d->k, &c);
+			c.error = shmsim_shm_rename(c.p, path, to, c.flags);
+		}
+		call_end_ok(d, c.error);
+		break;
+	case FZ_MEMFD:
+		x = u8(r);
+		y = u8(r);
+		if (pidx < 0)
+			return;
+		path = memfd_name(x, &len);
+		c.path = path;
+		c.flags = (int)memfd_flags[y & 7];
+		call_begin(d, pidx, "memfd_create(");
+		if (d->out != NULL) {
+			put_path(d->out, path, len);
+			fprintf(d->out, ", 0x%x)", (unsigned)c.flags);
+		}
+		call_flush(d);
+		fd = -1;
+		c.error =
+		    shmsim_memfd_create(c.p, path, (unsigned)c.flags, &fd);
+		c.ret = fd;
+		call_end(d, c.error, c.ret, false);
+		break;
+	case FZ_FCHMOD:
+		x = u8(r);
+		y = u8(r);
+		if (pidx < 0)
+			return;
+		c.fd = sys_fd(d, x);
+		c.mode = mode_table[y & 15];
+		call_begin(d, pidx, "fchmod(%d, ", c.fd);
+		if (d->out != NULL) {
+			put_mode(d->out, (unsigned)c.mode);
+			fputs(")", d->out);
+		}
+		call_flush(d);
+		c.error = shmsim_fchmod(c.p, c.fd, c.mode);
+		call_end_ok(d, c.error);
+		break;
+	case FZ_FCHOWN:
+		x = u8(r);
+		y = u8(r);
+		if (pidx < 0)
+			return;
+		c.fd = sys_fd(d, x);
+		c.a = chown_ids[y & 3] == (uid_t)-1 ? -1 :
+						      (int64_t)chown_ids[y & 3];
+		c.b = chown_ids[(y >> 2) & 3] == (uid_t)-1 ?
+		    -1 :
+		    (int64_t)chown_ids[(y >> 2) & 3];
+		call_begin(d, pidx, "fchown(%d, %" PRId64 ", %" PRId64 ")",
+		    c.fd, c.a, c.b);
+		call_flush(d);
+		c.error = shmsim_fchown(c.p, c.fd, (uid_t)c.a, (gid_t)c.b);
+		call_end_ok(d, c.error);
+		break;
+	case FZ_FALLOCATE:
+	case FZ_FSPACECTL:
+		x = u8(r);
+		y = u8(r);
+		b2 = u8(r);
+		if (pidx < 0)
+			return;
+		c.fd = sys_fd(d, x);
+		c.a = sys_offset(d, y);
+		c.b = sys_size(d, b2);
+		if (op == FZ_FALLOCATE) {
+			call_begin(d, pidx,
+			    "posix_fallocate(%d, %" PRId64 ", %" PRId64 ")",
+			    c.fd, c.a, c.b);
+			call_flush(d);
+			c.error = shmsim_posix_fallocate(c.p, c.fd, c.a, c.b);
+		} else {
+			/* Bit 7 of the offset byte: a bad command. */
+			c.flags = (y & 0x80) != 0 ? 2 : SHMSIM_SPACECTL_DEALLOC;
+			call_begin(d, pidx,
+			    "fspacectl(%d, %s, %" PRId64 ", %" PRId64 ")", c.fd,
+			    c.flags == 2 ? "2" : "SPACECTL_DEALLOC", c.a, c.b);
+			call_flush(d);
+			c.error = shmsim_fspacectl(c.p, c.fd, c.flags, c.a, c.b,
+			    0, NULL, NULL);
+		}
+		call_end_ok(d, c.error);
+		break;
+	case FZ_IOCTL:
+		x = u8(r);
+		y = u8(r);
+		b2 = u8(r);
+		if (pidx < 0)
+			return;
+		c.fd = sys_fd(d, x);
+		c.a = (int64_t)ioctl_cmds[y & 7];
+		/* arg0: a flag value, or psind 0..2; arg1: policy. */
+		c.b = (int64_t)(b2 & 3);
+		{
+			int64_t arg1 = (int64_t)((b2 >> 2) & 3);
+
+			call_begin(d, pidx,
+			    "ioctl(%d, %" PRId64 ", %" PRId64 ", %" PRId64 ")",
+			    c.fd, c.a, c.b, arg1);
+			call_flush(d);
+			rv = 0;
+			c.error = shmsim_ioctl(c.p, c.fd, (unsigned long)c.a,
+			    c.b, arg1, &rv);
+		}
+		c.ret = rv;
+		call_end(d, c.error, c.ret, false);
+		break;
+	case FZ_MMAP:
+		x = u8(r);
+		y = u8(r);
+		b2 = u8(r);
+		q = (int)u8(r);
+		if (pidx < 0)
+			return;
+		c.fd = sys_fd(d, x);
+		/* Printed signed: UINT64_MAX as -1 (the language's
+		 * integers are int64; the runner casts back). */
+		c.a = (int64_t)sys_mlen(d, y);
+		c.flags = mmap_flags[(y >> 3) & 7];
+		c.b = sys_offset(d, (unsigned)q >> 4);
+		{
+			uint64_t addr = sys_maddr(d, b2), res = 0;
+			int prot = mmap_prots[q & 7];
+
+			call_begin(d, pidx,
+			    "mmap(%#" PRIx64 ", %" PRId64
+			    ", %d, %d, %d, %" PRId64 ")",
+			    addr, c.a, prot, c.flags, c.fd, c.b);
+			call_flush(d);
+			c.error = shmsim_mmap(c.p, addr, (uint64_t)c.a, prot,
+			    c.flags, c.fd, c.b, &res);
+			c.ret = (int64_t)res;
+			if (d->out != NULL && c.error == 0)
+				fprintf(d->out, " => %#" PRIx64 "\n", res);
+			else
+				call_end_ok(d, c.error);
+		}
+		break;
+	case FZ_MUNMAP:
+	case FZ_MPROTECT:
+		x = u8(r);
+		y = u8(r);
+		if (pidx < 0)
+			return;
+		{
+			uint64_t addr = sys_maddr(d, x);
+			int prot = mmap_prots[(y >> 3) & 7];
+
+			c.a = (int64_t)sys_mlen(d, y);
+			if (op == FZ_MUNMAP) {
+				call_begin(d, pidx,
+				    "munmap(%#" PRIx64 ", %" PRId64 ")", addr,
+				    c.a);
+				call_flush(d);
+				c.error =
+				    shmsim_munmap(c.p, addr, (uint64_t)c.a);
+			} else {
+				call_begin(d, pidx,
+				    "mprotect(%#" PRIx64 ", %" PRId64 ", %d)",
+				    addr, c.a, prot);
+				call_flush(d);
+				c.error = shmsim_mprotect(c.p, addr,
+				    (uint64_t)c.a, prot);
+			}
+		}
+		call_end_ok(d, c.error);
+		break;
+	case FZ_LOAD:
+	case FZ_STORE:
+		x = u8(r);
+		y = u8(r);
+		b2 = op == FZ_STORE ? u8(r) : 0;
+		if (pidx < 0)
+			return;
+		len = sys_count(d, y);
+		c.a = (int64_t)len;
+		{
+			uint64_t addr =
+			    sys_maddr(d, x) + (uint64_t)((y >> 3) & 7) * 64;
+			int sig = 0;
+
+			if (op == FZ_LOAD) {
+				call_begin(d, pidx, "load(%#" PRIx64 ", %zu)",
+				    addr, len);
+				call_flush(d);
+				c.error =
+				    shmsim_load(c.p, addr, buf, len, &sig);
+			} else {
+				memset(buf, (int)b2, len);
+				call_begin(d, pidx, "store(%#" PRIx64 ", ",
+				    addr);
+				if (d->out != NULL) {
+					put_str(d->out, buf, len, NULL, NULL);
+					fputs(")", d->out);
+				}
+				call_flush(d);
+				c.error =
+				    shmsim_store(c.p, addr, buf, len, &sig);
+			}
+			c.ret = sig != 0 ? -sig : (int64_t)len;
+			if (d->out != NULL && c.error == 0 && sig != 0)
+				fprintf(d->out, " => %s\n",
+				    sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
+			else if (op == FZ_LOAD)
+				put_read_result(d, c.error, buf, len);
+			else
+				call_end(d, c.error, c.ret, false);
+		}
+		break;
+	case FZ_DUMP:
+		drv_printf(d, "dump\n");
+		call_flush(d);
+		if (sink != NULL)
+			(void)shmsim_dump(d->k, sink, SHMSIM_DUMP_TEXT, "fuzz");
+		break;
+	default:
+		return;
+	}
+	after_call(d, &c);
+}
+
+/* ------------------------------------------------------------ segments */
+
+/*
+ * Concurrent segments (docs/fuzzing.md, "Concurrent segments").  The
+ * opcode byte SEG_MARK (which the table would read as shm_unlink) starts
+ * one:
+ *
+ *	SEG_MARK H A0 CALLS0 A1 CALLS1 ... SCHED
+ *
+ * H: bits 0-1 the number of actors, 2 + (H & 3) % 3 (2, 3, 4, 2); bits
+ * 2-7 the number of schedule bytes S = H >> 2.  Each actor: a byte A --
+ * bits 0-3 its process ((A & 15) modulo the live processes), bits 4-5
+ * its number of calls, 1 + ((A >> 4) & 3), bit 6 the pagedaemon instead
+ * (its calls are one byte each: pageout N, N = byte % 8) -- then its
+ * calls: an opcode byte (% 48, sys_opcodes) and the call's operands,
+ * without the process byte.  spawn, fork, exit, exec, fault, dump and
+ * pageout are not allowed in a block: their operands are read and the
+ * call left out; a second pagedaemon's calls are left out too; a rename
+ * with SHM_RENAME_EXCHANGE renames plainly (the harness gives back the
+ * kernel's known leak on a failed exchange by comparing the reference
+ * counts before and after the call, which another actor may change in
+ * between).  An actor on a process an earlier actor of the segment
+ * already has is another thread of it (same descriptor table and
+ * address space: "thread T of P").  Then S schedule bytes: the
+ * segment's scheduling decisions, in order, as SHMSIM_SCHED_BYTES reads
+ * them (byte b picks alternative b % n, the default first: 0 is the
+ * default choice); decisions past them take the default.
+ *
+ * The segment runs as a par block under the input's explorer (created
+ * at its first segment, BYTES mode; its run spans the whole input, so
+ * its token covers every segment and replays the decoded scenario with
+ * shmsim explore --replay), then the auditor runs.  Actors without a
+ * call are left out, and a segment without any is not run.
+ */
+#define SEG_MARK 0xff
+#define SEG_PAGEDAEMON "pagedaemon" /* its actor name (SC_PAGEDAEMON) */
+#define SEG_MAX_ACTORS 4
+#define SEG_MAX_CALLS 4
+#define SEG_SCHED_MAX 63
+
+static const char *const op_names[FZ_NOPS] = {
+	[FZ_SPAWN] = "spawn",
+	[FZ_FORK] = "fork",
+	[FZ_EXIT] = "exit",
+	[FZ_OPEN] = "shm_open",
+	[FZ_CLOSE] = "close",
+	[FZ_DUP] = "dup",
+	[FZ_DUP2] = "dup2",
+	[FZ_FCNTL] = "fcntl",
+	[FZ_FTRUNCATE] = "ftruncate",
+	[FZ_FSTAT] = "fstat",
+	[FZ_READ] = "read",
+	[FZ_WRITE] = "write",
+	[FZ_PREAD] = "pread",
+	[FZ_PWRITE] = "pwrite",
+	[FZ_LSEEK] = "lseek",
+	[FZ_UNLINK] = "shm_unlink",
+	[FZ_SENDFD] = "sendfd",
+	[FZ_RECVFD] = "recvfd",
+	[FZ_PAGEOUT] = "pageout",
+	[FZ_EXEC] = "exec",
+	[FZ_FAULT] = "fault",
+	[FZ_UMASK] = "umask",
+	[FZ_DUMP] = "dump",
+	[FZ_OPEN2] = "shm_open2",
+	[FZ_RENAME] = "shm_rename",
+	[FZ_MEMFD] = "memfd_create",
+	[FZ_FCHMOD] = "fchmod",
+	[FZ_FCHOWN] = "fchown",
+	[FZ_FALLOCATE] = "posix_fallocate",
+	[FZ_FSPACECTL] = "fspacectl",
+	[FZ_IOCTL] = "ioctl",
+	[FZ_MMAP] = "mmap",
+	[FZ_MUNMAP] = "munmap",
+	[FZ_MPROTECT] = "mprotect",
+	[FZ_LOAD] = "load",
+	[FZ_STORE] = "store",
+};
+
+/* Operand bytes of each call, the process byte not counted. */
+static const unsigned char sys_noperands[FZ_NOPS] = {
+	[FZ_SPAWN] = 1,
+	[FZ_OPEN] = 3,
+	[FZ_CLOSE] = 1,
+	[FZ_DUP] = 1,
+	[FZ_DUP2] = 2,
+	[FZ_FCNTL] = 3,
+	[FZ_FTRUNCATE] = 2,
+	[FZ_FSTAT] = 1,
+	[FZ_READ] = 2,
+	[FZ_WRITE] = 3,
+	[FZ_PREAD] = 3,
+	[FZ_PWRITE] = 4,
+	[FZ_LSEEK] = 3,
+	[FZ_UNLINK] = 1,
+	[FZ_SENDFD] = 2,
+	[FZ_PAGEOUT] = 1,
+	[FZ_FAULT] = 2,
+	[FZ_UMASK] = 1,
+	[FZ_OPEN2] = 4,
+	[FZ_RENAME] = 3,
+	[FZ_MEMFD] = 2,
+	[FZ_FCHMOD] = 2,
+	[FZ_FCHOWN] = 2,
+	[FZ_FALLOCATE] = 3,
+	[FZ_FSPACECTL] = 3,
+	[FZ_IOCTL] = 3,
+	[FZ_MMAP] = 4,
+	[FZ_MUNMAP] = 2,
+	[FZ_MPROTECT] = 2,
+	[FZ_LOAD] = 2,
+	[FZ_STORE] = 3,
+};
+
+static bool
+seg_allowed(enum sc_fuzz_op op)
+{
+	return (op != FZ_SPAWN && op != FZ_FORK && op != FZ_EXIT &&
+	    op != FZ_EXEC && op != FZ_FAULT && op != FZ_DUMP &&
+	    op != FZ_PAGEOUT);
+}
+
+struct seg_actor {
+	struct drv d; /* the driver's copy: out, who, in_seg */
+	struct rd rd; /* the input */
+	FILE *sink;
+	unsigned char *buf;
+	int pidx; /* -1: the pagedaemon */
+	int ncalls;
+	struct {
+		enum sc_fuzz_op op;
+		size_t at; /* its operands' offset in the input */
+	} calls[SEG_MAX_CALLS];
+	char name[16];
+	char *text; /* decode: its lines */
+	size_t textlen;
+};
+
+static struct seg_actor seg_actors[SEG_MAX_ACTORS];
+static unsigned char seg_bufs[SEG_MAX_ACTORS][sizeof(io_buf)];
+
+static void
+seg_actor_main(void *arg)
+{
+	struct seg_actor *a = arg;
+	struct drv *d = &a->d;
+	struct sc_fuzz_call c;
+	char label[48];
+	uint64_t moved;
+	unsigned n;
+	int i;
+
+	for (i = 0; i < a->ncalls; i++) {
+		a->rd.i = a->calls[i].at;
+		if (a->pidx < 0) {
+			n = u8(&a->rd) % 8;
+			shmsim_explorer_label(d->e, "pagedaemon: pageout");
+			if (n == 0)
+				drv_printf(d, "%s: pageout\n", SEG_PAGEDAEMON);
+			else
+				drv_printf(d, "%s: pageout %u\n",
+				    SEG_PAGEDAEMON, n);
+			moved = 0;
+			memset(&c, 0, sizeof(c));
+			c.op = FZ_PAGEOUT;
+			c.pidx = -1;
+			c.a = n;
+			c.error = shmsim_pageout(d->k, n, &moved);
+			c.ret = (int64_t)moved;
+			after_call(d, &c);
+			continue;
+		}
+		snprintf(label, sizeof(label), "%s: %s", a->name,
+		    op_names[a->calls[i].op]);
+		shmsim_explorer_label(d->e, label);
+		sys_do(d, &a->rd, a->calls[i].op, a->pidx, a->sink, a->buf);
+	}
+}
+
+/* The text of a decode stream, each line indented, into the scenario. */
+static void
+put_indented(FILE *out, const char *s, size_t n)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		for (j = i; j < n && s[j] != '\n'; j++)
+			continue;
+		fprintf(out, "  %.*s\n", (int)(j - i), s + i);
+		i = j + 1;
+	}
+}
+
+static void
+run_segment(struct drv *d, struct rd *r, FILE *sink)
+{
+	struct shmsim_explore_opts eo;
+	struct shmsim_explore_stats es;
+	const char *names[SEG_MAX_ACTORS];
+	shmsim_actor_fn *fns[SEG_MAX_ACTORS];
+	void *args[SEG_MAX_ACTORS];
+	struct seg_actor *a;
+	unsigned h, nact, nsched, ab, ncalls, j, op;
+	size_t sched_at, dec, k;
+	bool used[FZ_MAX_PROCS] = { false }, pagedaemon = false;
+	char report[8192];
+	int i, n = 0, error, v;
+
+	h = u8(r);
+	nact = 2 + (h & 3) % 3;
+	nsched = h >> 2;
+	for (j = 0; j < nact; j++) {
+		a = &seg_actors[n];
+		a->ncalls = 0;
+		ab = u8(r);
+		ncalls = 1 + ((ab >> 4) & 3);
+		if ((ab & 0x40) != 0) {
+			/* The pagedaemon: one byte per pageout. */
+			a->pidx = -1;
+			for (k = 0; k < ncalls; k++) {
+				if (!pagedaemon) {
+					a->calls[a->ncalls].op = FZ_PAGEOUT;
+					a->calls[a->ncalls++].at = r->i;
+				}
+				(void)u8(r);
+			}
+			if (pagedaemon)
+				a->ncalls = 0;
+			pagedaemon = pagedaemon || a->ncalls > 0;
+		} else {
+			a->pidx = d->nprocs > 0 ?
+			    (int)((ab & 15) % (unsigned)d->nprocs) :
+			    -1;
+			for (k = 0; k < ncalls; k++) {
+				op = sys_opcodes[u8(r) % SYS_NOPCODES];
+				if (seg_allowed((enum sc_fuzz_op)op)) {
+					a->calls[a->ncalls].op =
+					    (enum sc_fuzz_op)op;
+					a->calls[a->ncalls++].at = r->i;
+				}
+				for (v = 0; v < sys_noperands[op]; v++)
+					(void)u8(r);
+			}
+			if (a->pidx < 0)
+				a->ncalls = 0;
+		}
+		if (a->ncalls == 0)
+			continue;
+		a->d = *d;
+		a->d.in_seg = true;
+		a->d.out = NULL;
+		a->rd = *r;
+		a->sink = sink;
+		a->buf = seg_bufs[n];
+		a->text = NULL;
+		a->textlen = 0;
+		if (a->pidx < 0)
+			snprintf(a->name, sizeof(a->name), "%s",
+			    SEG_PAGEDAEMON);
+		else if (used[a->pidx])
+			snprintf(a->name, sizeof(a->name), "t%d",
+			    ++d->nextthread);
+		else {
+			snprintf(a->name, sizeof(a->name), "p%d",
+			    d->procs[a->pidx].id);
+			used[a->pidx] = true;
+		}
+		a->d.who = a->name;
+		n++;
+	}
+	sched_at = r->i;
+	for (j = 0; j < nsched; j++)
+		(void)u8(r);
+	if (n == 0)
+		return;
+
+	if (d->e == NULL) {
+		memset(&eo, 0, sizeof(eo));
+		eo.mode = SHMSIM_SCHED_BYTES;
+		eo.panic_status = 0; /* a panic aborts, after the schedule */
+		if (shmsim_explorer_create(&eo, &d->e) != 0)
+			abort();
+		if (!shmsim_explorer_begin(d->e))
+			abort();
+	}
+	/* This segment's bytes decide from its first decision on (those
+	 * past the end of the input read as 0, the default). */
+	shmsim_explorer_stats(d->e, &es);
+	dec = (size_t)es.decisions;
+	k = sched_at >= r->n ? 0 : r->n - sched_at;
+	if (k > nsched)
+		k = nsched;
+	if (shmsim_explorer_set_bytes(d->e, k > 0 ? r->d + sched_at : NULL,
+		k) != 0)
+		abort();
+	d->nsegs++;
+	d->r->segments++;
+
+	if (d->out != NULL) {
+		fprintf(d->out,
+		    "# concurrent segment %d: %d actor(s), schedule bytes "
+		    "from decision %zu:",
+		    d->nsegs, n, dec);
+		for (j = 0; j < nsched; j++)
+			fprintf(d->out, " %02x",
+			    sched_at + j < r->n ? r->d[sched_at + j] : 0);
+		fprintf(d->out, "%s\n", nsched == 0 ? " (none)" : "");
+		for (i = 0; i < n; i++) {
+			a = &seg_actors[i];
+			if (a->name[0] == 't')
+				fprintf(d->out, "thread %s of p%d\n", a->name,
+				    d->procs[a->pidx].id);
+		}
+		fflush(d->out);
+	}
+	for (i = 0; i < n; i++) {
+		a = &seg_actors[i];
+		a->d.e = d->e;
+		if (d->out != NULL &&
+		    (a->d.out = open_memstream(&a->text, &a->textlen)) == NULL)
+			abort();
+		names[i] = a->name;
+		fns[i] = seg_actor_main;
+		args[i] = a;
+	}
+	error = shmsim_explorer_par(d->e, n, names, fns, args, report,
+	    sizeof(report));
+	if (d->out != NULL) {
+		fputs("par\n", d->out);
+		for (i = 0; i < n; i++) {
+			a = &seg_actors[i];
+			fclose(a->d.out);
+			put_indented(d->out, a->text, a->textlen);
+			free(a->text);
+			a->text = NULL;
+		}
+		fputs("end\n", d->out);
+		fflush(d->out);
+	}
+	if (error == EDEADLK) {
+		/* The kernel is abandoned: no clean-up, no audit. */
+		d->r->deadlock = true;
+		snprintf(d->r->sched_report, sizeof(d->r->sched_report), "%s",
+		    report);
+		d->dead = d->stop = true;
+		return;
+	}
+	if (error != 0) {
+		fprintf(stderr, "shmsim: concurrent segment: %s: %s\n",
+		    shmsim_errno_name(error), report);
+		abort();
+	}
+	if (!d->o->audit_each || d->stop)
+		return;
+	if (shmsim_audit(d->k, NULL, 0) == 0)
+		return;
+	d->r->audit_violations =
+	    shmsim_audit(d->k, d->r->audit_report, sizeof(d->r->audit_report));
+	d->r->audit_call = d->r->ncalls;
+	d->stop = true;
+	drv_printf(d, "audit\n");
+}
+
+/* The end of a syscalls input: the clean-up, then the explorer's run. */
+static void
+seg_finish(struct drv *d)
+{
+	if (!d->dead)
+		drv_finish(d);
+	if (d->e == NULL)
+		return;
+	(void)shmsim_explorer_end(d->e, d->stop, NULL, 0);
+	snprintf(d->r->sched_token, sizeof(d->r->sched_token), "%s",
+	    shmsim_explorer_token(d->e));
+	shmsim_explorer_destroy(d->e);
+	d->e = NULL;
+}
+static void
+run_syscalls(struct drv *d, struct rd *r, FILE *sink)
+{
+	struct shmsim_cred cr;
+	unsigned b0, b1, b2, x;
+	int pidx;
 
 	b0 = u8(r);
 	b1 = u8(r);
@@ -1257,13 +2245,16 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 		return;
 	shmsim_cred_init(&cr);
 	do_spawn(d, &cr);
-	buf = io_buf;
 
 	while (r->i < r->n && !d->stop && d->r->ncalls < FZ_MAX_CALLS) {
-		enum sc_fuzz_op op = sys_opcodes[u8(r) % SYS_NOPCODES];
+		enum sc_fuzz_op op;
 
-		memset(&c, 0, sizeof(c));
-		c.op = op;
+		x = u8(r);
+		if (x == SEG_MARK) {
+			run_segment(d, r, sink);
+			continue;
+		}
+		op = sys_opcodes[x % SYS_NOPCODES];
 		/* Every call but these names its process first. */
 		pidx = -1;
 		if (op != FZ_SPAWN && op != FZ_PAGEOUT && op != FZ_FAULT &&
@@ -1272,607 +2263,9 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 			if (d->nprocs > 0)
 				pidx = (int)(x % (unsigned)d->nprocs);
 		}
-		c.pidx = pidx;
-		c.p = pidx >= 0 ? d->procs[pidx].p : NULL;
-		switch (op) {
-		case FZ_SPAWN:
-			x = u8(r);
-			shmsim_cred_init(&cr);
-			cr.uid = (x & 3) == 1 ? 1000 : (x & 3) == 2 ? 1001 : 0;
-			cr.gid = (x & 4) != 0 ? 100 : 0;
-			if ((x & 8) != 0) {
-				cr.ngroups = 1;
-				cr.groups[0] = 100;
-			}
-			cr.umask = umask_table[(x >> 4) & 3];
-			do_spawn(d, &cr);
-			continue;
-		case FZ_FORK:
-			if (pidx >= 0)
-				do_fork(d, pidx);
-			continue;
-		case FZ_EXIT:
-			if (pidx >= 0)
-				do_exit(d, pidx);
-			continue;
-		case FZ_OPEN:
-			x = u8(r);
-			y = u8(r);
-			b2 = u8(r);
-			if (pidx < 0)
-				continue;
-			sys_name(x, &path, &len);
-			{
-				const int acc[4] = { SHMSIM_O_RDWR,
-					SHMSIM_O_RDONLY, SHMSIM_O_RDWR,
-					SHMSIM_O_WRONLY };
-				int flags = acc[y & 3];
-
-				if ((y & 4) != 0)
-					flags |= SHMSIM_O_CREAT;
-				if ((y & 8) != 0)
-					flags |= SHMSIM_O_EXCL;
-				if ((y & 16) != 0)
-					flags |= SHMSIM_O_TRUNC;
-				if ((y & 32) != 0)
-					flags |= SHMSIM_O_CLOEXEC;
-				if ((y & 64) != 0)
-					flags |= SHMSIM_O_CLOFORK;
-				if ((y & 128) != 0)
-					flags |= SHMSIM_O_ASYNC;
-				(void)do_open(d, pidx, path, len, flags,
-				    mode_table[b2 & 7] |
-					((b2 & 8) != 0 ? 04000 : 0));
-			}
-			continue;
-		case FZ_CLOSE:
-			x = u8(r);
-			if (pidx >= 0)
-				do_close(d, pidx, sys_fd(d, x));
-			continue;
-		case FZ_UNLINK:
-			x = u8(r);
-			if (pidx < 0)
-				continue;
-			sys_name(x, &path, &len);
-			do_unlink(d, pidx, path, len);
-			continue;
-		case FZ_DUP:
-			x = u8(r);
-			if (pidx < 0)
-				continue;
-			c.fd = sys_fd(d, x);
-			call_begin(d, pidx, "dup(%d)", c.fd);
-			call_flush(d);
-			fd = -1;
-			c.error = shmsim_dup(c.p, c.fd, &fd);
-			c.ret = fd;
-			call_end(d, c.error, c.ret, false);
-			break;
-		case FZ_DUP2:
-			x = u8(r);
-			y = u8(r);
-			if (pidx < 0)
-				continue;
-			c.fd = sys_fd(d, x);
-			c.fd2 = sys_fd(d, y);
-			call_begin(d, pidx, "dup2(%d, %d)", c.fd, c.fd2);
-			call_flush(d);
-			fd = -1;
-			c.error = shmsim_dup2(c.p, c.fd, c.fd2, &fd);
-			c.ret = fd;
-			call_end(d, c.error, c.ret, false);
-			break;
-		case FZ_FCNTL:
-			x = u8(r);
-			y = u8(r);
-			b2 = u8(r);
-			if (pidx < 0)
-				continue;
-			c.fd = sys_fd(d, x);
-			c.flags = fcntl_cmds[y & 15];
-			c.a = fcntl_takes_fd(c.flags) ? sys_fd(d, b2) :
-							fcntl_args[b2 & 15];
-			call_begin(d, pidx, "fcntl(%d, ", c.fd);
-			if (d->out != NULL)
-				put_fcntl_cmd(d->out, c.flags);
-			if (d->out != NULL)
-				fprintf(d->out, ", %" PRId64 ")", c.a);
-			call_flush(d);
-			rv = 0;
-			c.error = shmsim_fcntl(c.p, c.fd, c.flags,
-			    (intptr_t)c.a, &rv);
-			c.ret = rv;
-			call_end(d, c.error, c.ret, false);
-			break;
-		case FZ_FTRUNCATE:
-			x = u8(r);
-			y = u8(r);
-			if (pidx < 0)
-				continue;
-			c.fd = sys_fd(d, x);
-			c.a = sys_size(d, y);
-			call_begin(d, pidx, "ftruncate(%d, %" PRId64 ")", c.fd,
-			    c.a);
-			call_flush(d);
-			c.error = shmsim_ftruncate(c.p, c.fd, c.a);
-			call_end_ok(d, c.error);
-			break;
-		case FZ_FSTAT:
-			x = u8(r);
-			if (pidx < 0)
-				continue;
-			c.fd = sys_fd(d, x);
-			call_begin(d, pidx, "fstat(%d)", c.fd);
-			call_flush(d);
-			c.error = shmsim_fstat(c.p, c.fd, &st);
-			if (d->out != NULL && c.error == 0)
-				fprintf(d->out,
-				    " => size=%" PRId64 " mode=0%o "
-				    "uid=%u gid=%u nlink=%" PRIu64
-				    " blocks=%" PRId64 " blksize=%d type=reg\n",
-				    st.st_size, (unsigned)(st.st_mode & 07777),
-				    (unsigned)st.st_uid, (unsigned)st.st_gid,
-				    st.st_nlink, st.st_blocks,
-				    (int)st.st_blksize);
-			else
-				call_end_ok(d, c.error);
-			break;
-		case FZ_READ:
-		case FZ_PREAD:
-			x = u8(r);
-			y = u8(r);
-			b2 = op == FZ_PREAD ? u8(r) : 0;
-			if (pidx < 0)
-				continue;
-			c.fd = sys_fd(d, x);
-			len = sys_count(d, y);
-			c.a = (int64_t)len;
-			c.b = sys_offset(d, b2);
-			if (op == FZ_READ)
-				call_begin(d, pidx, "read(%d, %zu)", c.fd, len);
-			else
-				call_begin(d, pidx,
-				    "pread(%d, %zu, %" PRId64 ")", c.fd, len,
-				    c.b);
-			call_flush(d);
-			done = 0;
-			c.error = op == FZ_READ ?
-			    shmsim_read(c.p, c.fd, buf, len, &done) :
-			    shmsim_pread(c.p, c.fd, buf, len, c.b, &done);
-			c.ret = (int64_t)done;
-			put_read_result(d, c.error, buf, done);
-			break;
-		case FZ_WRITE:
-		case FZ_PWRITE:
-			x = u8(r);
-			y = u8(r);
-			b2 = u8(r);
-			c.b = op == FZ_PWRITE ? sys_offset(d, u8(r)) : 0;
-			if (pidx < 0)
-				continue;
-			c.fd = sys_fd(d, x);
-			len = sys_count(d, y);
-			memset(buf, (int)b2, len);
-			call_begin(d, pidx, "%s(%d, ",
-			    op == FZ_WRITE ? "write" : "pwrite", c.fd);
-			if (d->out != NULL) {
-				if (b2 == FILL_BADPTR)
-					fputs("BADPTR", d->out);
-				else
-					put_str(d->out, buf, len, NULL, NULL);
-				if (op == FZ_PWRITE)
-					fprintf(d->out, ", %" PRId64, c.b);
-				fputs(")", d->out);
-			}
-			call_flush(d);
-			done = 0;
-			{
-				/* The runner passes BADPTR with length 1. */
-				const void *src = b2 == FILL_BADPTR ?
-				    (const void *)SHMSIM_BADPTR :
-				    buf;
-				size_t n = b2 == FILL_BADPTR ? 1 : len;
-
-				c.a = (int64_t)n;
-				c.error = op == FZ_WRITE ?
-				    shmsim_write(c.p, c.fd, src, n, &done) :
-				    shmsim_pwrite(c.p, c.fd, src, n, c.b,
-					&done);
-			}
-			c.ret = (int64_t)done;
-			call_end(d, c.error, c.ret, false);
-			break;
-		case FZ_LSEEK:
-			x = u8(r);
-			y = u8(r);
-			b2 = u8(r);
-			if (pidx < 0)
-				continue;
-			c.fd = sys_fd(d, x);
-			c.a = sys_offset(d, y);
-			c.flags = (int)(b2 % 6) == 5 ? 7 : (int)(b2 % 6);
-			call_begin(d, pidx, "lseek(%d, %" PRId64 ", ", c.fd,
-			    c.a);
-			if (d->out != NULL) {
-				put_whence(d->out, c.flags);
-				fputs(")", d->out);
-			}
-			call_flush(d);
-			rv = 0;
-			c.error = shmsim_lseek(c.p, c.fd, c.a, c.flags, &rv);
-			c.ret = rv;
-			call_end(d, c.error, c.ret, false);
-			break;
-		case FZ_SENDFD:
-			x = u8(r);
-			y = u8(r);
-			if (pidx < 0)
-				continue;
-			q = (int)(x % (unsigned)d->nprocs);
-			c.fd2 = q;
-			c.fd = sys_fd(d, y);
-			call_begin(d, pidx, "sendfd(p%d, %d)", d->procs[q].id,
-			    c.fd);
-			call_flush(d);
-			c.error = shmsim_sendfd(c.p, d->procs[q].p, c.fd);
-			call_end_ok(d, c.error);
-			break;
-		case FZ_RECVFD:
-			if (pidx < 0)
-				continue;
-			call_begin(d, pidx, "recvfd()");
-			call_flush(d);
-			fd = -1;
-			c.error = shmsim_recvfd(c.p, &fd);
-			c.ret = fd;
-			call_end(d, c.error, c.ret, false);
-			break;
-		case FZ_PAGEOUT:
-			x = u8(r) % 8;
-			c.a = x;
-			if (x == 0)
-				drv_printf(d, "pageout\n");
-			else
-				drv_printf(d, "pageout %u\n", x);
-			call_flush(d);
-			moved = 0;
-			c.error = shmsim_pageout(d->k, x, &moved);
-			c.ret = (int64_t)moved;
-			break;
-		case FZ_EXEC:
-			if (pidx < 0)
-				continue;
-			sys_exec(d, pidx, &c);
-			break;
-		case FZ_FAULT:
-			x = u8(r);
-			y = u8(r);
-			c.fd = (int)((x & 0x7f) % SHMSIM_FAULT_NSITES);
-			c.a = y & 15;
-			c.flags = (x & 0x80) != 0;
-			drv_printf(d, "fault %s %u %s\n",
-			    shmsim_fault_site_name(
-				(enum shmsim_fault_site)c.fd),
-			    y & 15, c.flags ? "always" : "once");
-			call_flush(d);
-			c.error =
-			    shmsim_fault_set(d->k, (enum shmsim_fault_site)c.fd,
-				(uint64_t)c.a, c.flags != 0);
-			break;
-		case FZ_UMASK:
-			x = u8(r);
-			if (pidx < 0)
-				continue;
-			c.mode = umask_table[x & 3];
-			call_begin(d, pidx, "umask(0%03o)", (unsigned)c.mode);
-			call_flush(d);
-			oldmask = 0;
-			c.error = shmsim_umask(c.p, c.mode, &oldmask);
-			c.ret = oldmask;
-			call_end(d, c.error, c.ret, true);
-			break;
-		case FZ_OPEN2:
-			x = u8(r);
-			y = u8(r);
-			b2 = u8(r);
-			q = (int)u8(r);
-			if (pidx < 0)
-				continue;
-			sys_name(x, &path, &len);
-			c.path = path;
-			c.pathlen = len;
-			c.flags = open_flags(y);
-			c.mode = mode_table[b2 & 7];
-			c.a = shmflags_table[q & 7];
-			{
-				const char *nm = (q & 8) != 0 ? "name" : NULL;
-
-				call_begin(d, pidx, "shm_open2(");
-				if (d->out != NULL) {
-					put_path(d->out, path, len);
-					fputs(", ", d->out);
-					put_oflags(d->out, c.flags);
-					fputs(", ", d->out);
-					put_mode(d->out, (unsigned)c.mode);
-					fprintf(d->out, ", %d, %s)", (int)c.a,
-					    nm != NULL ? "\"name\"" : "NULL");
-				}
-				call_flush(d);
-				fd = -1;
-				c.error = shmsim_shm_open2(c.p, path, c.flags,
-				    c.mode, (int)c.a, nm, &fd);
-			}
-			c.ret = fd;
-			call_end(d, c.error, c.ret, false);
-			break;
-		case FZ_RENAME:
-			x = u8(r);
-			y = u8(r);
-			b2 = u8(r);
-			if (pidx < 0)
-				continue;
-			sys_name(x, &path, &len);
-			c.path = path;
-			c.pathlen = len;
-			{
-				const char *to;
-				size_t tolen;
-
-				sys_name(y, &to, &tolen);
-				c.path2 = to;
-				c.flags = rename_flags[b2 & 3];
-				call_begin(d, pidx, "shm_rename(");
-				if (d->out != NULL) {
-					put_path(d->out, path, len);
-					fputs(", ", d->out);
-					put_path(d->out, to, tolen);
-					fprintf(d->out, ", %d)", c.flags);
-				}
-				call_flush(d);
-				if (d->o->before != NULL)
-					d->o->before(d->o->arg, d->k, &c);
-				c.error =
-				    shmsim_shm_rename(c.p, path, to, c.flags);
-			}
-			call_end_ok(d, c.error);
-			break;
-		case FZ_MEMFD:
-			x = u8(r);
-			y = u8(r);
-			if (pidx < 0)
-				continue;
-			path = memfd_name(x, &len);
-			c.path = path;
-			c.flags = (int)memfd_flags[y & 7];
-			call_begin(d, pidx, "memfd_create(");
-			if (d->out != NULL) {
-				put_path(d->out, path, len);
-				fprintf(d->out, ", 0x%x)", (unsigned)c.flags);
-			}
-			call_flush(d);
-			fd = -1;
-			c.error = shmsim_memfd_create(c.p, path,
-			    (unsigned)c.flags, &fd);
-			c.ret = fd;
-			call_end(d, c.error, c.ret, false);
-			break;
-		case FZ_FCHMOD:
-			x = u8(r);
-			y = u8(r);
-			if (pidx < 0)
-				continue;
-			c.fd = sys_fd(d, x);
-			c.mode = mode_table[y & 15];
-			call_begin(d, pidx, "fchmod(%d, ", c.fd);
-			if (d->out != NULL) {
-				put_mode(d->out, (unsigned)c.mode);
-				fputs(")", d->out);
-			}
-			call_flush(d);
-			c.error = shmsim_fchmod(c.p, c.fd, c.mode);
-			call_end_ok(d, c.error);
-			break;
-		case FZ_FCHOWN:
-			x = u8(r);
-			y = u8(r);
-			if (pidx < 0)
-				continue;
-			c.fd = sys_fd(d, x);
-			c.a = chown_ids[y & 3] == (uid_t)-1 ?
-			    -1 :
-			    (int64_t)chown_ids[y & 3];
-			c.b = chown_ids[(y >> 2) & 3] == (uid_t)-1 ?
-			    -1 :
-			    (int64_t)chown_ids[(y >> 2) & 3];
-			call_begin(d, pidx,
-			    "fchown(%d, %" PRId64 ", %" PRId64 ")", c.fd, c.a,
-			    c.b);
-			call_flush(d);
-			c.error =
-			    shmsim_fchown(c.p, c.fd, (uid_t)c.a, (gid_t)c.b);
-			call_end_ok(d, c.error);
-			break;
-		case FZ_FALLOCATE:
-		case FZ_FSPACECTL:
-			x = u8(r);
-			y = u8(r);
-			b2 = u8(r);
-			if (pidx < 0)
-				continue;
-			c.fd = sys_fd(d, x);
-			c.a = sys_offset(d, y);
-			c.b = sys_size(d, b2);
-			if (op == FZ_FALLOCATE) {
-				call_begin(d, pidx,
-				    "posix_fallocate(%d, %" PRId64 ", %" PRId64
-				    ")",
-				    c.fd, c.a, c.b);
-				call_flush(d);
-				c.error =
-				    shmsim_posix_fallocate(c.p, c.fd, c.a, c.b);
-			} else {
-				/* Bit 7 of the offset byte: a bad command. */
-				c.flags = (y & 0x80) != 0 ?
-				    2 :
-				    SHMSIM_SPACECTL_DEALLOC;
-				call_begin(d, pidx,
-				    "fspacectl(%d, %s, %" PRId64 ", %" PRId64
-				    ")",
-				    c.fd,
-				    c.flags == 2 ? "2" : "SPACECTL_DEALLOC",
-				    c.a, c.b);
-				call_flush(d);
-				c.error = shmsim_fspacectl(c.p, c.fd, c.flags,
-				    c.a, c.b, 0, NULL, NULL);
-			}
-			call_end_ok(d, c.error);
-			break;
-		case FZ_IOCTL:
-			x = u8(r);
-			y = u8(r);
-			b2 = u8(r);
-			if (pidx < 0)
-				continue;
-			c.fd = sys_fd(d, x);
-			c.a = (int64_t)ioctl_cmds[y & 7];
-			/* arg0: a flag value, or psind 0..2; arg1: policy. */
-			c.b = (int64_t)(b2 & 3);
-			{
-				int64_t arg1 = (int64_t)((b2 >> 2) & 3);
-
-				call_begin(d, pidx,
-				    "ioctl(%d, %" PRId64 ", %" PRId64
-				    ", %" PRId64 ")",
-				    c.fd, c.a, c.b, arg1);
-				call_flush(d);
-				rv = 0;
-				c.error = shmsim_ioctl(c.p, c.fd,
-				    (unsigned long)c.a, c.b, arg1, &rv);
-			}
-			c.ret = rv;
-			call_end(d, c.error, c.ret, false);
-			break;
-		case FZ_MMAP:
-			x = u8(r);
-			y = u8(r);
-			b2 = u8(r);
-			q = (int)u8(r);
-			if (pidx < 0)
-				continue;
-			c.fd = sys_fd(d, x);
-			/* Printed signed: UINT64_MAX as -1 (the language's
-			 * integers are int64; the runner casts back). */
-			c.a = (int64_t)sys_mlen(d, y);
-			c.flags = mmap_flags[(y >> 3) & 7];
-			c.b = sys_offset(d, (unsigned)q >> 4);
-			{
-				uint64_t addr = sys_maddr(d, b2), res = 0;
-				int prot = mmap_prots[q & 7];
-
-				call_begin(d, pidx,
-				    "mmap(%#" PRIx64 ", %" PRId64
-				    ", %d, %d, %d, %" PRId64 ")",
-				    addr, c.a, prot, c.flags, c.fd, c.b);
-				call_flush(d);
-				c.error = shmsim_mmap(c.p, addr, (uint64_t)c.a,
-				    prot, c.flags, c.fd, c.b, &res);
-				c.ret = (int64_t)res;
-				if (d->out != NULL && c.error == 0)
-					fprintf(d->out, " => %#" PRIx64 "\n",
-					    res);
-				else
-					call_end_ok(d, c.error);
-			}
-			break;
-		case FZ_MUNMAP:
-		case FZ_MPROTECT:
-			x = u8(r);
-			y = u8(r);
-			if (pidx < 0)
-				continue;
-			{
-				uint64_t addr = sys_maddr(d, x);
-				int prot = mmap_prots[(y >> 3) & 7];
-
-				c.a = (int64_t)sys_mlen(d, y);
-				if (op == FZ_MUNMAP) {
-					call_begin(d, pidx,
-					    "munmap(%#" PRIx64 ", %" PRId64 ")",
-					    addr, c.a);
-					call_flush(d);
-					c.error = shmsim_munmap(c.p, addr,
-					    (uint64_t)c.a);
-				} else {
-					call_begin(d, pidx,
-					    "mprotect(%#" PRIx64 ", %" PRId64
-					    ", %d)",
-					    addr, c.a, prot);
-					call_flush(d);
-					c.error = shmsim_mprotect(c.p, addr,
-					    (uint64_t)c.a, prot);
-				}
-			}
-			call_end_ok(d, c.error);
-			break;
-		case FZ_LOAD:
-		case FZ_STORE:
-			x = u8(r);
-			y = u8(r);
-			b2 = op == FZ_STORE ? u8(r) : 0;
-			if (pidx < 0)
-				continue;
-			len = sys_count(d, y);
-			c.a = (int64_t)len;
-			{
-				uint64_t addr = sys_maddr(d, x) +
-				    (uint64_t)((y >> 3) & 7) * 64;
-				int sig = 0;
-
-				if (op == FZ_LOAD) {
-					call_begin(d, pidx,
-					    "load(%#" PRIx64 ", %zu)", addr,
-					    len);
-					call_flush(d);
-					c.error = shmsim_load(c.p, addr, buf,
-					    len, &sig);
-				} else {
-					memset(buf, (int)b2, len);
-					call_begin(d, pidx,
-					    "store(%#" PRIx64 ", ", addr);
-					if (d->out != NULL) {
-						put_str(d->out, buf, len, NULL,
-						    NULL);
-						fputs(")", d->out);
-					}
-					call_flush(d);
-					c.error = shmsim_store(c.p, addr, buf,
-					    len, &sig);
-				}
-				c.ret = sig != 0 ? -sig : (int64_t)len;
-				if (d->out != NULL && c.error == 0 && sig != 0)
-					fprintf(d->out, " => %s\n",
-					    sig == SIGBUS ? "SIGBUS" :
-							    "SIGSEGV");
-				else if (op == FZ_LOAD)
-					put_read_result(d, c.error, buf, len);
-				else
-					call_end(d, c.error, c.ret, false);
-			}
-			break;
-		case FZ_DUMP:
-			drv_printf(d, "dump\n");
-			call_flush(d);
-			if (sink != NULL)
-				(void)shmsim_dump(d->k, sink, SHMSIM_DUMP_TEXT,
-				    "fuzz");
-			break;
-		default:
-			continue;
-		}
-		after_call(d, &c);
+		sys_do(d, r, op, pidx, sink, io_buf);
 	}
-	drv_finish(d);
+	seg_finish(d);
 }
 
 /* ------------------------------------------------------------ entry */
@@ -1943,6 +2336,22 @@ sc_decode(enum sc_fuzz_target t, const uint8_t *data, size_t size,
 	    "expectation.\n",
 	    sc_fuzz_target_name(t), label, size);
 	(void)sc_fuzz_run(t, data, size, &o, r);
+	if (r->deadlock) {
+		fprintf(out,
+		    "# DEADLOCK in the last par block: every unfinished "
+		    "actor is blocked\n# (the kernel was abandoned: no "
+		    "clean-up, audit or leak check):\n");
+		put_report_comment(out, r->sched_report);
+		rc = 1;
+	}
+	if (r->segments > 0)
+		fprintf(out,
+		    "# %d concurrent segment(s): the par blocks ran in the "
+		    "schedule\n# %s\n# which replays exactly with (this "
+		    "scenario saved as case.shm):\n#   shmsim explore "
+		    "--replay %s case.shm\n# (shmsim run runs the fixed "
+		    "schedule, where a result may differ)\n",
+		    r->segments, r->sched_token, r->sched_token);
 	if (r->audit_violations != 0) {
 		fprintf(out,
 		    "# The auditor found %d violation(s) after call "

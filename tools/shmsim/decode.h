@@ -110,6 +110,17 @@ struct sc_fuzz_result {
 	char audit_report[4096];
 	int leaks; /* shmsim_kernel_destroy() at the end */
 	char leak_report[4096];
+	/*
+	 * syscalls: concurrent segments run (par blocks), and the token of
+	 * the schedule they ran in (shmsim explore --replay TOKEN).  A
+	 * deadlock stops the input: sched_report holds the explorer's
+	 * report (each actor's held and wanted locks) and the kernel is
+	 * abandoned, as shmsim_explorer_par() requires.
+	 */
+	int segments;
+	bool deadlock;
+	char sched_token[4096];
+	char sched_report[8192];
 };
 
 /*
