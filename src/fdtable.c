@@ -531,7 +531,7 @@ static int
 kern_fcntl_setfl(struct thread *td, int fd, intptr_t arg)
 {
 	struct shmsim_kernel *k = td->td_proc->p_kernel;
-	unsigned int flg, tmp;
+	unsigned int flg, tmp, got_set, got_cleared;
 	struct file *fp;
 	int error, val;
 
@@ -544,25 +544,38 @@ kern_fcntl_setfl(struct thread *td, int fd, intptr_t arg)
 		tmp |= (unsigned)FFLAGS((int)arg & ~SHMSIM_O_ACCMODE) &
 		    (unsigned)FCNTLFLAGS;
 	} while (!atomic_compare_exchange_weak(&fp->f_flag, &flg, tmp));
+	got_set = tmp & ~flg;
+	got_cleared = flg & ~tmp;
+	/* Each update of the shared f_flag is a step others may run between. */
+	SCHED_POINT("atomic_cmpset", "f_flag", __FILE__, __LINE__);
 	val = (atomic_load(&fp->f_flag) & FNONBLOCK) != 0;
 	error = fp->f_ops->fo_ioctl(fp, FIONBIO, &val, td->td_ucred, td);
-	if (error == 0) {
-		val = (atomic_load(&fp->f_flag) & FASYNC) != 0;
-		error =
-		    fp->f_ops->fo_ioctl(fp, FIOASYNC, &val, td->td_ucred, td);
-		if (error != 0) {
-			atomic_fetch_and(&fp->f_flag, ~(unsigned)FNONBLOCK);
-			val = 0;
-			(void)fp->f_ops->fo_ioctl(fp, FIONBIO, &val,
-			    td->td_ucred, td);
-		}
-	}
+	if (error != 0)
+		goto revert;
+	val = (atomic_load(&fp->f_flag) & FASYNC) != 0;
+	error = fp->f_ops->fo_ioctl(fp, FIOASYNC, &val, td->td_ucred, td);
+	if (error == 0)
+		goto out;
+	atomic_fetch_and(&fp->f_flag, ~(unsigned)FNONBLOCK);
+	val = 0;
+	(void)fp->f_ops->fo_ioctl(fp, FIONBIO, &val, td->td_ucred, td);
+revert:
 	/*
-	 * Today's kernel puts the old flags back when the ioctls fail; the
-	 * 2008 kernel left the new ones in place (seed bug B4).
+	 * Today's kernel undoes exactly the bits this call changed, with a
+	 * compare-and-swap, so that a concurrent change of f_flag (another
+	 * F_SETFL, or finit() of a file still being opened) survives; the
+	 * 2008 kernel left the new flags in place (seed bug B4).
 	 */
-	if (error != 0 && !K_PROFILE_2008(k))
-		atomic_store(&fp->f_flag, flg);
+	if (!K_PROFILE_2008(k)) {
+		SCHED_POINT("atomic_cmpset", "f_flag", __FILE__, __LINE__);
+		flg = atomic_load(&fp->f_flag);
+		do {
+			tmp = flg & ~(unsigned)FCNTLFLAGS;
+			tmp |= got_cleared;
+			tmp &= ~got_set;
+		} while (!atomic_compare_exchange_weak(&fp->f_flag, &flg, tmp));
+	}
+out:
 	fdrop(fp, td);
 	return (error);
 }
