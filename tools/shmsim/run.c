@@ -117,8 +117,13 @@ proc_find(struct runner *r, const char *name)
 	return (NULL);
 }
 
+/*
+ * A name for a simulated process's handle: the process itself (owner -1),
+ * or a thread of the process at procs[owner], which shares its handle.
+ */
 static struct sc_proc *
-proc_add(struct runner *r, const char *name, struct shmsim_proc *p)
+proc_add_thread(struct runner *r, const char *name, struct shmsim_proc *p,
+    int owner)
 {
 	struct sc_proc *sp;
 
@@ -132,7 +137,15 @@ proc_add(struct runner *r, const char *name, struct shmsim_proc *p)
 	sp->name = xstrdup(name);
 	sp->p = p;
 	sp->alive = true;
-	sp->owner = -1;
+	sp->owner = owner;
+	return (sp);
+}
+
+static struct sc_proc *
+proc_add(struct runner *r, const char *name, struct shmsim_proc *p)
+{
+	struct sc_proc *sp = proc_add_thread(r, name, p, -1);
+
 	shmsim_proc_setname(p, name);
 	return (sp);
 }
@@ -845,26 +858,6 @@ run_jail(struct runner *r, const struct sc_stmt *st)
 	r->jails[r->njails].j = j;
 	r->njails++;
 	trace(r, st, "root %s", path);
-}
-
-static struct sc_proc *
-proc_add_thread(struct runner *r, const char *name, struct shmsim_proc *p,
-    int owner)
-{
-	struct sc_proc *sp;
-
-	r->procs =
-	    realloc(r->procs, (size_t)(r->nprocs + 1) * sizeof(*r->procs));
-	if (r->procs == NULL) {
-		fprintf(stderr, "shmsim: out of memory\n");
-		exit(3);
-	}
-	sp = &r->procs[r->nprocs++];
-	sp->name = xstrdup(name);
-	sp->p = p;
-	sp->alive = true;
-	sp->owner = owner;
-	return (sp);
 }
 
 /* pageout [N], or the pagedaemon's "pagedaemon: pageout [N]". */
