@@ -84,7 +84,7 @@ struct decision {
 	uint32_t d_sig;
 };
 
-enum step_event { EV_PREEMPTED, EV_SWITCHED, EV_BLOCKED, EV_DONE, EV_PANIC };
+enum step_event { EV_PREEMPTED, EV_BLOCKED, EV_DONE, EV_PANIC };
 
 struct step {
 	int s_actor;
@@ -821,7 +821,6 @@ shmsim_explorer_par(struct shmsim_explorer *e, int n, const char *const names[],
 	/* Back on the host: every thread finished, or deadlock. */
 	_curthread_explored = NULL;
 	e->e_in_par = false;
-	e->e_nthreads = n;
 	e->e_report = NULL;
 	e->e_reportlen = 0;
 	token_format(e);
@@ -933,7 +932,6 @@ shmsim_explorer_steps(const struct shmsim_explorer *e, FILE *out)
 {
 	static const char *const ev_names[] = {
 		[EV_PREEMPTED] = "preempted",
-		[EV_SWITCHED] = "switched",
 		[EV_BLOCKED] = "blocked",
 		[EV_DONE] = "finished",
 		[EV_PANIC] = "panicked, last point",
