@@ -41,7 +41,18 @@ extern "C" {
 
 #define SHMSIM_EXTERN extern __attribute__((__visibility__("default")))
 
-#define SHMSIM_VERSION "0.1.0"
+/*
+ * The library's version (Semantic Versioning; CHANGELOG.md).  The macros
+ * say which header a program was compiled with; shmsim_version() says
+ * which library it runs with.
+ */
+#define SHMSIM_VERSION_MAJOR 0
+#define SHMSIM_VERSION_MINOR 2
+#define SHMSIM_VERSION_PATCH 0
+#define SHMSIM_VERSION "0.2.0"
+
+/* The version of the library linked in, as "MAJOR.MINOR.PATCH". */
+SHMSIM_EXTERN const char *shmsim_version(void);
 
 /* Opaque handles. */
 struct shmsim_kernel;
@@ -379,6 +390,15 @@ SHMSIM_EXTERN int shmsim_shm_unlink(struct shmsim_proc *p, const char *path);
 SHMSIM_EXTERN int shmsim_ftruncate(struct shmsim_proc *p, int fd,
     int64_t length);
 
+/*
+ * A time stamp as struct stat carries it.  Not struct timespec: that needs
+ * POSIX feature macros in strict ISO C, and this header asks for none.
+ */
+struct shmsim_timespec {
+	int64_t tv_sec;
+	long tv_nsec;
+};
+
 struct shmsim_stat {
 	uint64_t st_dev;
 	uint64_t st_ino;
@@ -389,7 +409,7 @@ struct shmsim_stat {
 	int64_t st_size;
 	int64_t st_blocks; /* counted in pages, as FreeBSD does for shm */
 	int32_t st_blksize;
-	struct timespec st_atim, st_mtim, st_ctim, st_birthtim;
+	struct shmsim_timespec st_atim, st_mtim, st_ctim, st_birthtim;
 };
 /* fstat(2): EBADF. */
 SHMSIM_EXTERN int shmsim_fstat(struct shmsim_proc *p, int fd,

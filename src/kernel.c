@@ -11,6 +11,12 @@
 #include "kern/kassert.h"
 #include "kernel_var.h"
 
+const char *
+shmsim_version(void)
+{
+	return (SHMSIM_VERSION);
+}
+
 /* Simulated boot time: 2008-01-08 (the seed commit), in nanoseconds. */
 #define SHMSIM_EPOCH_NS (1199750400LL * 1000000000LL)
 

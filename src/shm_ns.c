@@ -1021,6 +1021,17 @@ shm_truncate(struct file *fp, int64_t length, struct ucred *active_cred,
 	return (shm_dotruncate(fp->f_data, length));
 }
 
+/* A kernel time stamp as the public struct stat carries it. */
+static struct shmsim_timespec
+stat_time(struct timespec ts)
+{
+	struct shmsim_timespec out;
+
+	out.tv_sec = (int64_t)ts.tv_sec;
+	out.tv_nsec = ts.tv_nsec;
+	return (out);
+}
+
 /*
  * uipc_shm.c: shm_stat().  Today: st_dev shared by all objects, st_ino
  * unique, st_nlink the VM object's reference count, st_blocks the pages
@@ -1057,10 +1068,10 @@ shm_stat(struct file *fp, struct shmsim_stat *sb, struct ucred *active_cred)
 	 * values are the same; only a torn read is lost.
 	 */
 	mtx_lock(&k->shm_timestamp_lock);
-	sb->st_atim = shmfd->shm_atime;
-	sb->st_ctim = shmfd->shm_ctime;
-	sb->st_mtim = shmfd->shm_mtime;
-	sb->st_birthtim = shmfd->shm_birthtime;
+	sb->st_atim = stat_time(shmfd->shm_atime);
+	sb->st_ctim = stat_time(shmfd->shm_ctime);
+	sb->st_mtim = stat_time(shmfd->shm_mtime);
+	sb->st_birthtim = stat_time(shmfd->shm_birthtime);
 	sb->st_mode = SHMSIM_S_IFREG | shmfd->shm_mode;
 	sb->st_uid = shmfd->shm_uid;
 	sb->st_gid = shmfd->shm_gid;

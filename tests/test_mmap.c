@@ -93,7 +93,7 @@ fd_object(struct shmsim_proc *sp, int fd)
 }
 
 static int
-ts_cmp(struct timespec a, struct timespec b)
+ts_cmp(struct shmsim_timespec a, struct shmsim_timespec b)
 {
 	if (a.tv_sec != b.tv_sec)
 		return (a.tv_sec < b.tv_sec ? -1 : 1);

@@ -266,7 +266,7 @@ perm_of(struct shmsim_proc *p, int fd)
 }
 
 static bool
-ts_equal(struct timespec a, struct timespec b)
+ts_equal(struct shmsim_timespec a, struct shmsim_timespec b)
 {
 	return (a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec);
 }

@@ -64,13 +64,13 @@ stat_of(struct env *e, int fd)
 }
 
 static bool
-ts_eq(struct timespec a, struct timespec b)
+ts_eq(struct shmsim_timespec a, struct shmsim_timespec b)
 {
 	return (a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec);
 }
 
 static bool
-ts_lt(struct timespec a, struct timespec b)
+ts_lt(struct shmsim_timespec a, struct shmsim_timespec b)
 {
 	return (a.tv_sec < b.tv_sec ||
 	    (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec));

@@ -454,7 +454,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("shmsim %s (scenario language version 1)\n",
-		    SHMSIM_VERSION);
+		    shmsim_version());
 		return (0);
 	}
 	if (strcmp(argv[1], "run") == 0)
