@@ -4,9 +4,10 @@
 PRESET ?= default
 BUILD := build/$(PRESET)
 # Debian packages the build and the tests need.
-DEPS := cmake ninja-build gcc clang pkg-config libbsd-dev libcmocka-dev
+DEPS := cmake ninja-build gcc clang pkg-config libbsd-dev libcmocka-dev \
+	man-db
 
-.PHONY: all build demo test deps clean
+.PHONY: all build demo test deps clean install package
 
 all: build
 
@@ -78,6 +79,27 @@ bench:
 clean:
 	rm -rf build
 
+# Install the library, headers, command, man pages, pkg-config and CMake
+# package files under PREFIX (a Release build of its own).
+PREFIX ?= /usr/local
+INSTALL_BUILD := build/release
+INSTALL_TARGETS := shmsim_shared shmsim_static shmsim-cli
+
+install:
+	@$(MAKE) --no-print-directory deps
+	cmake --preset release >/dev/null
+	cmake --build $(INSTALL_BUILD) --target $(INSTALL_TARGETS)
+	cmake --install $(INSTALL_BUILD) --prefix "$(PREFIX)"
+
+# The Debian packages shmsim_X.Y.Z_ARCH.deb and shmsim-dev_X.Y.Z_ARCH.deb
+# (CPack), from the same Release build, into build/packages/.
+package:
+	@$(MAKE) --no-print-directory deps
+	cmake --preset release >/dev/null
+	cmake --build $(INSTALL_BUILD) --target $(INSTALL_TARGETS)
+	cpack --config $(INSTALL_BUILD)/CPackConfig.cmake -B build/packages
+	@ls build/packages/*.deb
+
 # Pictures of the demo's states for docs/tutorial.md: one Graphviz digraph
 # per dump (and one for a scenario's end state when it has no dump), split
 # into docs/pictures/demo-N.dot and rendered to docs/pictures/demo-N.svg.
@@ -85,11 +107,7 @@ PICTURES := docs/pictures
 
 .PHONY: pictures
 pictures:
-	@command -v dot >/dev/null 2>&1 || { \
-		echo "pictures: Graphviz 'dot' is not installed"; \
-		echo "install it with: sudo apt-get install graphviz"; \
-		exit 1; \
-	}
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) graphviz"
 	@$(MAKE) --no-print-directory build
 	./$(BUILD)/shmsim demo --dot $(BUILD)/demo.dot >/dev/null
 	mkdir -p $(PICTURES)
