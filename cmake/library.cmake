@@ -23,8 +23,11 @@ set_target_properties(shmsim_shared PROPERTIES
   LIBRARY_OUTPUT_DIRECTORY ${SHMSIM_LIB_DIR}
   VERSION ${PROJECT_VERSION}
   SOVERSION ${PROJECT_VERSION_MAJOR})
-# No undefined symbol may be left for the client to supply.
-target_link_options(shmsim_shared PRIVATE "LINKER:--no-undefined")
+# No undefined symbol may be left for the client to supply -- except in
+# clang's sanitizer builds, whose runtime only the executable links.
+if(NOT CMAKE_C_FLAGS MATCHES "-fsanitize")
+  target_link_options(shmsim_shared PRIVATE "LINKER:--no-undefined")
+endif()
 
 # The static library, localized.
 set(SHMSIM_STATIC_LIB ${SHMSIM_LIB_DIR}/libshmsim.a)
