@@ -8,9 +8,10 @@ set -eu
 a=$1 so=$2
 shift 2
 fail=0
-# Names the sanitizer and coverage runtimes add to instrumented objects
-# are theirs, not the model's: allowed, and only those.
-tools='^(__asan_|__ubsan_|__tsan_|__gcov_|__llvm_|__sancov_|___asan_)'
+# Names the sanitizer and coverage runtimes add to instrumented builds
+# are theirs, not the model's: allowed, and only those (mangle_path is
+# libgcov's, linked into the coverage build's shared library).
+tools='^(__asan_|__ubsan_|__tsan_|__gcov_|__llvm_|__sancov_|___asan_|mangle_path$)'
 for lib in "$a" "$so"; do
 	case $lib in
 	*.so*) syms=$(nm -D --defined-only "$lib" | awk 'NF == 3 { print $3 }') ;;
