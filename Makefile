@@ -4,7 +4,7 @@
 PRESET ?= default
 BUILD := build/$(PRESET)
 # Debian packages the build and the tests need.
-DEPS := cmake ninja-build gcc clang pkg-config libbsd-dev libcmocka-dev
+DEPS := cmake ninja-build gcc clang pkg-config libbsd-dev libcmocka-dev patch
 
 .PHONY: all build demo test deps clean
 
