@@ -5,7 +5,7 @@ PRESET ?= default
 BUILD := build/$(PRESET)
 # Debian packages the build and the tests need.
 DEPS := cmake ninja-build gcc clang pkg-config libbsd-dev libcmocka-dev \
-	man-db
+	man-db patch
 
 .PHONY: all build demo test deps clean install package
 
