@@ -19,7 +19,9 @@
  *     handed out (0 in profile 2008)
  * 12  f_flag access bits are FREAD or FREAD|FWRITE
  * 13  f_count == table slots + descriptors in flight
- * 14  table bookkeeping (fd_freefile, fd_lastfile, fd_nused)
+ * 14  table bookkeeping (fd_freefile free and, unless fdcopy() left it
+ *     above a free slot as the kernel may, the lowest free; fd_lastfile,
+ *     fd_nused)
  * plus: resident and swapped page counts per object and kernel-wide,
  * swap slots, per-uid swap charges, and the global counters; address
  * spaces (entries sorted, disjoint, page-aligned, protection within the
@@ -281,11 +283,20 @@ audit_procs(struct audit *a)
 			    "pid %d: fd_lastfile is %d, but the highest open "
 			    "descriptor is %d",
 			    p->p_pid, fdp->fd_lastfile, lastfile);
-		if (fdp->fd_freefile > firstfree)
+		/*
+		 * fdcopy() may leave a child's fd_freefile above a free slot,
+		 * as the kernel does (fd_freefile_gap); it is still free.
+		 */
+		if (fdp->fd_freefile > firstfree && !fdp->fd_freefile_gap)
 			shmsim_report_add(a->r,
 			    "pid %d: fd_freefile is %d, but descriptor %d is "
 			    "free (the next open would not get the lowest)",
 			    p->p_pid, fdp->fd_freefile, firstfree);
+		if (fdp->fd_freefile < nfiles &&
+		    ofiles[fdp->fd_freefile].fde_file != NULL)
+			shmsim_report_add(a->r,
+			    "pid %d: fd_freefile is %d, which is in use",
+			    p->p_pid, fdp->fd_freefile);
 		FILEDESC_SUNLOCK(fdp);
 
 		nrights = 0;

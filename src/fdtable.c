@@ -7,7 +7,7 @@
  * transient holds (fget).  falloc_caps() hands out two references (the
  * table's and the caller's).  The last fdrop() calls fo_close().
  *
- * XXX(model): no capabilities (Capsicum rights), no O_CLOFORK handling,
+ * XXX(model): no capabilities (Capsicum rights), no O_RESOLVE_BENEATH,
  * no kqueue or knote cleanup, no file-table bitmap: the table is scanned
  * from fd_freefile.
  */
@@ -813,7 +813,14 @@ foffset_unlock(struct file *fp)
 /*
  * kern_descrip.c: fdcopy() -- the child's table for fork: every passable
  * file is copied with its descriptor flags (close-on-exec included) and
- * gains a reference.  Files still being opened (badfileops) are not.
+ * gains a reference.  Files still being opened (badfileops) are not, nor
+ * (today) descriptors marked close-on-fork.  The child's fd_freefile
+ * starts from the parent's, and the first descriptor not copied, if
+ * any, replaces it even when it lies above a free slot: the child's
+ * next descriptor need not be its lowest free one (5BSD/5BSD @ b729acbf,
+ * 2025; fel1x-developer/freebsd-src @ 2d614aa2, 2024).  Profile 2008:
+ * fd_freefile is the child's first slot not copied, the lowest free
+ * (the loop over every slot that kernels before 2022 had).
  */
 struct filedesc *
 fdcopy(struct filedesc *fdp, struct shmsim_kernel *k)
@@ -830,19 +837,28 @@ fdcopy(struct filedesc *fdp, struct shmsim_kernel *k)
 		    (size_t)fdp->fd_nfiles * sizeof(newfdp->fd_ofiles[0]));
 		newfdp->fd_nfiles = fdp->fd_nfiles;
 	}
+	newfdp->fd_freefile = fdp->fd_freefile;
 	for (i = 0; i <= fdp->fd_lastfile; i++) {
 		struct filedescent *ofde = &fdp->fd_ofiles[i];
 
-		if (ofde->fde_file == NULL ||
-		    (ofde->fde_file->f_ops->fo_flags & DFLAG_PASSABLE) == 0)
+		if (ofde->fde_file == NULL)
 			continue;
+		if ((ofde->fde_file->f_ops->fo_flags & DFLAG_PASSABLE) == 0 ||
+		    (ofde->fde_flags & UF_FOCLOSE) != 0) {
+			if (newfdp->fd_freefile == fdp->fd_freefile)
+				newfdp->fd_freefile = i;
+			continue;
+		}
 		newfdp->fd_ofiles[i].fde_file = fhold(ofde->fde_file);
 		newfdp->fd_ofiles[i].fde_flags = ofde->fde_flags;
 		newfdp->fd_nused++;
 		newfdp->fd_lastfile = i;
 	}
 	FILEDESC_SUNLOCK(fdp);
-	newfdp->fd_freefile = fd_first_free(newfdp, 0);
+	if (K_PROFILE_2008(k))
+		newfdp->fd_freefile = fd_first_free(newfdp, 0);
+	else if (newfdp->fd_freefile > fd_first_free(newfdp, 0))
+		newfdp->fd_freefile_gap = true;
 	return (newfdp);
 }
 

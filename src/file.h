@@ -50,6 +50,7 @@ struct vm_map;
 #define FIONCLEX 0x20006602UL
 
 #define UF_EXCLOSE 0x01 /* close-on-exec */
+#define UF_FOCLOSE 0x04 /* close-on-fork (POSIX.1-2024; today only) */
 
 /* uio: just what uiomove_object needs. */
 enum uio_rw { UIO_READ, UIO_WRITE };
@@ -134,6 +135,12 @@ struct filedesc {
 	int fd_freefile;	       /* (f) no free fd below this */
 	int fd_lastfile;	       /* (f) highest fd in use, or -1 */
 	int fd_nused;		       /* (f) slots in use */
+	/*
+	 * (f) Model-only, for the auditor: fdcopy() left fd_freefile above
+	 * a free slot, as today's kernel may (the lowest-free rule no
+	 * longer holds for this table).
+	 */
+	bool fd_freefile_gap;
 	atomic_uint fd_cmask;	       /* (a) umask (pwddesc pd_cmask) */
 	struct sx fd_sx;
 };

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "shmsim_explore.h"
+
 #define PAGE 4096 /* the default simulated page size */
 
 /*
@@ -61,6 +63,115 @@ uiomove_object_page_read_faults_after_grab(void **state)
 	assert_audit_clean(e->k);
 }
 
+/*
+ * kern_descrip.c fdcopy() (5BSD/5BSD @ b729acbf, 2025; fel1x-developer/
+ * freebsd-src @ 2d614aa2, 2024): the child's fd_freefile starts as the
+ * parent's, and the first descriptor not copied replaces it even above a
+ * free slot.  One thread of P closes fd 1 and forks while another opens:
+ * when that open holds fd 2 (still badfileops, not passable) at the
+ * fork, the child's next descriptor is 2, not its free fd 1.  In every
+ * other schedule it is the child's lowest free descriptor.
+ */
+struct fork_closer {
+	struct shmsim_proc *p, *child;
+	int error;
+};
+
+static void
+close1_then_fork(void *arg)
+{
+	struct fork_closer *f = arg;
+
+	f->error = shmsim_close(f->p, 1);
+	if (f->error == 0)
+		f->error = shmsim_fork(f->p, &f->child);
+}
+
+struct opener {
+	struct shmsim_proc *p;
+	int fd, error;
+};
+
+static void
+open_anon(void *arg)
+{
+	struct opener *o = arg;
+
+	o->error =
+	    shmsim_shm_open(o->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &o->fd);
+}
+
+/* The lowest descriptor not open in p. */
+static int
+lowest_free(struct shmsim_proc *p)
+{
+	struct shmsim_fdinfo fi;
+	int fd;
+
+	for (fd = 0; shmsim_fdinfo(p, fd, &fi) == 0; fd++)
+		;
+	return (fd);
+}
+
+static void
+fdcopy_freefile_after_racing_open(void **state)
+{
+	struct shmsim_explore_opts o = { .mode = SHMSIM_SCHED_DFS,
+		.preemptions = 2 };
+	struct shmsim_explorer *e;
+	struct shmsim_explore_stats st;
+	int gaps = 0, others = 0;
+
+	(void)state;
+	assert_int_equal(shmsim_explorer_create(&o, &e), 0);
+	while (shmsim_explorer_begin(e)) {
+		struct env *env = env_new(NULL);
+		struct fork_closer f = { env->p, NULL, -1 };
+		struct opener t = { env->p, -1, -1 };
+		shmsim_actor_fn *const fns[] = { close1_then_fork, open_anon };
+		void *const args[] = { &f, &t };
+		const char *const names[] = { "P", "T" };
+		struct shmsim_fdinfo fi;
+		char report[1024];
+		int fd0, fd1, next, lowest;
+		bool inherited2;
+
+		fd0 = anon_object(env, 4096);
+		fd1 = anon_object(env, 4096);
+		assert_int_equal(fd0, 0);
+		assert_int_equal(fd1, 1);
+		assert_int_equal(shmsim_explorer_par(e, 2, names, fns, args,
+				     report, sizeof(report)),
+		    0);
+		assert_int_equal(f.error, 0);
+		assert_int_equal(t.error, 0);
+		assert_audit_clean(env->k);
+		lowest = lowest_free(f.child);
+		inherited2 = shmsim_fdinfo(f.child, 2, &fi) == 0;
+		assert_int_equal(shmsim_shm_open(f.child, SHMSIM_SHM_ANON,
+				     SHMSIM_O_RDWR, 0600, &next),
+		    0);
+		if (t.fd == 2 && !inherited2) {
+			/* The open held fd 2 at the fork: fd 1 is skipped. */
+			assert_int_equal(lowest, 1);
+			assert_int_equal(next, 2);
+			gaps++;
+		} else {
+			assert_int_equal(next, lowest);
+			others++;
+		}
+		assert_audit_clean(env->k);
+		assert_int_equal(shmsim_exit(f.child), 0);
+		env_free(env);
+		assert_int_equal(shmsim_explorer_end(e, false, NULL, 0), 0);
+	}
+	shmsim_explorer_stats(e, &st);
+	assert_true(st.exhausted);
+	assert_true(gaps > 0);
+	assert_true(others > 0);
+	shmsim_explorer_destroy(e);
+}
+
 int
 main(void)
 {
@@ -68,6 +179,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    uiomove_object_page_read_faults_after_grab, setup_current,
 		    teardown_env),
+		cmocka_unit_test(fdcopy_freefile_after_racing_open),
 	};
 
 	return (cmocka_run_group_tests_name("fidelity", tests, NULL, NULL));
