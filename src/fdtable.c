@@ -205,7 +205,9 @@ _finstall(struct filedesc *fdp, struct file *fp, int fd, int flags)
 	FILEDESC_XLOCK_ASSERT(fdp);
 	KASSERT(fde->fde_file == NULL, ("%s: fd %d in use", __func__, fd));
 	fde->fde_file = fp;
-	fde->fde_flags = (flags & SHMSIM_O_CLOEXEC) != 0 ? UF_EXCLOSE : 0;
+	/* open_to_fde_flags(): no O_RESOLVE_BENEATH in the model. */
+	fde->fde_flags = ((flags & SHMSIM_O_CLOEXEC) != 0 ? UF_EXCLOSE : 0) |
+	    ((flags & SHMSIM_O_CLOFORK) != 0 ? UF_FOCLOSE : 0);
 	fdused(fdp, fd);
 }
 
@@ -436,6 +438,38 @@ kern_close(struct thread *td, int fd)
 }
 
 /*
+ * kern_descrip.c: fd_to_fde_flags(), fde_to_fd_flags(),
+ * fddup_to_fde_flags() -- descriptor flags between their F_GETFD/F_SETFD,
+ * kern_dup() and table forms.  FD_CLOFORK is today's (POSIX.1-2024); the
+ * 2008 F_SETFD knew FD_CLOEXEC only.
+ */
+static uint8_t
+fd_to_fde_flags(const struct shmsim_kernel *k, int fd_flags)
+{
+	uint8_t flags = 0;
+
+	if ((fd_flags & SHMSIM_FD_CLOEXEC) != 0)
+		flags |= UF_EXCLOSE;
+	if ((fd_flags & SHMSIM_FD_CLOFORK) != 0 && !K_PROFILE_2008(k))
+		flags |= UF_FOCLOSE;
+	return (flags);
+}
+
+static int
+fde_to_fd_flags(uint8_t fde_flags)
+{
+	return (((fde_flags & UF_EXCLOSE) != 0 ? SHMSIM_FD_CLOEXEC : 0) |
+	    ((fde_flags & UF_FOCLOSE) != 0 ? SHMSIM_FD_CLOFORK : 0));
+}
+
+static uint8_t
+fddup_to_fde_flags(int fddup_flags)
+{
+	return (((fddup_flags & FDDUP_FLAG_CLOEXEC) != 0 ? UF_EXCLOSE : 0) |
+	    ((fddup_flags & FDDUP_FLAG_CLOFORK) != 0 ? UF_FOCLOSE : 0));
+}
+
+/*
  * kern_descrip.c: kern_dup() -- dup(), dup2(), F_DUPFD and F_DUP2FD.
  * Check order: old < 0 (EBADF); new < 0 or >= the limit (EINVAL for
  * fcntl, EBADF otherwise); old not open (EBADF); dup2 onto itself;
@@ -464,8 +498,7 @@ kern_dup(struct thread *td, unsigned int mode, int flags, int old, int new)
 		goto unlock;
 	if (mode == FDDUP_FIXED && old == new) {
 		td->td_retval[0] = new;
-		if ((flags & FDDUP_FLAG_CLOEXEC) != 0)
-			fdp->fd_ofiles[new].fde_flags |= UF_EXCLOSE;
+		fdp->fd_ofiles[new].fde_flags |= fddup_to_fde_flags(flags);
 		error = 0;
 		goto unlock;
 	}
@@ -493,10 +526,8 @@ kern_dup(struct thread *td, unsigned int mode, int flags, int old, int new)
 	newfde = &fdp->fd_ofiles[new];
 	delfp = newfde->fde_file;
 	newfde->fde_file = fp;
-	if ((flags & FDDUP_FLAG_CLOEXEC) != 0)
-		newfde->fde_flags = oldfde->fde_flags | UF_EXCLOSE;
-	else
-		newfde->fde_flags = oldfde->fde_flags & ~UF_EXCLOSE;
+	newfde->fde_flags = (oldfde->fde_flags & ~(UF_EXCLOSE | UF_FOCLOSE)) |
+	    fddup_to_fde_flags(flags);
 	if (delfp == NULL)
 		fdused(fdp, new);
 	td->td_retval[0] = new;
@@ -516,6 +547,7 @@ fcntl_cmd_exists(const struct shmsim_kernel *k, int cmd)
 {
 	switch (cmd) {
 	case SHMSIM_F_DUPFD_CLOEXEC:
+	case SHMSIM_F_DUPFD_CLOFORK:
 	case SHMSIM_F_DUP2FD:
 	case SHMSIM_F_DUP2FD_CLOEXEC:
 	case SHMSIM_F_ADD_SEALS:
@@ -586,7 +618,7 @@ kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg)
 {
 	struct filedesc *fdp = td->td_proc->p_fd;
 	struct file *fp;
-	int error, seals;
+	int error, flags, seals;
 
 	if (!fcntl_cmd_exists(td->td_proc->p_kernel, cmd))
 		return (EINVAL);
@@ -598,6 +630,9 @@ kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg)
 		    (int)arg));
 	case SHMSIM_F_DUP2FD:
 		return (kern_dup(td, FDDUP_FIXED, 0, fd, (int)arg));
+	case SHMSIM_F_DUPFD_CLOFORK:
+		return (kern_dup(td, FDDUP_FCNTL, FDDUP_FLAG_CLOFORK, fd,
+		    (int)arg));
 	case SHMSIM_F_DUP2FD_CLOEXEC:
 		return (kern_dup(td, FDDUP_FIXED, FDDUP_FLAG_CLOEXEC, fd,
 		    (int)arg));
@@ -606,9 +641,7 @@ kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg)
 		FILEDESC_SLOCK(fdp);
 		if (fget_noref(fdp, fd) != NULL) {
 			td->td_retval[0] =
-			    (fdp->fd_ofiles[fd].fde_flags & UF_EXCLOSE) != 0 ?
-			    SHMSIM_FD_CLOEXEC :
-			    0;
+			    fde_to_fd_flags(fdp->fd_ofiles[fd].fde_flags);
 			error = 0;
 		}
 		FILEDESC_SUNLOCK(fdp);
@@ -619,8 +652,13 @@ kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg)
 		if (fget_noref(fdp, fd) != NULL) {
 			struct filedescent *fde = &fdp->fd_ofiles[fd];
 
-			fde->fde_flags = (fde->fde_flags & ~UF_EXCLOSE) |
-			    ((arg & SHMSIM_FD_CLOEXEC) != 0 ? UF_EXCLOSE : 0);
+			/*
+			 * Today: FD_CLOEXEC and FD_CLOFORK (no sticky
+			 * FD_RESOLVE_BENEATH in the model); 2008: FD_CLOEXEC.
+			 */
+			fde->fde_flags =
+			    (fde->fde_flags & ~(UF_EXCLOSE | UF_FOCLOSE)) |
+			    fd_to_fde_flags(td->td_proc->p_kernel, (int)arg);
 			error = 0;
 		}
 		FILEDESC_XUNLOCK(fdp);
@@ -655,7 +693,21 @@ kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg)
 		fdrop(fp, td);
 		return (error);
 	default:
-		return (EINVAL);
+		/* 2008: no F_DUP3FD. */
+		if (K_PROFILE_2008(td->td_proc->p_kernel) ||
+		    (cmd & ((1 << SHMSIM_F_DUP3FD_SHIFT) - 1)) !=
+			SHMSIM_F_DUP3FD)
+			return (EINVAL);
+		/* F_DUP3FD: dup2 with exactly these descriptor flags. */
+		flags = cmd >> SHMSIM_F_DUP3FD_SHIFT;
+		if ((flags & ~(SHMSIM_FD_CLOEXEC | SHMSIM_FD_CLOFORK)) != 0)
+			return (EINVAL);
+		return (kern_dup(td, FDDUP_FIXED,
+		    ((flags & SHMSIM_FD_CLOEXEC) != 0 ? FDDUP_FLAG_CLOEXEC :
+							0) |
+			((flags & SHMSIM_FD_CLOFORK) != 0 ? FDDUP_FLAG_CLOFORK :
+							    0),
+		    fd, (int)arg));
 	}
 }
 
@@ -893,7 +945,10 @@ fdescfree(struct thread *td)
 	free(fdp);
 }
 
-/* kern_descrip.c: fdcloseexec() -- close the close-on-exec descriptors. */
+/*
+ * kern_descrip.c: fdcloseexec() -- close the close-on-exec descriptors;
+ * the others lose close-on-fork.
+ */
 void
 fdcloseexec(struct thread *td)
 {
@@ -907,8 +962,14 @@ fdcloseexec(struct thread *td)
 		if (fp != NULL &&
 		    (fdp->fd_ofiles[i].fde_flags & UF_EXCLOSE) != 0)
 			fdfree(fdp, i);
-		else
+		else {
+			/*
+			 * FD_CLOFORK does not survive exec (Austin Group
+			 * bug 1851).
+			 */
+			fdp->fd_ofiles[i].fde_flags &= ~UF_FOCLOSE;
 			fp = NULL;
+		}
 		FILEDESC_XUNLOCK(fdp);
 		if (fp != NULL)
 			(void)fdrop(fp, td);

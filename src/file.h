@@ -195,5 +195,6 @@ void foffset_unlock(struct file *fp);
 #define FDDUP_FCNTL 0x02  /* fcntl()-style errors */
 #define FDDUP_FIXED 0x03  /* Force fixed allocation */
 #define FDDUP_FLAG_CLOEXEC 0x1
+#define FDDUP_FLAG_CLOFORK 0x2 /* today only */
 
 #endif /* SHMSIM_FILE_H */

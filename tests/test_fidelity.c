@@ -172,6 +172,70 @@ fdcopy_freefile_after_racing_open(void **state)
 	shmsim_explorer_destroy(e);
 }
 
+static int64_t
+getfd(struct shmsim_proc *p, int fd)
+{
+	int64_t rv = -1;
+
+	assert_errno(shmsim_fcntl(p, fd, SHMSIM_F_GETFD, 0, &rv), 0);
+	return (rv);
+}
+
+/*
+ * dup3(3) (FreeBSD libc dup3.c: EINVAL for oldfd == newfd or flags other
+ * than O_CLOEXEC | O_CLOFORK, then F_DUP3FD) and kern_fcntl()'s F_DUP3FD
+ * (5BSD/5BSD kern_descrip.c @ b729acbf, 2025); exec keeps close-on-fork
+ * descriptors open but clears their flag (fdcloseexec(), Austin Group
+ * bug 1851).
+ */
+static void
+dup3_and_exec_clofork(void **state)
+{
+	struct env *e = *state;
+	int fd, r = -1;
+
+	fd = anon_object(e, 4096);
+	assert_errno(shmsim_dup3(e->p, fd, fd, 0, &r), EINVAL);
+	assert_errno(shmsim_dup3(e->p, fd, 4, SHMSIM_O_RDWR, &r), EINVAL);
+	assert_errno(shmsim_dup3(e->p, fd, 4, SHMSIM_O_NONBLOCK, &r), EINVAL);
+	assert_errno(shmsim_dup3(e->p, 9, 4, 0, &r), EBADF);
+	assert_errno(shmsim_dup3(e->p, fd, -1, 0, &r), EBADF);
+	assert_errno(shmsim_dup3(e->p, fd, 4, SHMSIM_O_CLOFORK, &r), 0);
+	assert_int_equal(r, 4);
+	assert_int_equal(getfd(e->p, 4), SHMSIM_FD_CLOFORK);
+	assert_errno(
+	    shmsim_dup3(e->p, fd, 5, SHMSIM_O_CLOEXEC | SHMSIM_O_CLOFORK, &r),
+	    0);
+	assert_int_equal(getfd(e->p, 5), SHMSIM_FD_CLOEXEC | SHMSIM_FD_CLOFORK);
+	/* Replacing an open descriptor gives it exactly the new flags. */
+	assert_errno(shmsim_dup3(e->p, fd, 5, 0, &r), 0);
+	assert_int_equal(getfd(e->p, 5), 0);
+	assert_errno(shmsim_dup3(e->p, fd, 5, SHMSIM_O_CLOEXEC, &r), 0);
+	assert_int_equal(getfd(e->p, 5), SHMSIM_FD_CLOEXEC);
+	/* exec: 5 (close-on-exec) closes, 4 stays without FD_CLOFORK. */
+	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_SETFD, 0, NULL), 0);
+	assert_errno(shmsim_exec(e->p), 0);
+	assert_int_equal(getfd(e->p, 4), 0);
+	assert_errno(shmsim_fcntl(e->p, 5, SHMSIM_F_GETFD, 0, NULL), EBADF);
+	assert_int_equal(fdinfo(e->p, fd).f_count, 2);
+	assert_audit_clean(e->k);
+}
+
+/* 2008: no dup3 (F_DUP3FD was EINVAL), no FD_CLOFORK. */
+static void
+dup3_2008_einval(void **state)
+{
+	struct env *e = *state;
+	int fd, r = -1;
+
+	fd = anon_object(e, 4096);
+	assert_errno(shmsim_dup3(e->p, fd, 4, 0, &r), EINVAL);
+	assert_errno(shmsim_dup3(e->p, fd, 4, SHMSIM_O_CLOFORK, &r), EINVAL);
+	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_DUPFD_CLOFORK, 0, NULL),
+	    EINVAL);
+	assert_audit_clean(e->k);
+}
+
 int
 main(void)
 {
@@ -180,6 +244,10 @@ main(void)
 		    uiomove_object_page_read_faults_after_grab, setup_current,
 		    teardown_env),
 		cmocka_unit_test(fdcopy_freefile_after_racing_open),
+		cmocka_unit_test_setup_teardown(dup3_and_exec_clofork,
+		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(dup3_2008_einval, setup_2008,
+		    teardown_env),
 	};
 
 	return (cmocka_run_group_tests_name("fidelity", tests, NULL, NULL));
