@@ -245,6 +245,25 @@ finstall(struct thread *td, struct file *fp, int *fd, int flags)
 }
 
 /*
+ * kern_descrip.c: finstall_refed() -- put fp, whose reference the caller
+ * hands over to the table, at the lowest free descriptor.  EMFILE leaves
+ * the reference with the caller.
+ */
+int
+finstall_refed(struct thread *td, struct file *fp, int *fd, int flags)
+{
+	struct filedesc *fdp = td->td_proc->p_fd;
+	int error;
+
+	FILEDESC_XLOCK(fdp);
+	error = fdalloc(td, 0, fd);
+	if (error == 0)
+		_finstall(fdp, fp, *fd, flags);
+	FILEDESC_XUNLOCK(fdp);
+	return (error);
+}
+
+/*
  * kern_descrip.c: falloc_noinstall() -- a new file with one reference.
  * ENFILE when kern.maxfiles would be reached (unprivileged callers stop
  * 5% earlier, at maxuserfiles).

@@ -164,6 +164,7 @@ int falloc_caps(struct thread *td, struct file **resultfp, int *resultfd,
     int flags);
 int falloc_noinstall(struct thread *td, struct file **resultfp);
 int finstall(struct thread *td, struct file *fp, int *fd, int flags);
+int finstall_refed(struct thread *td, struct file *fp, int *fd, int flags);
 void finit(struct file *fp, unsigned int flag, short type, void *data,
     const struct fileops *ops);
 void fdclose(struct thread *td, struct file *fp, int idx);

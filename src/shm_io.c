@@ -145,7 +145,13 @@ foffset_unlock_uio(struct file *fp, struct uio *uio, int flags)
 	}
 }
 
-/* off + len, saturated at OFF_MAX (range lock bounds). */
+/*
+ * off + len, saturated at OFF_MAX (range lock bounds).  XXX(model):
+ * shm_read() passes uio_offset + uio_resid unclamped; past OFF_MAX that
+ * sum would overflow (undefined in C, wrapped below the start in a
+ * -fwrapv kernel).  Such a read starts past any object's size and moves
+ * nothing, so the clamp changes no answer.
+ */
 static int64_t
 rl_end(int64_t off, size_t len)
 {
