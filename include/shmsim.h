@@ -106,7 +106,11 @@ struct shmsim_jail;
 #define SHMSIM_F_DUP2FD_CLOEXEC 18
 #define SHMSIM_F_ADD_SEALS 19
 #define SHMSIM_F_GET_SEALS 20
+#define SHMSIM_F_DUPFD_CLOFORK 23 /* POSIX.1-2024; today only */
+#define SHMSIM_F_DUP3FD 24	  /* dup3(3): | fd flags << F_DUP3FD_SHIFT */
+#define SHMSIM_F_DUP3FD_SHIFT 16
 #define SHMSIM_FD_CLOEXEC 1
+#define SHMSIM_FD_CLOFORK 4 /* POSIX.1-2024; today only */
 
 /* shm_open2(2) shmflags, shm_rename(2) flags, memfd_create(3) flags. */
 #define SHMSIM_SHM_ALLOW_SEALING 0x00000001
@@ -423,12 +427,23 @@ SHMSIM_EXTERN int shmsim_dup(struct shmsim_proc *p, int fd, int *newfdp);
 SHMSIM_EXTERN int shmsim_dup2(struct shmsim_proc *p, int fd, int newfd,
     int *resultp);
 /*
- * fcntl(2): F_DUPFD, F_DUPFD_CLOEXEC (EINVAL for arg < 0 or >= limit,
- * EBADF, EMFILE), F_DUP2FD, F_DUP2FD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL,
- * F_SETFL (profile 2008: EOPNOTSUPP, with the new flags kept, as the seed
- * did), F_ADD_SEALS (EPERM once F_SEAL_SEAL is set), F_GET_SEALS; any
- * other command: EINVAL.  Profile 2008 had no F_DUPFD_CLOEXEC, F_DUP2FD*
- * or seals: EINVAL.
+ * dup3(3) (libc, today): EINVAL when fd == newfd or for flags other than
+ * O_CLOEXEC and O_CLOFORK, then fcntl(fd, F_DUP3FD | fdflags <<
+ * F_DUP3FD_SHIFT, newfd): dup2 whose new descriptor gets exactly those
+ * flags.  Profile 2008: EINVAL (no F_DUP3FD).
+ */
+SHMSIM_EXTERN int shmsim_dup3(struct shmsim_proc *p, int fd, int newfd,
+    int flags, int *resultp);
+/*
+ * fcntl(2): F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_CLOFORK (EINVAL for arg < 0
+ * or >= limit, EBADF, EMFILE), F_DUP2FD, F_DUP2FD_CLOEXEC, F_DUP3FD with
+ * FD_CLOEXEC and/or FD_CLOFORK shifted by F_DUP3FD_SHIFT (other flags
+ * EINVAL), F_GETFD, F_SETFD (FD_CLOEXEC, FD_CLOFORK), F_GETFL, F_SETFL
+ * (profile 2008: EOPNOTSUPP, with the new flags kept, as the seed did),
+ * F_ADD_SEALS (EPERM once F_SEAL_SEAL is set), F_GET_SEALS; any other
+ * command: EINVAL.  Profile 2008 had no F_DUPFD_CLOEXEC, F_DUPFD_CLOFORK,
+ * F_DUP2FD*, F_DUP3FD or seals (EINVAL), and F_GETFD/F_SETFD know
+ * FD_CLOEXEC only.
  */
 SHMSIM_EXTERN int shmsim_fcntl(struct shmsim_proc *p, int fd, int cmd,
     intptr_t arg, int64_t *retvalp);
@@ -601,7 +616,7 @@ SHMSIM_EXTERN int shmsim_recvfd(struct shmsim_proc *p, int *fdp);
 
 /* What one descriptor refers to, with every count on the way down. */
 struct shmsim_fdinfo {
-	int fd_flags; /* SHMSIM_FD_CLOEXEC or 0 */
+	int fd_flags; /* SHMSIM_FD_CLOEXEC | SHMSIM_FD_CLOFORK, as F_GETFD */
 	int f_flag;   /* kernel f_flag: FREAD 1, FWRITE 2, ... */
 	int f_count;  /* references on the open file */
 	int64_t f_offset;

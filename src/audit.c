@@ -19,7 +19,9 @@
  *     handed out (0 in profile 2008)
  * 12  f_flag access bits are FREAD or FREAD|FWRITE
  * 13  f_count == table slots + descriptors in flight
- * 14  table bookkeeping (fd_freefile, fd_lastfile, fd_nused)
+ * 14  table bookkeeping (fd_freefile free and, unless fdcopy() left it
+ *     above a free slot as the kernel may, the lowest free; fd_lastfile,
+ *     fd_nused)
  * plus: resident and swapped page counts per object and kernel-wide,
  * swap slots, per-uid swap charges, and the global counters; address
  * spaces (entries sorted, disjoint, page-aligned, protection within the
@@ -281,11 +283,20 @@ audit_procs(struct audit *a)
 			    "pid %d: fd_lastfile is %d, but the highest open "
 			    "descriptor is %d",
 			    p->p_pid, fdp->fd_lastfile, lastfile);
-		if (fdp->fd_freefile > firstfree)
+		/*
+		 * fdcopy() may leave a child's fd_freefile above a free slot,
+		 * as the kernel does (fd_freefile_gap); it is still free.
+		 */
+		if (fdp->fd_freefile > firstfree && !fdp->fd_freefile_gap)
 			shmsim_report_add(a->r,
 			    "pid %d: fd_freefile is %d, but descriptor %d is "
 			    "free (the next open would not get the lowest)",
 			    p->p_pid, fdp->fd_freefile, firstfree);
+		if (fdp->fd_freefile < nfiles &&
+		    ofiles[fdp->fd_freefile].fde_file != NULL)
+			shmsim_report_add(a->r,
+			    "pid %d: fd_freefile is %d, which is in use",
+			    p->p_pid, fdp->fd_freefile);
 		FILEDESC_SUNLOCK(fdp);
 
 		nrights = 0;
@@ -424,68 +435,75 @@ audit_dictionary(struct audit *a)
 }
 
 /*
- * Invariant 6, large pages: the size is whole large pages, every one of
- * them present and wired, nothing charged to swap, the page size set
- * before any growth and never write-sealed.
+ * Invariant 6, large pages, for every OBJT_PHYS object however it is
+ * reached (a descriptor, a name, a mapping after close, a descriptor in
+ * flight): its large pages count toward vm.largepages until the object
+ * dies (shm_largepage_phys_dtor); every one present and wired at its
+ * place, nothing charged to swap.  With its shmfd still alive (shmfd not
+ * NULL): the size is whole large pages, the page size set before any
+ * growth and never write-sealed.
  */
 static void
 audit_largepage(struct audit *a, vm_object_t obj, const struct shmfd *shmfd)
 {
 	struct shmsim_kernel *k = a->k;
 	uint64_t psize, npages = 0;
+	uintmax_t ino = shmfd != NULL ? (uintmax_t)shmfd->shm_ino : 0;
 	struct vm_page *m;
-	int psind = shmfd->shm_lp_psind;
+	int psind = shmfd != NULL ? shmfd->shm_lp_psind : obj->psind;
 
 	a->largepages[obj->psind] += obj->resident_page_count;
 	if (obj->charge != 0 || obj->swp_count != 0)
 		shmsim_report_add(a->r,
-		    "large-page shmfd ino %ju: charged "
+		    "large-page object #%ju (shmfd ino %ju): charged "
 		    "%ju bytes, %ju pages on swap",
-		    (uintmax_t)shmfd->shm_ino, (uintmax_t)obj->charge,
+		    (uintmax_t)obj->oid, ino, (uintmax_t)obj->charge,
 		    (uintmax_t)obj->swp_count);
-	if (obj->psind != psind)
-		shmsim_report_add(a->r,
-		    "large-page shmfd ino %ju: object "
-		    "psind %d, shmfd psind %d",
-		    (uintmax_t)shmfd->shm_ino, obj->psind, psind);
-	if ((shmfd->shm_seals & F_SEAL_WRITE) != 0)
-		shmsim_report_add(a->r,
-		    "large-page shmfd ino %ju: "
-		    "write-sealed",
-		    (uintmax_t)shmfd->shm_ino);
-	if (shmfd->shm_size != IDX_TO_OFF_K(k, obj->size))
-		shmsim_report_add(a->r,
-		    "large-page shmfd ino %ju: size %jd "
-		    "is not whole pages",
-		    (uintmax_t)shmfd->shm_ino, (intmax_t)shmfd->shm_size);
-	if (psind == 0) {
-		if (shmfd->shm_size != 0)
+	if (shmfd != NULL) {
+		if (obj->psind != shmfd->shm_lp_psind)
+			shmsim_report_add(a->r,
+			    "large-page shmfd ino %ju: object "
+			    "psind %d, shmfd psind %d",
+			    ino, obj->psind, shmfd->shm_lp_psind);
+		if ((shmfd->shm_seals & F_SEAL_WRITE) != 0)
 			shmsim_report_add(a->r,
 			    "large-page shmfd ino %ju: "
+			    "write-sealed",
+			    ino);
+		if (shmfd->shm_size != IDX_TO_OFF_K(k, obj->size))
+			shmsim_report_add(a->r,
+			    "large-page shmfd ino %ju: size %jd "
+			    "is not whole pages",
+			    ino, (intmax_t)shmfd->shm_size);
+	}
+	if (psind == 0) {
+		if ((shmfd != NULL ? (uint64_t)shmfd->shm_size : obj->size) !=
+		    0)
+			shmsim_report_add(a->r,
+			    "large-page object #%ju (shmfd ino %ju): "
 			    "sized without a page size",
-			    (uintmax_t)shmfd->shm_ino);
+			    (uintmax_t)obj->oid, ino);
 		return;
 	}
 	psize = k->k_cfg.page_sizes[psind];
-	if (((uint64_t)shmfd->shm_size & (psize - 1)) != 0)
+	if (shmfd != NULL && ((uint64_t)shmfd->shm_size & (psize - 1)) != 0)
 		shmsim_report_add(a->r,
 		    "large-page shmfd ino %ju: size %jd "
 		    "not a multiple of %ju",
-		    (uintmax_t)shmfd->shm_ino, (intmax_t)shmfd->shm_size,
-		    (uintmax_t)psize);
+		    ino, (intmax_t)shmfd->shm_size, (uintmax_t)psize);
 	RB_FOREACH(m, vm_page_tree, &obj->rtree) {
 		if (m->pindex != npages * (psize >> PAGE_SHIFT_K(k)))
 			shmsim_report_add(a->r,
-			    "large-page shmfd ino %ju: "
+			    "large-page object #%ju (shmfd ino %ju): "
 			    "page at index %ju out of place",
-			    (uintmax_t)shmfd->shm_ino, (uintmax_t)m->pindex);
+			    (uintmax_t)obj->oid, ino, (uintmax_t)m->pindex);
 		npages++;
 	}
 	if (npages * (psize >> PAGE_SHIFT_K(k)) != obj->size)
 		shmsim_report_add(a->r,
-		    "large-page shmfd ino %ju: %ju large "
+		    "large-page object #%ju (shmfd ino %ju): %ju large "
 		    "pages for %ju base pages",
-		    (uintmax_t)shmfd->shm_ino, (uintmax_t)npages,
+		    (uintmax_t)obj->oid, ino, (uintmax_t)npages,
 		    (uintmax_t)obj->size);
 }
 
@@ -524,13 +542,6 @@ audit_shmfd(struct audit *a, vm_object_t obj, struct shmfd *shmfd)
 		    "shmfd ino %ju: object size is %ju pages for shm_size %jd",
 		    (uintmax_t)shmfd->shm_ino, (uintmax_t)obj->size,
 		    (intmax_t)shmfd->shm_size);
-	if (obj->type == OBJT_PHYS)
-		audit_largepage(a, obj, shmfd);
-	else if (obj->charge != (K_PROFILE_2008(k) ? 0 : ptoa_k(k, obj->size)))
-		shmsim_report_add(a->r,
-		    "shmfd ino %ju: object charge is %ju bytes for %ju pages",
-		    (uintmax_t)shmfd->shm_ino, (uintmax_t)obj->charge,
-		    (uintmax_t)obj->size);
 	if ((shmfd->shm_seals & F_SEAL_WRITE) != 0 && obj->writemappings != 0)
 		shmsim_report_add(a->r,
 		    "shmfd ino %ju: write-sealed with %ju bytes of writable "
@@ -835,6 +846,20 @@ audit_objects(struct audit *a)
 
 		shmfd = obj->swp_priv;
 		audit_object_refs(a, obj, shmfd);
+		/*
+		 * The object's own invariants, whether its shmfd is alive or
+		 * it is reached only through mappings or shadows.
+		 */
+		if (obj->type == OBJT_PHYS)
+			audit_largepage(a, obj, shmfd);
+		else if ((vm_object_flags(obj) & OBJ_POSIXSHM) != 0 &&
+		    obj->charge !=
+			(K_PROFILE_2008(k) ? 0 : ptoa_k(k, obj->size)))
+			shmsim_report_add(a->r,
+			    "shm object #%ju: object charge is %ju bytes for "
+			    "%ju pages",
+			    (uintmax_t)obj->oid, (uintmax_t)obj->charge,
+			    (uintmax_t)obj->size);
 		if (shmfd != NULL) {
 			nshm++;
 			if (shmfd->shm_object != obj)

@@ -7,7 +7,7 @@
  * transient holds (fget).  falloc_caps() hands out two references (the
  * table's and the caller's).  The last fdrop() calls fo_close().
  *
- * XXX(model): no capabilities (Capsicum rights), no O_CLOFORK handling,
+ * XXX(model): no capabilities (Capsicum rights), no O_RESOLVE_BENEATH,
  * no kqueue or knote cleanup, no file-table bitmap: the table is scanned
  * from fd_freefile.
  */
@@ -205,7 +205,9 @@ _finstall(struct filedesc *fdp, struct file *fp, int fd, int flags)
 	FILEDESC_XLOCK_ASSERT(fdp);
 	KASSERT(fde->fde_file == NULL, ("%s: fd %d in use", __func__, fd));
 	fde->fde_file = fp;
-	fde->fde_flags = (flags & SHMSIM_O_CLOEXEC) != 0 ? UF_EXCLOSE : 0;
+	/* open_to_fde_flags(): no O_RESOLVE_BENEATH in the model. */
+	fde->fde_flags = ((flags & SHMSIM_O_CLOEXEC) != 0 ? UF_EXCLOSE : 0) |
+	    ((flags & SHMSIM_O_CLOFORK) != 0 ? UF_FOCLOSE : 0);
 	fdused(fdp, fd);
 }
 
@@ -240,6 +242,25 @@ finstall(struct thread *td, struct file *fp, int *fd, int flags)
 	_finstall(fdp, fp, *fd, flags);
 	FILEDESC_XUNLOCK(fdp);
 	return (0);
+}
+
+/*
+ * kern_descrip.c: finstall_refed() -- put fp, whose reference the caller
+ * hands over to the table, at the lowest free descriptor.  EMFILE leaves
+ * the reference with the caller.
+ */
+int
+finstall_refed(struct thread *td, struct file *fp, int *fd, int flags)
+{
+	struct filedesc *fdp = td->td_proc->p_fd;
+	int error;
+
+	FILEDESC_XLOCK(fdp);
+	error = fdalloc(td, 0, fd);
+	if (error == 0)
+		_finstall(fdp, fp, *fd, flags);
+	FILEDESC_XUNLOCK(fdp);
+	return (error);
 }
 
 /*
@@ -436,6 +457,38 @@ kern_close(struct thread *td, int fd)
 }
 
 /*
+ * kern_descrip.c: fd_to_fde_flags(), fde_to_fd_flags(),
+ * fddup_to_fde_flags() -- descriptor flags between their F_GETFD/F_SETFD,
+ * kern_dup() and table forms.  FD_CLOFORK is today's (POSIX.1-2024); the
+ * 2008 F_SETFD knew FD_CLOEXEC only.
+ */
+static uint8_t
+fd_to_fde_flags(const struct shmsim_kernel *k, int fd_flags)
+{
+	uint8_t flags = 0;
+
+	if ((fd_flags & SHMSIM_FD_CLOEXEC) != 0)
+		flags |= UF_EXCLOSE;
+	if ((fd_flags & SHMSIM_FD_CLOFORK) != 0 && !K_PROFILE_2008(k))
+		flags |= UF_FOCLOSE;
+	return (flags);
+}
+
+static int
+fde_to_fd_flags(uint8_t fde_flags)
+{
+	return (((fde_flags & UF_EXCLOSE) != 0 ? SHMSIM_FD_CLOEXEC : 0) |
+	    ((fde_flags & UF_FOCLOSE) != 0 ? SHMSIM_FD_CLOFORK : 0));
+}
+
+static uint8_t
+fddup_to_fde_flags(int fddup_flags)
+{
+	return (((fddup_flags & FDDUP_FLAG_CLOEXEC) != 0 ? UF_EXCLOSE : 0) |
+	    ((fddup_flags & FDDUP_FLAG_CLOFORK) != 0 ? UF_FOCLOSE : 0));
+}
+
+/*
  * kern_descrip.c: kern_dup() -- dup(), dup2(), F_DUPFD and F_DUP2FD.
  * Check order: old < 0 (EBADF); new < 0 or >= the limit (EINVAL for
  * fcntl, EBADF otherwise); old not open (EBADF); dup2 onto itself;
@@ -464,8 +517,7 @@ kern_dup(struct thread *td, unsigned int mode, int flags, int old, int new)
 		goto unlock;
 	if (mode == FDDUP_FIXED && old == new) {
 		td->td_retval[0] = new;
-		if ((flags & FDDUP_FLAG_CLOEXEC) != 0)
-			fdp->fd_ofiles[new].fde_flags |= UF_EXCLOSE;
+		fdp->fd_ofiles[new].fde_flags |= fddup_to_fde_flags(flags);
 		error = 0;
 		goto unlock;
 	}
@@ -493,10 +545,8 @@ kern_dup(struct thread *td, unsigned int mode, int flags, int old, int new)
 	newfde = &fdp->fd_ofiles[new];
 	delfp = newfde->fde_file;
 	newfde->fde_file = fp;
-	if ((flags & FDDUP_FLAG_CLOEXEC) != 0)
-		newfde->fde_flags = oldfde->fde_flags | UF_EXCLOSE;
-	else
-		newfde->fde_flags = oldfde->fde_flags & ~UF_EXCLOSE;
+	newfde->fde_flags = (oldfde->fde_flags & ~(UF_EXCLOSE | UF_FOCLOSE)) |
+	    fddup_to_fde_flags(flags);
 	if (delfp == NULL)
 		fdused(fdp, new);
 	td->td_retval[0] = new;
@@ -516,6 +566,7 @@ fcntl_cmd_exists(const struct shmsim_kernel *k, int cmd)
 {
 	switch (cmd) {
 	case SHMSIM_F_DUPFD_CLOEXEC:
+	case SHMSIM_F_DUPFD_CLOFORK:
 	case SHMSIM_F_DUP2FD:
 	case SHMSIM_F_DUP2FD_CLOEXEC:
 	case SHMSIM_F_ADD_SEALS:
@@ -586,7 +637,7 @@ kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg)
 {
 	struct filedesc *fdp = td->td_proc->p_fd;
 	struct file *fp;
-	int error, seals;
+	int error, flags, seals;
 
 	if (!fcntl_cmd_exists(td->td_proc->p_kernel, cmd))
 		return (EINVAL);
@@ -598,6 +649,9 @@ kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg)
 		    (int)arg));
 	case SHMSIM_F_DUP2FD:
 		return (kern_dup(td, FDDUP_FIXED, 0, fd, (int)arg));
+	case SHMSIM_F_DUPFD_CLOFORK:
+		return (kern_dup(td, FDDUP_FCNTL, FDDUP_FLAG_CLOFORK, fd,
+		    (int)arg));
 	case SHMSIM_F_DUP2FD_CLOEXEC:
 		return (kern_dup(td, FDDUP_FIXED, FDDUP_FLAG_CLOEXEC, fd,
 		    (int)arg));
@@ -606,9 +660,7 @@ kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg)
 		FILEDESC_SLOCK(fdp);
 		if (fget_noref(fdp, fd) != NULL) {
 			td->td_retval[0] =
-			    (fdp->fd_ofiles[fd].fde_flags & UF_EXCLOSE) != 0 ?
-			    SHMSIM_FD_CLOEXEC :
-			    0;
+			    fde_to_fd_flags(fdp->fd_ofiles[fd].fde_flags);
 			error = 0;
 		}
 		FILEDESC_SUNLOCK(fdp);
@@ -619,8 +671,13 @@ kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg)
 		if (fget_noref(fdp, fd) != NULL) {
 			struct filedescent *fde = &fdp->fd_ofiles[fd];
 
-			fde->fde_flags = (fde->fde_flags & ~UF_EXCLOSE) |
-			    ((arg & SHMSIM_FD_CLOEXEC) != 0 ? UF_EXCLOSE : 0);
+			/*
+			 * Today: FD_CLOEXEC and FD_CLOFORK (no sticky
+			 * FD_RESOLVE_BENEATH in the model); 2008: FD_CLOEXEC.
+			 */
+			fde->fde_flags =
+			    (fde->fde_flags & ~(UF_EXCLOSE | UF_FOCLOSE)) |
+			    fd_to_fde_flags(td->td_proc->p_kernel, (int)arg);
 			error = 0;
 		}
 		FILEDESC_XUNLOCK(fdp);
@@ -655,7 +712,21 @@ kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg)
 		fdrop(fp, td);
 		return (error);
 	default:
-		return (EINVAL);
+		/* 2008: no F_DUP3FD. */
+		if (K_PROFILE_2008(td->td_proc->p_kernel) ||
+		    (cmd & ((1 << SHMSIM_F_DUP3FD_SHIFT) - 1)) !=
+			SHMSIM_F_DUP3FD)
+			return (EINVAL);
+		/* F_DUP3FD: dup2 with exactly these descriptor flags. */
+		flags = cmd >> SHMSIM_F_DUP3FD_SHIFT;
+		if ((flags & ~(SHMSIM_FD_CLOEXEC | SHMSIM_FD_CLOFORK)) != 0)
+			return (EINVAL);
+		return (kern_dup(td, FDDUP_FIXED,
+		    ((flags & SHMSIM_FD_CLOEXEC) != 0 ? FDDUP_FLAG_CLOEXEC :
+							0) |
+			((flags & SHMSIM_FD_CLOFORK) != 0 ? FDDUP_FLAG_CLOFORK :
+							    0),
+		    fd, (int)arg));
 	}
 }
 
@@ -813,7 +884,14 @@ foffset_unlock(struct file *fp)
 /*
  * kern_descrip.c: fdcopy() -- the child's table for fork: every passable
  * file is copied with its descriptor flags (close-on-exec included) and
- * gains a reference.  Files still being opened (badfileops) are not.
+ * gains a reference.  Files still being opened (badfileops) are not, nor
+ * (today) descriptors marked close-on-fork.  The child's fd_freefile
+ * starts from the parent's, and the first descriptor not copied, if
+ * any, replaces it even when it lies above a free slot: the child's
+ * next descriptor need not be its lowest free one (5BSD/5BSD @ b729acbf,
+ * 2025; fel1x-developer/freebsd-src @ 2d614aa2, 2024).  Profile 2008:
+ * fd_freefile is the child's first slot not copied, the lowest free
+ * (the loop over every slot that kernels before 2022 had).
  */
 struct filedesc *
 fdcopy(struct filedesc *fdp, struct shmsim_kernel *k)
@@ -830,19 +908,28 @@ fdcopy(struct filedesc *fdp, struct shmsim_kernel *k)
 		    (size_t)fdp->fd_nfiles * sizeof(newfdp->fd_ofiles[0]));
 		newfdp->fd_nfiles = fdp->fd_nfiles;
 	}
+	newfdp->fd_freefile = fdp->fd_freefile;
 	for (i = 0; i <= fdp->fd_lastfile; i++) {
 		struct filedescent *ofde = &fdp->fd_ofiles[i];
 
-		if (ofde->fde_file == NULL ||
-		    (ofde->fde_file->f_ops->fo_flags & DFLAG_PASSABLE) == 0)
+		if (ofde->fde_file == NULL)
 			continue;
+		if ((ofde->fde_file->f_ops->fo_flags & DFLAG_PASSABLE) == 0 ||
+		    (ofde->fde_flags & UF_FOCLOSE) != 0) {
+			if (newfdp->fd_freefile == fdp->fd_freefile)
+				newfdp->fd_freefile = i;
+			continue;
+		}
 		newfdp->fd_ofiles[i].fde_file = fhold(ofde->fde_file);
 		newfdp->fd_ofiles[i].fde_flags = ofde->fde_flags;
 		newfdp->fd_nused++;
 		newfdp->fd_lastfile = i;
 	}
 	FILEDESC_SUNLOCK(fdp);
-	newfdp->fd_freefile = fd_first_free(newfdp, 0);
+	if (K_PROFILE_2008(k))
+		newfdp->fd_freefile = fd_first_free(newfdp, 0);
+	else if (newfdp->fd_freefile > fd_first_free(newfdp, 0))
+		newfdp->fd_freefile_gap = true;
 	return (newfdp);
 }
 
@@ -877,7 +964,10 @@ fdescfree(struct thread *td)
 	free(fdp);
 }
 
-/* kern_descrip.c: fdcloseexec() -- close the close-on-exec descriptors. */
+/*
+ * kern_descrip.c: fdcloseexec() -- close the close-on-exec descriptors;
+ * the others lose close-on-fork.
+ */
 void
 fdcloseexec(struct thread *td)
 {
@@ -891,8 +981,14 @@ fdcloseexec(struct thread *td)
 		if (fp != NULL &&
 		    (fdp->fd_ofiles[i].fde_flags & UF_EXCLOSE) != 0)
 			fdfree(fdp, i);
-		else
+		else {
+			/*
+			 * FD_CLOFORK does not survive exec (Austin Group
+			 * bug 1851).
+			 */
+			fdp->fd_ofiles[i].fde_flags &= ~UF_FOCLOSE;
 			fp = NULL;
+		}
 		FILEDESC_XUNLOCK(fdp);
 		if (fp != NULL)
 			(void)fdrop(fp, td);

@@ -50,6 +50,7 @@ struct vm_map;
 #define FIONCLEX 0x20006602UL
 
 #define UF_EXCLOSE 0x01 /* close-on-exec */
+#define UF_FOCLOSE 0x04 /* close-on-fork (POSIX.1-2024; today only) */
 
 /* uio: just what uiomove_object needs. */
 enum uio_rw { UIO_READ, UIO_WRITE };
@@ -134,6 +135,12 @@ struct filedesc {
 	int fd_freefile;	       /* (f) no free fd below this */
 	int fd_lastfile;	       /* (f) highest fd in use, or -1 */
 	int fd_nused;		       /* (f) slots in use */
+	/*
+	 * (f) Model-only, for the auditor: fdcopy() left fd_freefile above
+	 * a free slot, as today's kernel may (the lowest-free rule no
+	 * longer holds for this table).
+	 */
+	bool fd_freefile_gap;
 	atomic_uint fd_cmask;	       /* (a) umask (pwddesc pd_cmask) */
 	struct sx fd_sx;
 };
@@ -157,6 +164,7 @@ int falloc_caps(struct thread *td, struct file **resultfp, int *resultfd,
     int flags);
 int falloc_noinstall(struct thread *td, struct file **resultfp);
 int finstall(struct thread *td, struct file *fp, int *fd, int flags);
+int finstall_refed(struct thread *td, struct file *fp, int *fd, int flags);
 void finit(struct file *fp, unsigned int flag, short type, void *data,
     const struct fileops *ops);
 void fdclose(struct thread *td, struct file *fp, int idx);
@@ -188,5 +196,6 @@ void foffset_unlock(struct file *fp);
 #define FDDUP_FCNTL 0x02  /* fcntl()-style errors */
 #define FDDUP_FIXED 0x03  /* Force fixed allocation */
 #define FDDUP_FLAG_CLOEXEC 0x1
+#define FDDUP_FLAG_CLOFORK 0x2 /* today only */
 
 #endif /* SHMSIM_FILE_H */

@@ -119,7 +119,6 @@ struct shmfd *shm_alloc(struct ucred *ucred, mode_t mode, bool largepage,
     int *errorp);
 bool shm_largepage(const struct shmfd *shmfd);
 int shm_dotruncate_largepage(struct shmfd *shmfd, int64_t length);
-int shm_ioctl_largepage(struct shmfd *shmfd, unsigned long com, void *data);
 struct shmfd *shm_hold(struct shmfd *shmfd);
 void shm_drop(struct shmfd *shmfd);
 int shm_access(struct shmfd *shmfd, struct ucred *ucred, int flags);

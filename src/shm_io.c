@@ -11,11 +11,22 @@
 #include "kernel_var.h"
 #include "shm.h"
 
+/* copyin/copyout(9): an unmapped user buffer faults (EFAULT). */
+static bool
+uiomove_badbuf(const struct uio *uio)
+{
+	return (
+	    (uintptr_t)uio->uio_buf < 4096 || uio->uio_buf == SHMSIM_BADPTR);
+}
+
 /*
  * uipc_shm.c: uiomove_object_page() -- move up to len bytes within one
  * page.  A read of a page that is neither resident nor on swap copies
  * zeroes without allocating it; anything else grabs the page (pagein or
- * zero-fill).  A pager error is EIO.
+ * zero-fill).  A pager error is EIO.  The user buffer faults (EFAULT)
+ * only at the copy, after the grab: a write from a bad buffer into a
+ * hole leaves the page allocated, and a read into a bad buffer pages a
+ * swapped-out page back in.
  */
 static int
 uiomove_object_page(vm_object_t obj, size_t len, struct uio *uio)
@@ -32,9 +43,6 @@ uiomove_object_page(vm_object_t obj, size_t len, struct uio *uio)
 	if (tlen > len)
 		tlen = len;
 
-	/* copyin/copyout(9): an unmapped user buffer faults. */
-	if ((uintptr_t)uio->uio_buf < 4096 || uio->uio_buf == SHMSIM_BADPTR)
-		return (EFAULT);
 	VM_OBJECT_WLOCK(obj);
 	if (obj->type == OBJT_PHYS) {
 		/* Large pages exist, wired, for the whole object. */
@@ -44,6 +52,10 @@ uiomove_object_page(vm_object_t obj, size_t len, struct uio *uio)
 		if (m == NULL) {
 			VM_OBJECT_WUNLOCK(obj);
 			return (EIO);
+		}
+		if (uiomove_badbuf(uio)) {
+			VM_OBJECT_WUNLOCK(obj);
+			return (EFAULT);
 		}
 		if (uio->uio_rw == UIO_READ)
 			memcpy(uio->uio_buf, m->data + loff + offset, tlen);
@@ -55,6 +67,9 @@ uiomove_object_page(vm_object_t obj, size_t len, struct uio *uio)
 	if (uio->uio_rw == UIO_READ && vm_page_lookup(obj, idx) == NULL &&
 	    swp_pager_lookup(obj, idx) == NULL) {
 		VM_OBJECT_WUNLOCK(obj);
+		/* uiomove() of zero_region: nothing is allocated. */
+		if (uiomove_badbuf(uio))
+			return (EFAULT);
 		memset(uio->uio_buf, 0, tlen);
 		goto advance;
 	}
@@ -62,6 +77,14 @@ uiomove_object_page(vm_object_t obj, size_t len, struct uio *uio)
 	if (error != 0) {
 		VM_OBJECT_WUNLOCK(obj);
 		return (EIO);
+	}
+	/*
+	 * uiomove_fromphys() faults only now: the page grabbed (allocated
+	 * and zero-filled, or paged in) above stays, not dirtied.
+	 */
+	if (uiomove_badbuf(uio)) {
+		VM_OBJECT_WUNLOCK(obj);
+		return (EFAULT);
 	}
 	if (uio->uio_rw == UIO_READ) {
 		memcpy(uio->uio_buf, m->data + offset, tlen);
@@ -122,7 +145,13 @@ foffset_unlock_uio(struct file *fp, struct uio *uio, int flags)
 	}
 }
 
-/* off + len, saturated at OFF_MAX (range lock bounds). */
+/*
+ * off + len, saturated at OFF_MAX (range lock bounds).  XXX(model):
+ * shm_read() passes uio_offset + uio_resid unclamped; past OFF_MAX that
+ * sum would overflow (undefined in C, wrapped below the start in a
+ * -fwrapv kernel).  Such a read starts past any object's size and moves
+ * nothing, so the clamp changes no answer.
+ */
 static int64_t
 rl_end(int64_t off, size_t len)
 {

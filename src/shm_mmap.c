@@ -17,16 +17,20 @@
 #include "shm.h"
 #include "vm_map.h"
 
+/* vm/vm_param.h (amd64): superpage reservation levels. */
+#define VM_NRESERVLEVEL 1
+
 /*
  * uipc_shm.c: shm_mmap_large() -- a large-page object: the page size
  * must be set (EINVAL); only MAP_SHARED, MAP_FIXED, MAP_EXCL, MAP_NOCORE,
  * MAP_32BIT and alignment flags are allowed, so MAP_PRIVATE is EINVAL;
  * the offset, the size and a non-zero address must be multiples of the
- * large page size (EINVAL); MAP_ALIGNED_SUPER only for the first large
- * size and explicit alignments below the page size are EINVAL; MAP_FIXED
- * with MAP_EXCL over something mapped is ENOSPC.  The entry is shared
- * with children, cannot be split inside a large page, and is never
- * write-counted.  The map is locked here, around the whole placement.
+ * large page size (EINVAL); MAP_ALIGNED_SUPER only for the sizes up to
+ * VM_NRESERVLEVEL (1 on amd64) and explicit alignments below the page
+ * size are EINVAL; MAP_FIXED with MAP_EXCL over something mapped is
+ * ENOSPC.  The entry is shared with children, cannot be split inside a
+ * large page, and is never write-counted.  The map is locked here,
+ * around the whole placement.
  * (The retry from the bottom of the map rounds the address with
  * "(addr + mask) & mask", as read; vm_map_find_aligned() realigns it.)
  */
@@ -67,9 +71,13 @@ shm_mmap_large(struct shmfd *shmfd, vm_map_t map, vm_offset_t *addr,
 	if (align == 0) {
 		align = k->k_cfg.page_sizes[psind];
 	} else if (align == MAP_ALIGNED_SUPER) {
-		if (psind != 1)
+		/*
+		 * Only superpage sizes, [1, VM_NRESERVLEVEL]; the model's
+		 * machine is amd64, where VM_NRESERVLEVEL is 1.
+		 */
+		if (psind > VM_NRESERVLEVEL)
 			return (EINVAL);
-		align = k->k_cfg.page_sizes[1];
+		align = k->k_cfg.page_sizes[psind];
 	} else {
 		align >>= MAP_ALIGNMENT_SHIFT;
 		align = align >= 64 ? 0 : UINT64_C(1) << align;
@@ -125,10 +133,11 @@ fail:
  * object); for MAP_SHARED write only with FWRITE and no F_SEAL_WRITE,
  * and then the mapping is write-counted.  Errors in order: EACCES
  * (MAP_SHARED, PROT_WRITE, no write in maxprot), EINVAL (objsize or
- * foff + objsize beyond OFF_MAX), then, after atime has been updated and
- * a reference taken (both happen even if the mapping fails), the large
- * page rules or vm_mmap_object()'s errors.  Mapping beyond the end of
- * the object is allowed; touching it is SIGBUS.
+ * foff + objsize beyond OFF_MAX, or foff negative: the comparison is
+ * unsigned), then, after atime has been updated and a reference taken
+ * (both happen even if the mapping fails), the large page rules or
+ * vm_mmap_object()'s errors.  Mapping beyond the end of the object is
+ * allowed; touching it is SIGBUS.
  */
 int
 shm_mmap(struct file *fp, vm_map_t map, vm_offset_t *addr, vm_size_t objsize,
@@ -172,8 +181,12 @@ shm_mmap(struct file *fp, vm_map_t map, vm_offset_t *addr, vm_size_t objsize,
 		}
 	}
 	maxprot &= cap_maxprot;
+	/*
+	 * OFF_MAX - objsize is unsigned (vm_size_t), so foff is compared as
+	 * unsigned: a negative offset is huge and fails (EINVAL).
+	 */
 	if (objsize > (vm_size_t)OFF_MAX ||
-	    foff > OFF_MAX - (vm_ooffset_t)objsize) {
+	    (vm_size_t)foff > (vm_size_t)OFF_MAX - objsize) {
 		error = EINVAL;
 		goto out;
 	}
@@ -216,10 +229,15 @@ out:
 
 /*
  * uipc_shm.c (2008): shm_mmap() -- EINVAL unless foff < shm_size and
- * foff + objsize <= round_page(shm_size) ("XXXRW: This validation is
- * probably insufficient, and subject to sign errors": the sum is
- * unsigned, so a negative offset can pass); then atime, then a reference
- * for the mapping.  XXX(model): shm_size is read under the object lock
+ * foff + objsize <= shm_size ("XXXRW: This validation is probably
+ * insufficient, and subject to sign errors"); then atime, then a
+ * reference for the mapping.  Read in dmgerman/unix-history-token
+ * sys/kern/uipc_shm.c @ 01709865 (late 2008), the oldest copy found.
+ * shm_size was a size_t, so on LP64 both comparisons are unsigned: a
+ * negative offset is huge and fails.  There is no round_page on
+ * shm_size, and vm_mmap() has already rounded objsize up to whole
+ * pages, so an object whose size is not a page multiple cannot be
+ * mapped at all.  XXX(model): shm_size is read under the object lock
  * (the 2008 kernel read it unlocked).
  */
 static int
@@ -227,13 +245,12 @@ shm_mmap_2008(struct shmfd *shmfd, vm_size_t objsize, vm_ooffset_t foff,
     vm_object_t *obj)
 {
 	struct shmsim_kernel *k = shmfd->shm_kernel;
-	int64_t size;
+	uint64_t size;
 
 	VM_OBJECT_RLOCK(shmfd->shm_object);
-	size = shmfd->shm_size;
+	size = (uint64_t)shmfd->shm_size;
 	VM_OBJECT_RUNLOCK(shmfd->shm_object);
-	if (foff >= size ||
-	    (uint64_t)foff + objsize > howmany_k(k, size) * PAGE_SIZE_K(k))
+	if ((uint64_t)foff >= size || (uint64_t)foff + objsize > size)
 		return (EINVAL);
 	mtx_lock(&k->shm_timestamp_lock);
 	vfs_timestamp(k, &shmfd->shm_atime);

@@ -833,7 +833,9 @@ shm_close(struct file *fp, struct thread *td)
 /*
  * uipc_shm.c: shm_partial_page_invalidate() -- zero [base, end) of page
  * idx if the page exists, resident or on swap (paging it in); never
- * allocate a page for a hole.  EIO on a pager error.
+ * allocate a page for a hole.  EIO on a pager error.  XXX(model): on EIO
+ * the kernel unlocks the object here and its callers unlock it again
+ * (docs/quirks.md); the model returns EIO with the lock still held once.
  */
 int
 shm_partial_page_invalidate(vm_object_t object, vm_pindex_t idx, int base,
@@ -929,7 +931,10 @@ shm_dotruncate_locked(struct shmfd *shmfd, int64_t length)
 
 /*
  * uipc_shm.c: shm_dotruncate_cookie() -- the large-page or the swap
- * truncate, with the range lock (write) and the object lock held.
+ * truncate, with the range lock (write) held.  XXX(model): the kernel's
+ * takes and drops VM_OBJECT_WLOCK itself (and takes the range-lock
+ * cookie); the model's callers hold the object lock around it
+ * (docs/kernel-map.md says why).
  */
 int
 shm_dotruncate_cookie(struct shmfd *shmfd, int64_t length)
@@ -1085,21 +1090,62 @@ shm_stat(struct file *fp, struct shmsim_stat *sb, struct ucred *active_cred)
 }
 
 /*
- * uipc_shm.c: shm_ioctl() -- FIONBIO and FIOASYNC accepted, the
- * large-page configuration pair, else ENOTTY.
+ * uipc_shm.c: shm_ioctl() -- FIONBIO and FIOASYNC accepted (so that
+ * F_SETFL works); the large-page configuration: ENOTTY on an ordinary
+ * object; set: EINVAL for a change of an already set page size, a page
+ * size index out of range or unsupported, or an unknown policy (the page
+ * size can be set once, the policy at will); get; else ENOTTY.
  */
 static int
 shm_ioctl(struct file *fp, unsigned long com, void *data,
     struct ucred *active_cred, struct thread *td)
 {
+	struct shmfd *shmfd;
+	struct shmsim_kernel *k;
+	struct shm_largepage_conf *conf;
+	struct rl_q_entry rl_cookie;
+
 	(void)active_cred, (void)td;
+	shmfd = fp->f_data;
+	k = shmfd->shm_kernel;
 	switch (com) {
 	case FIONBIO:
 	case FIOASYNC:
 		return (0);
 	case FIOSSHMLPGCNF:
+		if (!shm_largepage(shmfd))
+			return (ENOTTY);
+		conf = data;
+		if (__atomic_load_n(&shmfd->shm_lp_psind, __ATOMIC_RELAXED) !=
+			0 &&
+		    conf->psind != shmfd->shm_lp_psind)
+			return (EINVAL);
+		if (conf->psind <= 0 || conf->psind >= SHMSIM_MAXPAGESIZES ||
+		    k->k_cfg.page_sizes[conf->psind] == 0)
+			return (EINVAL);
+		if (conf->alloc_policy != SHM_LARGEPAGE_ALLOC_DEFAULT &&
+		    conf->alloc_policy != SHM_LARGEPAGE_ALLOC_NOWAIT &&
+		    conf->alloc_policy != SHM_LARGEPAGE_ALLOC_HARD)
+			return (EINVAL);
+		rangelock_wlock(&shmfd->shm_rl, &rl_cookie, 0, OFF_MAX);
+		__atomic_store_n(&shmfd->shm_lp_psind, conf->psind,
+		    __ATOMIC_RELAXED);
+		shmfd->shm_lp_alloc_policy = conf->alloc_policy;
+		/* XXX(model): data_val is the object's psind, locked. */
+		VM_OBJECT_WLOCK(shmfd->shm_object);
+		shmfd->shm_object->psind = conf->psind;
+		VM_OBJECT_WUNLOCK(shmfd->shm_object);
+		rangelock_unlock(&shmfd->shm_rl, &rl_cookie);
+		return (0);
 	case FIOGSHMLPGCNF:
-		return (shm_ioctl_largepage(fp->f_data, com, data));
+		if (!shm_largepage(shmfd))
+			return (ENOTTY);
+		conf = data;
+		rangelock_rlock(&shmfd->shm_rl, &rl_cookie, 0, OFF_MAX);
+		conf->psind = shmfd->shm_lp_psind;
+		conf->alloc_policy = shmfd->shm_lp_alloc_policy;
+		rangelock_unlock(&shmfd->shm_rl, &rl_cookie);
+		return (0);
 	default:
 		return (ENOTTY);
 	}

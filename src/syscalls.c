@@ -337,6 +337,30 @@ shmsim_dup2(struct shmsim_proc *sp, int fd, int newfd, int *resultp)
 	    resultp));
 }
 
+/*
+ * lib/libc/gen/dup3.c: __dup3() (FreeBSD libc, read in id 270711447 of
+ * the search index) -- EINVAL for oldfd == newfd or flags other than
+ * O_CLOEXEC and O_CLOFORK, then fcntl(F_DUP3FD | fdflags << shift).
+ */
+int
+shmsim_dup3(struct shmsim_proc *sp, int fd, int newfd, int flags, int *resultp)
+{
+	struct thread td;
+	int fdflags;
+
+	if (fd == newfd)
+		return (EINVAL);
+	if ((flags & ~(SHMSIM_O_CLOEXEC | SHMSIM_O_CLOFORK)) != 0)
+		return (EINVAL);
+	fdflags = ((flags & SHMSIM_O_CLOEXEC) != 0 ? SHMSIM_FD_CLOEXEC : 0) |
+	    ((flags & SHMSIM_O_CLOFORK) != 0 ? SHMSIM_FD_CLOFORK : 0);
+	thread_enter(&td, PROC(sp));
+	return (sys_return_int(&td,
+	    kern_fcntl(&td, fd,
+		SHMSIM_F_DUP3FD | (fdflags << SHMSIM_F_DUP3FD_SHIFT), newfd),
+	    resultp));
+}
+
 /* kern_descrip.c: sys_fcntl() */
 int
 shmsim_fcntl(struct shmsim_proc *sp, int fd, int cmd, intptr_t arg,
@@ -552,9 +576,13 @@ shmsim_fdinfo(struct shmsim_proc *sp, int fd, struct shmsim_fdinfo *info)
 	memset(info, 0, sizeof(*info));
 	FILEDESC_SLOCK(fdp);
 	if (fd < fdp->fd_nfiles && fdp->fd_ofiles[fd].fde_file == fp)
-		info->fd_flags = (fdp->fd_ofiles[fd].fde_flags & UF_EXCLOSE) ?
-		    SHMSIM_FD_CLOEXEC :
-		    0;
+		info->fd_flags =
+		    ((fdp->fd_ofiles[fd].fde_flags & UF_EXCLOSE) != 0 ?
+			    SHMSIM_FD_CLOEXEC :
+			    0) |
+		    ((fdp->fd_ofiles[fd].fde_flags & UF_FOCLOSE) != 0 ?
+			    SHMSIM_FD_CLOFORK :
+			    0);
 	FILEDESC_SUNLOCK(fdp);
 	info->f_flag = (int)atomic_load(&fp->f_flag);
 	info->f_count = (int)atomic_load(&fp->f_count) - 1; /* ours */

@@ -65,11 +65,13 @@ uipc_recvfd(struct thread *td)
 	fp = re->re_file;
 	free(re);
 	atomic_fetch_sub(&k->k_inflight, 1);
-	error = finstall(td, fp, &fd, 0);
-	/* finstall took the table's reference; drop the in-flight one. */
-	fdrop(fp, td);
-	if (error != 0)
+	/* The in-flight reference becomes the table's (_finstall). */
+	error = finstall_refed(td, fp, &fd, 0);
+	if (error != 0) {
+		/* unp_freerights(): the rights are discarded. */
+		fdrop(fp, td);
 		return (error);
+	}
 	td->td_retval[0] = fd;
 	return (0);
 }

@@ -106,15 +106,18 @@ vm_mmap_object(vm_map_t map, vm_offset_t *addr, vm_size_t size, vm_prot_t prot,
 }
 
 /*
- * vm_mmap.c: kern_mmap() as today.  Checks, in order: unknown prot bits,
- * prot beyond PROT_MAX, len 0 (modern binaries), MAP_ANON with a
- * descriptor or offset, MAP_STACK, unknown flags, MAP_EXCL without
+ * vm_mmap.c: kern_mmap() as today.  Checks, in order: unknown prot bits
+ * (EINVAL), prot beyond PROT_MAX (ENOTSUP), len 0 (modern binaries), MAP_ANON
+ * with a descriptor or offset, MAP_STACK, unknown flags, MAP_EXCL without
  * MAP_FIXED, MAP_SHARED with MAP_PRIVATE, MAP_GUARD arguments (all
  * EINVAL); a length that rounds up past the address space (ENOMEM); a
  * nonsensical alignment (EINVAL); for MAP_FIXED an address that does not
  * share the offset's page offset, or a range outside the user map
  * (EINVAL).  Then the descriptor (EBADF), neither MAP_SHARED nor
  * MAP_PRIVATE (EINVAL), and fo_mmap (ENODEV for a file without it).
+ * A large-page shm object gets the caller's original hint back (not the
+ * one moved past the heap or less the page offset): shm_mmap_large()
+ * checks its alignment itself.
  * The result is the mapping's address plus the offset's page offset.
  */
 int
@@ -124,7 +127,7 @@ kern_mmap(struct thread *td, uint64_t addr0, uint64_t len, int prot, int flags,
 	struct shmsim_kernel *k = td->td_proc->p_kernel;
 	vm_map_t map = td_map(td);
 	const struct fileops *ops;
-	vm_offset_t addr;
+	vm_offset_t addr, orig_addr;
 	vm_size_t pageoff, size;
 	struct file *fp;
 	int align, error, max_prot;
@@ -134,11 +137,11 @@ kern_mmap(struct thread *td, uint64_t addr0, uint64_t len, int prot, int flags,
 	max_prot = PROT_MAX_EXTRACT(prot);
 	prot = PROT_EXTRACT(prot);
 	if (max_prot != 0 && (max_prot & prot) != prot)
-		return (EINVAL);
+		return (ENOTSUP);
 	/* kern_mmap_maxprot(): no implied PROT_MAX (procctl default). */
 	if (max_prot == 0)
 		max_prot = _PROT_ALL;
-	addr = addr0;
+	orig_addr = addr = addr0;
 	flags &= ~(MAP_RESERVED0020 | MAP_RESERVED0040);
 	if (len == 0 || ((flags & MAP_ANON) != 0 && (fd != -1 || pos != 0)))
 		return (EINVAL);
@@ -207,6 +210,9 @@ kern_mmap(struct thread *td, uint64_t addr0, uint64_t len, int prot, int flags,
 		error = ENODEV;
 		goto done;
 	}
+	/* A large-page object places itself from the caller's own hint. */
+	if (ops == &shm_ops && shm_largepage(fp->f_data))
+		addr = orig_addr;
 	error = ops->fo_mmap(fp, map, &addr, size, (vm_prot_t)prot,
 	    (vm_prot_t)(max_prot & VM_PROT_ALL), flags, pos, td);
 	if (error == 0)

@@ -236,6 +236,7 @@ audit_catches_fd_table(void **state)
 {
 	struct env *e = *state;
 	struct handles h;
+	int ff;
 
 	scene(e, &h);
 	h.fdp->fd_nused++;
@@ -254,6 +255,13 @@ audit_catches_fd_table(void **state)
 	h.fdp->fd_freefile += 2;
 	assert_caught(e->k, 1, 1, "fd_freefile");
 	h.fdp->fd_freefile -= 2;
+	assert_audit_clean(e->k);
+
+	/* fd_freefile on a slot in use: the next open would reuse it. */
+	ff = h.fdp->fd_freefile;
+	h.fdp->fd_freefile = 0;
+	assert_caught(e->k, 1, 1, "fd_freefile is 0, which is in use");
+	h.fdp->fd_freefile = ff;
 	assert_audit_clean(e->k);
 }
 

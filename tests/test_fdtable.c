@@ -534,12 +534,21 @@ kern_fcntl_setfd_getfd_roundtrip(void **state)
 	    0);
 	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_GETFD, 0),
 	    SHMSIM_FD_CLOEXEC);
-	/* Only bit 0 counts. */
-	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_SETFD, 0xfe), 0);
+	/*
+	 * Only FD_CLOEXEC and FD_CLOFORK (bits 0 and 2) count; the model has
+	 * no FD_RESOLVE_BENEATH (bit 1).
+	 */
+	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_SETFD, 0xfa), 0);
 	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_GETFD, 0), 0);
+	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_SETFD, 0xfe), 0);
+	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_GETFD, 0),
+	    SHMSIM_FD_CLOFORK);
+	assert_int_equal(fdinfo(e->p, fd).fd_flags, SHMSIM_FD_CLOFORK);
 	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_SETFD, 0xff), 0);
 	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_GETFD, 0),
-	    SHMSIM_FD_CLOEXEC);
+	    SHMSIM_FD_CLOEXEC | SHMSIM_FD_CLOFORK);
+	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_SETFD, SHMSIM_FD_CLOEXEC),
+	    0);
 	/* Descriptor flags are per slot, not per file. */
 	assert_int_equal(dup_ok(e->p, fd), 1);
 	assert_int_equal(fcntl_ok(e->p, 1, SHMSIM_F_SETFD, 1), 0);
