@@ -884,6 +884,51 @@ run_pageout(struct runner *r, const struct sc_stmt *st)
 	trace(r, st, "moved %ju page(s)", (uintmax_t)moved);
 }
 
+/* fork P C */
+static void
+run_fork(struct runner *r, const struct sc_stmt *st)
+{
+	struct shmsim_proc *np;
+	int error;
+
+	error = shmsim_fork(proc_find(r, st->proc)->p, &np);
+	if (error != 0) {
+		trace(r, st, "%s", shmsim_errno_name(error));
+		fail_line(r, st);
+		fprintf(r->o->out, "fork failed: %s\n",
+		    shmsim_errno_name(error));
+		count(r, false);
+		return;
+	}
+	proc_add(r, st->proc2, np);
+	trace(r, st, "pid %d", shmsim_proc_pid(np));
+}
+
+/*
+ * exit P, exec P: P's threads end with it (exec: P goes on).  The
+ * indexes are taken before the call: in a par block another actor's
+ * fork may move r->procs while the call runs.
+ */
+static void
+run_exit_exec(struct runner *r, const struct sc_stmt *st)
+{
+	struct sc_proc *sp = proc_find(r, st->proc);
+	int i, owner = (int)(sp - r->procs);
+
+	if (st->kind == S_EXIT)
+		(void)shmsim_exit(sp->p);
+	else
+		(void)shmsim_exec(sp->p);
+	for (i = 0; i < r->nprocs; i++)
+		if (r->procs[i].owner == owner ||
+		    (i == owner && st->kind == S_EXIT))
+			r->procs[i].alive = false;
+	trace(r, st, "%s",
+	    st->kind == S_EXIT ? "exited" :
+				 "close-on-exec descriptors closed, "
+				 "mappings removed");
+}
+
 /* The body of one actor of a par block: its statements, in order. */
 static void
 actor_main(void *arg)
@@ -896,8 +941,7 @@ actor_main(void *arg)
 
 	for (i = a->first; i < a->last; i++) {
 		st = &r->sc->stmts[i];
-		if (!st->in_par || st->actor != a->idx ||
-		    (st->kind != S_CALL && st->kind != S_PAGEOUT))
+		if (!st->in_par || st->actor != a->idx || st->kind == S_NOTE)
 			continue;
 		/* "line N: CALL": the step list names the actor already. */
 		{
@@ -909,10 +953,21 @@ actor_main(void *arg)
 			    text);
 		}
 		shmsim_explorer_label(r->e, label);
-		if (st->kind == S_CALL)
+		switch (st->kind) {
+		case S_CALL:
 			run_call(r, st, false);
-		else
+			break;
+		case S_FORK:
+			run_fork(r, st);
+			break;
+		case S_EXIT:
+		case S_EXEC:
+			run_exit_exec(r, st);
+			break;
+		default:
 			run_pageout(r, st);
+			break;
+		}
 	}
 }
 
@@ -997,7 +1052,7 @@ run_stmt(struct runner *r, const struct sc_stmt *st)
 	struct shmsim_cred cred;
 	struct shmsim_proc *np;
 	struct sc_proc *sp;
-	int error, owner, i;
+	int error, owner;
 
 	if (st->kind != S_CALL)
 		hook_before(r, st, NULL, NULL);
@@ -1024,28 +1079,11 @@ run_stmt(struct runner *r, const struct sc_stmt *st)
 		trace(r, st, "pid %d", shmsim_proc_pid(np));
 		break;
 	case S_FORK:
-		sp = proc_find(r, st->proc);
-		error = shmsim_fork(sp->p, &np);
-		if (error != 0) {
-			trace(r, st, "%s", shmsim_errno_name(error));
-			fail_line(r, st);
-			fprintf(r->o->out, "fork failed: %s\n",
-			    shmsim_errno_name(error));
-			count(r, false);
-			break;
-		}
-		proc_add(r, st->proc2, np);
-		trace(r, st, "pid %d", shmsim_proc_pid(np));
+		run_fork(r, st);
 		break;
 	case S_EXIT:
-		sp = proc_find(r, st->proc);
-		(void)shmsim_exit(sp->p);
-		owner = (int)(sp - r->procs);
-		sp->alive = false;
-		for (i = 0; i < r->nprocs; i++)
-			if (r->procs[i].owner == owner)
-				r->procs[i].alive = false;
-		trace(r, st, "exited");
+	case S_EXEC:
+		run_exit_exec(r, st);
 		break;
 	case S_THREAD:
 		/* Another name for the process's handle: the model's

@@ -95,6 +95,7 @@ enum sc_stmt_kind {
 	S_SPAWN,
 	S_FORK,
 	S_EXIT,
+	S_EXEC, /* exec P: fdcloseexec() and a new address space */
 	S_CALL,
 	S_AUDIT,
 	S_STATE,
@@ -115,7 +116,7 @@ struct sc_stmt {
 	enum sc_stmt_kind kind;
 	int line;
 	char *text; /* the source line, trimmed, for the trace */
-	/* S_SPAWN/S_FORK/S_EXIT/S_CALL: process names. */
+	/* S_SPAWN/S_FORK/S_EXIT/S_EXEC/S_CALL: process names. */
 	char *proc, *proc2;
 	/* S_CALL */
 	int call; /* index into sc_calls[] */
@@ -141,8 +142,9 @@ struct sc_stmt {
 	 * Par blocks.  S_PAR: the block's actors (process, thread or
 	 * "pagedaemon" names) in order of first appearance, and the index
 	 * of its S_END in the script.  S_END: the index of its S_PAR.
-	 * Inside a block (S_CALL, S_PAGEOUT of the pagedaemon, S_NOTE):
-	 * in_par, and actor, the index of the statement's actor.
+	 * Inside a block (S_CALL, S_FORK, S_EXEC, S_EXIT, S_PAGEOUT of the
+	 * pagedaemon, S_NOTE): in_par, and actor, the index of the
+	 * statement's actor.
 	 */
 	char **actors;
 	int nactors;
