@@ -1102,39 +1102,51 @@ parse_call_args(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
 	return (true);
 }
 
-static bool
-parse_keyvals(struct parser *p, struct sc_expect *ex, bool fstat)
+/* "unknown key 'K' (the keys of NAME: A, B, ...)" */
+static void
+unknown_key(struct parser *p, const struct tok *k, enum sc_keyset ks,
+    const char *what)
 {
-	static const char *const fstat_keys[] = { "size", "mode", "uid", "gid",
-		"blksize", "blocks", "nlink", "type", NULL };
-	static const char *const state_keys[] = { "objects", "shm", "names",
-		"files", "pages", "swapped", "inflight", NULL };
-	const char *const *keys = fstat ? fstat_keys : state_keys;
-	struct sc_keyval kv;
-	struct tok *k;
+	const char *const *keys = sc_keyset_keys(ks);
+	char list[512];
+	size_t n = 0;
 	int i;
 
+	list[0] = '\0';
+	for (i = 0; keys[i] != NULL && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+		    i == 0 ? "" : ", ", keys[i]);
+	perr(p, k->col, "unknown key '%s' (the keys of %s: %s)", k->sval, what,
+	    list);
+}
+
+/* KEY=VALUE ... of key set ks; what names the call or statement. */
+static bool
+parse_keyvals(struct parser *p, struct sc_expect *ex, enum sc_keyset ks,
+    const char *what)
+{
+	struct sc_keyval kv;
+	struct tok *k;
+
 	ex->kind = E_KEYS;
-	/* "or" starts the next alternative of an fstat expectation. */
-	while (peek(p)->kind != TK_END && !(fstat && is_word(peek(p), "or"))) {
+	/* "or" starts the next alternative of a call's expectation. */
+	while (peek(p)->kind != TK_END &&
+	    !(ks != K_STATE && is_word(peek(p), "or"))) {
 		memset(&kv, 0, sizeof(kv));
 		k = next(p);
 		if (k->kind != TK_NAME) {
 			perr(p, k->col, "expected KEY=VALUE");
 			return (false);
 		}
-		for (i = 0; keys[i] != NULL; i++)
-			if (strcmp(keys[i], k->sval) == 0)
-				break;
-		if (keys[i] == NULL) {
-			perr(p, k->col, "unknown key '%s'", k->sval);
+		if (sc_keyset_index(ks, k->sval) < 0) {
+			unknown_key(p, k, ks, what);
 			return (false);
 		}
 		if (!expect_punct(p, '='))
 			return (false);
 		kv.key = xstrndup(k->sval, strlen(k->sval));
 		kv.col = k->col;
-		if (strcmp(k->sval, "type") == 0) {
+		if (ks == K_FSTAT && strcmp(k->sval, "type") == 0) {
 			struct tok *v = next(p);
 
 			if (v->kind != TK_NAME) {
@@ -1175,13 +1187,13 @@ parse_one_expect(struct parser *p, struct sc_expect *ex,
 	}
 	if (t->kind == TK_NAME && p->pos + 1 < p->ntoks &&
 	    is_punct(&p->toks[p->pos + 1], '=')) {
-		if (c == NULL || !c->is_fstat) {
+		if (c == NULL || c->keys == K_NONE) {
 			perr(p, t->col,
 			    "KEY=VALUE expectations are for "
-			    "fstat and state");
+			    "fstat, fdinfo, mapinfo and state");
 			return (false);
 		}
-		return (parse_keyvals(p, ex, true));
+		return (parse_keyvals(p, ex, (enum sc_keyset)c->keys, c->name));
 	}
 	if (is_word(t, "ok")) {
 		next(p);
@@ -1749,7 +1761,7 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 		}
 		next(p);
 		st->expect.col = peek(p)->col;
-		return (parse_keyvals(p, &st->expect, false));
+		return (parse_keyvals(p, &st->expect, K_STATE, "state"));
 	}
 	if (strcmp(t->sval, "pageout") == 0) {
 		st->kind = S_PAGEOUT;

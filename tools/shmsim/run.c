@@ -82,6 +82,9 @@ struct result {
 	size_t nbytes;
 	bool has_stat;
 	struct shmsim_stat st;
+	/* fdinfo, mapinfo: the values of the set's keys, in its order. */
+	enum sc_keyset keyset;
+	int64_t kv[SC_MAX_KEYS];
 };
 
 static void *
@@ -323,7 +326,19 @@ print_result(FILE *f, const struct result *res)
 		    (unsigned)res->st.st_uid, (unsigned)res->st.st_gid,
 		    (uintmax_t)res->st.st_nlink, (intmax_t)res->st.st_blocks,
 		    (int)res->st.st_blksize, type_word(res->st.st_mode));
-	else if (res->hex)
+	else if (res->keyset != K_NONE) {
+		const char *const *keys = sc_keyset_keys(res->keyset);
+		int i;
+
+		fputc('=', f);
+		for (i = 0; keys[i] != NULL; i++)
+			fprintf(f,
+			    strcmp(keys[i], "start") == 0 ||
+				    strcmp(keys[i], "end") == 0 ?
+				" %s=%#jx" :
+				" %s=%jd",
+			    keys[i], (intmax_t)res->kv[i]);
+	} else if (res->hex)
 		fprintf(f, "= %#jx", (uintmax_t)res->ret);
 	else
 		fprintf(f, "= %jd", (intmax_t)res->ret);
@@ -377,6 +392,49 @@ expect_text(const struct sc_stmt *st)
 }
 
 /* ------------------------------------------------------------ calls */
+
+/* fdinfo(fd): shmsim_fdinfo(), in the order of sc_keyset_keys(). */
+static int
+do_fdinfo(struct shmsim_proc *p, int fd, struct result *res)
+{
+	struct shmsim_fdinfo *fi = xcalloc(1, sizeof(*fi));
+	int error;
+
+	error = shmsim_fdinfo(p, fd, fi);
+	if (error == 0) {
+		const int64_t v[] = { fi->f_count, fi->f_flag, fi->f_offset,
+			(fi->fd_flags & SHMSIM_FD_CLOEXEC) != 0, fi->shm_refs,
+			fi->size, fi->named, fi->obj_ref_count,
+			(int64_t)fi->writemappings, (int64_t)fi->resident,
+			(int64_t)fi->charge };
+
+		memcpy(res->kv, v, sizeof(v));
+		res->keyset = K_FDINFO;
+	}
+	free(fi);
+	return (error);
+}
+
+/* mapinfo(addr): shmsim_mapinfo(), in the order of sc_keyset_keys(). */
+static int
+do_mapinfo(struct shmsim_proc *p, uint64_t addr, struct result *res)
+{
+	struct shmsim_mapinfo mi;
+	int error;
+
+	error = shmsim_mapinfo(p, addr, &mi);
+	if (error == 0) {
+		const int64_t v[] = { (int64_t)mi.start, (int64_t)mi.end,
+			(int64_t)mi.offset, mi.protection, mi.max_protection,
+			mi.cow, mi.needs_copy, mi.ref_count,
+			(int64_t)mi.writemappings, mi.shadow_count,
+			(int64_t)mi.resident, mi.shm_refs, mi.shm_size };
+
+		memcpy(res->kv, v, sizeof(v));
+		res->keyset = K_MAPINFO;
+	}
+	return (error);
+}
 
 static int
 do_call(struct runner *r, const struct sc_stmt *st, struct shmsim_proc *p,
@@ -495,6 +553,10 @@ do_call(struct runner *r, const struct sc_stmt *st, struct shmsim_proc *p,
 		res->ret = fd;
 		return (error);
 	}
+	if (strcmp(name, "fdinfo") == 0)
+		return (do_fdinfo(p, (int)a[0].i, res));
+	if (strcmp(name, "mapinfo") == 0)
+		return (do_mapinfo(p, (uint64_t)a[0].i, res));
 	if (strcmp(name, "mmap") == 0) {
 		uint64_t addr = 0;
 
@@ -592,12 +654,23 @@ expect_met(struct runner *r, const struct sc_expect *ex,
 		value_free(&v);
 		break;
 	case E_KEYS:
-		if (res->error != 0 || !res->has_stat)
+		if (res->error != 0 ||
+		    (!res->has_stat && res->keyset == K_NONE))
 			break;
 		ok = true;
 		for (i = 0; i < ex->nkeys && ok; i++) {
 			const struct sc_keyval *kv = &ex->keys[i];
 
+			if (res->keyset != K_NONE) {
+				if (!eval(r, &kv->val, &v, unbound)) {
+					ok = false;
+					break;
+				}
+				ok = res->kv[sc_keyset_index(res->keyset,
+					 kv->key)] == v.i;
+				value_free(&v);
+				continue;
+			}
 			if (kv->word != NULL) {
 				ok = strcmp(kv->word,
 					 type_word(res->st.st_mode)) == 0;
