@@ -973,7 +973,15 @@ run_fork(struct runner *r, const struct sc_stmt *st)
 		count(r, false);
 		return;
 	}
-	proc_add(r, st->proc2, np);
+	/*
+	 * In a par block the child is named after the block (run_par):
+	 * naming takes a lock, a scheduling point that a fuzz input's
+	 * segment, which names no process, does not have.
+	 */
+	if (st->in_par)
+		(void)proc_add_thread(r, st->proc2, np, -1);
+	else
+		proc_add(r, st->proc2, np);
 	trace(r, st, "pid %d", shmsim_proc_pid(np));
 }
 
@@ -1106,6 +1114,15 @@ run_par(struct runner *r, const struct sc_stmt *ps)
 				   "the explorer refused the block",
 		    report[0] != '\0' ? report : shmsim_errno_name(error));
 		count(r, false);
+	}
+	/* The children forked in the block get their names (run_fork). */
+	for (i = first; i < ps->par_end; i++) {
+		const struct sc_stmt *st = &r->sc->stmts[i];
+		struct sc_proc *sp;
+
+		if (st->kind == S_FORK &&
+		    (sp = proc_find(r, st->proc2)) != NULL)
+			shmsim_proc_setname(sp->p, sp->name);
 	}
 	n = shmsim_audit(r->k, report, sizeof(report));
 	trace(r, es, "audit %s", n == 0 ? "clean" : "VIOLATIONS");
