@@ -63,6 +63,7 @@ struct name_set {
 };
 
 enum { NS_ALIVE = 1, NS_EXITED, NS_FORKED, NS_EXECED };
+_Static_assert(SHMSIM_MAX_ACTORS <= 32, "name_set.used has a bit per actor");
 
 struct parser {
 	const char *file;
