@@ -23,10 +23,11 @@
  *
  * Concurrent segments (opcode byte 0xff; decode.c, run_segment) run a
  * few calls of two to four actors -- processes, threads of one process,
- * the pagedaemon -- as a par block under an explorer whose scheduling
- * decisions are the input's schedule bytes (SHMSIM_SCHED_BYTES), so that
- * coverage guides the search through interleavings as well as through
- * calls.  The auditor runs after each segment; a deadlock (the model
+ * the pagedaemon; fork, exec and exit among the calls, under the
+ * language's rules for par blocks -- as a par block under an explorer
+ * whose scheduling decisions are the input's schedule bytes
+ * (SHMSIM_SCHED_BYTES), so that coverage guides the search through
+ * interleavings as well as through calls.  The auditor runs after each segment; a deadlock (the model
  * must never deadlock) aborts with each actor's held and wanted locks;
  * a panic inside a segment prints the schedule's token and steps, then
  * aborts.  shmsim decode prints a segment as a par block, and the token

@@ -353,6 +353,31 @@ def syscalls_seeds():
               (PAGEDAEMON, [0])], (1, 1, 0, 2, 1, 2, 0, 1))
         .par([(0, [S().fcntl(0, 0, F_ADD_SEALS, "SEAL_WRITE")]),
               (1, [S().mmap(0, 0, "PS", M_SH, 4, P_RW)])], (1,)))
+    # fork, exec and exit as steps of a block (issue #14).  par-fork-
+    # cloexec: a thread of p1 forks (the child is p2) while p1 opens with
+    # O_CLOEXEC; p2 reads the flag, execs, reads it again.  par-exec-exit:
+    # a child's exit races the parent's close of the last shared file;
+    # then p1's exec and open race a new child's fstat and fork.
+    seeds["par-fork-cloexec"] = (
+        S().par([(0, [S().open2(0, N_ANON, 2 | CLOEXEC)]),
+                 (0, [S().fork(0)])])
+        .fcntl(1, 0, F_GETFD).exec_(1).fcntl(1, 0, F_GETFD))
+    seeds["par-exec-exit"] = (
+        S().open(0, N_A, RDWR | CREAT).ftruncate(0, 0, "PS").fork(0)
+        .par([(1, [S().exit(0)]), (0, [S().close(0, 0)])], (1, 0, 1))
+        .fork(0)
+        .par([(0, [S().exec_(0), S().open(0, N_B, RDWR | CREAT)]),
+              (1, [S().fstat(0, 0), S().fork(0)])], (1, 1, 0, 1, 1))
+        .fcntl(2, 0, F_GETFD))
+    # Left out by the language's rules: p1's exit (its thread is an actor
+    # of the block) and p2's exit (another actor sends to p2); p2's fstat
+    # after its exit is kept, as the exit is gone.
+    seeds["par-exit-left-out"] = (
+        S().open(0, N_A, RDWR | CREAT).fork(0)
+        .par([(0, [S().exit(0)]), (0, [S().fstat(0, 0)]),
+              (1, [S().exit(0), S().fstat(0, 0)]),
+              (0, [S().sendfd(0, 1, 0)])])
+        .recvfd(1))
     return {k: bytes(v.b) if isinstance(v, S) else v
             for k, v in seeds.items()}
 
@@ -457,10 +482,13 @@ def names_seeds():
 
 
 # ---------------------------------------------------------------- dicts
-SCENARIO_WORDS = """config spawn fork exit audit state pageout dump fault jail
+SCENARIO_WORDS = """config spawn fork exec exit audit state pageout dump fault jail
 thread par end once always profile= current 2008 page_size= hash_buckets=
 max_files= max_fds= swap_pages= mem_pages= page_sizes= uid= gid= groups=
 umask= jail= objects= shm= names= files= pages= swapped= inflight= size=
+f_count= f_flag= f_offset= cloexec= shm_refs= shm_size= named= ref_count=
+writemappings= resident_page_count= charge= start= end= offset= protection=
+max_protection= cow= needs_copy= shadow_count=
 mode= nlink= blocks= blksize= type= reg ok swap_reserve page_alloc copyin
 obj_alloc pager_io or of pagedaemon""".split()
 
@@ -481,7 +509,7 @@ def scenario_dict():
     calls = ("shm_open shm_open2 shm_unlink shm_rename memfd_create ftruncate "
              "fstat read pread write pwrite lseek close dup dup2 fcntl fchmod "
              "fchown posix_fallocate fspacectl ioctl umask mmap munmap "
-             "mprotect load store sendfd recvfd").split()
+             "mprotect load store sendfd recvfd fdinfo mapinfo").split()
     words += [c + "(" for c in calls]
     words += ("O_RDONLY O_WRONLY O_RDWR O_CREAT O_EXCL O_TRUNC O_CLOEXEC "
               "O_APPEND O_NONBLOCK O_CLOFORK SHM_ANON SHM_ALLOW_SEALING "

@@ -632,10 +632,33 @@ struct shmsim_fdinfo {
 	uint64_t swapped;  /* pages with a swap copy only */
 	uint64_t charge;   /* swap bytes reserved for the object */
 	uint64_t ino;
+	uint64_t writemappings; /* the object's write-counted mapped bytes */
 };
 /* EBADF when fd is not open in p. */
 SHMSIM_EXTERN int shmsim_fdinfo(struct shmsim_proc *p, int fd,
     struct shmsim_fdinfo *info);
+
+/*
+ * The mapping of p that holds address addr (one vm_map_entry), with the
+ * counts of its object and, when the object is a shm object's, of the
+ * shmfd.  A mapping whose object is not allocated yet shows zeros.
+ */
+struct shmsim_mapinfo {
+	uint64_t start, end;		/* the entry: [start, end) */
+	uint64_t offset;		/* of start in the object */
+	int protection, max_protection; /* SHMSIM_PROT_* */
+	bool cow;			/* MAP_ENTRY_COW: a private mapping */
+	bool needs_copy;		/* MAP_ENTRY_NEEDS_COPY */
+	int ref_count;			/* references on the object */
+	uint64_t writemappings;		/* its write-counted bytes */
+	int shadow_count;		/* objects shadowing it */
+	uint64_t resident;		/* its resident pages */
+	int shm_refs;			/* the shmfd's references, 0: none */
+	int64_t shm_size;		/* shm_size, 0 when no shmfd */
+};
+/* ENOMEM when no mapping of p holds addr (as mincore(2) says). */
+SHMSIM_EXTERN int shmsim_mapinfo(struct shmsim_proc *p, uint64_t addr,
+    struct shmsim_mapinfo *info);
 
 /*
  * Model-only byte access to the object behind fd, bypassing the profile's

@@ -608,10 +608,58 @@ shmsim_fdinfo(struct shmsim_proc *sp, int fd, struct shmsim_fdinfo *info)
 		info->resident = obj->resident_page_count;
 		info->swapped = obj->swp_count;
 		info->charge = obj->charge;
+		info->writemappings = obj->writemappings;
 		VM_OBJECT_RUNLOCK(obj);
 		info->ino = shmfd->shm_ino;
 	}
 	fdrop(fp, &td);
+	return (0);
+}
+
+/*
+ * Model-only: the map entry of p holding addr and its object's counts.
+ * The map lock (shared) keeps the entry and its object reference; the
+ * object lock keeps swp_priv, which shm_drop() clears under it before the
+ * shmfd is freed.
+ */
+int
+shmsim_mapinfo(struct shmsim_proc *sp, uint64_t addr,
+    struct shmsim_mapinfo *info)
+{
+	struct proc *p = PROC(sp);
+	vm_map_t map = &p->p_vmspace->vm_map;
+	vm_map_entry_t entry;
+	struct shmfd *shmfd;
+	vm_object_t obj;
+
+	memset(info, 0, sizeof(*info));
+	vm_map_lock_read(map);
+	if (!vm_map_lookup_entry(map, addr, &entry)) {
+		vm_map_unlock_read(map);
+		return (ENOMEM);
+	}
+	info->start = entry->start;
+	info->end = entry->end;
+	info->offset = (uint64_t)entry->offset;
+	info->protection = entry->protection;
+	info->max_protection = entry->max_protection;
+	info->cow = (entry->eflags & MAP_ENTRY_COW) != 0;
+	info->needs_copy = (entry->eflags & MAP_ENTRY_NEEDS_COPY) != 0;
+	obj = entry->object;
+	if (obj != NULL) {
+		info->ref_count = (int)atomic_load(&obj->ref_count);
+		VM_OBJECT_RLOCK(obj);
+		info->writemappings = obj->writemappings;
+		info->shadow_count = obj->shadow_count;
+		info->resident = obj->resident_page_count;
+		shmfd = obj->swp_priv;
+		if (shmfd != NULL) {
+			info->shm_refs = (int)atomic_load(&shmfd->shm_refs);
+			info->shm_size = shmfd->shm_size;
+		}
+		VM_OBJECT_RUNLOCK(obj);
+	}
+	vm_map_unlock_read(map);
 	return (0);
 }
 

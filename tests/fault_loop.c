@@ -632,6 +632,7 @@ kinds_known(const struct sc_script *sc, int *linep)
 		case S_SPAWN:
 		case S_FORK:
 		case S_EXIT:
+		case S_EXEC:
 		case S_CALL:
 		case S_AUDIT:
 		case S_STATE:

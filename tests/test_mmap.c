@@ -798,12 +798,70 @@ object_resize_2008(void **state)
 	assert_audit_clean(e->k);
 }
 
+/*
+ * shmsim_mapinfo: the entry holding an address and its object's counts.
+ * A shared writable mapping holds one object reference and write-counts
+ * its bytes; fork copies the entry (one more of each); a private mapping
+ * is copy-on-write and write-counts nothing; no mapping is ENOMEM.
+ */
+static void
+mapinfo_counts(void **state)
+{
+	struct env *e = *state;
+	struct shmsim_mapinfo mi;
+	struct shmsim_proc *c;
+	uint64_t a, b;
+	int fd;
+
+	fd = new_obj(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 2 * PS);
+	a = map(e->p, 0, 2 * PS, RW, SH, fd, 0);
+	assert_errno(shmsim_mapinfo(e->p, a + PS + 7, &mi), 0);
+	assert_int_equal(mi.start, a);
+	assert_int_equal(mi.end, a + 2 * PS);
+	assert_int_equal(mi.offset, 0);
+	assert_int_equal(mi.protection, RW);
+	assert_false(mi.cow);
+	assert_int_equal(mi.ref_count, 2); /* the shmfd's and the entry's */
+	assert_int_equal(mi.writemappings, 2 * PS);
+	assert_int_equal(mi.shm_refs, 1);
+	assert_int_equal(mi.shm_size, 2 * PS);
+	assert_errno(shmsim_mapinfo(e->p, a + 2 * PS, &mi), ENOMEM);
+	assert_errno(shmsim_mapinfo(e->p, 0, &mi), ENOMEM);
+
+	b = map(e->p, 0, PS, R, PV, fd, PS);
+	assert_errno(shmsim_mapinfo(e->p, b, &mi), 0);
+	assert_true(mi.cow);
+	assert_int_equal(mi.offset, PS);
+	assert_int_equal(mi.ref_count, 3);
+	assert_int_equal(mi.writemappings, 2 * PS);
+
+	assert_errno(shmsim_fork(e->p, &c), 0);
+	assert_errno(shmsim_mapinfo(c, a, &mi), 0);
+	assert_int_equal(mi.ref_count, 5);
+	assert_int_equal(mi.writemappings, 4 * PS);
+	assert_int_equal(mi.shm_refs, 1); /* one file, in both tables */
+	assert_int_equal(fdinfo(c, fd).f_count, 2);
+	assert_int_equal(fdinfo(c, fd).writemappings, 4 * PS);
+	assert_errno(shmsim_exit(c), 0);
+	assert_errno(shmsim_close(e->p, fd), 0);
+	assert_errno(shmsim_mapinfo(e->p, a, &mi), 0);
+	assert_int_equal(mi.ref_count, 2); /* the shmfd is gone */
+	assert_int_equal(mi.shm_refs, 0);
+	assert_errno(shmsim_munmap(e->p, a, 2 * PS), 0);
+	assert_errno(shmsim_mapinfo(e->p, b, &mi), 0);
+	assert_int_equal(mi.ref_count, 1);
+	assert_int_equal(mi.writemappings, 0);
+	assert_audit_clean(e->k);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(kern_mmap_check_order,
 		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(mapinfo_counts, setup_current,
+		    teardown_env),
 		cmocka_unit_test_setup_teardown(kern_mmap_page_offset,
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(readonly_mmap_write,

@@ -2,6 +2,9 @@
 #
 # Runs `shmsim run --quiet SCENARIO` and checks what the scenario file
 # itself says must happen, in comment lines:
+#   # shmsim-args: ARGS      run `shmsim ARGS SCENARIO` instead, e.g.
+#                            explore --mode dfs --preemptions 2 --quiet
+#                            (a race only some schedules show)
 #   # expect-exit: N         the exit status (required)
 #   # expect-output: TEXT    TEXT appears literally in the output (stdout
 #                            and stderr together); one line per message
@@ -14,6 +17,7 @@ endif()
 
 file(READ "${SCENARIO}" text)
 set(expect_exit "")
+set(shmsim_args run --quiet)
 set(needles "")
 set(nneedles 0)
 # Walk the file line by line with string(FIND): no list splitting, so
@@ -30,6 +34,8 @@ while(NOT text STREQUAL "")
   endif()
   if(line MATCHES "^# expect-exit: ([0-9]+)[ \t\r]*$")
     set(expect_exit "${CMAKE_MATCH_1}")
+  elseif(line MATCHES "^# shmsim-args: ([^\r]*)$")
+    separate_arguments(shmsim_args UNIX_COMMAND "${CMAKE_MATCH_1}")
   elseif(line MATCHES "^# expect-output: ")
     string(LENGTH "# expect-output: " plen)
     string(SUBSTRING "${line}" ${plen} -1 needle)
@@ -45,7 +51,7 @@ if(nneedles EQUAL 0)
   message(FATAL_ERROR "${SCENARIO}: no '# expect-output: TEXT' line")
 endif()
 
-execute_process(COMMAND "${SHMSIM}" run --quiet "${SCENARIO}"
+execute_process(COMMAND "${SHMSIM}" ${shmsim_args} "${SCENARIO}"
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 set(all "${out}${err}")
 set(bad 0)

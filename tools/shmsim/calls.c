@@ -16,37 +16,87 @@
  * call parses and runs, and fails with ENOSYS.
  */
 const struct sc_call sc_calls[] = {
-	{ "shm_open", 3, 3, { P, I, I }, false, false, true },
-	{ "shm_open2", 5, 5, { P, I, I, I, P }, false, false, true },
-	{ "shm_unlink", 1, 1, { P }, false, false, true },
-	{ "shm_rename", 3, 3, { P, P, I }, false, false, true },
-	{ "memfd_create", 2, 2, { P, I }, false, false, true },
-	{ "ftruncate", 2, 2, { I, I }, false, false, true },
-	{ "fstat", 1, 1, { I }, false, true, true },
-	{ "read", 2, 2, { I, I }, true, false, true },
-	{ "pread", 3, 3, { I, I, I }, true, false, true },
-	{ "write", 2, 2, { I, D }, false, false, true },
-	{ "pwrite", 3, 3, { I, D, I }, false, false, true },
-	{ "lseek", 3, 3, { I, I, I }, false, false, true },
-	{ "close", 1, 1, { I }, false, false, true },
-	{ "dup", 1, 1, { I }, false, false, true },
-	{ "dup2", 2, 2, { I, I }, false, false, true },
-	{ "fcntl", 2, 3, { I, I, I }, false, false, true },
-	{ "fchmod", 2, 2, { I, I }, false, false, true },
-	{ "fchown", 3, 3, { I, I, I }, false, false, true },
-	{ "posix_fallocate", 3, 3, { I, I, I }, false, false, true },
-	{ "fspacectl", 4, 4, { I, I, I, I }, false, false, true },
-	{ "ioctl", 2, 4, { I, I, I, I }, false, false, true },
-	{ "umask", 1, 1, { I }, false, false, true },
-	{ "mmap", 6, 6, { I, I, I, I, I, I }, false, false, true },
-	{ "munmap", 2, 2, { I, I }, false, false, true },
-	{ "mprotect", 3, 3, { I, I, I }, false, false, true },
-	{ "load", 2, 2, { I, I }, true, false, true },
-	{ "store", 2, 2, { I, D }, false, false, true },
-	{ "sendfd", 2, 2, { R, I }, false, false, true },
-	{ "recvfd", 0, 0, { I }, false, false, true },
-	{ NULL, 0, 0, { I }, false, false, false },
+	{ "shm_open", 3, 3, { P, I, I }, false, K_NONE, true },
+	{ "shm_open2", 5, 5, { P, I, I, I, P }, false, K_NONE, true },
+	{ "shm_unlink", 1, 1, { P }, false, K_NONE, true },
+	{ "shm_rename", 3, 3, { P, P, I }, false, K_NONE, true },
+	{ "memfd_create", 2, 2, { P, I }, false, K_NONE, true },
+	{ "ftruncate", 2, 2, { I, I }, false, K_NONE, true },
+	{ "fstat", 1, 1, { I }, false, K_FSTAT, true },
+	{ "read", 2, 2, { I, I }, true, K_NONE, true },
+	{ "pread", 3, 3, { I, I, I }, true, K_NONE, true },
+	{ "write", 2, 2, { I, D }, false, K_NONE, true },
+	{ "pwrite", 3, 3, { I, D, I }, false, K_NONE, true },
+	{ "lseek", 3, 3, { I, I, I }, false, K_NONE, true },
+	{ "close", 1, 1, { I }, false, K_NONE, true },
+	{ "dup", 1, 1, { I }, false, K_NONE, true },
+	{ "dup2", 2, 2, { I, I }, false, K_NONE, true },
+	{ "fcntl", 2, 3, { I, I, I }, false, K_NONE, true },
+	{ "fchmod", 2, 2, { I, I }, false, K_NONE, true },
+	{ "fchown", 3, 3, { I, I, I }, false, K_NONE, true },
+	{ "posix_fallocate", 3, 3, { I, I, I }, false, K_NONE, true },
+	{ "fspacectl", 4, 4, { I, I, I, I }, false, K_NONE, true },
+	{ "ioctl", 2, 4, { I, I, I, I }, false, K_NONE, true },
+	{ "umask", 1, 1, { I }, false, K_NONE, true },
+	{ "mmap", 6, 6, { I, I, I, I, I, I }, false, K_NONE, true },
+	{ "munmap", 2, 2, { I, I }, false, K_NONE, true },
+	{ "mprotect", 3, 3, { I, I, I }, false, K_NONE, true },
+	{ "load", 2, 2, { I, I }, true, K_NONE, true },
+	{ "store", 2, 2, { I, D }, false, K_NONE, true },
+	{ "sendfd", 2, 2, { R, I }, false, K_NONE, true },
+	{ "recvfd", 0, 0, { I }, false, K_NONE, true },
+	/* Model-only introspection (shmsim_fdinfo, shmsim_mapinfo). */
+	{ "fdinfo", 1, 1, { I }, false, K_FDINFO, true },
+	{ "mapinfo", 1, 1, { I }, false, K_MAPINFO, true },
+	{ NULL, 0, 0, { I }, false, K_NONE, false },
 };
+
+/*
+ * The keys of each KEY=VALUE set.  fdinfo and mapinfo name the kernel's
+ * fields (struct file, struct filedescent, struct shmfd, struct
+ * vm_object, struct vm_map_entry); run.c fills their values in this
+ * order.
+ */
+static const char *const fstat_keys[] = { "size", "mode", "uid", "gid",
+	"blksize", "blocks", "nlink", "type", NULL };
+static const char *const fdinfo_keys[] = { "f_count", "f_flag", "f_offset",
+	"cloexec", "shm_refs", "shm_size", "named", "ref_count",
+	"writemappings", "resident_page_count", "charge", NULL };
+static const char *const mapinfo_keys[] = { "start", "end", "offset",
+	"protection", "max_protection", "cow", "needs_copy", "ref_count",
+	"writemappings", "shadow_count", "resident_page_count", "shm_refs",
+	"shm_size", NULL };
+static const char *const state_keys[] = { "objects", "shm", "names", "files",
+	"pages", "swapped", "inflight", NULL };
+
+const char *const *
+sc_keyset_keys(enum sc_keyset ks)
+{
+	switch (ks) {
+	case K_FSTAT:
+		return (fstat_keys);
+	case K_FDINFO:
+		return (fdinfo_keys);
+	case K_MAPINFO:
+		return (mapinfo_keys);
+	case K_STATE:
+		return (state_keys);
+	default:
+		return (NULL);
+	}
+}
+
+int
+sc_keyset_index(enum sc_keyset ks, const char *key)
+{
+	const char *const *keys = sc_keyset_keys(ks);
+	int i;
+
+	for (i = 0; keys != NULL && keys[i] != NULL; i++)
+		if (strcmp(keys[i], key) == 0)
+			return (i);
+	return (-1);
+}
 
 int
 sc_call_lookup(const char *name)

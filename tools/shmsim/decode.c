@@ -302,6 +302,14 @@ struct drv {
 	 * (no audit after each), printed by who ("t3", or "p2"). */
 	bool in_seg;
 	const char *who;
+	/*
+	 * In a segment, the fork about to run: the child's id, reserved
+	 * when the segment was read, and where its handle goes (the child
+	 * joins procs after the segment, as its name may be used only
+	 * after the block's end).
+	 */
+	int seg_fork_id;
+	struct shmsim_proc **seg_fork_child;
 };
 
 static void drv_printf(struct drv *d, const char *fmt, ...)
@@ -467,6 +475,23 @@ do_fork(struct drv *d, int pidx)
 	struct shmsim_proc *child;
 	int error, id;
 
+	if (d->in_seg) {
+		/* The actor forks; the child is added after the segment. */
+		drv_printf(d, "fork %s p%d\n", d->who, d->seg_fork_id);
+		error = shmsim_fork(d->procs[pidx].p, &child);
+		*d->seg_fork_child = error == 0 ? child : NULL;
+		memset(&c, 0, sizeof(c));
+		c.op = FZ_FORK;
+		c.pidx = pidx;
+		c.error = error;
+		c.fd = -1;
+		c.p = error == 0 ? child : NULL;
+		if (error != 0)
+			drv_printf(d, "# (fork failed: %s)\n",
+			    shmsim_errno_name(error));
+		after_call(d, &c);
+		return;
+	}
 	if (d->nprocs == FZ_MAX_PROCS)
 		return;
 	id = ++d->nextid;
@@ -496,9 +521,12 @@ do_exit(struct drv *d, int pidx)
 	drv_printf(d, "exit p%d\n", d->procs[pidx].id);
 	call_flush(d);
 	(void)shmsim_exit(d->procs[pidx].p);
-	memmove(&d->procs[pidx], &d->procs[pidx + 1],
-	    (size_t)(d->nprocs - pidx - 1) * sizeof(d->procs[0]));
-	d->nprocs--;
+	/* In a segment the process leaves procs after it (run_segment). */
+	if (!d->in_seg) {
+		memmove(&d->procs[pidx], &d->procs[pidx + 1],
+		    (size_t)(d->nprocs - pidx - 1) * sizeof(d->procs[0]));
+		d->nprocs--;
+	}
 	memset(&c, 0, sizeof(c));
 	c.op = FZ_EXIT;
 	c.pidx = pidx;
@@ -993,8 +1021,6 @@ static const enum sc_fuzz_op sys_opcodes[SYS_NOPCODES] = {
  * 3-5); store: a fill byte.
  */
 #define FZ_MAPBASE UINT64_C(0x800000000)
-/* The end of the simulated user address space (VM_MAXUSER_ADDRESS). */
-#define FZ_VM_MAXUSER UINT64_C(0x800000000000)
 static const int mmap_prots[8] = { 1, 3, 0, 2, 1 | (1 << 16), 3 | (1 << 16), 8,
 	5 };
 static const int mmap_flags[8] = { 0x1, 0x2, 0x1 | 0x10, 0x2 | 0x10,
@@ -1197,39 +1223,9 @@ put_read_result(struct drv *d, int error, const unsigned char *buf, size_t done)
 static void
 sys_exec(struct drv *d, int pidx, struct sc_fuzz_call *c)
 {
-	struct shmsim_proc *p = d->procs[pidx].p;
-	struct shmsim_fdinfo *info;
-	int fd, n = 0, fds[64];
-
-	if (d->out != NULL) {
-		/*
-		 * The language has no exec: the scenario closes the
-		 * close-on-exec descriptors in ascending order, which is
-		 * what fdcloseexec() does, then unmaps the whole user
-		 * address space, [PAGE_SIZE, VM_MAXUSER_ADDRESS), which is
-		 * what vmspace_exec() does (src/vm_map.h).
-		 */
-		info = malloc(sizeof(*info));
-		if (info == NULL)
-			abort();
-		for (fd = 0; fd < d->cfg.max_fds && n < 64; fd++)
-			if (shmsim_fdinfo(p, fd, info) == 0 &&
-			    (info->fd_flags & SHMSIM_FD_CLOEXEC) != 0)
-				fds[n++] = fd;
-		free(info);
-		fprintf(d->out,
-		    "## exec p%d: fdcloseexec() closes %d "
-		    "descriptor(s)\n",
-		    d->procs[pidx].id, n);
-		for (fd = 0; fd < n; fd++)
-			fprintf(d->out, "p%d: close(%d) => ok\n",
-			    d->procs[pidx].id, fds[fd]);
-		fprintf(d->out, "p%d: munmap(%u, %#" PRIx64 " - %u) => ok\n",
-		    d->procs[pidx].id, d->cfg.page_size, FZ_VM_MAXUSER,
-		    d->cfg.page_size);
-		fflush(d->out);
-	}
-	c->error = shmsim_exec(p);
+	drv_printf(d, "exec p%d\n", d->procs[pidx].id);
+	call_flush(d);
+	c->error = shmsim_exec(d->procs[pidx].p);
 }
 
 /* Reads and writes move at most 3 pages + 1 byte (sys_count). */
@@ -1849,9 +1845,15 @@ sys_do(struct drv *d, struct rd *r, enum sc_fuzz_op op, int pidx, FILE *sink,
  * its number of calls, 1 + ((A >> 4) & 3), bit 6 the pagedaemon instead
  * (its calls are one byte each: pageout N, N = byte % 8) -- then its
  * calls: an opcode byte (% 48, sys_opcodes) and the call's operands,
- * without the process byte.  spawn, fork, exit, exec, fault, dump and
- * pageout are not allowed in a block: their operands are read and the
- * call left out; a second pagedaemon's calls are left out too; a rename
+ * without the process byte.  spawn, fault, dump and pageout are not
+ * allowed in a block: their operands are read and the call left out; a
+ * second pagedaemon's calls are left out too.  fork, exec and exit follow
+ * the language's rules for a block (shmsim-scenario(5), CONCURRENCY): a
+ * fork's child gets its name (p<id>) when the segment is read, and joins
+ * the processes after it; a fork past FZ_MAX_PROCS live processes is left
+ * out.  exec and exit are left out unless their actor is the only one on
+ * its process; exit also unless no other actor sends to the process, and
+ * the actor's calls after it are left out.  A rename
  * with SHM_RENAME_EXCHANGE renames plainly (the harness gives back the
  * kernel's known leak on a failed exchange by comparing the reference
  * counts before and after the call, which another actor may change in
@@ -1951,8 +1953,7 @@ static const unsigned char sys_noperands[FZ_NOPS] = {
 static bool
 seg_allowed(enum sc_fuzz_op op)
 {
-	return (op != FZ_SPAWN && op != FZ_FORK && op != FZ_EXIT &&
-	    op != FZ_EXEC && op != FZ_FAULT && op != FZ_DUMP &&
+	return (op != FZ_SPAWN && op != FZ_FAULT && op != FZ_DUMP &&
 	    op != FZ_PAGEOUT);
 }
 
@@ -1965,7 +1966,9 @@ struct seg_actor {
 	int ncalls;
 	struct {
 		enum sc_fuzz_op op;
-		size_t at; /* its operands' offset in the input */
+		size_t at;    /* its operands' offset in the input */
+		int child_id; /* FZ_FORK: the child's id */
+		struct shmsim_proc *child; /* FZ_FORK: the child, or NULL */
 	} calls[SEG_MAX_CALLS];
 	char name[16];
 	char *text; /* decode: its lines */
@@ -2009,6 +2012,8 @@ seg_actor_main(void *arg)
 		snprintf(label, sizeof(label), "%s: %s", a->name,
 		    op_names[a->calls[i].op]);
 		shmsim_explorer_label(d->e, label);
+		d->seg_fork_id = a->calls[i].child_id;
+		d->seg_fork_child = &a->calls[i].child;
 		sys_do(d, &a->rd, a->calls[i].op, a->pidx, a->sink, a->buf);
 	}
 }
@@ -2024,6 +2029,133 @@ put_indented(FILE *out, const char *s, size_t n)
 			continue;
 		fprintf(out, "  %.*s\n", (int)(j - i), s + i);
 		i = j + 1;
+	}
+}
+
+/* The process a sendfd of actor a at its call i sends to (its index). */
+static int
+seg_sendfd_to(const struct drv *d, const struct rd *r, size_t at)
+{
+	struct rd t = *r;
+
+	t.i = at;
+	return ((int)(u8(&t) % (unsigned)d->nprocs));
+}
+
+/* Drop call i of actor a. */
+static void
+seg_drop(struct seg_actor *a, int i)
+{
+	memmove(&a->calls[i], &a->calls[i + 1],
+	    (size_t)(a->ncalls - i - 1) * sizeof(a->calls[0]));
+	a->ncalls--;
+}
+
+/*
+ * The language's rules for fork, exec and exit in a block (see above),
+ * over the n actors read; actors left without a call go.  Returns the
+ * number of actors left.
+ */
+static int
+seg_rules(struct drv *d, const struct rd *r, int n)
+{
+	struct seg_actor *a, *b;
+	int i, j, k, m, nforks = 0;
+	bool alone, sent_to;
+
+	for (i = 0; i < n; i++) {
+		a = &seg_actors[i];
+		if (a->pidx < 0)
+			continue;
+		alone = true;
+		sent_to = false;
+		for (j = 0; j < n; j++) {
+			b = &seg_actors[j];
+			if (j == i || b->pidx < 0)
+				continue;
+			if (b->pidx == a->pidx)
+				alone = false;
+			for (k = 0; k < b->ncalls; k++)
+				if (b->calls[k].op == FZ_SENDFD &&
+				    seg_sendfd_to(d, r, b->calls[k].at) ==
+					a->pidx)
+					sent_to = true;
+		}
+		for (k = 0; k < a->ncalls; k++) {
+			a->calls[k].child = NULL;
+			a->calls[k].child_id = 0;
+			switch (a->calls[k].op) {
+			case FZ_FORK:
+				if (d->nprocs + nforks == FZ_MAX_PROCS) {
+					seg_drop(a, k--);
+					break;
+				}
+				nforks++;
+				a->calls[k].child_id = ++d->nextid;
+				break;
+			case FZ_EXEC:
+				if (!alone)
+					seg_drop(a, k--);
+				break;
+			case FZ_EXIT:
+				if (!alone || sent_to)
+					seg_drop(a, k--);
+				else
+					a->ncalls = k + 1;
+				break;
+			default:
+				break;
+			}
+		}
+	}
+	/* Actors left without a call go (their names are not printed). */
+	for (i = m = 0; i < n; i++) {
+		if (seg_actors[i].ncalls == 0)
+			continue;
+		if (m != i) {
+			seg_actors[m] = seg_actors[i];
+			seg_actors[m].buf = seg_bufs[m];
+			seg_actors[m].d.who = seg_actors[m].name;
+		}
+		m++;
+	}
+	return (m);
+}
+
+/*
+ * After a segment: the processes that exited leave procs, the children
+ * forked join it (in the order their names were given).
+ */
+static void
+seg_procs(struct drv *d, int n)
+{
+	struct seg_actor *a;
+	bool gone[FZ_MAX_PROCS] = { false };
+	int i, k, pidx;
+
+	for (i = 0; i < n; i++) {
+		a = &seg_actors[i];
+		if (a->pidx >= 0 && a->ncalls > 0 &&
+		    a->calls[a->ncalls - 1].op == FZ_EXIT)
+			gone[a->pidx] = true;
+	}
+	for (pidx = d->nprocs - 1; pidx >= 0; pidx--)
+		if (gone[pidx]) {
+			memmove(&d->procs[pidx], &d->procs[pidx + 1],
+			    (size_t)(d->nprocs - pidx - 1) *
+				sizeof(d->procs[0]));
+			d->nprocs--;
+		}
+	for (i = 0; i < n; i++) {
+		a = &seg_actors[i];
+		for (k = 0; k < a->ncalls; k++)
+			if (a->calls[k].op == FZ_FORK &&
+			    a->calls[k].child != NULL &&
+			    d->nprocs < FZ_MAX_PROCS) {
+				d->procs[d->nprocs].p = a->calls[k].child;
+				d->procs[d->nprocs].id = a->calls[k].child_id;
+				d->nprocs++;
+			}
 	}
 }
 
@@ -2107,6 +2239,7 @@ run_segment(struct drv *d, struct rd *r, FILE *sink)
 	sched_at = r->i;
 	for (j = 0; j < nsched; j++)
 		(void)u8(r);
+	n = seg_rules(d, r, n);
 	if (n == 0)
 		return;
 
@@ -2173,6 +2306,7 @@ run_segment(struct drv *d, struct rd *r, FILE *sink)
 		fputs("end\n", d->out);
 		fflush(d->out);
 	}
+	seg_procs(d, n);
 	if (error == EDEADLK) {
 		/* The kernel is abandoned: no clean-up, no audit. */
 		d->r->deadlock = true;

@@ -81,7 +81,9 @@ struct sc_fuzz_call {
 	size_t pathlen;	   /* bytes built (a NUL may come earlier) */
 	int flags;	   /* FZ_OPEN */
 	mode_t mode;	   /* FZ_OPEN, FZ_UMASK */
-	int fd, fd2;	   /* descriptor operands */
+	int fd, fd2;	   /* descriptor operands; FZ_FORK: fd is the
+			      child's index, -1 in a concurrent segment
+			      (the child joins after it) */
 	int64_t a, b;	   /* other operands (length, offset, ...) */
 	int error;	   /* 0 or the errno returned */
 	int64_t ret;	   /* the value returned */

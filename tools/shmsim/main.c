@@ -93,7 +93,10 @@ static const char help_text[] =
     "ENOTTY, as on a pmap without them).\n"
     "Concurrency: thread T of P; par ... end blocks of calls grouped by\n"
     "actor; => A or B alternatives inside a block; the extension\n"
-    "'pagedaemon: pageout [N]' makes the pagedaemon an actor.\n";
+    "'pagedaemon: pageout [N]' makes the pagedaemon an actor.\n"
+    "Inside a block, fork P C, exec P and exit P are steps of actor P.\n"
+    "Counts: P: fdinfo(fd) => f_count=N shm_refs=N ref_count=N ...,\n"
+    "P: mapinfo(addr) => ref_count=N writemappings=N ... (model-only).\n";
 
 /* Read a whole file (or stdin for "-"); NULL and a message on error. */
 static char *

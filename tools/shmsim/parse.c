@@ -38,15 +38,32 @@ struct tok {
 /* Names that a process must be declared for, and bound variables. */
 struct name_set {
 	char **names;
-	int *state; /* processes and threads: 1 alive, 2 exited */
+	/*
+	 * Processes and threads: NS_ALIVE, NS_EXITED (the process exited,
+	 * or its process did for a thread), NS_FORKED (forked in the par
+	 * block being parsed: usable after its end), NS_EXECED (a thread
+	 * whose process called exec).
+	 */
+	int *state;
 	/*
 	 * procs: -1 for a process, the index of its process for a thread.
 	 * vars: the actor of the current par block that binds it, -1 for
 	 * none.
 	 */
 	int *aux;
+	/*
+	 * procs: the line of the statement that set the state, and the par
+	 * block (counted from 1) it was in, 0 for none; for a process, the
+	 * actors of the par block being parsed that name it or its threads
+	 * (a bit per actor index).
+	 */
+	int *line, *blk;
+	uint32_t *used;
 	int n, cap;
 };
+
+enum { NS_ALIVE = 1, NS_EXITED, NS_FORKED, NS_EXECED };
+_Static_assert(SHMSIM_MAX_ACTORS <= 32, "name_set.used has a bit per actor");
 
 struct parser {
 	const char *file;
@@ -144,10 +161,16 @@ set_add(struct name_set *s, const char *name, int state)
 		s->names = xrealloc(s->names, (size_t)s->cap * sizeof(char *));
 		s->state = xrealloc(s->state, (size_t)s->cap * sizeof(int));
 		s->aux = xrealloc(s->aux, (size_t)s->cap * sizeof(int));
+		s->line = xrealloc(s->line, (size_t)s->cap * sizeof(int));
+		s->blk = xrealloc(s->blk, (size_t)s->cap * sizeof(int));
+		s->used = xrealloc(s->used, (size_t)s->cap * sizeof(uint32_t));
 	}
 	s->names[s->n] = xstrndup(name, strlen(name));
 	s->state[s->n] = state;
 	s->aux[s->n] = -1;
+	s->line[s->n] = 0;
+	s->blk[s->n] = 0;
+	s->used[s->n] = 0;
 	return (s->n++);
 }
 
@@ -161,6 +184,9 @@ set_free(struct name_set *s)
 	free(s->names);
 	free(s->state);
 	free(s->aux);
+	free(s->line);
+	free(s->blk);
+	free(s->used);
 }
 
 /* ------------------------------------------------------------ lexer */
@@ -530,17 +556,63 @@ check_proc(struct parser *p, const struct tok *t)
 		    t->sval);
 		return (false);
 	}
-	if (p->procs.state[i] != 1) {
-		if (p->procs.aux[i] >= 0)
-			perr(p, t->col,
-			    "thread '%s' has ended (its process "
-			    "'%s' exited)",
-			    t->sval, p->procs.names[p->procs.aux[i]]);
-		else
-			perr(p, t->col, "process '%s' has exited", t->sval);
+	switch (p->procs.state[i]) {
+	case NS_ALIVE:
+		return (true);
+	case NS_FORKED:
+		perr(p, t->col,
+		    "process '%s' is forked in this par block (line %d): "
+		    "name it after 'end'",
+		    t->sval, p->procs.line[i]);
 		return (false);
+	case NS_EXECED:
+		perr(p, t->col,
+		    "thread '%s' has ended (its process '%s' called exec "
+		    "on line %d)",
+		    t->sval, p->procs.names[p->procs.aux[i]], p->procs.line[i]);
+		return (false);
+	default:
+		break;
 	}
-	return (true);
+	if (p->in_par && p->procs.blk[i] == p->sc->npar)
+		perr(p, t->col,
+		    "%s '%s' %s in this par block (line %d): no other "
+		    "statement of the block may name it",
+		    p->procs.aux[i] >= 0 ? "thread" : "process", t->sval,
+		    p->procs.aux[i] >= 0 ? "ends: its process exits" : "exits",
+		    p->procs.line[i]);
+	else if (p->procs.aux[i] >= 0)
+		perr(p, t->col,
+		    "thread '%s' has ended (its process "
+		    "'%s' exited)",
+		    t->sval, p->procs.names[p->procs.aux[i]]);
+	else
+		perr(p, t->col, "process '%s' has exited", t->sval);
+	return (false);
+}
+
+/* The process of a live process or thread name (its index in procs). */
+static int
+proc_of(struct parser *p, const char *name)
+{
+	int i = set_find(&p->procs, name);
+
+	return (i < 0 || p->procs.aux[i] < 0 ? i : p->procs.aux[i]);
+}
+
+/*
+ * Inside a par block: the current actor names the process of the live
+ * process or thread name (as the caller, or as sendfd's destination).
+ */
+static void
+note_use(struct parser *p, const char *name)
+{
+	int i;
+
+	if (!p->in_par || p->cur_actor < 0)
+		return;
+	if ((i = proc_of(p, name)) >= 0)
+		p->procs.used[i] |= UINT32_C(1) << p->cur_actor;
 }
 
 /* ------------------------------------------------------------ expressions */
@@ -997,6 +1069,7 @@ parse_call_args(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
 				t = next(p);
 				if (!check_proc(p, t))
 					return (false);
+				note_use(p, t->sval);
 				/* Kept as a one-term expression naming it. */
 				st->args[i].terms =
 				    xmalloc(sizeof(struct sc_term));
@@ -1030,39 +1103,51 @@ parse_call_args(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
 	return (true);
 }
 
-static bool
-parse_keyvals(struct parser *p, struct sc_expect *ex, bool fstat)
+/* "unknown key 'K' (the keys of NAME: A, B, ...)" */
+static void
+unknown_key(struct parser *p, const struct tok *k, enum sc_keyset ks,
+    const char *what)
 {
-	static const char *const fstat_keys[] = { "size", "mode", "uid", "gid",
-		"blksize", "blocks", "nlink", "type", NULL };
-	static const char *const state_keys[] = { "objects", "shm", "names",
-		"files", "pages", "swapped", "inflight", NULL };
-	const char *const *keys = fstat ? fstat_keys : state_keys;
-	struct sc_keyval kv;
-	struct tok *k;
+	const char *const *keys = sc_keyset_keys(ks);
+	char list[512];
+	size_t n = 0;
 	int i;
 
+	list[0] = '\0';
+	for (i = 0; keys[i] != NULL && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+		    i == 0 ? "" : ", ", keys[i]);
+	perr(p, k->col, "unknown key '%s' (the keys of %s: %s)", k->sval, what,
+	    list);
+}
+
+/* KEY=VALUE ... of key set ks; what names the call or statement. */
+static bool
+parse_keyvals(struct parser *p, struct sc_expect *ex, enum sc_keyset ks,
+    const char *what)
+{
+	struct sc_keyval kv;
+	struct tok *k;
+
 	ex->kind = E_KEYS;
-	/* "or" starts the next alternative of an fstat expectation. */
-	while (peek(p)->kind != TK_END && !(fstat && is_word(peek(p), "or"))) {
+	/* "or" starts the next alternative of a call's expectation. */
+	while (peek(p)->kind != TK_END &&
+	    !(ks != K_STATE && is_word(peek(p), "or"))) {
 		memset(&kv, 0, sizeof(kv));
 		k = next(p);
 		if (k->kind != TK_NAME) {
 			perr(p, k->col, "expected KEY=VALUE");
 			return (false);
 		}
-		for (i = 0; keys[i] != NULL; i++)
-			if (strcmp(keys[i], k->sval) == 0)
-				break;
-		if (keys[i] == NULL) {
-			perr(p, k->col, "unknown key '%s'", k->sval);
+		if (sc_keyset_index(ks, k->sval) < 0) {
+			unknown_key(p, k, ks, what);
 			return (false);
 		}
 		if (!expect_punct(p, '='))
 			return (false);
 		kv.key = xstrndup(k->sval, strlen(k->sval));
 		kv.col = k->col;
-		if (strcmp(k->sval, "type") == 0) {
+		if (ks == K_FSTAT && strcmp(k->sval, "type") == 0) {
 			struct tok *v = next(p);
 
 			if (v->kind != TK_NAME) {
@@ -1103,13 +1188,13 @@ parse_one_expect(struct parser *p, struct sc_expect *ex,
 	}
 	if (t->kind == TK_NAME && p->pos + 1 < p->ntoks &&
 	    is_punct(&p->toks[p->pos + 1], '=')) {
-		if (c == NULL || !c->is_fstat) {
+		if (c == NULL || c->keys == K_NONE) {
 			perr(p, t->col,
 			    "KEY=VALUE expectations are for "
-			    "fstat and state");
+			    "fstat, fdinfo, mapinfo and state");
 			return (false);
 		}
-		return (parse_keyvals(p, ex, true));
+		return (parse_keyvals(p, ex, (enum sc_keyset)c->keys, c->name));
 	}
 	if (is_word(t, "ok")) {
 		next(p);
@@ -1270,6 +1355,7 @@ parse_call(struct parser *p, struct sc_stmt *st)
 	next(p); /* ':' */
 	if (!par_actor(p, pt))
 		return (false);
+	note_use(p, pt->sval);
 	ct = next(p);
 	if (ct->kind != TK_NAME) {
 		perr(p, ct->col, "expected a call name");
@@ -1403,14 +1489,114 @@ parse_thread(struct parser *p, struct sc_stmt *st)
 }
 
 /*
+ * fork P C.  Forking from a thread forks its process.  Inside a par
+ * block P is the actor that forks, and C, whose pid depends on the
+ * schedule, may be named only after the block's end.
+ */
+static bool
+parse_fork(struct parser *p, struct sc_stmt *st)
+{
+	struct tok *a, *b;
+	int ci;
+
+	a = next(p);
+	if (!check_proc(p, a))
+		return (false);
+	b = next(p);
+	if (!check_new_actor(p, b, "process"))
+		return (false);
+	if (!expect_end(p) || !par_actor(p, a))
+		return (false);
+	note_use(p, a->sval);
+	st->kind = S_FORK;
+	st->proc = xstrndup(a->sval, strlen(a->sval));
+	st->proc2 = xstrndup(b->sval, strlen(b->sval));
+	ci = set_add(&p->procs, b->sval, p->in_par ? NS_FORKED : NS_ALIVE);
+	p->procs.line[ci] = p->line;
+	return (true);
+}
+
+/*
+ * exit P, exec P.  P is a process; its threads end with it (exec: the
+ * calling thread goes on as the process, the others end, as execve()
+ * does).  Inside a par block P is the actor, and the block may have no
+ * other actor of P's process: the kernel first stops the process's
+ * other threads (thread_single()), which the model does not simulate.
+ * For exit, no other actor of the block may name P at all (a
+ * sendfd(P, ...) could find it gone).
+ */
+static bool
+parse_exit_exec(struct parser *p, struct sc_stmt *st, const struct tok *t)
+{
+	bool is_exit = strcmp(t->sval, "exit") == 0;
+	struct tok *a;
+	uint32_t others;
+	int i, ai, pi;
+
+	a = next(p);
+	if (!check_proc(p, a))
+		return (false);
+	pi = set_find(&p->procs, a->sval);
+	if (p->procs.aux[pi] >= 0) {
+		perr(p, a->col,
+		    "'%s' is a thread: %s takes a process (%s %s ends its "
+		    "threads%s)",
+		    a->sval, t->sval, t->sval, p->procs.names[p->procs.aux[pi]],
+		    is_exit ? " too" : "");
+		return (false);
+	}
+	if (!expect_end(p) || !par_actor(p, a))
+		return (false);
+	if (p->in_par) {
+		for (ai = 0; ai < p->nactors; ai++) {
+			if (ai == p->cur_actor ||
+			    strcmp(p->actors[ai], SC_PAGEDAEMON) == 0 ||
+			    proc_of(p, p->actors[ai]) != pi)
+				continue;
+			perr(p, t->col,
+			    "'%s %s' inside a par block whose actor '%s' is a "
+			    "thread of '%s' (the kernel stops the other "
+			    "threads first, which the model does not "
+			    "simulate): put the %s after 'end'",
+			    t->sval, a->sval, p->actors[ai], a->sval, t->sval);
+			return (false);
+		}
+		others = p->procs.used[pi] & ~(UINT32_C(1) << p->cur_actor);
+		for (ai = 0; is_exit && others != 0; ai++)
+			if ((others & (UINT32_C(1) << ai)) != 0) {
+				perr(p, t->col,
+				    "'exit %s' inside a par block whose actor "
+				    "'%s' names '%s' too: it could find the "
+				    "process gone",
+				    a->sval, p->actors[ai], a->sval);
+				return (false);
+			}
+		note_use(p, a->sval);
+	}
+	st->kind = is_exit ? S_EXIT : S_EXEC;
+	st->proc = xstrndup(a->sval, strlen(a->sval));
+	/* The process (exit) and its threads. */
+	for (i = 0; i < p->procs.n; i++) {
+		if (i == pi ? !is_exit : p->procs.aux[i] != pi)
+			continue;
+		if (p->procs.state[i] != NS_ALIVE)
+			continue;
+		p->procs.state[i] = is_exit ? NS_EXITED : NS_EXECED;
+		p->procs.line[i] = p->line;
+		p->procs.blk[i] = p->in_par ? p->sc->npar : 0;
+	}
+	return (true);
+}
+
+/*
  * Inside a par block only calls (and the pagedaemon's pageout) are
  * statements; the word t starts one that is not.
  */
 static bool
 block_statement_ok(struct parser *p, const struct tok *t)
 {
-	static const char *const never[] = { "fork", "spawn", "exit", "config",
-		"jail", "thread", "par", NULL };
+	static const char *const never[] = { "spawn", "config", "jail",
+		"thread", "par", NULL };
 	int i;
 
 	for (i = 0; never[i] != NULL; i++)
@@ -1462,6 +1648,8 @@ parse_par(struct parser *p, struct sc_stmt *st, const struct tok *t)
 	p->nactors = 0;
 	for (i = 0; i < p->vars.n; i++)
 		p->vars.aux[i] = -1;
+	for (i = 0; i < p->procs.n; i++)
+		p->procs.used[i] = 0;
 	if (!expect_end(p))
 		return (false);
 	st->kind = S_PAR;
@@ -1488,6 +1676,10 @@ parse_end(struct parser *p, struct sc_stmt *st, const struct tok *t)
 	p->cur_actor = -1;
 	for (i = 0; i < p->vars.n; i++)
 		p->vars.aux[i] = -1;
+	/* Children forked in the block are named from here on. */
+	for (i = 0; i < p->procs.n; i++)
+		if (p->procs.state[i] == NS_FORKED)
+			p->procs.state[i] = NS_ALIVE;
 	if (p->nactors == 0) {
 		perr(p, t->col,
 		    "empty par block (lines %d to %d have no "
@@ -1514,7 +1706,7 @@ parse_end(struct parser *p, struct sc_stmt *st, const struct tok *t)
 static bool
 parse_statement(struct parser *p, struct sc_stmt *st)
 {
-	struct tok *t = peek(p), *a, *b;
+	struct tok *t = peek(p), *a;
 
 	if (t->kind != TK_NAME) {
 		perr(p, t->col, "expected a statement");
@@ -1548,42 +1740,10 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 	}
 	if (strcmp(t->sval, "spawn") == 0)
 		return (parse_spawn(p, st));
-	if (strcmp(t->sval, "fork") == 0) {
-		/* (Forking from a thread forks its process.) */
-		a = next(p);
-		if (!check_proc(p, a))
-			return (false);
-		b = next(p);
-		if (!check_new_actor(p, b, "process"))
-			return (false);
-		st->kind = S_FORK;
-		st->proc = xstrndup(a->sval, strlen(a->sval));
-		st->proc2 = xstrndup(b->sval, strlen(b->sval));
-		set_add(&p->procs, b->sval, 1);
-		return (expect_end(p));
-	}
-	if (strcmp(t->sval, "exit") == 0) {
-		int i, pi;
-
-		a = next(p);
-		if (!check_proc(p, a))
-			return (false);
-		pi = set_find(&p->procs, a->sval);
-		if (p->procs.aux[pi] >= 0) {
-			perr(p, a->col,
-			    "'%s' is a thread: exit takes a process "
-			    "(exit %s ends its threads too)",
-			    a->sval, p->procs.names[p->procs.aux[pi]]);
-			return (false);
-		}
-		st->kind = S_EXIT;
-		st->proc = xstrndup(a->sval, strlen(a->sval));
-		/* The process and its threads. */
-		for (i = 0; i < p->procs.n; i++)
-			if (i == pi || p->procs.aux[i] == pi)
-				p->procs.state[i] = 2;
-		return (expect_end(p));
-	}
+	if (strcmp(t->sval, "fork") == 0)
+		return (parse_fork(p, st));
+	if (strcmp(t->sval, "exit") == 0 || strcmp(t->sval, "exec") == 0)
+		return (parse_exit_exec(p, st, t));
 	if (strcmp(t->sval, "thread") == 0)
 		return (parse_thread(p, st));
 	if (strcmp(t->sval, "par") == 0)
@@ -1602,7 +1762,7 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 		}
 		next(p);
 		st->expect.col = peek(p)->col;
-		return (parse_keyvals(p, &st->expect, false));
+		return (parse_keyvals(p, &st->expect, K_STATE, "state"));
 	}
 	if (strcmp(t->sval, "pageout") == 0) {
 		st->kind = S_PAGEOUT;
@@ -1787,7 +1947,10 @@ sc_parse(const char *file, const char *buf, size_t len, struct sc_script *sc)
 				st.text = line_text(ls, eol - off);
 				if (p.in_par &&
 				    (st.kind == S_CALL ||
-					st.kind == S_PAGEOUT)) {
+					st.kind == S_PAGEOUT ||
+					st.kind == S_FORK ||
+					st.kind == S_EXIT ||
+					st.kind == S_EXEC)) {
 					st.in_par = true;
 					st.actor = p.cur_actor;
 				}

@@ -82,6 +82,9 @@ struct result {
 	size_t nbytes;
 	bool has_stat;
 	struct shmsim_stat st;
+	/* fdinfo, mapinfo: the values of the set's keys, in its order. */
+	enum sc_keyset keyset;
+	int64_t kv[SC_MAX_KEYS];
 };
 
 static void *
@@ -323,7 +326,19 @@ print_result(FILE *f, const struct result *res)
 		    (unsigned)res->st.st_uid, (unsigned)res->st.st_gid,
 		    (uintmax_t)res->st.st_nlink, (intmax_t)res->st.st_blocks,
 		    (int)res->st.st_blksize, type_word(res->st.st_mode));
-	else if (res->hex)
+	else if (res->keyset != K_NONE) {
+		const char *const *keys = sc_keyset_keys(res->keyset);
+		int i;
+
+		fputc('=', f);
+		for (i = 0; keys[i] != NULL; i++)
+			fprintf(f,
+			    strcmp(keys[i], "start") == 0 ||
+				    strcmp(keys[i], "end") == 0 ?
+				" %s=%#jx" :
+				" %s=%jd",
+			    keys[i], (intmax_t)res->kv[i]);
+	} else if (res->hex)
 		fprintf(f, "= %#jx", (uintmax_t)res->ret);
 	else
 		fprintf(f, "= %jd", (intmax_t)res->ret);
@@ -377,6 +392,49 @@ expect_text(const struct sc_stmt *st)
 }
 
 /* ------------------------------------------------------------ calls */
+
+/* fdinfo(fd): shmsim_fdinfo(), in the order of sc_keyset_keys(). */
+static int
+do_fdinfo(struct shmsim_proc *p, int fd, struct result *res)
+{
+	struct shmsim_fdinfo *fi = xcalloc(1, sizeof(*fi));
+	int error;
+
+	error = shmsim_fdinfo(p, fd, fi);
+	if (error == 0) {
+		const int64_t v[] = { fi->f_count, fi->f_flag, fi->f_offset,
+			(fi->fd_flags & SHMSIM_FD_CLOEXEC) != 0, fi->shm_refs,
+			fi->size, fi->named, fi->obj_ref_count,
+			(int64_t)fi->writemappings, (int64_t)fi->resident,
+			(int64_t)fi->charge };
+
+		memcpy(res->kv, v, sizeof(v));
+		res->keyset = K_FDINFO;
+	}
+	free(fi);
+	return (error);
+}
+
+/* mapinfo(addr): shmsim_mapinfo(), in the order of sc_keyset_keys(). */
+static int
+do_mapinfo(struct shmsim_proc *p, uint64_t addr, struct result *res)
+{
+	struct shmsim_mapinfo mi;
+	int error;
+
+	error = shmsim_mapinfo(p, addr, &mi);
+	if (error == 0) {
+		const int64_t v[] = { (int64_t)mi.start, (int64_t)mi.end,
+			(int64_t)mi.offset, mi.protection, mi.max_protection,
+			mi.cow, mi.needs_copy, mi.ref_count,
+			(int64_t)mi.writemappings, mi.shadow_count,
+			(int64_t)mi.resident, mi.shm_refs, mi.shm_size };
+
+		memcpy(res->kv, v, sizeof(v));
+		res->keyset = K_MAPINFO;
+	}
+	return (error);
+}
 
 static int
 do_call(struct runner *r, const struct sc_stmt *st, struct shmsim_proc *p,
@@ -495,6 +553,10 @@ do_call(struct runner *r, const struct sc_stmt *st, struct shmsim_proc *p,
 		res->ret = fd;
 		return (error);
 	}
+	if (strcmp(name, "fdinfo") == 0)
+		return (do_fdinfo(p, (int)a[0].i, res));
+	if (strcmp(name, "mapinfo") == 0)
+		return (do_mapinfo(p, (uint64_t)a[0].i, res));
 	if (strcmp(name, "mmap") == 0) {
 		uint64_t addr = 0;
 
@@ -592,12 +654,23 @@ expect_met(struct runner *r, const struct sc_expect *ex,
 		value_free(&v);
 		break;
 	case E_KEYS:
-		if (res->error != 0 || !res->has_stat)
+		if (res->error != 0 ||
+		    (!res->has_stat && res->keyset == K_NONE))
 			break;
 		ok = true;
 		for (i = 0; i < ex->nkeys && ok; i++) {
 			const struct sc_keyval *kv = &ex->keys[i];
 
+			if (res->keyset != K_NONE) {
+				if (!eval(r, &kv->val, &v, unbound)) {
+					ok = false;
+					break;
+				}
+				ok = res->kv[sc_keyset_index(res->keyset,
+					 kv->key)] == v.i;
+				value_free(&v);
+				continue;
+			}
 			if (kv->word != NULL) {
 				ok = strcmp(kv->word,
 					 type_word(res->st.st_mode)) == 0;
@@ -884,6 +957,59 @@ run_pageout(struct runner *r, const struct sc_stmt *st)
 	trace(r, st, "moved %ju page(s)", (uintmax_t)moved);
 }
 
+/* fork P C */
+static void
+run_fork(struct runner *r, const struct sc_stmt *st)
+{
+	struct shmsim_proc *np;
+	int error;
+
+	error = shmsim_fork(proc_find(r, st->proc)->p, &np);
+	if (error != 0) {
+		trace(r, st, "%s", shmsim_errno_name(error));
+		fail_line(r, st);
+		fprintf(r->o->out, "fork failed: %s\n",
+		    shmsim_errno_name(error));
+		count(r, false);
+		return;
+	}
+	/*
+	 * In a par block the child is named after the block (run_par):
+	 * naming takes a lock, a scheduling point that a fuzz input's
+	 * segment, which names no process, does not have.
+	 */
+	if (st->in_par)
+		(void)proc_add_thread(r, st->proc2, np, -1);
+	else
+		proc_add(r, st->proc2, np);
+	trace(r, st, "pid %d", shmsim_proc_pid(np));
+}
+
+/*
+ * exit P, exec P: P's threads end with it (exec: P goes on).  The
+ * indexes are taken before the call: in a par block another actor's
+ * fork may move r->procs while the call runs.
+ */
+static void
+run_exit_exec(struct runner *r, const struct sc_stmt *st)
+{
+	struct sc_proc *sp = proc_find(r, st->proc);
+	int i, owner = (int)(sp - r->procs);
+
+	if (st->kind == S_EXIT)
+		(void)shmsim_exit(sp->p);
+	else
+		(void)shmsim_exec(sp->p);
+	for (i = 0; i < r->nprocs; i++)
+		if (r->procs[i].owner == owner ||
+		    (i == owner && st->kind == S_EXIT))
+			r->procs[i].alive = false;
+	trace(r, st, "%s",
+	    st->kind == S_EXIT ? "exited" :
+				 "close-on-exec descriptors closed, "
+				 "mappings removed");
+}
+
 /* The body of one actor of a par block: its statements, in order. */
 static void
 actor_main(void *arg)
@@ -896,8 +1022,7 @@ actor_main(void *arg)
 
 	for (i = a->first; i < a->last; i++) {
 		st = &r->sc->stmts[i];
-		if (!st->in_par || st->actor != a->idx ||
-		    (st->kind != S_CALL && st->kind != S_PAGEOUT))
+		if (!st->in_par || st->actor != a->idx || st->kind == S_NOTE)
 			continue;
 		/* "line N: CALL": the step list names the actor already. */
 		{
@@ -909,10 +1034,21 @@ actor_main(void *arg)
 			    text);
 		}
 		shmsim_explorer_label(r->e, label);
-		if (st->kind == S_CALL)
+		switch (st->kind) {
+		case S_CALL:
 			run_call(r, st, false);
-		else
+			break;
+		case S_FORK:
+			run_fork(r, st);
+			break;
+		case S_EXIT:
+		case S_EXEC:
+			run_exit_exec(r, st);
+			break;
+		default:
 			run_pageout(r, st);
+			break;
+		}
 	}
 }
 
@@ -979,6 +1115,15 @@ run_par(struct runner *r, const struct sc_stmt *ps)
 		    report[0] != '\0' ? report : shmsim_errno_name(error));
 		count(r, false);
 	}
+	/* The children forked in the block get their names (run_fork). */
+	for (i = first; i < ps->par_end; i++) {
+		const struct sc_stmt *st = &r->sc->stmts[i];
+		struct sc_proc *sp;
+
+		if (st->kind == S_FORK &&
+		    (sp = proc_find(r, st->proc2)) != NULL)
+			shmsim_proc_setname(sp->p, sp->name);
+	}
 	n = shmsim_audit(r->k, report, sizeof(report));
 	trace(r, es, "audit %s", n == 0 ? "clean" : "VIOLATIONS");
 	if (n != 0) {
@@ -997,7 +1142,7 @@ run_stmt(struct runner *r, const struct sc_stmt *st)
 	struct shmsim_cred cred;
 	struct shmsim_proc *np;
 	struct sc_proc *sp;
-	int error, owner, i;
+	int error, owner;
 
 	if (st->kind != S_CALL)
 		hook_before(r, st, NULL, NULL);
@@ -1024,28 +1169,11 @@ run_stmt(struct runner *r, const struct sc_stmt *st)
 		trace(r, st, "pid %d", shmsim_proc_pid(np));
 		break;
 	case S_FORK:
-		sp = proc_find(r, st->proc);
-		error = shmsim_fork(sp->p, &np);
-		if (error != 0) {
-			trace(r, st, "%s", shmsim_errno_name(error));
-			fail_line(r, st);
-			fprintf(r->o->out, "fork failed: %s\n",
-			    shmsim_errno_name(error));
-			count(r, false);
-			break;
-		}
-		proc_add(r, st->proc2, np);
-		trace(r, st, "pid %d", shmsim_proc_pid(np));
+		run_fork(r, st);
 		break;
 	case S_EXIT:
-		sp = proc_find(r, st->proc);
-		(void)shmsim_exit(sp->p);
-		owner = (int)(sp - r->procs);
-		sp->alive = false;
-		for (i = 0; i < r->nprocs; i++)
-			if (r->procs[i].owner == owner)
-				r->procs[i].alive = false;
-		trace(r, st, "exited");
+	case S_EXEC:
+		run_exit_exec(r, st);
 		break;
 	case S_THREAD:
 		/* Another name for the process's handle: the model's

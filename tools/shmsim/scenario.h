@@ -95,6 +95,7 @@ enum sc_stmt_kind {
 	S_SPAWN,
 	S_FORK,
 	S_EXIT,
+	S_EXEC, /* exec P: fdcloseexec() and a new address space */
 	S_CALL,
 	S_AUDIT,
 	S_STATE,
@@ -115,7 +116,7 @@ struct sc_stmt {
 	enum sc_stmt_kind kind;
 	int line;
 	char *text; /* the source line, trimmed, for the trace */
-	/* S_SPAWN/S_FORK/S_EXIT/S_CALL: process names. */
+	/* S_SPAWN/S_FORK/S_EXIT/S_EXEC/S_CALL: process names. */
 	char *proc, *proc2;
 	/* S_CALL */
 	int call; /* index into sc_calls[] */
@@ -141,8 +142,9 @@ struct sc_stmt {
 	 * Par blocks.  S_PAR: the block's actors (process, thread or
 	 * "pagedaemon" names) in order of first appearance, and the index
 	 * of its S_END in the script.  S_END: the index of its S_PAR.
-	 * Inside a block (S_CALL, S_PAGEOUT of the pagedaemon, S_NOTE):
-	 * in_par, and actor, the index of the statement's actor.
+	 * Inside a block (S_CALL, S_FORK, S_EXEC, S_EXIT, S_PAGEOUT of the
+	 * pagedaemon, S_NOTE): in_par, and actor, the index of the
+	 * statement's actor.
 	 */
 	char **actors;
 	int nactors;
@@ -167,17 +169,33 @@ enum sc_argkind {
 	A_PROC, /* a process name */
 };
 
+/* The KEY=VALUE expectations: of a call's result, or of state. */
+enum sc_keyset {
+	K_NONE,
+	K_FSTAT,   /* fstat: size=, mode=, ..., type=WORD */
+	K_FDINFO,  /* fdinfo(fd): the counts of a descriptor (model-only) */
+	K_MAPINFO, /* mapinfo(addr): the counts of a mapping (model-only) */
+	K_STATE,   /* state => objects=, ... */
+};
+
+/* How many keys a set has, at most. */
+#define SC_MAX_KEYS 16
+
 struct sc_call {
 	const char *name;
 	int min_args, max_args;
 	enum sc_argkind args[SC_MAX_ARGS];
 	bool returns_bytes; /* read, pread, load */
-	bool is_fstat;
-	bool supported; /* false: ENOSYS until its issue lands */
+	int keys;	    /* enum sc_keyset: the KEY=VALUE it returns */
+	bool supported;	    /* false: ENOSYS until its issue lands */
 };
 
 extern const struct sc_call sc_calls[];
 int sc_call_lookup(const char *name);
+
+/* The keys of a set, NULL-terminated; the index of key in it, or -1. */
+const char *const *sc_keyset_keys(enum sc_keyset ks);
+int sc_keyset_index(enum sc_keyset ks, const char *key);
 
 /* A constant of the language, or false. */
 bool sc_const_lookup(const char *name, int64_t *valuep);
