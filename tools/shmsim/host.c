@@ -59,6 +59,7 @@ struct host {
 	char prefix[96]; /* this scenario's: the run's and its number */
 	char **names;	 /* every name used, prefixed, to remove at the end */
 	int nnames;
+	int hang_line; /* SHMSIM_TEST_HANG_LINE: the timeout's tests */
 };
 
 struct sc_janitor {
@@ -850,7 +851,11 @@ run_call(struct host *h, const struct sc_stmt *st)
 		return;
 	}
 	if (prepare(h, st, &c)) {
-		hr_call(&h->hr, slot, c.call, c.a, c.nargs, c.to_slot, &hres);
+		if (h->hang_line == st->line)
+			hr_hang(&h->hr, slot, &hres);
+		else
+			hr_call(&h->hr, slot, c.call, c.a, c.nargs, c.to_slot,
+			    &hres);
 		answer(h, st, slot, &c, &hres);
 		free(hres.bytes);
 	} else if (st->bind != NULL)
@@ -1075,6 +1080,8 @@ sc_run_host(const struct sc_script *sc, const struct sc_host_opts *o,
 		t->skipped++;
 		return;
 	}
+	if (getenv("SHMSIM_TEST_HANG_LINE") != NULL)
+		h.hang_line = atoi(getenv("SHMSIM_TEST_HANG_LINE"));
 	hr_init(&h.hr, o->timeout);
 	h.hr.on_pid = janitor_pid;
 	h.hr.arg = o->janitor;

@@ -54,7 +54,13 @@
 
 /* ------------------------------------------------------------ wire */
 
-enum hr_op { HR_OP_CALL = 1, HR_OP_FORK, HR_OP_THREAD, HR_OP_EXIT };
+enum hr_op {
+	HR_OP_CALL = 1,
+	HR_OP_FORK,
+	HR_OP_THREAD,
+	HR_OP_EXIT,
+	HR_OP_HANG /* the tests of the timeout: never answer */
+};
 
 struct hr_req {
 	int32_t op;
@@ -921,6 +927,9 @@ hr_serve(void *arg)
 		case HR_OP_EXIT:
 			hr_reply(ctl, &rep, NULL);
 			_exit(0);
+		case HR_OP_HANG:
+			for (;;)
+				pause();
 		default:
 			_exit(1);
 		}
@@ -1372,6 +1381,18 @@ hr_send(struct hr_run *hr, int slot, int call, const struct hr_arg *args,
 	}
 	hr->slots[slot].busy = 1;
 	return (0);
+}
+
+void
+hr_hang(struct hr_run *hr, int slot, struct hr_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (hr_request(hr, slot, HR_OP_HANG, 0, NULL, 0, NULL, 0) != 0) {
+		hr_dead(hr, slot, 0, res);
+		return;
+	}
+	hr->slots[slot].busy = 1;
+	hr_recv(hr, slot, res);
 }
 
 void

@@ -156,6 +156,8 @@ void hr_recv(struct hr_run *hr, int slot, struct hr_result *res);
 void hr_call(struct hr_run *hr, int slot, int call, const struct hr_arg *args,
     int nargs, int to_slot, struct hr_result *res);
 int hr_wait_any(struct hr_run *hr, const int *slots, int n);
+/* For the tests of the timeout: ask slot for an answer it never gives. */
+void hr_hang(struct hr_run *hr, int slot, struct hr_result *res);
 /* hr_wait_any() returned -1 (nobody answered in time): kill slot's
  * process, res->status HR_TIMEOUT. */
 void hr_kill(struct hr_run *hr, int slot, struct hr_result *res);
