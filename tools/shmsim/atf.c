@@ -1,2 +1,9 @@
 #include "scenario.h"
-int sc_export_atf(struct sc_script *scs, int n, FILE *out) { (void)scs; (void)n; (void)out; return 2; }
+int
+sc_export_atf(struct sc_script *scs, int n, FILE *out)
+{
+	(void)scs;
+	(void)n;
+	(void)out;
+	return 2;
+}

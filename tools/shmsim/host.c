@@ -615,7 +615,8 @@ run_exit(struct host *h, const struct sc_stmt *st)
 
 /*
  * The host's name for a scenario name: the prefix after the leading
- * slashes.  "", "/" and names with a NUL byte stay as written (false).
+ * slashes.  "", "/", "/.", "/.." and names with a NUL byte stay as
+ * written (false).
  */
 static bool
 host_name(struct host *h, const char *s, size_t len, char **outp)
@@ -625,7 +626,9 @@ host_name(struct host *h, const char *s, size_t len, char **outp)
 
 	while (lead < len && s[lead] == '/')
 		lead++;
-	if (lead == len || memchr(s, '\0', len) != NULL) {
+	/* "." and ".." are no names for a prefix to turn into names. */
+	if (lead == len || memchr(s, '\0', len) != NULL ||
+	    strcmp(s + lead, ".") == 0 || strcmp(s + lead, "..") == 0) {
 		out = hcalloc(len + 1, 1);
 		memcpy(out, s, len);
 		*outp = out;

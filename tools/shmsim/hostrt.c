@@ -33,8 +33,13 @@
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 #ifdef __FreeBSD__
 #include <sys/procctl.h>
+
+#include <dlfcn.h>
 #endif
 
 #include <errno.h>
@@ -367,6 +372,8 @@ hr_oflags_back(int f)
 		bsd |= 0x0004;
 	if (f & O_APPEND)
 		bsd |= 0x0008;
+	if (f & O_ASYNC)
+		bsd |= 0x0040;
 	if ((f & O_SYNC) == O_SYNC)
 		bsd |= 0x0080;
 	if (f & O_DIRECT)
@@ -484,9 +491,30 @@ hr_do_call(int call, const struct hr_arg *a, int nargs, int boxfd,
 		return;
 #endif
 	case HR_MEMFD_CREATE:
-#if defined(__FreeBSD__) || defined(__linux__)
-		r = memfd_create(hr_path(&a[0]), (unsigned int)a[1].i);
+		/*
+		 * Not by its libc name: the model (src/shm_rename.c) defines
+		 * a memfd_create() of its own, which wins in a program that
+		 * links both.
+		 */
+#if defined(__linux__) && defined(SYS_memfd_create)
+		r = (int)syscall(SYS_memfd_create, hr_path(&a[0]),
+		    (unsigned int)a[1].i);
 		break;
+#elif defined(__FreeBSD__)
+	{
+		int (*fn)(const char *, unsigned int);
+		void *libc = dlopen("libc.so.7", RTLD_LAZY);
+
+		fn = libc != NULL ? (int (*)(const char *, unsigned int))dlsym(
+					libc, "memfd_create") :
+				    NULL;
+		if (fn == NULL) {
+			hr_unsupported(rep, "%s", "no memfd_create in libc");
+			return;
+		}
+		r = fn(hr_path(&a[0]), (unsigned int)a[1].i);
+		break;
+	}
 #else
 		hr_unsupported(rep, "%s", "no memfd_create here");
 		return;
@@ -640,6 +668,12 @@ hr_do_call(int call, const struct hr_arg *a, int nargs, int boxfd,
 		case 0x4004667fUL:
 			cmd = FIONREAD;
 			break;
+		case 0x20006601UL:
+			cmd = FIOCLEX;
+			break;
+		case 0x20006602UL:
+			cmd = FIONCLEX;
+			break;
 #ifdef __FreeBSD__
 		case 0x80306664UL:
 		case 0x40306665UL: {
@@ -656,10 +690,17 @@ hr_do_call(int call, const struct hr_arg *a, int nargs, int boxfd,
 			goto done;
 		}
 #endif
-		default:
+#ifndef __FreeBSD__
+		case 0x80306664UL:
+		case 0x40306665UL:
 			hr_unsupported(rep, "%s",
-			    "this ioctl does not exist on this host");
+			    "FreeBSD's large-page ioctls do not exist here");
 			return;
+#endif
+		default:
+			/* A command neither knows: the host's answer. */
+			cmd = (unsigned long)a[1].i;
+			break;
 		}
 		r = ioctl((int)a[0].i, cmd, &data);
 		if (r == 0 && cmd == FIONREAD) {
