@@ -4,7 +4,8 @@
 PRESET ?= default
 BUILD := build/$(PRESET)
 # Debian packages the build and the tests need.
-DEPS := cmake ninja-build gcc clang pkg-config libbsd-dev libcmocka-dev
+DEPS := cmake ninja-build gcc clang pkg-config libbsd-dev libcmocka-dev \
+	libatf-dev kyua
 
 .PHONY: all build demo test deps clean
 
