@@ -10,8 +10,10 @@
  *	          host:  ...
  *	          differs: nlink blocks
  *
- * '!' marks different answers, '~' a call one side did not run
- * (unsupported or not applicable on the host, an unbound variable).
+ * '!' marks different answers, '~' a call not compared: one side did
+ * not run it (unsupported or not applicable on the host, an unbound
+ * variable), or it is inside a par block, where each side's answer is
+ * its schedule's.
  * Addresses (mmap) are equal when both are addresses.
  */
 #ifndef _GNU_SOURCE
@@ -147,7 +149,11 @@ diff_one(const struct sc_script *sc, const char *mtrace, const char *htrace,
 		m = find_result(mtrace, st);
 		h = find_result(htrace, st);
 		why[0] = '\0';
-		if (!comparable(m) || !comparable(h)) {
+		/*
+		 * A call inside a par block answers as its schedule went:
+		 * the model's fixed one, the host's whichever it was.
+		 */
+		if (!comparable(m) || !comparable(h) || st->in_par) {
 			mark = '~';
 			c->other++;
 		} else if (same_answer(m, h, why, sizeof(why))) {
@@ -240,8 +246,8 @@ sc_diff(struct sc_script *scs, int n, const struct sc_diff_opts *o)
 	sc_janitor_stop(ho.janitor);
 	fprintf(o->out,
 	    "%s%d calls: %d same, %d differ, %d not compared (not run on "
-	    "one side: unsupported or not applicable on the host, or an "
-	    "unbound variable)\n",
+	    "one side: unsupported or not applicable on the host, an "
+	    "unbound variable; or in a par block)\n",
 	    o->markdown ? "\n" : "", c.same + c.differ + c.other, c.same,
 	    c.differ, c.other);
 	return (c.differ != 0 ? 1 : 0);
