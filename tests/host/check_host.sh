@@ -1,7 +1,8 @@
 #!/bin/sh
 # The host runner's own tests (ctest host/runner): bad input, skipped
 # statements, a dying and a hung process, a par block, and that nothing
-# is left in /dev/shm, also after an interrupted run.
+# is left in /dev/shm, also after an interrupted run.  What the host
+# lacks, and the diff rows, are Linux's: the suite runs on Linux.
 #   check_host.sh SHMSIM DIR
 set -u
 SHMSIM=$1
@@ -84,6 +85,18 @@ grep -q "fstat(0) => size=0  # = size=0" "$TMP/out" || fail "hang: q did not go 
 expect 0 "3 passed, 0 failed" "$SHMSIM" run --host "$DIR/par.shm"
 grep -c "(outcome 1 of 2)" "$TMP/out" | grep -q "^1$" || fail "par: not one winner"
 grep -c "(outcome 2 of 2)" "$TMP/out" | grep -q "^1$" || fail "par: not one loser"
+
+# diff: exit 0 when every call agrees, 1 when one differs, marked '!'
+# with its two answers and the fstat field that differs; calls the host
+# does not run are '~' and do not count.
+expect 0 "18 calls: 18 same, 0 differ, 0 not compared" \
+    "$SHMSIM" diff "$DIR/../scenarios/posix/create_open.shm"
+expect 1 "differs: mode" "$SHMSIM" diff "$DIR/../scenarios/mode.shm"
+grep -q '^!    7  p: fstat(b) => mode=0755' "$TMP/out" || fail "diff: no '!' row"
+grep -q '^          host:  = size=0 mode=7755' "$TMP/out" || fail "diff: no host answer"
+grep -q '^~   15  p: shm_open(SHM_ANON' "$TMP/out" || fail "diff: no '~' row"
+expect 1 "^\| tests/.*/mode.shm:7 \| p: fstat\(b\) => mode=0755 \|" \
+    "$SHMSIM" diff --markdown "$DIR/../scenarios/mode.shm"
 
 # Nothing is left in /dev/shm: a normal run ...
 "$SHMSIM" run --host "$DIR/../scenarios/posix/permissions.shm" "$DIR/hang.shm" \

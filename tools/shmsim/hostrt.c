@@ -864,7 +864,7 @@ hr_register(int ctl)
 
 /* fork P C, in P: fds[0] C's socket, fds[1] C's descriptor box. */
 static void
-hr_do_fork(int ctl, int *fds, struct hr_rep *rep)
+hr_do_fork(int *fds, struct hr_rep *rep)
 {
 	struct hr_rep hello;
 	pid_t mid, pid;
@@ -900,7 +900,6 @@ hr_do_fork(int ctl, int *fds, struct hr_rep *rep)
 out:
 	close(fds[0]);
 	close(fds[1]);
-	(void)ctl;
 }
 
 /* Serve one socket until it closes or the process exits. */
@@ -952,7 +951,7 @@ hr_serve(void *arg)
 		case HR_OP_FORK:
 			if (nfds != 2)
 				_exit(1);
-			hr_do_fork(ctl, fds, &rep);
+			hr_do_fork(fds, &rep);
 			break;
 		case HR_OP_THREAD:
 			if (nfds != 1)
