@@ -52,4 +52,18 @@ grep -q "wrong  ->  failed: .*line 17" "$TMP/out" || {
 	fail "a wrong expectation passed"
 }
 [ "$(ls /dev/shm | grep -c '^shmsim_atf_')" = 0 ] || fail "names left after a failed case"
+# What a host cannot run skips the case, with the reason; a par block
+# runs (its calls one after the other, alternatives accepted).
+"$SHMSIM" export --atf -o "$TMP/m.c" "$DIR/../../host/model_only.shm" \
+    "$DIR/../../host/par.shm" || fail "export failed"
+$CC -o "$TMP/shmsim_test" "$TMP/m.c" $(pkg-config --cflags --libs atf-c) \
+    -lpthread || fail "the model_only export does not compile"
+(cd "$TMP" && HOME="$TMP" kyua test) >"$TMP/out" 2>&1
+grep -q "model_only  ->  skipped: line 3: jails are not exported" "$TMP/out" &&
+    grep -q "par  ->  passed" "$TMP/out" || {
+	cat "$TMP/out"
+	fail "model_only not skipped or par not passed"
+}
+grep -q "/\* (model only: left out) \*/" "$TMP/m.c" ||
+	fail "no comment for a model-only statement"
 echo "atf export: all checks passed"
