@@ -53,7 +53,7 @@ grep -q "wrong  ->  failed: .*line 17" "$TMP/out" || {
 }
 [ "$(ls /dev/shm | grep -c '^shmsim_atf_')" = 0 ] || fail "names left after a failed case"
 # What a host cannot run skips the case, with the reason; a par block
-# runs (its calls one after the other, alternatives accepted).
+# runs concurrently, and either outcome of its race passes.
 "$SHMSIM" export --atf -o "$TMP/m.c" "$DIR/../../host/model_only.shm" \
     "$DIR/../../host/par.shm" || fail "export failed"
 $CC -o "$TMP/shmsim_test" "$TMP/m.c" $(pkg-config --cflags --libs atf-c) \

@@ -13,8 +13,7 @@
  * Names get the prefix "shmsim_atf_CASE_" after their leading slashes,
  * and each case's cleanup unlinks every name it may have created.
  * Statements only a model can do are left out with a comment; a par
- * block runs its calls one after the other, in the order written, with
- * its alternatives accepted.
+ * block runs concurrently, as under run --host (emit_par()).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -264,8 +263,11 @@ c_condition(FILE *f, const struct sc_expect *ex)
 	}
 }
 
+/* What emit_call() writes: the whole call, or a par block's halves. */
+enum emit_mode { EM_CALL, EM_SEND, EM_CHECK };
+
 static void
-emit_call(struct xcase *x, const struct sc_stmt *st)
+emit_call(struct xcase *x, const struct sc_stmt *st, enum emit_mode mode)
 {
 	const struct sc_call *c = &sc_calls[st->call];
 	FILE *f = x->out;
@@ -279,6 +281,8 @@ emit_call(struct xcase *x, const struct sc_stmt *st)
 	size_t len, k;
 	char *s, *named;
 
+	if (mode == EM_CHECK)
+		goto check;
 	for (i = 0; i < st->nargs; i++) {
 		if (c->args[i] == A_PROC) {
 			to = slot_of(x, st->args[i].terms[0].sval);
@@ -309,8 +313,16 @@ emit_call(struct xcase *x, const struct sc_stmt *st)
 	for (k = 0; c->name[k] != '\0' && k + 1 < sizeof(upper); k++)
 		upper[k] = (char)toupper((unsigned char)c->name[k]);
 	upper[k] = '\0';
+	if (mode == EM_SEND) {
+		fprintf(f,
+		    "\tATF_REQUIRE_EQ_MSG(0, hr_send(&hr, %d, HR_%s, a, %d, "
+		    "%d, &r),\n\t    \"line %d: %%s\", r.why);\n",
+		    slot, upper, st->nargs, to, st->line);
+		return;
+	}
 	fprintf(f, "\thr_call(&hr, %d, HR_%s, a, %d, %d, &r);\n", slot, upper,
 	    st->nargs, to);
+check:
 	fprintf(f, "\txs_done(&r, %d);\n", st->line);
 	/* The expectation: ATF_REQUIRE_EQ_MSG where one value says it. */
 	if (ex->nalts == 0 && ex->kind == E_ERRNO) {
@@ -356,6 +368,95 @@ emit_call(struct xcase *x, const struct sc_stmt *st)
 	fputs("\tfree(r.bytes);\n", f);
 }
 
+/*
+ * A par block, as run --host runs it: each actor's next call is sent as
+ * soon as its previous one has answered, and the answers are checked as
+ * they come, so the processes and threads run concurrently.  The code is
+ * a loop over two switches, on actor * 1000 + step: one sends a step,
+ * the other checks its answer.
+ */
+static void
+emit_par(struct xcase *x, const struct sc_stmt *ps)
+{
+	const struct sc_stmt *stmts = x->sc->stmts;
+	int first = (int)(ps - stmts) + 1, last = ps->par_end;
+	int n = ps->nactors, i, k, step, half;
+	FILE *f = x->out;
+
+	fprintf(f,
+	    "\t/* The block runs concurrently: each actor's next call goes "
+	    "out as\n\t * soon as its previous one has answered. */\n"
+	    "\t{\n\t\tstatic const int pslot[%d] = {",
+	    n);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%d", i == 0 ? " " : ", ",
+		    strcmp(ps->actors[i], SC_PAGEDAEMON) == 0 ?
+			-1 :
+			slot_of(x, ps->actors[i]));
+	fprintf(f, " };\n\t\tstatic const int pcount[%d] = {", n);
+	for (i = 0; i < n; i++) {
+		for (step = 0, k = first; k < last; k++)
+			step += stmts[k].in_par && stmts[k].actor == i &&
+			    stmts[k].kind == S_CALL;
+		fprintf(f, "%s%d", i == 0 ? " " : ", ", step);
+	}
+	fprintf(f,
+	    " };\n\t\tint pnext[%d] = { 0 }, pbusy[%d] = { 0 };\n"
+	    "\t\tint pwait[%d], pidx[%d], pn, pk, pi;\n\n"
+	    "\t\tfor (;;) {\n",
+	    n, n, n, n);
+	for (half = 0; half < 2; half++) {
+		if (half == 0)
+			fputs("\t\tfor (pi = 0; pi < (int)nitems(pslot); pi++) "
+			      "{\n\t\t\tif (pbusy[pi] || pnext[pi] == "
+			      "pcount[pi])\n\t\t\t\tcontinue;\n",
+			    f);
+		else
+			fprintf(f,
+			    "\t\tpn = 0;\n"
+			    "\t\tfor (pi = 0; pi < (int)nitems(pslot); pi++)\n"
+			    "\t\t\tif (pbusy[pi]) {\n"
+			    "\t\t\t\tpwait[pn] = pslot[pi];\n"
+			    "\t\t\t\tpidx[pn++] = pi;\n\t\t\t}\n"
+			    "\t\tif (pn == 0)\n\t\t\tbreak;\n"
+			    "\t\tpk = hr_wait_any(&hr, pwait, pn);\n"
+			    "\t\tATF_REQUIRE_MSG(pk >= 0, \"par block of line "
+			    "%d: no answer in time\");\n"
+			    "\t\tpi = pidx[pk];\n"
+			    "\t\thr_recv(&hr, pslot[pi], &r);\n",
+			    ps->line);
+		fputs("\t\tswitch (pi * 1000 + pnext[pi]) {\n", f);
+		for (i = 0; i < n; i++)
+			for (step = 0, k = first; k < last; k++) {
+				const struct sc_stmt *st = &stmts[k];
+
+				if (!st->in_par || st->actor != i ||
+				    st->kind != S_CALL)
+					continue;
+				fprintf(f,
+				    "\t\tcase %d: /* %d: ", i * 1000 + step++,
+				    st->line);
+				c_comment_text(f, st->text);
+				fputs(" */\n", f);
+				emit_call(x, st,
+				    half == 0 ? EM_SEND : EM_CHECK);
+				fputs("\t\tbreak;\n", f);
+			}
+		fputs("\t\t}\n", f);
+		if (half == 0)
+			fputs("\t\t\tpbusy[pi] = 1;\n\t\t}\n", f);
+		else
+			fputs("\t\tpbusy[pi] = 0;\n\t\tpnext[pi]++;\n", f);
+	}
+	fputs("\t\t}\n\t}\n", f);
+	for (k = first; k < last; k++)
+		if (stmts[k].kind == S_PAGEOUT)
+			fprintf(f,
+			    "\t/* %d: the pagedaemon (model only: left "
+			    "out) */\n",
+			    stmts[k].line);
+}
+
 static void
 emit_stmt(struct xcase *x, const struct sc_stmt *st)
 {
@@ -367,7 +468,7 @@ emit_stmt(struct xcase *x, const struct sc_stmt *st)
 	fputs(" */\n", f);
 	switch (st->kind) {
 	case S_CALL:
-		emit_call(x, st);
+		emit_call(x, st, EM_CALL);
 		break;
 	case S_SPAWN:
 		if (st->jail != NULL) {
@@ -428,9 +529,7 @@ emit_stmt(struct xcase *x, const struct sc_stmt *st)
 		    st->line);
 		break;
 	case S_PAR:
-		fputs("\t/* A par block: its calls one after the other, as "
-		      "written; its\n\t * alternatives are accepted. */\n",
-		    f);
+		emit_par(x, st);
 		break;
 	case S_END:
 		break;
@@ -446,13 +545,6 @@ emit_stmt(struct xcase *x, const struct sc_stmt *st)
 		fputs("\t/* (model only: left out) */\n", f);
 		break;
 	}
-}
-
-/* A par block's pagedaemon: model only. */
-static bool
-is_pagedaemon(const struct sc_stmt *st)
-{
-	return (st->kind == S_PAGEOUT);
 }
 
 static void
@@ -530,14 +622,9 @@ emit_case(struct xcase *x)
 			fputs("\tatf_tc_skip(\"too many processes\");\n", f);
 			break;
 		}
-		if (st->in_par && is_pagedaemon(st)) {
-			fprintf(f,
-			    "\t/* %d: the pagedaemon (model only: left "
-			    "out) */\n",
-			    st->line);
-			continue;
-		}
 		emit_stmt(x, st);
+		if (st->kind == S_PAR)
+			i = st->par_end;
 	}
 	fputs("\thr_finish(&hr);\n}\n\n", f);
 	fprintf(f, "ATF_TC_CLEANUP(%s, tc)\n{\n", x->name);
@@ -568,6 +655,8 @@ emit_runtime(FILE *f)
 
 static const char helpers[] =
     "\n#include <atf-c.h>\n\n"
+    "#ifndef nitems\n#define nitems(x) (sizeof((x)) / sizeof((x)[0]))\n"
+    "#endif\n\n"
     "/* ------------------------------------------------ checks */\n\n"
     "static void\nxs_int(struct hr_arg *a, int64_t v)\n{\n"
     "\tmemset(a, 0, sizeof(*a));\n\ta->i = v;\n}\n\n"

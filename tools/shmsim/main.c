@@ -71,7 +71,7 @@ static const char help_text[] =
     "      test case per scenario, for FreeBSD's tests/sys/posixshm/ or\n"
     "      any atf-c: the calls and expectations compiled to C, with a\n"
     "      cleanup that unlinks every name.  Model-only statements are\n"
-    "      left out with a comment.\n"
+    "      left out with a comment; par blocks run concurrently.\n"
     "  shmsim explore [OPTIONS] FILE\n"
     "      Run the scenario again and again, on a fresh kernel each\n"
     "      time, under different interleavings of its par blocks; each\n"
