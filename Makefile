@@ -5,9 +5,9 @@ PRESET ?= default
 BUILD := build/$(PRESET)
 # Debian packages the build and the tests need.
 DEPS := cmake ninja-build gcc clang pkg-config libbsd-dev libcmocka-dev \
-	man-db patch
+	man-db patch libatf-dev kyua
 
-.PHONY: all build demo test deps clean install package
+.PHONY: all build demo test deps clean install package linux-differences
 
 all: build
 
@@ -35,6 +35,20 @@ deps:
 build: deps
 	cmake --preset $(PRESET) >/dev/null
 	cmake --build $(BUILD)
+
+# The table of docs/linux-differences.md: shmsim diff over the scenario
+# suite on this machine (the scenarios without par blocks, whose answers
+# depend on the schedule), written between the page's table markers.
+LD_SCENARIOS = $(shell grep -L '^par' tests/scenarios/*.shm) \
+	tests/scenarios/posix/*.shm
+linux-differences: build
+	./$(BUILD)/shmsim diff --markdown $(LD_SCENARIOS) \
+	    >$(BUILD)/linux-differences.table || test $$? = 1
+	awk -v t=$(BUILD)/linux-differences.table \
+	    '/^<!-- table: begin/ { print; while ((getline l < t) > 0) print l; skip = 1; next } \
+	     /^<!-- table: end/ { skip = 0 } !skip' \
+	    docs/linux-differences.md >$(BUILD)/linux-differences.md
+	mv $(BUILD)/linux-differences.md docs/linux-differences.md
 
 demo: build
 	./$(BUILD)/shmsim demo

@@ -10,12 +10,16 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "hostcmd.h"
 #include "scenario.h"
 
 #define MAX_INPUT (256 * 1024 * 1024)
 
 static const char usage_text[] =
     "usage: shmsim run [--quiet] [--dot FILE] FILE...\n"
+    "       shmsim run --host [--timeout SECONDS] [--quiet] FILE...\n"
+    "       shmsim diff [--timeout SECONDS] [--markdown] FILE...\n"
+    "       shmsim export --atf [-o FILE] FILE...\n"
     "       shmsim explore [--mode dfs|pct|random] [--runs N] "
     "[--preemptions K]\n"
     "                      [--depth D] [--seed S] [--stop-on-failure] "
@@ -40,6 +44,34 @@ static const char help_text[] =
     "      A par block runs in one fixed schedule: its actors in the\n"
     "      order they first appear, each to its end unless it blocks;\n"
     "      its calls are echoed as they return, then the auditor runs.\n"
+    "  shmsim run --host [--timeout SECONDS] [--quiet] FILE...\n"
+    "      Run each scenario on the kernel of this machine: every\n"
+    "      process a real process, driven call by call; descriptors,\n"
+    "      SCM_RIGHTS passing, mappings, credentials (root needed for\n"
+    "      uid=, gid=, groups=) are the kernel's.  Names get a prefix\n"
+    "      unique to the run and are all removed at the end, also when\n"
+    "      the run is interrupted.  Statements only a model can do\n"
+    "      (audit, state, dump, pageout, fault, config other than the\n"
+    "      profile) say 'not applicable', calls the host lacks (Linux:\n"
+    "      SHM_ANON, shm_open2, shm_rename, fspacectl, jails, large-page\n"
+    "      ioctls) 'unsupported on this host'; both count as skipped.\n"
+    "      par blocks run truly concurrently.  A process that dies is\n"
+    "      reported with its signal; one that does not answer within\n"
+    "      --timeout SECONDS (default 10) is killed.  Ends with:\n"
+    "      N passed, M failed, K skipped.\n"
+    "  shmsim diff [--timeout SECONDS] [--markdown] FILE...\n"
+    "      Run each scenario on the model and on this machine's kernel\n"
+    "      and print every call's two answers side by side, '!' where\n"
+    "      they differ (return value, errno, bytes, signal, fstat\n"
+    "      fields); a summary line with the counts.  --markdown: only\n"
+    "      the differing calls, as a Markdown table.  Exit status 0\n"
+    "      when no call differs, 1 when one does.\n"
+    "  shmsim export --atf [-o FILE] FILE...\n"
+    "      Write one C program (standard output or FILE) with one ATF\n"
+    "      test case per scenario, for FreeBSD's tests/sys/posixshm/ or\n"
+    "      any atf-c: the calls and expectations compiled to C, with a\n"
+    "      cleanup that unlinks every name.  Model-only statements are\n"
+    "      left out with a comment; par blocks run concurrently.\n"
     "  shmsim explore [OPTIONS] FILE\n"
     "      Run the scenario again and again, on a fresh kernel each\n"
     "      time, under different interleavings of its par blocks; each\n"
@@ -84,7 +116,9 @@ static const char help_text[] =
     "\n"
     "Exit status: 0 all expectations met; 1 an expectation failed (or\n"
     "the final audit or leak check did, or the dot file could not be\n"
-    "written; explore: a schedule failed); 2 usage or syntax error\n"
+    "written; explore: a schedule failed; run --host: a process died or\n"
+    "hung, skipped statements do not count; diff: a call's answers\n"
+    "differ); 2 usage or syntax error\n"
     "(FILE:LINE:COLUMN: error: ...; nothing is run), a bad token, an\n"
     "unreadable input or dot file; 3 out of memory.\n"
     "\n"
@@ -164,14 +198,27 @@ cmd_run(int argc, char **argv)
 	struct sc_run_opts o = { false, NULL, stdout, NULL, 1 };
 	struct sc_script *scs;
 	const char *dotpath = NULL;
-	int i, nfiles = 0, rc, bad = 0;
+	int i, nfiles = 0, rc, bad = 0, timeout = 10;
+	bool host = false, timeout_set = false;
 	size_t len;
 	char *buf;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--quiet") == 0)
 			o.quiet = true;
-		else if (strcmp(argv[i], "--dot") == 0) {
+		else if (strcmp(argv[i], "--host") == 0)
+			host = true;
+		else if (strcmp(argv[i], "--timeout") == 0) {
+			if (i + 1 == argc) {
+				fprintf(stderr,
+				    "shmsim: --timeout needs SECONDS\n%s",
+				    usage_text);
+				return (2);
+			}
+			if (!sc_timeout_arg(argv[++i], &timeout))
+				return (2);
+			timeout_set = true;
+		} else if (strcmp(argv[i], "--dot") == 0) {
 			if (i + 1 == argc) {
 				fprintf(stderr,
 				    "shmsim: --dot needs a FILE\n"
@@ -190,7 +237,11 @@ cmd_run(int argc, char **argv)
 		} else
 			break;
 	}
-	if (i == argc) {
+	if (i == argc || (host && dotpath != NULL) || (timeout_set && !host)) {
+		if (i != argc)
+			fprintf(stderr, "shmsim: %s\n",
+			    host ? "--dot needs the model, not --host" :
+				   "--timeout goes with --host");
 		fputs(usage_text, stderr);
 		return (2);
 	}
@@ -217,6 +268,10 @@ cmd_run(int argc, char **argv)
 	if (dotpath != NULL && (o.dot = fopen(dotpath, "w")) == NULL) {
 		fprintf(stderr, "shmsim: %s: %s\n", dotpath, strerror(errno));
 		rc = 2;
+		goto out;
+	}
+	if (host) {
+		rc = sc_host_scripts(scs, nfiles, o.quiet, timeout, stdout);
 		goto out;
 	}
 	rc = run_scripts(scs, nfiles, &o);
@@ -468,6 +523,10 @@ main(int argc, char **argv)
 		return (cmd_decode(argc - 2, argv + 2));
 	if (strcmp(argv[1], "explore") == 0)
 		return (cmd_explore(argv[0], argc - 2, argv + 2));
+	if (strcmp(argv[1], "diff") == 0)
+		return (sc_cmd_diff(argc - 2, argv + 2, usage_text));
+	if (strcmp(argv[1], "export") == 0)
+		return (sc_cmd_export(argc - 2, argv + 2, usage_text));
 	fprintf(stderr, "shmsim: unknown command '%s'\n%s", argv[1],
 	    usage_text);
 	return (2);

@@ -391,6 +391,37 @@ expect_text(const struct sc_stmt *st)
 	return (s);
 }
 
+/* The trace's printing, for the host runner (host.c). */
+void
+sc_print_result(FILE *f, const struct sc_result *sr)
+{
+	struct result res;
+
+	memset(&res, 0, sizeof(res));
+	res.error = sr->error;
+	res.ret = sr->ret;
+	res.sig = sr->sig;
+	res.hex = sr->hex;
+	res.has_bytes = sr->has_bytes;
+	res.bytes = (unsigned char *)(uintptr_t)sr->bytes;
+	res.nbytes = sr->nbytes;
+	res.has_stat = sr->has_stat;
+	res.st = sr->st;
+	print_result(f, &res);
+}
+
+const char *
+sc_type_word(uint32_t mode)
+{
+	return (type_word(mode));
+}
+
+const char *
+sc_expect_text(const struct sc_stmt *st)
+{
+	return (expect_text(st));
+}
+
 /* ------------------------------------------------------------ calls */
 
 /* fdinfo(fd): shmsim_fdinfo(), in the order of sc_keyset_keys(). */
@@ -618,6 +649,12 @@ fstat_key_ok(const char *key, int64_t want, const struct shmsim_stat *st)
 	if (strcmp(key, "nlink") == 0)
 		return ((int64_t)st->st_nlink == want);
 	return (false);
+}
+
+bool
+sc_fstat_key_ok(const char *key, int64_t want, const struct shmsim_stat *st)
+{
+	return (fstat_key_ok(key, want, st));
 }
 
 /* Whether res meets one expectation form; *unbound names an unbound

@@ -272,6 +272,68 @@ void sc_run(const struct sc_script *sc, const struct sc_run_opts *opts,
 void sc_run_hooked(const struct sc_script *sc, const struct sc_run_opts *opts,
     const struct sc_hooks *hooks, struct sc_totals *totals);
 
+/*
+ * A call's answer as the trace prints it ("= 3", "EACCES", "SIGBUS",
+ * "= \"abc\"", fstat fields): run.c's printing, shared with host.c.
+ */
+struct sc_result {
+	int error;
+	int64_t ret;
+	int sig;
+	bool hex; /* an address (mmap): printed in hex */
+	bool has_bytes;
+	const unsigned char *bytes;
+	size_t nbytes;
+	bool has_stat;
+	struct shmsim_stat st;
+};
+void sc_print_result(FILE *f, const struct sc_result *res);
+const char *sc_type_word(uint32_t mode);
+/* The expectation as written (the text after "=>"), or "success". */
+const char *sc_expect_text(const struct sc_stmt *st);
+bool sc_fstat_key_ok(const char *key, int64_t want,
+    const struct shmsim_stat *st);
+
+/*
+ * host.c: shmsim run --host, on the kernel of this machine (hostrt.h).
+ * Statements only a model can do, and calls the host lacks, are skipped
+ * and counted as such.
+ */
+struct sc_host_opts {
+	bool quiet;
+	FILE *out;
+	int timeout;	    /* seconds a process may take to answer */
+	const char *prefix; /* the run's name prefix, "/shmsim.PID.R." */
+	int index;	    /* the scenario's number in the run */
+	struct sc_janitor *janitor;
+};
+struct sc_host_totals {
+	int passed, failed, skipped;
+	int unlinked; /* names removed at the ends */
+};
+void sc_run_host(const struct sc_script *sc, const struct sc_host_opts *o,
+    struct sc_host_totals *t);
+/*
+ * The janitor: a process that outlives an interrupted runner and removes
+ * every name with the run's prefix (and kills the scenario's processes)
+ * when the runner goes away, however it goes.  NULL on failure.
+ */
+struct sc_janitor *sc_janitor_start(char *prefix, size_t len);
+void sc_janitor_stop(struct sc_janitor *j);
+/* Remove every name under prefix (Linux: /dev/shm); how many. */
+int sc_host_sweep(const char *prefix);
+
+/* diff.c: shmsim diff. Exit status: 0 no call differs, 1 one does. */
+struct sc_diff_opts {
+	FILE *out;
+	int timeout;
+	bool markdown; /* the table of docs/linux-differences.md */
+};
+int sc_diff(struct sc_script *scs, int n, const struct sc_diff_opts *o);
+
+/* atf.c: shmsim export --atf.  0, or 2 when out fails. */
+int sc_export_atf(struct sc_script *scs, int n, FILE *out);
+
 /* explore.c: shmsim explore (docs/shmsim.1). */
 struct sc_explore_opts {
 	enum shmsim_sched_mode mode; /* DFS, PCT, RANDOM or REPLAY */
