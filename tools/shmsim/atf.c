@@ -528,6 +528,11 @@ emit_stmt(struct xcase *x, const struct sc_stmt *st)
 		    "\tatf_tc_skip(\"line %d: jails are not exported\");\n",
 		    st->line);
 		break;
+	case S_EXEC:
+		fprintf(f,
+		    "\tatf_tc_skip(\"line %d: exec is not exported yet\");\n",
+		    st->line);
+		break;
 	case S_PAR:
 		emit_par(x, st);
 		break;
