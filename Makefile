@@ -6,7 +6,7 @@ BUILD := build/$(PRESET)
 # Debian packages the build and the tests need.
 DEPS := cmake ninja-build gcc clang pkg-config libbsd-dev libcmocka-dev
 
-.PHONY: all build demo test deps clean
+.PHONY: all build demo test planted deps clean
 
 all: build
 
@@ -40,6 +40,17 @@ demo: build
 
 test: build
 	ctest --preset $(PRESET)
+
+# Planted defects (docs/planted-bugs.md): every tests/planted/*.patch, a
+# faulty kernel commit, applied to a copy of src/ in the build; the suite
+# runs against each variant and must catch every one.  Prints caught /
+# total and the test that caught each; fails below 100 %.  PLANTED_ARGS
+# are passed on (--full: the whole suite against every variant; names).
+PLANTED_ARGS ?=
+
+planted: build
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) python3"
+	python3 tests/planted/run_planted.py --build $(BUILD) $(PLANTED_ARGS)
 
 # Coverage of src/ (gcc --coverage -O0, gcovr): configure and build the
 # coverage preset, zero the counters (they accumulate), run the whole
