@@ -6,7 +6,7 @@ BUILD := build/$(PRESET)
 # Debian packages the build and the tests need.
 DEPS := cmake ninja-build gcc clang pkg-config libbsd-dev libcmocka-dev
 
-.PHONY: all build demo test planted deps clean
+.PHONY: all build demo test planted mutate deps clean
 
 all: build
 
@@ -51,6 +51,18 @@ PLANTED_ARGS ?=
 planted: build
 	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) python3"
 	python3 tests/planted/run_planted.py --build $(BUILD) $(PLANTED_ARGS)
+
+# Mutation testing (docs/mutation.md): generic mutants of the kernel
+# files of src/, one at a time, against a fast subset of the suite;
+# prints the score per file and every surviving mutant.  Minutes per
+# file, so not part of make test or CI.  MUTATE_ARGS are passed on
+# (files, default every kernel file; --all keeps the slow tests; --max N
+# samples N mutants per file; --list only lists them).
+MUTATE_ARGS ?=
+
+mutate: build
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) python3"
+	python3 tests/mutate/mutate.py --build $(BUILD) $(MUTATE_ARGS)
 
 # Coverage of src/ (gcc --coverage -O0, gcovr): configure and build the
 # coverage preset, zero the counters (they accumulate), run the whole
