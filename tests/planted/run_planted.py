@@ -68,7 +68,13 @@ def read_patches(names):
 
 
 def read_map(build):
-    """name -> {real executable: (variant target, variant executable)}"""
+    """name -> {real executable: (variant target, path to run)}.
+
+    The path to run is a symbolic link with the real program's name
+    (build/planted/NAME/bin/shmsim -> the variant's shmsim), so that a
+    test that looks at the program's name in its output (shmsim prints
+    "shmsim explore --replay TOKEN") sees the same name as with the real
+    build."""
     path = os.path.join(build, 'planted', 'map.tsv')
     if not os.path.exists(path):
         sys.exit('run_planted.py: %s missing: configure %s first '
@@ -77,7 +83,13 @@ def read_map(build):
     with open(path) as fh:
         for line in fh:
             name, real, target, exe = line.rstrip('\n').split('\t')
-            m.setdefault(name, {})[real] = (target, exe)
+            bindir = os.path.join(build, 'planted', name, 'bin')
+            os.makedirs(bindir, exist_ok=True)
+            link = os.path.join(bindir, os.path.basename(real))
+            if os.path.lexists(link):
+                os.remove(link)
+            os.symlink(exe, link)
+            m.setdefault(name, {})[real] = (target, link)
     return m
 
 
@@ -169,6 +181,7 @@ def main():
                     help="print the catching test's output")
     ap.add_argument('names', nargs='*', help='only these defects')
     args = ap.parse_args()
+    args.build = os.path.abspath(args.build)
 
     plants = read_patches(args.names)
     vmap = read_map(args.build)
