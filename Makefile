@@ -7,7 +7,8 @@ BUILD := build/$(PRESET)
 DEPS := cmake ninja-build gcc clang pkg-config libbsd-dev libcmocka-dev \
 	man-db patch libatf-dev kyua
 
-.PHONY: all build demo test deps clean install package linux-differences
+.PHONY: all build demo test planted mutate deps clean install package \
+	linux-differences
 
 all: build
 
@@ -55,6 +56,29 @@ demo: build
 
 test: build
 	ctest --preset $(PRESET)
+
+# Planted defects (docs/planted-bugs.md): every tests/planted/*.patch, a
+# faulty kernel commit, applied to a copy of src/ in the build; the suite
+# runs against each variant and must catch every one.  Prints caught /
+# total and the test that caught each; fails below 100 %.  PLANTED_ARGS
+# are passed on (--full: the whole suite against every variant; names).
+PLANTED_ARGS ?=
+
+planted: build
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) python3"
+	python3 tests/planted/run_planted.py --build $(BUILD) $(PLANTED_ARGS)
+
+# Mutation testing (docs/mutation.md): generic mutants of the kernel
+# files of src/, one at a time, against a fast subset of the suite;
+# prints the score per file and every surviving mutant.  Minutes per
+# file, so not part of make test or CI.  MUTATE_ARGS are passed on
+# (files, default every kernel file; --all keeps the slow tests; --max N
+# samples N mutants per file; --list only lists them).
+MUTATE_ARGS ?=
+
+mutate: build
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) python3"
+	python3 tests/mutate/mutate.py --build $(BUILD) $(MUTATE_ARGS)
 
 # Coverage of src/ (gcc --coverage -O0, gcovr): configure and build the
 # coverage preset, zero the counters (they accumulate), run the whole

@@ -17,8 +17,10 @@
 #   shmsim-patched-NAME      the `shmsim` command linked with it.
 #
 # Both are left out of `all` unless ALL is given.  The library target has
-# the property SHMSIM_PATCHED_SRC_DIR: the patched src/ directory, for
-# code (unit tests) that includes the model's private headers.
+# the properties SHMSIM_PATCHED_SRC_DIR, the patched src/ directory, and
+# SHMSIM_PATCHED_HEADERS, true when the patch changes a header there: code
+# that includes the model's private headers (unit tests) must then be
+# compiled against that directory.
 #
 # A patch that no longer applies (its context is gone from src/) fails the
 # build of shmsim-patched-NAME-lib with the patch tool's message; the
@@ -173,7 +175,8 @@ function(shmsim_patched name patch)
   target_link_libraries(shmsim-patched-${name}-lib
     PUBLIC Threads::Threads PkgConfig::LIBBSD)
   set_target_properties(shmsim-patched-${name}-lib PROPERTIES
-    SHMSIM_PATCHED_SRC_DIR ${dest}/src)
+    SHMSIM_PATCHED_SRC_DIR ${dest}/src
+    SHMSIM_PATCHED_HEADERS ${header_touched})
 
   _shmsim_patched_main()
   add_executable(shmsim-patched-${name} ${excl}

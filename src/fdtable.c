@@ -229,16 +229,6 @@ finstall(struct thread *td, struct file *fp, int *fd, int flags)
 		fdrop(fp, td);
 		return (error);
 	}
-#ifdef SHMSIM_PLANT_FINSTALL_UNLOCK
-	/*
-	 * PLANTED RACE (test builds only, tests/planted/): the real code
-	 * installs the file in the slot fdalloc() chose before it drops the
-	 * table lock; this drops and retakes it in between, so that another
-	 * thread of the process can be given the same descriptor.
-	 */
-	FILEDESC_XUNLOCK(fdp);
-	FILEDESC_XLOCK(fdp);
-#endif
 	_finstall(fdp, fp, *fd, flags);
 	FILEDESC_XUNLOCK(fdp);
 	return (0);

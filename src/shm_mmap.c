@@ -190,17 +190,6 @@ shm_mmap(struct file *fp, vm_map_t map, vm_offset_t *addr, vm_size_t objsize,
 		error = EINVAL;
 		goto out;
 	}
-#ifdef SHMSIM_PLANT_SEAL_MMAP
-	/*
-	 * PLANTED RACE (test builds only, tests/planted/): the real code
-	 * holds the range lock from the F_SEAL_WRITE check to the write
-	 * count update; this drops and retakes it in between, so that
-	 * shm_add_seals() can seal an object about to be mapped writable.
-	 */
-	rangelock_unlock(&shmfd->shm_rl, &rl_cookie);
-	rangelock_rlock(&shmfd->shm_rl, &rl_cookie, 0,
-	    objsize > (vm_size_t)OFF_MAX ? OFF_MAX : (off_t)objsize);
-#endif
 	mtx_lock(&k->shm_timestamp_lock);
 	vfs_timestamp(k, &shmfd->shm_atime);
 	mtx_unlock(&k->shm_timestamp_lock);

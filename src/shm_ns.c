@@ -631,15 +631,6 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags, mode_t mode,
 			}
 		} else {
 			rangelock_wlock(&shmfd->shm_rl, &rl_cookie, 0, OFF_MAX);
-#ifdef SHMSIM_PLANT_OPEN_HOLD
-			/*
-			 * PLANTED RACE (test builds only, tests/planted/): the
-			 * real code keeps shm_dict_lock from shm_lookup() to
-			 * shm_hold(); this drops it here, so that the name can
-			 * be unlinked and the last file closed before the hold.
-			 */
-			sx_xunlock(&k->shm_dict_lock);
-#endif
 			initial_seals &= ~shmfd->shm_seals;
 			/* Unreachable since initial_seals was masked. */
 			if ((shmfd->shm_seals & F_SEAL_SEAL) != 0 &&
@@ -681,10 +672,6 @@ kern_shm_open2(struct thread *td, const char *userpath, int flags, mode_t mode,
 				shm_hold(shmfd);
 			}
 			rangelock_unlock(&shmfd->shm_rl, &rl_cookie);
-#ifdef SHMSIM_PLANT_OPEN_HOLD
-			/* PLANTED RACE: retaken only for the unlock below. */
-			sx_xlock(&k->shm_dict_lock);
-#endif
 		}
 		sx_xunlock(&k->shm_dict_lock);
 		if (error != 0)
@@ -895,20 +882,7 @@ shm_dotruncate_locked(struct shmfd *shmfd, int64_t length)
 		delta = ptoa_k(k, object->size - nobjsize);
 		if (nobjsize < object->size)
 			vm_object_page_remove(object, nobjsize, object->size);
-#ifdef SHMSIM_PLANT_TRUNCATE_UNLOCK
-		/*
-		 * PLANTED RACE (test builds only, tests/planted/): the real
-		 * code keeps the object locked from the page removal to the
-		 * size update; this drops it around the swap accounting (as
-		 * if that did not need it), so that a fault can allocate a
-		 * page past the new end before the size shrinks.
-		 */
-		VM_OBJECT_WUNLOCK(object);
 		swap_release_by_cred(k, delta, object->cred);
-		VM_OBJECT_WLOCK(object);
-#else
-		swap_release_by_cred(k, delta, object->cred);
-#endif
 		object->charge -= delta;
 	} else {
 		if ((shmfd->shm_seals & F_SEAL_GROW) != 0)
@@ -998,18 +972,8 @@ shm_dotruncate(struct shmfd *shmfd, int64_t length)
 
 	if (K_PROFILE_2008(shmfd->shm_kernel))
 		return (shm_dotruncate_2008(shmfd, length));
-#ifdef SHMSIM_PLANT_LOR_TRUNCATE
-	/*
-	 * PLANTED LOCK ORDER REVERSAL (test builds only, tests/planted/):
-	 * the real code takes the range lock, then the object lock (the
-	 * documented order); this takes them the other way round.
-	 */
-	VM_OBJECT_WLOCK(shmfd->shm_object);
-	rangelock_wlock(&shmfd->shm_rl, &rl_cookie, 0, OFF_MAX);
-#else
 	rangelock_wlock(&shmfd->shm_rl, &rl_cookie, 0, OFF_MAX);
 	VM_OBJECT_WLOCK(shmfd->shm_object);
-#endif
 	error = shm_dotruncate_cookie(shmfd, length);
 	VM_OBJECT_WUNLOCK(shmfd->shm_object);
 	rangelock_unlock(&shmfd->shm_rl, &rl_cookie);

@@ -1,4 +1,4 @@
-# cmake -DREAL=shmsim -DPLANTED=shmsim-plant-NAME -DSCENARIO=FILE -DK=N
+# cmake -DREAL=shmsim -DPLANTED=shmsim-patched-planted-NAME -DSCENARIO=FILE -DK=N
 #       -DEXPECT_REGEX=RE -P check_plant.cmake
 #
 # One planted race (docs/planted-bugs.md):
