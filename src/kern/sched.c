@@ -1012,11 +1012,14 @@ shmsim_explorer_last_step(const struct shmsim_explorer *e,
 	out->label = s->s_label;
 	out->event = ev_names[s->s_ev];
 	out->preempted = s->s_ev == EV_PREEMPTED;
-	out->op = s->s_at.sp_op;
-	out->what = s->s_at.sp_what;
-	out->file =
-	    s->s_at.sp_file != NULL ? short_file(s->s_at.sp_file) : NULL;
-	out->line = s->s_at.sp_line;
+	if (s->s_ev != EV_DONE) {
+		out->op = s->s_at.sp_op;
+		out->what = s->s_at.sp_what;
+		out->file = s->s_at.sp_file != NULL ?
+		    short_file(s->s_at.sp_file) :
+		    NULL;
+		out->line = s->s_at.sp_line;
+	}
 	return (0);
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "html.h"
 #include "scenario.h"
 
 #define MAX_INPUT (256 * 1024 * 1024)
@@ -160,10 +161,10 @@ cmd_run(int argc, char **argv)
 {
 	struct sc_run_opts o = { false, NULL, stdout, NULL, 1 };
 	struct sc_script *scs;
-	const char *dotpath = NULL;
+	const char *dotpath = NULL, *htmlpath = NULL;
 	int i, nfiles = 0, rc, bad = 0;
-	size_t len;
-	char *buf;
+	size_t len, htmllen = 0;
+	char *buf, *htmlsrc = NULL;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--quiet") == 0)
@@ -177,6 +178,14 @@ cmd_run(int argc, char **argv)
 				return (2);
 			}
 			dotpath = argv[++i];
+		} else if (strcmp(argv[i], "--html") == 0) {
+			if (i + 1 == argc) {
+				fprintf(stderr,
+				    "shmsim: --html needs a PAGE\n%s",
+				    usage_text);
+				return (2);
+			}
+			htmlpath = argv[++i];
 		} else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
@@ -189,6 +198,11 @@ cmd_run(int argc, char **argv)
 	}
 	if (i == argc) {
 		fputs(usage_text, stderr);
+		return (2);
+	}
+	if (htmlpath != NULL && argc - i != 1) {
+		fprintf(stderr, "shmsim: --html takes one FILE\n%s",
+		    usage_text);
 		return (2);
 	}
 	scs = calloc((size_t)(argc - i), sizeof(*scs));
@@ -205,7 +219,11 @@ cmd_run(int argc, char **argv)
 			nfiles++;
 		else
 			bad++;
-		free(buf);
+		if (htmlpath != NULL) {
+			htmlsrc = buf; /* the page shows the source */
+			htmllen = len;
+		} else
+			free(buf);
 	}
 	if (bad != 0) {
 		rc = 2;
@@ -216,7 +234,17 @@ cmd_run(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	rc = run_scripts(scs, nfiles, &o);
+	if (htmlpath != NULL) {
+		struct sc_totals t = { 0, 0 };
+
+		rc = sc_html_run(&scs[0], htmlsrc, htmllen, &o, htmlpath, &t);
+		if (rc != 2 && rc != 3) {
+			fprintf(o.out, "%d passed, %d failed\n", t.passed,
+			    t.failed);
+			rc = t.failed != 0 ? 1 : rc;
+		}
+	} else
+		rc = run_scripts(scs, nfiles, &o);
 	if (o.dot != NULL && fclose(o.dot) != 0) {
 		fprintf(stderr, "shmsim: %s: write error\n", dotpath);
 		rc = rc == 0 ? 1 : rc;
@@ -225,6 +253,7 @@ out:
 	for (i = 0; i < nfiles; i++)
 		sc_script_free(&scs[i]);
 	free(scs);
+	free(htmlsrc);
 	return (rc);
 }
 
@@ -286,7 +315,7 @@ cmd_explore(const char *progname, int argc, char **argv)
 		if (strcmp(a, "--mode") != 0 && strcmp(a, "--runs") != 0 &&
 		    strcmp(a, "--preemptions") != 0 &&
 		    strcmp(a, "--depth") != 0 && strcmp(a, "--seed") != 0 &&
-		    strcmp(a, "--replay") != 0) {
+		    strcmp(a, "--replay") != 0 && strcmp(a, "--html") != 0) {
 			fprintf(stderr, "shmsim: unknown option %s\n%s", a,
 			    usage_text);
 			return (2);
@@ -314,6 +343,8 @@ cmd_explore(const char *progname, int argc, char **argv)
 			}
 		} else if (strcmp(a, "--replay") == 0) {
 			o.token = argv[i];
+		} else if (strcmp(a, "--html") == 0) {
+			o.html = argv[i];
 		} else if (strcmp(a, "--seed") == 0) {
 			if (!number_arg(a, argv[i], UINT64_MAX, &o.seed))
 				return (2);
@@ -359,6 +390,12 @@ cmd_explore(const char *progname, int argc, char **argv)
 		}
 		o.mode = SHMSIM_SCHED_REPLAY;
 	}
+	if (o.html != NULL && o.token == NULL) {
+		fprintf(stderr,
+		    "shmsim: --html draws one schedule: it needs --replay "
+		    "TOKEN\n");
+		return (2);
+	}
 	if (!runs_set && o.mode != SHMSIM_SCHED_DFS)
 		o.runs = 1000;
 	file = argv[i];
@@ -372,8 +409,10 @@ cmd_explore(const char *progname, int argc, char **argv)
 		free(buf);
 		return (2);
 	}
-	free(buf);
+	o.src = buf; /* --html shows the source */
+	o.srclen = len;
 	rc = sc_explore(&sc, &o);
+	free(buf);
 	sc_script_free(&sc);
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = 1;
