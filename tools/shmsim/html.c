@@ -29,6 +29,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef SHMSIM_HAVE_ZLIB
+#include <zlib.h>
+#endif
+
 #include "html.h"
 
 extern char **environ;
@@ -858,7 +862,9 @@ static const char page_js[] =
     "'res fail':'res';if(bad)res[l-1].textContent=(text?'# '+text+' ':'')+"
     "'\\u2717 FAIL';lines[l-1].classList.toggle('failed',bad);"
     "lines[l-1].classList.toggle('run',i>0);});}\n"
-    "function frag(g){return document.getElementById('g'+g).content;}\n"
+    "var G=null,P={};\n"
+    "function frag(g){if(!P[g])P[g]=new DOMParser().parseFromString(G[g],"
+    "'image/svg+xml').documentElement;return P[g];}\n"
     "function title(e){var t=e.querySelector('title');return t?"
     "t.textContent:'';}\n"
     "function texts(n){return Array.prototype.map.call(n.querySelectorAll("
@@ -903,8 +909,8 @@ static const char page_js[] =
     "createElement('span');x.className='thr'+(r[1]===s.t.n?' running':'');"
     "x.textContent=r[1]+(r[2]==='blocked'?' (blocked)':'');thr[r[0]-1]."
     "appendChild(x);});}\n"
-    "function show(k){var s=D.steps[k];pic.textContent='';pic.appendChild("
-    "frag(s.g).cloneNode(true));var svg=pic.querySelector('svg');"
+    "function show(k){var s=D.steps[k];pic.innerHTML=G[s.g];var svg=pic."
+    "querySelector('svg');"
     "changes.textContent='';var pn=k>0?nodesOf(frag(D.steps[k-1].g)):null,"
     "pe=k>0?edgesOf(frag(D.steps[k-1].g)):null;var into={},seen={};"
     "svg.querySelectorAll('g.edge').forEach(function(e){var t=title(e);"
@@ -942,6 +948,8 @@ static const char page_js[] =
     "'#step='+(k+1));}catch(e){}}}\n"
     "function fromHash(){var m=/step=([0-9]+)/.exec(location.hash);return "
     "m?+m[1]-1:0;}\n"
+    "function start(t){G=t.split('</svg>').slice(0,-1).map(function(x){"
+    "return x+'</svg>';});\n"
     "slider.max=String(N);slider.addEventListener('input',function(){"
     "go(+slider.value-1);});\n"
     "document.getElementById('first').onclick=function(){go(0);};"
@@ -954,7 +962,13 @@ static const char page_js[] =
     "e.preventDefault();});\n"
     "window.addEventListener('hashchange',function(){go(fromHash(),false);"
     "});\n"
-    "go(fromHash(),false);document.body.setAttribute('data-ready','1');\n"
+    "go(fromHash(),false);document.body.setAttribute('data-ready','1');}\n"
+    "var el=document.getElementById('svgs');\n"
+    "if(el.getAttribute('data-z')){var bin=atob(el.textContent.trim()),"
+    "u=new Uint8Array(bin.length);for(var i=0;i<bin.length;i++)u[i]=bin."
+    "charCodeAt(i);new Response(new Blob([u]).stream().pipeThrough(new "
+    "DecompressionStream('deflate'))).text().then(start);}else "
+    "start(el.textContent);\n"
     "})();\n";
 
 /* s as HTML text. */
@@ -1004,102 +1018,200 @@ put_svg(FILE *f, const char *s, size_t n)
 	}
 }
 
-/* Runs dot over every graph; the SVGs in one buffer. */
-static int
-render(struct sc_html *h, char **svgp, size_t *svglen)
-{
-	char in[] = "/tmp/shmsim-html-XXXXXX.dot";
-	char out[] = "/tmp/shmsim-html-XXXXXX.svg";
-	char *argv[4];
-	posix_spawn_file_actions_t fa;
-	int fdin, fdout, status, error = 1;
+#define DOT_JOBS 2     /* dot processes at once */
+#define DOT_JOB_MIN 32 /* graphs worth a process of their own */
+
+struct dotjob {
+	char in[32], out[32];
 	pid_t pid;
+	bool started;
+};
+
+/* Job j: graphs [from, to) into its input, dot started on it. */
+static int
+dot_start(struct sc_html *h, struct dotjob *j, size_t from, size_t to)
+{
+	posix_spawn_file_actions_t fa;
+	char *argv[4];
+	int fd, error;
 	FILE *f;
 	size_t i;
 
-	*svgp = NULL;
-	*svglen = 0;
-	fdin = mkstemps(in, 4);
-	if (fdin < 0) {
-		fprintf(stderr, "shmsim: --html: temporary file: %s\n",
-		    strerror(errno));
-		return (1);
+	snprintf(j->in, sizeof(j->in), "/tmp/shmsim-html-XXXXXX.dot");
+	snprintf(j->out, sizeof(j->out), "/tmp/shmsim-html-XXXXXX.svg");
+	fd = mkstemps(j->in, 4);
+	if (fd < 0) {
+		j->in[0] = '\0';
+		goto tmperr;
 	}
-	fdout = mkstemps(out, 4);
-	if (fdout < 0) {
-		fprintf(stderr, "shmsim: --html: temporary file: %s\n",
-		    strerror(errno));
-		close(fdin);
-		unlink(in);
-		return (1);
-	}
-	close(fdout);
-	f = fdopen(fdin, "w");
+	f = fdopen(fd, "w");
 	if (f == NULL)
 		oom();
-	for (i = 0; i < h->ngraphs; i++)
+	for (i = from; i < to; i++)
 		fputs(h->graphs[i], f);
-	if (fclose(f) != 0) {
-		fprintf(stderr, "shmsim: --html: %s: write error\n", in);
-		goto out;
+	if (fclose(f) != 0)
+		goto tmperr;
+	fd = mkstemps(j->out, 4);
+	if (fd < 0) {
+		j->out[0] = '\0';
+		goto tmperr;
 	}
+	close(fd);
 	/*
 	 * dot's standard output, not -o: with several graphs in one input,
 	 * dot 2.43 writes only the first to the -o file.
 	 */
 	argv[0] = h->dot;
 	argv[1] = (char *)"-Tsvg";
-	argv[2] = in;
+	argv[2] = j->in;
 	argv[3] = NULL;
 	if (posix_spawn_file_actions_init(&fa) != 0 ||
-	    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out,
+	    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, j->out,
 		O_WRONLY | O_TRUNC, 0600) != 0)
 		oom();
-	errno = posix_spawn(&pid, h->dot, &fa, NULL, argv, environ);
+	error = posix_spawn(&j->pid, h->dot, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
-	if (errno != 0) {
+	if (error != 0) {
 		fprintf(stderr, "shmsim: --html: cannot run %s: %s\n", h->dot,
-		    strerror(errno));
-		goto out;
+		    strerror(error));
+		return (1);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			status = -1;
-			break;
-		}
-	if (status != 0) {
+	j->started = true;
+	return (0);
+tmperr:
+	fprintf(stderr, "shmsim: --html: temporary file: %s\n",
+	    strerror(errno));
+	return (1);
+}
+
+/* Waits for job j; appends its SVGs to m.  0, or 1 said on stderr. */
+static int
+dot_finish(struct sc_html *h, struct dotjob *j, FILE *m, int error)
+{
+	char buf[65536];
+	int status = -1;
+	size_t n;
+	FILE *f;
+
+	if (j->started)
+		while (waitpid(j->pid, &status, 0) < 0)
+			if (errno != EINTR) {
+				status = -1;
+				break;
+			}
+	if (error == 0 && j->started && status != 0) {
 		fprintf(stderr,
 		    "shmsim: --html: %s failed (status %d) drawing the "
 		    "states\n",
 		    h->dot, status);
-		goto out;
+		error = 1;
 	}
-	f = fopen(out, "r");
-	if (f != NULL) {
-		FILE *m = xmemstream(svgp, svglen);
-		char buf[65536];
-		size_t n;
-
+	if (error == 0 && j->started && (f = fopen(j->out, "r")) != NULL) {
 		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 			fwrite(buf, 1, n, m);
 		fclose(f);
-		if (fclose(m) != 0)
-			oom();
-		error = 0;
-	}
-out:
-	unlink(in);
-	unlink(out);
+	} else if (error == 0)
+		error = 1;
+	if (j->in[0] != '\0')
+		unlink(j->in);
+	if (j->out[0] != '\0')
+		unlink(j->out);
 	return (error);
+}
+
+/*
+ * Runs dot over every graph, in up to DOT_JOBS processes at once, each
+ * given one input of many graphs; the SVGs in order, in one buffer.
+ */
+static int
+render(struct sc_html *h, char **svgp, size_t *svglen)
+{
+	struct dotjob jobs[DOT_JOBS];
+	size_t njobs, per, i;
+	int error = 0;
+	FILE *m;
+
+	memset(jobs, 0, sizeof(jobs));
+	njobs = h->ngraphs / DOT_JOB_MIN;
+	if (njobs < 1)
+		njobs = 1;
+	if (njobs > DOT_JOBS)
+		njobs = DOT_JOBS;
+	per = (h->ngraphs + njobs - 1) / njobs;
+	for (i = 0; i < njobs && error == 0; i++)
+		error = dot_start(h, &jobs[i], i * per,
+		    (i + 1) * per < h->ngraphs ? (i + 1) * per : h->ngraphs);
+	*svgp = NULL;
+	*svglen = 0;
+	m = xmemstream(svgp, svglen);
+	for (i = 0; i < njobs; i++)
+		error = dot_finish(h, &jobs[i], m, error);
+	if (fclose(m) != 0)
+		oom();
+	return (error);
+}
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void
+put_base64(FILE *f, const unsigned char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		fputc(b64[b[i] >> 2], f);
+		fputc(b64[((b[i] & 3) << 4) | (b[i + 1] >> 4)], f);
+		fputc(b64[((b[i + 1] & 15) << 2) | (b[i + 2] >> 6)], f);
+		fputc(b64[b[i + 2] & 63], f);
+	}
+	if (n - i == 1) {
+		fputc(b64[b[i] >> 2], f);
+		fputc(b64[(b[i] & 3) << 4], f);
+		fputs("==", f);
+	} else if (n - i == 2) {
+		fputc(b64[b[i] >> 2], f);
+		fputc(b64[((b[i] & 3) << 4) | (b[i + 1] >> 4)], f);
+		fputc(b64[(b[i + 1] & 15) << 2], f);
+		fputc('=', f);
+	}
+}
+
+/*
+ * The SVGs, one after the other, in a script element: zlib-compressed and in
+ * base64 when zlib is there (the page inflates them with the browser's
+ * DecompressionStream), as text otherwise.
+ */
+static void
+put_pictures(FILE *f, const char *all, size_t len)
+{
+#ifdef SHMSIM_HAVE_ZLIB
+	uLongf zlen = compressBound((uLong)len);
+	unsigned char *z = xrealloc(NULL, zlen);
+
+	if (compress2(z, &zlen, (const Bytef *)all, (uLong)len, 6) == Z_OK) {
+		fputs("<script type=\"application/octet-stream\" id=\"svgs\" "
+		      "data-z=\"deflate\">",
+		    f);
+		put_base64(f, z, zlen);
+		fputs("</script>\n", f);
+		free(z);
+		return;
+	}
+	free(z);
+#endif
+	fputs("<script type=\"text/plain\" id=\"svgs\">", f);
+	fwrite(all, 1, len, f);
+	fputs("</script>\n", f);
 }
 
 static int
 write_page(struct sc_html *h)
 {
 	const char *base, *s, *e, *p, *nl;
-	char *svg;
-	size_t svglen, i, found = 0;
-	FILE *f = h->pagef;
+	char *svg, *all = NULL;
+	size_t svglen, alllen = 0, i, found = 0;
+	FILE *f = h->pagef, *m;
 
 	if (render(h, &svg, &svglen) != 0)
 		return (1);
@@ -1148,26 +1260,30 @@ write_page(struct sc_html *h)
 	fprintf(f, "%.*s", (int)h->pflen, h->pfbuf != NULL ? h->pfbuf : "");
 	fputs("]}</script>\n", f);
 
-	/* The pictures, one template each. */
+	/* The pictures: the SVGs, packed. */
+	m = xmemstream(&all, &alllen);
 	for (p = svg, i = 0; p != NULL && i < h->ngraphs; i++) {
 		s = strstr(p, "<svg");
 		e = s != NULL ? strstr(s, "</svg>") : NULL;
 		if (e == NULL)
 			break;
 		e += 6;
-		fprintf(f, "<template id=\"g%zu\">", i);
-		put_svg(f, s, (size_t)(e - s));
-		fputs("</template>\n", f);
+		put_svg(m, s, (size_t)(e - s));
 		found++;
 		p = e;
 	}
 	free(svg);
+	if (fclose(m) != 0)
+		oom();
 	if (found != h->ngraphs) {
 		fprintf(stderr,
 		    "shmsim: --html: dot drew %zu of the %zu states\n", found,
 		    h->ngraphs);
+		free(all);
 		return (1);
 	}
+	put_pictures(f, all, alllen);
+	free(all);
 	fprintf(f, "<script>%s</script>\n</body></html>\n", page_js);
 	return (0);
 }
