@@ -1151,6 +1151,7 @@ render(struct sc_html *h, char **svgp, size_t *svglen)
 	return (error);
 }
 
+#ifdef SHMSIM_HAVE_ZLIB
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -1176,6 +1177,7 @@ put_base64(FILE *f, const unsigned char *b, size_t n)
 		fputc('=', f);
 	}
 }
+#endif
 
 /*
  * The SVGs, one after the other, in a script element: zlib-compressed and in
