@@ -424,9 +424,12 @@ cmd_demo(int argc, char **argv)
 {
 	struct sc_run_opts o = { false, NULL, stdout, NULL, 1 };
 	struct sc_script sc[SC_DEMO_COUNT];
+	const char *htmldir = NULL;
 	int i, rc;
 
-	if (argc == 2 && strcmp(argv[0], "--dot") == 0) {
+	if (argc == 2 && strcmp(argv[0], "--html") == 0)
+		htmldir = argv[1];
+	else if (argc == 2 && strcmp(argv[0], "--dot") == 0) {
 		o.dot = fopen(argv[1], "w");
 		if (o.dot == NULL) {
 			fprintf(stderr, "shmsim: %s: %s\n", argv[1],
@@ -442,7 +445,30 @@ cmd_demo(int argc, char **argv)
 		if (!sc_parse(sc_demo_names[i], sc_demo_scenarios[i],
 			strlen(sc_demo_scenarios[i]), &sc[i]))
 			return (2);
-	rc = run_scripts(sc, SC_DEMO_COUNT, &o);
+	if (htmldir != NULL) {
+		/* DIR/demo-current.html and DIR/demo-2008.html. */
+		struct sc_totals t = { 0, 0 };
+		char page[4096];
+		int r;
+
+		rc = 0;
+		for (i = 0; i < SC_DEMO_COUNT && rc != 2 && rc != 3; i++) {
+			snprintf(page, sizeof(page), "%s/%.*s.html", htmldir,
+			    (int)(strlen(sc_demo_names[i]) - 4),
+			    sc_demo_names[i]);
+			r = sc_html_run(&sc[i], sc_demo_scenarios[i],
+			    strlen(sc_demo_scenarios[i]), &o, page, &t);
+			if (r > rc)
+				rc = r;
+		}
+		if (rc != 2 && rc != 3) {
+			fprintf(o.out, "%d passed, %d failed\n", t.passed,
+			    t.failed);
+			if (t.failed != 0)
+				rc = 1;
+		}
+	} else
+		rc = run_scripts(sc, SC_DEMO_COUNT, &o);
 	for (i = 0; i < SC_DEMO_COUNT; i++)
 		sc_script_free(&sc[i]);
 	if (o.dot != NULL && fclose(o.dot) != 0)
