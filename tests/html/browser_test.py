@@ -86,6 +86,9 @@ def main():
                        capture_output=True, text=True)
     check(r.returncode == 1, "explore --replay --html race.shm: exit %d"
           % r.returncode)
+    r = subprocess.run([shmsim, "demo", "--html", out], capture_output=True,
+                       text=True)
+    check(r.returncode == 0, "demo --html: exit %d" % r.returncode)
 
     opts = webdriver.ChromeOptions()
     profile = tempfile.mkdtemp(prefix="shmsim-chromium-")
@@ -251,7 +254,21 @@ def run_checks(d, first, race, out, By, Keys, WebDriverWait):
     check("preemption point" in d.find_element(By.ID, "sched").text,
           "a preemption point is marked")
 
-    # Stepping is quick: every step of the race, then back.
+    # The demo's pages: every step shows (any error is in the console,
+    # checked at the end).
+    for name in ("demo-current.html", "demo-2008.html"):
+        open_page(os.path.join(out, name), 1)
+        n_demo = int(d.find_element(By.ID, "slider").get_attribute("max"))
+        d.execute_script("""
+            for (var k = 1; k <= arguments[0]; k++) {
+              location.hash = '#step=' + k;
+              window.dispatchEvent(new HashChangeEvent('hashchange'));
+            }""", n_demo)
+        check(pos() == "step %d of %d" % (n_demo, n_demo) and n_demo > 10,
+              "%s: every step shown (%r)" % (name, pos()))
+
+    # Stepping is quick: every step of the race.
+    open_page(race, 1)
     t0 = time.monotonic()
     for _ in range(n):
         key(Keys.ARROW_RIGHT)

@@ -7,7 +7,9 @@
 #   quiet      with --quiet, the same failures as without --html
 #   errors     no dot, two files, --html without --replay: exit 2
 #   size       a generated 1,000-statement scenario gives a page under
-#              10 MB with 1,002 steps
+#              10 MB with 1,004 steps
+#   suite      every scenario of tests/scenarios renders: the same exit
+#              status with --html as without, a page, nothing on stderr
 cmake_minimum_required(VERSION 3.25)
 
 function(fail msg)
@@ -178,6 +180,27 @@ elseif(CASE STREQUAL "size")
   count_steps("${page}" steps)
   if(NOT steps EQUAL 1004)
     fail("${steps} steps, expected 1004 (1,003 statements and the start)")
+  endif()
+elseif(CASE STREQUAL "suite")
+  file(GLOB_RECURSE files "${SRC}/../scenarios/*.shm")
+  set(n 0)
+  foreach(f IN LISTS files)
+    if(f MATCHES "/bad/" OR f MATCHES "/syntax_error.shm$")
+      continue()
+    endif()
+    get_filename_component(name "${f}" NAME_WE)
+    set(page "${OUT}/${name}.html")
+    file(REMOVE "${page}")
+    run(a "${SHMSIM}" run --quiet --html "${page}" "${f}")
+    run(b "${SHMSIM}" run --quiet "${f}")
+    if(NOT a_rc EQUAL b_rc OR NOT a_err STREQUAL "" OR NOT EXISTS "${page}")
+      fail("${f}: exit ${a_rc} with --html, ${b_rc} without\n${a_err}")
+    endif()
+    math(EXPR n "${n} + 1")
+  endforeach()
+  message(STATUS "${n} scenarios rendered")
+  if(n LESS 100)
+    fail("only ${n} scenarios found")
   endif()
 else()
   fail("unknown CASE ${CASE}")
