@@ -134,6 +134,15 @@ elseif(CASE STREQUAL "errors")
   if(NOT a_rc EQUAL 2 OR NOT a_err MATCHES "no dot in \\$PATH")
     fail("without dot in PATH: exit ${a_rc}\n${a_err}")
   endif()
+  # dot fails: exit 1 after the run, and no half-written page.
+  if(EXISTS /bin/false)
+    run(a "${CMAKE_COMMAND}" -E env SHMSIM_DOT=/bin/false
+      "${SHMSIM}" run --html "${page}" "${SRC}/first.shm")
+    if(NOT a_rc EQUAL 1 OR NOT a_err MATCHES "failed \\(status [0-9]+\\) drawing"
+        OR NOT a_out MATCHES "14 passed, 0 failed" OR EXISTS "${page}")
+      fail("dot failing: exit ${a_rc}\n${a_out}${a_err}")
+    endif()
+  endif()
   run(a "${SHMSIM}" run --html "${page}" "${SRC}/first.shm" "${SRC}/race.shm")
   if(NOT a_rc EQUAL 2 OR NOT a_err MATCHES "--html takes one FILE")
     fail("two files: exit ${a_rc}\n${a_err}")

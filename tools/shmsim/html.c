@@ -1101,9 +1101,12 @@ dot_finish(struct sc_html *h, struct dotjob *j, FILE *m, int error)
 			}
 	if (error == 0 && j->started && status != 0) {
 		fprintf(stderr,
-		    "shmsim: --html: %s failed (status %d) drawing the "
+		    "shmsim: --html: %s failed (%s %d) drawing the "
 		    "states\n",
-		    h->dot, status);
+		    h->dot, WIFEXITED(status) ? "status" : "signal",
+		    WIFEXITED(status)	    ? WEXITSTATUS(status) :
+			WIFSIGNALED(status) ? WTERMSIG(status) :
+					      status);
 		error = 1;
 	}
 	if (error == 0 && j->started && (f = fopen(j->out, "r")) != NULL) {
@@ -1215,8 +1218,10 @@ write_page(struct sc_html *h)
 	size_t svglen, alllen = 0, i, found = 0;
 	FILE *f = h->pagef, *m;
 
-	if (render(h, &svg, &svglen) != 0)
+	if (render(h, &svg, &svglen) != 0) {
+		free(svg);
 		return (1);
+	}
 	base = strrchr(h->sc->file, '/');
 	base = base != NULL ? base + 1 : h->sc->file;
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
@@ -1413,6 +1418,8 @@ sc_html_end(struct sc_html *h)
 		fprintf(stderr, "shmsim: %s: write error\n", h->page);
 		rc = 1;
 	}
+	if (rc != 0)
+		(void)unlink(h->page); /* no half page */
 	fclose(h->trace);
 	fclose(h->pend);
 	fclose(h->pfail);
