@@ -1242,6 +1242,8 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 				dump_fflag(out, df->flag);
 				fprintf(out, "\\noffset %jd",
 				    (intmax_t)df->offset);
+				if (df->state == DUMP_F_OTHER)
+					fputs("\\n(not shm)", out);
 			}
 			fputs("\"];\n", out);
 		}

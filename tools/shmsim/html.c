@@ -927,7 +927,7 @@ static const char page_js[] =
     "c=+m[2],a=into[id]||0;if(c!==a){t.classList.add('undrawn');"
     "tspan(t,'nd',' \\u2260 '+a+' arrow'+(a===1?'':'s'));li('nd',first+': "
     "'+s+' but '+a+' arrow'+(a===1?'':'s')+' in: '+(c>a?(c-a)+' reference"
-    "'+(c-a===1?'':'s')+' not drawn (held for the length of a call)':"
+    "'+(c-a===1?'':'s')+' not drawn (a call in progress holds it)':"
     "'more arrows than references'));}}if(!old||old.indexOf(s)>=0)return;"
     "var o=null;old.forEach(function(x){if(o===null&&key(x)===key(s))"
     "o=x;});if(o===null&&old.length===tx.length)o=old[ix];t.classList.add('chg');if(o!==null){tspan(t,'was',' (was '+"
