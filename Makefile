@@ -5,7 +5,7 @@ PRESET ?= default
 BUILD := build/$(PRESET)
 # Debian packages the build and the tests need.
 DEPS := cmake ninja-build gcc clang pkg-config libbsd-dev libcmocka-dev \
-	man-db patch libatf-dev kyua
+	man-db patch libatf-dev kyua graphviz zlib1g-dev
 
 .PHONY: all build demo test planted mutate deps clean install package \
 	linux-differences
@@ -142,10 +142,13 @@ package:
 # per dump (and one for a scenario's end state when it has no dump), split
 # into docs/pictures/demo-N.dot and rendered to docs/pictures/demo-N.svg.
 PICTURES := docs/pictures
+# ... and the step-by-step pages (shmsim run --html) of the demo and of
+# the tutorial's scenarios (tests/html/first.shm, race.shm) into
+# docs/pages/.
+PAGES := docs/pages
 
 .PHONY: pictures
 pictures:
-	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) graphviz"
 	@$(MAKE) --no-print-directory build
 	./$(BUILD)/shmsim demo --dot $(BUILD)/demo.dot >/dev/null
 	mkdir -p $(PICTURES)
@@ -157,6 +160,24 @@ pictures:
 		dot -Tsvg "$$f" -o "$${f%.dot}.svg" || exit 1; \
 	done
 	@ls $(PICTURES)/demo-*.svg
+	mkdir -p $(PAGES)
+	./$(BUILD)/shmsim demo --html $(PAGES) >/dev/null
+	./$(BUILD)/shmsim run --html $(PAGES)/first.html tests/html/first.shm >/dev/null
+	./$(BUILD)/shmsim run --html $(PAGES)/race.html tests/html/race.shm >/dev/null
+	@# The race replayed: the first failing schedule in which a thread
+	@# blocks on a lock the other holds.
+	for t in $$(./$(BUILD)/shmsim explore --quiet tests/html/race.shm | \
+	    sed -n 's/.*(token \(1-[^)]*\)).*/\1/p'); do \
+		if ./$(BUILD)/shmsim explore --quiet --replay "$$t" \
+		    tests/html/race.shm | grep -q -- ' -- blocked at '; then \
+			./$(BUILD)/shmsim explore --quiet --replay "$$t" \
+			    --html $(PAGES)/race-replay.html tests/html/race.shm \
+			    >/dev/null; \
+			break; \
+		fi; \
+	done
+	test -s $(PAGES)/race-replay.html
+	@ls $(PAGES)/*.html
 
 # Fuzzing (docs/fuzzing.md): build the three libFuzzer targets with the
 # fuzz preset (clang, ASan + UBSan) in $(FUZZ_BUILD), then run them all

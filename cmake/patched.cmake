@@ -183,4 +183,8 @@ function(shmsim_patched name patch)
     $<TARGET_OBJECTS:shmsim_patched_main> $<TARGET_OBJECTS:shmsim_scenario>)
   target_link_libraries(shmsim-patched-${name}
     PRIVATE shmsim-patched-${name}-lib)
+  # The scenario objects pack --html pages with zlib when it was found.
+  if(TARGET ZLIB::ZLIB)
+    target_link_libraries(shmsim-patched-${name} PRIVATE ZLIB::ZLIB)
+  endif()
 endfunction()

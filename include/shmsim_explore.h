@@ -160,6 +160,53 @@ struct shmsim_explore_stats {
 SHMSIM_EXTERN void shmsim_explorer_stats(const struct shmsim_explorer *e,
     struct shmsim_explore_stats *st);
 
+/*
+ * A step observer: fn(arg, e) is called at the end of every stretch of a
+ * par block (the running thread was preempted, blocked or finished; the
+ * steps of shmsim_explorer_steps()), on the host thread, while every
+ * simulated thread is suspended at a scheduling point.  In it, and only
+ * there, the functions below may be called; the observer must not call
+ * into the kernel otherwise (a lock it took could be held by a suspended
+ * thread).  fn NULL: no observer.
+ */
+typedef void shmsim_step_observer_fn(void *arg, struct shmsim_explorer *e);
+SHMSIM_EXTERN void shmsim_explorer_observe(struct shmsim_explorer *e,
+    shmsim_step_observer_fn *fn, void *arg);
+
+/* The stretch that just ended. */
+struct shmsim_explore_step {
+	size_t index;	   /* 1.. as in shmsim_explorer_steps() */
+	int actor;	   /* its thread, 0.. */
+	const char *name;  /* the thread's name */
+	const char *label; /* what it was doing (shmsim_explorer_label()) */
+	const char *event; /* "preempted", "blocked" or "finished" */
+	bool preempted;	   /* switched away while it could go on */
+	const char *op, *what, *file; /* the point (NULL when finished) */
+	int line;
+};
+/* 0, or ENOENT before the first step.  The strings live until the next
+ * step. */
+SHMSIM_EXTERN int shmsim_explorer_last_step(const struct shmsim_explorer *e,
+    struct shmsim_explore_step *s);
+
+/*
+ * One line per thread of the block in progress, tab-separated fields:
+ * name, state (runnable, blocked, finished), label, the locks it holds
+ * ("name" (class) @ file:line, joined by "; ", outermost first), and the
+ * lock it waits for when blocked.
+ */
+SHMSIM_EXTERN void shmsim_explorer_threads(const struct shmsim_explorer *e,
+    FILE *out);
+
+/*
+ * shmsim_dump() (format: enum shmsim_dump_format) of the kernel the par
+ * block runs on, from a step observer: it reads without taking a lock,
+ * which is safe only there (the suspended threads may hold any lock;
+ * nothing runs while the observer does).  EINVAL outside an observer.
+ */
+SHMSIM_EXTERN int shmsim_explorer_dump(struct shmsim_explorer *e,
+    struct shmsim_kernel *k, FILE *out, int format, const char *title);
+
 #ifdef __cplusplus
 }
 #endif

@@ -109,6 +109,7 @@ struct dump_file {
 	enum dump_fstate state;
 	const void *shmkey;
 	size_t shm;
+	uint64_t serial; /* f_serial: the dot node id */
 };
 
 /* What an object's shmfd looked like, read under the object lock. */
@@ -163,6 +164,14 @@ struct dump_uid {
 
 struct dump {
 	struct shmsim_kernel *k;
+	/*
+	 * Model-only: read without taking any lock (shmsim_dump_unlocked()).
+	 * Only for the explorer, between two stretches of a par block: every
+	 * simulated thread is then suspended at a scheduling point on the
+	 * one host thread that calls the dump, and may hold locks the dump
+	 * would otherwise wait for forever.  Nothing can change underneath.
+	 */
+	bool nolock;
 	struct dump_proc *procs;
 	size_t nprocs, capprocs;
 	struct dump_file *files;
@@ -195,6 +204,13 @@ dump_grow(void *arr, size_t n, size_t *capp, size_t elsize)
 	*capp = *capp == 0 ? 8 : *capp * 2;
 	return (shmsim_realloc(arr, *capp * elsize));
 }
+
+/* Take or drop a lock unless the dump is the explorer's lock-free one. */
+#define DUMP_LOCKED(d, op)        \
+	do {                      \
+		if (!(d)->nolock) \
+			op;       \
+	} while (0)
 
 #define DUMP_APPEND(arr, n, cap) \
 	((arr) = dump_grow((arr), (n), &(cap), sizeof(*(arr))), &(arr)[(n)++])
@@ -380,12 +396,12 @@ dump_uid_cmp(const void *a, const void *b)
 
 /* A process's map entries, under the map lock. */
 static void
-dump_snap_map(struct dump_proc *dp, vm_map_t map)
+dump_snap_map(struct dump *d, struct dump_proc *dp, vm_map_t map)
 {
 	struct dump_entry *de;
 	vm_map_entry_t entry;
 
-	vm_map_lock_read(map);
+	DUMP_LOCKED(d, vm_map_lock_read(map));
 	TAILQ_FOREACH(entry, &map->entries, link) {
 		de = DUMP_APPEND(dp->entries, dp->nentries, dp->capentries);
 		de->start = entry->start;
@@ -398,7 +414,7 @@ dump_snap_map(struct dump_proc *dp, vm_map_t map)
 		de->objkey = entry->object;
 		de->obj = DUMP_NONE;
 	}
-	vm_map_unlock_read(map);
+	DUMP_LOCKED(d, vm_map_unlock_read(map));
 }
 
 /* Processes, their tables and their in-flight queues. */
@@ -414,7 +430,7 @@ dump_snap_procs(struct dump *d)
 	size_t i, j;
 	int fd;
 
-	sx_slock(&k->allproc_lock);
+	DUMP_LOCKED(d, sx_slock(&k->allproc_lock));
 	LIST_FOREACH(p, &k->allproc, p_list) {
 		dp = DUMP_APPEND(d->procs, d->nprocs, d->capprocs);
 		memset(dp, 0, sizeof(*dp));
@@ -434,7 +450,7 @@ dump_snap_procs(struct dump *d)
 			snprintf(dp->jail, sizeof(dp->jail), "%s",
 			    p->p_ucred->cr_prison->pr_name);
 
-		FILEDESC_SLOCK(fdp);
+		DUMP_LOCKED(d, FILEDESC_SLOCK(fdp));
 		for (fd = 0; fd < fdp->fd_nfiles; fd++) {
 			struct file *fp = fdp->fd_ofiles[fd].fde_file;
 
@@ -447,17 +463,17 @@ dump_snap_procs(struct dump *d)
 			dfd->fp = fp;
 			dfd->file = DUMP_NONE;
 		}
-		FILEDESC_SUNLOCK(fdp);
+		DUMP_LOCKED(d, FILEDESC_SUNLOCK(fdp));
 
-		mtx_lock(&p->p_rights_mtx);
+		DUMP_LOCKED(d, mtx_lock(&p->p_rights_mtx));
 		TAILQ_FOREACH(re, &p->p_rights, re_link) {
 			*DUMP_APPEND(dp->rights, dp->nrights, dp->caprights) =
 			    re->re_file;
 		}
-		mtx_unlock(&p->p_rights_mtx);
-		dump_snap_map(dp, &p->p_vmspace->vm_map);
+		DUMP_LOCKED(d, mtx_unlock(&p->p_rights_mtx));
+		dump_snap_map(d, dp, &p->p_vmspace->vm_map);
 	}
-	sx_sunlock(&k->allproc_lock);
+	DUMP_LOCKED(d, sx_sunlock(&k->allproc_lock));
 
 	if (d->nprocs > 1)
 		qsort(d->procs, d->nprocs, sizeof(*d->procs), dump_proc_cmp);
@@ -496,9 +512,10 @@ dump_snap_files(struct dump *d)
 		fp = df->fp;
 		df->count = atomic_load(&fp->f_count);
 		df->flag = atomic_load(&fp->f_flag);
-		foffset_lock(fp);
+		DUMP_LOCKED(d, foffset_lock(fp));
 		df->offset = fp->f_offset;
-		foffset_unlock(fp);
+		DUMP_LOCKED(d, foffset_unlock(fp));
+		df->serial = fp->f_serial;
 		if (atomic_load(&fp->f_ops) == &badfileops)
 			df->state = DUMP_F_NOTSETUP;
 		else if (fp->f_type == DTYPE_SHM && fp->f_data != NULL &&
@@ -555,11 +572,11 @@ dump_snap_object(struct dump *d, vm_object_t obj)
 	/* shm_path is stable under the dictionary lock, which we hold. */
 	o->si.path =
 	    shmfd->shm_path != NULL ? dump_strdup(shmfd->shm_path) : NULL;
-	mtx_lock(&k->shm_timestamp_lock);
+	DUMP_LOCKED(d, mtx_lock(&k->shm_timestamp_lock));
 	o->si.mode = shmfd->shm_mode;
 	o->si.uid = shmfd->shm_uid;
 	o->si.gid = shmfd->shm_gid;
-	mtx_unlock(&k->shm_timestamp_lock);
+	DUMP_LOCKED(d, mtx_unlock(&k->shm_timestamp_lock));
 }
 
 /* The dictionary, then the objects and their shmfds. */
@@ -573,7 +590,7 @@ dump_snap_shm(struct dump *d)
 	unsigned long b;
 	size_t i;
 
-	sx_slock(&k->shm_dict_lock);
+	DUMP_LOCKED(d, sx_slock(&k->shm_dict_lock));
 	for (b = 0; b <= k->shm_hash; b++) {
 		LIST_FOREACH(map, &k->shm_dictionary[b], sm_link) {
 			dn = DUMP_APPEND(d->names, d->nnames, d->capnames);
@@ -584,14 +601,14 @@ dump_snap_shm(struct dump *d)
 			dn->shm = DUMP_NONE;
 		}
 	}
-	mtx_lock(&k->vm_object_list_mtx);
+	DUMP_LOCKED(d, mtx_lock(&k->vm_object_list_mtx));
 	TAILQ_FOREACH(obj, &k->vm_object_list, object_list) {
-		VM_OBJECT_RLOCK(obj);
+		DUMP_LOCKED(d, VM_OBJECT_RLOCK(obj));
 		dump_snap_object(d, obj);
-		VM_OBJECT_RUNLOCK(obj);
+		DUMP_LOCKED(d, VM_OBJECT_RUNLOCK(obj));
 	}
-	mtx_unlock(&k->vm_object_list_mtx);
-	sx_sunlock(&k->shm_dict_lock);
+	DUMP_LOCKED(d, mtx_unlock(&k->vm_object_list_mtx));
+	DUMP_LOCKED(d, sx_sunlock(&k->shm_dict_lock));
 
 	if (d->nnames > 1)
 		qsort(d->names, d->nnames, sizeof(*d->names), dump_name_cmp);
@@ -627,7 +644,7 @@ dump_snap_swap(struct dump *d)
 	struct uidinfo *ui;
 	struct dump_uid *du;
 
-	mtx_lock(&sw->sw_mtx);
+	DUMP_LOCKED(d, mtx_lock(&sw->sw_mtx));
 	d->sw_nslots = sw->sw_nslots;
 	d->sw_used = sw->sw_used;
 	d->sw_reserved = sw->sw_reserved;
@@ -638,10 +655,23 @@ dump_snap_swap(struct dump *d)
 		du->uid = ui->ui_uid;
 		du->bytes = ui->ui_vmsize;
 	}
-	mtx_unlock(&sw->sw_mtx);
+	if (d->nolock) {
+		/* shmsim_counters() without its lock. */
+		d->c.objects = atomic_load(&d->k->k_nobjects);
+		d->c.shm = atomic_load(&d->k->k_nshm);
+		d->c.names = atomic_load(&d->k->k_nnames);
+		d->c.files = (uint64_t)atomic_load(&d->k->openfiles);
+		d->c.pages = atomic_load(&d->k->k_resident);
+		d->c.swapped = sw->sw_used;
+		d->c.swap_reserved = sw->sw_reserved;
+		d->c.inflight = atomic_load(&d->k->k_inflight);
+		d->c.procs = atomic_load(&d->k->k_nprocs);
+	}
+	DUMP_LOCKED(d, mtx_unlock(&sw->sw_mtx));
 	if (d->nuids > 1)
 		qsort(d->uids, d->nuids, sizeof(*d->uids), dump_uid_cmp);
-	shmsim_counters(d->k, &d->c);
+	if (!d->nolock)
+		shmsim_counters(d->k, &d->c);
 }
 
 static void
@@ -1081,6 +1111,33 @@ dump_text(FILE *out, const struct dump *d, const char *title)
 /* Graphviz                                                         */
 /* ---------------------------------------------------------------- */
 
+/*
+ * Node ids that name the thing itself, not its place in this dump's
+ * numbering, so that one thing keeps its node from one state to the next:
+ * a file by its creation number (f_serial), an object by its oid, a shmfd
+ * and its name by the oid of the shmfd's object (a shmfd keeps its object
+ * for life), a map entry by its start address.
+ */
+static void
+dump_dot_shmid(FILE *out, const struct dump *d, size_t shm)
+{
+	if (d->shms[shm].obj != DUMP_NONE)
+		fprintf(out, "s%ju", (uintmax_t)d->objs[d->shms[shm].obj].oid);
+	else /* never in a consistent state: no identity to keep */
+		fprintf(out, "sx%zu", shm + 1);
+}
+
+static void
+dump_dot_nameid(FILE *out, const struct dump *d, size_t name)
+{
+	size_t shm = d->names[name].shm;
+
+	if (d->shms[shm].obj != DUMP_NONE)
+		fprintf(out, "n%ju", (uintmax_t)d->objs[d->shms[shm].obj].oid);
+	else
+		fprintf(out, "nx%zu", name + 1);
+}
+
 static void
 dump_dot(FILE *out, const struct dump *d, const char *title)
 {
@@ -1135,31 +1192,40 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 			    "flight\\n%zu queued\"];\n",
 			    dp->pid, dp->nrights);
 		for (j = 0; j < dp->nentries; j++) {
-			fprintf(out, "\t\tp%dm%zu [shape=cds, label=\"map ",
-			    dp->pid, j);
+			fprintf(out, "\t\tp%dm%jx [shape=cds, label=\"map ",
+			    dp->pid, (uintmax_t)dp->entries[j].start);
 			dump_entry_desc(out, &dp->entries[j]);
 			fputs("\"];\n", out);
 		}
 		fputs("\t}\n", out);
-		for (j = 0; j < dp->nentries; j++)
+		for (j = 0; j < dp->nentries; j++) {
+			const struct dump_entry *de = &dp->entries[j];
+
+			fprintf(out, "\tp%d -> p%dm%jx;\n", dp->pid, dp->pid,
+			    (uintmax_t)de->start);
+			if (de->obj == DUMP_NONE)
+				continue;
 			fprintf(out,
-			    "\tp%d -> p%dm%zu;\n\tp%dm%zu -> o%zu "
-			    "[label=\"offset %jd\"];\n",
-			    dp->pid, dp->pid, j, dp->pid, j,
-			    dp->entries[j].obj + 1,
-			    (intmax_t)dp->entries[j].offset);
+			    "\tp%dm%jx -> o%ju [taillabel=\"offset %jd\"];\n",
+			    dp->pid, (uintmax_t)de->start,
+			    (uintmax_t)d->objs[de->obj].oid,
+			    (intmax_t)de->offset);
+		}
 		for (j = 0; j < dp->nfds; j++)
-			fprintf(out, "\tp%d -> p%dfd%d;\n\tp%dfd%d -> f%zu;\n",
+			fprintf(out, "\tp%d -> p%dfd%d;\n\tp%dfd%d -> f%ju;\n",
 			    dp->pid, dp->pid, dp->fds[j].fd, dp->pid,
-			    dp->fds[j].fd, dp->fds[j].file + 1);
+			    dp->fds[j].fd,
+			    (uintmax_t)d->files[dp->fds[j].file].serial);
 		if (dp->nrights > 0)
 			fprintf(out, "\tp%d -> p%dq [style=dashed];\n", dp->pid,
 			    dp->pid);
 		for (j = 0; j < dp->nrights; j++)
 			fprintf(out,
-			    "\tp%dq -> f%zu [style=dashed, "
-			    "label=\"%zu\"];\n",
-			    dp->pid, dp->rightfile[j] + 1, j + 1);
+			    "\tp%dq -> f%ju [style=dashed, "
+			    "taillabel=\"%zu\"];\n",
+			    dp->pid,
+			    (uintmax_t)d->files[dp->rightfile[j]].serial,
+			    j + 1);
 	}
 
 	/* Open files. */
@@ -1167,8 +1233,8 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 		fputs("\t{\n\t\trank=same;\n", out);
 		for (i = 0; i < d->nfiles; i++) {
 			df = &d->files[i];
-			fprintf(out, "\t\tf%zu [label=\"file %zu\\nf_count %u",
-			    i + 1, i + 1, df->count);
+			fprintf(out, "\t\tf%ju [label=\"file %zu\\nf_count %u",
+			    (uintmax_t)df->serial, i + 1, df->count);
 			if (df->state == DUMP_F_NOTSETUP)
 				fputs("\\n(not set up)", out);
 			else {
@@ -1176,21 +1242,28 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 				dump_fflag(out, df->flag);
 				fprintf(out, "\\noffset %jd",
 				    (intmax_t)df->offset);
+				if (df->state == DUMP_F_OTHER)
+					fputs("\\n(not shm)", out);
 			}
 			fputs("\"];\n", out);
 		}
 		fputs("\t}\n", out);
 		for (i = 0; i < d->nfiles; i++)
-			if (d->files[i].state == DUMP_F_SHM)
-				fprintf(out, "\tf%zu -> s%zu;\n", i + 1,
-				    d->files[i].shm + 1);
+			if (d->files[i].state == DUMP_F_SHM) {
+				fprintf(out, "\tf%ju -> ",
+				    (uintmax_t)d->files[i].serial);
+				dump_dot_shmid(out, d, d->files[i].shm);
+				fputs(";\n", out);
+			}
 	}
 
 	/* shmfds. */
 	if (d->nshms > 0) {
 		fputs("\t{\n\t\trank=same;\n", out);
 		for (i = 0; i < d->nshms; i++) {
-			fprintf(out, "\t\ts%zu [label=\"shm %zu", i + 1, i + 1);
+			fputs("\t\t", out);
+			dump_dot_shmid(out, d, i);
+			fprintf(out, " [label=\"shm %zu", i + 1);
 			if (d->shms[i].obj == DUMP_NONE) {
 				fputs("\\n(no live object)\"];\n", out);
 				continue;
@@ -1220,9 +1293,12 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 		}
 		fputs("\t}\n", out);
 		for (i = 0; i < d->nshms; i++)
-			if (d->shms[i].obj != DUMP_NONE)
-				fprintf(out, "\ts%zu -> o%zu;\n", i + 1,
-				    d->shms[i].obj + 1);
+			if (d->shms[i].obj != DUMP_NONE) {
+				fputc('\t', out);
+				dump_dot_shmid(out, d, i);
+				fprintf(out, " -> o%ju;\n",
+				    (uintmax_t)d->objs[d->shms[i].obj].oid);
+			}
 	}
 
 	/* vm objects, then one page summary per object that has pages. */
@@ -1231,12 +1307,16 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 		for (i = 0; i < d->nobjs; i++) {
 			o = &d->objs[i];
 			fprintf(out,
-			    "\t\to%zu [shape=box3d, label=\"object %zu"
+			    "\t\to%ju [shape=box3d, label=\"object %zu"
 			    "\\nref_count %u\\nsize %ju pages\\n"
-			    "charge %ju%s%s\"];\n",
-			    i + 1, i + 1, o->ref_count, (uintmax_t)o->size,
-			    (uintmax_t)o->charge,
-			    (o->flags & OBJ_DEAD) != 0 ? "\\ndead" : "",
+			    "charge %ju%s",
+			    (uintmax_t)o->oid, i + 1, o->ref_count,
+			    (uintmax_t)o->size, (uintmax_t)o->charge,
+			    (o->flags & OBJ_DEAD) != 0 ? "\\ndead" : "");
+			if (o->writemappings != 0)
+				fprintf(out, "\\nwritemappings %ju",
+				    (uintmax_t)o->writemappings);
+			fprintf(out, "%s\"];\n",
 			    o->anon		  ? "\\nanonymous" :
 				o->shmkey == NULL ? "\\n(no shm)" :
 						    "");
@@ -1250,9 +1330,9 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 			if (npg++ == 0)
 				fputs("\t{\n\t\trank=same;\n", out);
 			fprintf(out,
-			    "\t\to%zupg [shape=note, label=\""
+			    "\t\to%jupg [shape=note, label=\""
 			    "resident %ju",
-			    i + 1, (uintmax_t)o->res.count);
+			    (uintmax_t)o->oid, (uintmax_t)o->res.count);
 			if (o->res.count > 0) {
 				fputs(": ", out);
 				dump_page_items(out, &o->res);
@@ -1269,14 +1349,16 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 		for (i = 0; i < d->nobjs; i++)
 			if (d->objs[i].res.count + d->objs[i].swp.count > 0)
 				fprintf(out,
-				    "\to%zu -> o%zupg [style=dotted];\n", i + 1,
-				    i + 1);
+				    "\to%ju -> o%jupg [style=dotted];\n",
+				    (uintmax_t)d->objs[i].oid,
+				    (uintmax_t)d->objs[i].oid);
 		for (i = 0; i < d->nobjs; i++)
 			if (d->objs[i].backing != DUMP_NONE)
 				fprintf(out,
-				    "\to%zu -> o%zu [style=dashed, "
-				    "label=\"shadows\\noffset %jd\"];\n",
-				    i + 1, d->objs[i].backing + 1,
+				    "\to%ju -> o%ju [style=dashed, "
+				    "taillabel=\"shadows\\noffset %jd\"];\n",
+				    (uintmax_t)d->objs[i].oid,
+				    (uintmax_t)d->objs[d->objs[i].backing].oid,
 				    (intmax_t)d->objs[i].backing_offset);
 	}
 
@@ -1287,23 +1369,28 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 		    out);
 		for (i = 0; i < d->nnames; i++) {
 			dn = &d->names[i];
-			fprintf(out, "\t\tn%zu [shape=ellipse, label=\"",
-			    i + 1);
+			fputs("\t\t", out);
+			dump_dot_nameid(out, d, i);
+			fputs(" [shape=ellipse, label=\"", out);
 			dump_str(out, dn->path, true);
 			fprintf(out, "\\nbucket %lu\\nfnv 0x%08x\"];\n",
 			    dn->bucket, (unsigned int)dn->fnv);
 		}
 		fputs("\t}\n", out);
-		for (i = 0; i < d->nnames; i++)
-			fprintf(out, "\tn%zu -> s%zu;\n", i + 1,
-			    d->names[i].shm + 1);
+		for (i = 0; i < d->nnames; i++) {
+			fputc('\t', out);
+			dump_dot_nameid(out, d, i);
+			fputs(" -> ", out);
+			dump_dot_shmid(out, d, d->names[i].shm);
+			fputs(";\n", out);
+		}
 	}
 	fputs("}\n", out);
 }
 
-int
-shmsim_dump(struct shmsim_kernel *k, FILE *out, enum shmsim_dump_format format,
-    const char *title)
+static int
+dump_run(struct shmsim_kernel *k, FILE *out, enum shmsim_dump_format format,
+    const char *title, bool nolock)
 {
 	struct dump d;
 
@@ -1312,6 +1399,7 @@ shmsim_dump(struct shmsim_kernel *k, FILE *out, enum shmsim_dump_format format,
 		return (EINVAL);
 	memset(&d, 0, sizeof(d));
 	d.k = k;
+	d.nolock = nolock;
 	dump_snap_procs(&d);
 	dump_snap_files(&d);
 	dump_snap_shm(&d);
@@ -1325,4 +1413,26 @@ shmsim_dump(struct shmsim_kernel *k, FILE *out, enum shmsim_dump_format format,
 	if (fflush(out) != 0 || ferror(out))
 		return (EIO);
 	return (0);
+}
+
+int
+shmsim_dump(struct shmsim_kernel *k, FILE *out, enum shmsim_dump_format format,
+    const char *title)
+{
+	return (dump_run(k, out, format, title, false));
+}
+
+/*
+ * Model-only: the dump without a lock, for the explorer's step observer
+ * (shmsim_explorer_dump()): every simulated thread is suspended at a
+ * scheduling point, possibly holding a lock, on the calling host thread,
+ * and no other host thread is in the kernel.  A lock taken here could
+ * never be granted, and a lock operation would itself be a scheduling
+ * point; reading without one is safe because nothing runs meanwhile.
+ */
+int
+shmsim_dump_unlocked(struct shmsim_kernel *k, FILE *out,
+    enum shmsim_dump_format format, const char *title)
+{
+	return (dump_run(k, out, format, title, true));
 }

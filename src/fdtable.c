@@ -279,6 +279,8 @@ falloc_noinstall(struct thread *td, struct file **resultfp)
 	fp->f_cred = crhold(td->td_ucred);
 	fp->f_ops = &badfileops;
 	fp->f_kernel = k;
+	fp->f_serial =
+	    atomic_fetch_add(&k->k_next_fserial, 1) + 1; /* XXX(model) */
 	mtx_init(&fp->f_offset_lock, "file offset", LC_FOFFSET, &k->k_witness);
 	*resultfp = fp;
 	return (0);

@@ -122,6 +122,12 @@ struct file {
 	int64_t f_offset;     /* (o) */
 	struct mtx f_offset_lock;
 	struct shmsim_kernel *f_kernel; /* (c) */
+	/*
+	 * (c) XXX(model): creation order, like a vm object's oid; only the
+	 * dump's Graphviz node ids use it, so that a file keeps its node
+	 * from one state to the next (docs/dump-format.md).
+	 */
+	uint64_t f_serial;
 };
 
 struct filedescent {

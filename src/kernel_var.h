@@ -63,6 +63,7 @@ struct shmsim_kernel {
 	/* kern_descrip.c */
 	atomic_int openfiles;
 	atomic_uint_fast64_t k_inflight;
+	atomic_uint_fast64_t k_next_fserial; /* model-only: file.f_serial */
 
 	/* vm_object.c */
 	struct mtx vm_object_list_mtx;
@@ -120,5 +121,9 @@ void shmsim_report_add(struct shmsim_report *r, const char *fmt, ...)
 
 /* The resident budget: run the pagedaemon if mem_pages is exceeded. */
 void vm_pageout_check(struct shmsim_kernel *k);
+
+/* dump.c: shmsim_dump() without a lock, for the explorer only. */
+int shmsim_dump_unlocked(struct shmsim_kernel *k, FILE *out,
+    enum shmsim_dump_format format, const char *title);
 
 #endif /* SHMSIM_KERNEL_VAR_H */

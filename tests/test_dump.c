@@ -833,7 +833,7 @@ dump_dot_scene(void **state)
 		"\tp1 -> p1fd1;\n",
 		"\tp1fd1 -> f1;\n",
 		"\tp2 -> p2q [style=dashed];\n",
-		"\tp2q -> f2 [style=dashed, label=\"1\"];\n",
+		"\tp2q -> f2 [style=dashed, taillabel=\"1\"];\n",
 		"\tf1 -> s1;\n",
 		"\tf2 -> s2;\n",
 		"\ts1 -> o1;\n",
@@ -894,6 +894,61 @@ dump_dot_scene(void **state)
 	assert_contains(dot, "\tsubgraph cluster_names {\n");
 	free(dot);
 	assert_errno(shmsim_exit(p2), 0);
+}
+
+/*
+ * Node ids name things, not their place in one dump's numbering: after
+ * the first file and object go, the second keeps f2, s2, o2 and n2 while
+ * its labels say "file 1", "shm 1", "object 1" as the text does.  The
+ * object's label shows writemappings, as the text line does.
+ */
+static void
+dump_dot_stable_ids(void **state)
+{
+	struct env *e = *state;
+	struct dot_nodes nodes;
+	uint64_t addr;
+	char *dot, *dot2;
+	int fda, fdb, nedges;
+
+	assert_errno(shmsim_shm_open(e->p, "/a", SHMSIM_O_CREAT | SHMSIM_O_RDWR,
+			 0600, &fda),
+	    0);
+	assert_errno(shmsim_shm_open(e->p, "/b", SHMSIM_O_CREAT | SHMSIM_O_RDWR,
+			 0600, &fdb),
+	    0);
+	assert_errno(shmsim_ftruncate(e->p, fdb, 4096), 0);
+	assert_errno(shmsim_mmap(e->p, 0, 4096,
+			 SHMSIM_PROT_READ | SHMSIM_PROT_WRITE,
+			 SHMSIM_MAP_SHARED, fdb, 0, &addr),
+	    0);
+	dot = dot_string(e->k, NULL, &nodes, &nedges);
+	assert_contains(dot, "\t\tf2 [label=\"file 2\\n");
+	assert_contains(dot, "\tp1fd1 -> f2;\n");
+	assert_contains(dot,
+	    "\t\to2 [shape=box3d, label=\"object 2\\n"
+	    "ref_count 2\\nsize 1 pages\\ncharge 4096\\n"
+	    "writemappings 4096\"];\n");
+	assert_contains(dot, " -> o2 [taillabel=\"offset 0\"];\n");
+
+	assert_errno(shmsim_close(e->p, fda), 0);
+	assert_errno(shmsim_shm_unlink(e->p, "/a"), 0);
+	dot2 = dot_string(e->k, NULL, &nodes, &nedges);
+	assert_contains(dot2, "\t\tf2 [label=\"file 1\\n");
+	assert_contains(dot2, "\t\ts2 [label=\"shm 1 \\\"/b\\\"\\n");
+	assert_contains(dot2, "\t\to2 [shape=box3d, label=\"object 1\\n");
+	assert_contains(dot2, "\t\tn2 [shape=ellipse, label=\"\\\"/b\\\"\\n");
+	assert_contains(dot2, "\tp1fd1 -> f2;\n");
+	assert_contains(dot2, "\tf2 -> s2;\n");
+	assert_contains(dot2, "\ts2 -> o2;\n");
+	assert_contains(dot2, "\tn2 -> s2;\n");
+	assert_null(strstr(dot2, "f1"));
+	assert_null(strstr(dot2, "o1 "));
+	free(dot);
+	free(dot2);
+	assert_errno(shmsim_munmap(e->p, addr, 4096), 0);
+	assert_errno(shmsim_close(e->p, fdb), 0);
+	assert_errno(shmsim_shm_unlink(e->p, "/b"), 0);
 }
 
 /* Escapes: the label shows the text format's quoted name. */
@@ -1014,6 +1069,8 @@ main(void)
 		    teardown_env),
 		cmocka_unit_test_setup_teardown(dump_dot_scene, setup_current,
 		    teardown_env),
+		cmocka_unit_test_setup_teardown(dump_dot_stable_ids,
+		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(dump_dot_escapes, setup_current,
 		    teardown_env),
 		cmocka_unit_test_setup_teardown(dump_dot_not_set_up,

@@ -427,6 +427,115 @@ model_excl_create_race(void **state)
 }
 
 /*
+ * The step observer: at the end of every stretch, with every thread
+ * suspended (some holding locks), it sees the step, the lock table, and
+ * a lock-free dump of the kernel -- which a locked dump could not take
+ * there.  Outside an observer shmsim_explorer_dump() is refused.
+ */
+struct watch {
+	struct shmsim_kernel *k;
+	int steps, held_seen, blocked_seen;
+	bool dump_ok, step_ok;
+};
+
+static void
+watch_step(void *arg, struct shmsim_explorer *e)
+{
+	struct watch *w = arg;
+	struct shmsim_explore_step s;
+	char *buf = NULL, *line;
+	size_t len = 0;
+	FILE *f;
+
+	w->steps++;
+	if (shmsim_explorer_last_step(e, &s) != 0 ||
+	    (strcmp(s.name, "P") != 0 && strcmp(s.name, "Q") != 0) ||
+	    (strcmp(s.event, "preempted") != 0 &&
+		strcmp(s.event, "blocked") != 0 &&
+		strcmp(s.event, "finished") != 0) ||
+	    s.index != (size_t)w->steps)
+		w->step_ok = false;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	shmsim_explorer_threads(e, f);
+	fclose(f);
+	/* name, state, label, holds, wants */
+	for (line = buf; *line != '\0'; line = strchr(line, '\n') + 1) {
+		char *t1 = strchr(line, '\t'), *t2, *t3, *t4;
+
+		assert_non_null(t1);
+		t2 = strchr(t1 + 1, '\t');
+		assert_non_null(t2);
+		t3 = strchr(t2 + 1, '\t');
+		assert_non_null(t3);
+		t4 = strchr(t3 + 1, '\t');
+		assert_non_null(t4);
+		if (t4 != t3 + 1)
+			w->held_seen++;
+		if (strncmp(t1 + 1, "blocked\t", 8) == 0 && t4[1] == '"')
+			w->blocked_seen++;
+	}
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	if (shmsim_explorer_dump(e, w->k, f, SHMSIM_DUMP_TEXT, NULL) != 0)
+		w->dump_ok = false;
+	fclose(f);
+	if (strstr(buf, "\ncounts: procs 2,") == NULL)
+		w->dump_ok = false;
+	free(buf);
+}
+
+static void
+observer_sees_steps_locks_and_state(void **state)
+{
+	struct shmsim_explorer *e = explorer(SHMSIM_SCHED_DFS, 2, NULL);
+	struct watch w = { NULL, 0, 0, 0, true, true };
+	int runs = 0;
+
+	(void)state;
+	shmsim_explorer_observe(e, watch_step, &w);
+	while (shmsim_explorer_begin(e)) {
+		struct env *env = env_new(NULL);
+		struct shmsim_proc *q = spawn_as(env->k, 0, 0, 022);
+		struct creator c1 = { env->p, -1, -1 }, c2 = { q, -1, -1 };
+		shmsim_actor_fn *const fns[] = { create_excl, create_excl };
+		void *const args[] = { &c1, &c2 };
+		const char *const names[] = { "P", "Q" };
+		char report[1024];
+		FILE *f = fopen("/dev/null", "w");
+
+		assert_non_null(f);
+		w.k = env->k;
+		w.steps = 0;
+		assert_int_equal(shmsim_explorer_par(e, 2, names, fns, args,
+				     report, sizeof(report)),
+		    0);
+		/* Two threads finish: at least two steps. */
+		assert_true(w.steps >= 2);
+		assert_int_equal(
+		    shmsim_explorer_dump(e, env->k, f, SHMSIM_DUMP_TEXT, NULL),
+		    EINVAL);
+		fclose(f);
+		assert_int_equal(shmsim_shm_unlink(env->p, "/race"), 0);
+		assert_int_equal(shmsim_exit(q), 0);
+		env_free(env);
+		assert_int_equal(shmsim_explorer_end(e, false, NULL, 0), 0);
+		runs++;
+	}
+	assert_true(runs > 10);
+	assert_true(w.step_ok);
+	assert_true(w.dump_ok);
+	/* Some step ended with a thread holding the dictionary lock, and
+	 * some with a thread blocked on it: the dump ran there all the
+	 * same. */
+	assert_true(w.held_seen > 0);
+	assert_true(w.blocked_seen > 0);
+	shmsim_explorer_destroy(e);
+}
+
+/*
  * fork against close (issue #8): the scenario language allows no fork
  * inside a par block, so this race is explored here.  One thread of P
  * forks while another thread of P closes a descriptor (and a mapping of
@@ -538,6 +647,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(dfs_k0_misses_the_race),
+		cmocka_unit_test(observer_sees_steps_locks_and_state),
 		cmocka_unit_test(dfs_k1_finds_lost_update_and_replays),
 		cmocka_unit_test(dfs_with_lock_never_loses),
 		cmocka_unit_test(random_and_pct_find_it),

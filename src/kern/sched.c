@@ -30,6 +30,7 @@
 #include "kern/lock.h"
 #include "kern/sched.h"
 #include "kern/thread.h"
+#include "kernel_var.h"
 #include "shmsim.h"
 #include "shmsim_explore.h"
 
@@ -142,6 +143,11 @@ struct shmsim_explorer {
 	uint64_t e_rng;
 
 	struct shmsim_explore_stats e_stats;
+
+	/* The step observer (shmsim_explorer_observe()). */
+	shmsim_step_observer_fn *e_obs;
+	void *e_obsarg;
+	bool e_in_obs;
 };
 
 static uint64_t
@@ -292,6 +298,20 @@ step_record(struct shmsim_explorer *e, struct sched_thread *st,
 	memcpy(s->s_label, st->st_label, sizeof(s->s_label));
 	s->s_at = *at;
 	s->s_ev = ev;
+	/*
+	 * Every simulated thread is stopped at a scheduling point here (st
+	 * at the one just recorded), and nothing runs until we return: the
+	 * observer may look at the kernel through shmsim_explorer_dump().
+	 * A panic's step is not observed: the kernel may be torn.
+	 */
+	if (e->e_obs != NULL && ev != EV_PANIC && !e->e_in_obs) {
+		struct sim_thread *saved = _curthread_explored;
+
+		e->e_in_obs = true;
+		e->e_obs(e->e_obsarg, e);
+		e->e_in_obs = false;
+		_curthread_explored = saved;
+	}
 }
 
 /* ---------------------------------------------------------------- picking */
@@ -960,6 +980,93 @@ shmsim_explorer_steps(const struct shmsim_explorer *e, FILE *out)
 			    s->s_at.sp_what != NULL ? s->s_at.sp_what : "",
 			    short_file(s->s_at.sp_file), s->s_at.sp_line);
 	}
+}
+
+void
+shmsim_explorer_observe(struct shmsim_explorer *e, shmsim_step_observer_fn *fn,
+    void *arg)
+{
+	e->e_obs = fn;
+	e->e_obsarg = arg;
+}
+
+int
+shmsim_explorer_last_step(const struct shmsim_explorer *e,
+    struct shmsim_explore_step *out)
+{
+	static const char *const ev_names[] = {
+		[EV_PREEMPTED] = "preempted",
+		[EV_BLOCKED] = "blocked",
+		[EV_DONE] = "finished",
+		[EV_PANIC] = "panicked",
+	};
+	const struct step *s;
+
+	if (e->e_nsteps == 0)
+		return (ENOENT);
+	s = &e->e_steps[e->e_nsteps - 1];
+	memset(out, 0, sizeof(*out));
+	out->index = e->e_nsteps;
+	out->actor = s->s_actor;
+	out->name = s->s_name;
+	out->label = s->s_label;
+	out->event = ev_names[s->s_ev];
+	out->preempted = s->s_ev == EV_PREEMPTED;
+	if (s->s_ev != EV_DONE) {
+		out->op = s->s_at.sp_op;
+		out->what = s->s_at.sp_what;
+		out->file = s->s_at.sp_file != NULL ?
+		    short_file(s->s_at.sp_file) :
+		    NULL;
+		out->line = s->s_at.sp_line;
+	}
+	return (0);
+}
+
+void
+shmsim_explorer_threads(const struct shmsim_explorer *e, FILE *out)
+{
+	static const char *const st_names[] = {
+		[ST_RUNNABLE] = "runnable",
+		[ST_BLOCKED] = "blocked",
+		[ST_DONE] = "finished",
+	};
+	int i, j;
+
+	if (!e->e_in_par)
+		return;
+	for (i = 0; i < e->e_nthreads; i++) {
+		const struct sched_thread *st = &e->e_threads[i];
+
+		fprintf(out, "%s\t%s\t%s\t", st->st_name,
+		    st_names[st->st_state], st->st_label);
+		for (j = 0; j < st->st_td.td_nheld; j++) {
+			const struct held_lock *h = &st->st_td.td_held[j];
+
+			fprintf(out, "%s\"%s\" (%s) @ %s:%d", j > 0 ? "; " : "",
+			    h->hl_lock->lo_name,
+			    lock_class_name(h->hl_lock->lo_class),
+			    short_file(h->hl_file), h->hl_line);
+		}
+		fputc('\t', out);
+		if (st->st_state == ST_BLOCKED)
+			fprintf(out, "\"%s\" (%s) @ %s:%d",
+			    st->st_wait.sp_what != NULL ? st->st_wait.sp_what :
+							  "",
+			    st->st_wait.sp_op, short_file(st->st_wait.sp_file),
+			    st->st_wait.sp_line);
+		fputc('\n', out);
+	}
+}
+
+int
+shmsim_explorer_dump(struct shmsim_explorer *e, struct shmsim_kernel *k,
+    FILE *out, int format, const char *title)
+{
+	if (!e->e_in_obs)
+		return (EINVAL);
+	return (shmsim_dump_unlocked(k, out, (enum shmsim_dump_format)format,
+	    title));
 }
 
 void

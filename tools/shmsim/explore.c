@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "html.h"
 #include "scenario.h"
 
 #define SHOW_FAILURES 20 /* failing schedules listed, after the first */
@@ -233,10 +234,19 @@ replay(struct explore *x)
 	const struct sc_explore_opts *o = x->o;
 	struct sc_run_opts ro;
 	struct sc_totals t = { 0, 0 };
+	struct sc_hooks hooks;
+	struct sc_html *h = NULL;
 	char report[4096];
 	bool failed;
-	int error;
+	int error, status = 0;
 
+	if (o->html != NULL) {
+		/* --html: every step of the schedule on one page (html.h). */
+		h = sc_html_begin(x->sc, o->src, o->srclen, o->html, o->out,
+		    o->quiet, x->e, &status);
+		if (h == NULL)
+			return (status);
+	}
 	if (!shmsim_explorer_begin(x->e)) {
 		fprintf(stderr,
 		    "shmsim: explore: the token holds no schedule\n");
@@ -247,7 +257,12 @@ replay(struct explore *x)
 	ro.out = o->out;
 	ro.explorer = x->e;
 	ro.panic_status = 1;
-	sc_run(x->sc, &ro, &t);
+	if (h != NULL) {
+		sc_html_prepare(h, &ro, &hooks);
+		sc_run_hooked(x->sc, &ro, &hooks, &t);
+		status = sc_html_end(h);
+	} else
+		sc_run(x->sc, &ro, &t);
 	failed = t.failed != 0;
 	report[0] = '\0';
 	error = shmsim_explorer_end(x->e, failed, report, sizeof(report));
@@ -267,7 +282,7 @@ replay(struct explore *x)
 	}
 	fprintf(o->out, "%d passed, %d failed\n", failed ? 0 : 1,
 	    failed ? 1 : 0);
-	return (failed ? 1 : 0);
+	return (failed ? 1 : status);
 }
 
 int

@@ -11,12 +11,14 @@
 
 #include "decode.h"
 #include "hostcmd.h"
+#include "html.h"
 #include "scenario.h"
 
 #define MAX_INPUT (256 * 1024 * 1024)
 
 static const char usage_text[] =
     "usage: shmsim run [--quiet] [--dot FILE] FILE...\n"
+    "       shmsim run [--quiet] [--dot FILE] --html PAGE FILE\n"
     "       shmsim run --host [--timeout SECONDS] [--quiet] FILE...\n"
     "       shmsim diff [--timeout SECONDS] [--markdown] FILE...\n"
     "       shmsim export --atf [-o FILE] FILE...\n"
@@ -24,8 +26,8 @@ static const char usage_text[] =
     "[--preemptions K]\n"
     "                      [--depth D] [--seed S] [--stop-on-failure] "
     "[--quiet] FILE\n"
-    "       shmsim explore --replay TOKEN [--quiet] FILE\n"
-    "       shmsim demo [--dot FILE]\n"
+    "       shmsim explore --replay TOKEN [--html PAGE] [--quiet] FILE\n"
+    "       shmsim demo [--dot FILE | --html DIR]\n"
     "       shmsim decode names|syscalls|scenario FILE\n"
     "       shmsim --help | --version\n";
 
@@ -41,6 +43,13 @@ static const char help_text[] =
     "      --quiet     print only failures and the summary line\n"
     "      --dot FILE  write Graphviz source of the state at each\n"
     "                  'dump' statement (or at the end) to FILE\n"
+    "      --html PAGE write PAGE, one self-contained HTML page that\n"
+    "                  steps through the scenario (one FILE): the\n"
+    "                  source with each statement's result, and the\n"
+    "                  kernel state after each step drawn by Graphviz's\n"
+    "                  dot (SHMSIM_DOT, or dot in PATH; exit 2 without\n"
+    "                  it), with what the step changed; open\n"
+    "                  PAGE#step=K for step K\n"
     "      A par block runs in one fixed schedule: its actors in the\n"
     "      order they first appear, each to its end unless it blocks;\n"
     "      its calls are echoed as they return, then the auditor runs.\n"
@@ -91,15 +100,20 @@ static const char help_text[] =
     "      --stop-on-failure  stop at the first failing schedule\n"
     "      --replay TOKEN run that one schedule, with its trace and\n"
     "                     its steps\n"
+    "      --html PAGE    with --replay: write the schedule as a page\n"
+    "                     (as run --html), one step per stretch of a\n"
+    "                     par block, with the locks each thread holds\n"
+    "                     and waits for\n"
     "      --quiet        print only failures and the summary line (a\n"
     "                     progress line is shown on a terminal\n"
     "                     otherwise)\n"
-    "  shmsim demo [--dot FILE]\n"
+    "  shmsim demo [--dot FILE | --html DIR]\n"
     "      A guided tour: one object through today's kernel (create,\n"
     "      size, write, share by fork and by descriptor passing, unlink\n"
     "      while open, pageout and pagein, last close), then the same\n"
     "      calls on the 2008 original where it answered differently.\n"
     "      --dot FILE  write Graphviz source of each 'dump' to FILE\n"
+    "      --html DIR  write DIR/demo-current.html, demo-2008.html\n"
     "  shmsim decode names|syscalls|scenario FILE\n"
     "      Turn an input of that fuzz target (fuzz/, docs/fuzzing.md;\n"
     "      - for standard input) into a scenario on standard output:\n"
@@ -115,12 +129,13 @@ static const char help_text[] =
     "      comments at the end).\n"
     "\n"
     "Exit status: 0 all expectations met; 1 an expectation failed (or\n"
-    "the final audit or leak check did, or the dot file could not be\n"
-    "written; explore: a schedule failed; run --host: a process died or\n"
-    "hung, skipped statements do not count; diff: a call's answers\n"
-    "differ); 2 usage or syntax error\n"
-    "(FILE:LINE:COLUMN: error: ...; nothing is run), a bad token, an\n"
-    "unreadable input or dot file; 3 out of memory.\n"
+    "the final audit or leak check did, or the dot file or page could\n"
+    "not be written; explore: a schedule failed; run --host: a process\n"
+    "died or hung, skipped statements do not count; diff: a call's\n"
+    "answers differ); 2 usage or syntax error (FILE:LINE:COLUMN: error:\n"
+    "...; nothing is run), a bad token, an unreadable input, a dot file\n"
+    "or page that cannot be created, no Graphviz dot for --html; 3 out\n"
+    "of memory.\n"
     "\n"
     "The language: docs/shmsim-scenario.5 (man -l), docs/tutorial.md.\n"
     "Large pages need config page_sizes= (without it SHM_LARGEPAGE is\n"
@@ -197,11 +212,11 @@ cmd_run(int argc, char **argv)
 {
 	struct sc_run_opts o = { false, NULL, stdout, NULL, 1 };
 	struct sc_script *scs;
-	const char *dotpath = NULL;
+	const char *dotpath = NULL, *htmlpath = NULL;
 	int i, nfiles = 0, rc, bad = 0, timeout = 10;
 	bool host = false, timeout_set = false;
-	size_t len;
-	char *buf;
+	size_t len, htmllen = 0;
+	char *buf, *htmlsrc = NULL;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--quiet") == 0)
@@ -227,6 +242,14 @@ cmd_run(int argc, char **argv)
 				return (2);
 			}
 			dotpath = argv[++i];
+		} else if (strcmp(argv[i], "--html") == 0) {
+			if (i + 1 == argc) {
+				fprintf(stderr,
+				    "shmsim: --html needs a PAGE\n%s",
+				    usage_text);
+				return (2);
+			}
+			htmlpath = argv[++i];
 		} else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
@@ -237,12 +260,19 @@ cmd_run(int argc, char **argv)
 		} else
 			break;
 	}
-	if (i == argc || (host && dotpath != NULL) || (timeout_set && !host)) {
+	if (i == argc || (host && (dotpath != NULL || htmlpath != NULL)) ||
+	    (timeout_set && !host)) {
 		if (i != argc)
 			fprintf(stderr, "shmsim: %s\n",
-			    host ? "--dot needs the model, not --host" :
-				   "--timeout goes with --host");
+			    host ?
+				"--dot and --html need the model, not --host" :
+				"--timeout goes with --host");
 		fputs(usage_text, stderr);
+		return (2);
+	}
+	if (htmlpath != NULL && argc - i != 1) {
+		fprintf(stderr, "shmsim: --html takes one FILE\n%s",
+		    usage_text);
 		return (2);
 	}
 	scs = calloc((size_t)(argc - i), sizeof(*scs));
@@ -259,7 +289,11 @@ cmd_run(int argc, char **argv)
 			nfiles++;
 		else
 			bad++;
-		free(buf);
+		if (htmlpath != NULL) {
+			htmlsrc = buf; /* the page shows the source */
+			htmllen = len;
+		} else
+			free(buf);
 	}
 	if (bad != 0) {
 		rc = 2;
@@ -274,7 +308,17 @@ cmd_run(int argc, char **argv)
 		rc = sc_host_scripts(scs, nfiles, o.quiet, timeout, stdout);
 		goto out;
 	}
-	rc = run_scripts(scs, nfiles, &o);
+	if (htmlpath != NULL) {
+		struct sc_totals t = { 0, 0 };
+
+		rc = sc_html_run(&scs[0], htmlsrc, htmllen, &o, htmlpath, &t);
+		if (rc != 2 && rc != 3) {
+			fprintf(o.out, "%d passed, %d failed\n", t.passed,
+			    t.failed);
+			rc = t.failed != 0 ? 1 : rc;
+		}
+	} else
+		rc = run_scripts(scs, nfiles, &o);
 	if (o.dot != NULL && fclose(o.dot) != 0) {
 		fprintf(stderr, "shmsim: %s: write error\n", dotpath);
 		rc = rc == 0 ? 1 : rc;
@@ -283,6 +327,7 @@ out:
 	for (i = 0; i < nfiles; i++)
 		sc_script_free(&scs[i]);
 	free(scs);
+	free(htmlsrc);
 	return (rc);
 }
 
@@ -344,7 +389,7 @@ cmd_explore(const char *progname, int argc, char **argv)
 		if (strcmp(a, "--mode") != 0 && strcmp(a, "--runs") != 0 &&
 		    strcmp(a, "--preemptions") != 0 &&
 		    strcmp(a, "--depth") != 0 && strcmp(a, "--seed") != 0 &&
-		    strcmp(a, "--replay") != 0) {
+		    strcmp(a, "--replay") != 0 && strcmp(a, "--html") != 0) {
 			fprintf(stderr, "shmsim: unknown option %s\n%s", a,
 			    usage_text);
 			return (2);
@@ -372,6 +417,8 @@ cmd_explore(const char *progname, int argc, char **argv)
 			}
 		} else if (strcmp(a, "--replay") == 0) {
 			o.token = argv[i];
+		} else if (strcmp(a, "--html") == 0) {
+			o.html = argv[i];
 		} else if (strcmp(a, "--seed") == 0) {
 			if (!number_arg(a, argv[i], UINT64_MAX, &o.seed))
 				return (2);
@@ -417,6 +464,12 @@ cmd_explore(const char *progname, int argc, char **argv)
 		}
 		o.mode = SHMSIM_SCHED_REPLAY;
 	}
+	if (o.html != NULL && o.token == NULL) {
+		fprintf(stderr,
+		    "shmsim: --html draws one schedule: it needs --replay "
+		    "TOKEN\n");
+		return (2);
+	}
 	if (!runs_set && o.mode != SHMSIM_SCHED_DFS)
 		o.runs = 1000;
 	file = argv[i];
@@ -430,8 +483,10 @@ cmd_explore(const char *progname, int argc, char **argv)
 		free(buf);
 		return (2);
 	}
-	free(buf);
+	o.src = buf; /* --html shows the source */
+	o.srclen = len;
 	rc = sc_explore(&sc, &o);
+	free(buf);
 	sc_script_free(&sc);
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = 1;
@@ -443,9 +498,12 @@ cmd_demo(int argc, char **argv)
 {
 	struct sc_run_opts o = { false, NULL, stdout, NULL, 1 };
 	struct sc_script sc[SC_DEMO_COUNT];
+	const char *htmldir = NULL;
 	int i, rc;
 
-	if (argc == 2 && strcmp(argv[0], "--dot") == 0) {
+	if (argc == 2 && strcmp(argv[0], "--html") == 0)
+		htmldir = argv[1];
+	else if (argc == 2 && strcmp(argv[0], "--dot") == 0) {
 		o.dot = fopen(argv[1], "w");
 		if (o.dot == NULL) {
 			fprintf(stderr, "shmsim: %s: %s\n", argv[1],
@@ -461,7 +519,30 @@ cmd_demo(int argc, char **argv)
 		if (!sc_parse(sc_demo_names[i], sc_demo_scenarios[i],
 			strlen(sc_demo_scenarios[i]), &sc[i]))
 			return (2);
-	rc = run_scripts(sc, SC_DEMO_COUNT, &o);
+	if (htmldir != NULL) {
+		/* DIR/demo-current.html and DIR/demo-2008.html. */
+		struct sc_totals t = { 0, 0 };
+		char page[4096];
+		int r;
+
+		rc = 0;
+		for (i = 0; i < SC_DEMO_COUNT && rc != 2 && rc != 3; i++) {
+			snprintf(page, sizeof(page), "%s/%.*s.html", htmldir,
+			    (int)(strlen(sc_demo_names[i]) - 4),
+			    sc_demo_names[i]);
+			r = sc_html_run(&sc[i], sc_demo_scenarios[i],
+			    strlen(sc_demo_scenarios[i]), &o, page, &t);
+			if (r > rc)
+				rc = r;
+		}
+		if (rc != 2 && rc != 3) {
+			fprintf(o.out, "%d passed, %d failed\n", t.passed,
+			    t.failed);
+			if (t.failed != 0)
+				rc = 1;
+		}
+	} else
+		rc = run_scripts(sc, SC_DEMO_COUNT, &o);
 	for (i = 0; i < SC_DEMO_COUNT; i++)
 		sc_script_free(&sc[i]);
 	if (o.dot != NULL && fclose(o.dot) != 0)

@@ -348,6 +348,10 @@ struct sc_explore_opts {
 	const char *progname;	     /* for the replay command */
 	const char *file;	     /* the FILE argument, as given */
 	FILE *out;
+	/* --replay with --html PAGE: the page, and the source it shows. */
+	const char *html;
+	const char *src;
+	size_t srclen;
 };
 /* Exit status: 0 every schedule passed, 1 one failed, 2 a bad token or
  * options, 3 out of memory. */
