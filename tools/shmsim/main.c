@@ -265,7 +265,7 @@ cmd_run(int argc, char **argv)
 		if (i != argc)
 			fprintf(stderr, "shmsim: %s\n",
 			    host ?
-				"--dot and --html need the model, not --host" :
+				"--dot or --html needs the model, not --host" :
 				"--timeout goes with --host");
 		fputs(usage_text, stderr);
 		return (2);
