@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nametab.h"
 #include "scenario.h"
 
 #define SC_MAX_READ (64 * 1024 * 1024)
@@ -35,6 +36,8 @@ struct sc_proc {
 	struct shmsim_proc *p;
 	bool alive;
 	int owner; /* a thread: the index of its process; -1 */
+	/* A process: its first thread; a thread: the next one (-1 ends). */
+	int thread;
 };
 
 struct sc_jail {
@@ -53,12 +56,16 @@ struct runner {
 	const struct sc_run_opts *o;
 	const struct sc_hooks *h; /* NULL: none */
 	struct shmsim_kernel *k;
+	/* (Each table is indexed by name: nametab.h.) */
 	struct sc_proc *procs;
-	int nprocs;
+	int nprocs, procs_cap;
+	struct sc_nametab proctab;
 	struct sc_var *vars;
-	int nvars;
+	int nvars, vars_cap;
+	struct sc_nametab vartab;
 	struct sc_jail *jails;
 	int njails;
+	struct sc_nametab jailtab;
 	struct sc_totals *t;
 	int ndumps;
 	struct shmsim_explorer *e; /* for par blocks */
@@ -106,15 +113,31 @@ xstrdup(const char *s)
 	return (d);
 }
 
+static const char *
+proc_nameof(const void *ctx, int i)
+{
+	return (((const struct runner *)ctx)->procs[i].name);
+}
+
+static const char *
+var_nameof(const void *ctx, int i)
+{
+	return (((const struct runner *)ctx)->vars[i].name);
+}
+
+static const char *
+jail_nameof(const void *ctx, int i)
+{
+	return (((const struct runner *)ctx)->jails[i].name);
+}
+
+/* (The parser keeps process and thread names unique, exited or not.) */
 static struct sc_proc *
 proc_find(struct runner *r, const char *name)
 {
-	int i;
+	int i = sc_nametab_find(&r->proctab, name, proc_nameof, r);
 
-	for (i = 0; i < r->nprocs; i++)
-		if (r->procs[i].alive && strcmp(r->procs[i].name, name) == 0)
-			return (&r->procs[i]);
-	return (NULL);
+	return (i >= 0 && r->procs[i].alive ? &r->procs[i] : NULL);
 }
 
 /*
@@ -127,17 +150,26 @@ proc_add_thread(struct runner *r, const char *name, struct shmsim_proc *p,
 {
 	struct sc_proc *sp;
 
-	r->procs =
-	    realloc(r->procs, (size_t)(r->nprocs + 1) * sizeof(*r->procs));
-	if (r->procs == NULL) {
-		fprintf(stderr, "shmsim: out of memory\n");
-		exit(3);
+	if (r->nprocs == r->procs_cap) {
+		r->procs_cap = r->procs_cap == 0 ? 16 : 2 * r->procs_cap;
+		r->procs =
+		    realloc(r->procs, (size_t)r->procs_cap * sizeof(*r->procs));
+		if (r->procs == NULL) {
+			fprintf(stderr, "shmsim: out of memory\n");
+			exit(3);
+		}
 	}
 	sp = &r->procs[r->nprocs++];
 	sp->name = xstrdup(name);
 	sp->p = p;
 	sp->alive = true;
 	sp->owner = owner;
+	sp->thread = -1;
+	if (owner >= 0) {
+		sp->thread = r->procs[owner].thread;
+		r->procs[owner].thread = r->nprocs - 1;
+	}
+	sc_nametab_add(&r->proctab, sp->name, r->nprocs - 1, proc_nameof, r);
 	return (sp);
 }
 
@@ -153,21 +185,26 @@ proc_add(struct runner *r, const char *name, struct shmsim_proc *p)
 static struct sc_var *
 var_find(struct runner *r, const char *name, bool create)
 {
-	int i;
+	int i = sc_nametab_find(&r->vartab, name, var_nameof, r);
 
-	for (i = 0; i < r->nvars; i++)
-		if (strcmp(r->vars[i].name, name) == 0)
-			return (&r->vars[i]);
+	if (i >= 0)
+		return (&r->vars[i]);
 	if (!create)
 		return (NULL);
-	r->vars = realloc(r->vars, (size_t)(r->nvars + 1) * sizeof(*r->vars));
-	if (r->vars == NULL) {
-		fprintf(stderr, "shmsim: out of memory\n");
-		exit(3);
+	if (r->nvars == r->vars_cap) {
+		r->vars_cap = r->vars_cap == 0 ? 16 : 2 * r->vars_cap;
+		r->vars =
+		    realloc(r->vars, (size_t)r->vars_cap * sizeof(*r->vars));
+		if (r->vars == NULL) {
+			fprintf(stderr, "shmsim: out of memory\n");
+			exit(3);
+		}
 	}
 	r->vars[r->nvars].name = xstrdup(name);
 	r->vars[r->nvars].bound = false;
 	r->vars[r->nvars].value = 0;
+	sc_nametab_add(&r->vartab, r->vars[r->nvars].name, r->nvars, var_nameof,
+	    r);
 	return (&r->vars[r->nvars++]);
 }
 
@@ -822,12 +859,11 @@ run_dump(struct runner *r, const struct sc_stmt *st)
 static struct shmsim_jail *
 jail_find(struct runner *r, const char *name)
 {
-	int i;
+	int i = name == NULL ?
+	    -1 :
+	    sc_nametab_find(&r->jailtab, name, jail_nameof, r);
 
-	for (i = 0; name != NULL && i < r->njails; i++)
-		if (strcmp(r->jails[i].name, name) == 0)
-			return (r->jails[i].j);
-	return (NULL);
+	return (i >= 0 ? r->jails[i].j : NULL);
 }
 
 /* jail NAME: a jail rooted at /jails/NAME. */
@@ -857,6 +893,8 @@ run_jail(struct runner *r, const struct sc_stmt *st)
 	r->jails[r->njails].name = xstrdup(st->jail);
 	r->jails[r->njails].j = j;
 	r->njails++;
+	sc_nametab_add(&r->jailtab, r->jails[r->njails - 1].name, r->njails - 1,
+	    jail_nameof, r);
 	trace(r, st, "root %s", path);
 }
 
@@ -1009,7 +1047,7 @@ run_stmt(struct runner *r, const struct sc_stmt *st)
 		run_jail(r, st);
 		break;
 	case S_SPAWN:
-		cred = st->cred;
+		cred = *st->cred;
 		cred.jail = jail_find(r, st->jail);
 		error = shmsim_spawn(r->k, &cred, &np);
 		if (error != 0) {
@@ -1042,9 +1080,8 @@ run_stmt(struct runner *r, const struct sc_stmt *st)
 		(void)shmsim_exit(sp->p);
 		owner = (int)(sp - r->procs);
 		sp->alive = false;
-		for (i = 0; i < r->nprocs; i++)
-			if (r->procs[i].owner == owner)
-				r->procs[i].alive = false;
+		for (i = sp->thread; i >= 0; i = r->procs[i].thread)
+			r->procs[i].alive = false;
 		trace(r, st, "exited");
 		break;
 	case S_THREAD:
@@ -1226,4 +1263,7 @@ sc_run_hooked(const struct sc_script *sc, const struct sc_run_opts *opts,
 	for (i = 0; i < r.njails; i++)
 		free(r.jails[i].name);
 	free(r.jails);
+	sc_nametab_free(&r.proctab);
+	sc_nametab_free(&r.vartab);
+	sc_nametab_free(&r.jailtab);
 }
