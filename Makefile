@@ -111,6 +111,12 @@ pictures:
 #   ./$(FUZZ_BUILD)/fuzz/fuzz_TARGET FILE
 #   ./build/default/shmsim decode TARGET FILE
 FUZZ_TIME ?= 60
+# One input may take at most FUZZ_TIMEOUT seconds and the process at most
+# FUZZ_RSS_MB MiB (libFuzzer's -timeout, default 1200 s, and
+# -rss_limit_mb): a slower or larger input is a finding (timeout-*,
+# oom-*).  The scenario parser's limits keep every input well inside.
+FUZZ_TIMEOUT ?= 10
+FUZZ_RSS_MB ?= 2048
 FUZZ_BUILD ?= build/fuzz
 FUZZ_ARTIFACTS ?= build/fuzz-artifacts
 FUZZ_TARGETS := names syscalls scenario
@@ -127,6 +133,7 @@ fuzz:
 		[ -d fuzz/regress/$$t ] && seeds="$$seeds fuzz/regress/$$t"; \
 		echo "fuzz_$$t: $(FUZZ_TIME) s, log in $$d/fuzz.log"; \
 		./$(FUZZ_BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
+		    -timeout=$(FUZZ_TIMEOUT) -rss_limit_mb=$(FUZZ_RSS_MB) \
 		    -print_final_stats=1 -dict=fuzz/$$t.dict \
 		    -artifact_prefix=$$d/ $$d/corpus $$seeds \
 		    >$$d/fuzz.log 2>&1 & pids="$$pids $$!"; \
