@@ -341,29 +341,32 @@ type_word(uint32_t mode)
 	}
 }
 
+/* The result as the trace shows it ("= 0"), or as a failure's "got 0". */
 static void
-print_result(FILE *f, const struct result *res)
+print_result(FILE *f, const struct result *res, bool trace_form)
 {
+	const char *eq = trace_form ? "= " : "";
+
 	if (res->sig != 0)
 		fputs(res->sig == SIGBUS ? "SIGBUS" : "SIGSEGV", f);
 	else if (res->error != 0)
 		fputs(shmsim_errno_name(res->error), f);
 	else if (res->has_bytes) {
-		fputs("= ", f);
+		fputs(eq, f);
 		print_bytes(f, res->bytes, res->nbytes);
 	} else if (res->has_stat)
 		fprintf(f,
-		    "= size=%jd mode=%04o uid=%u gid=%u nlink=%ju "
+		    "%ssize=%jd mode=%04o uid=%u gid=%u nlink=%ju "
 		    "blocks=%jd blksize=%d type=%s",
-		    (intmax_t)res->st.st_size,
+		    eq, (intmax_t)res->st.st_size,
 		    (unsigned)(res->st.st_mode & 07777),
 		    (unsigned)res->st.st_uid, (unsigned)res->st.st_gid,
 		    (uintmax_t)res->st.st_nlink, (intmax_t)res->st.st_blocks,
 		    (int)res->st.st_blksize, type_word(res->st.st_mode));
 	else if (res->hex)
-		fprintf(f, "= %#jx", (uintmax_t)res->ret);
+		fprintf(f, "%s%#jx", eq, (uintmax_t)res->ret);
 	else
-		fprintf(f, "= %jd", (intmax_t)res->ret);
+		fprintf(f, "%s%jd", eq, (intmax_t)res->ret);
 }
 
 static void trace(struct runner *r, const struct sc_stmt *st, const char *fmt,
@@ -678,7 +681,7 @@ check_expect(struct runner *r, const struct sc_stmt *st,
 	else {
 		fprintf(r->o->out, "expected %s, got ",
 		    ex->kind == E_IMPLICIT ? "success" : expect_text(st));
-		print_result(r->o->out, res);
+		print_result(r->o->out, res, false);
 		fputc('\n', r->o->out);
 	}
 	return (false);
@@ -752,7 +755,7 @@ run_call(struct runner *r, const struct sc_stmt *st, bool hooks)
 	res.error = do_call(r, st, sp->p, a, &res);
 	if (!r->o->quiet) {
 		fprintf(r->o->out, "%4d  %s  # ", st->line, st->text);
-		print_result(r->o->out, &res);
+		print_result(r->o->out, &res, true);
 		fputc('\n', r->o->out);
 	}
 	ok = check_expect(r, st, &res);
@@ -837,8 +840,19 @@ run_audit(struct runner *r, const struct sc_stmt *st)
 static void
 dump_to(struct runner *r, FILE *f, bool dot, const char *title)
 {
-	(void)shmsim_dump(r->k, f, dot ? SHMSIM_DUMP_DOT : SHMSIM_DUMP_TEXT,
+	int error;
+
+	/*
+	 * EIO: a write to f failed, and f's error flag is set (shmsim_dump
+	 * returns it after fflush and ferror): whoever opened f checks the
+	 * flag when closing it, says so and exits non-zero (main.c:
+	 * out_done).  Anything else would be a bug here: said at once.
+	 */
+	error = shmsim_dump(r->k, f, dot ? SHMSIM_DUMP_DOT : SHMSIM_DUMP_TEXT,
 	    title);
+	if (error != 0 && !ferror(f))
+		fprintf(stderr, "shmsim: %s: dump: %s\n", title,
+		    shmsim_errno_name(error));
 }
 
 static void
