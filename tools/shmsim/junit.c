@@ -225,9 +225,8 @@ xml_escaped(FILE *f, const char *s, size_t n)
 }
 
 bool
-sc_junit_write(struct sc_junit *j, const char *path)
+sc_junit_write(struct sc_junit *j, FILE *f, const char *path)
 {
-	FILE *f;
 	int i, failures = 0, errors = 0, saved;
 	double total = 0;
 	bool ok;
@@ -238,11 +237,6 @@ sc_junit_write(struct sc_junit *j, const char *path)
 		else if (j->cases[i].failed != 0)
 			failures++;
 		total += j->cases[i].secs;
-	}
-	f = fopen(path, "w");
-	if (f == NULL) {
-		fprintf(stderr, "shmsim: %s: %s\n", path, strerror(errno));
-		return (false);
 	}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
 	fputs("<testsuites name=\"", f);

@@ -24,8 +24,12 @@ void sc_junit_begin(struct sc_junit *j, const char *file);
 void sc_junit_end(struct sc_junit *j, int passed, int failed);
 /* A file that could not be read or parsed: an <error> test case. */
 void sc_junit_error(struct sc_junit *j, const char *file, const char *why);
-/* Write the XML to path; false (and a message) when it failed. */
-bool sc_junit_write(struct sc_junit *j, const char *path);
+/*
+ * Write the XML to f, opened by the caller (before the run, so that a
+ * file that cannot be created stops it), named path, and close f; false
+ * (and a message) when the writing failed.
+ */
+bool sc_junit_write(struct sc_junit *j, FILE *f, const char *path);
 void sc_junit_free(struct sc_junit *j);
 
 #endif /* SHMSIM_JUNIT_H */

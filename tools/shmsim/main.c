@@ -231,6 +231,7 @@ cmd_run(int argc, char **argv)
 	struct sc_run_opts o = { false, NULL, stdout, NULL, 1 };
 	struct sc_script *scs;
 	struct sc_junit *j = NULL;
+	FILE *jf = NULL;
 	const char *dotpath = NULL, *junitpath = NULL, *name;
 	int i, nfiles = 0, rc, bad = 0;
 	bool ok = true;
@@ -267,8 +268,17 @@ cmd_run(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return (2);
 	}
-	if (junitpath != NULL && (j = sc_junit_new("shmsim run")) == NULL)
-		return (3);
+	if (junitpath != NULL) {
+		if ((jf = fopen(junitpath, "w")) == NULL) {
+			fprintf(stderr, "shmsim: %s: %s\n", junitpath,
+			    strerror(errno));
+			return (2);
+		}
+		if ((j = sc_junit_new("shmsim run")) == NULL) {
+			fclose(jf);
+			return (3);
+		}
+	}
 	scs = calloc((size_t)(argc - i), sizeof(*scs));
 	if (scs == NULL)
 		return (3);
@@ -318,7 +328,7 @@ cmd_run(int argc, char **argv)
 out:
 	if (j != NULL) {
 		/* Also after a syntax error: CI sees which file. */
-		ok = sc_junit_write(j, junitpath) && ok;
+		ok = sc_junit_write(j, jf, junitpath) && ok;
 		sc_junit_free(j);
 	}
 	for (i = 0; i < nfiles; i++)
@@ -352,6 +362,7 @@ cmd_explore(const char *progname, int argc, char **argv)
 	struct sc_explore_opts o;
 	struct sc_script sc;
 	struct sc_junit *j = NULL;
+	FILE *jf = NULL;
 	const char *file, *junitpath = NULL;
 	bool runs_set = false, mode_set = false, ok = true;
 	uint64_t v;
@@ -479,10 +490,17 @@ cmd_explore(const char *progname, int argc, char **argv)
 	}
 	free(buf);
 	if (junitpath != NULL) {
+		if ((jf = fopen(junitpath, "w")) == NULL) {
+			fprintf(stderr, "shmsim: %s: %s\n", junitpath,
+			    strerror(errno));
+			sc_script_free(&sc);
+			return (2);
+		}
 		j = sc_junit_new("shmsim explore");
 		if (j == NULL || (o.out = sc_junit_tee(j, stdout)) == NULL) {
 			fprintf(stderr, "shmsim: out of memory\n");
 			sc_junit_free(j);
+			fclose(jf);
 			sc_script_free(&sc);
 			return (3);
 		}
@@ -494,7 +512,7 @@ cmd_explore(const char *progname, int argc, char **argv)
 		sc_junit_end(j, rc == 0 ? 1 : 0, rc == 1 ? 1 : 0);
 		if (fclose(o.out) != 0)
 			ok = false;
-		ok = sc_junit_write(j, junitpath) && ok;
+		ok = sc_junit_write(j, jf, junitpath) && ok;
 		sc_junit_free(j);
 	}
 	sc_script_free(&sc);
