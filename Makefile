@@ -4,7 +4,7 @@
 PRESET ?= default
 BUILD := build/$(PRESET)
 # Debian packages the build and the tests need.
-DEPS := cmake ninja-build gcc clang pkg-config libbsd-dev libcmocka-dev
+DEPS := cmake ninja-build gcc clang pkg-config libbsd-dev libcmocka-dev python3
 
 .PHONY: all build demo test deps clean
 
@@ -35,11 +35,17 @@ build: deps
 	cmake --preset $(PRESET) >/dev/null
 	cmake --build $(BUILD)
 
-demo: build
+# Only what the demo needs: the shmsim command (not the whole suite).
+demo: deps
+	cmake --preset $(PRESET) >/dev/null
+	cmake --build $(BUILD) --target shmsim-cli
 	./$(BUILD)/shmsim demo
 
+# CTEST_ARGS are passed on (.ci/run: --output-junit FILE).
+CTEST_ARGS ?=
+
 test: build
-	ctest --preset $(PRESET)
+	ctest --preset $(PRESET) $(CTEST_ARGS)
 
 # Coverage of src/ (gcc --coverage -O0, gcovr): configure and build the
 # coverage preset, zero the counters (they accumulate), run the whole
