@@ -7,10 +7,14 @@
  *     parser once), "x"*1T, "x"*-1, a 16 MiB + 1 string, a file whose
  *     strings add up to more than 64 MiB: each must end at once with
  *     exit status 2 and a FILE:LINE:COLUMN: error naming the limit;
+ *   - more than 256 audit, dump and par statements, each of which looks
+ *     at the whole kernel (so that a run stays linear);
  *   - files of the same statements at two sizes (N and 4N bytes): plain
  *     calls, distinct variables, processes with threads that fork and
- *     exit, par blocks binding variables.  The larger must take at most
- *     about four times the CPU time and memory of the smaller (linear);
+ *     exit, par blocks binding variables, names then 256 audits (a
+ *     quarter of the size: each audit costs a pass over every name).  The
+ * larger must take at most about four times the CPU time and memory of the
+ * smaller (linear);
  *   - a 10 MB file of calls, whose peak RSS must stay under 16 bytes per
  *     input byte plus 48 MiB (it was 273 MB, 27 per byte, before).
  * Each child runs with a CPU time limit (RLIMIT_CPU), so a hang fails
@@ -155,9 +159,9 @@ refused(const char *name, int lineno, const char *line, const char *needle)
 }
 
 /* The statements of a workload, to about size bytes. */
-enum workload { CALLS, VARS, PROCS, PAR };
+enum workload { CALLS, VARS, PROCS, PAR, AUDITS };
 static const char *const workload_names[] = { "calls", "variables", "processes",
-	"par blocks" };
+	"par blocks", "names and audits" };
 
 static void
 generate(enum workload w, const char *path, long size)
@@ -189,14 +193,29 @@ generate(enum workload w, const char *path, long size)
 			    i, i, i, i, i);
 			break;
 		case PAR:
+			/* Blocks of 4096 calls (par statements are limited). */
+			if (i % 4096 == 0)
+				fprintf(f, "%spar\n", i == 0 ? "" : "end\n");
 			fprintf(f,
-			    "par\n  p: lseek(0, 1, SEEK_SET) -> a%ld\n"
-			    "  pagedaemon: pageout\nend\n"
-			    "p: lseek(0, a%ld, SEEK_SET) => 1\n",
-			    i, i);
+			    "  p: lseek(0, 1, SEEK_SET) -> a%ld\n"
+			    "  pagedaemon: pageout\n",
+			    i);
+			break;
+		case AUDITS:
+			/* Names (the kernel grows), then as many audits as
+			 * allowed: each looks at every name. */
+			fprintf(f,
+			    "p: shm_open(\"/n%ld\", O_RDWR|O_CREAT, 0600) "
+			    "-> f%ld\np: close(f%ld)\n",
+			    i, i, i);
 			break;
 		}
 	}
+	if (w == PAR)
+		fprintf(f, "end\n");
+	if (w == AUDITS)
+		for (i = 0; i < 256; i++)
+			fprintf(f, "audit\n");
 	finish(f, path);
 }
 
@@ -205,7 +224,7 @@ main(int argc, char **argv)
 {
 	bool slow = false, sanitized = false;
 	const char *pre = getenv("LD_PRELOAD");
-	long small, big;
+	long small;
 	int w;
 
 	if (argc != 3) {
@@ -238,6 +257,17 @@ main(int argc, char **argv)
 	    "string longer than 16777216 bytes");
 	refused("repeat-product.shm", 3, "p: pwrite(0, \"xy\"*16M, 0)",
 	    "repeated string longer than 16777216 bytes");
+	{
+		char line[257 * 6 + 1];
+		int k;
+
+		for (k = 0; k < 257; k++)
+			memcpy(line + 6 * k, k < 256 ? "audit\n" : "dump \n",
+			    6);
+		line[257 * 6 - 1] = '\0';
+		refused("whole-kernel.shm", 259, line,
+		    "more than 256 audit, dump and par statements");
+	}
 	refused("data-total.shm", 7,
 	    "p: pwrite(0, \"a\"*16M + \"\", 0) => 16M\n"
 	    "p: pwrite(0, \"b\"*16M, 0)\np: pwrite(0, \"c\"*16M, 0)\n"
@@ -246,20 +276,21 @@ main(int argc, char **argv)
 
 	/* Linear: 4 times the input, at most about 4 times the cost. */
 	small = slow ? 150 * 1000 : 1000 * 1000;
-	big = 4 * small;
-	for (w = CALLS; w <= PAR; w++) {
+	for (w = CALLS; w <= AUDITS; w++) {
 		char p1[4096], p2[4096];
 		struct outcome a, b;
 
 		snprintf(p1, sizeof(p1), "%s/linear-%d-small.shm", workdir, w);
 		snprintf(p2, sizeof(p2), "%s/linear-%d-big.shm", workdir, w);
-		generate((enum workload)w, p1, small);
-		generate((enum workload)w, p2, big);
+		long n1 = w == AUDITS ? small / 4 : small;
+
+		generate((enum workload)w, p1, n1);
+		generate((enum workload)w, p2, 4 * n1);
 		run(p1, 60, &a);
 		run(p2, 120, &b);
 		printf("%s: %ld bytes: %.2f s CPU, %ld KB; %ld bytes: "
 		       "%.2f s, %ld KB\n",
-		    workload_names[w], small, a.cpu, a.rss_kb, big, b.cpu,
+		    workload_names[w], n1, a.cpu, a.rss_kb, 4 * n1, b.cpu,
 		    b.rss_kb);
 		if (a.status != 0 || b.status != 0) {
 			fail("%s: exit %d and %d, expected 0\n%s%s",

@@ -79,6 +79,7 @@ struct parser {
 	size_t tokbuf_len, tokbuf_cap;
 	int stmts_cap;
 	uint64_t data; /* string bytes so far (SC_MAX_DATA) */
+	int whole;     /* audit, dump and par statements (SC_MAX_WHOLE) */
 	struct sc_script *sc;
 	struct name_set procs, vars, jails;
 	bool spawned; /* config no longer allowed */
@@ -1706,6 +1707,21 @@ parse_end(struct parser *p, struct sc_stmt *st, const struct tok *t)
 	return (true);
 }
 
+/* One more statement that looks at the whole kernel (SC_MAX_WHOLE). */
+static bool
+whole_ok(struct parser *p, const struct tok *t)
+{
+	if (p->whole == SC_MAX_WHOLE) {
+		perr(p, t->col,
+		    "more than %d audit, dump and par statements in one "
+		    "file (each looks at the whole kernel)",
+		    SC_MAX_WHOLE);
+		return (false);
+	}
+	p->whole++;
+	return (true);
+}
+
 static bool
 parse_statement(struct parser *p, struct sc_stmt *st)
 {
@@ -1782,10 +1798,12 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 	if (strcmp(t->sval, "thread") == 0)
 		return (parse_thread(p, st));
 	if (strcmp(t->sval, "par") == 0)
-		return (parse_par(p, st, t));
+		return (whole_ok(p, t) && parse_par(p, st, t));
 	if (strcmp(t->sval, "end") == 0)
 		return (parse_end(p, st, t));
 	if (strcmp(t->sval, "audit") == 0) {
+		if (!whole_ok(p, t))
+			return (false);
 		st->kind = S_AUDIT;
 		return (expect_end(p));
 	}
@@ -1809,6 +1827,8 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 		return (expect_end(p));
 	}
 	if (strcmp(t->sval, "dump") == 0) {
+		if (!whole_ok(p, t))
+			return (false);
 		st->kind = S_DUMP;
 		if (is_word(peek(p), "dot")) {
 			next(p);

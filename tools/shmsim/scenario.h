@@ -27,6 +27,13 @@
 #define SC_MAX_STRING (16 * 1024 * 1024)    /* bytes in one string value */
 #define SC_MAX_REPEAT SC_MAX_STRING	    /* N in "..."*N */
 #define SC_MAX_DATA (64 * 1024 * 1024)	    /* string bytes in one file */
+/*
+ * audit, dump and par statements in one file: each looks at the whole
+ * kernel (the auditor, the dump; the auditor runs at every par block's
+ * end), whose size grows with the file, so their number is bounded to
+ * keep a run linear in the file's size.
+ */
+#define SC_MAX_WHOLE 256
 #define SC_MAX_ARGS 8
 #define SC_MAX_TERMS 256 /* terms in one expression */
 #define SC_MAX_NAME 63
