@@ -5,7 +5,7 @@ PRESET ?= default
 BUILD := build/$(PRESET)
 # Debian packages the build and the tests need.
 DEPS := cmake ninja-build gcc clang pkg-config libbsd-dev libcmocka-dev \
-	man-db patch libatf-dev kyua graphviz zlib1g-dev
+	man-db patch libatf-dev kyua graphviz zlib1g-dev python3
 
 .PHONY: all build demo test planted mutate deps clean install package \
 	linux-differences
@@ -51,11 +51,17 @@ linux-differences: build
 	    docs/linux-differences.md >$(BUILD)/linux-differences.md
 	mv $(BUILD)/linux-differences.md docs/linux-differences.md
 
-demo: build
+# Only what the demo needs: the shmsim command (not the whole suite).
+demo: deps
+	cmake --preset $(PRESET) >/dev/null
+	cmake --build $(BUILD) --target shmsim-cli
 	./$(BUILD)/shmsim demo
 
+# CTEST_ARGS are passed on (.ci/run: --output-junit FILE).
+CTEST_ARGS ?=
+
 test: build
-	ctest --preset $(PRESET)
+	ctest --preset $(PRESET) $(CTEST_ARGS)
 
 # Planted defects (docs/planted-bugs.md): every tests/planted/*.patch, a
 # faulty kernel commit, applied to a copy of src/ in the build; the suite
@@ -188,6 +194,12 @@ pictures:
 #   ./$(FUZZ_BUILD)/fuzz/fuzz_TARGET FILE
 #   ./build/default/shmsim decode TARGET FILE
 FUZZ_TIME ?= 60
+# One input may take at most FUZZ_TIMEOUT seconds and the process at most
+# FUZZ_RSS_MB MiB (libFuzzer's -timeout, default 1200 s, and
+# -rss_limit_mb): a slower or larger input is a finding (timeout-*,
+# oom-*).  The scenario parser's limits keep every input well inside.
+FUZZ_TIMEOUT ?= 10
+FUZZ_RSS_MB ?= 2048
 FUZZ_BUILD ?= build/fuzz
 FUZZ_ARTIFACTS ?= build/fuzz-artifacts
 FUZZ_TARGETS := names syscalls scenario
@@ -204,6 +216,7 @@ fuzz:
 		[ -d fuzz/regress/$$t ] && seeds="$$seeds fuzz/regress/$$t"; \
 		echo "fuzz_$$t: $(FUZZ_TIME) s, log in $$d/fuzz.log"; \
 		./$(FUZZ_BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
+		    -timeout=$(FUZZ_TIMEOUT) -rss_limit_mb=$(FUZZ_RSS_MB) \
 		    -print_final_stats=1 -dict=fuzz/$$t.dict \
 		    -artifact_prefix=$$d/ $$d/corpus $$seeds \
 		    >$$d/fuzz.log 2>&1 & pids="$$pids $$!"; \

@@ -12,14 +12,17 @@
  * Parse errors are the expected answer to most inputs: they are sent to
  * /dev/null (the parser writes them to stderr, which is swapped for the
  * call).  The trace goes to a stream that keeps nothing but watches for
- * the runner's end-of-run failure lines.  Inputs whose string repeats
- * ("x"*N) would add up to more than FUZZ_MAX_BYTES are skipped before
- * parsing: the parser's per-string limit (16 MiB) times a few hundred
- * lines is more memory than a fuzzer may take.
+ * the runner's end-of-run failure lines.
+ *
+ * Nothing is filtered here: whatever bounds the work of an input is the
+ * parser's own limits (scenario.h, shmsim-scenario(5) LIMITS), so that
+ * an input the command would hang or blow up on reaches the fuzzer too
+ * (""*1T once hung the parser while a pre-filter here skipped it:
+ * fuzz/regress/scenario/hang-empty-repeat.shm).  make fuzz runs with
+ * -timeout and -rss_limit_mb to catch any input that breaks them.
  */
 #define _GNU_SOURCE 1 /* fopencookie */
 
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,9 +31,6 @@
 #include "scenario.h"
 
 #define FUZZ_FILE "<fuzz>"
-#define FUZZ_MAX_INPUT (256 * 1024)
-#define FUZZ_MAX_BYTES (16 * 1024 * 1024)
-#define FUZZ_MAX_PAGE (1024 * 1024) /* the largest page_size */
 
 struct scan {
 	char line[160];
@@ -60,77 +60,6 @@ scan_write(void *cookie, const char *buf, size_t size)
 		s->n = 0;
 	}
 	return ((ssize_t)size);
-}
-
-/*
- * An upper bound of the bytes the string repeats of buf make: each
- * '*' after a closing quote multiplies the literal before it (its
- * source length bounds its byte count) by the count after it.
- */
-static uint64_t
-repeat_bytes(const char *buf, size_t len)
-{
-	uint64_t total = 0, count, litlen;
-	size_t i, j, k;
-	char name[64];
-	int64_t v;
-
-	for (i = 0; i < len; i++) {
-		if (buf[i] != '*')
-			continue;
-		/* The literal before: back to the opening quote. */
-		j = i;
-		while (j > 0 && (buf[j - 1] == ' ' || buf[j - 1] == '\t'))
-			j--;
-		if (j == 0 || buf[j - 1] != '"')
-			continue;
-		k = j - 1;
-		while (k > 0 && buf[k - 1] != '\n')
-			k--;
-		litlen = j - k;
-		/* The count after. */
-		j = i + 1;
-		while (j < len && (buf[j] == ' ' || buf[j] == '\t'))
-			j++;
-		if (j < len && isdigit((unsigned char)buf[j])) {
-			char *end;
-			unsigned long long n;
-
-			n = strtoull(buf + j, &end, 0);
-			count = n;
-			if (end < buf + len) {
-				int shift = *end == 'K' ? 10 :
-				    *end == 'M'		? 20 :
-				    *end == 'G'		? 30 :
-				    *end == 'T'		? 40 :
-							  0;
-
-				count =
-				    shift != 0 && n > (UINT64_MAX >> shift) ?
-				    UINT64_MAX :
-				    n << shift;
-			}
-		} else {
-			for (k = 0; j + k < len && k < sizeof(name) - 1 &&
-			     (isalnum((unsigned char)buf[j + k]) ||
-				 buf[j + k] == '_');
-			     k++)
-				name[k] = buf[j + k];
-			name[k] = '\0';
-			if (strcmp(name, "PAGE_SIZE") == 0)
-				count = FUZZ_MAX_PAGE;
-			else if (sc_const_lookup(name, &v))
-				count = (uint64_t)v;
-			else
-				continue;
-		}
-		if (count != 0 && litlen > UINT64_MAX / count)
-			return (UINT64_MAX);
-		if (total + litlen * count < total)
-			return (UINT64_MAX);
-		total += litlen * count;
-	}
-	return (total);
 }
 
 static void
@@ -166,9 +95,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *saved;
 	bool ok;
 
-	if (size > FUZZ_MAX_INPUT ||
-	    repeat_bytes((const char *)data, size) > FUZZ_MAX_BYTES)
-		return (0);
 	if (devnull == NULL && (devnull = fopen("/dev/null", "w")) == NULL)
 		abort();
 	saved = stderr;

@@ -486,11 +486,11 @@ emit_stmt(struct xcase *x, const struct sc_stmt *st)
 		    "\tcr.set = geteuid() == 0;\n"
 		    "\tcr.uid = %u;\n\tcr.gid = %u;\n\tcr.umask = 0%o;\n"
 		    "\tcr.ngroups = %d;\n",
-		    (unsigned)st->cred.uid, (unsigned)st->cred.gid,
-		    (unsigned)st->cred.umask, st->cred.ngroups);
-		for (i = 0; i < st->cred.ngroups; i++)
+		    (unsigned)st->cred->uid, (unsigned)st->cred->gid,
+		    (unsigned)st->cred->umask, st->cred->ngroups);
+		for (i = 0; i < st->cred->ngroups; i++)
 			fprintf(f, "\tcr.groups[%d] = %u;\n", i,
-			    (unsigned)st->cred.groups[i]);
+			    (unsigned)st->cred->groups[i]);
 		fprintf(f,
 		    "\tATF_REQUIRE_EQ_MSG(0, hr_spawn(&hr, %d, &cr, &r), "
 		    "\"line %d: spawn: %%s\", r.why);\n",
@@ -566,8 +566,8 @@ emit_case(struct xcase *x)
 		const struct sc_stmt *st = &sc->stmts[i];
 
 		if (st->kind == S_SPAWN &&
-		    (st->cred.uid != 0 || st->cred.gid != 0 ||
-			st->cred.ngroups != 0))
+		    (st->cred->uid != 0 || st->cred->gid != 0 ||
+			st->cred->ngroups != 0))
 			root = true;
 	}
 	fprintf(f, "\nATF_TC_WITH_CLEANUP(%s);\nATF_TC_HEAD(%s, tc)\n{\n",

@@ -1,6 +1,6 @@
 /*
  * The calls and constants of the scenario language, with FreeBSD's amd64
- * values (../shared/spec/scenario-language.md, "Constants").
+ * values (docs/shmsim-scenario.5, CONSTANTS).
  */
 #include <string.h>
 

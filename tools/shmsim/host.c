@@ -522,13 +522,13 @@ run_spawn(struct host *h, const struct sc_stmt *st)
 	}
 	memset(&cr, 0, sizeof(cr));
 	cr.set = geteuid() == 0;
-	cr.uid = st->cred.uid;
-	cr.gid = st->cred.gid;
+	cr.uid = st->cred->uid;
+	cr.gid = st->cred->gid;
 	cr.ngroups =
-	    st->cred.ngroups < HR_MAX_GROUPS ? st->cred.ngroups : HR_MAX_GROUPS;
+	    st->cred->ngroups < HR_MAX_GROUPS ? st->cred->ngroups : HR_MAX_GROUPS;
 	for (i = 0; i < cr.ngroups; i++)
-		cr.groups[i] = st->cred.groups[i];
-	cr.umask = st->cred.umask;
+		cr.groups[i] = st->cred->groups[i];
+	cr.umask = st->cred->umask;
 	error = hr_spawn(&h->hr, slot, &cr, &res);
 	if (error != 0) {
 		trace(h, st, "%s", shmsim_errno_name(error));
@@ -815,7 +815,7 @@ answer(struct host *h, const struct sc_stmt *st, int slot,
 		}
 	if (!h->o->quiet) {
 		fprintf(h->o->out, "%4d  %s  # ", st->line, st->text);
-		sc_print_result(h->o->out, &res);
+		sc_print_result(h->o->out, &res, true);
 		if (ex->nalts > 0 && ok)
 			fprintf(h->o->out, "  (outcome %d of %d)", alt + 2,
 			    ex->nalts + 1);
@@ -827,7 +827,7 @@ answer(struct host *h, const struct sc_stmt *st, int slot,
 		fprintf(h->o->out, "%s:%d: FAIL: expected %s, got ",
 		    h->sc->file, st->line,
 		    ex->kind == E_IMPLICIT ? "success" : sc_expect_text(st));
-		sc_print_result(h->o->out, &res);
+		sc_print_result(h->o->out, &res, false);
 		fputc('\n', h->o->out);
 		h->t->failed++;
 	}
@@ -981,9 +981,9 @@ cannot_run(const struct sc_script *sc)
 		const struct sc_stmt *st = &sc->stmts[i];
 
 		if (st->kind == S_SPAWN &&
-		    ((st->cred.uid != 0 && st->cred.uid != geteuid()) ||
-			(st->cred.gid != 0 && st->cred.gid != getegid()) ||
-			st->cred.ngroups != 0))
+		    ((st->cred->uid != 0 && st->cred->uid != geteuid()) ||
+			(st->cred->gid != 0 && st->cred->gid != getegid()) ||
+			st->cred->ngroups != 0))
 			return ("setting uid, gid or groups needs root");
 	}
 	return (NULL);

@@ -12,21 +12,24 @@
 #include "decode.h"
 #include "hostcmd.h"
 #include "html.h"
+#include "junit.h"
 #include "scenario.h"
 
-#define MAX_INPUT (256 * 1024 * 1024)
+#define MAX_INPUT SC_MAX_FILE
 
 static const char usage_text[] =
-    "usage: shmsim run [--quiet] [--dot FILE] FILE...\n"
-    "       shmsim run [--quiet] [--dot FILE] --html PAGE FILE\n"
+    "usage: shmsim run [--quiet] [--dot FILE] [--junit FILE] FILE...\n"
+    "       shmsim run [--quiet] [--dot FILE] [--junit FILE] --html PAGE FILE\n"
     "       shmsim run --host [--timeout SECONDS] [--quiet] FILE...\n"
     "       shmsim diff [--timeout SECONDS] [--markdown] FILE...\n"
     "       shmsim export --atf [-o FILE] FILE...\n"
     "       shmsim explore [--mode dfs|pct|random] [--runs N] "
     "[--preemptions K]\n"
     "                      [--depth D] [--seed S] [--stop-on-failure] "
-    "[--quiet] FILE\n"
-    "       shmsim explore --replay TOKEN [--html PAGE] [--quiet] FILE\n"
+    "[--quiet]\n"
+    "                      [--junit FILE] FILE\n"
+    "       shmsim explore --replay TOKEN [--html PAGE] [--quiet] "
+    "[--junit FILE] FILE\n"
     "       shmsim demo [--dot FILE | --html DIR]\n"
     "       shmsim decode names|syscalls|scenario FILE\n"
     "       shmsim --help | --version\n";
@@ -35,7 +38,7 @@ static const char help_text[] =
     "shmsim: a userspace model of FreeBSD's POSIX shared memory\n"
     "(shm_open(2), shm_unlink(2) and the vm objects behind them).\n"
     "\n"
-    "  shmsim run [--quiet] [--dot FILE] FILE...\n"
+    "  shmsim run [--quiet] [--dot FILE] [--junit FILE] FILE...\n"
     "      Run each scenario FILE (- for standard input) on a fresh\n"
     "      simulated kernel. Each statement is echoed with its result;\n"
     "      a failed expectation is reported as FILE:LINE: FAIL: ...\n"
@@ -50,6 +53,9 @@ static const char help_text[] =
     "                  dot (SHMSIM_DOT, or dot in PATH; exit 2 without\n"
     "                  it), with what the step changed; open\n"
     "                  PAGE#step=K for step K\n"
+    "      --junit FILE  write a JUnit XML report to FILE: one test\n"
+    "                  case per scenario file, its failures with\n"
+    "                  FILE:LINE, expected and got\n"
     "      A par block runs in one fixed schedule: its actors in the\n"
     "      order they first appear, each to its end unless it blocks;\n"
     "      its calls are echoed as they return, then the auditor runs.\n"
@@ -107,6 +113,9 @@ static const char help_text[] =
     "      --quiet        print only failures and the summary line (a\n"
     "                     progress line is shown on a terminal\n"
     "                     otherwise)\n"
+    "      --junit FILE   a JUnit XML report: one test case, failed\n"
+    "                     with the failing schedules' tokens, failures\n"
+    "                     and replay commands as printed\n"
     "  shmsim demo [--dot FILE | --html DIR]\n"
     "      A guided tour: one object through today's kernel (create,\n"
     "      size, write, share by fork and by descriptor passing, unlink\n"
@@ -128,14 +137,18 @@ static const char help_text[] =
     "      the auditor or the leak check complained (said in #\n"
     "      comments at the end).\n"
     "\n"
+    "Every subcommand takes --help.\n"
+    "\n"
     "Exit status: 0 all expectations met; 1 an expectation failed (or\n"
-    "the final audit or leak check did, or the dot file or page could\n"
-    "not be written; explore: a schedule failed; run --host: a process\n"
-    "died or hung, skipped statements do not count; diff: a call's\n"
-    "answers differ); 2 usage or syntax error (FILE:LINE:COLUMN: error:\n"
-    "...; nothing is run), a bad token, an unreadable input, a dot file\n"
-    "or page that cannot be created, no Graphviz dot for --html; 3 out\n"
-    "of memory.\n"
+    "the final audit or leak check did; explore: a schedule failed;\n"
+    "run --host: a process died or hung, skipped statements do not\n"
+    "count; diff: a call's answers differ), or an output (standard\n"
+    "output, the --dot, --junit or --html file) could not be written\n"
+    "completely (with a message); 2 usage or syntax error\n"
+    "(FILE:LINE:COLUMN: error: ...; nothing is run; a file with no\n"
+    "statements is one), a bad token, an unreadable input, an output\n"
+    "file that cannot be created, no Graphviz dot for --html; 3 out of\n"
+    "memory.\n"
     "\n"
     "The language: docs/shmsim-scenario.5 (man -l), docs/tutorial.md.\n"
     "Large pages need config page_sizes= (without it SHM_LARGEPAGE is\n"
@@ -153,6 +166,7 @@ slurp(const char *path, size_t *lenp)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	size_t len = 0, cap = 65536, n;
+	int rerr = 0;
 	char *buf;
 
 	if (f == NULL) {
@@ -161,7 +175,10 @@ slurp(const char *path, size_t *lenp)
 	}
 	buf = malloc(cap);
 	while (buf != NULL) {
+		errno = 0;
 		n = fread(buf + len, 1, cap - len, f);
+		if (n == 0 && ferror(f))
+			rerr = errno;
 		len += n;
 		if (n == 0)
 			break;
@@ -185,7 +202,10 @@ slurp(const char *path, size_t *lenp)
 		}
 	}
 	if (buf != NULL && ferror(f)) {
-		fprintf(stderr, "shmsim: %s: read error\n", path);
+		/* (A directory opens, then reads fail with EISDIR.) */
+		fprintf(stderr, "shmsim: %s: %s\n",
+		    strcmp(path, "-") == 0 ? "standard input" : path,
+		    rerr != 0 ? strerror(rerr) : "read error");
 		free(buf);
 		buf = NULL;
 	}
@@ -195,14 +215,65 @@ slurp(const char *path, size_t *lenp)
 	return (buf);
 }
 
-static int
-run_scripts(struct sc_script *scs, int n, const struct sc_run_opts *o)
+/*
+ * The end of an output stream: true when everything written to it got
+ * out; otherwise a message naming it.  Closes it unless it is stdout.
+ */
+static bool
+out_done(FILE *f, const char *name)
 {
-	struct sc_totals t = { 0, 0 };
+	bool ok = fflush(f) == 0 && !ferror(f);
+	int saved = errno;
+
+	if (f != stdout && fclose(f) != 0 && ok) {
+		ok = false;
+		saved = errno;
+	}
+	if (!ok)
+		fprintf(stderr, "shmsim: %s: write error%s%s\n", name,
+		    saved != 0 ? ": " : "", saved != 0 ? strerror(saved) : "");
+	return (ok);
+}
+
+/* rc, made 1 when a write failed (an expectation's 1 or worse stays). */
+static int
+out_rc(int rc, bool ok)
+{
+	return (!ok && rc == 0 ? 1 : rc);
+}
+
+/* Help for every subcommand: the whole text (it is short). */
+static bool
+wants_help(int argc, char **argv)
+{
 	int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return (false);
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return (true);
+	}
+	return (false);
+}
+
+static int
+run_scripts(struct sc_script *scs, int n, const struct sc_run_opts *o,
+    struct sc_junit *j)
+{
+	struct sc_totals t = { 0, 0 };
+	int i, p0, f0;
+
+	for (i = 0; i < n; i++) {
+		p0 = t.passed;
+		f0 = t.failed;
+		if (j != NULL)
+			sc_junit_begin(j, scs[i].file);
 		sc_run(&scs[i], o, &t);
+		if (j != NULL)
+			sc_junit_end(j, t.passed - p0, t.failed - f0);
+	}
 	fprintf(o->out, "%d passed, %d failed\n", t.passed, t.failed);
 	return (t.failed != 0 ? 1 : 0);
 }
@@ -212,9 +283,11 @@ cmd_run(int argc, char **argv)
 {
 	struct sc_run_opts o = { false, NULL, stdout, NULL, 1 };
 	struct sc_script *scs;
-	const char *dotpath = NULL, *htmlpath = NULL;
+	struct sc_junit *j = NULL;
+	FILE *jf = NULL;
+	const char *dotpath = NULL, *junitpath = NULL, *htmlpath = NULL, *name;
 	int i, nfiles = 0, rc, bad = 0, timeout = 10;
-	bool host = false, timeout_set = false;
+	bool host = false, timeout_set = false, ok = true;
 	size_t len, htmllen = 0;
 	char *buf, *htmlsrc = NULL;
 
@@ -233,23 +306,23 @@ cmd_run(int argc, char **argv)
 			if (!sc_timeout_arg(argv[++i], &timeout))
 				return (2);
 			timeout_set = true;
-		} else if (strcmp(argv[i], "--dot") == 0) {
+		} else if (strcmp(argv[i], "--dot") == 0 ||
+		    strcmp(argv[i], "--junit") == 0 ||
+		    strcmp(argv[i], "--html") == 0) {
 			if (i + 1 == argc) {
-				fprintf(stderr,
-				    "shmsim: --dot needs a FILE\n"
-				    "%s",
+				fprintf(stderr, "shmsim: %s needs a %s\n%s",
+				    argv[i],
+				    strcmp(argv[i], "--html") == 0 ? "PAGE" :
+								     "FILE",
 				    usage_text);
 				return (2);
 			}
-			dotpath = argv[++i];
-		} else if (strcmp(argv[i], "--html") == 0) {
-			if (i + 1 == argc) {
-				fprintf(stderr,
-				    "shmsim: --html needs a PAGE\n%s",
-				    usage_text);
-				return (2);
-			}
-			htmlpath = argv[++i];
+			if (strcmp(argv[i], "--dot") == 0)
+				dotpath = argv[++i];
+			else if (strcmp(argv[i], "--junit") == 0)
+				junitpath = argv[++i];
+			else
+				htmlpath = argv[++i];
 		} else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
@@ -260,13 +333,15 @@ cmd_run(int argc, char **argv)
 		} else
 			break;
 	}
-	if (i == argc || (host && (dotpath != NULL || htmlpath != NULL)) ||
+	if (i == argc ||
+	    (host &&
+		(dotpath != NULL || htmlpath != NULL || junitpath != NULL)) ||
 	    (timeout_set && !host)) {
 		if (i != argc)
 			fprintf(stderr, "shmsim: %s\n",
-			    host ?
-				"--dot or --html needs the model, not --host" :
-				"--timeout goes with --host");
+			    host ? "--dot, --html or --junit needs the model, "
+				   "not --host" :
+				   "--timeout goes with --host");
 		fputs(usage_text, stderr);
 		return (2);
 	}
@@ -275,20 +350,41 @@ cmd_run(int argc, char **argv)
 		    usage_text);
 		return (2);
 	}
+	if (junitpath != NULL) {
+		if ((jf = fopen(junitpath, "w")) == NULL) {
+			fprintf(stderr, "shmsim: %s: %s\n", junitpath,
+			    strerror(errno));
+			return (2);
+		}
+		if ((j = sc_junit_new("shmsim run")) == NULL) {
+			fclose(jf);
+			return (3);
+		}
+	}
 	scs = calloc((size_t)(argc - i), sizeof(*scs));
 	if (scs == NULL)
 		return (3);
 	for (; i < argc; i++) {
+		name = strcmp(argv[i], "-") == 0 ? "<stdin>" : argv[i];
 		buf = slurp(argv[i], &len);
 		if (buf == NULL) {
+			if (j != NULL)
+				sc_junit_error(j, name,
+				    "cannot be read (the message is on "
+				    "standard error)");
 			bad++;
 			continue;
 		}
-		if (sc_parse(strcmp(argv[i], "-") == 0 ? "<stdin>" : argv[i],
-			buf, len, &scs[nfiles]))
+		if (sc_parse(name, buf, len, &scs[nfiles]))
 			nfiles++;
-		else
+		else {
+			if (j != NULL)
+				sc_junit_error(j, name,
+				    "syntax error: nothing ran (the "
+				    "FILE:LINE:COLUMN messages are on "
+				    "standard error)");
 			bad++;
+		}
 		if (htmlpath != NULL) {
 			htmlsrc = buf; /* the page shows the source */
 			htmllen = len;
@@ -308,27 +404,42 @@ cmd_run(int argc, char **argv)
 		rc = sc_host_scripts(scs, nfiles, o.quiet, timeout, stdout);
 		goto out;
 	}
+	if (j != NULL && (o.out = sc_junit_tee(j, stdout)) == NULL) {
+		fprintf(stderr, "shmsim: out of memory\n");
+		rc = 3;
+		goto out;
+	}
 	if (htmlpath != NULL) {
 		struct sc_totals t = { 0, 0 };
 
+		if (j != NULL)
+			sc_junit_begin(j, scs[0].file);
 		rc = sc_html_run(&scs[0], htmlsrc, htmllen, &o, htmlpath, &t);
+		if (j != NULL)
+			sc_junit_end(j, t.passed, t.failed);
 		if (rc != 2 && rc != 3) {
 			fprintf(o.out, "%d passed, %d failed\n", t.passed,
 			    t.failed);
 			rc = t.failed != 0 ? 1 : rc;
 		}
 	} else
-		rc = run_scripts(scs, nfiles, &o);
-	if (o.dot != NULL && fclose(o.dot) != 0) {
-		fprintf(stderr, "shmsim: %s: write error\n", dotpath);
-		rc = rc == 0 ? 1 : rc;
-	}
+		rc = run_scripts(scs, nfiles, &o, j);
+	if (o.out != stdout && fclose(o.out) != 0)
+		ok = false; /* (stdout's own error says why, below) */
+	o.out = stdout;
+	if (o.dot != NULL)
+		ok = out_done(o.dot, dotpath) && ok;
 out:
+	if (j != NULL) {
+		/* Also after a syntax error: CI sees which file. */
+		ok = sc_junit_write(j, jf, junitpath) && ok;
+		sc_junit_free(j);
+	}
 	for (i = 0; i < nfiles; i++)
 		sc_script_free(&scs[i]);
 	free(scs);
 	free(htmlsrc);
-	return (rc);
+	return (out_rc(rc, ok));
 }
 
 /* A number option's value: decimal, at most max. */
@@ -355,8 +466,10 @@ cmd_explore(const char *progname, int argc, char **argv)
 {
 	struct sc_explore_opts o;
 	struct sc_script sc;
-	const char *file;
-	bool runs_set = false, mode_set = false;
+	struct sc_junit *j = NULL;
+	FILE *jf = NULL;
+	const char *file, *junitpath = NULL;
+	bool runs_set = false, mode_set = false, ok = true;
 	uint64_t v;
 	size_t len;
 	char *buf;
@@ -389,7 +502,8 @@ cmd_explore(const char *progname, int argc, char **argv)
 		if (strcmp(a, "--mode") != 0 && strcmp(a, "--runs") != 0 &&
 		    strcmp(a, "--preemptions") != 0 &&
 		    strcmp(a, "--depth") != 0 && strcmp(a, "--seed") != 0 &&
-		    strcmp(a, "--replay") != 0 && strcmp(a, "--html") != 0) {
+		    strcmp(a, "--replay") != 0 && strcmp(a, "--html") != 0 &&
+		    strcmp(a, "--junit") != 0) {
 			fprintf(stderr, "shmsim: unknown option %s\n%s", a,
 			    usage_text);
 			return (2);
@@ -419,6 +533,8 @@ cmd_explore(const char *progname, int argc, char **argv)
 			o.token = argv[i];
 		} else if (strcmp(a, "--html") == 0) {
 			o.html = argv[i];
+		} else if (strcmp(a, "--junit") == 0) {
+			junitpath = argv[i];
 		} else if (strcmp(a, "--seed") == 0) {
 			if (!number_arg(a, argv[i], UINT64_MAX, &o.seed))
 				return (2);
@@ -435,10 +551,13 @@ cmd_explore(const char *progname, int argc, char **argv)
 		} else {
 			if (!number_arg(a, argv[i], 1000000, &v))
 				return (2);
-			if (strcmp(a, "--depth") == 0 && v == 0) {
+			/* (The explorer's own bounds: shmsim_explorer_create.)
+			 */
+			if (strcmp(a, "--depth") == 0 && (v == 0 || v > 64)) {
 				fprintf(stderr,
-				    "shmsim: --depth must be at "
-				    "least 1\n");
+				    "shmsim: --depth is 1 to 64 (pct bug "
+				    "depth), not %ju\n",
+				    (uintmax_t)v);
 				return (2);
 			}
 			if (strcmp(a, "--depth") == 0)
@@ -485,12 +604,37 @@ cmd_explore(const char *progname, int argc, char **argv)
 	}
 	o.src = buf; /* --html shows the source */
 	o.srclen = len;
+	if (junitpath != NULL) {
+		if ((jf = fopen(junitpath, "w")) == NULL) {
+			fprintf(stderr, "shmsim: %s: %s\n", junitpath,
+			    strerror(errno));
+			sc_script_free(&sc);
+			free(buf);
+			return (2);
+		}
+		j = sc_junit_new("shmsim explore");
+		if (j == NULL || (o.out = sc_junit_tee(j, stdout)) == NULL) {
+			fprintf(stderr, "shmsim: out of memory\n");
+			sc_junit_free(j);
+			fclose(jf);
+			sc_script_free(&sc);
+			free(buf);
+			return (3);
+		}
+		sc_junit_begin(j, sc.file);
+	}
 	rc = sc_explore(&sc, &o);
 	free(buf);
+	if (j != NULL) {
+		/* One test case: it failed when a schedule did. */
+		sc_junit_end(j, rc == 0 ? 1 : 0, rc == 1 ? 1 : 0);
+		if (fclose(o.out) != 0)
+			ok = false;
+		ok = sc_junit_write(j, jf, junitpath) && ok;
+		sc_junit_free(j);
+	}
 	sc_script_free(&sc);
-	if (fflush(stdout) != 0 && rc == 0)
-		rc = 1;
-	return (rc);
+	return (out_rc(rc, ok));
 }
 
 static int
@@ -500,6 +644,8 @@ cmd_demo(int argc, char **argv)
 	struct sc_script sc[SC_DEMO_COUNT];
 	const char *htmldir = NULL;
 	int i, rc;
+
+	bool ok = true;
 
 	if (argc == 2 && strcmp(argv[0], "--html") == 0)
 		htmldir = argv[1];
@@ -542,12 +688,12 @@ cmd_demo(int argc, char **argv)
 				rc = 1;
 		}
 	} else
-		rc = run_scripts(sc, SC_DEMO_COUNT, &o);
+		rc = run_scripts(sc, SC_DEMO_COUNT, &o, NULL);
 	for (i = 0; i < SC_DEMO_COUNT; i++)
 		sc_script_free(&sc[i]);
-	if (o.dot != NULL && fclose(o.dot) != 0)
-		rc = rc == 0 ? 1 : rc;
-	return (rc);
+	if (o.dot != NULL)
+		ok = out_done(o.dot, argv[1]);
+	return (out_rc(rc, ok));
 }
 
 static int
@@ -575,19 +721,22 @@ cmd_decode(int argc, char **argv)
 	rc = sc_decode((enum sc_fuzz_target)t, (const uint8_t *)buf, len,
 	    argv[1], stdout);
 	free(buf);
-	if (fflush(stdout) != 0)
-		rc = rc == 0 ? 1 : rc;
 	return (rc);
 }
 
-int
-main(int argc, char **argv)
+static int
+command(int argc, char **argv)
 {
+	bool sub;
+
 	if (argc < 2) {
 		fputs(usage_text, stderr);
 		return (2);
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+	sub = strcmp(argv[1], "run") == 0 || strcmp(argv[1], "demo") == 0 ||
+	    strcmp(argv[1], "decode") == 0 || strcmp(argv[1], "explore") == 0;
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    (sub && wants_help(argc - 2, argv + 2))) {
 		fputs(help_text, stdout);
 		return (0);
 	}
@@ -611,4 +760,13 @@ main(int argc, char **argv)
 	fprintf(stderr, "shmsim: unknown command '%s'\n%s", argv[1],
 	    usage_text);
 	return (2);
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc = command(argc, argv);
+
+	/* Whatever the command, what it wrote must have got out. */
+	return (out_rc(rc, out_done(stdout, "standard output")));
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nametab.h"
 #include "scenario.h"
 #include "shmsim_explore.h"
 
@@ -30,9 +31,24 @@ struct tok {
 	enum tok_kind kind;
 	int col; /* 1-based */
 	int64_t ival;
-	char *sval; /* NAME text or STRING bytes (owned by the token list) */
+	char *sval; /* NAME text or STRING bytes (in the line's tokbuf) */
 	size_t slen;
 	char punct;
+};
+
+/*
+ * The arena of a script: every byte its statements point to, in chunks
+ * that are never reallocated, freed all at once by sc_script_free().
+ * One allocation per statement part would cost more in malloc headers
+ * than the parts themselves.
+ */
+#define ARENA_CHUNK (64 * 1024)
+
+struct sc_arena {
+	struct sc_arena *next;
+	size_t used, cap;
+	/* cap bytes follow, 16-aligned (sizeof is a multiple of 16). */
+	size_t pad;
 };
 
 /* Names that a process must be declared for, and bound variables. */
@@ -59,7 +75,10 @@ struct name_set {
 	 */
 	int *line, *blk;
 	uint32_t *used;
+	/* procs: a process's first thread, a thread's next one (-1 ends). */
+	int *link;
 	int n, cap;
+	struct sc_nametab tab;
 };
 
 enum { NS_ALIVE = 1, NS_EXITED, NS_FORKED, NS_EXECED };
@@ -70,8 +89,14 @@ struct parser {
 	int line;
 	int nerrors;
 	bool line_failed;
+	/* The tokens of the line, and the bytes of their names and strings. */
 	struct tok *toks;
-	int ntoks, pos;
+	int ntoks, toks_cap, pos;
+	char *tokbuf;
+	size_t tokbuf_len, tokbuf_cap;
+	int stmts_cap;
+	uint64_t data; /* string bytes so far (SC_MAX_DATA) */
+	int whole;     /* audit, dump and par statements (SC_MAX_WHOLE) */
 	struct sc_script *sc;
 	struct name_set procs, vars, jails;
 	bool spawned; /* config no longer allowed */
@@ -87,6 +112,9 @@ struct parser {
 	char *actors[SHMSIM_MAX_ACTORS];
 	int nactors;
 	int cur_actor;
+	/* The variables bound in the block (their vars.aux is set). */
+	int *bound;
+	int nbound, bound_cap;
 };
 
 static void *
@@ -122,6 +150,65 @@ xstrndup(const char *s, size_t n)
 	return (d);
 }
 
+/* n bytes from the script's arena, 8-aligned; never fails (exit 3). */
+static void *
+aalloc(struct parser *p, size_t n)
+{
+	struct sc_arena **ap = &p->sc->arena, *a = *ap, *c;
+
+	n = (n + 7) & ~(size_t)7;
+	if (a != NULL && a->cap - a->used >= n) {
+		void *r = (char *)(a + 1) + a->used;
+
+		a->used += n;
+		return (r);
+	}
+	if (n > ARENA_CHUNK / 4) {
+		/* Its own chunk, behind the current one, which stays. */
+		c = xmalloc(sizeof(*c) + n);
+		c->cap = c->used = n;
+		if (a != NULL) {
+			c->next = a->next;
+			a->next = c;
+		} else {
+			c->next = NULL;
+			*ap = c;
+		}
+		return (c + 1);
+	}
+	c = xmalloc(sizeof(*c) + ARENA_CHUNK);
+	c->cap = ARENA_CHUNK;
+	c->used = n;
+	c->next = a;
+	*ap = c;
+	return (c + 1);
+}
+
+static char *
+astrndup(struct parser *p, const char *s, size_t n)
+{
+	char *d = aalloc(p, n + 1);
+
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return (d);
+}
+
+static char *
+astrdup(struct parser *p, const char *s)
+{
+	return (astrndup(p, s, strlen(s)));
+}
+
+static void *
+amemdup(struct parser *p, const void *s, size_t n)
+{
+	void *d = aalloc(p, n);
+
+	memcpy(d, s, n);
+	return (d);
+}
+
 static void
 perr(struct parser *p, int col, const char *fmt, ...)
 {
@@ -142,15 +229,16 @@ perr(struct parser *p, int col, const char *fmt, ...)
 
 /* ------------------------------------------------------------ names */
 
+static const char *
+set_nameof(const void *ctx, int i)
+{
+	return (((const struct name_set *)ctx)->names[i]);
+}
+
 static int
 set_find(const struct name_set *s, const char *name)
 {
-	int i;
-
-	for (i = 0; i < s->n; i++)
-		if (strcmp(s->names[i], name) == 0)
-			return (i);
-	return (-1);
+	return (sc_nametab_find(&s->tab, name, set_nameof, s));
 }
 
 static int
@@ -164,6 +252,7 @@ set_add(struct name_set *s, const char *name, int state)
 		s->line = xrealloc(s->line, (size_t)s->cap * sizeof(int));
 		s->blk = xrealloc(s->blk, (size_t)s->cap * sizeof(int));
 		s->used = xrealloc(s->used, (size_t)s->cap * sizeof(uint32_t));
+		s->link = xrealloc(s->link, (size_t)s->cap * sizeof(int));
 	}
 	s->names[s->n] = xstrndup(name, strlen(name));
 	s->state[s->n] = state;
@@ -171,6 +260,8 @@ set_add(struct name_set *s, const char *name, int state)
 	s->line[s->n] = 0;
 	s->blk[s->n] = 0;
 	s->used[s->n] = 0;
+	s->link[s->n] = -1;
+	sc_nametab_add(&s->tab, s->names[s->n], s->n, set_nameof, s);
 	return (s->n++);
 }
 
@@ -187,6 +278,19 @@ set_free(struct name_set *s)
 	free(s->line);
 	free(s->blk);
 	free(s->used);
+	free(s->link);
+	sc_nametab_free(&s->tab);
+}
+
+/* Forget the block's bindings (vars.aux), at its par and its end. */
+static void
+block_vars_reset(struct parser *p)
+{
+	int i;
+
+	for (i = 0; i < p->nbound; i++)
+		p->vars.aux[p->bound[i]] = -1;
+	p->nbound = 0;
 }
 
 /* ------------------------------------------------------------ lexer */
@@ -194,21 +298,30 @@ set_free(struct name_set *s)
 static void
 tok_push(struct parser *p, struct tok *t)
 {
-	p->toks = xrealloc(p->toks, (size_t)(p->ntoks + 1) * sizeof(*t));
+	if (p->ntoks == p->toks_cap) {
+		p->toks_cap = p->toks_cap == 0 ? 64 : p->toks_cap * 2;
+		p->toks = xrealloc(p->toks, (size_t)p->toks_cap * sizeof(*t));
+	}
 	p->toks[p->ntoks++] = *t;
 }
 
+/* The next line's tokens replace these (the buffers are kept). */
 static void
-toks_free(struct parser *p)
+toks_reset(struct parser *p)
 {
-	int i;
-
-	for (i = 0; i < p->ntoks; i++)
-		free(p->toks[i].sval);
-	free(p->toks);
-	p->toks = NULL;
 	p->ntoks = 0;
 	p->pos = 0;
+	p->tokbuf_len = 0;
+}
+
+/* n bytes of tokbuf, which lex_line() made large enough for the line. */
+static char *
+tokbuf_take(struct parser *p, size_t n)
+{
+	char *r = p->tokbuf + p->tokbuf_len;
+
+	p->tokbuf_len += n;
+	return (r);
 }
 
 static int
@@ -302,15 +415,14 @@ static bool
 lex_string(struct parser *p, const char *s, size_t len, size_t *i,
     struct tok *t)
 {
-	size_t start = *i, n = 0, cap = 16;
-	char *buf = xmalloc(cap);
+	size_t start = *i, n = 0;
+	char *buf = p->tokbuf + p->tokbuf_len;
 	int c, h1, h2;
 
 	(*i)++;
 	for (;;) {
 		if (*i >= len) {
 			perr(p, (int)start + 1, "unterminated string");
-			free(buf);
 			return (false);
 		}
 		c = (unsigned char)s[(*i)++];
@@ -319,7 +431,6 @@ lex_string(struct parser *p, const char *s, size_t len, size_t *i,
 		if (c == '\\') {
 			if (*i >= len) {
 				perr(p, (int)start + 1, "unterminated string");
-				free(buf);
 				return (false);
 			}
 			c = (unsigned char)s[(*i)++];
@@ -351,7 +462,6 @@ lex_string(struct parser *p, const char *s, size_t len, size_t *i,
 				if (h1 < 0 || h2 < 0) {
 					perr(p, (int)*i - 1,
 					    "\\x needs two hex digits");
-					free(buf);
 					return (false);
 				}
 				c = h1 * 16 + h2;
@@ -360,17 +470,14 @@ lex_string(struct parser *p, const char *s, size_t len, size_t *i,
 			default:
 				perr(p, (int)*i - 1, "unknown escape '\\%c'",
 				    isprint(c) ? c : '?');
-				free(buf);
 				return (false);
 			}
 		}
-		if (n + 1 >= cap) {
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
+		/* (A string's bytes are fewer than its source's.) */
 		buf[n++] = (char)c;
 	}
 	buf[n] = '\0';
+	(void)tokbuf_take(p, n + 1);
 	t->kind = TK_STRING;
 	t->sval = buf;
 	t->slen = n;
@@ -383,6 +490,16 @@ lex_line(struct parser *p, const char *s, size_t len)
 	struct tok t;
 	size_t i = 0;
 
+	/*
+	 * Each token's bytes and NUL fit in its source bytes plus one, so
+	 * twice the line is enough, and no token moves while the line is
+	 * being lexed.
+	 */
+	if (p->tokbuf_cap < 2 * len + 2) {
+		p->tokbuf_cap = 2 * len + 2;
+		free(p->tokbuf);
+		p->tokbuf = xmalloc(p->tokbuf_cap);
+	}
 	while (i < len) {
 		int c = (unsigned char)s[i];
 
@@ -405,7 +522,10 @@ lex_line(struct parser *p, const char *s, size_t len)
 				return (false);
 			}
 			t.kind = TK_NAME;
-			t.sval = xstrndup(s + st, i - st);
+			t.sval = tokbuf_take(p, i - st + 1);
+			memcpy(t.sval, s + st, i - st);
+			t.sval[i - st] = '\0';
+			t.slen = i - st;
 		} else if (isdigit(c)) {
 			t.kind = TK_INT;
 			if (!lex_int(p, s, len, &i, &t.ival))
@@ -617,16 +737,42 @@ note_use(struct parser *p, const char *name)
 
 /* ------------------------------------------------------------ expressions */
 
-static void
-expr_free(struct sc_expr *e)
+/*
+ * The bytes of string repetition "s"*count: count is at most
+ * SC_MAX_REPEAT and the result at most SC_MAX_STRING bytes (checked
+ * before any work, so that ""*1T is refused at once, as is "x"*1T).
+ */
+static bool
+repeat_ok(struct parser *p, const struct tok *nt, size_t slen, int64_t count)
 {
-	int i;
+	if (count < 0 || count > SC_MAX_REPEAT) {
+		perr(p, nt->col, "repeat count %lld out of range (0 to %d)",
+		    (long long)count, SC_MAX_REPEAT);
+		return (false);
+	}
+	if (slen != 0 && (uint64_t)count > SC_MAX_STRING / slen) {
+		perr(p, nt->col,
+		    "repeated string longer than %d bytes (%zu bytes "
+		    "times %lld)",
+		    SC_MAX_STRING, slen, (long long)count);
+		return (false);
+	}
+	return (true);
+}
 
-	for (i = 0; i < e->nterms; i++)
-		free(e->terms[i].sval);
-	free(e->terms);
-	e->terms = NULL;
-	e->nterms = 0;
+/* total more string bytes for the file (SC_MAX_DATA). */
+static bool
+data_ok(struct parser *p, int col, size_t total)
+{
+	if (total > SC_MAX_DATA - p->data) {
+		perr(p, col,
+		    "the strings of this file add up to more than %d "
+		    "bytes",
+		    SC_MAX_DATA);
+		return (false);
+	}
+	p->data += total;
+	return (true);
 }
 
 static bool
@@ -684,7 +830,7 @@ parse_term(struct parser *p, struct sc_term *term, bool allow_string)
 			return (false);
 		}
 		term->kind = T_VAR;
-		term->sval = xstrndup(t->sval, strlen(t->sval));
+		term->sval = astrndup(p, t->sval, t->slen);
 		return (true);
 	case TK_STRING:
 		if (!allow_string) {
@@ -694,7 +840,7 @@ parse_term(struct parser *p, struct sc_term *term, bool allow_string)
 		term->kind = T_STRING;
 		if (is_punct(peek(p), '*')) {
 			struct tok *nt;
-			size_t total, k;
+			size_t total, done;
 			int64_t count;
 
 			next(p);
@@ -713,25 +859,29 @@ parse_term(struct parser *p, struct sc_term *term, bool allow_string)
 				    "(an integer or a constant)");
 				return (false);
 			}
-			if (count < 0 ||
-			    (t->slen != 0 &&
-				(uint64_t)count > SC_MAX_STRING / t->slen)) {
-				perr(p, nt->col,
-				    "repeated string longer "
-				    "than %d bytes",
-				    SC_MAX_STRING);
+			if (!repeat_ok(p, nt, t->slen, count))
 				return (false);
-			}
 			total = t->slen * (size_t)count;
-			term->sval = xmalloc(total + 1);
-			for (k = 0; k < (size_t)count; k++)
-				memcpy(term->sval + k * t->slen, t->sval,
-				    t->slen);
+			if (!data_ok(p, nt->col, total))
+				return (false);
+			term->sval = aalloc(p, total + 1);
+			/* Doubling copies: log2(count) memcpy calls. */
+			done = total == 0 ? 0 : t->slen;
+			if (total != 0)
+				memcpy(term->sval, t->sval, t->slen);
+			while (done < total) {
+				size_t n =
+				    done <= total - done ? done : total - done;
+
+				memcpy(term->sval + done, term->sval, n);
+				done += n;
+			}
 			term->sval[total] = '\0';
 			term->slen = total;
 		} else {
-			term->sval = xmalloc(t->slen + 1);
-			memcpy(term->sval, t->sval, t->slen + 1);
+			if (!data_ok(p, t->col, t->slen))
+				return (false);
+			term->sval = astrndup(p, t->sval, t->slen);
 			term->slen = t->slen;
 		}
 		return (true);
@@ -744,7 +894,7 @@ parse_term(struct parser *p, struct sc_term *term, bool allow_string)
 static bool
 parse_expr(struct parser *p, struct sc_expr *e, bool allow_string)
 {
-	struct sc_term term;
+	struct sc_term term, terms[SC_MAX_TERMS];
 	size_t bytes = 0;
 	bool has_str = false, has_int = false;
 	char op = 0;
@@ -753,7 +903,9 @@ parse_expr(struct parser *p, struct sc_expr *e, bool allow_string)
 	e->col = peek(p)->col;
 	for (;;) {
 		if (e->nterms == SC_MAX_TERMS) {
-			perr(p, peek(p)->col, "expression too long");
+			perr(p, peek(p)->col,
+			    "expression too long (more than %d terms)",
+			    SC_MAX_TERMS);
 			goto fail;
 		}
 		if (!parse_term(p, &term, allow_string))
@@ -767,35 +919,32 @@ parse_expr(struct parser *p, struct sc_expr *e, bool allow_string)
 				    "string longer than %d "
 				    "bytes",
 				    SC_MAX_STRING);
-				free(term.sval);
 				goto fail;
 			}
 			if (op != 0 && op != '+') {
 				perr(p, term.col,
 				    "strings join only with "
 				    "'+'");
-				free(term.sval);
 				goto fail;
 			}
 		} else
 			has_int = true;
 		if (has_str && has_int) {
 			perr(p, term.col, "cannot mix strings and integers");
-			free(term.sval);
 			goto fail;
 		}
-		e->terms =
-		    xrealloc(e->terms, (size_t)(e->nterms + 1) * sizeof(term));
-		e->terms[e->nterms++] = term;
+		terms[e->nterms++] = term;
 		if (is_punct(peek(p), '|') || is_punct(peek(p), '+') ||
 		    is_punct(peek(p), '-'))
 			op = next(p)->punct;
 		else
 			break;
 	}
+	e->terms = amemdup(p, terms, (size_t)e->nterms * sizeof(term));
 	return (true);
 fail:
-	expr_free(e);
+	/* (What the terms point to stays in the arena until the end.) */
+	e->nterms = 0;
 	return (false);
 }
 
@@ -919,11 +1068,8 @@ parse_config(struct parser *p, struct sc_stmt *st)
 		}
 		if (!parse_expr(p, &e, false))
 			return (false);
-		if (!const_expr_value(p, &e, &val)) {
-			expr_free(&e);
+		if (!const_expr_value(p, &e, &val))
 			return (false);
-		}
-		expr_free(&e);
 		if (val < 0) {
 			perr(p, k->col, "%s must not be negative", k->sval);
 			return (false);
@@ -982,8 +1128,9 @@ parse_spawn(struct parser *p, struct sc_stmt *st)
 	if (!check_new_actor(p, t, "process"))
 		return (false);
 	st->kind = S_SPAWN;
-	st->proc = xstrndup(t->sval, strlen(t->sval));
-	shmsim_cred_init(&st->cred);
+	st->proc = astrdup(p, t->sval);
+	st->cred = aalloc(p, sizeof(*st->cred));
+	shmsim_cred_init(st->cred);
 	while (peek(p)->kind != TK_END) {
 		k = next(p);
 		if (k->kind != TK_NAME) {
@@ -1003,7 +1150,7 @@ parse_spawn(struct parser *p, struct sc_stmt *st)
 				    "with 'jail NAME')");
 				return (false);
 			}
-			st->jail = xstrndup(v->sval, strlen(v->sval));
+			st->jail = astrdup(p, v->sval);
 			continue;
 		}
 		if (strcmp(k->sval, "groups") == 0) {
@@ -1014,39 +1161,73 @@ parse_spawn(struct parser *p, struct sc_stmt *st)
 					perr(p, v->col, "expected a group id");
 					return (false);
 				}
-				if (st->cred.ngroups == SHMSIM_NGROUPS) {
+				if (st->cred->ngroups == SHMSIM_NGROUPS) {
 					perr(p, v->col, "at most %d groups",
 					    SHMSIM_NGROUPS);
 					return (false);
 				}
-				st->cred.groups[st->cred.ngroups++] =
+				st->cred->groups[st->cred->ngroups++] =
 				    (gid_t)v->ival;
 			} while (is_punct(peek(p), ',') && next(p));
 			continue;
 		}
+		if (strcmp(k->sval, "uid") != 0 &&
+		    strcmp(k->sval, "gid") != 0 &&
+		    strcmp(k->sval, "umask") != 0) {
+			perr(p, k->col,
+			    "unknown spawn option '%s' (uid=, gid=, groups=, "
+			    "umask= or jail=)",
+			    k->sval);
+			return (false);
+		}
 		v = next(p);
 		if (v->kind != TK_INT || v->ival < 0) {
-			perr(p, v->col, "expected a non-negative integer");
+			perr(p, v->col,
+			    "expected a non-negative integer for %s", k->sval);
 			return (false);
 		}
-		if (strcmp(k->sval, "uid") == 0 && v->ival < UINT32_MAX)
-			st->cred.uid = (uid_t)v->ival;
-		else if (strcmp(k->sval, "gid") == 0 && v->ival < UINT32_MAX)
-			st->cred.gid = (gid_t)v->ival;
-		else if (strcmp(k->sval, "umask") == 0 && v->ival <= 07777)
-			st->cred.umask = (mode_t)v->ival;
-		else {
-			perr(p, k->col, "bad spawn option '%s'", k->sval);
+		/* ((uid_t)-1 and (gid_t)-1 mean "no change" to chown.) */
+		if (strcmp(k->sval, "umask") == 0 ? v->ival > 07777 :
+						    v->ival >= UINT32_MAX) {
+			perr(p, v->col, "%s %lld out of range (0-%s)", k->sval,
+			    (long long)v->ival,
+			    strcmp(k->sval, "umask") == 0 ? "07777" :
+							    "4294967294");
 			return (false);
 		}
+		if (strcmp(k->sval, "uid") == 0)
+			st->cred->uid = (uid_t)v->ival;
+		else if (strcmp(k->sval, "gid") == 0)
+			st->cred->gid = (gid_t)v->ival;
+		else
+			st->cred->umask = (mode_t)v->ival;
 	}
 	set_add(&p->procs, st->proc, 1);
 	p->spawned = true;
 	return (true);
 }
 
+static bool parse_call_args1(struct parser *p, struct sc_stmt *st,
+    const struct sc_call *c);
+
 static bool
 parse_call_args(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
+{
+	struct sc_expr args[SC_MAX_ARGS];
+
+	/* Parsed into args, then copied: as many as there are. */
+	st->args = args;
+	if (!parse_call_args1(p, st, c)) {
+		st->args = NULL;
+		st->nargs = 0;
+		return (false);
+	}
+	st->args = amemdup(p, args, (size_t)st->nargs * sizeof(*args));
+	return (true);
+}
+
+static bool
+parse_call_args1(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
 {
 	struct tok *t;
 	int i;
@@ -1072,12 +1253,11 @@ parse_call_args(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
 				note_use(p, t->sval);
 				/* Kept as a one-term expression naming it. */
 				st->args[i].terms =
-				    xmalloc(sizeof(struct sc_term));
+				    aalloc(p, sizeof(struct sc_term));
 				memset(st->args[i].terms, 0,
 				    sizeof(struct sc_term));
 				st->args[i].terms[0].kind = T_VAR;
-				st->args[i].terms[0].sval =
-				    xstrndup(t->sval, strlen(t->sval));
+				st->args[i].terms[0].sval = astrdup(p, t->sval);
 				st->args[i].nterms = 1;
 				st->args[i].col = t->col;
 			} else if (!parse_expr(p, &st->args[i],
@@ -1126,8 +1306,10 @@ static bool
 parse_keyvals(struct parser *p, struct sc_expect *ex, enum sc_keyset ks,
     const char *what)
 {
-	struct sc_keyval kv;
+	struct sc_keyval kv, *kvs = NULL;
 	struct tok *k;
+	int cap = 0;
+	bool ok = false;
 
 	ex->kind = E_KEYS;
 	/* "or" starts the next alternative of a call's expectation. */
@@ -1137,15 +1319,15 @@ parse_keyvals(struct parser *p, struct sc_expect *ex, enum sc_keyset ks,
 		k = next(p);
 		if (k->kind != TK_NAME) {
 			perr(p, k->col, "expected KEY=VALUE");
-			return (false);
+			goto out;
 		}
 		if (sc_keyset_index(ks, k->sval) < 0) {
 			unknown_key(p, k, ks, what);
-			return (false);
+			goto out;
 		}
 		if (!expect_punct(p, '='))
-			return (false);
-		kv.key = xstrndup(k->sval, strlen(k->sval));
+			goto out;
+		kv.key = astrdup(p, k->sval);
 		kv.col = k->col;
 		if (ks == K_FSTAT && strcmp(k->sval, "type") == 0) {
 			struct tok *v = next(p);
@@ -1154,23 +1336,28 @@ parse_keyvals(struct parser *p, struct sc_expect *ex, enum sc_keyset ks,
 				perr(p, v->col,
 				    "type is reg, dir, chr, "
 				    "fifo, sock or lnk");
-				free(kv.key);
-				return (false);
+				goto out;
 			}
-			kv.word = xstrndup(v->sval, strlen(v->sval));
-		} else if (!parse_expr(p, &kv.val, false)) {
-			free(kv.key);
-			return (false);
+			kv.word = astrdup(p, v->sval);
+		} else if (!parse_expr(p, &kv.val, false))
+			goto out;
+		if (ex->nkeys == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			kvs = xrealloc(kvs, (size_t)cap * sizeof(kv));
 		}
-		ex->keys =
-		    xrealloc(ex->keys, (size_t)(ex->nkeys + 1) * sizeof(kv));
-		ex->keys[ex->nkeys++] = kv;
+		kvs[ex->nkeys++] = kv;
 	}
 	if (ex->nkeys == 0) {
 		perr(p, peek(p)->col, "expected KEY=VALUE");
-		return (false);
+		goto out;
 	}
-	return (true);
+	ok = true;
+out:
+	ex->keys = ex->nkeys == 0 ?
+	    NULL :
+	    amemdup(p, kvs, (size_t)ex->nkeys * sizeof(kv));
+	free(kvs);
+	return (ok);
 }
 
 /* One expectation form (one alternative). */
@@ -1205,13 +1392,13 @@ parse_one_expect(struct parser *p, struct sc_expect *ex,
 		next(p);
 		ex->kind = E_SIGNAL;
 		ex->sig = t->sval[3] == 'B' ? SIGBUS : SIGSEGV;
-		ex->name = xstrndup(t->sval, strlen(t->sval));
+		ex->name = astrdup(p, t->sval);
 	} else if (t->kind == TK_NAME && t->sval[0] == 'E' &&
 	    (err = shmsim_errno_from_name(t->sval)) != 0) {
 		next(p);
 		ex->kind = E_ERRNO;
 		ex->err = err;
-		ex->name = xstrndup(t->sval, strlen(t->sval));
+		ex->name = astrdup(p, t->sval);
 	} else if (t->kind == TK_NAME && t->sval[0] == 'E' &&
 	    !sc_is_const_name(t->sval) && set_find(&p->vars, t->sval) < 0 &&
 	    isupper((unsigned char)t->sval[1])) {
@@ -1233,7 +1420,9 @@ static bool
 parse_expect(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
 {
 	struct sc_expect *ex = &st->expect;
-	struct sc_expect *alt;
+	struct sc_expect *alts = NULL;
+	int cap = 0;
+	bool ok = false;
 
 	if (!parse_one_expect(p, ex, c))
 		return (false);
@@ -1242,17 +1431,24 @@ parse_expect(struct parser *p, struct sc_stmt *st, const struct sc_call *c)
 			perr(p, peek(p)->col,
 			    "'or' alternatives are allowed only "
 			    "inside a par block");
-			return (false);
+			goto out;
 		}
 		next(p);
-		ex->alts = xrealloc(ex->alts,
-		    (size_t)(ex->nalts + 1) * sizeof(*ex->alts));
-		alt = &ex->alts[ex->nalts++];
-		memset(alt, 0, sizeof(*alt));
-		if (!parse_one_expect(p, alt, c))
-			return (false);
+		if (ex->nalts == cap) {
+			cap = cap == 0 ? 4 : cap * 2;
+			alts = xrealloc(alts, (size_t)cap * sizeof(*alts));
+		}
+		memset(&alts[ex->nalts], 0, sizeof(*alts));
+		if (!parse_one_expect(p, &alts[ex->nalts++], c))
+			goto out;
 	}
-	return (expect_end(p));
+	ok = expect_end(p);
+out:
+	ex->alts = ex->nalts == 0 ?
+	    NULL :
+	    amemdup(p, alts, (size_t)ex->nalts * sizeof(*alts));
+	free(alts);
+	return (ok);
 }
 
 /*
@@ -1278,7 +1474,7 @@ par_actor(struct parser *p, const struct tok *t)
 			    SHMSIM_MAX_ACTORS);
 			return (false);
 		}
-		p->actors[p->nactors++] = xstrndup(t->sval, strlen(t->sval));
+		p->actors[p->nactors++] = astrdup(p, t->sval);
 	}
 	p->cur_actor = i;
 	return (true);
@@ -1306,6 +1502,15 @@ bind_var(struct parser *p, const char *name, int col)
 		    name, p->actors[p->vars.aux[i]]);
 		return (false);
 	}
+	if (p->vars.aux[i] < 0) {
+		if (p->nbound == p->bound_cap) {
+			p->bound_cap =
+			    p->bound_cap == 0 ? 16 : 2 * p->bound_cap;
+			p->bound = xrealloc(p->bound,
+			    (size_t)p->bound_cap * sizeof(int));
+		}
+		p->bound[p->nbound++] = i;
+	}
 	p->vars.aux[i] = p->cur_actor;
 	return (true);
 }
@@ -1330,7 +1535,7 @@ parse_pagedaemon(struct parser *p, struct sc_stmt *st, const struct tok *pt)
 	if (!par_actor(p, pt))
 		return (false);
 	st->kind = S_PAGEOUT;
-	st->proc = xstrndup(pt->sval, strlen(pt->sval));
+	st->proc = astrdup(p, pt->sval);
 	if (peek(p)->kind != TK_END) {
 		st->has_n = true;
 		if (!parse_expr(p, &st->n, false))
@@ -1368,7 +1573,7 @@ parse_call(struct parser *p, struct sc_stmt *st)
 	}
 	c = &sc_calls[st->call];
 	st->kind = S_CALL;
-	st->proc = xstrndup(pt->sval, strlen(pt->sval));
+	st->proc = astrdup(p, pt->sval);
 	if (!parse_call_args(p, st, c))
 		return (false);
 	if (peek(p)->kind == TK_ARROW) {
@@ -1378,7 +1583,7 @@ parse_call(struct parser *p, struct sc_stmt *st)
 		v = next(p);
 		if (!check_new_name(p, v, "variable"))
 			return (false);
-		st->bind = xstrndup(v->sval, strlen(v->sval));
+		st->bind = astrdup(p, v->sval);
 		bind_col = v->col;
 	}
 	st->expect.kind = E_IMPLICIT;
@@ -1431,11 +1636,8 @@ parse_fault(struct parser *p, struct sc_stmt *st)
 	}
 	if (!parse_expr(p, &e, false))
 		return (false);
-	if (!const_expr_value(p, &e, &nth)) {
-		expr_free(&e);
+	if (!const_expr_value(p, &e, &nth))
 		return (false);
-	}
-	expr_free(&e);
 	if (nth < 0) {
 		perr(p, t->col, "NTH must not be negative");
 		return (false);
@@ -1481,10 +1683,12 @@ parse_thread(struct parser *p, struct sc_stmt *st)
 	if (!expect_end(p))
 		return (false);
 	st->kind = S_THREAD;
-	st->proc = xstrndup(a->sval, strlen(a->sval));
-	st->proc2 = xstrndup(b->sval, strlen(b->sval));
+	st->proc = astrdup(p, a->sval);
+	st->proc2 = astrdup(p, b->sval);
 	ti = set_add(&p->procs, a->sval, 1); /* (may move aux) */
 	p->procs.aux[ti] = pi;
+	p->procs.link[ti] = p->procs.link[pi];
+	p->procs.link[pi] = ti;
 	return (true);
 }
 
@@ -1509,8 +1713,8 @@ parse_fork(struct parser *p, struct sc_stmt *st)
 		return (false);
 	note_use(p, a->sval);
 	st->kind = S_FORK;
-	st->proc = xstrndup(a->sval, strlen(a->sval));
-	st->proc2 = xstrndup(b->sval, strlen(b->sval));
+	st->proc = astrdup(p, a->sval);
+	st->proc2 = astrdup(p, b->sval);
 	ci = set_add(&p->procs, b->sval, p->in_par ? NS_FORKED : NS_ALIVE);
 	p->procs.line[ci] = p->line;
 	return (true);
@@ -1574,11 +1778,10 @@ parse_exit_exec(struct parser *p, struct sc_stmt *st, const struct tok *t)
 		note_use(p, a->sval);
 	}
 	st->kind = is_exit ? S_EXIT : S_EXEC;
-	st->proc = xstrndup(a->sval, strlen(a->sval));
-	/* The process (exit) and its threads. */
-	for (i = 0; i < p->procs.n; i++) {
-		if (i == pi ? !is_exit : p->procs.aux[i] != pi)
-			continue;
+	st->proc = astrdup(p, a->sval);
+	/* The process (exit) and its threads (its thread chain). */
+	for (i = is_exit ? pi : p->procs.link[pi]; i >= 0;
+	     i = p->procs.link[i]) {
 		if (p->procs.state[i] != NS_ALIVE)
 			continue;
 		p->procs.state[i] = is_exit ? NS_EXITED : NS_EXECED;
@@ -1643,11 +1846,8 @@ parse_par(struct parser *p, struct sc_stmt *st, const struct tok *t)
 	p->par_line = p->line;
 	p->par_col = t->col;
 	p->par_index = -1;
-	for (i = 0; i < p->nactors; i++)
-		free(p->actors[i]);
-	p->nactors = 0;
-	for (i = 0; i < p->vars.n; i++)
-		p->vars.aux[i] = -1;
+	p->nactors = 0; /* (their names are in the arena) */
+	block_vars_reset(p);
 	for (i = 0; i < p->procs.n; i++)
 		p->procs.used[i] = 0;
 	if (!expect_end(p))
@@ -1674,8 +1874,7 @@ parse_end(struct parser *p, struct sc_stmt *st, const struct tok *t)
 	}
 	p->in_par = false;
 	p->cur_actor = -1;
-	for (i = 0; i < p->vars.n; i++)
-		p->vars.aux[i] = -1;
+	block_vars_reset(p);
 	/* Children forked in the block are named from here on. */
 	for (i = 0; i < p->procs.n; i++)
 		if (p->procs.state[i] == NS_FORKED)
@@ -1693,13 +1892,24 @@ parse_end(struct parser *p, struct sc_stmt *st, const struct tok *t)
 	st->par_start = p->par_index;
 	ps = &p->sc->stmts[p->par_index];
 	ps->par_end = p->sc->nstmts;
-	ps->actors = xmalloc((size_t)p->nactors * sizeof(char *));
-	for (i = 0; i < p->nactors; i++) {
-		ps->actors[i] = p->actors[i];
-		p->actors[i] = NULL;
-	}
+	ps->actors = amemdup(p, p->actors, (size_t)p->nactors * sizeof(char *));
 	ps->nactors = p->nactors;
 	p->nactors = 0;
+	return (true);
+}
+
+/* One more statement that looks at the whole kernel (SC_MAX_WHOLE). */
+static bool
+whole_ok(struct parser *p, const struct tok *t)
+{
+	if (p->whole == SC_MAX_WHOLE) {
+		perr(p, t->col,
+		    "more than %d audit, dump and par statements in one "
+		    "file (each looks at the whole kernel)",
+		    SC_MAX_WHOLE);
+		return (false);
+	}
+	p->whole++;
 	return (true);
 }
 
@@ -1735,7 +1945,7 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 		}
 		set_add(&p->jails, a->sval, 1);
 		st->kind = S_JAIL;
-		st->jail = xstrndup(a->sval, strlen(a->sval));
+		st->jail = astrdup(p, a->sval);
 		return (expect_end(p));
 	}
 	if (strcmp(t->sval, "spawn") == 0)
@@ -1747,10 +1957,12 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 	if (strcmp(t->sval, "thread") == 0)
 		return (parse_thread(p, st));
 	if (strcmp(t->sval, "par") == 0)
-		return (parse_par(p, st, t));
+		return (whole_ok(p, t) && parse_par(p, st, t));
 	if (strcmp(t->sval, "end") == 0)
 		return (parse_end(p, st, t));
 	if (strcmp(t->sval, "audit") == 0) {
+		if (!whole_ok(p, t))
+			return (false);
 		st->kind = S_AUDIT;
 		return (expect_end(p));
 	}
@@ -1774,6 +1986,8 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 		return (expect_end(p));
 	}
 	if (strcmp(t->sval, "dump") == 0) {
+		if (!whole_ok(p, t))
+			return (false);
 		st->kind = S_DUMP;
 		if (is_word(peek(p), "dot")) {
 			next(p);
@@ -1790,50 +2004,15 @@ parse_statement(struct parser *p, struct sc_stmt *st)
 
 /* ------------------------------------------------------------ driver */
 
-static void
-expect_free(struct sc_expect *ex)
-{
-	int i;
-
-	free(ex->name);
-	expr_free(&ex->val);
-	for (i = 0; i < ex->nkeys; i++) {
-		free(ex->keys[i].key);
-		free(ex->keys[i].word);
-		expr_free(&ex->keys[i].val);
-	}
-	free(ex->keys);
-	for (i = 0; i < ex->nalts; i++)
-		expect_free(&ex->alts[i]);
-	free(ex->alts);
-}
-
-static void
-stmt_free(struct sc_stmt *st)
-{
-	int i;
-
-	free(st->text);
-	free(st->proc);
-	free(st->proc2);
-	free(st->bind);
-	free(st->jail);
-	for (i = 0; i < st->nargs; i++)
-		expr_free(&st->args[i]);
-	expr_free(&st->n);
-	expect_free(&st->expect);
-	for (i = 0; i < st->nactors; i++)
-		free(st->actors[i]);
-	free(st->actors);
-}
-
 void
 sc_script_free(struct sc_script *sc)
 {
-	int i;
+	struct sc_arena *a, *next;
 
-	for (i = 0; i < sc->nstmts; i++)
-		stmt_free(&sc->stmts[i]);
+	for (a = sc->arena; a != NULL; a = next) {
+		next = a->next;
+		free(a);
+	}
 	free(sc->stmts);
 	free(sc->file);
 	memset(sc, 0, sizeof(*sc));
@@ -1841,7 +2020,7 @@ sc_script_free(struct sc_script *sc)
 
 /* The trimmed source text of a line, comment dropped, for the trace. */
 static char *
-line_text(const char *s, size_t len)
+line_text(struct parser *p, const char *s, size_t len)
 {
 	size_t i, end = len;
 	bool in_str = false;
@@ -1866,7 +2045,7 @@ line_text(const char *s, size_t len)
 	while (end > 0 &&
 	    (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\r'))
 		end--;
-	return (xstrndup(s, end));
+	return (astrndup(p, s, end));
 }
 
 /* A narration line: first non-blank characters "##". */
@@ -1881,7 +2060,7 @@ is_note(const char *s, size_t len)
 }
 
 static char *
-note_text(const char *s, size_t len)
+note_text(struct parser *p, const char *s, size_t len)
 {
 	size_t i = 0;
 
@@ -1892,7 +2071,7 @@ note_text(const char *s, size_t len)
 		i++;
 	while (len > i && (s[len - 1] == '\r' || s[len - 1] == ' '))
 		len--;
-	return (xstrndup(s + i, len - i));
+	return (astrndup(p, s + i, len - i));
 }
 
 bool
@@ -1901,7 +2080,7 @@ sc_parse(const char *file, const char *buf, size_t len, struct sc_script *sc)
 	struct parser p;
 	struct sc_stmt st;
 	size_t off = 0, eol;
-	bool only_blank;
+	bool only_blank, any = false;
 
 	memset(sc, 0, sizeof(*sc));
 	memset(&p, 0, sizeof(p));
@@ -1910,13 +2089,26 @@ sc_parse(const char *file, const char *buf, size_t len, struct sc_script *sc)
 	p.file = file;
 	p.sc = sc;
 	p.page_size = sc->cfg.page_size;
+	if (len > SC_MAX_FILE) {
+		p.line = 1;
+		perr(&p, 1, "file larger than %d bytes", SC_MAX_FILE);
+		len = 0;
+	}
+	/* A UTF-8 byte-order mark is not part of the first line. */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		off = 3;
 	while (off < len) {
 		const char *ls = buf + off;
 
 		p.line++;
 		p.line_failed = false;
-		for (eol = off; eol < len && buf[eol] != '\n'; eol++)
-			continue;
+		toks_reset(&p);
+		eol = off;
+		{
+			const char *nl = memchr(ls, '\n', len - off);
+
+			eol = nl == NULL ? len : (size_t)(nl - buf);
+		}
 		if (eol - off > SC_MAX_LINE) {
 			perr(&p, SC_MAX_LINE + 1, "line longer than %d bytes",
 			    SC_MAX_LINE);
@@ -1924,43 +2116,43 @@ sc_parse(const char *file, const char *buf, size_t len, struct sc_script *sc)
 			continue;
 		}
 		if (!lex_line(&p, ls, eol - off)) {
-			toks_free(&p);
 			off = eol + 1;
 			continue;
 		}
 		only_blank = p.toks[0].kind == TK_END;
+		memset(&st, 0, sizeof(st));
+		st.line = p.line;
 		if (only_blank && is_note(ls, eol - off)) {
-			memset(&st, 0, sizeof(st));
-			st.line = p.line;
 			st.kind = S_NOTE;
-			st.text = note_text(ls, eol - off);
+			st.text = note_text(&p, ls, eol - off);
 			st.in_par = p.in_par;
 			st.actor = -1;
-			sc->stmts = xrealloc(sc->stmts,
-			    (size_t)(sc->nstmts + 1) * sizeof(st));
-			sc->stmts[sc->nstmts++] = st;
 		} else if (!only_blank) {
-			memset(&st, 0, sizeof(st));
-			st.line = p.line;
 			p.cur_actor = -1;
-			if (parse_statement(&p, &st)) {
-				st.text = line_text(ls, eol - off);
-				if (p.in_par &&
-				    (st.kind == S_CALL ||
-					st.kind == S_PAGEOUT ||
-					st.kind == S_FORK ||
-					st.kind == S_EXIT ||
-					st.kind == S_EXEC)) {
-					st.in_par = true;
-					st.actor = p.cur_actor;
-				}
-				sc->stmts = xrealloc(sc->stmts,
-				    (size_t)(sc->nstmts + 1) * sizeof(st));
-				sc->stmts[sc->nstmts++] = st;
-			} else
-				stmt_free(&st);
+			if (!parse_statement(&p, &st)) {
+				/* (What it allocated stays in the arena.) */
+				off = eol + 1;
+				continue;
+			}
+			st.text = line_text(&p, ls, eol - off);
+			if (p.in_par &&
+			    (st.kind == S_CALL || st.kind == S_PAGEOUT ||
+				st.kind == S_FORK || st.kind == S_EXIT ||
+				st.kind == S_EXEC)) {
+				st.in_par = true;
+				st.actor = p.cur_actor;
+			}
+			any = true;
+		} else {
+			off = eol + 1;
+			continue;
 		}
-		toks_free(&p);
+		if (sc->nstmts == p.stmts_cap) {
+			p.stmts_cap = p.stmts_cap == 0 ? 64 : p.stmts_cap * 2;
+			sc->stmts = xrealloc(sc->stmts,
+			    (size_t)p.stmts_cap * sizeof(st));
+		}
+		sc->stmts[sc->nstmts++] = st;
 		off = eol + 1;
 	}
 	if (p.in_par) {
@@ -1968,14 +2160,21 @@ sc_parse(const char *file, const char *buf, size_t len, struct sc_script *sc)
 		p.line_failed = false;
 		perr(&p, p.par_col, "'par' without 'end'");
 	}
-	for (int i = 0; i < p.nactors; i++)
-		free(p.actors[i]);
+	if (p.nerrors == 0 && !any) {
+		/* Most likely a truncated or wrong file: it tests nothing. */
+		p.line = 1;
+		p.line_failed = false;
+		perr(&p, 1, "no statements (the scenario is empty)");
+	}
 	if (p.nerrors > MAX_ERRORS)
 		fprintf(stderr, "%s: %d more errors not shown\n", file,
 		    p.nerrors - MAX_ERRORS);
 	set_free(&p.procs);
 	set_free(&p.vars);
 	set_free(&p.jails);
+	free(p.toks);
+	free(p.tokbuf);
+	free(p.bound);
 	if (p.nerrors != 0) {
 		sc_script_free(sc);
 		return (false);

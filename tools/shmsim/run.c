@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nametab.h"
 #include "scenario.h"
 
 #define SC_MAX_READ (64 * 1024 * 1024)
@@ -35,6 +36,8 @@ struct sc_proc {
 	struct shmsim_proc *p;
 	bool alive;
 	int owner; /* a thread: the index of its process; -1 */
+	/* A process: its first thread; a thread: the next one (-1 ends). */
+	int thread;
 };
 
 struct sc_jail {
@@ -53,12 +56,16 @@ struct runner {
 	const struct sc_run_opts *o;
 	const struct sc_hooks *h; /* NULL: none */
 	struct shmsim_kernel *k;
+	/* (Each table is indexed by name: nametab.h.) */
 	struct sc_proc *procs;
-	int nprocs;
+	int nprocs, procs_cap;
+	struct sc_nametab proctab;
 	struct sc_var *vars;
-	int nvars;
+	int nvars, vars_cap;
+	struct sc_nametab vartab;
 	struct sc_jail *jails;
 	int njails;
+	struct sc_nametab jailtab;
 	struct sc_totals *t;
 	int ndumps;
 	struct shmsim_explorer *e; /* for par blocks */
@@ -109,15 +116,31 @@ xstrdup(const char *s)
 	return (d);
 }
 
+static const char *
+proc_nameof(const void *ctx, int i)
+{
+	return (((const struct runner *)ctx)->procs[i].name);
+}
+
+static const char *
+var_nameof(const void *ctx, int i)
+{
+	return (((const struct runner *)ctx)->vars[i].name);
+}
+
+static const char *
+jail_nameof(const void *ctx, int i)
+{
+	return (((const struct runner *)ctx)->jails[i].name);
+}
+
+/* (The parser keeps process and thread names unique, exited or not.) */
 static struct sc_proc *
 proc_find(struct runner *r, const char *name)
 {
-	int i;
+	int i = sc_nametab_find(&r->proctab, name, proc_nameof, r);
 
-	for (i = 0; i < r->nprocs; i++)
-		if (r->procs[i].alive && strcmp(r->procs[i].name, name) == 0)
-			return (&r->procs[i]);
-	return (NULL);
+	return (i >= 0 && r->procs[i].alive ? &r->procs[i] : NULL);
 }
 
 /*
@@ -130,17 +153,26 @@ proc_add_thread(struct runner *r, const char *name, struct shmsim_proc *p,
 {
 	struct sc_proc *sp;
 
-	r->procs =
-	    realloc(r->procs, (size_t)(r->nprocs + 1) * sizeof(*r->procs));
-	if (r->procs == NULL) {
-		fprintf(stderr, "shmsim: out of memory\n");
-		exit(3);
+	if (r->nprocs == r->procs_cap) {
+		r->procs_cap = r->procs_cap == 0 ? 16 : 2 * r->procs_cap;
+		r->procs =
+		    realloc(r->procs, (size_t)r->procs_cap * sizeof(*r->procs));
+		if (r->procs == NULL) {
+			fprintf(stderr, "shmsim: out of memory\n");
+			exit(3);
+		}
 	}
 	sp = &r->procs[r->nprocs++];
 	sp->name = xstrdup(name);
 	sp->p = p;
 	sp->alive = true;
 	sp->owner = owner;
+	sp->thread = -1;
+	if (owner >= 0) {
+		sp->thread = r->procs[owner].thread;
+		r->procs[owner].thread = r->nprocs - 1;
+	}
+	sc_nametab_add(&r->proctab, sp->name, r->nprocs - 1, proc_nameof, r);
 	return (sp);
 }
 
@@ -156,21 +188,26 @@ proc_add(struct runner *r, const char *name, struct shmsim_proc *p)
 static struct sc_var *
 var_find(struct runner *r, const char *name, bool create)
 {
-	int i;
+	int i = sc_nametab_find(&r->vartab, name, var_nameof, r);
 
-	for (i = 0; i < r->nvars; i++)
-		if (strcmp(r->vars[i].name, name) == 0)
-			return (&r->vars[i]);
+	if (i >= 0)
+		return (&r->vars[i]);
 	if (!create)
 		return (NULL);
-	r->vars = realloc(r->vars, (size_t)(r->nvars + 1) * sizeof(*r->vars));
-	if (r->vars == NULL) {
-		fprintf(stderr, "shmsim: out of memory\n");
-		exit(3);
+	if (r->nvars == r->vars_cap) {
+		r->vars_cap = r->vars_cap == 0 ? 16 : 2 * r->vars_cap;
+		r->vars =
+		    realloc(r->vars, (size_t)r->vars_cap * sizeof(*r->vars));
+		if (r->vars == NULL) {
+			fprintf(stderr, "shmsim: out of memory\n");
+			exit(3);
+		}
 	}
 	r->vars[r->nvars].name = xstrdup(name);
 	r->vars[r->nvars].bound = false;
 	r->vars[r->nvars].value = 0;
+	sc_nametab_add(&r->vartab, r->vars[r->nvars].name, r->nvars, var_nameof,
+	    r);
 	return (&r->vars[r->nvars++]);
 }
 
@@ -307,21 +344,24 @@ type_word(uint32_t mode)
 	}
 }
 
+/* The result as the trace shows it ("= 0"), or as a failure's "got 0". */
 static void
-print_result(FILE *f, const struct result *res)
+print_result(FILE *f, const struct result *res, bool trace_form)
 {
+	const char *eq = trace_form ? "= " : "";
+
 	if (res->sig != 0)
 		fputs(res->sig == SIGBUS ? "SIGBUS" : "SIGSEGV", f);
 	else if (res->error != 0)
 		fputs(shmsim_errno_name(res->error), f);
 	else if (res->has_bytes) {
-		fputs("= ", f);
+		fputs(eq, f);
 		print_bytes(f, res->bytes, res->nbytes);
 	} else if (res->has_stat)
 		fprintf(f,
-		    "= size=%jd mode=%04o uid=%u gid=%u nlink=%ju "
+		    "%ssize=%jd mode=%04o uid=%u gid=%u nlink=%ju "
 		    "blocks=%jd blksize=%d type=%s",
-		    (intmax_t)res->st.st_size,
+		    eq, (intmax_t)res->st.st_size,
 		    (unsigned)(res->st.st_mode & 07777),
 		    (unsigned)res->st.st_uid, (unsigned)res->st.st_gid,
 		    (uintmax_t)res->st.st_nlink, (intmax_t)res->st.st_blocks,
@@ -330,18 +370,18 @@ print_result(FILE *f, const struct result *res)
 		const char *const *keys = sc_keyset_keys(res->keyset);
 		int i;
 
-		fputc('=', f);
+		fputs(eq, f);
 		for (i = 0; keys[i] != NULL; i++)
 			fprintf(f,
 			    strcmp(keys[i], "start") == 0 ||
 				    strcmp(keys[i], "end") == 0 ?
-				" %s=%#jx" :
-				" %s=%jd",
-			    keys[i], (intmax_t)res->kv[i]);
+				"%s%s=%#jx" :
+				"%s%s=%jd",
+			    i == 0 ? "" : " ", keys[i], (intmax_t)res->kv[i]);
 	} else if (res->hex)
-		fprintf(f, "= %#jx", (uintmax_t)res->ret);
+		fprintf(f, "%s%#jx", eq, (uintmax_t)res->ret);
 	else
-		fprintf(f, "= %jd", (intmax_t)res->ret);
+		fprintf(f, "%s%jd", eq, (intmax_t)res->ret);
 }
 
 static void trace(struct runner *r, const struct sc_stmt *st, const char *fmt,
@@ -393,7 +433,7 @@ expect_text(const struct sc_stmt *st)
 
 /* The trace's printing, for the host runner (host.c). */
 void
-sc_print_result(FILE *f, const struct sc_result *sr)
+sc_print_result(FILE *f, const struct sc_result *sr, bool trace_form)
 {
 	struct result res;
 
@@ -407,7 +447,7 @@ sc_print_result(FILE *f, const struct sc_result *sr)
 	res.nbytes = sr->nbytes;
 	res.has_stat = sr->has_stat;
 	res.st = sr->st;
-	print_result(f, &res);
+	print_result(f, &res, trace_form);
 }
 
 const char *
@@ -751,7 +791,7 @@ check_expect(struct runner *r, const struct sc_stmt *st,
 	else {
 		fprintf(r->o->out, "expected %s, got ",
 		    ex->kind == E_IMPLICIT ? "success" : expect_text(st));
-		print_result(r->o->out, res);
+		print_result(r->o->out, res, false);
 		fputc('\n', r->o->out);
 	}
 	return (false);
@@ -825,7 +865,7 @@ run_call(struct runner *r, const struct sc_stmt *st, bool hooks)
 	res.error = do_call(r, st, sp->p, a, &res);
 	if (!r->o->quiet) {
 		fprintf(r->o->out, "%4d  %s  # ", st->line, st->text);
-		print_result(r->o->out, &res);
+		print_result(r->o->out, &res, true);
 		fputc('\n', r->o->out);
 	}
 	ok = check_expect(r, st, &res);
@@ -910,8 +950,19 @@ run_audit(struct runner *r, const struct sc_stmt *st)
 static void
 dump_to(struct runner *r, FILE *f, bool dot, const char *title)
 {
-	(void)shmsim_dump(r->k, f, dot ? SHMSIM_DUMP_DOT : SHMSIM_DUMP_TEXT,
+	int error;
+
+	/*
+	 * EIO: a write to f failed, and f's error flag is set (shmsim_dump
+	 * returns it after fflush and ferror): whoever opened f checks the
+	 * flag when closing it, says so and exits non-zero (main.c:
+	 * out_done).  Anything else would be a bug here: said at once.
+	 */
+	error = shmsim_dump(r->k, f, dot ? SHMSIM_DUMP_DOT : SHMSIM_DUMP_TEXT,
 	    title);
+	if (error != 0 && !ferror(f))
+		fprintf(stderr, "shmsim: %s: dump: %s\n", title,
+		    shmsim_errno_name(error));
 }
 
 static void
@@ -932,12 +983,11 @@ run_dump(struct runner *r, const struct sc_stmt *st)
 static struct shmsim_jail *
 jail_find(struct runner *r, const char *name)
 {
-	int i;
+	int i = name == NULL ?
+	    -1 :
+	    sc_nametab_find(&r->jailtab, name, jail_nameof, r);
 
-	for (i = 0; name != NULL && i < r->njails; i++)
-		if (strcmp(r->jails[i].name, name) == 0)
-			return (r->jails[i].j);
-	return (NULL);
+	return (i >= 0 ? r->jails[i].j : NULL);
 }
 
 /* jail NAME: a jail rooted at /jails/NAME. */
@@ -967,6 +1017,8 @@ run_jail(struct runner *r, const struct sc_stmt *st)
 	r->jails[r->njails].name = xstrdup(st->jail);
 	r->jails[r->njails].j = j;
 	r->njails++;
+	sc_nametab_add(&r->jailtab, r->jails[r->njails - 1].name, r->njails - 1,
+	    jail_nameof, r);
 	trace(r, st, "root %s", path);
 }
 
@@ -1037,10 +1089,11 @@ run_exit_exec(struct runner *r, const struct sc_stmt *st)
 		(void)shmsim_exit(sp->p);
 	else
 		(void)shmsim_exec(sp->p);
-	for (i = 0; i < r->nprocs; i++)
-		if (r->procs[i].owner == owner ||
-		    (i == owner && st->kind == S_EXIT))
-			r->procs[i].alive = false;
+	/* The process (exit) and its threads (its thread chain). */
+	if (st->kind == S_EXIT)
+		r->procs[owner].alive = false;
+	for (i = r->procs[owner].thread; i >= 0; i = r->procs[i].thread)
+		r->procs[i].alive = false;
 	trace(r, st, "%s",
 	    st->kind == S_EXIT ? "exited" :
 				 "close-on-exec descriptors closed, "
@@ -1191,7 +1244,7 @@ run_stmt(struct runner *r, const struct sc_stmt *st)
 		run_jail(r, st);
 		break;
 	case S_SPAWN:
-		cred = st->cred;
+		cred = *st->cred;
 		cred.jail = jail_find(r, st->jail);
 		error = shmsim_spawn(r->k, &cred, &np);
 		if (error != 0) {
@@ -1391,4 +1444,7 @@ sc_run_hooked(const struct sc_script *sc, const struct sc_run_opts *opts,
 	for (i = 0; i < r.njails; i++)
 		free(r.jails[i].name);
 	free(r.jails);
+	sc_nametab_free(&r.proctab);
+	sc_nametab_free(&r.vartab);
+	sc_nametab_free(&r.jailtab);
 }

@@ -1,6 +1,6 @@
 /*
- * The scenario language (../shared/spec/scenario-language.md, version 1):
- * parsed into a list of statements, then run against one fresh kernel.
+ * The scenario language (docs/shmsim-scenario.5, version 1): parsed into
+ * a list of statements, then run against one fresh kernel.
  */
 #ifndef SHMSIM_SCENARIO_H
 #define SHMSIM_SCENARIO_H
@@ -13,9 +13,27 @@
 #include "shmsim.h"
 #include "shmsim_explore.h"
 
-/* Limits that keep any input from hanging or exhausting the host. */
-#define SC_MAX_LINE (64 * 1024)		 /* bytes in one line */
-#define SC_MAX_STRING (16 * 1024 * 1024) /* bytes in one string value */
+/*
+ * Limits that keep any input from hanging or exhausting the host
+ * (shmsim-scenario(5) LIMITS).  With them the parser's time and memory
+ * are linear in the input's size: each line is lexed once, a statement
+ * keeps at most a few bytes per source byte, and the bytes that string
+ * repetition ("x"*N) adds are bounded by SC_MAX_DATA for the whole file.
+ * The fuzz_scenario harness relies on exactly these (it filters
+ * nothing itself).
+ */
+#define SC_MAX_FILE (256 * 1024 * 1024 - 1) /* bytes in one file */
+#define SC_MAX_LINE (64 * 1024)		    /* bytes in one line */
+#define SC_MAX_STRING (16 * 1024 * 1024)    /* bytes in one string value */
+#define SC_MAX_REPEAT SC_MAX_STRING	    /* N in "..."*N */
+#define SC_MAX_DATA (64 * 1024 * 1024)	    /* string bytes in one file */
+/*
+ * audit, dump and par statements in one file: each looks at the whole
+ * kernel (the auditor, the dump; the auditor runs at every par block's
+ * end), whose size grows with the file, so their number is bounded to
+ * keep a run linear in the file's size.
+ */
+#define SC_MAX_WHOLE 256
 #define SC_MAX_ARGS 8
 #define SC_MAX_TERMS 256 /* terms in one expression */
 #define SC_MAX_NAME 63
@@ -33,12 +51,12 @@ enum sc_term_kind {
 };
 
 struct sc_term {
-	enum sc_term_kind kind;
+	uint8_t kind; /* enum sc_term_kind (a byte: scripts hold many terms) */
 	char op; /* operator before this term: 0 for the first, '|', '+', '-' */
+	int col;
 	int64_t ival;
 	char *sval; /* T_STRING bytes, T_VAR/T_CONST name */
 	size_t slen;
-	int col;
 };
 
 struct sc_expr {
@@ -112,6 +130,11 @@ enum sc_stmt_kind {
 /* The pseudo-actor of "pagedaemon: pageout [N]" (par blocks). */
 #define SC_PAGEDAEMON "pagedaemon"
 
+/*
+ * One statement.  Everything it points to lives in its script's arena
+ * (struct sc_script), which sc_script_free() frees at once; the struct
+ * itself is kept small, since a script may hold millions of them.
+ */
 struct sc_stmt {
 	enum sc_stmt_kind kind;
 	int line;
@@ -120,24 +143,22 @@ struct sc_stmt {
 	char *proc, *proc2;
 	/* S_CALL */
 	int call; /* index into sc_calls[] */
-	struct sc_expr args[SC_MAX_ARGS];
 	int nargs;
-	char *bind; /* -> VAR */
+	struct sc_expr *args; /* nargs of them */
+	char *bind;	      /* -> VAR */
 	struct sc_expect expect;
-	/* S_SPAWN and S_CONFIG options */
-	struct shmsim_cred cred;
+	/* S_SPAWN options */
+	struct shmsim_cred *cred;
 	char *jail;
-	struct shmsim_config cfg;
-	bool cfg_set;
 	/* S_PAGEOUT */
 	bool has_n;
-	struct sc_expr n;
 	/* S_DUMP */
 	bool dot;
 	/* S_FAULT: shmsim_fault_set(site, nth, always) */
+	bool fault_always;
 	int fault_site;
 	uint64_t fault_nth;
-	bool fault_always;
+	struct sc_expr n; /* S_PAGEOUT */
 	/*
 	 * Par blocks.  S_PAR: the block's actors (process, thread or
 	 * "pagedaemon" names) in order of first appearance, and the index
@@ -153,10 +174,13 @@ struct sc_stmt {
 	int actor;
 };
 
+struct sc_arena;
+
 struct sc_script {
 	char *file;
 	struct sc_stmt *stmts;
 	int nstmts;
+	struct sc_arena *arena;	  /* what the statements point to */
 	struct shmsim_config cfg; /* from the config statements */
 	int npar;		  /* par blocks */
 };
@@ -287,7 +311,7 @@ struct sc_result {
 	bool has_stat;
 	struct shmsim_stat st;
 };
-void sc_print_result(FILE *f, const struct sc_result *res);
+void sc_print_result(FILE *f, const struct sc_result *res, bool trace_form);
 const char *sc_type_word(uint32_t mode);
 /* The expectation as written (the text after "=>"), or "success". */
 const char *sc_expect_text(const struct sc_stmt *st);
