@@ -692,7 +692,8 @@ file_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
 		diverged(e,
 		    "the model's scheduling points differ from this "
 		    "schedule's from decision %zu on: expected the end of "
-		    "the run, found %s (actor %u)",
+		    "the run, found %s (actor %u); the run took the default "
+		    "choices from there on",
 		    idx, found, d->d_cur);
 		return (d->d_dflt);
 	}
@@ -707,7 +708,7 @@ file_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
 		    "the model's scheduling points differ from this "
 		    "schedule's from decision %zu on: expected %s (actor "
 		    "%d%s; could run: %s), found %s (actor %d%s; could run: "
-		    "%s)",
+		    "%s); the run took the default choices from there on",
 		    idx, fd->fd_point, fd->fd_cur,
 		    fd->fd_cur_runnable ? ", could go on" : "", fm, found,
 		    d->d_start ? -1 : (int)d->d_cur,
@@ -756,7 +757,8 @@ strategy_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
 				    "the model's scheduling points differ from "
 				    "this token's by decision %zu: the token "
 				    "runs actor %d there, which cannot run at "
-				    "%s",
+				    "%s; the run took the default choices "
+				    "from there on",
 				    idx, t, y);
 				return (d->d_dflt);
 			}

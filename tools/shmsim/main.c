@@ -247,13 +247,57 @@ number_arg(const char *opt, const char *s, uint64_t max, uint64_t *v)
 	return (true);
 }
 
+/* --shard I/N: 0 <= I < N <= 1000000. */
+static bool
+shard_arg(const char *s, unsigned *shard, unsigned *nshards)
+{
+	char *end;
+	unsigned long i, n;
+
+	errno = 0;
+	i = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '/' || end[1] < '0' || end[1] > '9')
+		goto bad;
+	n = strtoul(end + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || n < 1 || n > 1000000 || i >= n)
+		goto bad;
+	*shard = (unsigned)i;
+	*nshards = (unsigned)n;
+	return (true);
+bad:
+	fprintf(stderr,
+	    "shmsim: --shard wants I/N with 0 <= I < N <= 1000000, not '%s'\n",
+	    s);
+	return (false);
+}
+
+/* --max-time SECONDS: a positive number, decimals allowed. */
+static bool
+seconds_arg(const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || !(*v > 0) ||
+	    *v > 1e9) {
+		fprintf(stderr,
+		    "shmsim: --max-time wants a number of seconds above 0, "
+		    "not '%s'\n",
+		    s);
+		return (false);
+	}
+	return (true);
+}
+
 static int
 cmd_explore(const char *progname, int argc, char **argv)
 {
 	struct sc_explore_opts o;
 	struct sc_script sc;
-	const char *file;
+	const char *file, *replay = NULL;
 	bool runs_set = false, mode_set = false;
+	char *sched = NULL;
 	uint64_t v;
 	size_t len;
 	char *buf;
@@ -264,6 +308,7 @@ cmd_explore(const char *progname, int argc, char **argv)
 	o.preemptions = 2;
 	o.depth = 3;
 	o.seed = 1;
+	o.jobs = 1;
 	o.progname = progname;
 	o.out = stdout;
 	for (i = 0; i < argc; i++) {
@@ -277,6 +322,10 @@ cmd_explore(const char *progname, int argc, char **argv)
 			o.stop_on_failure = true;
 			continue;
 		}
+		if (strcmp(a, "--list-schedules") == 0) {
+			o.list = true;
+			continue;
+		}
 		if (strcmp(a, "--") == 0) {
 			i++;
 			break;
@@ -286,7 +335,10 @@ cmd_explore(const char *progname, int argc, char **argv)
 		if (strcmp(a, "--mode") != 0 && strcmp(a, "--runs") != 0 &&
 		    strcmp(a, "--preemptions") != 0 &&
 		    strcmp(a, "--depth") != 0 && strcmp(a, "--seed") != 0 &&
-		    strcmp(a, "--replay") != 0) {
+		    strcmp(a, "--replay") != 0 &&
+		    strcmp(a, "--save-schedule") != 0 &&
+		    strcmp(a, "--max-time") != 0 && strcmp(a, "-j") != 0 &&
+		    strcmp(a, "--jobs") != 0 && strcmp(a, "--shard") != 0) {
 			fprintf(stderr, "shmsim: unknown option %s\n%s", a,
 			    usage_text);
 			return (2);
@@ -313,7 +365,15 @@ cmd_explore(const char *progname, int argc, char **argv)
 				return (2);
 			}
 		} else if (strcmp(a, "--replay") == 0) {
-			o.token = argv[i];
+			replay = argv[i];
+		} else if (strcmp(a, "--save-schedule") == 0) {
+			o.save_schedule = argv[i];
+		} else if (strcmp(a, "--shard") == 0) {
+			if (!shard_arg(argv[i], &o.shard, &o.nshards))
+				return (2);
+		} else if (strcmp(a, "--max-time") == 0) {
+			if (!seconds_arg(argv[i], &o.max_time))
+				return (2);
 		} else if (strcmp(a, "--seed") == 0) {
 			if (!number_arg(a, argv[i], UINT64_MAX, &o.seed))
 				return (2);
@@ -327,13 +387,22 @@ cmd_explore(const char *progname, int argc, char **argv)
 				return (2);
 			}
 			runs_set = true;
+		} else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
+			if (!number_arg(a, argv[i], 256, &v))
+				return (2);
+			if (v == 0) {
+				fprintf(stderr,
+				    "shmsim: %s must be at least 1\n", a);
+				return (2);
+			}
+			o.jobs = (unsigned)v;
 		} else {
 			if (!number_arg(a, argv[i], 1000000, &v))
 				return (2);
-			if (strcmp(a, "--depth") == 0 && v == 0) {
+			if (strcmp(a, "--depth") == 0 && (v == 0 || v > 64)) {
 				fprintf(stderr,
-				    "shmsim: --depth must be at "
-				    "least 1\n");
+				    "shmsim: --depth must be from 1 to "
+				    "64\n");
 				return (2);
 			}
 			if (strcmp(a, "--depth") == 0)
@@ -350,31 +419,58 @@ cmd_explore(const char *progname, int argc, char **argv)
 		    usage_text);
 		return (2);
 	}
-	if (o.token != NULL) {
-		if (mode_set || runs_set) {
+	if (replay != NULL) {
+		if (mode_set || runs_set || o.nshards != 0 || o.jobs != 1 ||
+		    o.max_time != 0 || o.list) {
 			fprintf(stderr,
 			    "shmsim: --replay runs one schedule: no "
-			    "--mode or --runs with it\n");
+			    "--mode, --runs, --shard, -j, --max-time or "
+			    "--list-schedules with it\n");
 			return (2);
 		}
 		o.mode = SHMSIM_SCHED_REPLAY;
+		/* A token, or a schedule file (--save-schedule). */
+		if (access(replay, F_OK) == 0) {
+			sched = slurp(replay, &len);
+			if (sched == NULL)
+				return (2);
+			if (strlen(sched) != len ||
+			    strncmp(sched, "# shmsim schedule, format 2\n",
+				28) != 0) {
+				fprintf(stderr,
+				    "shmsim: %s: not a schedule file (its "
+				    "first line is not '# shmsim schedule, "
+				    "format 2')\n",
+				    replay);
+				free(sched);
+				return (2);
+			}
+			o.schedule = sched;
+			o.schedule_path = replay;
+		} else
+			o.token = replay;
 	}
-	if (!runs_set && o.mode != SHMSIM_SCHED_DFS)
+	if (!runs_set && o.mode != SHMSIM_SCHED_DFS &&
+	    o.mode != SHMSIM_SCHED_REPLAY)
 		o.runs = 1000;
 	file = argv[i];
 	o.file = file;
-	o.progress = !o.quiet && o.token == NULL && isatty(STDERR_FILENO);
+	o.progress = !o.quiet && replay == NULL && isatty(STDERR_FILENO);
 	buf = slurp(file, &len);
-	if (buf == NULL)
+	if (buf == NULL) {
+		free(sched);
 		return (2);
+	}
 	if (!sc_parse(strcmp(file, "-") == 0 ? "<stdin>" : file, buf, len,
 		&sc)) {
 		free(buf);
+		free(sched);
 		return (2);
 	}
 	free(buf);
 	rc = sc_explore(&sc, &o);
 	sc_script_free(&sc);
+	free(sched);
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = 1;
 	return (rc);
