@@ -108,3 +108,17 @@ if(TIMEOUT)
   endif()
 endif()
 message(STATUS "--max-time and SIGINT end with a summary")
+
+# 4. Bad values: a message naming the option and exit status 2.
+foreach(args "--shard 3/3" "--shard 1" "--shard 0/0" "--max-time 0"
+    "--max-time x" "-j 0" "--jobs 257" "--depth 65"
+    "--replay 2-00000000 -j 2" "--replay 9-00000000"
+    "--replay ${FAILING}")
+  separate_arguments(a UNIX_COMMAND "${args}")
+  execute_process(COMMAND "${SHMSIM}" explore ${a} "${FAILING}"
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc STREQUAL "2" OR NOT err MATCHES "^shmsim: ")
+    message(FATAL_ERROR "explore ${args}: exit ${rc}, expected 2:\n${out}${err}")
+  endif()
+endforeach()
+message(STATUS "bad values of the new options are refused")

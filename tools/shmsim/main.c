@@ -19,8 +19,13 @@ static const char usage_text[] =
     "       shmsim explore [--mode dfs|pct|random] [--runs N] "
     "[--preemptions K]\n"
     "                      [--depth D] [--seed S] [--stop-on-failure] "
-    "[--quiet] FILE\n"
-    "       shmsim explore --replay TOKEN [--quiet] FILE\n"
+    "[-j N]\n"
+    "                      [--shard I/N] [--max-time SECONDS] "
+    "[--save-schedule FILE]\n"
+    "                      [--quiet] FILE\n"
+    "       shmsim explore --replay TOKEN|SCHEDULE-FILE "
+    "[--save-schedule FILE]\n"
+    "                      [--quiet] FILE\n"
     "       shmsim demo [--dot FILE]\n"
     "       shmsim decode names|syscalls|scenario FILE\n"
     "       shmsim --help | --version\n";
@@ -54,14 +59,31 @@ static const char help_text[] =
     "      --runs N       at most N schedules (default: dfs all of\n"
     "                     them, pct and random 1000)\n"
     "      --preemptions K  dfs bound (default 2)\n"
-    "      --depth D      pct bug depth, at least 1 (default 3)\n"
+    "      --depth D      pct bug depth, 1 to 64 (default 3)\n"
     "      --seed S       pct and random seed (default 1)\n"
     "      --stop-on-failure  stop at the first failing schedule\n"
-    "      --replay TOKEN run that one schedule, with its trace and\n"
-    "                     its steps\n"
-    "      --quiet        print only failures and the summary line (a\n"
-    "                     progress line is shown on a terminal\n"
-    "                     otherwise)\n"
+    "      -j N, --jobs N run the schedules on N host threads (default\n"
+    "                     1); the report is the one -j 1 prints\n"
+    "      --shard I/N    run only shard I (0 to N-1) of N: N machines\n"
+    "                     with shards 0/N .. N-1/N run each schedule of\n"
+    "                     one unsharded run exactly once (pct and\n"
+    "                     random: of its --runs N; dfs: --runs bounds\n"
+    "                     each shard)\n"
+    "      --max-time SECONDS  stop after that long, with the summary;\n"
+    "                     SIGINT (^C) stops the same way (exit 130 if\n"
+    "                     nothing failed; a second ^C ends at once)\n"
+    "      --save-schedule FILE  write the first failing schedule (with\n"
+    "                     --replay: the schedule replayed) to FILE, a\n"
+    "                     decision a line; --replay FILE replays it\n"
+    "      --replay TOKEN|SCHEDULE-FILE  run that one schedule, with its\n"
+    "                     trace and its steps; a model whose scheduling\n"
+    "                     points changed since is reported as a warning\n"
+    "                     saying where, and the run goes on\n"
+    "      --quiet        print only failures and the summary line, and\n"
+    "                     at most 40 steps of a schedule (a progress line\n"
+    "                     is shown on a terminal otherwise)\n"
+    "      --list-schedules  also list every schedule run, by token\n"
+    "                     (for testing shards)\n"
     "  shmsim demo [--dot FILE]\n"
     "      A guided tour: one object through today's kernel (create,\n"
     "      size, write, share by fork and by descriptor passing, unlink\n"
@@ -84,9 +106,11 @@ static const char help_text[] =
     "\n"
     "Exit status: 0 all expectations met; 1 an expectation failed (or\n"
     "the final audit or leak check did, or the dot file could not be\n"
-    "written; explore: a schedule failed); 2 usage or syntax error\n"
-    "(FILE:LINE:COLUMN: error: ...; nothing is run), a bad token, an\n"
-    "unreadable input or dot file; 3 out of memory.\n"
+    "written; explore: a schedule failed, or the schedule file could\n"
+    "not be written); 2 usage or syntax error (FILE:LINE:COLUMN:\n"
+    "error: ...; nothing is run), a bad token or schedule file, an\n"
+    "unreadable input or dot file; 3 out of memory; 130 explore\n"
+    "interrupted by SIGINT with no failing schedule.\n"
     "\n"
     "The language: docs/shmsim-scenario.5 (man -l), docs/tutorial.md.\n"
     "Large pages need config page_sizes= (without it SHM_LARGEPAGE is\n"
@@ -321,6 +345,13 @@ cmd_explore(const char *progname, int argc, char **argv)
 		if (strcmp(a, "--stop-on-failure") == 0) {
 			o.stop_on_failure = true;
 			continue;
+		}
+		if (strcmp(a, "--help") == 0) {
+			const char *h = strstr(help_text, "  shmsim explore");
+			const char *end = strstr(help_text, "  shmsim demo");
+
+			fwrite(h, 1, (size_t)(end - h), stdout);
+			return (fflush(stdout) == 0 ? 0 : 1);
 		}
 		if (strcmp(a, "--list-schedules") == 0) {
 			o.list = true;
