@@ -1270,6 +1270,9 @@ shmsim_explorer_par(struct shmsim_explorer *e, int n, const char *const names[],
 			return (error);
 		e->e_nalloc = i + 1;
 	}
+	/* The host is the thread running this block, whichever it is (an
+	 * explorer may be made on one thread and used on another). */
+	fiber_init_host(&e->e_host);
 	e->e_in_par = true;
 	e->e_par_error = 0;
 	e->e_report = report;

@@ -29,8 +29,9 @@
 #define SHOW_FAILURES 20   /* failing schedules listed, after the first */
 #define QUIET_STEPS_MAX 40 /* steps of a failing schedule under --quiet */
 
-/* SIGINT: stop after the schedules in progress, then the summary. */
-static volatile sig_atomic_t interrupted;
+/* SIGINT: stop after the schedules in progress, then the summary.  A
+ * lock-free atomic, which a handler may set and every worker reads. */
+static atomic_int interrupted;
 
 /* A failing schedule: where it is in the order, and its line. */
 struct failure {
@@ -60,6 +61,7 @@ struct worker {
 	uint64_t runs;		   /* schedules of its own, run */
 	uint64_t extra;		   /* runs that led to them */
 	_Atomic uint64_t progress; /* runs + extra, for the progress line */
+	_Atomic uint64_t progress_failed;
 	uint64_t failed;
 	struct group *groups;
 	size_t ngroups, capgroups;
@@ -204,7 +206,8 @@ total_failed(const struct explore *x)
 	unsigned i;
 
 	for (i = 0; i < x->nworkers; i++)
-		n += x->w[i].failed;
+		n += atomic_load_explicit(&x->w[i].progress_failed,
+		    memory_order_relaxed);
 	return (n);
 }
 
@@ -249,7 +252,7 @@ should_stop(struct explore *x)
 {
 	struct timespec now;
 
-	if (interrupted) {
+	if (atomic_load(&interrupted)) {
 		atomic_store(&x->stop, true);
 		return (true);
 	}
@@ -446,6 +449,8 @@ run_one(struct worker *w)
 	}
 	if (failed) {
 		w->failed++;
+		atomic_fetch_add_explicit(&w->progress_failed, 1,
+		    memory_order_relaxed);
 		w->fails = xgrow(w->fails, &w->capfails, w->nfails + 1,
 		    sizeof(*w->fails));
 		fl = &w->fails[w->nfails++];
@@ -825,7 +830,7 @@ static void
 on_sigint(int sig)
 {
 	(void)sig;
-	interrupted = 1;
+	atomic_store(&interrupted, 1);
 }
 
 static void
@@ -921,7 +926,7 @@ sc_explore(const struct sc_script *sc, const struct sc_explore_opts *o)
 		return (rc);
 	}
 
-	interrupted = 0;
+	atomic_store(&interrupted, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
 	sa.sa_flags = SA_RESETHAND; /* a second ^C ends it at once */
