@@ -63,6 +63,8 @@ enum shmsim_sched_mode {
 	SHMSIM_SCHED_BYTES,
 };
 
+struct shmsim_explorer;
+
 struct shmsim_explore_opts {
 	enum shmsim_sched_mode mode;
 	unsigned preemptions; /* DFS bound K */
@@ -81,7 +83,18 @@ struct shmsim_explore_opts {
 	 * abort() otherwise (fuzzers).
 	 */
 	int panic_status;
-	/* On a panic, also save the schedule in this file (NULL: no). */
+	/*
+	 * If set, a panic hands its report (the panic, the schedule's token
+	 * and steps; the text is the caller's to free) to panic_fn instead,
+	 * on the thread that panicked, which must not return: the kernel
+	 * and the explorer are then only good for shmsim_explorer_owned(),
+	 * _token() and _save().  For callers that run several explorers on
+	 * several threads and report in order.
+	 */
+	void (*panic_fn)(void *arg, struct shmsim_explorer *e, char *text);
+	void *panic_arg;
+	/* On a panic, also save the schedule in this file (NULL: no; with
+	 * panic_fn the caller saves it). */
 	const char *save_schedule;
 	const char *scenario; /* names the scenario in saved schedules */
 	size_t steps_max;     /* on a panic, at most this many steps (0: all) */
@@ -98,8 +111,6 @@ struct shmsim_explore_opts {
 	 */
 	unsigned shard, nshards;
 };
-
-struct shmsim_explorer;
 
 /* 0, EINVAL (bad options or token), ENOMEM. */
 SHMSIM_EXTERN int shmsim_explorer_create(const struct shmsim_explore_opts *o,

@@ -51,17 +51,17 @@ static const enum lock_class_id documented_order[] = {
 _Noreturn void
 panic(const char *fmt, ...)
 {
+	char msg[4096];
 	va_list ap;
 
 	fflush(stdout);
-	fputs("panic: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* Under the explorer: the panic with the schedule that got here. */
+	sched_panic_hook(msg);
+	fprintf(stderr, "panic: %s\n", msg);
 	fflush(stderr);
-	/* Under the explorer: the schedule that got here, to replay it. */
-	sched_panic_hook();
 	abort();
 }
 

@@ -1007,10 +1007,12 @@ sched_thread_main(void *arg)
 }
 
 void
-sched_panic_hook(void)
+sched_panic_hook(const char *msg)
 {
 	struct shmsim_explorer *e = explorer_active;
-	FILE *f;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f, *out;
 
 	if (e == NULL)
 		return;
@@ -1026,25 +1028,35 @@ sched_panic_hook(void)
 	}
 	_curthread_explored = NULL;
 	token_format(e);
-	fprintf(stderr, "schedule: %s\n", e->e_token);
-	if (e->e_opts.save_schedule != NULL) {
+	out = e->e_opts.panic_fn != NULL ? open_memstream(&text, &len) : NULL;
+	if (out == NULL)
+		out = stderr;
+	fprintf(out, "panic: %s\n", msg);
+	fprintf(out, "schedule: %s\n", e->e_token);
+	if (e->e_opts.save_schedule != NULL && e->e_opts.panic_fn != NULL)
+		/* The caller saves it (shmsim_explorer_save()). */
+		fprintf(out, "schedule saved in %s\n", e->e_opts.save_schedule);
+	else if (e->e_opts.save_schedule != NULL) {
 		f = fopen(e->e_opts.save_schedule, "w");
 		if (f != NULL &&
 		    shmsim_explorer_save(e, e->e_opts.scenario, f) == 0 &&
 		    fclose(f) == 0)
-			fprintf(stderr, "schedule saved in %s\n",
+			fprintf(out, "schedule saved in %s\n",
 			    e->e_opts.save_schedule);
 		else {
 			if (f != NULL)
 				(void)fclose(f);
-			fprintf(stderr, "%s: the schedule could not be saved\n",
+			fprintf(out, "%s: the schedule could not be saved\n",
 			    e->e_opts.save_schedule);
 		}
 	}
-	shmsim_explorer_steps_max(e, stderr, e->e_opts.steps_max);
+	shmsim_explorer_steps_max(e, out, e->e_opts.steps_max);
+	if (out != stderr && fclose(out) == 0 && text != NULL)
+		e->e_opts.panic_fn(e->e_opts.panic_arg, e, text);
 	fflush(stderr);
 	if (e->e_opts.panic_status != 0)
 		_exit(e->e_opts.panic_status);
+	abort();
 }
 
 /* ------------------------------------------------------------- sharding */

@@ -35,8 +35,12 @@ void sched_point_slow(struct sim_thread *td, const char *op, const char *what,
 void sched_sleep(struct sim_thread *td, const void *chan, const char *wmesg,
     const char *func, const char *file, int line);
 void sched_wakeup(struct sim_thread *td, const void *chan);
-/* panic(): print the explored schedule, if any, and end as configured. */
-void sched_panic_hook(void);
+/*
+ * panic(msg): under the explorer, print the panic with the explored
+ * schedule (or hand it to the explorer's panic_fn) and end as configured;
+ * returns only when no explorer is running.
+ */
+void sched_panic_hook(const char *msg);
 
 #define SCHED_POINT_AT(op, what, func, file, line)                             \
 	do {                                                                   \

@@ -73,6 +73,11 @@ struct worker {
 	char *first_token;
 	char *first_schedule; /* and its schedule file */
 	bool exhausted, stopped_failure;
+	/* -j: a panic in one of its own schedules, kept to be reported in
+	 * order (the thread is parked: the kernel cannot go on). */
+	bool panicked, parked;
+	struct failure panic;
+	char *panic_text, *panic_schedule;
 	_Atomic bool done;
 	pthread_t thread;
 };
@@ -486,6 +491,43 @@ run_one(struct worker *w)
 	free(buf);
 }
 
+/*
+ * -j: a kernel panic in a worker.  -j 1 prints it and exits at once; here
+ * it is kept with its place in the order, the worker parks for good, and
+ * sc_explore() reports the failures before it, then the panic, as -j 1
+ * would have.
+ */
+static void
+worker_panic(void *arg, struct shmsim_explorer *e, char *text)
+{
+	struct worker *w = arg;
+	struct explore *x = w->x;
+	uint64_t order, cur;
+
+	if (shmsim_explorer_owned(e, &order)) {
+		w->panic.order = order;
+		w->panic.in_group =
+		    w->ngroups > 0 && w->groups[w->ngroups - 1].order == order ?
+		    w->groups[w->ngroups - 1].count + 1 :
+		    1;
+		w->panic_text = text;
+		if (x->o->save_schedule != NULL)
+			w->panic_schedule = schedule_text(w);
+		w->panicked = true;
+		cur = atomic_load(&x->first_fail_order);
+		while (order < cur &&
+		    !atomic_compare_exchange_weak(&x->first_fail_order, &cur,
+			order))
+			;
+	} else
+		/* Another worker owns that schedule and meets it too. */
+		free(text);
+	w->parked = true;
+	atomic_store(&w->done, true);
+	for (;;)
+		pause();
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -599,7 +641,8 @@ schedules_before(const struct group *g, const uint64_t *cum, size_t n,
  * the failed among them.
  */
 static uint64_t
-merge(struct explore *x, uint64_t *failedp, uint64_t *totalp)
+merge(struct explore *x, uint64_t *failedp, uint64_t *totalp,
+    const struct failure *panic)
 {
 	struct group *g = NULL;
 	struct ref *r = NULL;
@@ -643,6 +686,13 @@ merge(struct explore *x, uint64_t *failedp, uint64_t *totalp)
 		if (ord < cut)
 			cut = ord;
 	}
+	if (panic != NULL) {
+		/* Only the schedules before the panic had run with -j 1. */
+		ord = schedules_before(g, cum, ng, panic->order) +
+		    panic->in_group;
+		if (ord - 1 < cut)
+			cut = ord - 1;
+	}
 	*totalp = total;
 	if (cut > total)
 		cut = total;
@@ -657,7 +707,7 @@ merge(struct explore *x, uint64_t *failedp, uint64_t *totalp)
 		(*failedp)++;
 		emit_failure(x, ord, w, fl, j == 0);
 	}
-	if (x->o->list) {
+	if (x->o->list && panic == NULL) {
 		struct ref *l;
 		size_t nl = 0;
 
@@ -826,6 +876,47 @@ replay(struct explore *x)
 
 /* ------------------------------------------------------------ explore */
 
+/*
+ * -j: if a worker panicked in one of its schedules, report as -j 1 does:
+ * the failing schedules before the first panic in order, the panic, and
+ * exit status 1 at once.
+ */
+static void
+report_panic(struct explore *x)
+{
+	const struct worker *first = NULL;
+	uint64_t failed, total;
+	unsigned k;
+	FILE *sf;
+
+	for (k = 0; k < x->nworkers; k++) {
+		const struct worker *w = &x->w[k];
+
+		if (w->panicked &&
+		    (first == NULL || w->panic.order < first->panic.order ||
+			(w->panic.order == first->panic.order &&
+			    w->panic.in_group < first->panic.in_group)))
+			first = w;
+	}
+	if (first == NULL)
+		return;
+	progress_clear(x);
+	(void)merge(x, &failed, &total, &first->panic);
+	fflush(x->o->out);
+	if (x->o->save_schedule != NULL) {
+		sf = fopen(x->o->save_schedule, "w");
+		if (sf == NULL || fputs(first->panic_schedule, sf) == EOF ||
+		    fclose(sf) != 0)
+			fprintf(stderr,
+			    "shmsim: %s: the schedule could not be saved: %s\n",
+			    x->o->save_schedule, strerror(errno));
+	}
+	fputs(first->panic_text, stderr);
+	fflush(stderr);
+	/* The parked workers hold kernels that cannot be freed. */
+	_exit(1);
+}
+
 static void
 on_sigint(int sig)
 {
@@ -842,7 +933,10 @@ free_workers(struct explore *x)
 	for (k = 0; k < x->nworkers; k++) {
 		struct worker *w = &x->w[k];
 
-		shmsim_explorer_destroy(w->e);
+		/* A parked worker's thread still runs on its explorer's
+		 * stacks: leave them be. */
+		if (!w->parked)
+			shmsim_explorer_destroy(w->e);
 		for (i = 0; i < w->nfails; i++)
 			free(w->fails[i].line);
 		for (i = 0; i < w->nlist; i++)
@@ -891,6 +985,10 @@ sc_explore(const struct sc_script *sc, const struct sc_explore_opts *o)
 		eo.token = o->token;
 		eo.schedule = o->schedule;
 		eo.panic_status = 1;
+		if (nw > 1) {
+			eo.panic_fn = worker_panic;
+			eo.panic_arg = &x.w[k];
+		}
 		eo.save_schedule = o->save_schedule;
 		eo.scenario = o->file;
 		eo.steps_max = o->quiet ? QUIET_STEPS_MAX : 0;
@@ -965,7 +1063,19 @@ sc_explore(const struct sc_script *sc, const struct sc_explore_opts *o)
 			(void)nanosleep(&ts, NULL);
 		}
 		for (k = 0; k < nw; k++)
-			pthread_join(x.w[k].thread, NULL);
+			if (!atomic_load(&x.w[k].done))
+				break;
+		if (k < nw) /* stopped: wait for the schedules in progress */
+			for (; k < nw; k++)
+				while (!atomic_load(&x.w[k].done)) {
+					struct timespec ts = { 0, 5000000 };
+
+					(void)nanosleep(&ts, NULL);
+				}
+		for (k = 0; k < nw; k++)
+			if (!x.w[k].parked)
+				pthread_join(x.w[k].thread, NULL);
+		report_panic(&x);
 	}
 	progress_clear(&x);
 	(void)sigaction(SIGINT, &old_sa, NULL);
@@ -981,7 +1091,7 @@ sc_explore(const struct sc_script *sc, const struct sc_explore_opts *o)
 		if (o->list)
 			list_streamed(&x);
 	} else {
-		runs = merge(&x, &failed, &total);
+		runs = merge(&x, &failed, &total, NULL);
 		/* As one explorer: exhaustive if nothing was cut off. */
 		if (runs < total)
 			exhausted = false;
