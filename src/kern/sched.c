@@ -196,6 +196,11 @@ struct shmsim_explorer {
 		const char *sc_s;
 		uint32_t sc_h;
 	} e_strcache[256];
+	/* Identities of the points seen, by the addresses of their strings. */
+	struct {
+		const char *ic_op, *ic_what, *ic_func, *ic_kind;
+		uint32_t ic_key;
+	} e_idcache[256];
 
 	struct shmsim_explore_stats e_stats;
 };
@@ -629,9 +634,25 @@ point_identify(struct shmsim_explorer *e, struct sched_thread *st,
 	uint32_t key, h;
 	size_t i, slot;
 
-	at->sp_what = point_kind(at->sp_what);
-	key = hash_mix(hash_mix(str_id(e, at->sp_op), str_id(e, at->sp_what)),
-	    str_id(e, at->sp_func));
+	slot = (((uintptr_t)at->sp_op >> 3) ^ ((uintptr_t)at->sp_what >> 2) ^
+		   ((uintptr_t)at->sp_func >> 4)) %
+	    256;
+	if (e->e_idcache[slot].ic_op != at->sp_op ||
+	    e->e_idcache[slot].ic_what != at->sp_what ||
+	    e->e_idcache[slot].ic_func != at->sp_func) {
+		/* The strings' contents, never their addresses, make the key.
+		 */
+		e->e_idcache[slot].ic_op = at->sp_op;
+		e->e_idcache[slot].ic_what = at->sp_what;
+		e->e_idcache[slot].ic_func = at->sp_func;
+		e->e_idcache[slot].ic_kind = point_kind(at->sp_what);
+		e->e_idcache[slot].ic_key =
+		    hash_mix(hash_mix(str_id(e, at->sp_op),
+				 str_id(e, e->e_idcache[slot].ic_kind)),
+			str_id(e, at->sp_func));
+	}
+	at->sp_what = e->e_idcache[slot].ic_kind;
+	key = e->e_idcache[slot].ic_key;
 	slot = key % SCHED_OCC;
 	for (i = 0; i < SCHED_OCC; i++) {
 		struct occ_slot *os = &st->st_occ[(slot + i) % SCHED_OCC];

@@ -465,6 +465,15 @@ cmd_explore(const char *progname, int argc, char **argv)
 			sched = slurp(replay, &len);
 			if (sched == NULL)
 				return (2);
+			/* Text, NUL-terminated. */
+			buf = realloc(sched, len + 1);
+			if (buf == NULL) {
+				free(sched);
+				fprintf(stderr, "shmsim: out of memory\n");
+				return (3);
+			}
+			sched = buf;
+			sched[len] = '\0';
 			if (strlen(sched) != len ||
 			    strncmp(sched, "# shmsim schedule, format 2\n",
 				28) != 0) {
