@@ -7,8 +7,11 @@
  * change, each page fault and each pageout step is a scheduling point
  * where the explorer decides who runs next; a thread that would block on
  * a held lock is not picked.  A schedule is the list of those decisions;
- * it is written as a short token and replays exactly
- * (docs/concurrency.md).
+ * it is written as a short token, or as a schedule file with a decision
+ * a line, and replays exactly (docs/concurrency.md).  A point is known by
+ * what it is (its kind, function, lock or count, occurrence), not by its
+ * source line, so tokens and files survive edits that leave the points
+ * as they were.
  *
  * Use:
  *
@@ -53,12 +56,14 @@ enum shmsim_sched_mode {
 	SHMSIM_SCHED_PCT,
 	/* Uniformly random among the runnable actors at every point. */
 	SHMSIM_SCHED_RANDOM,
-	/* Exactly the schedule of `token`, once. */
+	/* Exactly the schedule of `token` or `schedule`, once. */
 	SHMSIM_SCHED_REPLAY,
 	/* Decisions read from `bytes` (a fuzzer's input), once; default
 	 * choices when they run out. */
 	SHMSIM_SCHED_BYTES,
 };
+
+struct shmsim_explorer;
 
 struct shmsim_explore_opts {
 	enum shmsim_sched_mode mode;
@@ -66,6 +71,9 @@ struct shmsim_explore_opts {
 	unsigned depth;	      /* PCT depth D (>= 1) */
 	uint64_t seed;	      /* PCT and RANDOM */
 	const char *token;    /* REPLAY */
+	/* REPLAY: a schedule file's text (shmsim_explorer_save()), instead
+	 * of a token. */
+	const char *schedule;
 	const uint8_t *bytes; /* BYTES */
 	size_t nbytes;
 	/*
@@ -75,9 +83,34 @@ struct shmsim_explore_opts {
 	 * abort() otherwise (fuzzers).
 	 */
 	int panic_status;
+	/*
+	 * If set, a panic hands its report (the panic, the schedule's token
+	 * and steps; the text is the caller's to free) to panic_fn instead,
+	 * on the thread that panicked, which must not return: the kernel
+	 * and the explorer are then only good for shmsim_explorer_owned(),
+	 * _token() and _save().  For callers that run several explorers on
+	 * several threads and report in order.
+	 */
+	void (*panic_fn)(void *arg, struct shmsim_explorer *e, char *text);
+	void *panic_arg;
+	/* On a panic, also save the schedule in this file (NULL: no; with
+	 * panic_fn the caller saves it). */
+	const char *save_schedule;
+	const char *scenario; /* names the scenario in saved schedules */
+	size_t steps_max;     /* on a panic, at most this many steps (0: all) */
+	/*
+	 * PCT and RANDOM: the schedules numbered 0 .. runs-1 (0: no end).
+	 * Run i depends only on the seed and i.
+	 */
+	uint64_t runs;
+	/*
+	 * Run shard `shard` of `nshards` (0 or 1: all): DFS, PCT and RANDOM
+	 * schedules are split so that the shards 0 .. nshards-1 together run
+	 * exactly the schedules of one unsharded explorer, each once.  See
+	 * shmsim_explorer_owned().
+	 */
+	unsigned shard, nshards;
 };
-
-struct shmsim_explorer;
 
 /* 0, EINVAL (bad options or token), ENOMEM. */
 SHMSIM_EXTERN int shmsim_explorer_create(const struct shmsim_explore_opts *o,
@@ -130,14 +163,47 @@ SHMSIM_EXTERN void shmsim_explorer_label(struct shmsim_explorer *e,
 /*
  * Ends the schedule begun by shmsim_explorer_begin().  failed says
  * whether the caller saw a failure in it (counted in the stats).
- * Returns 0, or EIO when a replay ended before the decisions its token
- * holds were all used (nondeterminism).
+ * Returns 0, or EIO when the run departed from the schedule it was to
+ * follow: DFS, the prefix of the previous run (nondeterminism); REPLAY,
+ * its token or file (shmsim_explorer_diverged()).  report says how.
  */
 SHMSIM_EXTERN int shmsim_explorer_end(struct shmsim_explorer *e, bool failed,
     char *report, size_t reportlen);
 
-/* The current or just-ended schedule as a token ("1-...") for REPLAY. */
+/*
+ * Whether the current or just-ended schedule is one of this shard's
+ * (always, unsharded).  A DFS shard also runs a few schedules of other
+ * shards, which lead to its own; the caller runs them like the others
+ * but should not count or report them.  *order (if not NULL) places the
+ * schedule in the order of an unsharded explorer: schedules come in
+ * ascending order, those of equal order consecutively (DFS: the ones
+ * that share their first two departures from the default; PCT and
+ * RANDOM: the schedule's number).
+ */
+SHMSIM_EXTERN bool shmsim_explorer_owned(const struct shmsim_explorer *e,
+    uint64_t *order);
+
+/* The current or just-ended schedule as a token ("2-...") for REPLAY. */
 SHMSIM_EXTERN const char *shmsim_explorer_token(
+    const struct shmsim_explorer *e);
+
+/*
+ * The current or just-ended schedule as a schedule file: a header (format,
+ * scenario, token) and one decision a line, naming each point by what it
+ * is.  0, or EIO when out could not be written.
+ */
+SHMSIM_EXTERN int shmsim_explorer_save(const struct shmsim_explorer *e,
+    const char *scenario, FILE *out);
+
+/*
+ * REPLAY: NULL when the run followed its token or file; otherwise where
+ * the model's scheduling points part from it ("... from decision N on:
+ * expected X, found Y").  From there on the run took the default choices.
+ * A model that changed since the token was made and a model that is not
+ * deterministic both diverge; replaying a run's own schedule again tells
+ * them apart.
+ */
+SHMSIM_EXTERN const char *shmsim_explorer_diverged(
     const struct shmsim_explorer *e);
 
 /*
@@ -147,6 +213,10 @@ SHMSIM_EXTERN const char *shmsim_explorer_token(
  */
 SHMSIM_EXTERN void shmsim_explorer_steps(const struct shmsim_explorer *e,
     FILE *out);
+/* The same, at most max steps (0: all): the first and last ones, and how
+ * many were left out between them. */
+SHMSIM_EXTERN void shmsim_explorer_steps_max(const struct shmsim_explorer *e,
+    FILE *out, size_t max);
 
 struct shmsim_explore_stats {
 	uint64_t runs;	     /* schedules begun */

@@ -151,10 +151,14 @@ struct filedesc {
 	struct sx fd_sx;
 };
 
-#define FILEDESC_XLOCK(fdp) _sx_xlock(&(fdp)->fd_sx, __FILE__, __LINE__)
-#define FILEDESC_XUNLOCK(fdp) _sx_xunlock(&(fdp)->fd_sx, __FILE__, __LINE__)
-#define FILEDESC_SLOCK(fdp) _sx_slock(&(fdp)->fd_sx, __FILE__, __LINE__)
-#define FILEDESC_SUNLOCK(fdp) _sx_sunlock(&(fdp)->fd_sx, __FILE__, __LINE__)
+#define FILEDESC_XLOCK(fdp) \
+	_sx_xlock(&(fdp)->fd_sx, __func__, __FILE__, __LINE__)
+#define FILEDESC_XUNLOCK(fdp) \
+	_sx_xunlock(&(fdp)->fd_sx, __func__, __FILE__, __LINE__)
+#define FILEDESC_SLOCK(fdp) \
+	_sx_slock(&(fdp)->fd_sx, __func__, __FILE__, __LINE__)
+#define FILEDESC_SUNLOCK(fdp) \
+	_sx_sunlock(&(fdp)->fd_sx, __func__, __FILE__, __LINE__)
 #define FILEDESC_XLOCK_ASSERT(fdp) sx_assert_xlocked(&(fdp)->fd_sx)
 
 extern const struct fileops badfileops;

@@ -166,9 +166,11 @@ struct vmspace {
 
 #define vm_map_min(map) ((map)->min_offset)
 #define vm_map_max(map) ((map)->max_offset)
-#define vm_map_lock(map) _sx_xlock(&(map)->lock, __FILE__, __LINE__)
-#define vm_map_lock_read(map) _sx_slock(&(map)->lock, __FILE__, __LINE__)
-#define vm_map_unlock_read(map) _sx_sunlock(&(map)->lock, __FILE__, __LINE__)
+#define vm_map_lock(map) _sx_xlock(&(map)->lock, __func__, __FILE__, __LINE__)
+#define vm_map_lock_read(map) \
+	_sx_slock(&(map)->lock, __func__, __FILE__, __LINE__)
+#define vm_map_unlock_read(map) \
+	_sx_sunlock(&(map)->lock, __func__, __FILE__, __LINE__)
 void vm_map_unlock(vm_map_t map);
 
 /* vm_map.c */

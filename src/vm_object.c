@@ -259,7 +259,7 @@ vm_object_terminate(vm_object_t obj)
 	while (atomic_load(&obj->paging_in_progress) != 0) {
 		if (sched_explored())
 			sched_sleep(cur_sim_thread(), &obj->paging_in_progress,
-			    "vm_object_pip_wait", __FILE__, __LINE__);
+			    "vm_object_pip_wait", __func__, __FILE__, __LINE__);
 		else
 			sched_yield();
 	}

@@ -98,10 +98,12 @@ struct vm_object {
 	struct shmsim_kernel *kernel;  /* (c) */
 };
 
-#define VM_OBJECT_WLOCK(o) _rw_wlock(&(o)->lock, __FILE__, __LINE__)
-#define VM_OBJECT_RLOCK(o) _rw_rlock(&(o)->lock, __FILE__, __LINE__)
-#define VM_OBJECT_WUNLOCK(o) _rw_wunlock(&(o)->lock, __FILE__, __LINE__)
-#define VM_OBJECT_RUNLOCK(o) _rw_runlock(&(o)->lock, __FILE__, __LINE__)
+#define VM_OBJECT_WLOCK(o) _rw_wlock(&(o)->lock, __func__, __FILE__, __LINE__)
+#define VM_OBJECT_RLOCK(o) _rw_rlock(&(o)->lock, __func__, __FILE__, __LINE__)
+#define VM_OBJECT_WUNLOCK(o) \
+	_rw_wunlock(&(o)->lock, __func__, __FILE__, __LINE__)
+#define VM_OBJECT_RUNLOCK(o) \
+	_rw_runlock(&(o)->lock, __func__, __FILE__, __LINE__)
 #define VM_OBJECT_ASSERT_WLOCKED(o) rw_assert_wlocked(&(o)->lock)
 #define VM_OBJECT_ASSERT_LOCKED(o) lock_assert_held(&(o)->lock.lock_object)
 

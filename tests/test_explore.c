@@ -347,15 +347,244 @@ replay_detects_nondeterminism(void **state)
 	    0);
 	assert_int_equal(shmsim_explorer_end(e, false, report, sizeof(report)),
 	    EIO);
-	assert_non_null(strstr(report, "nondeterminism"));
+	/* The token's hash no longer matches: the points differ. */
+	assert_non_null(strstr(report, "scheduling points differ"));
+	assert_non_null(shmsim_explorer_diverged(e));
 	shmsim_explorer_destroy(e);
 	drift = 0;
+}
+
+/* --------------------------------------------------- schedules by identity */
+
+static int site_line = 100; /* where the point is, as an edit would move it */
+
+static void
+moving_bump(void *arg)
+{
+	struct counter *c = arg;
+	int v = c->value;
+
+	SCHED_POINT_AT("test", "moving point", "moving_bump", "src/moved.c",
+	    site_line);
+	c->value = v + 1;
+}
+
+static int
+run_moving(struct shmsim_explorer *e)
+{
+	struct counter c = { 0, NULL };
+	shmsim_actor_fn *const fns[] = { moving_bump, moving_bump };
+	void *const args[] = { &c, &c };
+
+	assert_int_equal(shmsim_explorer_par(e, 2, NULL, fns, args, NULL, 0),
+	    0);
+	return (c.value);
+}
+
+/*
+ * A token names points by what they are: after the point moved to another
+ * line, the token (and a schedule file) replays the same schedule with no
+ * complaint; a file says where the points part when they do.
+ */
+static void
+tokens_and_files_survive_moved_points(void **state)
+{
+	struct shmsim_explore_opts o = { .mode = SHMSIM_SCHED_REPLAY };
+	struct shmsim_explorer *e = explorer(SHMSIM_SCHED_DFS, 1, NULL);
+	char token[4096] = "", *file = NULL, report[512];
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	site_line = 100;
+	while (shmsim_explorer_begin(e)) {
+		bool lost = run_moving(e) != 2;
+
+		assert_int_equal(shmsim_explorer_end(e, lost, NULL, 0), 0);
+		if (lost && token[0] == '\0') {
+			snprintf(token, sizeof(token), "%s",
+			    shmsim_explorer_token(e));
+			f = open_memstream(&file, &len);
+			assert_non_null(f);
+			assert_int_equal(shmsim_explorer_save(e, "t.shm", f),
+			    0);
+			assert_int_equal(fclose(f), 0);
+		}
+	}
+	shmsim_explorer_destroy(e);
+	assert_true(token[0] == '2' && token[1] == '-');
+	assert_non_null(strstr(file, "# shmsim schedule, format 2\n"));
+	assert_non_null(
+	    strstr(file, "test \"moving point\" in moving_bump #1"));
+	assert_null(strstr(file, "moved.c")); /* no source lines in it */
+
+	site_line = 250;
+	o.token = token;
+	assert_int_equal(shmsim_explorer_create(&o, &e), 0);
+	assert_true(shmsim_explorer_begin(e));
+	assert_int_equal(run_moving(e), 1);
+	assert_int_equal(shmsim_explorer_end(e, true, report, sizeof(report)),
+	    0);
+	assert_null(shmsim_explorer_diverged(e));
+	assert_string_equal(shmsim_explorer_token(e), token);
+	shmsim_explorer_destroy(e);
+
+	o.token = NULL;
+	o.schedule = file;
+	assert_int_equal(shmsim_explorer_create(&o, &e), 0);
+	assert_true(shmsim_explorer_begin(e));
+	assert_int_equal(run_moving(e), 1);
+	assert_int_equal(shmsim_explorer_end(e, true, report, sizeof(report)),
+	    0);
+	assert_string_equal(shmsim_explorer_token(e), token);
+	shmsim_explorer_destroy(e);
+
+	/* A point more: the file says from where, and what it expected. */
+	drift = 1;
+	{
+		shmsim_actor_fn *const fns[] = { drifting, drifting };
+		struct order od = { "", 0 };
+		void *const args[] = { &od, &od };
+
+		assert_int_equal(shmsim_explorer_create(&o, &e), 0);
+		assert_true(shmsim_explorer_begin(e));
+		assert_int_equal(
+		    shmsim_explorer_par(e, 2, NULL, fns, args, NULL, 0), 0);
+		assert_int_equal(
+		    shmsim_explorer_end(e, true, report, sizeof(report)), EIO);
+		assert_non_null(strstr(report,
+		    "scheduling points differ from this schedule's from "
+		    "decision 1 on: expected test \"moving point\" in "
+		    "moving_bump #1"));
+		assert_non_null(
+		    strstr(report, "found test \"drift\" in drifting #1"));
+		shmsim_explorer_destroy(e);
+	}
+	drift = 0;
+	free(file);
+}
+
+/* ---------------------------------------------------------------- shards */
+
+static void
+bump_twice(void *arg)
+{
+	struct counter *c = arg;
+	int v;
+
+	v = c->value;
+	SCHED_POINT("test", "load", __FILE__, __LINE__);
+	c->value = v + 1;
+	SCHED_POINT("test", "store", __FILE__, __LINE__);
+	v = c->value;
+	SCHED_POINT("test", "load", __FILE__, __LINE__);
+	c->value = v + 1;
+}
+
+struct listed {
+	uint64_t order;
+	size_t seq;
+	char token[128];
+};
+
+static int
+listed_cmp(const void *a, const void *b)
+{
+	const struct listed *x = a, *y = b;
+
+	if (x->order != y->order)
+		return (x->order < y->order ? -1 : 1);
+	return (x->seq < y->seq ? -1 : x->seq > y->seq);
+}
+
+/* Every schedule shard `shard` of `n` owns, in the order it ran them. */
+static size_t
+list_shard(enum shmsim_sched_mode mode, unsigned shard, unsigned n,
+    struct listed *out, size_t max)
+{
+	struct shmsim_explore_opts o = { .mode = mode,
+		.preemptions = 2,
+		.depth = 3,
+		.seed = 5,
+		.runs = 200,
+		.shard = shard,
+		.nshards = n };
+	struct shmsim_explorer *e;
+	size_t count = 0, seq = 0;
+	uint64_t order, last = 0;
+
+	assert_int_equal(shmsim_explorer_create(&o, &e), 0);
+	while (shmsim_explorer_begin(e)) {
+		struct counter c = { 0, NULL };
+		shmsim_actor_fn *const fns[] = { bump_twice, bump_twice,
+			bump_twice };
+		void *const args[] = { &c, &c, &c };
+
+		assert_int_equal(
+		    shmsim_explorer_par(e, 3, NULL, fns, args, NULL, 0), 0);
+		assert_int_equal(shmsim_explorer_end(e, false, NULL, 0), 0);
+		seq++;
+		if (!shmsim_explorer_owned(e, &order))
+			continue;
+		/* A shard's own schedules come in the unsharded order. */
+		assert_true(count == 0 || order >= last);
+		last = order;
+		assert_true(count < max);
+		out[count].order = order;
+		out[count].seq = seq;
+		snprintf(out[count].token, sizeof(out[count].token), "%s",
+		    shmsim_explorer_token(e));
+		count++;
+	}
+	shmsim_explorer_destroy(e);
+	return (count);
+}
+
+/*
+ * Shards partition the schedules: the union of the shards' schedules,
+ * put in order, is the unsharded exploration, schedule for schedule.
+ */
+static void
+shards_partition_the_schedules(void **state)
+{
+	enum shmsim_sched_mode modes[] = { SHMSIM_SCHED_DFS, SHMSIM_SCHED_PCT,
+		SHMSIM_SCHED_RANDOM };
+	enum { MAX = 20000 };
+	struct listed *all = calloc(MAX, sizeof(*all));
+	struct listed *parts = calloc(MAX, sizeof(*parts));
+	size_t i, m, nall, nparts, k;
+	unsigned s;
+
+	(void)state;
+	assert_non_null(all);
+	assert_non_null(parts);
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		nall = list_shard(modes[m], 0, 1, all, MAX);
+		assert_true(nall > 50);
+		nparts = 0;
+		for (s = 0; s < 3; s++) {
+			k = list_shard(modes[m], s, 3, parts + nparts,
+			    MAX - nparts);
+			/* Each shard has a fair part of it. */
+			assert_true(k > 0);
+			assert_true(k < nall);
+			nparts += k;
+		}
+		assert_int_equal(nparts, nall);
+		qsort(parts, nparts, sizeof(*parts), listed_cmp);
+		for (i = 0; i < nall; i++) {
+			assert_true(parts[i].order == all[i].order);
+			assert_string_equal(parts[i].token, all[i].token);
+		}
+	}
+	free(all);
+	free(parts);
 }
 
 static void
 bad_tokens_are_refused(void **state)
 {
-	static const char *const bad[] = { "", "2-00000000", "1-0000",
+	static const char *const bad[] = { "", "3-00000000", "1-0000",
 		"1-0000000g", "1-00000000-", "1-00000000-5", "1-00000000-5.",
 		"1-00000000-5.99", "1-00000000-5.1-5.0", "1-00000000-x.1" };
 	struct shmsim_explore_opts o = { .mode = SHMSIM_SCHED_REPLAY };
@@ -368,7 +597,22 @@ bad_tokens_are_refused(void **state)
 		assert_int_equal(shmsim_explorer_create(&o, &e), EINVAL);
 		assert_null(e);
 	}
+	/* Format 1 (before points had an identity) and 2. */
 	o.token = "1-00000000-5.1-9.0";
+	assert_int_equal(shmsim_explorer_create(&o, &e), 0);
+	shmsim_explorer_destroy(e);
+	o.token = "2-00000000-5.1-9.0";
+	assert_int_equal(shmsim_explorer_create(&o, &e), 0);
+	shmsim_explorer_destroy(e);
+	/* A schedule file needs its header and well-formed lines. */
+	o.token = NULL;
+	o.schedule = "0 - start | 0 1 -> 0\n";
+	assert_int_equal(shmsim_explorer_create(&o, &e), EINVAL);
+	o.schedule = "# shmsim schedule, format 2\n0 - start | 0 1 -> 2\n";
+	assert_int_equal(shmsim_explorer_create(&o, &e), EINVAL);
+	o.schedule = "# shmsim schedule, format 2\n1 - start | 0 1 -> 0\n";
+	assert_int_equal(shmsim_explorer_create(&o, &e), EINVAL);
+	o.schedule = "# shmsim schedule, format 2\n# x\n0 - start | 0 1 -> 1\n";
 	assert_int_equal(shmsim_explorer_create(&o, &e), 0);
 	shmsim_explorer_destroy(e);
 }
@@ -656,6 +900,8 @@ main(void)
 		cmocka_unit_test(deadlock_is_found_and_reported),
 		cmocka_unit_test(replay_detects_nondeterminism),
 		cmocka_unit_test(bad_tokens_are_refused),
+		cmocka_unit_test(tokens_and_files_survive_moved_points),
+		cmocka_unit_test(shards_partition_the_schedules),
 		cmocka_unit_test(model_excl_create_race),
 		cmocka_unit_test(model_fork_against_close),
 	};

@@ -16,6 +16,9 @@
 # Tests labelled python are left out: memcheck would trace the Python
 # interpreter rather than shmsim (which the other tests cover).
 # Logs: BUILD_DIR/Testing/Temporary/MemoryChecker.<test number>.log
+# The tests labelled "replay" are left out: they build a copy of the
+# tree, and memcheck would follow into every compiler it runs; what they
+# run of shmsim, the explore tests run too.
 set -eu
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,13 +41,14 @@ opts="$opts --trace-children=yes --num-callers=30"
 # Not the programs shmsim run --html starts (Graphviz's dot), nor the
 # browser test's (label browser, left out below: Python, Chromium).
 opts="$opts --trace-children-skip=*/dot,*/python3*,*/chromedriver,*/chromium*"
+opts="$opts --suppressions=$src/tests/valgrind.supp"
 
 log=$build/valgrind-ctest.log
 rc=0
 ctest --test-dir "$build" -T memcheck \
     --overwrite "MemoryCheckCommand=$valgrind" \
     --overwrite "MemoryCheckCommandOptions=$opts" \
-    --output-on-failure --no-tests=error -j2 -LE 'host|browser|python' "$@" 2>&1 |
+    --output-on-failure --no-tests=error -j2 -LE 'host|browser|python|replay' "$@" 2>&1 |
     tee "$log" || rc=1
 # ctest exits non-zero when a test failed; the pipe hides its status.
 grep -q "^100% tests passed" "$log" || rc=1

@@ -51,17 +51,17 @@ static const enum lock_class_id documented_order[] = {
 _Noreturn void
 panic(const char *fmt, ...)
 {
+	char msg[4096];
 	va_list ap;
 
 	fflush(stdout);
-	fputs("panic: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* Under the explorer: the panic with the schedule that got here. */
+	sched_panic_hook(msg);
+	fprintf(stderr, "panic: %s\n", msg);
 	fflush(stderr);
-	/* Under the explorer: the schedule that got here, to replay it. */
-	sched_panic_hook();
 	abort();
 }
 
@@ -336,14 +336,14 @@ lw_wait_host(atomic_uint *word, bool shared)
  */
 static void
 lock_wait(struct sim_thread *td, struct lock_object *lo, bool shared,
-    const char *file, int line)
+    const char *func, const char *file, int line)
 {
 	if (td->td_sched == NULL) {
 		lw_wait_host(&lo->lo_word, shared);
 		return;
 	}
 	do
-		sched_sleep(td, lo, lo->lo_name, file, line);
+		sched_sleep(td, lo, lo->lo_name, func, file, line);
 	while (!(
 	    shared ? lw_try_rlock(&lo->lo_word) : lw_try_wlock(&lo->lo_word)));
 }
@@ -381,47 +381,51 @@ lw_runlock(struct sim_thread *td, struct lock_object *lo)
 }
 
 static inline void
-lock_xlock(struct lock_object *lo, const char *op, const char *file, int line)
+lock_xlock(struct lock_object *lo, const char *op, const char *func,
+    const char *file, int line)
 {
 	struct sim_thread *td = cur_sim_thread();
 
-	SCHED_POINT(op, lo->lo_name, file, line);
+	SCHED_POINT_AT(op, lo->lo_name, func, file, line);
 	CHECKORDER(td, lo, file, line);
 	if (__predict_false(!lw_try_wlock(&lo->lo_word)))
-		lock_wait(td, lo, false, file, line);
+		lock_wait(td, lo, false, func, file, line);
 	lock_acquired(td, lo, file, line);
 }
 
 static inline void
-lock_slock(struct lock_object *lo, const char *op, const char *file, int line)
+lock_slock(struct lock_object *lo, const char *op, const char *func,
+    const char *file, int line)
 {
 	struct sim_thread *td = cur_sim_thread();
 
-	SCHED_POINT(op, lo->lo_name, file, line);
+	SCHED_POINT_AT(op, lo->lo_name, func, file, line);
 	CHECKORDER(td, lo, file, line);
 	if (__predict_false(!lw_try_rlock(&lo->lo_word)))
-		lock_wait(td, lo, true, file, line);
+		lock_wait(td, lo, true, func, file, line);
 	lock_acquired(td, lo, file, line);
 }
 
 static inline void
-lock_xunlock(struct lock_object *lo, const char *op, const char *file, int line)
+lock_xunlock(struct lock_object *lo, const char *op, const char *func,
+    const char *file, int line)
 {
 	struct sim_thread *td = cur_sim_thread();
 
 	lock_released(td, lo);
 	lw_wunlock(td, lo);
-	SCHED_POINT(op, lo->lo_name, file, line);
+	SCHED_POINT_AT(op, lo->lo_name, func, file, line);
 }
 
 static inline void
-lock_sunlock(struct lock_object *lo, const char *op, const char *file, int line)
+lock_sunlock(struct lock_object *lo, const char *op, const char *func,
+    const char *file, int line)
 {
 	struct sim_thread *td = cur_sim_thread();
 
 	lock_released(td, lo);
 	lw_runlock(td, lo);
-	SCHED_POINT(op, lo->lo_name, file, line);
+	SCHED_POINT_AT(op, lo->lo_name, func, file, line);
 }
 
 /* kern_mutex.c: mtx_init() */
@@ -441,16 +445,16 @@ mtx_destroy(struct mtx *m)
 
 /* kern_mutex.c: __mtx_lock_flags() */
 void
-_mtx_lock(struct mtx *m, const char *file, int line)
+_mtx_lock(struct mtx *m, const char *func, const char *file, int line)
 {
-	lock_xlock(&m->lock_object, "mtx_lock", file, line);
+	lock_xlock(&m->lock_object, "mtx_lock", func, file, line);
 }
 
 /* kern_mutex.c: __mtx_unlock_flags() */
 void
-_mtx_unlock(struct mtx *m, const char *file, int line)
+_mtx_unlock(struct mtx *m, const char *func, const char *file, int line)
 {
-	lock_xunlock(&m->lock_object, "mtx_unlock", file, line);
+	lock_xunlock(&m->lock_object, "mtx_unlock", func, file, line);
 }
 
 /* kern_sx.c: sx_init() */
@@ -471,35 +475,35 @@ sx_destroy(struct sx *sx)
 
 /* kern_sx.c: _sx_xlock() */
 void
-_sx_xlock(struct sx *sx, const char *file, int line)
+_sx_xlock(struct sx *sx, const char *func, const char *file, int line)
 {
-	lock_xlock(&sx->lock_object, "sx_xlock", file, line);
+	lock_xlock(&sx->lock_object, "sx_xlock", func, file, line);
 	atomic_store_explicit(&sx->sx_owner, curthread_token(),
 	    memory_order_relaxed);
 }
 
 /* kern_sx.c: _sx_slock() */
 void
-_sx_slock(struct sx *sx, const char *file, int line)
+_sx_slock(struct sx *sx, const char *func, const char *file, int line)
 {
-	lock_slock(&sx->lock_object, "sx_slock", file, line);
+	lock_slock(&sx->lock_object, "sx_slock", func, file, line);
 }
 
 /* kern_sx.c: _sx_xunlock() */
 void
-_sx_xunlock(struct sx *sx, const char *file, int line)
+_sx_xunlock(struct sx *sx, const char *func, const char *file, int line)
 {
 	KASSERT(sx_xlocked(sx),
 	    ("%s: %s not xlocked by me", __func__, sx->lock_object.lo_name));
 	atomic_store_explicit(&sx->sx_owner, NULL, memory_order_relaxed);
-	lock_xunlock(&sx->lock_object, "sx_xunlock", file, line);
+	lock_xunlock(&sx->lock_object, "sx_xunlock", func, file, line);
 }
 
 /* kern_sx.c: _sx_sunlock() */
 void
-_sx_sunlock(struct sx *sx, const char *file, int line)
+_sx_sunlock(struct sx *sx, const char *func, const char *file, int line)
 {
-	lock_sunlock(&sx->lock_object, "sx_sunlock", file, line);
+	lock_sunlock(&sx->lock_object, "sx_sunlock", func, file, line);
 }
 
 bool
@@ -527,35 +531,35 @@ rw_destroy(struct rwlock *rw)
 
 /* kern_rwlock.c: _rw_wlock_cookie() */
 void
-_rw_wlock(struct rwlock *rw, const char *file, int line)
+_rw_wlock(struct rwlock *rw, const char *func, const char *file, int line)
 {
-	lock_xlock(&rw->lock_object, "rw_wlock", file, line);
+	lock_xlock(&rw->lock_object, "rw_wlock", func, file, line);
 	atomic_store_explicit(&rw->rw_owner, curthread_token(),
 	    memory_order_relaxed);
 }
 
 /* kern_rwlock.c: __rw_rlock() */
 void
-_rw_rlock(struct rwlock *rw, const char *file, int line)
+_rw_rlock(struct rwlock *rw, const char *func, const char *file, int line)
 {
-	lock_slock(&rw->lock_object, "rw_rlock", file, line);
+	lock_slock(&rw->lock_object, "rw_rlock", func, file, line);
 }
 
 /* kern_rwlock.c: _rw_wunlock_cookie() */
 void
-_rw_wunlock(struct rwlock *rw, const char *file, int line)
+_rw_wunlock(struct rwlock *rw, const char *func, const char *file, int line)
 {
 	KASSERT(rw_wowned(rw),
 	    ("%s: %s not wlocked by me", __func__, rw->lock_object.lo_name));
 	atomic_store_explicit(&rw->rw_owner, NULL, memory_order_relaxed);
-	lock_xunlock(&rw->lock_object, "rw_wunlock", file, line);
+	lock_xunlock(&rw->lock_object, "rw_wunlock", func, file, line);
 }
 
 /* kern_rwlock.c: _rw_runlock_cookie() */
 void
-_rw_runlock(struct rwlock *rw, const char *file, int line)
+_rw_runlock(struct rwlock *rw, const char *func, const char *file, int line)
 {
-	lock_sunlock(&rw->lock_object, "rw_runlock", file, line);
+	lock_sunlock(&rw->lock_object, "rw_runlock", func, file, line);
 }
 
 bool
@@ -618,13 +622,13 @@ rl_list_unlock(struct rangelock *rl)
 /* kern_rangelock.c: rangelock_lock_int() */
 void
 _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
-    off_t end, bool write, const char *file, int line)
+    off_t end, bool write, const char *func, const char *file, int line)
 {
 	struct sim_thread *td = cur_sim_thread();
 	unsigned int seq;
 
-	SCHED_POINT(write ? "rangelock_wlock" : "rangelock_rlock",
-	    rl->lock_object.lo_name, file, line);
+	SCHED_POINT_AT(write ? "rangelock_wlock" : "rangelock_rlock",
+	    rl->lock_object.lo_name, func, file, line);
 	CHECKORDER(td, &rl->lock_object, file, line);
 	e->rl_q_start = start;
 	e->rl_q_end = end;
@@ -636,7 +640,7 @@ _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
 			break;
 		rl_list_unlock(rl);
 		if (td->td_sched != NULL) {
-			sched_sleep(td, rl, rl->lock_object.lo_name, file,
+			sched_sleep(td, rl, rl->lock_object.lo_name, func, file,
 			    line);
 			continue;
 		}
@@ -653,8 +657,8 @@ _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
 
 /* kern_rangelock.c: rangelock_unlock() */
 void
-_rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e, const char *file,
-    int line)
+_rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e, const char *func,
+    const char *file, int line)
 {
 	struct sim_thread *td = cur_sim_thread();
 
@@ -667,5 +671,6 @@ _rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e, const char *file,
 		lw_futex_wake(&rl->rl_seq);
 	if (td->td_sched != NULL)
 		sched_wakeup(td, rl);
-	SCHED_POINT("rangelock_unlock", rl->lock_object.lo_name, file, line);
+	SCHED_POINT_AT("rangelock_unlock", rl->lock_object.lo_name, func, file,
+	    line);
 }

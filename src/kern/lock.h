@@ -130,44 +130,49 @@ int lock_nheld(void);
 void mtx_init(struct mtx *m, const char *name, enum lock_class_id c,
     struct witness *w);
 void mtx_destroy(struct mtx *m);
-void _mtx_lock(struct mtx *m, const char *file, int line);
-void _mtx_unlock(struct mtx *m, const char *file, int line);
-#define mtx_lock(m) _mtx_lock((m), __FILE__, __LINE__)
-#define mtx_unlock(m) _mtx_unlock((m), __FILE__, __LINE__)
+void _mtx_lock(struct mtx *m, const char *func, const char *file, int line);
+void _mtx_unlock(struct mtx *m, const char *func, const char *file, int line);
+#define mtx_lock(m) _mtx_lock((m), __func__, __FILE__, __LINE__)
+#define mtx_unlock(m) _mtx_unlock((m), __func__, __FILE__, __LINE__)
 
 void sx_init(struct sx *sx, const char *name, enum lock_class_id c,
     struct witness *w);
 void sx_destroy(struct sx *sx);
-void _sx_xlock(struct sx *sx, const char *file, int line);
-void _sx_slock(struct sx *sx, const char *file, int line);
-void _sx_xunlock(struct sx *sx, const char *file, int line);
-void _sx_sunlock(struct sx *sx, const char *file, int line);
-#define sx_xlock(sx) _sx_xlock((sx), __FILE__, __LINE__)
-#define sx_slock(sx) _sx_slock((sx), __FILE__, __LINE__)
-#define sx_xunlock(sx) _sx_xunlock((sx), __FILE__, __LINE__)
-#define sx_sunlock(sx) _sx_sunlock((sx), __FILE__, __LINE__)
+void _sx_xlock(struct sx *sx, const char *func, const char *file, int line);
+void _sx_slock(struct sx *sx, const char *func, const char *file, int line);
+void _sx_xunlock(struct sx *sx, const char *func, const char *file, int line);
+void _sx_sunlock(struct sx *sx, const char *func, const char *file, int line);
+#define sx_xlock(sx) _sx_xlock((sx), __func__, __FILE__, __LINE__)
+#define sx_slock(sx) _sx_slock((sx), __func__, __FILE__, __LINE__)
+#define sx_xunlock(sx) _sx_xunlock((sx), __func__, __FILE__, __LINE__)
+#define sx_sunlock(sx) _sx_sunlock((sx), __func__, __FILE__, __LINE__)
 bool sx_xlocked(const struct sx *sx);
 
 void rw_init(struct rwlock *rw, const char *name, enum lock_class_id c,
     struct witness *w);
 void rw_destroy(struct rwlock *rw);
-void _rw_wlock(struct rwlock *rw, const char *file, int line);
-void _rw_rlock(struct rwlock *rw, const char *file, int line);
-void _rw_wunlock(struct rwlock *rw, const char *file, int line);
-void _rw_runlock(struct rwlock *rw, const char *file, int line);
+void _rw_wlock(struct rwlock *rw, const char *func, const char *file, int line);
+void _rw_rlock(struct rwlock *rw, const char *func, const char *file, int line);
+void _rw_wunlock(struct rwlock *rw, const char *func, const char *file,
+    int line);
+void _rw_runlock(struct rwlock *rw, const char *func, const char *file,
+    int line);
 bool rw_wowned(const struct rwlock *rw);
 
 void rangelock_init(struct rangelock *rl, const char *name, struct witness *w);
 void rangelock_destroy(struct rangelock *rl);
 void _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
-    off_t end, bool write, const char *file, int line);
+    off_t end, bool write, const char *func, const char *file, int line);
 void _rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e,
-    const char *file, int line);
-#define rangelock_wlock(rl, e, s, end) \
-	_rangelock_lock((rl), (e), (s), (end), true, __FILE__, __LINE__)
-#define rangelock_rlock(rl, e, s, end) \
-	_rangelock_lock((rl), (e), (s), (end), false, __FILE__, __LINE__)
-#define rangelock_unlock(rl, e) _rangelock_unlock((rl), (e), __FILE__, __LINE__)
+    const char *func, const char *file, int line);
+#define rangelock_wlock(rl, e, s, end)                                   \
+	_rangelock_lock((rl), (e), (s), (end), true, __func__, __FILE__, \
+	    __LINE__)
+#define rangelock_rlock(rl, e, s, end)                                    \
+	_rangelock_lock((rl), (e), (s), (end), false, __func__, __FILE__, \
+	    __LINE__)
+#define rangelock_unlock(rl, e) \
+	_rangelock_unlock((rl), (e), __func__, __FILE__, __LINE__)
 
 #ifdef INVARIANTS
 #define sx_assert_xlocked(sx)   \

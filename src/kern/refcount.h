@@ -31,13 +31,20 @@ refcount_load(const atomic_uint *count)
 }
 
 /* refcount.h: refcount_acquire() */
-#define refcount_acquire(c) _refcount_acquire((c), __FILE__, __LINE__)
+/*
+ * The scheduling point is named by the count's field ("shm_refs",
+ * "f_count", "ref_count"...): the explorer identifies it by that kind,
+ * the calling function and its occurrence, not by its source line.
+ */
+#define refcount_acquire(c) \
+	_refcount_acquire((c), #c, __func__, __FILE__, __LINE__)
 static inline unsigned int
-_refcount_acquire(atomic_uint *count, const char *file, int line)
+_refcount_acquire(atomic_uint *count, const char *kind, const char *func,
+    const char *file, int line)
 {
 	unsigned int old;
 
-	SCHED_POINT("refcount_acquire", "refcount", file, line);
+	SCHED_POINT_AT("refcount_acquire", kind, func, file, line);
 	old = atomic_fetch_add_explicit(count, 1, memory_order_relaxed);
 	KASSERT(old < INT_MAX, ("refcount %p overflowed", (void *)count));
 	return (old);
@@ -50,13 +57,15 @@ _refcount_acquire(atomic_uint *count, const char *file, int line)
  * orders the same and which ThreadSanitizer understands (it does not
  * model a standalone fence, and would flag the destructor's free()).
  */
-#define refcount_release(c) _refcount_release((c), __FILE__, __LINE__)
+#define refcount_release(c) \
+	_refcount_release((c), #c, __func__, __FILE__, __LINE__)
 static inline bool
-_refcount_release(atomic_uint *count, const char *file, int line)
+_refcount_release(atomic_uint *count, const char *kind, const char *func,
+    const char *file, int line)
 {
 	unsigned int old;
 
-	SCHED_POINT("refcount_release", "refcount", file, line);
+	SCHED_POINT_AT("refcount_release", kind, func, file, line);
 	old = atomic_fetch_sub_explicit(count, 1, memory_order_acq_rel);
 	KASSERT(old > 0, ("refcount %p is zero", (void *)count));
 	return (old == 1);

@@ -10,7 +10,19 @@
  * is runnable, otherwise the lowest-numbered runnable thread -- makes up
  * the FIXED schedule; a token lists only the decisions that departed
  * from it, with a hash of every decision (which threads could run, who
- * was running, where) so that a replay that diverges is detected.
+ * was running, and the point: its kind, function, lock or count and
+ * occurrence -- never its source line) so that a replay that diverges is
+ * detected, and survives edits that leave the points as they were.  A
+ * schedule file (shmsim_explorer_save()) lists every decision, one a
+ * line, so that a replay can say where the model's points part from it.
+ *
+ * Sharding: the schedules of one exploration are split into groups that
+ * come one after the other in its order -- DFS: the schedules that share
+ * their first two departures from the default; PCT and random: each run
+ * by number -- and a shard runs the groups it owns (a hash of the group
+ * DFS, the number modulo the shard count otherwise).  A DFS shard still
+ * runs the schedules with fewer than two departures, which lead to its
+ * groups, without counting them (shmsim_explorer_owned()).
  *
  * DFS is stateless model checking by re-execution: each run replays a
  * prefix of the previous run's decisions, changes the last one that has
@@ -55,9 +67,21 @@ static _Thread_local struct shmsim_explorer *explorer_active;
 
 enum st_state { ST_RUNNABLE, ST_BLOCKED, ST_DONE };
 
+/*
+ * A scheduling point: what it is (op, what, func, occ: the identity that
+ * tokens hash) and where (file, line: for people only).
+ */
 struct sched_point {
-	const char *sp_op, *sp_what, *sp_file;
+	const char *sp_op, *sp_what, *sp_func, *sp_file;
 	int sp_line;
+	uint32_t sp_occ; /* this thread's nth point of this kind, 1.. */
+	uint32_t sp_id;	 /* hash of op, what, func and occ */
+};
+
+/* Occurrences of each kind of point in one thread's stretch of a block. */
+#define SCHED_OCC 128
+struct occ_slot {
+	uint32_t os_key, os_n, os_gen;
 };
 
 struct sched_thread {
@@ -74,6 +98,8 @@ struct sched_thread {
 	struct sched_point st_last; /* the last point it passed */
 	char st_label[SCHED_LABEL];
 	unsigned st_prio; /* PCT */
+	struct occ_slot st_occ[SCHED_OCC];
+	uint32_t st_occ_over;
 };
 
 struct decision {
@@ -81,8 +107,20 @@ struct decision {
 	uint8_t d_cur;	 /* thread at the point */
 	uint8_t d_cur_runnable;
 	uint8_t d_dflt, d_chosen;
+	uint8_t d_start;     /* the first pick of a block: no point */
 	uint32_t d_preempts; /* preemptions before this decision */
 	uint32_t d_sig;
+	const char *d_op, *d_what, *d_func; /* the point (static strings) */
+	uint32_t d_occ;
+};
+
+/* A decision of a schedule file being replayed. */
+struct file_decision {
+	uint16_t fd_mask;
+	int8_t fd_cur; /* -1: the start of a block */
+	uint8_t fd_cur_runnable;
+	uint8_t fd_chosen;
+	char *fd_point; /* as point_text() writes it */
 };
 
 enum step_event { EV_PREEMPTED, EV_BLOCKED, EV_DONE, EV_PANIC };
@@ -131,16 +169,39 @@ struct shmsim_explorer {
 	size_t e_nforced, e_capforced;
 	bool e_exhausted;
 
-	/* REPLAY: the token's deviations and hash. */
+	/* REPLAY: the token's deviations and hash, or a schedule file. */
 	struct deviation *e_tok;
 	size_t e_ntok, e_captok, e_tokpos;
 	uint32_t e_tokhash;
+	int e_tokversion;
+	struct file_decision *e_file;
+	size_t e_nfile, e_capfile;
+	bool e_diverged;
+	char e_diverged_msg[512];
 	size_t e_bytepos;
 
 	/* PCT: change points (decision indices) for this run. */
 	uint64_t e_cp[64];
 	unsigned e_ncp;
 	uint64_t e_rng;
+	uint64_t e_pct_k; /* decisions of run 0, which measures them */
+
+	/* Sharding; PCT and RANDOM run by number. */
+	uint64_t e_index, e_next_index;
+	uint64_t e_order; /* this run's group, ascending in DFS order */
+	bool e_owned;
+	uint32_t e_gen; /* occurrence tables: entries of this block */
+
+	/* Content hashes of the point strings, by address. */
+	struct {
+		const char *sc_s;
+		uint32_t sc_h;
+	} e_strcache[256];
+	/* Identities of the points seen, by the addresses of their strings. */
+	struct {
+		const char *ic_op, *ic_what, *ic_func, *ic_kind;
+		uint32_t ic_key;
+	} e_idcache[256];
 
 	struct shmsim_explore_stats e_stats;
 
@@ -151,14 +212,18 @@ struct shmsim_explorer {
 };
 
 static uint64_t
-sched_rand(struct shmsim_explorer *e)
+mix64(uint64_t z)
 {
-	/* splitmix64 */
-	uint64_t z = (e->e_rng += 0x9e3779b97f4a7c15ull);
-
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return (z ^ (z >> 31));
+}
+
+static uint64_t
+sched_rand(struct shmsim_explorer *e)
+{
+	/* splitmix64 */
+	return (mix64(e->e_rng += 0x9e3779b97f4a7c15ull));
 }
 
 static uint64_t
@@ -177,6 +242,49 @@ hash_mix(uint32_t h, uint32_t v)
 		h *= 16777619u;
 	}
 	return (h);
+}
+
+static uint32_t
+hash_str(uint32_t h, const char *s)
+{
+	if (s == NULL)
+		return (hash_mix(h, 0));
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return (hash_mix(h, 0));
+}
+
+/* hash_str() of a static string, remembered by its address. */
+static uint32_t
+str_id(struct shmsim_explorer *e, const char *s)
+{
+	size_t slot = ((uintptr_t)s >> 3) % 256;
+
+	if (e->e_strcache[slot].sc_s != s) {
+		e->e_strcache[slot].sc_s = s;
+		e->e_strcache[slot].sc_h = hash_str(2166136261u, s);
+	}
+	return (e->e_strcache[slot].sc_h);
+}
+
+/*
+ * What a point is about, as its identity names it: a reference count
+ * passes its expression ("&shmfd->shm_refs") and is named by its field.
+ */
+static const char *
+point_kind(const char *what)
+{
+	const char *s, *k;
+
+	if (what == NULL || what[0] != '&')
+		return (what);
+	k = what + 1;
+	for (s = what; *s != '\0'; s++)
+		if (*s == '.' || (*s == '>' && s > what && s[-1] == '-'))
+			k = s + 1;
+	return (k);
 }
 
 static bool
@@ -218,13 +326,21 @@ short_file(const char *file)
 
 /* ---------------------------------------------------------------- token */
 
+/*
+ * Format 2: "2-HHHHHHHH-I.T...".  Format 1 (shmsim before the points had
+ * an identity) hashed source lines: its departures are replayed, its hash
+ * cannot be checked.
+ */
+#define TOKEN_VERSION 2
+
 static void
 token_format(struct shmsim_explorer *e)
 {
 	size_t i, off;
 	int n;
 
-	n = snprintf(e->e_token, sizeof(e->e_token), "1-%08x", e->e_hash);
+	n = snprintf(e->e_token, sizeof(e->e_token), "%d-%08x", TOKEN_VERSION,
+	    e->e_hash);
 	off = (size_t)n;
 	for (i = 0; i < e->e_ndev && off < sizeof(e->e_token); i++) {
 		n = snprintf(e->e_token + off, sizeof(e->e_token) - off,
@@ -248,7 +364,11 @@ token_parse(struct shmsim_explorer *e, const char *tok)
 	unsigned long v, t;
 	uint32_t prev = 0;
 
-	if (strncmp(p, "1-", 2) != 0)
+	if (strncmp(p, "1-", 2) == 0)
+		e->e_tokversion = 1;
+	else if (strncmp(p, "2-", 2) == 0)
+		e->e_tokversion = 2;
+	else
 		return (EINVAL);
 	p += 2;
 	v = strtoul(p, &end, 16);
@@ -280,6 +400,180 @@ token_parse(struct shmsim_explorer *e, const char *tok)
 		e->e_ntok++;
 	}
 	return (0);
+}
+
+/* ------------------------------------------------------- schedule files */
+
+#define SCHEDULE_MAGIC "# shmsim schedule, format 2"
+
+/* A point as schedule files and messages name it: never a source line. */
+static void
+point_text(const char *op, const char *what, const char *func, uint32_t occ,
+    char *buf, size_t len)
+{
+	int n;
+
+	if (op == NULL) {
+		snprintf(buf, len, "start");
+		return;
+	}
+	n = snprintf(buf, len, "%s", op);
+	if (n >= 0 && (size_t)n < len && what != NULL)
+		n += snprintf(buf + n, len - (size_t)n, " \"%s\"", what);
+	if (n >= 0 && (size_t)n < len && func != NULL)
+		n += snprintf(buf + n, len - (size_t)n, " in %s", func);
+	if (n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " #%u", occ);
+}
+
+static void
+decision_point_text(const struct decision *d, char *buf, size_t len)
+{
+	if (d->d_start)
+		point_text(NULL, NULL, NULL, 0, buf, len);
+	else
+		point_text(d->d_op, d->d_what, d->d_func, d->d_occ, buf, len);
+}
+
+/* "0 1 3": the actors in mask. */
+static void
+mask_text(uint16_t mask, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i, n;
+
+	buf[0] = '\0';
+	for (i = 0; i < SHMSIM_MAX_ACTORS; i++)
+		if ((mask & (1u << i)) != 0) {
+			n = snprintf(buf + off, len - off, "%s%d",
+			    off == 0 ? "" : " ", i);
+			if (n < 0 || (size_t)n >= len - off)
+				return;
+			off += (size_t)n;
+		}
+}
+
+/*
+ * One decision a line:
+ *	N CUR[*] POINT | RUNNABLE -> CHOSEN
+ * CUR is the actor at the point ("-" at the start of a block), with "*"
+ * when it could go on; RUNNABLE the actors that could run.
+ */
+static void
+decision_line(const struct decision *d, size_t idx, FILE *out)
+{
+	char pt[256], m[64];
+
+	decision_point_text(d, pt, sizeof(pt));
+	mask_text(d->d_mask, m, sizeof(m));
+	if (d->d_start)
+		fprintf(out, "%zu - %s | %s -> %u\n", idx, pt, m, d->d_chosen);
+	else
+		fprintf(out, "%zu %u%s %s | %s -> %u\n", idx, d->d_cur,
+		    d->d_cur_runnable ? "*" : "", pt, m, d->d_chosen);
+}
+
+static void
+file_free(struct shmsim_explorer *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->e_nfile; i++)
+		free(e->e_file[i].fd_point);
+	free(e->e_file);
+	e->e_file = NULL;
+	e->e_nfile = e->e_capfile = 0;
+}
+
+static int
+file_parse_line(struct shmsim_explorer *e, char *line, size_t idx)
+{
+	struct file_decision *fd;
+	char *p = line, *bar, *arrow, *end;
+	unsigned long v;
+
+	v = strtoul(p, &end, 10);
+	if (end == p || *end != ' ' || v != idx)
+		return (EINVAL);
+	p = end + 1;
+	bar = strstr(p, " | ");
+	if (bar == NULL)
+		return (EINVAL);
+	arrow = strstr(bar, " -> ");
+	if (arrow == NULL)
+		return (EINVAL);
+	if (!grow((void **)&e->e_file, &e->e_capfile, e->e_nfile + 1,
+		sizeof(*e->e_file)))
+		return (ENOMEM);
+	fd = &e->e_file[e->e_nfile];
+	memset(fd, 0, sizeof(*fd));
+	if (*p == '-') {
+		fd->fd_cur = -1;
+		p++;
+	} else {
+		v = strtoul(p, &end, 10);
+		if (end == p || v >= SHMSIM_MAX_ACTORS)
+			return (EINVAL);
+		fd->fd_cur = (int8_t)v;
+		p = end;
+		if (*p == '*') {
+			fd->fd_cur_runnable = 1;
+			p++;
+		}
+	}
+	if (*p != ' ' || p + 1 > bar)
+		return (EINVAL);
+	p++;
+	*bar = '\0';
+	fd->fd_point = strdup(p);
+	if (fd->fd_point == NULL)
+		return (ENOMEM);
+	e->e_nfile++;
+	p = bar + 3;
+	*arrow = '\0';
+	while (*p != '\0') {
+		v = strtoul(p, &end, 10);
+		if (end == p || v >= SHMSIM_MAX_ACTORS)
+			return (EINVAL);
+		fd->fd_mask |= (uint16_t)(1u << v);
+		p = end;
+		if (*p == ' ')
+			p++;
+	}
+	p = arrow + 4;
+	v = strtoul(p, &end, 10);
+	if (end == p || *end != '\0' || v >= SHMSIM_MAX_ACTORS ||
+	    (fd->fd_mask & (1u << v)) == 0)
+		return (EINVAL);
+	fd->fd_chosen = (uint8_t)v;
+	return (0);
+}
+
+/* A schedule file's text: its header, then a decision a line. */
+static int
+file_parse(struct shmsim_explorer *e, const char *text)
+{
+	char *copy, *line, *next;
+	size_t idx = 0;
+	int error = 0;
+
+	if (strncmp(text, SCHEDULE_MAGIC "\n", strlen(SCHEDULE_MAGIC) + 1) != 0)
+		return (EINVAL);
+	copy = strdup(text);
+	if (copy == NULL)
+		return (ENOMEM);
+	for (line = copy; line != NULL && error == 0; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		error = file_parse_line(e, line, idx++);
+	}
+	free(copy);
+	if (error != 0)
+		file_free(e);
+	return (error);
 }
 
 /* ---------------------------------------------------------------- steps */
@@ -348,6 +642,57 @@ alternatives(uint16_t mask, int dflt, int out[SHMSIM_MAX_ACTORS])
 	return (n);
 }
 
+/*
+ * The identity of the point `at` that thread st has reached: its kind,
+ * function and object, and how many such points st has passed in this
+ * block (counted by identity, so edits that move code do not change it).
+ */
+static void
+point_identify(struct shmsim_explorer *e, struct sched_thread *st,
+    struct sched_point *at)
+{
+	uint32_t key, h;
+	size_t i, slot;
+
+	slot = (((uintptr_t)at->sp_op >> 3) ^ ((uintptr_t)at->sp_what >> 2) ^
+		   ((uintptr_t)at->sp_func >> 4)) %
+	    256;
+	if (e->e_idcache[slot].ic_op != at->sp_op ||
+	    e->e_idcache[slot].ic_what != at->sp_what ||
+	    e->e_idcache[slot].ic_func != at->sp_func) {
+		/* The strings' contents, never their addresses, make the key.
+		 */
+		e->e_idcache[slot].ic_op = at->sp_op;
+		e->e_idcache[slot].ic_what = at->sp_what;
+		e->e_idcache[slot].ic_func = at->sp_func;
+		e->e_idcache[slot].ic_kind = point_kind(at->sp_what);
+		e->e_idcache[slot].ic_key =
+		    hash_mix(hash_mix(str_id(e, at->sp_op),
+				 str_id(e, e->e_idcache[slot].ic_kind)),
+			str_id(e, at->sp_func));
+	}
+	at->sp_what = e->e_idcache[slot].ic_kind;
+	key = e->e_idcache[slot].ic_key;
+	slot = key % SCHED_OCC;
+	for (i = 0; i < SCHED_OCC; i++) {
+		struct occ_slot *os = &st->st_occ[(slot + i) % SCHED_OCC];
+
+		if (os->os_gen != e->e_gen) {
+			os->os_gen = e->e_gen;
+			os->os_key = key;
+			os->os_n = 0;
+		}
+		if (os->os_key == key) {
+			at->sp_occ = ++os->os_n;
+			break;
+		}
+	}
+	if (i == SCHED_OCC) /* more kinds than slots: count them together */
+		at->sp_occ = ++st->st_occ_over;
+	h = hash_mix(key, at->sp_occ);
+	at->sp_id = h;
+}
+
 static void
 nondeterminism(struct shmsim_explorer *e, const char *fmt, ...)
 {
@@ -361,10 +706,64 @@ nondeterminism(struct shmsim_explorer *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void
+diverged(struct shmsim_explorer *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->e_diverged)
+		return;
+	e->e_diverged = true;
+	va_start(ap, fmt);
+	vsnprintf(e->e_diverged_msg, sizeof(e->e_diverged_msg), fmt, ap);
+	va_end(ap);
+}
+
+/* REPLAY of a schedule file: the file's choice while the points agree. */
+static int
+file_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
+{
+	const struct file_decision *fd;
+	char found[256], fm[64], dm[64];
+
+	if (e->e_diverged)
+		return (d->d_dflt);
+	decision_point_text(d, found, sizeof(found));
+	if (idx >= e->e_nfile) {
+		diverged(e,
+		    "the model's scheduling points differ from this "
+		    "schedule's from decision %zu on: expected the end of "
+		    "the run, found %s (actor %u); the run took the default "
+		    "choices from there on",
+		    idx, found, d->d_cur);
+		return (d->d_dflt);
+	}
+	fd = &e->e_file[idx];
+	if (strcmp(fd->fd_point, found) != 0 ||
+	    fd->fd_cur != (d->d_start ? -1 : (int)d->d_cur) ||
+	    fd->fd_cur_runnable != d->d_cur_runnable ||
+	    fd->fd_mask != d->d_mask) {
+		mask_text(fd->fd_mask, fm, sizeof(fm));
+		mask_text(d->d_mask, dm, sizeof(dm));
+		diverged(e,
+		    "the model's scheduling points differ from this "
+		    "schedule's from decision %zu on: expected %s (actor "
+		    "%d%s; could run: %s), found %s (actor %d%s; could run: "
+		    "%s); the run took the default choices from there on",
+		    idx, fd->fd_point, fd->fd_cur,
+		    fd->fd_cur_runnable ? ", could go on" : "", fm, found,
+		    d->d_start ? -1 : (int)d->d_cur,
+		    d->d_cur_runnable ? ", could go on" : "", dm);
+		return (d->d_dflt);
+	}
+	return (fd->fd_chosen);
+}
+
 static int
 strategy_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
 {
 	int alts[SHMSIM_MAX_ACTORS], n, i, best;
+	char x[256], y[256];
 
 	switch (e->e_opts.mode) {
 	case SHMSIM_SCHED_FIXED:
@@ -374,26 +773,34 @@ strategy_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
 			const struct decision *f = &e->e_forced[idx];
 
 			if (f->d_sig != d->d_sig) {
+				decision_point_text(f, x, sizeof(x));
+				decision_point_text(d, y, sizeof(y));
 				nondeterminism(e,
 				    "decision %zu differs from the run that "
 				    "recorded it (the model is not "
-				    "deterministic)",
-				    idx);
+				    "deterministic): expected %s, found %s",
+				    idx, x, y);
 				return (d->d_dflt);
 			}
 			return (f->d_chosen);
 		}
 		return (d->d_dflt);
 	case SHMSIM_SCHED_REPLAY:
-		if (e->e_tokpos < e->e_ntok &&
+		if (e->e_file != NULL)
+			return (file_choose(e, idx, d));
+		if (!e->e_diverged && e->e_tokpos < e->e_ntok &&
 		    e->e_tok[e->e_tokpos].dv_at == idx) {
 			int t = e->e_tok[e->e_tokpos++].dv_thread;
 
 			if ((d->d_mask & (1u << t)) == 0) {
-				nondeterminism(e,
-				    "decision %zu: the token picks thread %d, "
-				    "which cannot run here",
-				    idx, t);
+				decision_point_text(d, y, sizeof(y));
+				diverged(e,
+				    "the model's scheduling points differ from "
+				    "this token's by decision %zu: the token "
+				    "runs actor %d there, which cannot run at "
+				    "%s; the run took the default choices "
+				    "from there on",
+				    idx, t, y);
 				return (d->d_dflt);
 			}
 			return (t);
@@ -452,10 +859,16 @@ sched_pick(struct shmsim_explorer *e, struct sched_thread *cur,
 
 	idx = e->e_ndec;
 	d.d_preempts = e->e_preempts;
+	d.d_start = at == NULL;
+	d.d_op = at != NULL ? at->sp_op : NULL;
+	d.d_what = at != NULL ? at->sp_what : NULL;
+	d.d_func = at != NULL ? at->sp_func : NULL;
+	d.d_occ = at != NULL ? at->sp_occ : 0;
+	/* What the point is, never where: see point_identify(). */
 	d.d_sig = hash_mix(hash_mix(hash_mix(2166136261u, (uint32_t)idx),
 			       (uint32_t)mask | (uint32_t)d.d_cur << 16 |
 				   (uint32_t)cur_runnable << 24),
-	    (uint32_t)(at != NULL ? at->sp_line : 0));
+	    at != NULL ? at->sp_id : 0);
 	chosen = strategy_choose(e, idx, &d);
 	d.d_chosen = (uint8_t)chosen;
 	grow_or_panic((void **)&e->e_dec, &e->e_capdec, idx + 1,
@@ -557,7 +970,7 @@ sched_leave(struct shmsim_explorer *e, struct sched_thread *cur,
 
 void
 sched_point_slow(struct sim_thread *td, const char *op, const char *what,
-    const char *file, int line)
+    const char *func, const char *file, int line)
 {
 	struct sched_thread *st = td->td_sched;
 	struct shmsim_explorer *e = st->st_e;
@@ -565,8 +978,10 @@ sched_point_slow(struct sim_thread *td, const char *op, const char *what,
 
 	st->st_last.sp_op = op;
 	st->st_last.sp_what = what;
+	st->st_last.sp_func = func;
 	st->st_last.sp_file = file;
 	st->st_last.sp_line = line;
+	point_identify(e, st, &st->st_last);
 	next = sched_pick(e, st, &st->st_last);
 	if (next != st) {
 		step_record(e, st, EV_PREEMPTED, &st->st_last);
@@ -576,7 +991,7 @@ sched_point_slow(struct sim_thread *td, const char *op, const char *what,
 
 void
 sched_sleep(struct sim_thread *td, const void *chan, const char *wmesg,
-    const char *file, int line)
+    const char *func, const char *file, int line)
 {
 	struct sched_thread *st = td->td_sched;
 	struct shmsim_explorer *e = st->st_e;
@@ -585,8 +1000,10 @@ sched_sleep(struct sim_thread *td, const void *chan, const char *wmesg,
 	st->st_chan = chan;
 	st->st_wait.sp_op = "sleep";
 	st->st_wait.sp_what = wmesg;
+	st->st_wait.sp_func = func;
 	st->st_wait.sp_file = file;
 	st->st_wait.sp_line = line;
+	point_identify(e, st, &st->st_wait);
 	step_record(e, st, EV_BLOCKED, &st->st_wait);
 	sched_leave(e, st, &st->st_wait, false);
 	KASSERT(st->st_state == ST_RUNNABLE,
@@ -617,22 +1034,26 @@ sched_thread_main(void *arg)
 {
 	struct sched_thread *st = arg;
 	struct shmsim_explorer *e = st->st_e;
-	struct sched_point done = { "return", "done", NULL, 0 };
+	struct sched_point done = { "finished", NULL, NULL, NULL, 0, 0, 0 };
 
 	st->st_fn(st->st_arg);
 	KASSERT(st->st_td.td_nheld == 0,
 	    ("%s: %s finished holding %d locks", __func__, st->st_name,
 		st->st_td.td_nheld));
 	st->st_state = ST_DONE;
+	point_identify(e, st, &done);
 	step_record(e, st, EV_DONE, &done);
 	sched_leave(e, st, &done, true);
 	panic("%s: a finished thread was resumed", __func__);
 }
 
 void
-sched_panic_hook(void)
+sched_panic_hook(const char *msg)
 {
 	struct shmsim_explorer *e = explorer_active;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f, *out;
 
 	if (e == NULL)
 		return;
@@ -648,11 +1069,81 @@ sched_panic_hook(void)
 	}
 	_curthread_explored = NULL;
 	token_format(e);
-	fprintf(stderr, "schedule: %s\n", e->e_token);
-	shmsim_explorer_steps(e, stderr);
+	out = e->e_opts.panic_fn != NULL ? open_memstream(&text, &len) : NULL;
+	if (out == NULL)
+		out = stderr;
+	fprintf(out, "panic: %s\n", msg);
+	fprintf(out, "schedule: %s\n", e->e_token);
+	if (e->e_opts.save_schedule != NULL && e->e_opts.panic_fn != NULL)
+		/* The caller saves it (shmsim_explorer_save()). */
+		fprintf(out, "schedule saved in %s\n", e->e_opts.save_schedule);
+	else if (e->e_opts.save_schedule != NULL) {
+		f = fopen(e->e_opts.save_schedule, "w");
+		if (f != NULL &&
+		    shmsim_explorer_save(e, e->e_opts.scenario, f) == 0 &&
+		    fclose(f) == 0)
+			fprintf(out, "schedule saved in %s\n",
+			    e->e_opts.save_schedule);
+		else {
+			if (f != NULL)
+				(void)fclose(f);
+			fprintf(out, "%s: the schedule could not be saved\n",
+			    e->e_opts.save_schedule);
+		}
+	}
+	shmsim_explorer_steps_max(e, out, e->e_opts.steps_max);
+	if (out != stderr && fclose(out) == 0 && text != NULL)
+		e->e_opts.panic_fn(e->e_opts.panic_arg, e, text);
 	fflush(stderr);
 	if (e->e_opts.panic_status != 0)
 		_exit(e->e_opts.panic_status);
+	abort();
+}
+
+/* ------------------------------------------------------------- sharding */
+
+/*
+ * A DFS schedule's group: its first two departures from the default,
+ * (decision, actor) each, encoded so that groups sort in DFS order: a
+ * departure later in the run comes first (before it, the other schedule
+ * departs and this one takes the default), then the lower actor; no
+ * departure sorts before any.
+ */
+#define DEV_POS_MAX ((1u << 27) - 1)
+
+static uint64_t
+dev_code(size_t at, unsigned thread)
+{
+	uint64_t p = at > DEV_POS_MAX ? DEV_POS_MAX : at;
+
+	return ((((uint64_t)DEV_POS_MAX - p) << 4 | thread) + 1);
+}
+
+static bool
+shard_owns(const struct shmsim_explorer *e, uint64_t order)
+{
+	if (e->e_opts.nshards <= 1)
+		return (true);
+	if (e->e_opts.mode == SHMSIM_SCHED_DFS)
+		order = mix64(order ^ 0x5ca1ab1e5ca1ab1eull);
+	return (order % e->e_opts.nshards == e->e_opts.shard);
+}
+
+/* The group of the schedule that e_forced[0 .. n) and defaults make. */
+static uint64_t
+dfs_order(const struct decision *d, size_t n)
+{
+	uint64_t key = 0;
+	unsigned found = 0;
+	size_t i;
+
+	for (i = 0; i < n && found < 2; i++)
+		if (d[i].d_chosen != d[i].d_dflt) {
+			key |= dev_code(i, d[i].d_chosen)
+			    << (found == 0 ? 32 : 0);
+			found++;
+		}
+	return (key);
 }
 
 /* ---------------------------------------------------------------- API */
@@ -667,18 +1158,22 @@ shmsim_explorer_create(const struct shmsim_explore_opts *o,
 	*ep = NULL;
 	if (o == NULL || o->mode > SHMSIM_SCHED_BYTES ||
 	    (o->mode == SHMSIM_SCHED_PCT && (o->depth < 1 || o->depth > 64)) ||
-	    (o->mode == SHMSIM_SCHED_REPLAY && o->token == NULL) ||
+	    (o->mode == SHMSIM_SCHED_REPLAY && o->token == NULL &&
+		o->schedule == NULL) ||
 	    (o->mode == SHMSIM_SCHED_BYTES && o->bytes == NULL &&
-		o->nbytes != 0))
+		o->nbytes != 0) ||
+	    (o->nshards > 1 && o->shard >= o->nshards))
 		return (EINVAL);
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return (ENOMEM);
 	e->e_opts = *o;
 	e->e_opts.token = NULL;
+	e->e_opts.schedule = NULL;
 	e->e_rng = o->seed;
 	if (o->mode == SHMSIM_SCHED_REPLAY) {
-		error = token_parse(e, o->token);
+		error = o->schedule != NULL ? file_parse(e, o->schedule) :
+					      token_parse(e, o->token);
 		if (error != 0) {
 			free(e->e_tok);
 			free(e);
@@ -707,15 +1202,19 @@ shmsim_explorer_destroy(struct shmsim_explorer *e)
 	free(e->e_dev);
 	free(e->e_forced);
 	free(e->e_tok);
+	file_free(e);
 	free(e);
 }
 
 bool
 shmsim_explorer_begin(struct shmsim_explorer *e)
 {
-	unsigned i;
+	uint64_t i;
+	unsigned c;
 
 	KASSERT(!e->e_in_run, ("%s: a run is in progress", __func__));
+	e->e_owned = true;
+	e->e_order = 0;
 	switch (e->e_opts.mode) {
 	case SHMSIM_SCHED_FIXED:
 	case SHMSIM_SCHED_REPLAY:
@@ -726,20 +1225,33 @@ shmsim_explorer_begin(struct shmsim_explorer *e)
 	case SHMSIM_SCHED_DFS:
 		if (e->e_exhausted)
 			return (false);
+		e->e_order = dfs_order(e->e_forced, e->e_nforced);
+		e->e_owned = shard_owns(e, e->e_order);
 		break;
 	case SHMSIM_SCHED_PCT:
-		/*
-		 * d-1 change points, uniform over the decisions of the
-		 * longest run so far (none in the first run, which
-		 * measures it).
-		 */
-		e->e_ncp = 0;
-		if (e->e_stats.max_points > 0)
-			for (i = 0; i + 1 < e->e_opts.depth; i++)
-				e->e_cp[e->e_ncp++] =
-				    sched_rand_below(e, e->e_stats.max_points);
-		break;
 	case SHMSIM_SCHED_RANDOM:
+		/*
+		 * Run i depends on the seed and i alone, so that shards and
+		 * workers make the same runs as one explorer.  PCT's run 0
+		 * measures the decisions its change points fall among; every
+		 * shard makes it.
+		 */
+		i = e->e_next_index;
+		if (e->e_opts.mode != SHMSIM_SCHED_PCT || i != 0)
+			while (!shard_owns(e, i))
+				i++;
+		if (e->e_opts.runs != 0 && i >= e->e_opts.runs)
+			return (false);
+		e->e_index = i;
+		e->e_next_index = i + 1;
+		e->e_order = i;
+		e->e_owned = shard_owns(e, i);
+		e->e_rng = mix64(e->e_opts.seed ^ mix64(i + 1));
+		e->e_ncp = 0;
+		if (e->e_opts.mode == SHMSIM_SCHED_PCT && i != 0)
+			for (c = 0; c + 1 < e->e_opts.depth; c++)
+				e->e_cp[e->e_ncp++] =
+				    sched_rand_below(e, e->e_pct_k);
 		break;
 	}
 	e->e_started = true;
@@ -750,12 +1262,22 @@ shmsim_explorer_begin(struct shmsim_explorer *e)
 	e->e_points = e->e_switches = 0;
 	e->e_nondet = false;
 	e->e_nondet_msg[0] = '\0';
+	e->e_diverged = false;
+	e->e_diverged_msg[0] = '\0';
 	e->e_tokpos = 0;
 	e->e_bytepos = 0;
 	e->e_token[0] = '\0';
 	e->e_stats.runs++;
 	explorer_active = e;
 	return (true);
+}
+
+bool
+shmsim_explorer_owned(const struct shmsim_explorer *e, uint64_t *order)
+{
+	if (order != NULL)
+		*order = e->e_order;
+	return (e->e_owned);
 }
 
 int
@@ -801,11 +1323,21 @@ shmsim_explorer_par(struct shmsim_explorer *e, int n, const char *const names[],
 			return (error);
 		e->e_nalloc = i + 1;
 	}
+	/* The host is the thread running this block, whichever it is (an
+	 * explorer may be made on one thread and used on another). */
+	fiber_init_host(&e->e_host);
 	e->e_in_par = true;
 	e->e_par_error = 0;
 	e->e_report = report;
 	e->e_reportlen = reportlen;
 	e->e_nthreads = n;
+	/* Occurrences count from 1 again in each block. */
+	if (++e->e_gen == 0) {
+		for (i = 0; i < SHMSIM_MAX_ACTORS; i++)
+			memset(e->e_threads[i].st_occ, 0,
+			    sizeof(e->e_threads[i].st_occ));
+		e->e_gen = 1;
+	}
 	for (i = 0; i < n; i++) {
 		struct sched_thread *st = &e->e_threads[i];
 
@@ -820,6 +1352,7 @@ shmsim_explorer_par(struct shmsim_explorer *e, int n, const char *const names[],
 		st->st_state = ST_RUNNABLE;
 		st->st_chan = NULL;
 		st->st_label[0] = '\0';
+		st->st_occ_over = 0;
 		memset(&st->st_last, 0, sizeof(st->st_last));
 		st->st_prio = e->e_opts.depth + (unsigned)i;
 		fiber_prepare(&st->st_fiber, sched_thread_main, st);
@@ -859,8 +1392,17 @@ static void
 dfs_backtrack(struct shmsim_explorer *e)
 {
 	int alts[SHMSIM_MAX_ACTORS], n, i;
-	size_t k;
+	size_t k, p0 = SIZE_MAX, p1 = SIZE_MAX;
+	uint64_t key;
 
+	/* The run's first two departures, for the shards' groups. */
+	for (k = 0; k < e->e_ndec && p1 == SIZE_MAX; k++)
+		if (e->e_dec[k].d_chosen != e->e_dec[k].d_dflt) {
+			if (p0 == SIZE_MAX)
+				p0 = k;
+			else
+				p1 = k;
+		}
 	for (k = e->e_ndec; k-- > 0;) {
 		const struct decision *d = &e->e_dec[k];
 
@@ -872,7 +1414,19 @@ dfs_backtrack(struct shmsim_explorer *e)
 			unsigned cost =
 			    d->d_cur_runnable && alts[i] != d->d_cur ? 1 : 0;
 
-			if (d->d_preempts + cost <= e->e_opts.preemptions)
+			if (d->d_preempts + cost > e->e_opts.preemptions)
+				continue;
+			if (e->e_opts.nshards <= 1 || p0 == SIZE_MAX || p0 >= k)
+				break;
+			/*
+			 * Two departures fix the group of every schedule
+			 * under this choice: skip it when another shard
+			 * owns that group.
+			 */
+			key = dev_code(p0, e->e_dec[p0].d_chosen) << 32 |
+			    (p1 < k ? dev_code(p1, e->e_dec[p1].d_chosen) :
+				      dev_code(k, (unsigned)alts[i]));
+			if (shard_owns(e, key))
 				break;
 		}
 		if (i < n) {
@@ -893,6 +1447,7 @@ int
 shmsim_explorer_end(struct shmsim_explorer *e, bool failed, char *report,
     size_t reportlen)
 {
+	char x[256];
 	int error = 0;
 
 	if (report != NULL && reportlen > 0)
@@ -906,30 +1461,46 @@ shmsim_explorer_end(struct shmsim_explorer *e, bool failed, char *report,
 		e->e_stats.failed++;
 	if (e->e_points > e->e_stats.max_points)
 		e->e_stats.max_points = e->e_points;
-	if (e->e_opts.mode == SHMSIM_SCHED_PCT &&
-	    e->e_ndec > e->e_stats.max_points)
-		e->e_stats.max_points = e->e_ndec;
-	if (e->e_opts.mode == SHMSIM_SCHED_REPLAY && !e->e_nondet) {
-		if (e->e_tokpos != e->e_ntok)
-			nondeterminism(e,
-			    "the run ended before decision %u of the token",
-			    e->e_tok[e->e_tokpos].dv_at);
-		else if (e->e_hash != e->e_tokhash)
-			nondeterminism(e,
-			    "the decisions differ from the run that made the "
-			    "token (hash %08x, token %08x)",
-			    e->e_hash, e->e_tokhash);
+	if (e->e_opts.mode == SHMSIM_SCHED_PCT && e->e_index == 0)
+		e->e_pct_k = e->e_ndec > 0 ? e->e_ndec : 1;
+	if (e->e_opts.mode == SHMSIM_SCHED_REPLAY && !e->e_diverged) {
+		if (e->e_file != NULL) {
+			if (e->e_ndec < e->e_nfile)
+				diverged(e,
+				    "the model's scheduling points differ from "
+				    "this schedule's from decision %zu on: "
+				    "expected %s, found the end of the run",
+				    e->e_ndec, e->e_file[e->e_ndec].fd_point);
+		} else if (e->e_tokpos != e->e_ntok)
+			diverged(e,
+			    "the model's scheduling points differ from this "
+			    "token's: the run ended after %zu decisions, "
+			    "before decision %u of the token",
+			    e->e_ndec, e->e_tok[e->e_tokpos].dv_at);
+		else if (e->e_tokversion >= 2 && e->e_hash != e->e_tokhash)
+			diverged(e,
+			    "the model's scheduling points differ from this "
+			    "token's (its hash is %08x, this run's %08x); a "
+			    "token cannot tell from which decision on, a "
+			    "schedule file (--save-schedule) can",
+			    e->e_tokhash, e->e_hash);
 	}
 	if (e->e_opts.mode == SHMSIM_SCHED_DFS && !e->e_nondet &&
-	    e->e_ndec < e->e_nforced)
+	    e->e_ndec < e->e_nforced) {
+		decision_point_text(&e->e_forced[e->e_ndec], x, sizeof(x));
 		nondeterminism(e,
 		    "the run ended after %zu decisions; the previous run "
-		    "had at least %zu there",
-		    e->e_ndec, e->e_nforced);
+		    "had at least %zu there (expected %s)",
+		    e->e_ndec, e->e_nforced, x);
+	}
 	if (e->e_nondet) {
 		if (report != NULL && reportlen > 0)
 			snprintf(report, reportlen, "nondeterminism: %s",
 			    e->e_nondet_msg);
+		error = EIO;
+	} else if (e->e_diverged) {
+		if (report != NULL && reportlen > 0)
+			snprintf(report, reportlen, "%s", e->e_diverged_msg);
 		error = EIO;
 	}
 	if (e->e_opts.mode == SHMSIM_SCHED_DFS) {
@@ -942,13 +1513,44 @@ shmsim_explorer_end(struct shmsim_explorer *e, bool failed, char *report,
 }
 
 const char *
+shmsim_explorer_diverged(const struct shmsim_explorer *e)
+{
+	return (e->e_diverged ? e->e_diverged_msg : NULL);
+}
+
+const char *
 shmsim_explorer_token(const struct shmsim_explorer *e)
 {
 	return (e->e_token);
 }
 
-void
-shmsim_explorer_steps(const struct shmsim_explorer *e, FILE *out)
+int
+shmsim_explorer_save(const struct shmsim_explorer *e, const char *scenario,
+    FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "%s\n", SCHEDULE_MAGIC);
+	fprintf(out, "# scenario: %s\n", scenario != NULL ? scenario : "-");
+	fprintf(out, "# token: %s\n", e->e_token);
+	fprintf(out, "# %zu decisions, %zu departing from the default\n",
+	    e->e_ndec, e->e_ndev);
+	fprintf(out,
+	    "# replay: shmsim explore --replay THIS-FILE SCENARIO\n"
+	    "# One decision a line: its number, the actor at the point (* "
+	    "when it\n"
+	    "# could go on, - at the start of a par block), the point "
+	    "(kind, lock or\n"
+	    "# count, function, occurrence in that actor), | the actors "
+	    "that could run\n"
+	    "# -> the one that ran.\n");
+	for (i = 0; i < e->e_ndec; i++)
+		decision_line(&e->e_dec[i], i, out);
+	return (ferror(out) ? EIO : 0);
+}
+
+static void
+step_print(const struct step *s, size_t i, FILE *out)
 {
 	static const char *const ev_names[] = {
 		[EV_PREEMPTED] = "preempted",
@@ -956,30 +1558,48 @@ shmsim_explorer_steps(const struct shmsim_explorer *e, FILE *out)
 		[EV_DONE] = "finished",
 		[EV_PANIC] = "panicked, last point",
 	};
-	size_t i;
+	const char *label = s->s_label[0] != '\0' ? s->s_label : "-";
 
-	for (i = 0; i < e->e_nsteps; i++) {
-		const struct step *s = &e->e_steps[i];
+	if (s->s_ev == EV_DONE)
+		fprintf(out, "  %3zu. %s: %s -- finished\n", i + 1, s->s_name,
+		    label);
+	else if (s->s_at.sp_op == NULL)
+		fprintf(out,
+		    "  %3zu. %s: %s -- %s: none (panicked at the start)\n",
+		    i + 1, s->s_name, label, ev_names[s->s_ev]);
+	else
+		fprintf(out,
+		    "  %3zu. %s: %s -- %s at %s \"%s\" in %s @ %s:%d\n", i + 1,
+		    s->s_name, label, ev_names[s->s_ev], s->s_at.sp_op,
+		    s->s_at.sp_what != NULL ? s->s_at.sp_what : "",
+		    s->s_at.sp_func != NULL ? s->s_at.sp_func : "?",
+		    short_file(s->s_at.sp_file), s->s_at.sp_line);
+}
 
-		if (s->s_ev == EV_DONE)
-			fprintf(out, "  %3zu. %s: %s -- finished\n", i + 1,
-			    s->s_name,
-			    s->s_label[0] != '\0' ? s->s_label : "-");
-		else if (s->s_at.sp_op == NULL)
-			fprintf(out,
-			    "  %3zu. %s: %s -- %s: none (panicked at the start)\n",
-			    i + 1, s->s_name,
-			    s->s_label[0] != '\0' ? s->s_label : "-",
-			    ev_names[s->s_ev]);
-		else
-			fprintf(out,
-			    "  %3zu. %s: %s -- %s at %s \"%s\" @ %s:%d\n",
-			    i + 1, s->s_name,
-			    s->s_label[0] != '\0' ? s->s_label : "-",
-			    ev_names[s->s_ev], s->s_at.sp_op,
-			    s->s_at.sp_what != NULL ? s->s_at.sp_what : "",
-			    short_file(s->s_at.sp_file), s->s_at.sp_line);
+void
+shmsim_explorer_steps_max(const struct shmsim_explorer *e, FILE *out,
+    size_t max)
+{
+	size_t i, head, tail;
+
+	if (max == 0 || e->e_nsteps <= max) {
+		for (i = 0; i < e->e_nsteps; i++)
+			step_print(&e->e_steps[i], i, out);
+		return;
 	}
+	head = max / 2;
+	tail = max - head;
+	for (i = 0; i < head; i++)
+		step_print(&e->e_steps[i], i, out);
+	fprintf(out, "  ... %zu steps left out ...\n", e->e_nsteps - max);
+	for (i = e->e_nsteps - tail; i < e->e_nsteps; i++)
+		step_print(&e->e_steps[i], i, out);
+}
+
+void
+shmsim_explorer_steps(const struct shmsim_explorer *e, FILE *out)
+{
+	shmsim_explorer_steps_max(e, out, 0);
 }
 
 void

@@ -8,6 +8,15 @@
  * (shmsim_explore.h, src/kern/sched.c) the explorer decides there who
  * runs next.
  *
+ * A point is identified by what it is, never by where it is: its kind
+ * (op: "sx_xlock", "refcount_release", "vm_fault"...), the function that
+ * makes it, what it is about (the lock's name, which is its class's, or
+ * the reference count's field) and how many such points the thread has
+ * passed before.  Tokens hash that identity, so they survive edits that
+ * move source lines; the file and line are kept for the step list only.
+ * SCHED_POINT() names its enclosing function; SCHED_POINT_AT() is for
+ * the lock and refcount layers, which pass their caller's.
+ *
  * sched_sleep()/sched_wakeup() are sleep(9)/wakeup(9) for explored
  * threads: a thread that must wait (a held lock, paging in progress)
  * sleeps on a channel and is not picked until someone wakes that
@@ -22,20 +31,26 @@
 #include "kern/thread.h"
 
 void sched_point_slow(struct sim_thread *td, const char *op, const char *what,
-    const char *file, int line);
+    const char *func, const char *file, int line);
 void sched_sleep(struct sim_thread *td, const void *chan, const char *wmesg,
-    const char *file, int line);
+    const char *func, const char *file, int line);
 void sched_wakeup(struct sim_thread *td, const void *chan);
-/* panic(): print the explored schedule, if any, and end as configured. */
-void sched_panic_hook(void);
+/*
+ * panic(msg): under the explorer, print the panic with the explored
+ * schedule (or hand it to the explorer's panic_fn) and end as configured;
+ * returns only when no explorer is running.
+ */
+void sched_panic_hook(const char *msg);
 
-#define SCHED_POINT(op, what, file, line)                              \
-	do {                                                           \
-		struct sim_thread *sp_td_ = _curthread_explored;       \
-		if (__predict_false(sp_td_ != NULL))                   \
-			sched_point_slow(sp_td_, (op), (what), (file), \
-			    (line));                                   \
+#define SCHED_POINT_AT(op, what, func, file, line)                             \
+	do {                                                                   \
+		struct sim_thread *sp_td_ = _curthread_explored;               \
+		if (__predict_false(sp_td_ != NULL))                           \
+			sched_point_slow(sp_td_, (op), (what), (func), (file), \
+			    (line));                                           \
 	} while (0)
+#define SCHED_POINT(op, what, file, line) \
+	SCHED_POINT_AT((op), (what), __func__, (file), (line))
 
 /* True in a simulated thread run by the explorer. */
 static inline bool

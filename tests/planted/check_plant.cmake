@@ -8,7 +8,10 @@
 #     (the panic, the failed expectation or the auditor's report), and a
 #     schedule token -- "schedule: TOKEN" after a panic, "--replay TOKEN"
 #     after a failed schedule;
-#  3. the planted build replays TOKEN: exit 1 and RE again.
+#  3. the planted build replays TOKEN: exit 1 and RE again;
+#  4. the planted build explores with -j 2: the same report as in 2 (a
+#     panic is the first in one explorer's order, not the first any
+#     thread met).
 cmake_minimum_required(VERSION 3.25)
 foreach(v REAL PLANTED SCENARIO K EXPECT_REGEX)
   if(NOT DEFINED ${v})
@@ -34,14 +37,15 @@ run_shmsim("${PLANTED}" 1 explore --mode dfs --preemptions ${K} --quiet "${SCENA
 if(NOT out MATCHES "${EXPECT_REGEX}")
   message(FATAL_ERROR "planted build: output does not match '${EXPECT_REGEX}':\n${out}")
 endif()
-if(out MATCHES "\nschedule: (1-[0-9a-f]+[-0-9.]*)\n")
+if(out MATCHES "\nschedule: ([0-9]-[0-9a-f]+[-0-9.]*)\n")
   set(token "${CMAKE_MATCH_1}")
-elseif(out MATCHES "--replay (1-[0-9a-f]+[-0-9.]*) ")
+elseif(out MATCHES "--replay ([0-9]-[0-9a-f]+[-0-9.]*) ")
   set(token "${CMAKE_MATCH_1}")
 else()
   message(FATAL_ERROR "planted build: no schedule token in:\n${out}")
 endif()
 message(STATUS "planted build found it, token ${token}:\n${out}")
+set(out_j1 "${out}")
 
 # 3. The token replays the same failure.
 run_shmsim("${PLANTED}" 1 explore --replay "${token}" --quiet "${SCENARIO}")
@@ -56,3 +60,10 @@ if(at_panic LESS 0 AND at_fail LESS 0)
   message(FATAL_ERROR "replay of ${token} names another schedule:\n${out}")
 endif()
 message(STATUS "replay of ${token} fails the same way")
+
+# 4. Two host threads report what one does.
+run_shmsim("${PLANTED}" 1 explore -j 2 --mode dfs --preemptions ${K} --quiet "${SCENARIO}")
+if(NOT out STREQUAL out_j1)
+  message(FATAL_ERROR "planted build with -j 2:\n${out}\ndiffers from -j 1:\n${out_j1}")
+endif()
+message(STATUS "-j 2 reports the same")

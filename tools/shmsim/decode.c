@@ -2478,7 +2478,13 @@ sc_decode(enum sc_fuzz_target t, const uint8_t *data, size_t size,
 		put_report_comment(out, r->sched_report);
 		rc = 1;
 	}
-	if (r->segments > 0)
+	if (r->segments > 0 && r->sched_token[0] == '(')
+		/* Never a replay command that cannot work. */
+		fprintf(out,
+		    "# %d concurrent segment(s): the par blocks ran in a "
+		    "schedule\n# %s, so no replay command is printed\n",
+		    r->segments, r->sched_token);
+	else if (r->segments > 0)
 		fprintf(out,
 		    "# %d concurrent segment(s): the par blocks ran in the "
 		    "schedule\n# %s\n# which replays exactly with (this "

@@ -26,10 +26,13 @@ static const char usage_text[] =
     "       shmsim explore [--mode dfs|pct|random] [--runs N] "
     "[--preemptions K]\n"
     "                      [--depth D] [--seed S] [--stop-on-failure] "
-    "[--quiet]\n"
-    "                      [--junit FILE] FILE\n"
-    "       shmsim explore --replay TOKEN [--html PAGE] [--quiet] "
-    "[--junit FILE] FILE\n"
+    "[-j N]\n"
+    "                      [--shard I/N] [--max-time SECONDS] "
+    "[--save-schedule FILE]\n"
+    "                      [--junit FILE] [--quiet] FILE\n"
+    "       shmsim explore --replay TOKEN|SCHEDULE-FILE "
+    "[--save-schedule FILE]\n"
+    "                      [--html PAGE] [--junit FILE] [--quiet] FILE\n"
     "       shmsim demo [--dot FILE | --html DIR]\n"
     "       shmsim decode names|syscalls|scenario FILE\n"
     "       shmsim --help | --version\n";
@@ -101,18 +104,35 @@ static const char help_text[] =
     "      --runs N       at most N schedules (default: dfs all of\n"
     "                     them, pct and random 1000)\n"
     "      --preemptions K  dfs bound (default 2)\n"
-    "      --depth D      pct bug depth, at least 1 (default 3)\n"
+    "      --depth D      pct bug depth, 1 to 64 (default 3)\n"
     "      --seed S       pct and random seed (default 1)\n"
     "      --stop-on-failure  stop at the first failing schedule\n"
-    "      --replay TOKEN run that one schedule, with its trace and\n"
-    "                     its steps\n"
+    "      -j N, --jobs N run the schedules on N host threads (default\n"
+    "                     1); the report is the one -j 1 prints\n"
+    "      --shard I/N    run only shard I (0 to N-1) of N: N machines\n"
+    "                     with shards 0/N .. N-1/N run each schedule of\n"
+    "                     one unsharded run exactly once (pct and\n"
+    "                     random: of its --runs N; dfs: --runs bounds\n"
+    "                     each shard)\n"
+    "      --max-time SECONDS  stop after that long, with the summary;\n"
+    "                     SIGINT (^C) stops the same way (exit 130 if\n"
+    "                     nothing failed; a second ^C ends at once)\n"
+    "      --save-schedule FILE  write the first failing schedule (with\n"
+    "                     --replay: the schedule replayed) to FILE, a\n"
+    "                     decision a line; --replay FILE replays it\n"
+    "      --replay TOKEN|SCHEDULE-FILE  run that one schedule, with its\n"
+    "                     trace and its steps; a model whose scheduling\n"
+    "                     points changed since is reported as a warning\n"
+    "                     saying where, and the run goes on\n"
+    "      --quiet        print only failures and the summary line, and\n"
+    "                     at most 40 steps of a schedule (a progress line\n"
+    "                     is shown on a terminal otherwise)\n"
+    "      --list-schedules  also list every schedule run, by token\n"
+    "                     (for testing shards)\n"
     "      --html PAGE    with --replay: write the schedule as a page\n"
     "                     (as run --html), one step per stretch of a\n"
     "                     par block, with the locks each thread holds\n"
     "                     and waits for\n"
-    "      --quiet        print only failures and the summary line (a\n"
-    "                     progress line is shown on a terminal\n"
-    "                     otherwise)\n"
     "      --junit FILE   a JUnit XML report: one test case, failed\n"
     "                     with the failing schedules' tokens, failures\n"
     "                     and replay commands as printed\n"
@@ -140,15 +160,16 @@ static const char help_text[] =
     "Every subcommand takes --help.\n"
     "\n"
     "Exit status: 0 all expectations met; 1 an expectation failed (or\n"
-    "the final audit or leak check did; explore: a schedule failed;\n"
-    "run --host: a process died or hung, skipped statements do not\n"
-    "count; diff: a call's answers differ), or an output (standard\n"
-    "output, the --dot, --junit or --html file) could not be written\n"
-    "completely (with a message); 2 usage or syntax error\n"
-    "(FILE:LINE:COLUMN: error: ...; nothing is run; a file with no\n"
-    "statements is one), a bad token, an unreadable input, an output\n"
-    "file that cannot be created, no Graphviz dot for --html; 3 out of\n"
-    "memory.\n"
+    "the final audit or leak check did; explore: a schedule failed, or\n"
+    "the schedule file could not be written; run --host: a process\n"
+    "died or hung, skipped statements do not count; diff: a call's\n"
+    "answers differ), or an output (standard output, the --dot,\n"
+    "--junit or --html file) could not be written completely (with a\n"
+    "message); 2 usage or syntax error (FILE:LINE:COLUMN: error: ...;\n"
+    "nothing is run; a file with no statements is one), a bad token or\n"
+    "schedule file, an unreadable input, an output file that cannot be\n"
+    "created, no Graphviz dot for --html; 3 out of memory; 130 explore\n"
+    "interrupted by SIGINT with no failing schedule.\n"
     "\n"
     "The language: docs/shmsim-scenario.5 (man -l), docs/tutorial.md.\n"
     "Large pages need config page_sizes= (without it SHM_LARGEPAGE is\n"
@@ -461,6 +482,49 @@ number_arg(const char *opt, const char *s, uint64_t max, uint64_t *v)
 	return (true);
 }
 
+/* --shard I/N: 0 <= I < N <= 1000000. */
+static bool
+shard_arg(const char *s, unsigned *shard, unsigned *nshards)
+{
+	char *end;
+	unsigned long i, n;
+
+	errno = 0;
+	i = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '/' || end[1] < '0' || end[1] > '9')
+		goto bad;
+	n = strtoul(end + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || n < 1 || n > 1000000 || i >= n)
+		goto bad;
+	*shard = (unsigned)i;
+	*nshards = (unsigned)n;
+	return (true);
+bad:
+	fprintf(stderr,
+	    "shmsim: --shard wants I/N with 0 <= I < N <= 1000000, not '%s'\n",
+	    s);
+	return (false);
+}
+
+/* --max-time SECONDS: a positive number, decimals allowed. */
+static bool
+seconds_arg(const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || !(*v > 0) ||
+	    *v > 1e9) {
+		fprintf(stderr,
+		    "shmsim: --max-time wants a number of seconds above 0, "
+		    "not '%s'\n",
+		    s);
+		return (false);
+	}
+	return (true);
+}
+
 static int
 cmd_explore(const char *progname, int argc, char **argv)
 {
@@ -468,8 +532,9 @@ cmd_explore(const char *progname, int argc, char **argv)
 	struct sc_script sc;
 	struct sc_junit *j = NULL;
 	FILE *jf = NULL;
-	const char *file, *junitpath = NULL;
+	const char *file, *junitpath = NULL, *replay = NULL;
 	bool runs_set = false, mode_set = false, ok = true;
+	char *sched = NULL;
 	uint64_t v;
 	size_t len;
 	char *buf;
@@ -480,6 +545,7 @@ cmd_explore(const char *progname, int argc, char **argv)
 	o.preemptions = 2;
 	o.depth = 3;
 	o.seed = 1;
+	o.jobs = 1;
 	o.progname = progname;
 	o.out = stdout;
 	for (i = 0; i < argc; i++) {
@@ -493,6 +559,17 @@ cmd_explore(const char *progname, int argc, char **argv)
 			o.stop_on_failure = true;
 			continue;
 		}
+		if (strcmp(a, "--help") == 0) {
+			const char *h = strstr(help_text, "  shmsim explore");
+			const char *end = strstr(help_text, "  shmsim demo");
+
+			fwrite(h, 1, (size_t)(end - h), stdout);
+			return (fflush(stdout) == 0 ? 0 : 1);
+		}
+		if (strcmp(a, "--list-schedules") == 0) {
+			o.list = true;
+			continue;
+		}
 		if (strcmp(a, "--") == 0) {
 			i++;
 			break;
@@ -503,7 +580,10 @@ cmd_explore(const char *progname, int argc, char **argv)
 		    strcmp(a, "--preemptions") != 0 &&
 		    strcmp(a, "--depth") != 0 && strcmp(a, "--seed") != 0 &&
 		    strcmp(a, "--replay") != 0 && strcmp(a, "--html") != 0 &&
-		    strcmp(a, "--junit") != 0) {
+		    strcmp(a, "--junit") != 0 &&
+		    strcmp(a, "--save-schedule") != 0 &&
+		    strcmp(a, "--max-time") != 0 && strcmp(a, "-j") != 0 &&
+		    strcmp(a, "--jobs") != 0 && strcmp(a, "--shard") != 0) {
 			fprintf(stderr, "shmsim: unknown option %s\n%s", a,
 			    usage_text);
 			return (2);
@@ -530,7 +610,15 @@ cmd_explore(const char *progname, int argc, char **argv)
 				return (2);
 			}
 		} else if (strcmp(a, "--replay") == 0) {
-			o.token = argv[i];
+			replay = argv[i];
+		} else if (strcmp(a, "--save-schedule") == 0) {
+			o.save_schedule = argv[i];
+		} else if (strcmp(a, "--shard") == 0) {
+			if (!shard_arg(argv[i], &o.shard, &o.nshards))
+				return (2);
+		} else if (strcmp(a, "--max-time") == 0) {
+			if (!seconds_arg(argv[i], &o.max_time))
+				return (2);
 		} else if (strcmp(a, "--html") == 0) {
 			o.html = argv[i];
 		} else if (strcmp(a, "--junit") == 0) {
@@ -548,6 +636,15 @@ cmd_explore(const char *progname, int argc, char **argv)
 				return (2);
 			}
 			runs_set = true;
+		} else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
+			if (!number_arg(a, argv[i], 256, &v))
+				return (2);
+			if (v == 0) {
+				fprintf(stderr,
+				    "shmsim: %s must be at least 1\n", a);
+				return (2);
+			}
+			o.jobs = (unsigned)v;
 		} else {
 			if (!number_arg(a, argv[i], 1000000, &v))
 				return (2);
@@ -574,32 +671,67 @@ cmd_explore(const char *progname, int argc, char **argv)
 		    usage_text);
 		return (2);
 	}
-	if (o.token != NULL) {
-		if (mode_set || runs_set) {
+	if (replay != NULL) {
+		if (mode_set || runs_set || o.nshards != 0 || o.jobs != 1 ||
+		    o.max_time != 0 || o.list) {
 			fprintf(stderr,
 			    "shmsim: --replay runs one schedule: no "
-			    "--mode or --runs with it\n");
+			    "--mode, --runs, --shard, -j, --max-time or "
+			    "--list-schedules with it\n");
 			return (2);
 		}
 		o.mode = SHMSIM_SCHED_REPLAY;
+		/* A token, or a schedule file (--save-schedule). */
+		if (access(replay, F_OK) == 0) {
+			sched = slurp(replay, &len);
+			if (sched == NULL)
+				return (2);
+			/* Text, NUL-terminated. */
+			buf = realloc(sched, len + 1);
+			if (buf == NULL) {
+				free(sched);
+				fprintf(stderr, "shmsim: out of memory\n");
+				return (3);
+			}
+			sched = buf;
+			sched[len] = '\0';
+			if (strlen(sched) != len ||
+			    strncmp(sched, "# shmsim schedule, format 2\n",
+				28) != 0) {
+				fprintf(stderr,
+				    "shmsim: %s: not a schedule file (its "
+				    "first line is not '# shmsim schedule, "
+				    "format 2')\n",
+				    replay);
+				free(sched);
+				return (2);
+			}
+			o.schedule = sched;
+			o.schedule_path = replay;
+		} else
+			o.token = replay;
 	}
-	if (o.html != NULL && o.token == NULL) {
+	if (o.html != NULL && replay == NULL) {
 		fprintf(stderr,
 		    "shmsim: --html draws one schedule: it needs --replay "
-		    "TOKEN\n");
+		    "TOKEN or a schedule file\n");
 		return (2);
 	}
-	if (!runs_set && o.mode != SHMSIM_SCHED_DFS)
+	if (!runs_set && o.mode != SHMSIM_SCHED_DFS &&
+	    o.mode != SHMSIM_SCHED_REPLAY)
 		o.runs = 1000;
 	file = argv[i];
 	o.file = file;
-	o.progress = !o.quiet && o.token == NULL && isatty(STDERR_FILENO);
+	o.progress = !o.quiet && replay == NULL && isatty(STDERR_FILENO);
 	buf = slurp(file, &len);
-	if (buf == NULL)
+	if (buf == NULL) {
+		free(sched);
 		return (2);
+	}
 	if (!sc_parse(strcmp(file, "-") == 0 ? "<stdin>" : file, buf, len,
 		&sc)) {
 		free(buf);
+		free(sched);
 		return (2);
 	}
 	o.src = buf; /* --html shows the source */
@@ -610,6 +742,7 @@ cmd_explore(const char *progname, int argc, char **argv)
 			    strerror(errno));
 			sc_script_free(&sc);
 			free(buf);
+			free(sched);
 			return (2);
 		}
 		j = sc_junit_new("shmsim explore");
@@ -619,6 +752,7 @@ cmd_explore(const char *progname, int argc, char **argv)
 			fclose(jf);
 			sc_script_free(&sc);
 			free(buf);
+			free(sched);
 			return (3);
 		}
 		sc_junit_begin(j, sc.file);
@@ -634,6 +768,9 @@ cmd_explore(const char *progname, int argc, char **argv)
 		sc_junit_free(j);
 	}
 	sc_script_free(&sc);
+	free(sched);
+	if (fflush(stdout) != 0)
+		ok = false;
 	return (out_rc(rc, ok));
 }
 

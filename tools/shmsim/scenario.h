@@ -365,7 +365,14 @@ struct sc_explore_opts {
 	unsigned preemptions;	     /* DFS bound K */
 	unsigned depth;		     /* PCT depth D */
 	uint64_t seed;		     /* PCT and RANDOM */
-	const char *token;	     /* REPLAY */
+	const char *token;	     /* REPLAY: a token, or */
+	const char *schedule;	     /* REPLAY: a schedule file's text */
+	const char *schedule_path;   /* and its name */
+	const char *save_schedule;   /* --save-schedule FILE, or NULL */
+	unsigned jobs;		     /* -j N: host threads (0, 1: one) */
+	unsigned shard, nshards;     /* --shard I/N (nshards 0: all) */
+	double max_time;	     /* --max-time SECONDS (0: none) */
+	bool list;		     /* --list-schedules */
 	bool quiet;		     /* only failures and the summary */
 	bool stop_on_failure;	     /* stop at the first failing schedule */
 	bool progress;		     /* a progress line on stderr */
@@ -377,8 +384,9 @@ struct sc_explore_opts {
 	const char *src;
 	size_t srclen;
 };
-/* Exit status: 0 every schedule passed, 1 one failed, 2 a bad token or
- * options, 3 out of memory. */
+/* Exit status: 0 every schedule passed, 1 one failed (or the schedule
+ * file could not be written), 2 a bad token or options, 3 out of memory,
+ * 130 interrupted by SIGINT with no failure. */
 int sc_explore(const struct sc_script *sc, const struct sc_explore_opts *o);
 
 /* demo.c */
