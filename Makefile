@@ -173,7 +173,7 @@ pictures:
 	@# The race replayed: the first failing schedule in which a thread
 	@# blocks on a lock the other holds.
 	for t in $$(./$(BUILD)/shmsim explore --quiet tests/html/race.shm | \
-	    sed -n 's/.*(token \(1-[^)]*\)).*/\1/p'); do \
+	    sed -n 's/.*(token \([0-9]-[^)]*\)).*/\1/p'); do \
 		if ./$(BUILD)/shmsim explore --quiet --replay "$$t" \
 		    tests/html/race.shm | grep -q -- ' -- blocked at '; then \
 			./$(BUILD)/shmsim explore --quiet --replay "$$t" \

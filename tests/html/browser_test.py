@@ -73,7 +73,7 @@ def main():
     r = subprocess.run([shmsim, "explore", "--quiet", race_shm],
                        capture_output=True, text=True)
     token = None
-    for t in re.findall(r"token (1-[0-9a-f.-]+)", r.stdout):
+    for t in re.findall(r"token ([0-9]-[0-9a-f.-]+)", r.stdout):
         rr = subprocess.run([shmsim, "explore", "--quiet", "--replay", t,
                              race_shm], capture_output=True, text=True)
         if " -- blocked at " in rr.stdout:

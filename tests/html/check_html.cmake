@@ -77,7 +77,7 @@ if(CASE STREQUAL "page")
   # failing schedules, one where bob blocks on the dictionary lock that
   # alice holds.
   run(e "${SHMSIM}" explore --quiet "${SRC}/race.shm")
-  string(REGEX MATCHALL "token 1-[0-9a-f.-]+" tokens "${e_out}")
+  string(REGEX MATCHALL "token [0-9]-[0-9a-f.-]+" tokens "${e_out}")
   set(token "")
   foreach(t IN LISTS tokens)
     string(SUBSTRING "${t}" 6 -1 t)

@@ -56,7 +56,7 @@ message(STATUS "real build: token ${token}, ${real_fails}")
 
 # 2. A copy of the tree, edited between the points, built.
 set(tree "${WORK}/tree")
-foreach(d src include tools cmake)
+foreach(d src include tools cmake LICENSE)
   file(COPY "${SOURCE}/${d}" DESTINATION "${tree}")
 endforeach()
 file(READ "${SOURCE}/CMakeLists.txt" top)
