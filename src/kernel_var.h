@@ -166,6 +166,10 @@ struct shmsim_report {
 void shmsim_report_add(struct shmsim_report *r, const char *fmt, ...)
     __attribute__((__format__(__printf__, 2, 3)));
 
+/* shmsim_audit() with the kernel's locks taken or not (audit.c). */
+int audit_kernel(struct shmsim_kernel *k, char *report, size_t len,
+    bool locked);
+
 /* The resident budget: run the pagedaemon if mem_pages is exceeded. */
 void vm_pageout_check(struct shmsim_kernel *k);
 

@@ -198,6 +198,27 @@ single_behaves_as_multi(void **state)
 	assert_int_equal(s.end.objects, 0);
 }
 
+/*
+ * The auditor reads a single kernel without locks (audit.c); a lock left
+ * held between calls is then reported, not waited for.
+ */
+static void
+audit_reports_held_lock_in_single(void **state)
+{
+	struct shmsim_kernel *k = kernel_new(SHMSIM_THREADS_SINGLE);
+	char report[1024];
+
+	(void)state;
+	assert_int_equal(shmsim_audit(k, report, sizeof(report)), 0);
+	sx_xlock(&k->allproc_lock);
+	assert_int_equal(shmsim_audit(k, report, sizeof(report)), 1);
+	assert_non_null(strstr(report, "lock \"allproc\""));
+	assert_non_null(strstr(report, "is held, but no call is in progress"));
+	sx_xunlock(&k->allproc_lock);
+	assert_int_equal(shmsim_audit(k, report, sizeof(report)), 0);
+	kernel_free(k);
+}
+
 /* ---------------------------------------------------- forked children */
 
 struct outcome {
@@ -441,6 +462,7 @@ main(void)
 		cmocka_unit_test(default_is_multi),
 		cmocka_unit_test(single_marks_every_lock),
 		cmocka_unit_test(single_behaves_as_multi),
+		cmocka_unit_test(audit_reports_held_lock_in_single),
 		cmocka_unit_test(second_host_thread_panics),
 		cmocka_unit_test(second_host_thread_fine_in_multi),
 		cmocka_unit_test(witness_checks_single_locks),
