@@ -836,6 +836,7 @@ audit_objects(struct audit *a)
 	struct swblk *sb;
 	vm_object_t obj;
 	size_t i, ninos = 0, ninocap;
+	bool noswap;
 
 	ninocap = (size_t)atomic_load(&k->k_nobjects) + 1;
 	inos = ninocap <= AUDIT_SMALL ? inos_small :
@@ -848,6 +849,8 @@ audit_objects(struct audit *a)
 		A_LOCK(a, &obj->lock.lock_object, VM_OBJECT_RLOCK(obj));
 		nobj++;
 		n = 0;
+		/* (No swap lookup per page when nothing is on swap.) */
+		noswap = RB_EMPTY(&obj->swtree);
 		RB_FOREACH(m, vm_page_tree, &obj->rtree) {
 			n++;
 			if (m->pindex >= obj->size)
@@ -856,7 +859,7 @@ audit_objects(struct audit *a)
 				    "%ju-page size",
 				    (uintmax_t)obj->oid, (uintmax_t)m->pindex,
 				    (uintmax_t)obj->size);
-			if (audit_swblk(obj, m->pindex) != NULL)
+			if (!noswap && audit_swblk(obj, m->pindex) != NULL)
 				shmsim_report_add(a->r,
 				    "object #%ju: page %ju both resident and "
 				    "on swap",
