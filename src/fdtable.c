@@ -287,7 +287,12 @@ falloc_noinstall(struct thread *td, struct file **resultfp)
 	fp = shmsim_calloc(1, sizeof(*fp));
 	refcount_init(&fp->f_count, 1);
 	fp->f_cred = crhold(td->td_ucred);
-	fp->f_ops = &badfileops;
+	/*
+	 * Relaxed: nobody else sees fp before finstall() puts it in the
+	 * table under the table's lock (a plain assignment to the atomic
+	 * was a sequentially consistent store, an xchg).
+	 */
+	atomic_store_explicit(&fp->f_ops, &badfileops, memory_order_relaxed);
 	fp->f_kernel = k;
 	mtx_init(&fp->f_offset_lock, "file offset", LC_FOFFSET, &k->k_witness);
 	*resultfp = fp;
