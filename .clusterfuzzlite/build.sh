@@ -44,7 +44,7 @@ cmake --build "$build" --target shmsim_scenario
 # The fuzz targets, linked with the engine.
 defs="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DINVARIANTS"
 incs="-I$src/include -I$src/src -I$src/tools/shmsim $(pkg-config --cflags libbsd)"
-libs="$build/libshmsim_scenario.a $build/libshmsim.a $(pkg-config --libs libbsd) -lpthread"
+libs="$build/libshmsim_scenario.a $build/libshmsim-internal.a $(pkg-config --libs libbsd) -lpthread"
 for t in names syscalls scenario; do
 	# shellcheck disable=SC2086
 	$CC $CFLAGS $defs $incs -c "$src/fuzz/fuzz_$t.c" -o "$work/fuzz_$t.o"
