@@ -1073,5 +1073,6 @@ audit_kernel(struct shmsim_kernel *k, char *report, size_t len, bool locked)
 int
 shmsim_audit(struct shmsim_kernel *k, char *report, size_t len)
 {
+	kernel_enter(k);
 	return (audit_kernel(k, report, len, !k->k_single || sched_explored()));
 }

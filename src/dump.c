@@ -1310,6 +1310,7 @@ shmsim_dump(struct shmsim_kernel *k, FILE *out, enum shmsim_dump_format format,
 	if (k == NULL || out == NULL ||
 	    (format != SHMSIM_DUMP_TEXT && format != SHMSIM_DUMP_DOT))
 		return (EINVAL);
+	kernel_enter(k);
 	memset(&d, 0, sizeof(d));
 	d.k = k;
 	dump_snap_procs(&d);
