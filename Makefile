@@ -193,6 +193,8 @@ pictures:
 # Exit status 1 when any target found something in this run; reproduce with
 #   ./$(FUZZ_BUILD)/fuzz/fuzz_TARGET FILE
 #   ./build/default/shmsim decode TARGET FILE
+# FUZZ_PRESET=fuzz-fast: UBSan in trap mode, INVARIANTS and the auditor,
+# no ASan -- several times the inputs per second (docs/fuzzing.md, "Speed").
 FUZZ_TIME ?= 60
 # One input may take at most FUZZ_TIMEOUT seconds and the process at most
 # FUZZ_RSS_MB MiB (libFuzzer's -timeout, default 1200 s, and
@@ -200,14 +202,15 @@ FUZZ_TIME ?= 60
 # oom-*).  The scenario parser's limits keep every input well inside.
 FUZZ_TIMEOUT ?= 10
 FUZZ_RSS_MB ?= 2048
-FUZZ_BUILD ?= build/fuzz
+FUZZ_PRESET ?= fuzz
+FUZZ_BUILD ?= build/$(FUZZ_PRESET)
 FUZZ_ARTIFACTS ?= build/fuzz-artifacts
 FUZZ_TARGETS := names syscalls scenario
 
 .PHONY: fuzz
 fuzz:
 	@$(MAKE) --no-print-directory deps
-	cmake --preset fuzz -B $(FUZZ_BUILD) >/dev/null
+	cmake --preset $(FUZZ_PRESET) -B $(FUZZ_BUILD) >/dev/null
 	cmake --build $(FUZZ_BUILD) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
 	@pids=""; \
 	for t in $(FUZZ_TARGETS); do \

@@ -14,6 +14,20 @@
 #   LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=/tmp/cflout SRC=DIR \
 #   .clusterfuzzlite/build.sh        (DIR/shmsim being the tree)
 
+# Two flavours, as the CMake presets (docs/fuzzing.md, "Speed"):
+#   SANITIZER=address (or unset)  the `fuzz` preset: ASan (+ UBSan if
+#                                 $CFLAGS asks), the auditor, INVARIANTS
+#   SANITIZER=undefined           the `fuzz-fast` preset: UBSan in trap
+#                                 mode, no ASan, several times faster
+# A ClusterFuzzLite workflow builds both with its sanitizer matrix
+# (sanitizer: [address, undefined]).  Either way the auditor, the dump,
+# the lock layer and FNV hashing are not instrumented for coverage
+# (fuzz/coverage-ignore.txt; CMakeLists.txt adds the flag to the
+# libraries' build).
+if [ "${SANITIZER:-address}" = undefined ]; then
+	CFLAGS="$CFLAGS -fsanitize=undefined -fsanitize-trap=undefined"
+fi
+
 src=${SHMSIM_SRC:-$SRC/shmsim}
 work=${WORK:-$(mktemp -d)}
 build=$work/shmsim-build
@@ -30,13 +44,15 @@ cmake --build "$build" --target shmsim_scenario
 # The fuzz targets, linked with the engine.
 defs="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DINVARIANTS"
 incs="-I$src/include -I$src/src -I$src/tools/shmsim $(pkg-config --cflags libbsd)"
-libs="$build/libshmsim_scenario.a $build/libshmsim.a $(pkg-config --libs libbsd) -lpthread"
+libs="$build/libshmsim_scenario.a $build/libshmsim-internal.a $(pkg-config --libs libbsd) -lpthread"
 for t in names syscalls scenario; do
 	# shellcheck disable=SC2086
 	$CC $CFLAGS $defs $incs -c "$src/fuzz/fuzz_$t.c" -o "$work/fuzz_$t.o"
 	# shellcheck disable=SC2086
-	$CC $CFLAGS $LIB_FUZZING_ENGINE "$work/fuzz_$t.o" $libs \
-	    -o "$OUT/fuzz_$t"
+	$CC $CFLAGS $defs -c "$src/fuzz/asan_options.c" -o "$work/asan_options.o"
+	# shellcheck disable=SC2086
+	$CC $CFLAGS $LIB_FUZZING_ENGINE "$work/fuzz_$t.o" "$work/asan_options.o" \
+	    $libs -o "$OUT/fuzz_$t"
 	cp "$src/fuzz/$t.dict" "$OUT/fuzz_$t.dict"
 	rm -f "$OUT/fuzz_${t}_seed_corpus.zip"
 	for d in corpus regress; do

@@ -14,6 +14,8 @@
  *	shmsim_bench [--rounds N] [--scale F] [--only WORD] [--no-1m]
  *	             [--no-host] (shmsim only: for profiling)
  *	             [--wall] (wall-clock time instead of CPU time)
+ *	             [--threads single|multi] (one kernel mode only where
+ *	              both are measured side by side)
  *	             [--fuzz-bin PATH | --no-fuzz] [--verbose]
  *
  * Every /dev/shm name it creates starts with "shmsim-bench.PID." and is
@@ -58,6 +60,7 @@ static int opt_no_1m;
 static int opt_no_fuzz;
 static int opt_verbose;
 static int opt_no_host;
+static int opt_mode = -1; /* --threads: -1 both, else the one measured */
 static const char *opt_fuzz_bin = SHMSIM_BENCH_FUZZ_BIN;
 
 static long
@@ -283,6 +286,64 @@ measure_core(const char *name, batch_fn *sim, void *sarg, long nsim,
 	return (m);
 }
 
+/*
+ * Both kernel modes against the host, in the same rounds: each round runs
+ * the host batch, the single-thread kernel's and the multi-thread
+ * kernel's, in an order that rotates from round to round.  m[0] is
+ * single, m[1] multi; each ratio is round by round against that round's
+ * host batch.
+ */
+static void
+measure_modes(const char *name, batch_fn *sim, void *sarg_single,
+    void *sarg_multi, long nsim, batch_fn *host, void *harg, long nhost,
+    int rounds, struct measured m[2])
+{
+	double vs[2][MAXROUNDS], vh[MAXROUNDS], vr[2][MAXROUNDS];
+	void *sargs[2] = { sarg_single, sarg_multi };
+	int r, i, j;
+
+	if (opt_no_host)
+		host = NULL;
+	if (rounds > MAXROUNDS)
+		rounds = MAXROUNDS;
+	for (i = 0; i < 2; i++)
+		if (opt_mode < 0 || opt_mode == i)
+			(void)sim(sargs[i], nsim / 10 + 1);
+	if (host != NULL)
+		(void)host(harg, nhost / 10 + 1);
+	for (r = 0; r < rounds; r++) {
+		/* Slot order: r % 3 rotates host, single, multi. */
+		for (j = 0; j < 3; j++) {
+			i = (j + r) % 3;
+			if (i == 2) {
+				if (host != NULL)
+					vh[r] = host(harg, nhost);
+			} else if (opt_mode < 0 || opt_mode == i)
+				vs[i][r] = sim(sargs[i], nsim);
+			else
+				vs[i][r] = -1;
+		}
+		if (opt_verbose)
+			fprintf(stderr,
+			    "  %-34s round %d: single %.1f ns, multi %.1f ns",
+			    name, r + 1, vs[0][r], vs[1][r]);
+		if (opt_verbose)
+			fprintf(stderr,
+			    host != NULL ? ", host %.1f ns\n" : "\n",
+			    host != NULL ? vh[r] : 0.0);
+	}
+	/* Ratios first: summarize() sorts its array. */
+	for (i = 0; i < 2; i++) {
+		for (r = 0; host != NULL && r < rounds; r++)
+			vr[i][r] = vh[r] / vs[i][r];
+		m[i].ratio = summarize(vr[i], host != NULL ? rounds : 0);
+	}
+	for (i = 0; i < 2; i++) {
+		m[i].sim = summarize(vs[i], rounds);
+		m[i].host = summarize(vh, host != NULL ? rounds : 0);
+	}
+}
+
 static struct measured
 measure(const char *name, batch_fn *sim, void *sarg, long nsim, batch_fn *host,
     void *harg, long nhost, int rounds)
@@ -432,19 +493,53 @@ target_ratio(struct row *r, double x)
 
 /* ------------------------------------------------------------ shmsim setup */
 
+/*
+ * The bench drives every kernel from one host thread: SHMSIM_THREADS_SINGLE
+ * unless a workload measures both modes (sim_kernel_mode).
+ */
 static struct shmsim_kernel *
-sim_kernel(uint32_t buckets, uint64_t swap_pages)
+sim_kernel_mode(uint32_t buckets, uint64_t swap_pages,
+    enum shmsim_threads threads)
 {
 	struct shmsim_config cfg;
 	struct shmsim_kernel *k;
 
 	shmsim_config_init(&cfg);
+	cfg.threads = threads;
 	if (buckets != 0)
 		cfg.hash_buckets = buckets;
 	if (swap_pages != 0)
 		cfg.swap_pages = swap_pages;
 	SIM(shmsim_kernel_create(&cfg, &k));
 	return (k);
+}
+
+static struct shmsim_kernel *
+sim_kernel(uint32_t buckets, uint64_t swap_pages)
+{
+	return (sim_kernel_mode(buckets, swap_pages, SHMSIM_THREADS_SINGLE));
+}
+
+/* A row per mode from measure_modes(); the target on the single row. */
+static void
+rows_modes(const char *name, const struct measured m[2], double target)
+{
+	static const char *const label[2] = { "single", "multi" };
+	char buf[200];
+	struct row *r;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (opt_mode >= 0 && opt_mode != i)
+			continue;
+		snprintf(buf, sizeof(buf), "%s [threads=%s]", name, label[i]);
+		r = row_add(buf, K_TIME);
+		r->sim = m[i].sim;
+		r->host = m[i].host;
+		r->ratio = m[i].ratio;
+		if (i == 0)
+			target_ratio(r, target);
+	}
 }
 
 static struct shmsim_proc *
@@ -541,10 +636,9 @@ bench_create_cycle(void)
 	    "create-to-unlink cycle (open O_CREAT+O_EXCL+O_RDWR, "
 	    "ftruncate 4096, fstat, close, unlink)";
 	long nsim = scaled(50000), nhost = scaled(4000), nn, i;
-	struct cycle_arg sa, ha;
-	struct shmsim_kernel *k;
-	struct measured m;
-	struct row *r;
+	struct cycle_arg sa, sm, ha;
+	struct shmsim_kernel *k, *km;
+	struct measured m[2];
 
 	if (!wanted("create-to-unlink"))
 		return;
@@ -559,18 +653,18 @@ bench_create_cycle(void)
 		host_name(ha.names[i], "cycle", i);
 	}
 	sa.nnames = ha.nnames = nn;
-	k = sim_kernel(0, 0);
+	sm = sa;
+	k = sim_kernel_mode(0, 0, SHMSIM_THREADS_SINGLE);
+	km = sim_kernel_mode(0, 0, SHMSIM_THREADS_MULTI);
 	sa.p = sim_proc(k);
-	m = measure("create-to-unlink", sim_cycle, &sa, nsim, host_cycle, &ha,
-	    nhost, opt_rounds);
+	sm.p = sim_proc(km);
+	measure_modes("create-to-unlink", sim_cycle, &sa, &sm, nsim, host_cycle,
+	    &ha, nhost, opt_rounds, m);
 	sim_done(k);
+	sim_done(km);
 	free(sa.names);
 	free(ha.names);
-	r = row_add(name, K_TIME);
-	r->sim = m.sim;
-	r->host = m.host;
-	r->ratio = m.ratio;
-	target_ratio(r, 50);
+	rows_modes(name, m, 50);
 }
 
 /* ------------------------------------------------- 2. open + close */
@@ -618,21 +712,27 @@ host_open_close(void *arg, long n)
 static void
 bench_open_close(void)
 {
-	struct open_arg sa = { NULL, "/bench.fixed" }, ha;
+	struct open_arg sa = { NULL, "/bench.fixed" }, sm, ha;
 	char hname[NAMELEN];
-	struct shmsim_kernel *k;
-	struct measured m;
-	struct row *r;
+	struct shmsim_kernel *k, *km;
+	struct measured m[2];
 	int fd, slot;
 
 	if (!wanted("open existing"))
 		return;
-	k = sim_kernel(0, 0);
+	k = sim_kernel_mode(0, 0, SHMSIM_THREADS_SINGLE);
+	km = sim_kernel_mode(0, 0, SHMSIM_THREADS_MULTI);
 	sa.p = sim_proc(k);
+	sm = sa;
+	sm.p = sim_proc(km);
 	SIM(shmsim_shm_open(sa.p, sa.name, SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600,
 	    &fd));
 	SIM(shmsim_ftruncate(sa.p, fd, 4096));
 	SIM(shmsim_close(sa.p, fd));
+	SIM(shmsim_shm_open(sm.p, sm.name, SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600,
+	    &fd));
+	SIM(shmsim_ftruncate(sm.p, fd, 4096));
+	SIM(shmsim_close(sm.p, fd));
 	host_name(hname, "fixed", 0);
 	slot = host_register(hname);
 	fd = shm_open(hname, O_CREAT | O_RDWR, 0600);
@@ -641,15 +741,12 @@ bench_open_close(void)
 	close(fd);
 	ha.p = NULL;
 	ha.name = hname;
-	m = measure("open+close", sim_open_close, &sa, scaled(200000),
-	    host_open_close, &ha, scaled(15000), opt_rounds);
+	measure_modes("open+close", sim_open_close, &sa, &sm, scaled(200000),
+	    host_open_close, &ha, scaled(15000), opt_rounds, m);
 	host_unregister(slot);
 	sim_done(k);
-	r = row_add("open existing + close", K_TIME);
-	r->sim = m.sim;
-	r->host = m.host;
-	r->ratio = m.ratio;
-	target_ratio(r, 30);
+	sim_done(km);
+	rows_modes("open existing + close", m, 30);
 }
 
 /* ------------------------------------------------- 3. fork with 100 fds */
@@ -792,13 +889,16 @@ sim_mmap(void *arg, long n)
 static void
 bench_mmap(void)
 {
+	const char *name = "mmap 4096 MAP_SHARED + store 1 byte + munmap";
 	char hname[NAMELEN];
-	struct measured m;
-	struct row *r;
 	int hfd, slot;
 #if SHMSIM_BENCH_MMAP == 1
-	struct shmsim_kernel *k;
-	struct mmap_arg sa;
+	struct shmsim_kernel *k, *km;
+	struct mmap_arg sa, sm;
+	struct measured m[2];
+#else
+	struct measured m;
+	struct row *r;
 #endif
 
 	if (!wanted("mmap"))
@@ -808,18 +908,24 @@ bench_mmap(void)
 	hfd = shm_open(hname, O_CREAT | O_EXCL | O_RDWR, 0600);
 	if (hfd < 0 || ftruncate(hfd, 4096) != 0)
 		die_host("shm_open(mmap)", -1);
-	r = row_add("mmap 4096 MAP_SHARED + store 1 byte + munmap", K_TIME);
 #if SHMSIM_BENCH_MMAP == 1
-	k = sim_kernel(0, 0);
+	k = sim_kernel_mode(0, 0, SHMSIM_THREADS_SINGLE);
+	km = sim_kernel_mode(0, 0, SHMSIM_THREADS_MULTI);
 	sa.p = sim_proc(k);
+	sm.p = sim_proc(km);
 	SIM(shmsim_shm_open(sa.p, "/bench.mmap", SIM_O_CREAT_EXCL_RDWR, 0600,
 	    &sa.fd));
 	SIM(shmsim_ftruncate(sa.p, sa.fd, 4096));
-	m = measure("mmap+store+munmap", sim_mmap, &sa, scaled(100000),
-	    host_mmap, &hfd, scaled(3000), opt_rounds);
+	SIM(shmsim_shm_open(sm.p, "/bench.mmap", SIM_O_CREAT_EXCL_RDWR, 0600,
+	    &sm.fd));
+	SIM(shmsim_ftruncate(sm.p, sm.fd, 4096));
+	measure_modes("mmap+store+munmap", sim_mmap, &sa, &sm, scaled(100000),
+	    host_mmap, &hfd, scaled(3000), opt_rounds, m);
 	sim_done(k);
-	r->sim = m.sim;
+	sim_done(km);
+	rows_modes(name, m, 40);
 #else
+	r = row_add(name, K_TIME);
 	m.host = (struct measured) { 0 }.host;
 	{
 		double v[MAXROUNDS];
@@ -836,10 +942,10 @@ bench_mmap(void)
 #else
 	snprintf(r->sim_note, sizeof(r->sim_note), "n/a (no mmap yet)");
 #endif
-#endif
 	r->host = m.host;
 	r->ratio = m.ratio;
-	target_ratio(r, 20);
+	target_ratio(r, 40);
+#endif
 	close(hfd);
 	host_unregister(slot);
 }
@@ -1321,7 +1427,7 @@ sim_kernel_cycle(void *arg, long n)
 	(void)arg;
 	t0 = op_ns();
 	for (i = 0; i < n; i++) {
-		SIM(shmsim_kernel_create(NULL, &k));
+		SIM(shmsim_kernel_create(arg, &k));
 		if (shmsim_kernel_destroy(k, NULL, 0) != 0)
 			die_sim("kernel_destroy (leaks)", EIO);
 	}
@@ -1558,7 +1664,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: shmsim_bench [--rounds N] [--scale F] [--only WORD] "
 	    "[--no-1m] [--no-host] [--wall]\n"
-	    "                    [--fuzz-bin PATH | --no-fuzz] [--verbose]\n");
+	    "                    [--threads single|multi] "
+	    "[--fuzz-bin PATH | --no-fuzz] [--verbose]\n");
 	exit(2);
 }
 
@@ -1584,7 +1691,15 @@ main(int argc, char **argv)
 			op_clock = CLOCK_MONOTONIC;
 		else if (strcmp(argv[i], "--no-host") == 0)
 			opt_no_host = 1;
-		else if (strcmp(argv[i], "--no-1m") == 0)
+		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "single") == 0)
+				opt_mode = 0;
+			else if (strcmp(argv[i], "multi") == 0)
+				opt_mode = 1;
+			else
+				usage();
+		} else if (strcmp(argv[i], "--no-1m") == 0)
 			opt_no_1m = 1;
 		else if (strcmp(argv[i], "--verbose") == 0 ||
 		    strcmp(argv[i], "-v") == 0)

@@ -27,10 +27,10 @@
  * language's rules for par blocks -- as a par block under an explorer
  * whose scheduling decisions are the input's schedule bytes
  * (SHMSIM_SCHED_BYTES), so that coverage guides the search through
- * interleavings as well as through calls.  The auditor runs after each segment; a deadlock (the model
- * must never deadlock) aborts with each actor's held and wanted locks;
- * a panic inside a segment prints the schedule's token and steps, then
- * aborts.  shmsim decode prints a segment as a par block, and the token
+ * interleavings as well as through calls.  The auditor runs after each segment;
+ * a deadlock (the model must never deadlock) aborts with each actor's held and
+ * wanted locks; a panic inside a segment prints the schedule's token and steps,
+ * then aborts.  shmsim decode prints a segment as a par block, and the token
  * that replays it with shmsim explore --replay.
  *
  * One kernel defect is kept by the model on purpose (docs/quirks.md): a
@@ -158,8 +158,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static FILE *sink;
 	struct sc_fuzz_opts o;
 
-	if (sink == NULL && (sink = fopen("/dev/null", "w")) == NULL)
-		abort();
+	if (sink == NULL) {
+		/*
+		 * The dumps go nowhere; a large buffer spares a write(2)
+		 * per 4 KiB of them.
+		 */
+		if ((sink = fopen("/dev/null", "w")) == NULL ||
+		    setvbuf(sink, NULL, _IOFBF, 1 << 20) != 0)
+			abort();
+	}
 	memset(&o, 0, sizeof(o));
 	o.sink = sink;
 	o.audit_each = true;

@@ -187,6 +187,20 @@ enum shmsim_profile {
 
 #define SHMSIM_MAXPAGESIZES 3 /* amd64's MAXPAGESIZES */
 
+/*
+ * How many host threads may drive a kernel.  MULTI (the default): any
+ * number at once; locks and reference counts are atomic.  SINGLE: one
+ * host thread only (the explorer's simulated threads are fibers on one
+ * host thread and count as one); locks and reference counts use plain
+ * loads and stores, with the same lock-order checks, scheduling points
+ * and assertions, several times cheaper.  With INVARIANTS a second host
+ * thread entering a SINGLE kernel panics.
+ */
+enum shmsim_threads {
+	SHMSIM_THREADS_MULTI = 0,
+	SHMSIM_THREADS_SINGLE = 1,
+};
+
 struct shmsim_config {
 	enum shmsim_profile profile;
 	uint32_t page_size;    /* power of two, 512 .. 1 MiB; default 4096 */
@@ -205,6 +219,7 @@ struct shmsim_config {
 	   sizes, 0 = none.  Default: no large pages,
 	   so SHM_LARGEPAGE is ENOTTY as on a pmap
 	   without them; amd64 is 4K, 2M, 1G. */
+	enum shmsim_threads threads; /* default SHMSIM_THREADS_MULTI */
 };
 
 /* Fill *cfg with the defaults named above. */

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "file.h"
+#include "kern/sched.h"
 #include "kernel_var.h"
 #include "proc.h"
 #include "shm.h"
@@ -64,6 +65,25 @@ struct audit_map {
 	size_t cap, n;
 	struct audit_ent *small; /* AUDIT_SMALL slots, not zeroed */
 };
+
+/*
+ * The auditor's locks (audit_kernel()).  Taken as the kernel's code takes
+ * them; or, when nothing else can be inside the kernel (a.nolock), not
+ * taken: each lock the auditor would take must then be free, and one
+ * that is held is reported (a call returned with it held).
+ */
+#define A_LOCK(a, lo, take)                         \
+	do {                                        \
+		if ((a)->nolock)                    \
+			audit_lock_free((a), (lo)); \
+		else                                \
+			take;                       \
+	} while (0)
+#define A_UNLOCK(a, drop)         \
+	do {                      \
+		if (!(a)->nolock) \
+			drop;     \
+	} while (0)
 
 static void
 audit_map_init(struct audit_map *m, struct audit_ent *small)
@@ -158,6 +178,7 @@ struct audit {
 	uint64_t largepages[SHMSIM_MAXPAGESIZES];
 	struct audit_seals *seals; /* this audit's, for the next one */
 	size_t nseals, capseals;
+	bool nolock; /* read without locks (audit_kernel()) */
 	/*
 	 * The maps' first slots.  Last, and not cleared with the rest
 	 * (the maps clear what they use): 4 KiB of memset per audit was a
@@ -169,6 +190,25 @@ _Static_assert(offsetof(struct audit, small) +
 	    sizeof(((struct audit *)0)->small) ==
 	sizeof(struct audit),
     "struct audit: small must be the last member");
+
+/* swp_pager_lookup() without its lock assertion (audit.nolock). */
+static struct swblk *
+audit_swblk(vm_object_t obj, vm_pindex_t pindex)
+{
+	struct swblk key;
+
+	key.p = pindex;
+	return (RB_FIND(swblk_tree, &obj->swtree, &key));
+}
+
+static void
+audit_lock_free(struct audit *a, const struct lock_object *lo)
+{
+	if (atomic_load_explicit(&lo->lo_word, memory_order_relaxed) != 0)
+		shmsim_report_add(a->r,
+		    "lock \"%s\" (%s) is held, but no call is in progress",
+		    lo->lo_name, lock_class_name(lo->lo_class));
+}
 
 static int
 audit_seals_cmp(const void *x, const void *y)
@@ -248,7 +288,7 @@ audit_procs(struct audit *a)
 	LIST_FOREACH(p, &k->allproc, p_list) {
 		nprocs++;
 		fdp = p->p_fd;
-		FILEDESC_SLOCK(fdp);
+		A_LOCK(a, &fdp->fd_sx.lock_object, FILEDESC_SLOCK(fdp));
 		/*
 		 * Every slot is looked at.  The table and its size are read
 		 * once (they do not change under the lock), and the scan
@@ -297,10 +337,11 @@ audit_procs(struct audit *a)
 			shmsim_report_add(a->r,
 			    "pid %d: fd_freefile is %d, which is in use",
 			    p->p_pid, fdp->fd_freefile);
-		FILEDESC_SUNLOCK(fdp);
+		A_UNLOCK(a, FILEDESC_SUNLOCK(fdp));
 
 		nrights = 0;
-		mtx_lock(&p->p_rights_mtx);
+		A_LOCK(a, &p->p_rights_mtx.lock_object,
+		    mtx_lock(&p->p_rights_mtx));
 		TAILQ_FOREACH(re, &p->p_rights, re_link) {
 			nrights++;
 			audit_map_get(&a->files, re->re_file)->inflight++;
@@ -309,7 +350,7 @@ audit_procs(struct audit *a)
 			shmsim_report_add(a->r,
 			    "pid %d: %d descriptors queued, but p_nrights is %d",
 			    p->p_pid, nrights, p->p_nrights);
-		mtx_unlock(&p->p_rights_mtx);
+		A_UNLOCK(a, mtx_unlock(&p->p_rights_mtx));
 		a->inflight += (uint64_t)nrights;
 	}
 	if (nprocs != atomic_load(&k->k_nprocs))
@@ -517,6 +558,11 @@ audit_shmfd(struct audit *a, vm_object_t obj, struct shmfd *shmfd)
 	int files = 0, names = 0;
 	uint64_t pages;
 
+	if (a->nolock && !TAILQ_EMPTY(&shmfd->shm_rl.rl_granted))
+		shmsim_report_add(a->r,
+		    "shmfd ino %ju: its range lock is held, but no call is in "
+		    "progress",
+		    (uintmax_t)shmfd->shm_ino);
 	audit_seal_history(a, shmfd);
 	e = audit_map_find(&a->shmfds, shmfd);
 	if (e != NULL) {
@@ -562,7 +608,8 @@ audit_shmfd(struct audit *a, vm_object_t obj, struct shmfd *shmfd)
 		    shmfd->shm_ino >= atomic_load(&k->shm_ino_unr)))
 		shmsim_report_add(a->r, "shmfd: bad inode number %ju",
 		    (uintmax_t)shmfd->shm_ino);
-	mtx_lock(&k->shm_timestamp_lock);
+	A_LOCK(a, &k->shm_timestamp_lock.lock_object,
+	    mtx_lock(&k->shm_timestamp_lock));
 	if (shmfd->shm_mtime.tv_sec != shmfd->shm_ctime.tv_sec ||
 	    shmfd->shm_mtime.tv_nsec != shmfd->shm_ctime.tv_nsec ||
 	    shmfd->shm_birthtime.tv_sec > shmfd->shm_ctime.tv_sec ||
@@ -571,7 +618,7 @@ audit_shmfd(struct audit *a, vm_object_t obj, struct shmfd *shmfd)
 		shmsim_report_add(a->r,
 		    "shmfd ino %ju: timestamps out of order",
 		    (uintmax_t)shmfd->shm_ino);
-	mtx_unlock(&k->shm_timestamp_lock);
+	A_UNLOCK(a, mtx_unlock(&k->shm_timestamp_lock));
 }
 
 /*
@@ -591,7 +638,7 @@ audit_maps(struct audit *a)
 
 	LIST_FOREACH(p, &k->allproc, p_list) {
 		map = &p->p_vmspace->vm_map;
-		vm_map_lock_read(map);
+		A_LOCK(a, &map->lock.lock_object, vm_map_lock_read(map));
 		prev = NULL;
 		n = 0;
 		size = 0;
@@ -654,7 +701,7 @@ audit_maps(struct audit *a)
 			    "says %d of %ju",
 			    p->p_pid, n, (uintmax_t)size, map->nentries,
 			    (uintmax_t)map->size);
-		vm_map_unlock_read(map);
+		A_UNLOCK(a, vm_map_unlock_read(map));
 	}
 }
 
@@ -669,9 +716,10 @@ audit_shadow_chains(struct audit *a)
 	vm_object_t obj, backing, sh;
 	int n;
 
-	mtx_lock(&k->vm_object_list_mtx);
+	A_LOCK(a, &k->vm_object_list_mtx.lock_object,
+	    mtx_lock(&k->vm_object_list_mtx));
 	TAILQ_FOREACH(obj, &k->vm_object_list, object_list) {
-		VM_OBJECT_RLOCK(obj);
+		A_LOCK(a, &obj->lock.lock_object, VM_OBJECT_RLOCK(obj));
 		backing = obj->backing_object;
 		if ((vm_object_flags(obj) & OBJ_ANON) != 0) {
 			if (obj->swp_priv != NULL ||
@@ -718,9 +766,9 @@ audit_shadow_chains(struct audit *a)
 			shmsim_report_add(a->r,
 			    "object #%ju: %d shadows listed, shadow_count %d",
 			    (uintmax_t)obj->oid, n, obj->shadow_count);
-		VM_OBJECT_RUNLOCK(obj);
+		A_UNLOCK(a, VM_OBJECT_RUNLOCK(obj));
 	}
-	mtx_unlock(&k->vm_object_list_mtx);
+	A_UNLOCK(a, mtx_unlock(&k->vm_object_list_mtx));
 }
 
 /*
@@ -788,17 +836,21 @@ audit_objects(struct audit *a)
 	struct swblk *sb;
 	vm_object_t obj;
 	size_t i, ninos = 0, ninocap;
+	bool noswap;
 
 	ninocap = (size_t)atomic_load(&k->k_nobjects) + 1;
 	inos = ninocap <= AUDIT_SMALL ? inos_small :
 					shmsim_malloc(ninocap * sizeof(*inos));
-	mtx_lock(&k->vm_object_list_mtx);
+	A_LOCK(a, &k->vm_object_list_mtx.lock_object,
+	    mtx_lock(&k->vm_object_list_mtx));
 	TAILQ_FOREACH(obj, &k->vm_object_list, object_list) {
 		struct shmfd *shmfd;
 
-		VM_OBJECT_RLOCK(obj);
+		A_LOCK(a, &obj->lock.lock_object, VM_OBJECT_RLOCK(obj));
 		nobj++;
 		n = 0;
+		/* (No swap lookup per page when nothing is on swap.) */
+		noswap = RB_EMPTY(&obj->swtree);
 		RB_FOREACH(m, vm_page_tree, &obj->rtree) {
 			n++;
 			if (m->pindex >= obj->size)
@@ -807,7 +859,7 @@ audit_objects(struct audit *a)
 				    "%ju-page size",
 				    (uintmax_t)obj->oid, (uintmax_t)m->pindex,
 				    (uintmax_t)obj->size);
-			if (swp_pager_lookup(obj, m->pindex) != NULL)
+			if (!noswap && audit_swblk(obj, m->pindex) != NULL)
 				shmsim_report_add(a->r,
 				    "object #%ju: page %ju both resident and "
 				    "on swap",
@@ -872,9 +924,9 @@ audit_objects(struct audit *a)
 			if (ninos < ninocap)
 				inos[ninos++] = shmfd->shm_ino;
 		}
-		VM_OBJECT_RUNLOCK(obj);
+		A_UNLOCK(a, VM_OBJECT_RUNLOCK(obj));
 	}
-	mtx_unlock(&k->vm_object_list_mtx);
+	A_UNLOCK(a, mtx_unlock(&k->vm_object_list_mtx));
 
 	if (!K_PROFILE_2008(k)) {
 		qsort(inos, ninos, sizeof(*inos), ino_cmp);
@@ -915,7 +967,7 @@ audit_objects(struct audit *a)
 		    (uintmax_t)resident,
 		    (uintmax_t)atomic_load(&k->k_resident));
 
-	mtx_lock(&sw->sw_mtx);
+	A_LOCK(a, &sw->sw_mtx.lock_object, mtx_lock(&sw->sw_mtx));
 	if (swapped != sw->sw_used)
 		shmsim_report_add(a->r,
 		    "%ju pages are on swap, the device has %ju slots in use",
@@ -935,7 +987,7 @@ audit_objects(struct audit *a)
 		shmsim_report_add(a->r,
 		    "uids are charged %ju bytes, swap has %ju reserved",
 		    (uintmax_t)uidsum, (uintmax_t)sw->sw_reserved);
-	mtx_unlock(&sw->sw_mtx);
+	A_UNLOCK(a, mtx_unlock(&sw->sw_mtx));
 }
 
 /* Per-uid charges against the objects' credentials. */
@@ -947,8 +999,9 @@ audit_uid_charges(struct audit *a)
 	vm_object_t obj;
 	uint64_t sum;
 
-	mtx_lock(&k->vm_object_list_mtx);
-	mtx_lock(&k->k_swap.sw_mtx);
+	A_LOCK(a, &k->vm_object_list_mtx.lock_object,
+	    mtx_lock(&k->vm_object_list_mtx));
+	A_LOCK(a, &k->k_swap.sw_mtx.lock_object, mtx_lock(&k->k_swap.sw_mtx));
 	LIST_FOREACH(ui, &k->k_swap.sw_uidinfo, ui_link) {
 		sum = 0;
 		TAILQ_FOREACH(obj, &k->vm_object_list, object_list)
@@ -961,12 +1014,19 @@ audit_uid_charges(struct audit *a)
 			    (unsigned)ui->ui_uid, (uintmax_t)ui->ui_vmsize,
 			    (uintmax_t)sum);
 	}
-	mtx_unlock(&k->k_swap.sw_mtx);
-	mtx_unlock(&k->vm_object_list_mtx);
+	A_UNLOCK(a, mtx_unlock(&k->k_swap.sw_mtx));
+	A_UNLOCK(a, mtx_unlock(&k->vm_object_list_mtx));
 }
 
+/*
+ * The audit, with the kernel's locks taken (locked) or not.  Without,
+ * it reads the same fields in the same order and checks the same
+ * invariants, and on top of them that every lock it would have taken,
+ * and each object's range lock, is free.  It is exact only when nothing
+ * else can run in the kernel meanwhile: see shmsim_audit().
+ */
 int
-shmsim_audit(struct shmsim_kernel *k, char *report, size_t len)
+audit_kernel(struct shmsim_kernel *k, char *report, size_t len, bool locked)
 {
 	struct shmsim_report r = { report, len, 0, 0 };
 	struct audit a;
@@ -974,22 +1034,23 @@ shmsim_audit(struct shmsim_kernel *k, char *report, size_t len)
 	if (report != NULL && len > 0)
 		report[0] = '\0';
 	memset(&a, 0, offsetof(struct audit, small));
+	a.nolock = !locked;
 	audit_map_init(&a.files, a.small[0]);
 	audit_map_init(&a.shmfds, a.small[1]);
 	a.k = k;
 	a.r = &r;
 	audit_map_init(&a.mapped, a.small[2]);
 	audit_map_init(&a.shadows, a.small[3]);
-	sx_slock(&k->allproc_lock);
+	A_LOCK(&a, &k->allproc_lock.lock_object, sx_slock(&k->allproc_lock));
 	audit_procs(&a);
 	audit_maps(&a);
-	sx_sunlock(&k->allproc_lock);
+	A_UNLOCK(&a, sx_sunlock(&k->allproc_lock));
 	audit_shadow_chains(&a);
 	audit_files(&a);
-	sx_slock(&k->shm_dict_lock);
+	A_LOCK(&a, &k->shm_dict_lock.lock_object, sx_slock(&k->shm_dict_lock));
 	audit_dictionary(&a);
 	audit_objects(&a);
-	sx_sunlock(&k->shm_dict_lock);
+	A_UNLOCK(&a, sx_sunlock(&k->shm_dict_lock));
 	audit_seals_keep(&a);
 	audit_uid_charges(&a);
 	audit_map_free(&a.files);
@@ -997,4 +1058,21 @@ shmsim_audit(struct shmsim_kernel *k, char *report, size_t len)
 	audit_map_free(&a.mapped);
 	audit_map_free(&a.shadows);
 	return (r.count);
+}
+
+/*
+ * A kernel for one host thread (threads=single), audited from that host
+ * thread outside any simulated thread of the explorer: no other thread
+ * can be inside the kernel (the explorer's simulated threads run only
+ * inside shmsim_explorer_par(), and all have finished when it returns),
+ * so the auditor reads without locks.  With locks the audit of every
+ * call cost about twice as much under INVARIANTS (WITNESS on each of
+ * them); tests/test_audit_nolock.c checks over every fuzz input that
+ * both report the same.
+ */
+int
+shmsim_audit(struct shmsim_kernel *k, char *report, size_t len)
+{
+	kernel_enter(k);
+	return (audit_kernel(k, report, len, !k->k_single || sched_explored()));
 }

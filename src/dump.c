@@ -1397,6 +1397,7 @@ dump_run(struct shmsim_kernel *k, FILE *out, enum shmsim_dump_format format,
 	if (k == NULL || out == NULL ||
 	    (format != SHMSIM_DUMP_TEXT && format != SHMSIM_DUMP_DOT))
 		return (EINVAL);
+	kernel_enter(k);
 	memset(&d, 0, sizeof(d));
 	d.k = k;
 	d.nolock = nolock;

@@ -22,7 +22,7 @@ shmsim_fault_hit(struct shmsim_kernel *k, enum shmsim_fault_site site)
 	struct shmsim_fault_plan *fp = &k->k_faults;
 	uint64_t hit, nth;
 
-	hit = atomic_fetch_add(&fp->fp_site[site].hits, 1) + 1;
+	hit = k_atomic_fetch_add(k, &fp->fp_site[site].hits, 1) + 1;
 	nth = atomic_load(&fp->fp_site[site].nth);
 	if (nth == 0 || hit < nth)
 		return (false);

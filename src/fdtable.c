@@ -267,17 +267,22 @@ falloc_noinstall(struct thread *td, struct file **resultfp)
 	int openfiles_new;
 	struct file *fp;
 
-	openfiles_new = atomic_fetch_add(&k->openfiles, 1) + 1;
+	openfiles_new = k_atomic_fetch_add(k, &k->openfiles, 1) + 1;
 	if ((openfiles_new >= maxuserfiles &&
 		priv_check(td, PRIV_MAXFILES) != 0) ||
 	    openfiles_new >= maxfiles) {
-		atomic_fetch_sub(&k->openfiles, 1);
+		k_atomic_fetch_sub(k, &k->openfiles, 1);
 		return (ENFILE);
 	}
 	fp = shmsim_calloc(1, sizeof(*fp));
 	refcount_init(&fp->f_count, 1);
 	fp->f_cred = crhold(td->td_ucred);
-	fp->f_ops = &badfileops;
+	/*
+	 * Relaxed: nobody else sees fp before finstall() puts it in the
+	 * table under the table's lock (a plain assignment to the atomic
+	 * was a sequentially consistent store, an xchg).
+	 */
+	atomic_store_explicit(&fp->f_ops, &badfileops, memory_order_relaxed);
 	fp->f_kernel = k;
 	fp->f_serial =
 	    atomic_fetch_add(&k->k_next_fserial, 1) + 1; /* XXX(model) */
@@ -413,7 +418,7 @@ _fdrop(struct file *fp, struct thread *td)
 	struct shmsim_kernel *k = fp->f_kernel;
 
 	(void)fp->f_ops->fo_close(fp, td);
-	atomic_fetch_sub(&k->openfiles, 1);
+	k_atomic_fetch_sub(k, &k->openfiles, 1);
 	crfree(fp->f_cred);
 	mtx_destroy(&fp->f_offset_lock);
 	free(fp);

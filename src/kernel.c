@@ -105,6 +105,7 @@ shmsim_config_init(struct shmsim_config *cfg)
 	cfg->max_fds = 1024;
 	cfg->swap_pages = 65536;
 	cfg->mem_pages = 0;
+	cfg->threads = SHMSIM_THREADS_MULTI;
 }
 
 static int
@@ -121,6 +122,9 @@ config_check(const struct shmsim_config *cfg)
 	if (cfg->hash_buckets < 1 || cfg->hash_buckets > (1u << 26))
 		return (EINVAL);
 	if (cfg->max_files < 1 || cfg->max_fds < 1)
+		return (EINVAL);
+	if (cfg->threads != SHMSIM_THREADS_MULTI &&
+	    cfg->threads != SHMSIM_THREADS_SINGLE)
 		return (EINVAL);
 	if (cfg->page_sizes[0] != 0 && cfg->page_sizes[0] != cfg->page_size)
 		return (EINVAL);
@@ -160,7 +164,8 @@ shmsim_kernel_create(const struct shmsim_config *cfg, struct shmsim_kernel **kp)
 	k->k_cfg = *cfg;
 	k->k_cfg.page_sizes[0] = cfg->page_size;
 	k->k_page_shift = (unsigned)__builtin_ctz(cfg->page_size);
-	witness_init(&k->k_witness);
+	k->k_single = cfg->threads == SHMSIM_THREADS_SINGLE;
+	witness_init(&k->k_witness, k->k_single);
 	atomic_init(&k->k_clock_ns, SHMSIM_EPOCH_NS);
 	sx_init(&k->allprison_lock, "allprison", LC_ALLPRISON, &k->k_witness);
 	LIST_INIT(&k->allprison);
@@ -173,6 +178,26 @@ shmsim_kernel_create(const struct shmsim_config *cfg, struct shmsim_kernel **kp)
 	shm_dict_init(k);
 	*kp = k;
 	return (0);
+}
+
+/*
+ * kernel_enter() for a host thread that is not the recorded one: the
+ * first entry records it; any other is a second host thread in a kernel
+ * made for one.
+ */
+void
+kernel_enter_foreign(struct shmsim_kernel *k)
+{
+	const void *me = &_curthread_host, *first = NULL;
+
+	if (atomic_compare_exchange_strong(&k->k_host, &first, me) ||
+	    first == me)
+		return;
+	panic("kernel %p is configured threads=single "
+	      "(SHMSIM_THREADS_SINGLE): host thread %p entered it, but host "
+	      "thread %p entered it first; a kernel that several host "
+	      "threads drive needs threads=multi",
+	    (void *)k, me, first);
 }
 
 const struct shmsim_config *
@@ -251,6 +276,7 @@ shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
 	vm_object_t obj;
 	struct proc *p;
 
+	kernel_enter(k);
 	if (report != NULL && len > 0)
 		report[0] = '\0';
 	while ((p = LIST_FIRST(&k->allproc)) != NULL)

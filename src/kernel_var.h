@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <bsd/sys/queue.h>
@@ -46,6 +47,9 @@ struct swdev {
 struct shmsim_kernel {
 	struct shmsim_config k_cfg;
 	unsigned int k_page_shift;
+	bool k_single; /* k_cfg.threads == SHMSIM_THREADS_SINGLE */
+	/* The host thread that entered first (SINGLE, INVARIANTS). */
+	_Atomic(const void *) k_host;
 	struct witness k_witness;
 	struct shmsim_fault_plan k_faults;
 	atomic_int_fast64_t k_clock_ns; /* the simulated clock */
@@ -101,6 +105,50 @@ struct shmsim_kernel {
 };
 
 #define K_PROFILE_2008(k) ((k)->k_cfg.profile == SHMSIM_PROFILE_2008)
+
+/*
+ * Entry into a kernel from the public API (model-only), from
+ * thread_enter() and the entries without a process: the calling host
+ * thread's reference counts follow the kernel's threads setting, and,
+ * under INVARIANTS, a kernel made for one host thread records the first
+ * host thread to enter it and panics when another one does.
+ */
+void kernel_enter_foreign(struct shmsim_kernel *k);
+static inline void
+kernel_enter(struct shmsim_kernel *k)
+{
+	_curhost_single = k->k_single;
+#ifdef INVARIANTS
+	if (k->k_single &&
+	    __predict_false(
+		atomic_load_explicit(&k->k_host, memory_order_relaxed) !=
+		(const void *)&_curthread_host))
+		kernel_enter_foreign(k);
+#endif
+}
+
+/*
+ * Read-modify-write of a counter of kernel k: atomic (sequentially
+ * consistent) in a kernel for several host threads, a plain load and
+ * store in one for a single host thread.  Evaluates to the old value.
+ */
+#define K_ATOMIC_RMW_(k, obj, op, fetch_op, v)                                 \
+	__extension__({                                                        \
+		__typeof__(obj) ka_p_ = (obj);                                 \
+		__typeof__((void)0, *ka_p_) ka_old_;                           \
+		if ((k)->k_single) {                                           \
+			ka_old_ =                                              \
+			    atomic_load_explicit(ka_p_, memory_order_relaxed); \
+			atomic_store_explicit(ka_p_, ka_old_ op(v),            \
+			    memory_order_relaxed);                             \
+		} else                                                         \
+			ka_old_ = fetch_op(ka_p_, (v));                        \
+		ka_old_;                                                       \
+	})
+#define k_atomic_fetch_add(k, obj, v) \
+	K_ATOMIC_RMW_(k, obj, +, atomic_fetch_add, v)
+#define k_atomic_fetch_sub(k, obj, v) \
+	K_ATOMIC_RMW_(k, obj, -, atomic_fetch_sub, v)
 /* pmap_has_largepages: the config names at least one large page size. */
 #define PMAP_HAS_LARGEPAGES(k) ((k)->k_cfg.page_sizes[1] != 0)
 
@@ -118,6 +166,10 @@ struct shmsim_report {
 };
 void shmsim_report_add(struct shmsim_report *r, const char *fmt, ...)
     __attribute__((__format__(__printf__, 2, 3)));
+
+/* shmsim_audit() with the kernel's locks taken or not (audit.c). */
+int audit_kernel(struct shmsim_kernel *k, char *report, size_t len,
+    bool locked);
 
 /* The resident budget: run the pagedaemon if mem_pages is exceeded. */
 void vm_pageout_check(struct shmsim_kernel *k);

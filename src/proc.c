@@ -70,6 +70,7 @@ priv_check_cred(const struct ucred *cred, int priv)
 void
 thread_enter(struct thread *td, struct proc *p)
 {
+	kernel_enter(p->p_kernel);
 	td->td_proc = p;
 	td->td_ucred = p->p_ucred;
 	td->td_retval[0] = 0;
@@ -93,7 +94,7 @@ proc_alloc(struct shmsim_kernel *k, struct ucred *cr, struct filedesc *fdp,
 	p->p_pid = ++k->k_nextpid;
 	LIST_INSERT_HEAD(&k->allproc, p, p_list);
 	sx_xunlock(&k->allproc_lock);
-	atomic_fetch_add(&k->k_nprocs, 1);
+	k_atomic_fetch_add(k, &k->k_nprocs, 1);
 	return (p);
 }
 
@@ -166,7 +167,7 @@ exit1(struct proc *p)
 	sx_xlock(&k->allproc_lock);
 	LIST_REMOVE(p, p_list);
 	sx_xunlock(&k->allproc_lock);
-	atomic_fetch_sub(&k->k_nprocs, 1);
+	k_atomic_fetch_sub(k, &k->k_nprocs, 1);
 	mtx_destroy(&p->p_rights_mtx);
 	crfree(p->p_ucred);
 	free(p);

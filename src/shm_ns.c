@@ -121,7 +121,7 @@ vfs_timestamp(struct shmsim_kernel *k, struct timespec *ts)
 {
 	int64_t ns;
 
-	ns = atomic_fetch_add(&k->k_clock_ns, 1000) + 1000;
+	ns = k_atomic_fetch_add(k, &k->k_clock_ns, 1000) + 1000;
 	ts->tv_sec = (time_t)(ns / 1000000000);
 	ts->tv_nsec = (long)(ns % 1000000000);
 }
@@ -170,10 +170,10 @@ shm_alloc(struct ucred *ucred, mode_t mode, bool largepage, int *errorp)
 	shmfd->shm_atime = shmfd->shm_mtime = shmfd->shm_ctime =
 	    shmfd->shm_birthtime;
 	if (!K_PROFILE_2008(k))
-		shmfd->shm_ino = atomic_fetch_add(&k->shm_ino_unr, 1);
+		shmfd->shm_ino = k_atomic_fetch_add(k, &k->shm_ino_unr, 1);
 	refcount_init(&shmfd->shm_refs, 1);
 	rangelock_init(&shmfd->shm_rl, "shm rangelock", &k->k_witness);
-	atomic_fetch_add(&k->k_nshm, 1);
+	k_atomic_fetch_add(k, &k->k_nshm, 1);
 	return (shmfd);
 }
 
@@ -205,7 +205,7 @@ shm_drop(struct shmfd *shmfd)
 	VM_OBJECT_WUNLOCK(obj);
 	vm_object_deallocate(obj);
 	free(shmfd);
-	atomic_fetch_sub(&k->k_nshm, 1);
+	k_atomic_fetch_sub(k, &k->k_nshm, 1);
 }
 
 /*
@@ -339,7 +339,7 @@ shm_insert(struct shmsim_kernel *k, const char *path, Fnv32_t fnv,
 	map->sm_shmfd = shm_hold(shmfd);
 	shmfd->shm_path = map->sm_path;
 	LIST_INSERT_HEAD(SHM_HASH(k, fnv), map, sm_link);
-	atomic_fetch_add(&k->k_nnames, 1);
+	k_atomic_fetch_add(k, &k->k_nnames, 1);
 }
 
 /* uipc_shm.c: shm_doremove() -- drop the name and its reference. */
@@ -349,7 +349,7 @@ shm_doremove(struct shmsim_kernel *k, struct shm_mapping *map)
 	sx_assert_xlocked(&k->shm_dict_lock);
 	map->sm_shmfd->shm_path = NULL;
 	LIST_REMOVE(map, sm_link);
-	atomic_fetch_sub(&k->k_nnames, 1);
+	k_atomic_fetch_sub(k, &k->k_nnames, 1);
 	shm_drop(map->sm_shmfd);
 	free(map); /* and the path behind it (shm_insert) */
 }

@@ -55,6 +55,7 @@ shmsim_spawn(struct shmsim_kernel *k, const struct shmsim_cred *cr,
 		shmsim_cred_init(&defaults);
 		cr = &defaults;
 	}
+	kernel_enter(k);
 	error = proc_spawn(k, cr, &p);
 	if (error == 0)
 		*pp = (struct shmsim_proc *)p;
@@ -80,6 +81,7 @@ shmsim_exit(struct shmsim_proc *sp)
 {
 	struct shmsim_kernel *k = PROC(sp)->p_kernel;
 
+	kernel_enter(k);
 	exit1(PROC(sp));
 	vm_pageout_check(k);
 	return (0);
@@ -115,6 +117,7 @@ shmsim_proc_setname(struct shmsim_proc *sp, const char *name)
 {
 	struct proc *p = PROC(sp);
 
+	kernel_enter(p->p_kernel);
 	sx_xlock(&p->p_kernel->allproc_lock);
 	snprintf(p->p_comm, sizeof(p->p_comm), "%s", name);
 	sx_xunlock(&p->p_kernel->allproc_lock);
@@ -542,6 +545,7 @@ shmsim_store(struct shmsim_proc *sp, uint64_t addr, const void *buf, size_t n,
 void
 shmsim_unlink_all(struct shmsim_kernel *k)
 {
+	kernel_enter(k);
 	shm_remove_all(k);
 }
 
@@ -550,6 +554,7 @@ shmsim_pageout(struct shmsim_kernel *k, uint64_t n, uint64_t *moved)
 {
 	uint64_t m;
 
+	kernel_enter(k);
 	m = vm_pageout_run(k, n);
 	if (moved != NULL)
 		*moved = m;

@@ -34,7 +34,7 @@ uipc_sendfd(struct thread *td, struct proc *to, int fd)
 	TAILQ_INSERT_TAIL(&to->p_rights, re, re_link);
 	to->p_nrights++;
 	mtx_unlock(&to->p_rights_mtx);
-	atomic_fetch_add(&k->k_inflight, 1);
+	k_atomic_fetch_add(k, &k->k_inflight, 1);
 	return (0);
 }
 
@@ -64,7 +64,7 @@ uipc_recvfd(struct thread *td)
 		return (EAGAIN);
 	fp = re->re_file;
 	free(re);
-	atomic_fetch_sub(&k->k_inflight, 1);
+	k_atomic_fetch_sub(k, &k->k_inflight, 1);
 	/* The in-flight reference becomes the table's (_finstall). */
 	error = finstall_refed(td, fp, &fd, 0);
 	if (error != 0) {
@@ -95,7 +95,7 @@ unp_dispose_queue(struct proc *p)
 		mtx_unlock(&p->p_rights_mtx);
 		if (re == NULL)
 			break;
-		atomic_fetch_sub(&k->k_inflight, 1);
+		k_atomic_fetch_sub(k, &k->k_inflight, 1);
 		fdrop(re->re_file, &td);
 		free(re);
 	}

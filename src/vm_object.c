@@ -54,11 +54,11 @@ _vm_object_allocate(struct shmsim_kernel *k, enum obj_type type,
 	RB_INIT(&obj->swtree);
 	LIST_INIT(&obj->shadow_head);
 	obj->kernel = k;
-	obj->oid = atomic_fetch_add(&k->k_next_oid, 1) + 1;
+	obj->oid = k_atomic_fetch_add(k, &k->k_next_oid, 1) + 1;
 	mtx_lock(&k->vm_object_list_mtx);
 	TAILQ_INSERT_TAIL(&k->vm_object_list, obj, object_list);
 	mtx_unlock(&k->vm_object_list_mtx);
-	atomic_fetch_add(&k->k_nobjects, 1);
+	k_atomic_fetch_add(k, &k->k_nobjects, 1);
 	return (obj);
 }
 
@@ -144,7 +144,7 @@ vm_page_alloc_contig(vm_object_t obj, vm_pindex_t pindex, int psind)
 	m = shmsim_calloc(1, sizeof(*m) + k->k_cfg.page_sizes[psind]);
 	m->pindex = pindex;
 	vm_page_insert(obj, m);
-	atomic_fetch_add(&k->count_largepages[psind], 1);
+	k_atomic_fetch_add(k, &k->count_largepages[psind], 1);
 	return (m);
 }
 
@@ -192,14 +192,24 @@ void
 vm_object_set_flag(vm_object_t obj, int bits)
 {
 	VM_OBJECT_ASSERT_WLOCKED(obj);
-	__atomic_fetch_or(&obj->flags, bits, __ATOMIC_RELAXED);
+	if (obj->kernel->k_single)
+		__atomic_store_n(&obj->flags,
+		    __atomic_load_n(&obj->flags, __ATOMIC_RELAXED) | bits,
+		    __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_or(&obj->flags, bits, __ATOMIC_RELAXED);
 }
 
 void
 vm_object_clear_flag(vm_object_t obj, int bits)
 {
 	VM_OBJECT_ASSERT_WLOCKED(obj);
-	__atomic_fetch_and(&obj->flags, ~bits, __ATOMIC_RELAXED);
+	if (obj->kernel->k_single)
+		__atomic_store_n(&obj->flags,
+		    __atomic_load_n(&obj->flags, __ATOMIC_RELAXED) & ~bits,
+		    __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&obj->flags, ~bits, __ATOMIC_RELAXED);
 }
 
 int
@@ -218,6 +228,13 @@ vm_object_reference_if_alive(vm_object_t obj)
 	unsigned int old;
 
 	old = atomic_load(&obj->ref_count);
+	if (obj->kernel->k_single) {
+		if (old == 0)
+			return (false);
+		atomic_store_explicit(&obj->ref_count, old + 1,
+		    memory_order_relaxed);
+		return (true);
+	}
 	do {
 		if (old == 0)
 			return (false);
@@ -233,13 +250,13 @@ vm_object_reference_if_alive(vm_object_t obj)
 static void
 vm_object_pip_add(vm_object_t obj)
 {
-	atomic_fetch_add(&obj->paging_in_progress, 1);
+	k_atomic_fetch_add(obj->kernel, &obj->paging_in_progress, 1);
 }
 
 static void
 vm_object_pip_wakeup(vm_object_t obj)
 {
-	atomic_fetch_sub(&obj->paging_in_progress, 1);
+	k_atomic_fetch_sub(obj->kernel, &obj->paging_in_progress, 1);
 	sched_wakeup(cur_sim_thread(), &obj->paging_in_progress);
 	SCHED_POINT("vm_object_pip_wakeup", "paging in progress", __FILE__,
 	    __LINE__);
@@ -279,7 +296,7 @@ vm_object_terminate(vm_object_t obj)
 	mtx_lock(&k->vm_object_list_mtx);
 	TAILQ_REMOVE(&k->vm_object_list, obj, object_list);
 	mtx_unlock(&k->vm_object_list_mtx);
-	atomic_fetch_sub(&k->k_nobjects, 1);
+	k_atomic_fetch_sub(k, &k->k_nobjects, 1);
 	if (obj->cred != NULL)
 		crfree(obj->cred);
 	rw_destroy(&obj->lock);
@@ -353,6 +370,12 @@ refcount_release_if_gt(atomic_uint *count, unsigned int n)
 	unsigned int old;
 
 	old = atomic_load(count);
+	if (_curhost_single) { /* kern/refcount.h */
+		if (old <= n)
+			return (false);
+		atomic_store_explicit(count, old - 1, memory_order_relaxed);
+		return (true);
+	}
 	do {
 		if (old <= n)
 			return (false);
@@ -433,7 +456,7 @@ vm_page_insert(vm_object_t obj, struct vm_page *m)
 		panic("%s: page %ju already in object", __func__,
 		    (uintmax_t)m->pindex);
 	obj->resident_page_count++;
-	atomic_fetch_add(&obj->kernel->k_resident, 1);
+	k_atomic_fetch_add(obj->kernel, &obj->kernel->k_resident, 1);
 }
 
 /*
@@ -463,9 +486,10 @@ vm_page_free(vm_object_t obj, struct vm_page *m)
 	VM_OBJECT_ASSERT_WLOCKED(obj);
 	RB_REMOVE(vm_page_tree, &obj->rtree, m);
 	obj->resident_page_count--;
-	atomic_fetch_sub(&obj->kernel->k_resident, 1);
+	k_atomic_fetch_sub(obj->kernel, &obj->kernel->k_resident, 1);
 	if (obj->type == OBJT_PHYS)
-		atomic_fetch_sub(&obj->kernel->count_largepages[obj->psind], 1);
+		k_atomic_fetch_sub(obj->kernel,
+		    &obj->kernel->count_largepages[obj->psind], 1);
 	free(m);
 }
 

@@ -72,11 +72,12 @@ lock_class_name(enum lock_class_id c)
 }
 
 void
-witness_init(struct witness *w)
+witness_init(struct witness *w, bool single)
 {
 	size_t i, j;
 
 	memset(w, 0, sizeof(*w));
+	w->w_single = single;
 	for (i = 0; i < sizeof(documented_order) / sizeof(documented_order[0]);
 	     i++)
 		for (j = i + 1;
@@ -214,6 +215,7 @@ lock_object_init(struct lock_object *lo, const char *name, enum lock_class_id c,
 {
 	lo->lo_name = name;
 	lo->lo_class = c;
+	lo->lo_single = w != NULL && w->w_single;
 	lo->lo_witness = w;
 	atomic_init(&lo->lo_word, 0);
 }
@@ -266,6 +268,57 @@ lw_try_rlock(atomic_uint *word)
 			return (true);
 	}
 	return (false);
+}
+
+/*
+ * The same operations for a lock of a kernel driven by one host thread
+ * (lo_single): plain loads and stores.  Only the explorer's fibers can
+ * find such a lock held, and they switch at scheduling points only, never
+ * between the load and the store.
+ */
+static inline unsigned int
+lw_plain_load(const atomic_uint *word)
+{
+	return (atomic_load_explicit(word, memory_order_relaxed));
+}
+
+static inline void
+lw_plain_store(atomic_uint *word, unsigned int w)
+{
+	atomic_store_explicit(word, w, memory_order_relaxed);
+}
+
+static inline bool
+lw_try_wlock_single(atomic_uint *word)
+{
+	unsigned int w = lw_plain_load(word);
+
+	if ((w & ~LW_WAITERS) != 0)
+		return (false);
+	lw_plain_store(word, w | LW_WRITER);
+	return (true);
+}
+
+static inline bool
+lw_try_rlock_single(atomic_uint *word)
+{
+	unsigned int w = lw_plain_load(word);
+
+	if ((w & LW_WRITER) != 0)
+		return (false);
+	KASSERT((w & LW_READERS) != LW_READERS,
+	    ("lock word: too many readers"));
+	lw_plain_store(word, w + 1);
+	return (true);
+}
+
+static inline bool
+lw_try_lock(const struct lock_object *lo, atomic_uint *word, bool shared)
+{
+	if (lo->lo_single)
+		return (shared ? lw_try_rlock_single(word) :
+				 lw_try_wlock_single(word));
+	return (shared ? lw_try_rlock(word) : lw_try_wlock(word));
 }
 
 static void
@@ -344,8 +397,7 @@ lock_wait(struct sim_thread *td, struct lock_object *lo, bool shared,
 	}
 	do
 		sched_sleep(td, lo, lo->lo_name, func, file, line);
-	while (!(
-	    shared ? lw_try_rlock(&lo->lo_word) : lw_try_wlock(&lo->lo_word)));
+	while (!lw_try_lock(lo, &lo->lo_word, shared));
 }
 
 static inline void
@@ -353,7 +405,12 @@ lw_wunlock(struct sim_thread *td, struct lock_object *lo)
 {
 	unsigned int old;
 
-	old = atomic_exchange_explicit(&lo->lo_word, 0, memory_order_release);
+	if (lo->lo_single) {
+		old = lw_plain_load(&lo->lo_word);
+		lw_plain_store(&lo->lo_word, 0);
+	} else
+		old = atomic_exchange_explicit(&lo->lo_word, 0,
+		    memory_order_release);
 	KASSERT((old & LW_WRITER) != 0,
 	    ("%s: \"%s\" not write-locked", __func__, lo->lo_name));
 	if (__predict_false((old & LW_WAITERS) != 0))
@@ -367,7 +424,12 @@ lw_runlock(struct sim_thread *td, struct lock_object *lo)
 {
 	unsigned int old;
 
-	old = atomic_fetch_sub_explicit(&lo->lo_word, 1, memory_order_release);
+	if (lo->lo_single) {
+		old = lw_plain_load(&lo->lo_word);
+		lw_plain_store(&lo->lo_word, old - 1);
+	} else
+		old = atomic_fetch_sub_explicit(&lo->lo_word, 1,
+		    memory_order_release);
 	KASSERT((old & LW_READERS) != 0 && (old & LW_WRITER) == 0,
 	    ("%s: \"%s\" not read-locked", __func__, lo->lo_name));
 	if (__predict_false(
@@ -388,7 +450,7 @@ lock_xlock(struct lock_object *lo, const char *op, const char *func,
 
 	SCHED_POINT_AT(op, lo->lo_name, func, file, line);
 	CHECKORDER(td, lo, file, line);
-	if (__predict_false(!lw_try_wlock(&lo->lo_word)))
+	if (__predict_false(!lw_try_lock(lo, &lo->lo_word, false)))
 		lock_wait(td, lo, false, func, file, line);
 	lock_acquired(td, lo, file, line);
 }
@@ -401,7 +463,7 @@ lock_slock(struct lock_object *lo, const char *op, const char *func,
 
 	SCHED_POINT_AT(op, lo->lo_name, func, file, line);
 	CHECKORDER(td, lo, file, line);
-	if (__predict_false(!lw_try_rlock(&lo->lo_word)))
+	if (__predict_false(!lw_try_lock(lo, &lo->lo_word, true)))
 		lock_wait(td, lo, true, func, file, line);
 	lock_acquired(td, lo, file, line);
 }
@@ -608,6 +670,12 @@ rangelock_conflicts(const struct rangelock *rl, const struct rl_q_entry *e)
 static void
 rl_list_lock(struct rangelock *rl)
 {
+	if (rl->lock_object.lo_single) {
+		KASSERT(lw_plain_load(&rl->lock_object.lo_word) == 0,
+		    ("%s: list lock held", __func__));
+		lw_plain_store(&rl->lock_object.lo_word, LW_WRITER);
+		return;
+	}
 	while (!lw_try_wlock(&rl->lock_object.lo_word))
 		cpu_spinwait();
 }
@@ -617,6 +685,20 @@ rl_list_unlock(struct rangelock *rl)
 {
 	atomic_store_explicit(&rl->lock_object.lo_word, 0,
 	    memory_order_release);
+}
+
+/* A release advances rl_seq and wakes the host threads sleeping on it. */
+static void
+rl_release_wake(struct rangelock *rl)
+{
+	if (rl->lock_object.lo_single) {
+		atomic_store_explicit(&rl->rl_seq,
+		    lw_plain_load(&rl->rl_seq) + 1, memory_order_relaxed);
+		return;
+	}
+	atomic_fetch_add_explicit(&rl->rl_seq, 1, memory_order_seq_cst);
+	if (atomic_load_explicit(&rl->rl_nwaiters, memory_order_seq_cst) != 0)
+		lw_futex_wake(&rl->rl_seq);
 }
 
 /* kern_rangelock.c: rangelock_lock_int() */
@@ -666,9 +748,7 @@ _rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e, const char *func,
 	rl_list_lock(rl);
 	TAILQ_REMOVE(&rl->rl_granted, e, rl_q_link);
 	rl_list_unlock(rl);
-	atomic_fetch_add_explicit(&rl->rl_seq, 1, memory_order_seq_cst);
-	if (atomic_load_explicit(&rl->rl_nwaiters, memory_order_seq_cst) != 0)
-		lw_futex_wake(&rl->rl_seq);
+	rl_release_wake(rl);
 	if (td->td_sched != NULL)
 		sched_wakeup(td, rl);
 	SCHED_POINT_AT("rangelock_unlock", rl->lock_object.lo_name, func, file,

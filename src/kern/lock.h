@@ -62,9 +62,17 @@ struct witness;
 #define LW_WAITERS 0x40000000u
 #define LW_READERS 0x3fffffffu
 
+/*
+ * lo_single: the lock belongs to a kernel driven by one host thread
+ * (SHMSIM_THREADS_SINGLE), copied from its witness at init: the lock word
+ * is then read and written with plain loads and stores.  The order
+ * checks, the held-lock list, the scheduling points and the assertions
+ * are the same in both modes.
+ */
 struct lock_object {
 	const char *lo_name;
 	enum lock_class_id lo_class;
+	bool lo_single;
 	struct witness *lo_witness; /* the kernel's order checker */
 	atomic_uint lo_word;
 };
@@ -112,9 +120,10 @@ struct witness_site {
 };
 struct witness {
 	struct witness_site w_order[LC_NCLASSES][LC_NCLASSES];
+	bool w_single; /* the kernel's locks are for one host thread */
 };
 
-void witness_init(struct witness *w);
+void witness_init(struct witness *w, bool single);
 const char *lock_class_name(enum lock_class_id c);
 
 /* The calling thread's identity, for owner assertions. */

@@ -5,6 +5,11 @@
  * then runs the destructor (shm_drop, fdrop -> _fdrop,
  * vm_object_deallocate).  As in sys/sys/refcount.h, a count that would go
  * below zero or wrap is a bug: it panics under INVARIANTS.
+ *
+ * On a host thread driving a kernel made for one host thread
+ * (_curhost_single, kern/thread.h) the read-modify-writes are a plain
+ * load and store: the explorer's fibers switch only at the scheduling
+ * point before them.
  */
 #ifndef SHMSIM_KERN_REFCOUNT_H
 #define SHMSIM_KERN_REFCOUNT_H
@@ -45,7 +50,11 @@ _refcount_acquire(atomic_uint *count, const char *kind, const char *func,
 	unsigned int old;
 
 	SCHED_POINT_AT("refcount_acquire", kind, func, file, line);
-	old = atomic_fetch_add_explicit(count, 1, memory_order_relaxed);
+	if (_curhost_single) {
+		old = atomic_load_explicit(count, memory_order_relaxed);
+		atomic_store_explicit(count, old + 1, memory_order_relaxed);
+	} else
+		old = atomic_fetch_add_explicit(count, 1, memory_order_relaxed);
 	KASSERT(old < INT_MAX, ("refcount %p overflowed", (void *)count));
 	return (old);
 }
@@ -66,7 +75,11 @@ _refcount_release(atomic_uint *count, const char *kind, const char *func,
 	unsigned int old;
 
 	SCHED_POINT_AT("refcount_release", kind, func, file, line);
-	old = atomic_fetch_sub_explicit(count, 1, memory_order_acq_rel);
+	if (_curhost_single) {
+		old = atomic_load_explicit(count, memory_order_relaxed);
+		atomic_store_explicit(count, old - 1, memory_order_relaxed);
+	} else
+		old = atomic_fetch_sub_explicit(count, 1, memory_order_acq_rel);
 	KASSERT(old > 0, ("refcount %p is zero", (void *)count));
 	return (old == 1);
 }

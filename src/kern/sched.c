@@ -48,6 +48,7 @@
 
 _Thread_local struct sim_thread *_curthread_explored;
 _Thread_local struct sim_thread _curthread_host;
+_Thread_local _Bool _curhost_single;
 
 /* The explorer whose schedule is running on this host thread, if any. */
 static _Thread_local struct shmsim_explorer *explorer_active;

@@ -37,6 +37,14 @@ struct sim_thread {
 
 extern _Thread_local struct sim_thread *_curthread_explored;
 extern _Thread_local struct sim_thread _curthread_host;
+/*
+ * True while this host thread drives a kernel made for one host thread
+ * (SHMSIM_THREADS_SINGLE): its reference counts then use plain loads and
+ * stores (kern/refcount.h).  Set at every entry into a kernel
+ * (kernel_enter(), kernel_var.h), so it follows the kernel being driven;
+ * false (atomic) until the first entry.
+ */
+extern _Thread_local _Bool _curhost_single;
 
 /* The running thread's: curthread in the kernel. */
 static inline struct sim_thread *

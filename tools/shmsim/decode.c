@@ -877,6 +877,7 @@ run_names(struct drv *d, struct rd *r)
 	b0 = u8(r);
 	b1 = u8(r);
 	shmsim_config_init(&d->cfg);
+	d->cfg.threads = SHMSIM_THREADS_SINGLE; /* one host thread */
 	d->cfg.profile =
 	    (b0 & 1) != 0 ? SHMSIM_PROFILE_2008 : SHMSIM_PROFILE_CURRENT;
 	d->cfg.hash_buckets = 1 + ((b0 >> 1) & 15);
@@ -2356,6 +2357,7 @@ run_syscalls(struct drv *d, struct rd *r, FILE *sink)
 	b1 = u8(r);
 	b2 = u8(r);
 	shmsim_config_init(&d->cfg);
+	d->cfg.threads = SHMSIM_THREADS_SINGLE; /* one host thread */
 	d->cfg.profile =
 	    (b0 & 1) != 0 ? SHMSIM_PROFILE_2008 : SHMSIM_PROFILE_CURRENT;
 	d->cfg.page_size = page_sizes[(b0 >> 1) & 3];

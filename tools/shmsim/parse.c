@@ -1015,6 +1015,21 @@ parse_config(struct parser *p, struct sc_stmt *st)
 		}
 		if (!expect_punct(p, '='))
 			return (false);
+		if (strcmp(k->sval, "threads") == 0) {
+			v = next(p);
+			if (v->kind == TK_NAME &&
+			    strcmp(v->sval, "single") == 0)
+				cfg->threads = SHMSIM_THREADS_SINGLE;
+			else if (v->kind == TK_NAME &&
+			    strcmp(v->sval, "multi") == 0)
+				cfg->threads = SHMSIM_THREADS_MULTI;
+			else {
+				perr(p, v->col,
+				    "threads is 'single' or 'multi'");
+				return (false);
+			}
+			continue;
+		}
 		if (strcmp(k->sval, "profile") == 0) {
 			v = next(p);
 			if (v->kind == TK_NAME &&
@@ -2086,6 +2101,11 @@ sc_parse(const char *file, const char *buf, size_t len, struct sc_script *sc)
 	memset(&p, 0, sizeof(p));
 	sc->file = xstrndup(file, strlen(file));
 	shmsim_config_init(&sc->cfg);
+	/*
+	 * One host thread runs a scenario (par blocks are the explorer's
+	 * fibers): no atomics unless the scenario asks for them.
+	 */
+	sc->cfg.threads = SHMSIM_THREADS_SINGLE;
 	p.file = file;
 	p.sc = sc;
 	p.page_size = sc->cfg.page_size;
