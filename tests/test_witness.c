@@ -486,6 +486,49 @@ recursion_aborts(void **state)
 	assert_says(&o, "\"shm timestamps\"");
 }
 
+/*
+ * The range lock's contract: start <= end.  An inverted range overlaps
+ * nothing, so it would exclude no one; every caller must pass a
+ * normalised range (shm_write with an overflowing count and no growth
+ * once locked [off, size) with off > size).
+ */
+static void
+lock_inverted_range(void *arg)
+{
+	struct ctx *c = arg;
+
+	rangelock_wlock(&c->shmfd->shm_rl, &c->rl_cookie, 4096 * 3, 4096);
+	rangelock_unlock(&c->shmfd->shm_rl, &c->rl_cookie);
+}
+
+static void
+lock_empty_range(void *arg)
+{
+	struct ctx *c = arg;
+
+	rangelock_rlock(&c->shmfd->shm_rl, &c->rl_cookie, 4096, 4096);
+	rangelock_unlock(&c->shmfd->shm_rl, &c->rl_cookie);
+}
+
+static void
+inverted_range_lock_aborts(void **state)
+{
+	struct env *e = *state;
+	struct outcome o;
+	struct ctx c;
+
+	SKIP_WITHOUT_INVARIANTS();
+	ctx_init(e, &c);
+	run_child(lock_inverted_range, &c, &o);
+	assert_aborted(&o);
+	assert_says(&o, "inverted range [12288, 4096)");
+	assert_says(&o, "\"shm rangelock\"");
+	assert_says(&o, "test_witness.c:");
+	/* An empty range is a range. */
+	run_child(lock_empty_range, &c, &o);
+	assert_survived(&o);
+}
+
 int
 main(void)
 {
@@ -504,6 +547,8 @@ main(void)
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(recursion_aborts, setup_current,
 		    teardown_env),
+		cmocka_unit_test_setup_teardown(inverted_range_lock_aborts,
+		    setup_current, teardown_env),
 	};
 
 	return (cmocka_run_group_tests_name("witness", tests, NULL, NULL));

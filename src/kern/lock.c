@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -623,6 +624,17 @@ _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
 	struct sim_thread *td = cur_sim_thread();
 	unsigned int seq;
 
+	/*
+	 * XXX(model): the kernel's rangelock_lock_int() does not check the
+	 * range; an inverted one (start > end) overlaps nothing there and
+	 * silently excludes no one.  FreeBSD fixed the caller that passed
+	 * one (82d8c609cfb7, "posixshm: Fix range locking in shm_write()",
+	 * D49673); the model asserts the contract every caller must keep.
+	 */
+	KASSERT(start <= end,
+	    ("%s: inverted range [%jd, %jd) on \"%s\" @ %s:%d", __func__,
+		(intmax_t)start, (intmax_t)end, rl->lock_object.lo_name, file,
+		line));
 	SCHED_POINT(write ? "rangelock_wlock" : "rangelock_rlock",
 	    rl->lock_object.lo_name, file, line);
 	CHECKORDER(td, &rl->lock_object, file, line);
