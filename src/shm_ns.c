@@ -843,6 +843,8 @@ shm_partial_page_invalidate(vm_object_t object, vm_pindex_t idx, int base,
 	int error;
 
 	VM_OBJECT_ASSERT_WLOCKED(object);
+	KASSERT(object->type == OBJT_SWAP,
+	    ("%s: large-page object %p", __func__, (void *)object));
 	KASSERT(base >= 0 && base < end,
 	    ("%s: base %d end %d", __func__, base, end));
 	error = vm_page_grab_valid(object, idx, false, &m);
@@ -874,6 +876,10 @@ shm_dotruncate_locked(struct shmfd *shmfd, int64_t length)
 	int base, error;
 
 	VM_OBJECT_ASSERT_WLOCKED(object);
+	/* Swap-backed only: shm_dotruncate_cookie() sends large pages on. */
+	KASSERT(object->type == OBJT_SWAP,
+	    ("%s: large-page object %p (shm_dotruncate_largepage's)", __func__,
+		(void *)object));
 	if (length == shmfd->shm_size)
 		return (0);
 	nobjsize = howmany_k(k, length);

@@ -166,6 +166,9 @@ swap_pager_putpage(vm_object_t obj, struct vm_page *m)
 	uint64_t slot;
 
 	VM_OBJECT_ASSERT_WLOCKED(obj);
+	KASSERT(obj->type == OBJT_SWAP,
+	    ("%s: large-page object %p: its pages are wired", __func__,
+		(void *)obj));
 	if (!swp_pager_getswapspace(sw, &slot))
 		return (ENOSPC);
 	bytes = shmsim_malloc(PAGE_SIZE_K(k));
@@ -197,6 +200,8 @@ swap_pager_getpage(vm_object_t obj, struct swblk *sb, struct vm_page **mp)
 	struct vm_page *m;
 
 	VM_OBJECT_ASSERT_WLOCKED(obj);
+	KASSERT(obj->type == OBJT_SWAP,
+	    ("%s: large-page object %p", __func__, (void *)obj));
 	if (shmsim_fault_hit(k, SHMSIM_FAULT_PAGER_IO))
 		return (EIO);
 	m = vm_page_alloc(obj, sb->p);

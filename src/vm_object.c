@@ -483,6 +483,9 @@ vm_page_grab_valid(vm_object_t obj, vm_pindex_t pindex, bool alloc,
 	struct swblk *sb;
 
 	VM_OBJECT_ASSERT_WLOCKED(obj);
+	/* Large pages exist for the whole object: vm_page_lookup_large(). */
+	KASSERT(obj->type == OBJT_SWAP,
+	    ("%s: large-page object %p", __func__, (void *)obj));
 	*mp = NULL;
 	m = vm_page_lookup(obj, pindex);
 	if (m != NULL) {

@@ -350,6 +350,15 @@ partial_ok(struct ctx *c, const struct sc_stmt *st, struct shmsim_proc *p,
 				goto out;
 			if (!transfer)
 				goto done;
+			/*
+			 * A grow-on-write write whose growth failed returned
+			 * before moving a byte: the offset stays.
+			 */
+			*why = "a large-page write moved after its growth "
+			       "failed";
+			if (fi1->f_offset != fi0->f_offset)
+				goto out;
+			goto done;
 		} else if (fi1->size != target ||
 		    fi1->charge - fi0->charge !=
 			(fi1->obj_size - fi0->obj_size) * psize)

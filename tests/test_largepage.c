@@ -657,6 +657,97 @@ shm_dotruncate_largepage_alloc_failure(void **state)
 }
 
 /* ---------------------------------------------------------------- */
+/* SHM_LARGEPAGE | SHM_GROW_ON_WRITE (shm_write's growth)           */
+/* ---------------------------------------------------------------- */
+
+/*
+ * A write that grows a large-page object goes through
+ * shm_dotruncate_cookie() to shm_dotruncate_largepage(): the new size
+ * must be whole large pages (EINVAL, nothing written, otherwise), the
+ * pages come at once, wired, with no swap charge and no timestamp
+ * change; an allocation failure keeps the pages already added.  The swap
+ * truncate would have grown the object to any byte size and charged
+ * swap for it.
+ */
+static void
+shm_write_grow_largepage(void **state)
+{
+	struct env *e = env_of(state);
+	struct shmsim_stat s1, s2;
+	size_t done = 12345;
+	int fd = lp_open(e->p, SHMSIM_SHM_GROW_ON_WRITE);
+
+	/* No page size yet: shm_write's own EINVAL. */
+	assert_errno(shmsim_pwrite(e->p, fd, "x", 1, 0, &done), EINVAL);
+	assert_int_equal(done, 12345);
+	assert_errno(setcnf(e->p, fd, 1, NOWAIT), 0);
+	/* An unaligned new end: EINVAL from the large-page truncate. */
+	assert_errno(shmsim_pwrite(e->p, fd, "abc", 3, 0, &done), EINVAL);
+	assert_errno(shmsim_write(e->p, fd, "abc", 3, &done), EINVAL);
+	assert_errno(shmsim_pwrite(e->p, fd, "abc", 3, MB2, &done), EINVAL);
+	assert_int_equal(done, 12345);
+	assert_lp_size(e->p, fd, 0, 0, MB2);
+	assert_int_equal(counters(e->k).swap_reserved, 0);
+	/* Ending on a large-page boundary: grows, page by page. */
+	s1 = stat_of(e->p, fd);
+	pwrite_ok(e->p, fd, "tail", 4, MB2 - 4, 4);
+	assert_lp_size(e->p, fd, MB2, 1, MB2);
+	pread_is(e->p, fd, MB2 - 4, "tail", 4);
+	pread_is(e->p, fd, 0, "\0\0\0\0", 4);
+	pwrite_ok(e->p, fd, "XY", 2, 3 * MB2 - 2, 2);
+	assert_lp_size(e->p, fd, 3 * MB2, 3, MB2);
+	assert_int_equal(largepages(e->k, 1), 3);
+	assert_int_equal(counters(e->k).swap_reserved, 0);
+	s2 = stat_of(e->p, fd);
+	assert_memory_equal(&s1.st_ctim, &s2.st_ctim, sizeof(s1.st_ctim));
+	/* Inside the size: any length, no growth. */
+	pwrite_ok(e->p, fd, "mid", 3, MB2 + 5, 3);
+	pread_is(e->p, fd, MB2 + 5, "mid", 3);
+	assert_lp_size(e->p, fd, 3 * MB2, 3, MB2);
+	/* write(2) from the file offset grows the same way. */
+	assert_errno(shmsim_lseek(e->p, fd, 3 * MB2 - 1, SHMSIM_SEEK_SET, NULL),
+	    0);
+	assert_errno(shmsim_write(e->p, fd, "12", 2, &done), EINVAL);
+	assert_errno(shmsim_write(e->p, fd, "1", 1, &done), 0);
+	assert_int_equal(done, 1);
+	assert_lp_size(e->p, fd, 3 * MB2, 3, MB2);
+	/* Partial growth persists: the second of two pages fails. */
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGE_ALLOC, 2, false),
+	    0);
+	assert_errno(shmsim_pwrite(e->p, fd, "z", 1, 5 * MB2 - 1, &done),
+	    ENOMEM);
+	assert_lp_size(e->p, fd, 4 * MB2, 4, MB2);
+	shmsim_fault_reset(e->k);
+	assert_audit_clean(e->k);
+}
+
+/* The same flags on a named object, with sealing: F_SEAL_GROW holds. */
+static void
+shm_write_grow_largepage_sealed(void **state)
+{
+	struct env *e = env_of(state);
+	size_t done = 12345;
+	int fd = UNTOUCHED;
+
+	assert_errno(shmsim_shm_open2(e->p, "/lpgow", O_RDWR | O_CREAT, 0600,
+			 LARGEPAGE | SHMSIM_SHM_GROW_ON_WRITE | ALLOW_SEALING,
+			 NULL, &fd),
+	    0);
+	assert_errno(setcnf(e->p, fd, 1, DEFAULT), 0);
+	pwrite_ok(e->p, fd, "a", 1, MB2 - 1, 1);
+	assert_errno(add_seals(e->p, fd, SHMSIM_F_SEAL_GROW), 0);
+	assert_errno(shmsim_pwrite(e->p, fd, "b", 1, 2 * MB2 - 1, &done),
+	    EPERM);
+	assert_int_equal(done, 12345);
+	assert_lp_size(e->p, fd, MB2, 1, MB2);
+	assert_int_equal(seals_of(e->p, fd), SHMSIM_F_SEAL_GROW);
+	pwrite_ok(e->p, fd, "c", 1, 0, 1);
+	pread_is(e->p, fd, 0, "c", 1);
+	assert_errno(shmsim_shm_unlink(e->p, "/lpgow"), 0);
+	assert_audit_clean(e->k);
+}
+
+/* ---------------------------------------------------------------- */
 /* posix_fallocate (section 2.12)                                   */
 /* ---------------------------------------------------------------- */
 
@@ -917,6 +1008,8 @@ main(void)
 		LP2(largepage_pageout_skips),
 		LP2(shm_dotruncate_largepage_alloc_failure),
 		LP2(shm_fallocate_largepage),
+		LP2(shm_write_grow_largepage),
+		LP2(shm_write_grow_largepage_sealed),
 		LP2(shm_deallocate_largepage_model),
 		LP2(memfd_create_hugetlb),
 		LP3(memfd_create_hugetlb_1g),
