@@ -80,6 +80,7 @@ shmsim_jail_create(struct shmsim_kernel *k, const char *name, const char *path,
 	LIST_FOREACH(pr, &k->allprison, pr_list) {
 		if (!pr->pr_dying && strcmp(pr->pr_name, name) == 0) {
 			sx_xunlock(&k->allprison_lock);
+			WITNESS_USERRET(__func__);
 			return (EEXIST);
 		}
 	}
@@ -91,6 +92,7 @@ shmsim_jail_create(struct shmsim_kernel *k, const char *name, const char *path,
 	LIST_INSERT_HEAD(&k->allprison, pr, pr_list);
 	sx_xunlock(&k->allprison_lock);
 	*jp = (struct shmsim_jail *)pr;
+	WITNESS_USERRET(__func__);
 	return (0);
 }
 
@@ -105,16 +107,20 @@ shmsim_jail_remove(struct shmsim_jail *j)
 {
 	struct prison *pr = (struct prison *)j;
 	struct shmsim_kernel *k = pr->pr_kernel;
+	int error = 0;
 
 	sx_xlock(&k->allprison_lock);
 	if (pr->pr_dying) {
 		sx_xunlock(&k->allprison_lock);
-		return (EINVAL);
+		error = EINVAL;
+		goto out;
 	}
 	pr->pr_dying = true;
 	sx_xunlock(&k->allprison_lock);
 	if (!K_PROFILE_2008(k))
 		shm_remove_prison(pr);
 	prison_free(pr);
-	return (0);
+out:
+	WITNESS_USERRET(__func__);
+	return (error);
 }

@@ -529,6 +529,71 @@ inverted_range_lock_aborts(void **state)
 	assert_survived(&o);
 }
 
+/*
+ * userret(): a call that returns with a lock held panics at its return,
+ * naming the call, each lock and the site that took it -- so an error
+ * path that forgets an unlock fails the first test that takes it.
+ */
+struct leak_ctx {
+	struct ctx c;
+};
+
+static void
+return_with_locks_held(void *arg)
+{
+	struct leak_ctx *l = arg;
+	struct proc *p = l->c.p;
+
+	/* As if an error path of some call had forgotten these unlocks. */
+	sx_xlock(&l->c.k->shm_dict_lock);
+	mtx_lock(&l->c.k->shm_timestamp_lock);
+	(void)shmsim_close((struct shmsim_proc *)p, 99);
+}
+
+static void
+return_clean(void *arg)
+{
+	struct leak_ctx *l = arg;
+	struct shmsim_proc *p = (struct shmsim_proc *)l->c.p;
+	struct shmsim_jail *j;
+
+	sx_xlock(&l->c.k->shm_dict_lock);
+	sx_xunlock(&l->c.k->shm_dict_lock);
+	/* Error returns and successes alike leave nothing held. */
+	assert_errno(shmsim_close(p, 99), EBADF);
+	assert_errno(shmsim_jail_create(l->c.k, "w", "/jails/w", &j), 0);
+	assert_errno(shmsim_jail_create(l->c.k, "w", "/jails/w", &j), EEXIST);
+	assert_errno(shmsim_jail_remove(j), 0);
+	assert_errno(shmsim_jail_remove(j), EINVAL);
+}
+
+static void
+userret_with_lock_held_aborts(void **state)
+{
+	struct env *e = *state;
+	struct outcome o;
+	struct leak_ctx l;
+
+	SKIP_WITHOUT_INVARIANTS();
+	memset(&l, 0, sizeof(l));
+	ctx_init(e, &l.c);
+	run_child(return_clean, &l, &o);
+	assert_survived(&o);
+	assert_false(strstr(o.err, "userret") != NULL);
+	run_child(return_with_locks_held, &l, &o);
+	assert_aborted(&o);
+	assert_says(&o, "userret: returning from shmsim_close with 2 lock(s)");
+	assert_says(&o, "\"shm dictionary\"");
+	assert_says(&o, "\"shm timestamps\"");
+	/* Where each was taken, innermost first. */
+	assert_says(&o,
+	    "\"shm timestamps\" (shm timestamps) locked @ " __FILE__ ":");
+	assert_says(&o,
+	    "\"shm dictionary\" (shm dictionary) locked @ " __FILE__ ":");
+	assert_true(strstr(o.err, "\"shm timestamps\"") <
+	    strstr(o.err, "\"shm dictionary\""));
+}
+
 int
 main(void)
 {
@@ -548,6 +613,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(recursion_aborts, setup_current,
 		    teardown_env),
 		cmocka_unit_test_setup_teardown(inverted_range_lock_aborts,
+		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(userret_with_lock_held_aborts,
 		    setup_current, teardown_env),
 	};
 

@@ -209,6 +209,40 @@ lock_nheld(void)
 	return (cur_sim_thread()->td_nheld);
 }
 
+/*
+ * subr_witness.c: witness_warn() with WARN_PANIC, as userret() calls it:
+ * list the locks the thread still holds, innermost first, each with the
+ * site that took it, then panic.
+ */
+_Noreturn void
+witness_userret_panic(const char *call)
+{
+	struct sim_thread *td = cur_sim_thread();
+	char buf[2048];
+	size_t used = 0;
+	int i, n;
+
+	buf[0] = '\0';
+	for (i = td->td_nheld - 1; i >= 0 && used < sizeof(buf); i--) {
+		const struct held_lock *h = &td->td_held[i];
+
+		n = snprintf(buf + used, sizeof(buf) - used,
+		    "\n \"%s\" (%s) locked @ %s:%d", h->hl_lock->lo_name,
+		    lock_class_name(h->hl_lock->lo_class),
+#ifdef INVARIANTS
+		    witness_file(h->hl_file),
+#else
+		    h->hl_file,
+#endif
+		    h->hl_line);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	panic("userret: returning from %s with %d lock(s) held:%s", call,
+	    td->td_nheld, buf);
+}
+
 static void
 lock_object_init(struct lock_object *lo, const char *name, enum lock_class_id c,
     struct witness *w)
