@@ -232,6 +232,22 @@ SHMSIM_EXTERN void shmsim_counters(struct shmsim_kernel *k,
     struct shmsim_counters *c);
 
 /*
+ * malloc(9) accounting, as `vmstat -m` shows it: for each malloc type
+ * (every kernel structure is allocated under one), the blocks and bytes
+ * in use and the allocations ever made.  Fills up to n entries, in a
+ * fixed order, and returns the number of types.  shmsim_kernel_destroy()
+ * reports every type not back to zero as a leak.
+ */
+struct shmsim_malloc_stat {
+	const char *type; /* the vmstat -m name: "shmfd", "file", ... */
+	uint64_t inuse;	  /* blocks allocated and not freed */
+	uint64_t memuse;  /* their bytes */
+	uint64_t requests; /* allocations ever made */
+};
+SHMSIM_EXTERN size_t shmsim_malloc_stats(struct shmsim_kernel *k,
+    struct shmsim_malloc_stat *st, size_t n);
+
+/*
  * The auditor.  Without changing anything, recomputes every reference
  * count from the references that exist and checks the invariants listed
  * in docs/ARCHITECTURE.md ("The auditor").  Each violation is described

@@ -136,6 +136,7 @@ struct filedesc {
 	int fd_nused;		       /* (f) slots in use */
 	atomic_uint fd_cmask;	       /* (a) umask (pwddesc pd_cmask) */
 	struct sx fd_sx;
+	struct shmsim_kernel *fd_kernel; /* (c) XXX(model): for malloc(9) */
 };
 
 #define FILEDESC_XLOCK(fdp) _sx_xlock(&(fdp)->fd_sx, __FILE__, __LINE__)

@@ -13,6 +13,8 @@
 #include "proc.h"
 #include "shm.h"
 
+MALLOC_DEFINE(M_PRISON, "prison", "prison structures");
+
 /* The root path of pr; "/" for the host (no prison). */
 const char *
 prison_path(const struct prison *pr)
@@ -49,7 +51,7 @@ prison_free_all(struct shmsim_kernel *k)
 
 	while ((pr = LIST_FIRST(&k->allprison)) != NULL) {
 		LIST_REMOVE(pr, pr_list);
-		free(pr);
+		free_k(k, pr, M_PRISON);
 	}
 }
 
@@ -84,7 +86,7 @@ shmsim_jail_create(struct shmsim_kernel *k, const char *name, const char *path,
 			return (EEXIST);
 		}
 	}
-	pr = shmsim_calloc(1, sizeof(*pr));
+	pr = malloc_k(k, sizeof(*pr), M_PRISON, M_WAITOK | M_ZERO);
 	refcount_init(&pr->pr_ref, 1);
 	snprintf(pr->pr_name, sizeof(pr->pr_name), "%s", name);
 	snprintf(pr->pr_path, sizeof(pr->pr_path), "%s", path);

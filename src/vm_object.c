@@ -16,6 +16,11 @@
 #include "kern/refcount.h"
 #include "vm_object.h"
 
+MALLOC_DEFINE(M_VMOBJECT, "vm object",
+    "vm objects (XXX(model): UMA zone VM OBJECT)");
+MALLOC_DEFINE(M_VMPAGE, "vm page",
+    "pages and large pages (XXX(model): vm_phys)");
+
 static int
 vm_page_cmp(const struct vm_page *a, const struct vm_page *b)
 {
@@ -43,7 +48,7 @@ _vm_object_allocate(struct shmsim_kernel *k, enum obj_type type,
 {
 	vm_object_t obj;
 
-	obj = shmsim_calloc(1, sizeof(*obj));
+	obj = malloc_k(k, sizeof(*obj), M_VMOBJECT, M_WAITOK | M_ZERO);
 	obj->type = type;
 	obj->size = size;
 	obj->flags = flags;
@@ -141,7 +146,8 @@ vm_page_alloc_contig(vm_object_t obj, vm_pindex_t pindex, int psind)
 		return (NULL);
 	if (!vm_phys_largepage_fits(k, psind))
 		return (NULL);
-	m = shmsim_calloc(1, sizeof(*m) + k->k_cfg.page_sizes[psind]);
+	m = malloc_k(k, sizeof(*m) + k->k_cfg.page_sizes[psind], M_VMPAGE,
+	    M_WAITOK | M_ZERO);
 	m->pindex = pindex;
 	vm_page_insert(obj, m);
 	atomic_fetch_add(&k->count_largepages[psind], 1);
@@ -283,7 +289,7 @@ vm_object_terminate(vm_object_t obj)
 	if (obj->cred != NULL)
 		crfree(obj->cred);
 	rw_destroy(&obj->lock);
-	free(obj);
+	free_k(k, obj, M_VMOBJECT);
 }
 
 /*
@@ -450,7 +456,8 @@ vm_page_alloc(vm_object_t obj, vm_pindex_t pindex)
 	VM_OBJECT_ASSERT_WLOCKED(obj);
 	if (shmsim_fault_hit(k, SHMSIM_FAULT_PAGE_ALLOC))
 		return (NULL);
-	m = shmsim_calloc(1, sizeof(*m) + PAGE_SIZE_K(k));
+	m = malloc_k(k, sizeof(*m) + PAGE_SIZE_K(k), M_VMPAGE,
+	    M_WAITOK | M_ZERO);
 	m->pindex = pindex;
 	vm_page_insert(obj, m);
 	return (m);
@@ -466,7 +473,7 @@ vm_page_free(vm_object_t obj, struct vm_page *m)
 	atomic_fetch_sub(&obj->kernel->k_resident, 1);
 	if (obj->type == OBJT_PHYS)
 		atomic_fetch_sub(&obj->kernel->count_largepages[obj->psind], 1);
-	free(m);
+	free_k(obj->kernel, m, M_VMPAGE);
 }
 
 /*
