@@ -13,6 +13,7 @@
 
 #include "kern/kassert.h"
 #include "kern/malloc.h"
+#include "kern/thread.h"
 #include "kernel_var.h"
 
 MALLOC_DEFINE(M_TEMP, "temp", "misc temporary data buffers");
@@ -55,29 +56,110 @@ _Static_assert(sizeof(struct malloc_hdr) == 16, "malloc header size");
  */
 #define MALLOC_ZERO_SMALL 16384
 
+/* A thread's home slot in the table: Fibonacci hashing of its address. */
+_Static_assert(MALLOC_NPCPU == 64, "malloc_pcpu_hash() gives 6 bits");
+static inline size_t
+malloc_pcpu_hash(const void *td)
+{
+	return (
+	    (size_t)((((uint64_t)(uintptr_t)td >> 6) * 0x9e3779b97f4a7c15ULL) >>
+		58));
+}
+
 /*
- * The statistics, counted here only.  XXX(model): relaxed atomic adds,
- * since the kernel's per-CPU counters (counter(9)) have no cheap analog
- * across host threads: two per allocation or free, on the kernel's own
- * cache lines.
+ * The calling thread's counters in k (struct malloc_pcpu): found by the
+ * thread's address in the kernel's open-addressed table, claimed with a
+ * compare-and-swap on a thread's first allocation there; NULL when the
+ * table is full.
  */
+static struct malloc_pcpu *
+malloc_pcpu_find(struct malloc_stats *ms, const void *td)
+{
+	struct malloc_pcpu *mp, *nmp = NULL;
+	size_t h, i;
+
+	h = malloc_pcpu_hash(td);
+	for (i = 0; i < MALLOC_NPCPU; i++) {
+		_Atomic(struct malloc_pcpu *) *slot =
+		    &ms->ms_pcpu[(h + i) % MALLOC_NPCPU];
+
+		mp = atomic_load_explicit(slot, memory_order_acquire);
+		if (mp == NULL) {
+			if (nmp == NULL) {
+				nmp = calloc(1, sizeof(*nmp));
+				if (nmp == NULL)
+					panic("out of host memory (malloc "
+					      "statistics)");
+				nmp->mp_owner = td;
+			}
+			if (atomic_compare_exchange_strong_explicit(slot, &mp,
+				nmp, memory_order_acq_rel,
+				memory_order_acquire))
+				return (nmp);
+		}
+		if (mp->mp_owner == td) {
+			free(nmp);
+			return (mp);
+		}
+	}
+	free(nmp);
+	return (NULL);
+}
+
+/*
+ * The statistics, counted here only.  One writer per set: a relaxed load
+ * and store each, no locked instruction (the overflow set aside).
+ */
+static inline void
+mts_add(atomic_uint_fast64_t *c, uint64_t v)
+{
+	atomic_store_explicit(c,
+	    atomic_load_explicit(c, memory_order_relaxed) + v,
+	    memory_order_relaxed);
+}
+
 static inline void
 malloc_type_count(struct shmsim_kernel *k, const struct malloc_type *mtp,
     uint64_t size, bool alloc)
 {
-	struct malloc_type_stats *mts = &k->k_mtstats[mtp->ks_index];
+	const void *td = cur_sim_thread();
+	struct malloc_stats *ms = &k->k_malloc;
+	struct malloc_pcpu *mp;
+	struct malloc_type_stats *mts;
+	size_t h;
 
-	if (alloc) {
-		atomic_fetch_add_explicit(&mts->mts_numallocs, 1,
-		    memory_order_relaxed);
-		atomic_fetch_add_explicit(&mts->mts_memalloced, size,
-		    memory_order_relaxed);
-	} else {
-		atomic_fetch_add_explicit(&mts->mts_numfrees, 1,
-		    memory_order_relaxed);
-		atomic_fetch_add_explicit(&mts->mts_memfreed, size,
-		    memory_order_relaxed);
+	h = malloc_pcpu_hash(td);
+	mp = atomic_load_explicit(&ms->ms_pcpu[h], memory_order_acquire);
+	if (__predict_false(mp == NULL || mp->mp_owner != td))
+		mp = malloc_pcpu_find(ms, td);
+	if (__predict_false(mp == NULL)) {
+		mts = &ms->ms_shared.mp_stats[mtp->ks_index];
+		atomic_fetch_add_explicit(alloc ? &mts->mts_numallocs :
+						  &mts->mts_numfrees,
+		    1, memory_order_relaxed);
+		atomic_fetch_add_explicit(alloc ? &mts->mts_memalloced :
+						  &mts->mts_memfreed,
+		    size, memory_order_relaxed);
+		return;
 	}
+	mts = &mp->mp_stats[mtp->ks_index];
+	if (alloc) {
+		mts_add(&mts->mts_numallocs, 1);
+		mts_add(&mts->mts_memalloced, size);
+	} else {
+		mts_add(&mts->mts_numfrees, 1);
+		mts_add(&mts->mts_memfreed, size);
+	}
+}
+
+/* The per-thread sets go with the kernel. */
+void
+malloc_stats_destroy(struct shmsim_kernel *k)
+{
+	size_t i;
+
+	for (i = 0; i < MALLOC_NPCPU; i++)
+		free(atomic_load(&k->k_malloc.ms_pcpu[i]));
 }
 
 /* kern_malloc.c: malloc() */
@@ -128,6 +210,7 @@ malloc_hdr_check(void *addr, const struct malloc_type *mtp, const char *fn)
 	    ("%s(%p, %s): allocated as %s", fn, addr, mtp->ks_shortdesc,
 		h->mh_type < M_NTYPES ? malloc_types[h->mh_type]->ks_shortdesc :
 					"?"));
+	(void)mtp;
 	(void)fn;
 	return (h);
 }
@@ -178,18 +261,36 @@ malloc_size_k(void *addr)
 	return ((size_t)((struct malloc_hdr *)addr - 1)->mh_size);
 }
 
-/* vmstat -m for one type: in use, bytes in use, requests. */
+static void
+mts_read(const struct malloc_type_stats *mts, uint64_t *na, uint64_t *nf,
+    uint64_t *ma, uint64_t *mf)
+{
+	*na += atomic_load_explicit(&mts->mts_numallocs, memory_order_relaxed);
+	*nf += atomic_load_explicit(&mts->mts_numfrees, memory_order_relaxed);
+	*ma += atomic_load_explicit(&mts->mts_memalloced, memory_order_relaxed);
+	*mf += atomic_load_explicit(&mts->mts_memfreed, memory_order_relaxed);
+}
+
+/*
+ * vmstat -m for one type: in use, bytes in use, requests -- the sum of
+ * every thread's set (a thread may free what another allocated).
+ */
 void
 malloc_type_stats_read(struct shmsim_kernel *k, enum malloc_type_index i,
     uint64_t *inuse, uint64_t *memuse, uint64_t *requests)
 {
-	struct malloc_type_stats *mts = &k->k_mtstats[i];
-	uint64_t na, nf, ma, mf;
+	struct malloc_stats *ms = &k->k_malloc;
+	struct malloc_pcpu *mp;
+	uint64_t na = 0, nf = 0, ma = 0, mf = 0;
+	size_t j;
 
-	nf = atomic_load_explicit(&mts->mts_numfrees, memory_order_relaxed);
-	mf = atomic_load_explicit(&mts->mts_memfreed, memory_order_relaxed);
-	na = atomic_load_explicit(&mts->mts_numallocs, memory_order_relaxed);
-	ma = atomic_load_explicit(&mts->mts_memalloced, memory_order_relaxed);
+	for (j = 0; j < MALLOC_NPCPU; j++) {
+		mp =
+		    atomic_load_explicit(&ms->ms_pcpu[j], memory_order_acquire);
+		if (mp != NULL)
+			mts_read(&mp->mp_stats[i], &na, &nf, &ma, &mf);
+	}
+	mts_read(&ms->ms_shared.mp_stats[i], &na, &nf, &ma, &mf);
 	*inuse = na - nf;
 	*memuse = ma - mf;
 	*requests = na;

@@ -271,6 +271,7 @@ shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
 	mtx_destroy(&k->vm_object_list_mtx);
 	sx_destroy(&k->allproc_lock);
 	malloc_leak_check(k, &r);
+	malloc_stats_destroy(k);
 	free(k);
 	return (r.count);
 }

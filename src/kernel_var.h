@@ -88,7 +88,7 @@ struct shmsim_kernel {
 	atomic_uint_fast64_t k_nnames;
 
 	/* kern_malloc.c: per malloc type (vmstat -m) */
-	struct malloc_type_stats k_mtstats[M_NTYPES];
+	struct malloc_stats k_malloc;
 
 	/*
 	 * The auditor's memory (model-only, not simulated state): the seals
@@ -121,6 +121,7 @@ void *malloc_k(struct shmsim_kernel *k, size_t size,
 void free_k(struct shmsim_kernel *k, void *addr, const struct malloc_type *mtp);
 void *realloc_k(struct shmsim_kernel *k, void *addr, size_t size,
     const struct malloc_type *mtp, int flags);
+void malloc_stats_destroy(struct shmsim_kernel *k);
 void malloc_type_stats_read(struct shmsim_kernel *k, enum malloc_type_index i,
     uint64_t *inuse, uint64_t *memuse, uint64_t *requests);
 

@@ -185,7 +185,7 @@ _Noreturn void witness_userret_panic(const char *call);
 			witness_userret_panic(call);                  \
 	} while (0)
 #else
-#define WITNESS_USERRET(call) ((void)0)
+#define WITNESS_USERRET(call) ((void)(call))
 #endif
 
 #ifdef INVARIANTS

@@ -7,7 +7,7 @@
  * A type is defined once, in the file that owns it, with
  * MALLOC_DEFINE(M_FOO, "foo", "what it is"), and declared here; the
  * descriptors are constant (no global mutable state): the counts live in
- * struct shmsim_kernel (k_mtstats).  Every type has an index in
+ * struct shmsim_kernel (k_malloc).  Every type has an index in
  * enum malloc_type_index below, which orders the dump.
  *
  * XXX(model): the kernel allocates some of these structures from UMA
@@ -76,16 +76,35 @@ MALLOC_DECLARE(M_VMSPACE);  /* vm_map.c: "VMSPACE" */
 extern const struct malloc_type *const malloc_types[M_NTYPES];
 
 /*
- * Per kernel, per type: sys/malloc.h's struct malloc_type_stats.  Only
- * kern_malloc.c's malloc_type_count() writes them (relaxed atomics: no
- * lock is held where the kernel allocates; a single-threaded build may
- * make them plain).
+ * sys/malloc.h: struct malloc_type_stats, one per type in each
+ * struct malloc_pcpu.  Only kern_malloc.c's malloc_type_count() writes
+ * them, and each set has a single writer: a relaxed load and store, no
+ * locked instruction.
  */
 struct malloc_type_stats {
 	atomic_uint_fast64_t mts_memalloced; /* bytes allocated, ever */
 	atomic_uint_fast64_t mts_memfreed;   /* bytes freed, ever */
 	atomic_uint_fast64_t mts_numallocs;  /* allocations, ever */
 	atomic_uint_fast64_t mts_numfrees;   /* frees, ever */
+};
+
+/*
+ * The kernel keeps its statistics per CPU (counter(9)); the model per
+ * thread: the first allocation a thread (host or simulated) makes in a
+ * kernel claims a set of counters in that kernel's table, found again by
+ * the thread's address.  A thread that exits leaves its set, still
+ * counted; a later thread at the same address carries on with it (only
+ * live threads write, each its own).  Past MALLOC_NPCPU threads, one
+ * shared set is updated with atomic adds.  The readers add the sets up.
+ */
+#define MALLOC_NPCPU 64
+struct malloc_pcpu {
+	const void *mp_owner; /* the struct sim_thread that writes it */
+	struct malloc_type_stats mp_stats[M_NTYPES];
+};
+struct malloc_stats {
+	_Atomic(struct malloc_pcpu *) ms_pcpu[MALLOC_NPCPU];
+	struct malloc_pcpu ms_shared; /* atomic adds, when the table is full */
 };
 
 #endif /* SHMSIM_KERN_MALLOC_H */
