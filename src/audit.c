@@ -19,7 +19,8 @@
  *     handed out (0 in profile 2008)
  * 12  f_flag access bits are FREAD or FREAD|FWRITE
  * 13  f_count == table slots + descriptors in flight
- * 14  table bookkeeping (fd_freefile, fd_lastfile, fd_nused)
+ * 14  table bookkeeping (fd_freefile, fd_lastfile, fd_nused), nothing
+ *     written past the table (its malloc redzone, under INVARIANTS)
  * plus: resident and swapped page counts per object and kernel-wide,
  * swap slots, per-uid swap charges, and the global counters; address
  * spaces (entries sorted, disjoint, page-aligned, protection within the
@@ -286,6 +287,12 @@ audit_procs(struct audit *a)
 			    "pid %d: fd_freefile is %d, but descriptor %d is "
 			    "free (the next open would not get the lowest)",
 			    p->p_pid, fdp->fd_freefile, firstfree);
+		/* Nothing was written past the table (INVARIANTS). */
+		if (malloc_redzone_check(ofiles) != 0)
+			shmsim_report_add(a->r,
+			    "pid %d: %d byte(s) written past the end of the "
+			    "descriptor table (%d slots)",
+			    p->p_pid, malloc_redzone_check(ofiles), nfiles);
 		FILEDESC_SUNLOCK(fdp);
 
 		nrights = 0;

@@ -49,6 +49,43 @@ struct malloc_hdr {
 _Static_assert(sizeof(struct malloc_hdr) == 16, "malloc header size");
 
 /*
+ * subr_redzone.c (DEBUG_REDZONE) for the model: under INVARIANTS every
+ * block is followed by REDZONE_SIZE bytes of REDZONE_BYTE, checked when
+ * the block is freed or reallocated and by malloc_redzone_check(): a
+ * write one element past an array (a descriptor table, a swap slot list)
+ * is caught without a memory checker.
+ */
+#ifdef INVARIANTS
+#define REDZONE_SIZE 16
+#else
+#define REDZONE_SIZE 0
+#endif
+#define REDZONE_BYTE 0x42
+
+static void
+redzone_setup(struct malloc_hdr *h)
+{
+#ifdef INVARIANTS
+	memset((char *)(h + 1) + h->mh_size, REDZONE_BYTE, REDZONE_SIZE);
+#else
+	(void)h;
+#endif
+}
+
+/* The number of redzone bytes after addr that were overwritten. */
+static int
+redzone_corrupted(const struct malloc_hdr *h)
+{
+	const unsigned char *rz = (const unsigned char *)(h + 1) + h->mh_size;
+	int i, n = 0;
+
+	for (i = 0; i < REDZONE_SIZE; i++)
+		if (rz[i] != REDZONE_BYTE)
+			n++;
+	return (n);
+}
+
+/*
  * Small zeroed blocks: malloc() and memset() rather than calloc(), because
  * glibc's calloc() bypasses the per-thread cache (tcache); large blocks
  * (large pages) stay with calloc(), which gets them zeroed from mmap and
@@ -174,9 +211,9 @@ malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
 		(flags & (M_WAITOK | M_NOWAIT)) != (M_WAITOK | M_NOWAIT),
 	    ("%s: M_WAITOK or M_NOWAIT, not both (flags %#x)", __func__,
 		flags));
-	if (size > SIZE_MAX - sizeof(*h))
+	if (size > SIZE_MAX - sizeof(*h) - REDZONE_SIZE)
 		panic("%s: %zu bytes of %s", __func__, size, mtp->ks_shortdesc);
-	total = sizeof(*h) + size;
+	total = sizeof(*h) + size + REDZONE_SIZE;
 	if ((flags & M_ZERO) == 0)
 		h = malloc(total);
 	else if (total <= MALLOC_ZERO_SMALL) {
@@ -193,6 +230,7 @@ malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
 	h->mh_size = size;
 	h->mh_type = (uint32_t)mtp->ks_index;
 	h->mh_magic = MH_MAGIC;
+	redzone_setup(h);
 	malloc_type_count(k, mtp, size, true);
 	return (h + 1);
 }
@@ -210,6 +248,11 @@ malloc_hdr_check(void *addr, const struct malloc_type *mtp, const char *fn)
 	    ("%s(%p, %s): allocated as %s", fn, addr, mtp->ks_shortdesc,
 		h->mh_type < M_NTYPES ? malloc_types[h->mh_type]->ks_shortdesc :
 					"?"));
+	KASSERT(redzone_corrupted(h) == 0,
+	    ("%s(%p, %s): redzone: buffer overflow: %d byte(s) corrupted "
+	     "after the %ju byte(s) allocated",
+		fn, addr, mtp->ks_shortdesc, redzone_corrupted(h),
+		(uintmax_t)h->mh_size));
 	(void)mtp;
 	(void)fn;
 	return (h);
@@ -241,24 +284,28 @@ realloc_k(struct shmsim_kernel *k, void *addr, size_t size,
 		return (malloc_k(k, size, mtp, flags));
 	KASSERT((flags & M_ZERO) == 0, ("%s: M_ZERO", __func__));
 	h = malloc_hdr_check(addr, mtp, "realloc");
-	if (size > SIZE_MAX - sizeof(*h))
+	if (size > SIZE_MAX - sizeof(*h) - REDZONE_SIZE)
 		panic("%s: %zu bytes of %s", __func__, size, mtp->ks_shortdesc);
 	osize = h->mh_size;
-	nh = realloc(h, sizeof(*h) + size);
+	nh = realloc(h, sizeof(*h) + size + REDZONE_SIZE);
 	if (nh == NULL)
 		panic("out of host memory (%zu bytes of %s)", size,
 		    mtp->ks_shortdesc);
 	nh->mh_size = size;
+	redzone_setup(nh);
 	malloc_type_count(k, mtp, osize, false);
 	malloc_type_count(k, mtp, size, true);
 	return (nh + 1);
 }
 
-/* The size a block was allocated with (model-only: the dump's checks). */
-size_t
-malloc_size_k(void *addr)
+/*
+ * Model-only, for the auditor: the number of bytes written past the end
+ * of the block at addr (0 without INVARIANTS, which has no redzone).
+ */
+int
+malloc_redzone_check(const void *addr)
 {
-	return ((size_t)((struct malloc_hdr *)addr - 1)->mh_size);
+	return (redzone_corrupted((const struct malloc_hdr *)addr - 1));
 }
 
 static void

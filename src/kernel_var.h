@@ -122,6 +122,7 @@ void free_k(struct shmsim_kernel *k, void *addr, const struct malloc_type *mtp);
 void *realloc_k(struct shmsim_kernel *k, void *addr, size_t size,
     const struct malloc_type *mtp, int flags);
 void malloc_stats_destroy(struct shmsim_kernel *k);
+int malloc_redzone_check(const void *addr);
 void malloc_type_stats_read(struct shmsim_kernel *k, enum malloc_type_index i,
     uint64_t *inuse, uint64_t *memuse, uint64_t *requests);
 
