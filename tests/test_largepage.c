@@ -748,6 +748,77 @@ shm_write_grow_largepage_sealed(void **state)
 }
 
 /* ---------------------------------------------------------------- */
+/* shm_mmap_large placement: the retry from the bottom of the map   */
+/* ---------------------------------------------------------------- */
+
+#define VM_MAX_USER UINT64_C(0x800000000000) /* vm_map.h VM_MAXUSER_ADDRESS */
+#define RD SHMSIM_PROT_READ
+#define SHARED SHMSIM_MAP_SHARED
+#define FIXED SHMSIM_MAP_FIXED
+
+/*
+ * Without MAP_FIXED, shm_mmap_large() looks for a large-page-aligned
+ * range from the hint (0: the end of the heap, SHMSIM_MMAP_BASE) up; when
+ * nothing fits there, it tries again from the bottom of the map
+ * (vm_map_min(), rounded as "(addr + mask) & mask", which
+ * vm_map_find_aligned() realigns); when that fails too, ENOMEM.  The map
+ * above the heap is filled by one ordinary mapping that leaves a gap at
+ * the top too small for an aligned large page.
+ */
+static void
+shm_mmap_large_retry_from_bottom(void **state)
+{
+	struct env *e = env_of(state);
+	uint64_t a = 0, low = 0, top, base = SHMSIM_MMAP_BASE;
+	int lp, ord;
+
+	lp = lp_sized(e->p, 1, MB2);
+	ord = anon_object(e, PAGE);
+	/* [base, top) mapped; [top, VM_MAX_USER) is 2M - 4K: no 2M fits. */
+	top = VM_MAX_USER - (uint64_t)MB2 + PAGE;
+	assert_errno(
+	    shmsim_mmap(e->p, base, top - base, RD, SHARED | FIXED, ord, 0, &a),
+	    0);
+	assert_int_equal(a, base);
+	/* The first attempt fails above the heap: the second from the bottom
+	 * maps at the first aligned address, 2M. */
+	assert_errno(shmsim_mmap(e->p, 0, MB2, RD, SHARED, lp, 0, &low), 0);
+	assert_int_equal(low, MB2);
+	/* A hint inside the full range: the same retry, the next fit. */
+	assert_errno(
+	    shmsim_mmap(e->p, base + 64 * MB2, MB2, RD, SHARED, lp, 0, &a), 0);
+	assert_int_equal(a, 2 * MB2);
+	assert_int_equal(fdinfo(e->p, lp).obj_ref_count, 3);
+	/* The mapping is the object's: its bytes read through it. */
+	pwrite_ok(e->p, lp, "lp", 2, 0, 2);
+	{
+		char buf[2];
+		int sig = -1;
+
+		assert_errno(shmsim_load(e->p, low, buf, 2, &sig), 0);
+		assert_int_equal(sig, 0);
+		assert_memory_equal(buf, "lp", 2);
+	}
+	/* Fill the bottom as well: both attempts fail, ENOMEM. */
+	assert_errno(shmsim_mmap(e->p, 3 * MB2, base - 3 * MB2, RD,
+			 SHARED | FIXED, ord, 0, &a),
+	    0);
+	a = 12345;
+	assert_errno(shmsim_mmap(e->p, 0, MB2, RD, SHARED, lp, 0, &a), ENOMEM);
+	assert_int_equal(a, 12345);
+	assert_int_equal(fdinfo(e->p, lp).obj_ref_count, 3);
+	/* Free one slot at the bottom: the retry finds it again. */
+	assert_errno(shmsim_munmap(e->p, low, MB2), 0);
+	assert_errno(shmsim_mmap(e->p, 0, MB2, RD, SHARED, lp, 0, &a), 0);
+	assert_int_equal(a, MB2);
+	assert_audit_clean(e->k);
+	assert_errno(shmsim_munmap(e->p, PAGE, VM_MAX_USER - PAGE), 0);
+	assert_int_equal(fdinfo(e->p, lp).obj_ref_count, 1);
+	assert_errno(shmsim_close(e->p, ord), 0);
+	assert_audit_clean(e->k);
+}
+
+/* ---------------------------------------------------------------- */
 /* posix_fallocate (section 2.12)                                   */
 /* ---------------------------------------------------------------- */
 
@@ -1010,6 +1081,7 @@ main(void)
 		LP2(shm_fallocate_largepage),
 		LP2(shm_write_grow_largepage),
 		LP2(shm_write_grow_largepage_sealed),
+		LP2(shm_mmap_large_retry_from_bottom),
 		LP2(shm_deallocate_largepage_model),
 		LP2(memfd_create_hugetlb),
 		LP3(memfd_create_hugetlb_1g),
