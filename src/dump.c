@@ -644,11 +644,12 @@ dump_snap_swap(struct dump *d)
 	if (d->nuids > 1)
 		qsort(d->uids, d->nuids, sizeof(*d->uids), dump_uid_cmp);
 	shmsim_counters(d->k, &d->c);
-	for (i = 0; i < M_NTYPES; i++) {
-		uint64_t memuse, requests;
+	{
+		struct malloc_type_totals t[M_NTYPES];
 
-		malloc_type_stats_read(d->k, (enum malloc_type_index)i,
-		    &d->mt_inuse[i], &memuse, &requests);
+		malloc_stats_read(d->k, t);
+		for (i = 0; i < M_NTYPES; i++)
+			d->mt_inuse[i] = t[i].inuse;
 	}
 }
 

@@ -103,6 +103,17 @@ malloc_pcpu_hash(const void *td)
 		58));
 }
 
+/* A set claimed but not installed goes back. */
+static void
+malloc_pcpu_release(struct malloc_stats *ms, struct malloc_pcpu *mp)
+{
+	if (mp == &ms->ms_first) {
+		mp->mp_owner = NULL;
+		atomic_store(&ms->ms_first_taken, false);
+	} else
+		free(mp);
+}
+
 /*
  * The calling thread's counters in k (struct malloc_pcpu): found by the
  * thread's address in the kernel's open-addressed table, claimed with a
@@ -123,7 +134,10 @@ malloc_pcpu_find(struct malloc_stats *ms, const void *td)
 		mp = atomic_load_explicit(slot, memory_order_acquire);
 		if (mp == NULL) {
 			if (nmp == NULL) {
-				nmp = calloc(1, sizeof(*nmp));
+				if (!atomic_exchange(&ms->ms_first_taken, true))
+					nmp = &ms->ms_first;
+				else
+					nmp = calloc(1, sizeof(*nmp));
 				if (nmp == NULL)
 					panic("out of host memory (malloc "
 					      "statistics)");
@@ -131,15 +145,20 @@ malloc_pcpu_find(struct malloc_stats *ms, const void *td)
 			}
 			if (atomic_compare_exchange_strong_explicit(slot, &mp,
 				nmp, memory_order_acq_rel,
-				memory_order_acquire))
+				memory_order_acquire)) {
+				atomic_store_explicit(
+				    &ms->ms_sets[atomic_fetch_add(&ms->ms_nsets,
+					1)],
+				    nmp, memory_order_release);
 				return (nmp);
+			}
 		}
 		if (mp->mp_owner == td) {
-			free(nmp);
+			malloc_pcpu_release(ms, nmp);
 			return (mp);
 		}
 	}
-	free(nmp);
+	malloc_pcpu_release(ms, nmp);
 	return (NULL);
 }
 
@@ -193,10 +212,14 @@ malloc_type_count(struct shmsim_kernel *k, const struct malloc_type *mtp,
 void
 malloc_stats_destroy(struct shmsim_kernel *k)
 {
-	size_t i;
+	unsigned int i, n = atomic_load(&k->k_malloc.ms_nsets);
 
-	for (i = 0; i < MALLOC_NPCPU; i++)
-		free(atomic_load(&k->k_malloc.ms_pcpu[i]));
+	for (i = 0; i < n; i++) {
+		struct malloc_pcpu *mp = atomic_load(&k->k_malloc.ms_sets[i]);
+
+		if (mp != &k->k_malloc.ms_first)
+			free(mp);
+	}
 }
 
 /* kern_malloc.c: malloc() */
@@ -299,6 +322,45 @@ realloc_k(struct shmsim_kernel *k, void *addr, size_t size,
 }
 
 /*
+ * XXX(model): uma_zalloc()/uma_zfree() shaped, for the pages (which the
+ * kernel takes from vm_phys, not malloc): no header, since the caller
+ * knows the size, so a page costs no more host memory than before; the
+ * blocks are counted under mtp like any other, but carry no type or
+ * redzone to check.
+ */
+void *
+uma_zalloc_k(struct shmsim_kernel *k, size_t size,
+    const struct malloc_type *mtp, int flags)
+{
+	void *p;
+
+	if ((flags & M_ZERO) == 0)
+		p = malloc(size);
+	else if (size <= MALLOC_ZERO_SMALL) {
+		p = malloc(size);
+		__asm__ __volatile__("" : : "r"(p) : "memory");
+		if (p != NULL)
+			memset(p, 0, size);
+	} else
+		p = calloc(1, size);
+	if (p == NULL)
+		panic("out of host memory (%zu bytes of %s)", size,
+		    mtp->ks_shortdesc);
+	malloc_type_count(k, mtp, size, true);
+	return (p);
+}
+
+void
+uma_zfree_k(struct shmsim_kernel *k, void *item, size_t size,
+    const struct malloc_type *mtp)
+{
+	if (item == NULL)
+		return;
+	malloc_type_count(k, mtp, size, false);
+	free(item);
+}
+
+/*
  * Model-only, for the auditor: the number of bytes written past the end
  * of the block at addr (0 without INVARIANTS, which has no redzone).
  */
@@ -309,50 +371,71 @@ malloc_redzone_check(const void *addr)
 }
 
 static void
-mts_read(const struct malloc_type_stats *mts, uint64_t *na, uint64_t *nf,
-    uint64_t *ma, uint64_t *mf)
+mts_read(const struct malloc_type_stats *mts, struct malloc_type_totals *t,
+    uint64_t *nf, uint64_t *mf)
 {
-	*na += atomic_load_explicit(&mts->mts_numallocs, memory_order_relaxed);
+	t->requests +=
+	    atomic_load_explicit(&mts->mts_numallocs, memory_order_relaxed);
+	t->memuse +=
+	    atomic_load_explicit(&mts->mts_memalloced, memory_order_relaxed);
 	*nf += atomic_load_explicit(&mts->mts_numfrees, memory_order_relaxed);
-	*ma += atomic_load_explicit(&mts->mts_memalloced, memory_order_relaxed);
 	*mf += atomic_load_explicit(&mts->mts_memfreed, memory_order_relaxed);
 }
 
+static void
+malloc_pcpu_read(const struct malloc_pcpu *mp, struct malloc_type_totals *t,
+    uint64_t *nf, uint64_t *mf)
+{
+	int i;
+
+	for (i = 0; i < M_NTYPES; i++)
+		mts_read(&mp->mp_stats[i], &t[i], &nf[i], &mf[i]);
+}
+
 /*
- * vmstat -m for one type: in use, bytes in use, requests -- the sum of
- * every thread's set (a thread may free what another allocated).
+ * vmstat -m for every type (t has M_NTYPES entries): in use, bytes in
+ * use, requests -- the sum of every thread's set (a thread may free what
+ * another allocated).
  */
 void
-malloc_type_stats_read(struct shmsim_kernel *k, enum malloc_type_index i,
-    uint64_t *inuse, uint64_t *memuse, uint64_t *requests)
+malloc_stats_read(struct shmsim_kernel *k, struct malloc_type_totals *t)
 {
 	struct malloc_stats *ms = &k->k_malloc;
 	struct malloc_pcpu *mp;
-	uint64_t na = 0, nf = 0, ma = 0, mf = 0;
-	size_t j;
+	uint64_t nf[M_NTYPES], mf[M_NTYPES];
+	unsigned int j, n;
+	int i;
 
-	for (j = 0; j < MALLOC_NPCPU; j++) {
+	memset(t, 0, M_NTYPES * sizeof(*t));
+	memset(nf, 0, sizeof(nf));
+	memset(mf, 0, sizeof(mf));
+	n = atomic_load_explicit(&ms->ms_nsets, memory_order_acquire);
+	for (j = 0; j < n; j++) {
 		mp =
-		    atomic_load_explicit(&ms->ms_pcpu[j], memory_order_acquire);
+		    atomic_load_explicit(&ms->ms_sets[j], memory_order_acquire);
 		if (mp != NULL)
-			mts_read(&mp->mp_stats[i], &na, &nf, &ma, &mf);
+			malloc_pcpu_read(mp, t, nf, mf);
 	}
-	mts_read(&ms->ms_shared.mp_stats[i], &na, &nf, &ma, &mf);
-	*inuse = na - nf;
-	*memuse = ma - mf;
-	*requests = na;
+	malloc_pcpu_read(&ms->ms_shared, t, nf, mf);
+	for (i = 0; i < M_NTYPES; i++) {
+		t[i].inuse = t[i].requests - nf[i];
+		t[i].memuse -= mf[i];
+	}
 }
 
 size_t
 shmsim_malloc_stats(struct shmsim_kernel *k, struct shmsim_malloc_stat *st,
     size_t n)
 {
+	struct malloc_type_totals t[M_NTYPES];
 	size_t i;
 
+	malloc_stats_read(k, t);
 	for (i = 0; i < M_NTYPES && i < n; i++) {
 		st[i].type = malloc_types[i]->ks_shortdesc;
-		malloc_type_stats_read(k, (enum malloc_type_index)i,
-		    &st[i].inuse, &st[i].memuse, &st[i].requests);
+		st[i].inuse = t[i].inuse;
+		st[i].memuse = t[i].memuse;
+		st[i].requests = t[i].requests;
 	}
 	return (M_NTYPES);
 }
@@ -361,17 +444,17 @@ shmsim_malloc_stats(struct shmsim_kernel *k, struct shmsim_malloc_stat *st,
 void
 malloc_leak_check(struct shmsim_kernel *k, struct shmsim_report *r)
 {
-	uint64_t inuse, memuse, requests;
+	struct malloc_type_totals t[M_NTYPES];
 	int i;
 
+	malloc_stats_read(k, t);
 	for (i = 0; i < M_NTYPES; i++) {
-		malloc_type_stats_read(k, (enum malloc_type_index)i, &inuse,
-		    &memuse, &requests);
-		if (inuse != 0 || memuse != 0)
+		if (t[i].inuse != 0 || t[i].memuse != 0)
 			shmsim_report_add(r,
 			    "leak: malloc type %s: %ju block(s), %ju byte(s) "
 			    "still allocated (of %ju request(s))",
-			    malloc_types[i]->ks_shortdesc, (uintmax_t)inuse,
-			    (uintmax_t)memuse, (uintmax_t)requests);
+			    malloc_types[i]->ks_shortdesc,
+			    (uintmax_t)t[i].inuse, (uintmax_t)t[i].memuse,
+			    (uintmax_t)t[i].requests);
 	}
 }

@@ -121,10 +121,13 @@ void *malloc_k(struct shmsim_kernel *k, size_t size,
 void free_k(struct shmsim_kernel *k, void *addr, const struct malloc_type *mtp);
 void *realloc_k(struct shmsim_kernel *k, void *addr, size_t size,
     const struct malloc_type *mtp, int flags);
+void *uma_zalloc_k(struct shmsim_kernel *k, size_t size,
+    const struct malloc_type *mtp, int flags);
+void uma_zfree_k(struct shmsim_kernel *k, void *item, size_t size,
+    const struct malloc_type *mtp);
 void malloc_stats_destroy(struct shmsim_kernel *k);
 int malloc_redzone_check(const void *addr);
-void malloc_type_stats_read(struct shmsim_kernel *k, enum malloc_type_index i,
-    uint64_t *inuse, uint64_t *memuse, uint64_t *requests);
+void malloc_stats_read(struct shmsim_kernel *k, struct malloc_type_totals *t);
 
 /* Report buffer helper for the auditor and the leak check. */
 struct shmsim_report {

@@ -448,9 +448,12 @@ shm_remove_all(struct shmsim_kernel *k)
 	sx_xlock(&k->shm_dict_lock);
 	dict = k->shm_dictionary;
 	mask = k->shm_hash;
-	for (i = 0; i <= mask; i++)
+	for (i = 0; i <= mask; i++) {
+		if (__predict_true(LIST_EMPTY(&dict[i])))
+			continue;
 		while ((map = LIST_FIRST(&dict[i])) != NULL)
 			shm_doremove(k, map);
+	}
 	sx_xunlock(&k->shm_dict_lock);
 }
 

@@ -146,7 +146,7 @@ vm_page_alloc_contig(vm_object_t obj, vm_pindex_t pindex, int psind)
 		return (NULL);
 	if (!vm_phys_largepage_fits(k, psind))
 		return (NULL);
-	m = malloc_k(k, sizeof(*m) + k->k_cfg.page_sizes[psind], M_VMPAGE,
+	m = uma_zalloc_k(k, sizeof(*m) + k->k_cfg.page_sizes[psind], M_VMPAGE,
 	    M_WAITOK | M_ZERO);
 	m->pindex = pindex;
 	vm_page_insert(obj, m);
@@ -456,7 +456,7 @@ vm_page_alloc(vm_object_t obj, vm_pindex_t pindex)
 	VM_OBJECT_ASSERT_WLOCKED(obj);
 	if (shmsim_fault_hit(k, SHMSIM_FAULT_PAGE_ALLOC))
 		return (NULL);
-	m = malloc_k(k, sizeof(*m) + PAGE_SIZE_K(k), M_VMPAGE,
+	m = uma_zalloc_k(k, sizeof(*m) + PAGE_SIZE_K(k), M_VMPAGE,
 	    M_WAITOK | M_ZERO);
 	m->pindex = pindex;
 	vm_page_insert(obj, m);
@@ -467,13 +467,18 @@ vm_page_alloc(vm_object_t obj, vm_pindex_t pindex)
 void
 vm_page_free(vm_object_t obj, struct vm_page *m)
 {
+	struct shmsim_kernel *k = obj->kernel;
+	size_t psize = PAGE_SIZE_K(k);
+
 	VM_OBJECT_ASSERT_WLOCKED(obj);
 	RB_REMOVE(vm_page_tree, &obj->rtree, m);
 	obj->resident_page_count--;
-	atomic_fetch_sub(&obj->kernel->k_resident, 1);
-	if (obj->type == OBJT_PHYS)
-		atomic_fetch_sub(&obj->kernel->count_largepages[obj->psind], 1);
-	free_k(obj->kernel, m, M_VMPAGE);
+	atomic_fetch_sub(&k->k_resident, 1);
+	if (obj->type == OBJT_PHYS) {
+		atomic_fetch_sub(&k->count_largepages[obj->psind], 1);
+		psize = k->k_cfg.page_sizes[obj->psind];
+	}
+	uma_zfree_k(k, m, sizeof(*m) + psize, M_VMPAGE);
 }
 
 /*

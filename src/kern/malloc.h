@@ -105,6 +105,18 @@ struct malloc_pcpu {
 struct malloc_stats {
 	_Atomic(struct malloc_pcpu *) ms_pcpu[MALLOC_NPCPU];
 	struct malloc_pcpu ms_shared; /* atomic adds, when the table is full */
+	struct malloc_pcpu ms_first;  /* the first thread's, in place */
+	atomic_bool ms_first_taken;
+	/* The sets claimed, in claim order, for the readers. */
+	_Atomic(struct malloc_pcpu *) ms_sets[MALLOC_NPCPU];
+	atomic_uint ms_nsets;
+};
+
+/* vmstat -m's columns for one type: the sum of the per-thread sets. */
+struct malloc_type_totals {
+	uint64_t inuse;	   /* blocks allocated and not freed */
+	uint64_t memuse;   /* their bytes */
+	uint64_t requests; /* allocations ever */
 };
 
 #endif /* SHMSIM_KERN_MALLOC_H */
