@@ -4,9 +4,10 @@
  *
  * Each block carries a header with its size and type, as the kernel's
  * slab knows them: free() needs no size, and under INVARIANTS a block
- * freed under another type than it was allocated with, or freed twice,
- * panics.  The counting is malloc_type_count(), the one place that
- * writes the statistics.
+ * freed under another type than it was allocated with panics (a second
+ * free usually does too, but reads freed memory: no test relies on it).
+ * The counting is malloc_type_count(), the one place that writes the
+ * statistics.
  */
 #include <stdlib.h>
 #include <string.h>
