@@ -2,13 +2,14 @@
  * kern_malloc.c for the model: malloc(9), free(9), realloc(9) on the
  * host's allocator, with per-kernel, per-type accounting (vmstat -m).
  *
- * Each block carries a header with its size and type, as the kernel's
+ * Each block carries a trailer with its size and type, as the kernel's
  * slab knows them: free() needs no size, and under INVARIANTS a block
  * freed under another type than it was allocated with panics (a second
  * free usually does too, but reads freed memory: no test relies on it).
  * The counting is malloc_type_count(), the one place that writes the
  * statistics.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,24 +38,28 @@ const struct malloc_type *const malloc_types[M_NTYPES] = {
 };
 
 /*
- * The block header: 16 bytes, so the caller's memory keeps malloc(3)'s
- * alignment.
+ * The block trailer: the size and type of a block, in the last 16 bytes of
+ * the host block (malloc_usable_size()), where the kernel's slab keeps
+ * them out of line.  A trailer rather than a header: the pointer the
+ * kernel keeps is then the host block's own, so memory checkers see
+ * every block of a live kernel as reachable.  Read and written with
+ * memcpy() (under valgrind and ASan the usable size is the size asked
+ * for, so the trailer may be unaligned).
  */
-struct malloc_hdr {
-	uint64_t mh_size;
-	uint32_t mh_type;
-	uint32_t mh_magic;
+struct malloc_trl {
+	uint64_t mt_size;
+	uint32_t mt_type;
+	uint32_t mt_magic;
 };
-#define MH_MAGIC 0x6d616c6cU /* "mall" */
-#define MH_FREED 0x66726565U /* "free" */
-_Static_assert(sizeof(struct malloc_hdr) == 16, "malloc header size");
+#define MT_MAGIC 0x6d616c6cU /* "mall" */
 
 /*
- * subr_redzone.c (DEBUG_REDZONE) for the model: under INVARIANTS every
- * block is followed by REDZONE_SIZE bytes of REDZONE_BYTE, checked when
- * the block is freed or reallocated and by malloc_redzone_check(): a
- * write one element past an array (a descriptor table, a swap slot list)
- * is caught without a memory checker.
+ * subr_redzone.c (DEBUG_REDZONE) for the model: under INVARIANTS at
+ * least REDZONE_SIZE bytes of REDZONE_BYTE follow every block, up to its
+ * trailer, checked when the block is freed or reallocated and by
+ * malloc_redzone_check(): a write one element past an array (a
+ * descriptor table, a swap slot list) is caught without a memory
+ * checker.
  */
 #ifdef INVARIANTS
 #define REDZONE_SIZE 16
@@ -63,25 +68,41 @@ _Static_assert(sizeof(struct malloc_hdr) == 16, "malloc header size");
 #endif
 #define REDZONE_BYTE 0x42
 
-static void
-redzone_setup(struct malloc_hdr *h)
+static unsigned char *
+trl_addr(const void *p)
 {
-#ifdef INVARIANTS
-	memset((char *)(h + 1) + h->mh_size, REDZONE_BYTE, REDZONE_SIZE);
-#else
-	(void)h;
-#endif
+	return ((unsigned char *)(uintptr_t)p +
+	    malloc_usable_size((void *)(uintptr_t)p) -
+	    sizeof(struct malloc_trl));
 }
 
-/* The number of redzone bytes after addr that were overwritten. */
-static int
-redzone_corrupted(const struct malloc_hdr *h)
+static void
+trl_write(void *p, size_t size, const struct malloc_type *mtp)
 {
-	const unsigned char *rz = (const unsigned char *)(h + 1) + h->mh_size;
-	int i, n = 0;
+	struct malloc_trl t = { size, (uint32_t)mtp->ks_index, MT_MAGIC };
+	unsigned char *ta = trl_addr(p);
 
-	for (i = 0; i < REDZONE_SIZE; i++)
-		if (rz[i] != REDZONE_BYTE)
+#ifdef INVARIANTS
+	memset((unsigned char *)p + size, REDZONE_BYTE,
+	    (size_t)(ta - ((unsigned char *)p + size)));
+#endif
+	memcpy(ta, &t, sizeof(t));
+}
+
+/* The number of redzone bytes after the block that were overwritten. */
+static int
+redzone_corrupted(const void *p, const struct malloc_trl *t)
+{
+	const unsigned char *end = trl_addr(p), *rz;
+	int n = 0;
+
+	if (REDZONE_SIZE == 0)
+		return (0);
+	/* A size past the trailer: the trailer itself was overwritten. */
+	if (t->mt_size > (uint64_t)(end - (const unsigned char *)p))
+		return (REDZONE_SIZE);
+	for (rz = (const unsigned char *)p + t->mt_size; rz < end; rz++)
+		if (*rz != REDZONE_BYTE)
 			n++;
 	return (n);
 }
@@ -228,72 +249,69 @@ void *
 malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
     int flags)
 {
-	struct malloc_hdr *h;
+	const size_t extra = REDZONE_SIZE + sizeof(struct malloc_trl);
 	size_t total;
+	void *p;
 
 	KASSERT((flags & (M_WAITOK | M_NOWAIT)) != 0 &&
 		(flags & (M_WAITOK | M_NOWAIT)) != (M_WAITOK | M_NOWAIT),
 	    ("%s: M_WAITOK or M_NOWAIT, not both (flags %#x)", __func__,
 		flags));
-	if (size > SIZE_MAX - sizeof(*h) - REDZONE_SIZE)
+	if (size > SIZE_MAX - extra)
 		panic("%s: %zu bytes of %s", __func__, size, mtp->ks_shortdesc);
-	total = sizeof(*h) + size + REDZONE_SIZE;
+	total = size + extra;
 	if ((flags & M_ZERO) == 0)
-		h = malloc(total);
+		p = malloc(total);
 	else if (total <= MALLOC_ZERO_SMALL) {
-		h = malloc(total);
+		p = malloc(total);
 		/* Keeps gcc from folding malloc + memset back into calloc. */
-		__asm__ __volatile__("" : : "r"(h) : "memory");
-		if (h != NULL)
-			memset(h, 0, total);
+		__asm__ __volatile__("" : : "r"(p) : "memory");
+		if (p != NULL)
+			memset(p, 0, total);
 	} else
-		h = calloc(1, total);
-	if (h == NULL)
+		p = calloc(1, total);
+	if (p == NULL)
 		panic("out of host memory (%zu bytes of %s)", size,
 		    mtp->ks_shortdesc);
-	h->mh_size = size;
-	h->mh_type = (uint32_t)mtp->ks_index;
-	h->mh_magic = MH_MAGIC;
-	redzone_setup(h);
+	trl_write(p, size, mtp);
 	malloc_type_count(k, mtp, size, true);
-	return (h + 1);
+	return (p);
 }
 
-static struct malloc_hdr *
-malloc_hdr_check(void *addr, const struct malloc_type *mtp, const char *fn)
+/* The trailer of addr, checked under INVARIANTS against mtp. */
+static void
+malloc_trl_check(const void *addr, const struct malloc_type *mtp,
+    const char *fn, struct malloc_trl *t)
 {
-	struct malloc_hdr *h = (struct malloc_hdr *)addr - 1;
-
-	KASSERT(h->mh_magic == MH_MAGIC,
-	    ("%s(%p, %s): %s", fn, addr, mtp->ks_shortdesc,
-		h->mh_magic == MH_FREED ? "already freed" :
-					  "not a malloc(9) block"));
-	KASSERT(h->mh_type == (uint32_t)mtp->ks_index,
+	memcpy(t, trl_addr(addr), sizeof(*t));
+	KASSERT(t->mt_magic == MT_MAGIC,
+	    ("%s(%p, %s): not a malloc(9) block, or its trailer was "
+	     "overwritten",
+		fn, addr, mtp->ks_shortdesc));
+	KASSERT(t->mt_type == (uint32_t)mtp->ks_index,
 	    ("%s(%p, %s): allocated as %s", fn, addr, mtp->ks_shortdesc,
-		h->mh_type < M_NTYPES ? malloc_types[h->mh_type]->ks_shortdesc :
+		t->mt_type < M_NTYPES ? malloc_types[t->mt_type]->ks_shortdesc :
 					"?"));
-	KASSERT(redzone_corrupted(h) == 0,
+	KASSERT(redzone_corrupted(addr, t) == 0,
 	    ("%s(%p, %s): redzone: buffer overflow: %d byte(s) corrupted "
 	     "after the %ju byte(s) allocated",
-		fn, addr, mtp->ks_shortdesc, redzone_corrupted(h),
-		(uintmax_t)h->mh_size));
+		fn, addr, mtp->ks_shortdesc, redzone_corrupted(addr, t),
+		(uintmax_t)t->mt_size));
 	(void)mtp;
 	(void)fn;
-	return (h);
 }
 
 /* kern_malloc.c: free() -- NULL is ignored. */
 void
 free_k(struct shmsim_kernel *k, void *addr, const struct malloc_type *mtp)
 {
-	struct malloc_hdr *h;
+	struct malloc_trl t;
 
 	if (addr == NULL)
 		return;
-	h = malloc_hdr_check(addr, mtp, "free");
-	malloc_type_count(k, mtp, h->mh_size, false);
-	h->mh_magic = MH_FREED;
-	free(h);
+	malloc_trl_check(addr, mtp, "free", &t);
+	malloc_type_count(k, mtp, t.mt_size, false);
+	free(addr);
 }
 
 /* kern_malloc.c: realloc() -- NULL allocates; the type stays. */
@@ -301,30 +319,29 @@ void *
 realloc_k(struct shmsim_kernel *k, void *addr, size_t size,
     const struct malloc_type *mtp, int flags)
 {
-	struct malloc_hdr *h, *nh;
-	uint64_t osize;
+	const size_t extra = REDZONE_SIZE + sizeof(struct malloc_trl);
+	struct malloc_trl t;
+	void *np;
 
 	if (addr == NULL)
 		return (malloc_k(k, size, mtp, flags));
 	KASSERT((flags & M_ZERO) == 0, ("%s: M_ZERO", __func__));
-	h = malloc_hdr_check(addr, mtp, "realloc");
-	if (size > SIZE_MAX - sizeof(*h) - REDZONE_SIZE)
+	malloc_trl_check(addr, mtp, "realloc", &t);
+	if (size > SIZE_MAX - extra)
 		panic("%s: %zu bytes of %s", __func__, size, mtp->ks_shortdesc);
-	osize = h->mh_size;
-	nh = realloc(h, sizeof(*h) + size + REDZONE_SIZE);
-	if (nh == NULL)
+	np = realloc(addr, size + extra);
+	if (np == NULL)
 		panic("out of host memory (%zu bytes of %s)", size,
 		    mtp->ks_shortdesc);
-	nh->mh_size = size;
-	redzone_setup(nh);
-	malloc_type_count(k, mtp, osize, false);
+	trl_write(np, size, mtp);
+	malloc_type_count(k, mtp, t.mt_size, false);
 	malloc_type_count(k, mtp, size, true);
-	return (nh + 1);
+	return (np);
 }
 
 /*
  * XXX(model): uma_zalloc()/uma_zfree() shaped, for the pages (which the
- * kernel takes from vm_phys, not malloc): no header, since the caller
+ * kernel takes from vm_phys, not malloc): no trailer, since the caller
  * knows the size, so a page costs no more host memory than before; the
  * blocks are counted under mtp like any other, but carry no type or
  * redzone to check.
@@ -368,7 +385,10 @@ uma_zfree_k(struct shmsim_kernel *k, void *item, size_t size,
 int
 malloc_redzone_check(const void *addr)
 {
-	return (redzone_corrupted((const struct malloc_hdr *)addr - 1));
+	struct malloc_trl t;
+
+	memcpy(&t, trl_addr(addr), sizeof(t));
+	return (redzone_corrupted(addr, &t));
 }
 
 static void
