@@ -144,7 +144,7 @@ class S:
     def umask(self, p, idx): return self.op(UMASK, p, idx)
     def dump(self): return self.op(DUMP)
 
-    # shmflags_table: 0, SEAL, GROW, SEAL|GROW, LARGE, LARGE|SEAL, bad
+    # open2_shmflags: bit 0 SEAL, bit 1 GROW, bit 2 LARGE (any mix), bit 4 bad
     def open2(self, p, name, flags, mode=M600, shmflags=0, named=False):
         return self.op(OPEN2, p, name, flags, mode,
                        shmflags | (8 if named else 0))
@@ -308,8 +308,10 @@ def syscalls_seeds():
         .fchown(2, 0, 3, 3).ioctl(0, 0, 0, 1).ioctl(0, 0, 2).ioctl(0, 0, 3)
         .ioctl(0, 0, 6).ioctl(0, 0, 7).open2(0, N_ANON, 2, M600, shmflags=4)
         .ioctl(0, 3, 5, 1, 0).ioctl(0, 3, 6).ftruncate(0, 3, "8PS")
-        .write(0, 3, "PS+1").fstat(0, 3).open2(0, N_A, 2, M600, shmflags=6,
-                                                named=True))
+        .write(0, 3, "PS+1").fstat(0, 3).open2(0, N_A, 2, M600, shmflags=16,
+                                                named=True)
+        .open2(0, N_ANON, 2, M600, shmflags=2 | 4).ioctl(0, 4, 5, 1, 0)
+        .write(0, 4, "PS+1").fstat(0, 4))
     seeds["today-calls-2008"] = bytes([seeds["today-calls"].b[0] | 1]) + \
         seeds["today-calls"].b[1:]
     # Concurrent segments (par blocks; schedule bytes from the input).

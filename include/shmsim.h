@@ -165,6 +165,7 @@ struct shmsim_jail;
 #define SHMSIM_MAP_ANON 0x1000
 #define SHMSIM_MAP_EXCL 0x4000
 #define SHMSIM_MAP_NOCORE 0x00020000
+#define SHMSIM_MAP_32BIT 0x00080000 /* amd64: below 2 GiB (EOPNOTSUPP here) */
 #define SHMSIM_MAP_ALIGNED(n) ((int)((unsigned)(n) << 24)) /* 2^n bytes */
 #define SHMSIM_MAP_ALIGNED_SUPER SHMSIM_MAP_ALIGNED(1)
 /* Where mappings without MAP_FIXED go: first fit from here, page aligned
@@ -260,6 +261,22 @@ struct shmsim_counters {
 };
 SHMSIM_EXTERN void shmsim_counters(struct shmsim_kernel *k,
     struct shmsim_counters *c);
+
+/*
+ * malloc(9) accounting, as `vmstat -m` shows it: for each malloc type
+ * (every kernel structure is allocated under one), the blocks and bytes
+ * in use and the allocations ever made.  Fills up to n entries, in a
+ * fixed order, and returns the number of types.  shmsim_kernel_destroy()
+ * reports every type not back to zero as a leak.
+ */
+struct shmsim_malloc_stat {
+	const char *type; /* the vmstat -m name: "shmfd", "file", ... */
+	uint64_t inuse;	  /* blocks allocated and not freed */
+	uint64_t memuse;  /* their bytes */
+	uint64_t requests; /* allocations ever made */
+};
+SHMSIM_EXTERN size_t shmsim_malloc_stats(struct shmsim_kernel *k,
+    struct shmsim_malloc_stat *st, size_t n);
 
 /*
  * The auditor.  Without changing anything, recomputes every reference
@@ -485,7 +502,8 @@ SHMSIM_EXTERN int shmsim_shm_open2(struct shmsim_proc *p, const char *path,
 SHMSIM_EXTERN int shmsim_shm_rename(struct shmsim_proc *p, const char *from,
     const char *to, int flags);
 /*
- * memfd_create(3) (ENOSYS in 2008): EBADF (NULL name), EINVAL (name over
+ * memfd_create(3) (ENOSYS in 2008): EBADF (NULL name), EFAULT (a name at
+ * an unmapped address: model-only, libc would fault), EINVAL (name over
  * 249 bytes, unknown flags, huge-page size without MFD_HUGETLB), then
  * shm_open2(SHM_ANON, ...) with mode 0 and SHM_GROW_ON_WRITE.
  */
@@ -530,7 +548,10 @@ SHMSIM_EXTERN int shmsim_ioctl(struct shmsim_proc *p, int fd, unsigned long cmd,
  * 2008 shm file is not seekable, and that is checked first).  Profile
  * current: the data moves through the object's pages (holes read as
  * zeroes without allocating; writes at or past EOF move 0 bytes); errors
- * EBADF, EINVAL (negative offset; lseek whence or result), EOVERFLOW, EIO.
+ * EINVAL (a count above SSIZE_MAX, first), EBADF, EINVAL (negative
+ * offset; lseek whence or result), EOVERFLOW, EIO; for writes EFBIG
+ * (offset + count past OFF_MAX on a grow-on-write object), EPERM
+ * (F_SEAL_WRITE), ENOMEM (the growth's swap reservation).
  * As in the kernel, a transfer that fails part-way (EIO) keeps what it
  * already moved: the pages written, and for read/write the file offset.
  */
@@ -556,7 +577,8 @@ SHMSIM_EXTERN int shmsim_lseek(struct shmsim_proc *p, int fd, int64_t offset,
  * flags; MAP_EXCL without MAP_FIXED; MAP_SHARED with MAP_PRIVATE),
  * ENOMEM (len rounds past the address space), EINVAL (alignment; a
  * MAP_FIXED address not congruent to offset modulo the page size, or
- * outside the user map), EOPNOTSUPP (model-only: MAP_ANON, MAP_STACK,
+ * outside the user map; MAP_32BIT|MAP_FIXED ending above 2 GiB),
+ * EOPNOTSUPP (model-only: MAP_ANON, MAP_STACK,
  * MAP_GUARD and MAP_32BIT are not modelled), EBADF, EINVAL (neither
  * MAP_SHARED nor MAP_PRIVATE), ENODEV (not a mappable file), EACCES
  * (MAP_SHARED with PROT_WRITE on an O_RDONLY descriptor or a

@@ -21,7 +21,8 @@
  * 13  f_count == table slots + descriptors in flight
  * 14  table bookkeeping (fd_freefile free and, unless fdcopy() left it
  *     above a free slot as the kernel may, the lowest free; fd_lastfile,
- *     fd_nused)
+ *     fd_nused), nothing written past the table (its malloc redzone,
+ *     under INVARIANTS)
  * plus: resident and swapped page counts per object and kernel-wide,
  * swap slots, per-uid swap charges, and the global counters; address
  * spaces (entries sorted, disjoint, page-aligned, protection within the
@@ -337,6 +338,12 @@ audit_procs(struct audit *a)
 			shmsim_report_add(a->r,
 			    "pid %d: fd_freefile is %d, which is in use",
 			    p->p_pid, fdp->fd_freefile);
+		/* Nothing was written past the table (INVARIANTS). */
+		if (malloc_redzone_check(ofiles) != 0)
+			shmsim_report_add(a->r,
+			    "pid %d: %d byte(s) written past the end of the "
+			    "descriptor table (%d slots)",
+			    p->p_pid, malloc_redzone_check(ofiles), nfiles);
 		A_UNLOCK(a, FILEDESC_SUNLOCK(fdp));
 
 		nrights = 0;

@@ -186,6 +186,7 @@ struct dump {
 	size_t nuids, capuids;
 	uint64_t sw_nslots, sw_used, sw_reserved;
 	struct shmsim_counters c;
+	uint64_t mt_inuse[M_NTYPES]; /* malloc(9) blocks in use, per type */
 	struct dump_map filemap;
 	struct dump_map shmmap;
 	struct dump_map objmap;
@@ -643,6 +644,7 @@ dump_snap_swap(struct dump *d)
 	struct swdev *sw = &d->k->k_swap;
 	struct uidinfo *ui;
 	struct dump_uid *du;
+	int i;
 
 	DUMP_LOCKED(d, mtx_lock(&sw->sw_mtx));
 	d->sw_nslots = sw->sw_nslots;
@@ -672,6 +674,14 @@ dump_snap_swap(struct dump *d)
 		qsort(d->uids, d->nuids, sizeof(*d->uids), dump_uid_cmp);
 	if (!d->nolock)
 		shmsim_counters(d->k, &d->c);
+	{
+		struct malloc_type_totals t[M_NTYPES];
+
+		/* (Lock-free: per-thread counters.) */
+		malloc_stats_read(d->k, t);
+		for (i = 0; i < M_NTYPES; i++)
+			d->mt_inuse[i] = t[i].inuse;
+	}
 }
 
 static void
@@ -973,6 +983,29 @@ dump_text_pages(FILE *out, const char *what, const struct dump_pages *pg)
 	fputc(']', out);
 }
 
+/*
+ * vmstat -m's InUse column: the malloc(9) blocks in use, per type with
+ * any, in the types' order.
+ */
+static void
+dump_malloc_line(FILE *out, const struct dump *d)
+{
+	const char *sep = " ";
+	int i;
+
+	fputs("malloc:", out);
+	for (i = 0; i < M_NTYPES; i++) {
+		if (d->mt_inuse[i] == 0)
+			continue;
+		fprintf(out, "%s%s %ju", sep, malloc_types[i]->ks_shortdesc,
+		    (uintmax_t)d->mt_inuse[i]);
+		sep = ", ";
+	}
+	if (*sep == ' ')
+		fputs(" none", out);
+	fputc('\n', out);
+}
+
 static void
 dump_text(FILE *out, const struct dump *d, const char *title)
 {
@@ -1105,6 +1138,7 @@ dump_text(FILE *out, const struct dump *d, const char *title)
 	fputs("\ncounts: ", out);
 	dump_counts(out, &d->c, " ");
 	fputc('\n', out);
+	dump_malloc_line(out, d);
 }
 
 /* ---------------------------------------------------------------- */

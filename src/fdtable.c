@@ -21,6 +21,9 @@
 #include "proc.h"
 #include "shmsim.h"
 
+MALLOC_DEFINE(M_FILE, "file", "open files (XXX(model): UMA zone Files)");
+MALLOC_DEFINE(M_FILEDESC, "filedesc", "open file descriptor table");
+
 #define NDFILE 20 /* initial table size, as the kernel's */
 
 static int
@@ -86,8 +89,10 @@ fdinit(struct shmsim_kernel *k, mode_t cmask)
 {
 	struct filedesc *fdp;
 
-	fdp = shmsim_calloc(1, sizeof(*fdp));
-	fdp->fd_ofiles = shmsim_calloc(NDFILE, sizeof(fdp->fd_ofiles[0]));
+	fdp = malloc_k(k, sizeof(*fdp), M_FILEDESC, M_WAITOK | M_ZERO);
+	fdp->fd_kernel = k;
+	fdp->fd_ofiles = malloc_k(k, NDFILE * sizeof(fdp->fd_ofiles[0]),
+	    M_FILEDESC, M_WAITOK | M_ZERO);
 	fdp->fd_nfiles = NDFILE;
 	fdp->fd_lastfile = -1;
 	atomic_init(&fdp->fd_cmask, (unsigned)cmask);
@@ -106,8 +111,8 @@ fdgrowtable(struct filedesc *fdp, int nfd)
 		return;
 	if (nfd < onfiles * 2)
 		nfd = onfiles * 2;
-	fdp->fd_ofiles = shmsim_realloc(fdp->fd_ofiles,
-	    (size_t)nfd * sizeof(fdp->fd_ofiles[0]));
+	fdp->fd_ofiles = realloc_k(fdp->fd_kernel, fdp->fd_ofiles,
+	    (size_t)nfd * sizeof(fdp->fd_ofiles[0]), M_FILEDESC, M_WAITOK);
 	memset(&fdp->fd_ofiles[onfiles], 0,
 	    (size_t)(nfd - onfiles) * sizeof(fdp->fd_ofiles[0]));
 	fdp->fd_nfiles = nfd;
@@ -274,7 +279,7 @@ falloc_noinstall(struct thread *td, struct file **resultfp)
 		k_atomic_fetch_sub(k, &k->openfiles, 1);
 		return (ENFILE);
 	}
-	fp = shmsim_calloc(1, sizeof(*fp));
+	fp = malloc_k(k, sizeof(*fp), M_FILE, M_WAITOK | M_ZERO);
 	refcount_init(&fp->f_count, 1);
 	fp->f_cred = crhold(td->td_ucred);
 	/*
@@ -421,7 +426,7 @@ _fdrop(struct file *fp, struct thread *td)
 	k_atomic_fetch_sub(k, &k->openfiles, 1);
 	crfree(fp->f_cred);
 	mtx_destroy(&fp->f_offset_lock);
-	free(fp);
+	free_k(k, fp, M_FILE);
 }
 
 /* file.h: fdrop() -- true when this dropped the last reference. */
@@ -899,8 +904,9 @@ fdcopy(struct filedesc *fdp, struct shmsim_kernel *k)
 	newfdp = fdinit(k, (mode_t)atomic_load(&fdp->fd_cmask));
 	FILEDESC_SLOCK(fdp);
 	if (fdp->fd_nfiles > newfdp->fd_nfiles) {
-		newfdp->fd_ofiles = shmsim_realloc(newfdp->fd_ofiles,
-		    (size_t)fdp->fd_nfiles * sizeof(newfdp->fd_ofiles[0]));
+		newfdp->fd_ofiles = realloc_k(k, newfdp->fd_ofiles,
+		    (size_t)fdp->fd_nfiles * sizeof(newfdp->fd_ofiles[0]),
+		    M_FILEDESC, M_WAITOK);
 		memset(newfdp->fd_ofiles, 0,
 		    (size_t)fdp->fd_nfiles * sizeof(newfdp->fd_ofiles[0]));
 		newfdp->fd_nfiles = fdp->fd_nfiles;
@@ -957,8 +963,8 @@ fdescfree(struct thread *td)
 			(void)fdrop(fp, td);
 	}
 	sx_destroy(&fdp->fd_sx);
-	free(fdp->fd_ofiles);
-	free(fdp);
+	free_k(fdp->fd_kernel, fdp->fd_ofiles, M_FILEDESC);
+	free_k(fdp->fd_kernel, fdp, M_FILEDESC);
 }
 
 /*

@@ -149,6 +149,7 @@ struct filedesc {
 	bool fd_freefile_gap;
 	atomic_uint fd_cmask;	       /* (a) umask (pwddesc pd_cmask) */
 	struct sx fd_sx;
+	struct shmsim_kernel *fd_kernel; /* (c) XXX(model): for malloc(9) */
 };
 
 #define FILEDESC_XLOCK(fdp) \

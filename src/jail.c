@@ -13,6 +13,8 @@
 #include "proc.h"
 #include "shm.h"
 
+MALLOC_DEFINE(M_PRISON, "prison", "prison structures");
+
 /* The root path of pr; "/" for the host (no prison). */
 const char *
 prison_path(const struct prison *pr)
@@ -49,7 +51,7 @@ prison_free_all(struct shmsim_kernel *k)
 
 	while ((pr = LIST_FIRST(&k->allprison)) != NULL) {
 		LIST_REMOVE(pr, pr_list);
-		free(pr);
+		free_k(k, pr, M_PRISON);
 	}
 }
 
@@ -80,10 +82,11 @@ shmsim_jail_create(struct shmsim_kernel *k, const char *name, const char *path,
 	LIST_FOREACH(pr, &k->allprison, pr_list) {
 		if (!pr->pr_dying && strcmp(pr->pr_name, name) == 0) {
 			sx_xunlock(&k->allprison_lock);
+			WITNESS_USERRET(__func__);
 			return (EEXIST);
 		}
 	}
-	pr = shmsim_calloc(1, sizeof(*pr));
+	pr = malloc_k(k, sizeof(*pr), M_PRISON, M_WAITOK | M_ZERO);
 	refcount_init(&pr->pr_ref, 1);
 	snprintf(pr->pr_name, sizeof(pr->pr_name), "%s", name);
 	snprintf(pr->pr_path, sizeof(pr->pr_path), "%s", path);
@@ -91,6 +94,7 @@ shmsim_jail_create(struct shmsim_kernel *k, const char *name, const char *path,
 	LIST_INSERT_HEAD(&k->allprison, pr, pr_list);
 	sx_xunlock(&k->allprison_lock);
 	*jp = (struct shmsim_jail *)pr;
+	WITNESS_USERRET(__func__);
 	return (0);
 }
 
@@ -105,16 +109,20 @@ shmsim_jail_remove(struct shmsim_jail *j)
 {
 	struct prison *pr = (struct prison *)j;
 	struct shmsim_kernel *k = pr->pr_kernel;
+	int error = 0;
 
 	sx_xlock(&k->allprison_lock);
 	if (pr->pr_dying) {
 		sx_xunlock(&k->allprison_lock);
-		return (EINVAL);
+		error = EINVAL;
+		goto out;
 	}
 	pr->pr_dying = true;
 	sx_xunlock(&k->allprison_lock);
 	if (!K_PROFILE_2008(k))
 		shm_remove_prison(pr);
 	prison_free(pr);
-	return (0);
+out:
+	WITNESS_USERRET(__func__);
+	return (error);
 }

@@ -291,7 +291,7 @@ shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
 		if (shmfd != NULL) {
 			obj->swp_priv = NULL;
 			rangelock_destroy(&shmfd->shm_rl);
-			free(shmfd);
+			free_k(k, shmfd, M_SHMFD);
 		}
 	}
 	vm_object_free_all(k);
@@ -302,6 +302,8 @@ shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
 	swap_dev_destroy(k);
 	mtx_destroy(&k->vm_object_list_mtx);
 	sx_destroy(&k->allproc_lock);
+	malloc_leak_check(k, &r);
+	malloc_stats_destroy(k);
 	free(k);
 	return (r.count);
 }

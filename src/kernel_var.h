@@ -18,6 +18,7 @@
 #include "fault.h"
 #include "file.h"
 #include "kern/lock.h"
+#include "kern/malloc.h"
 #include "proc.h"
 #include "shm.h"
 #include "shmsim.h"
@@ -91,6 +92,9 @@ struct shmsim_kernel {
 	atomic_uint_fast64_t k_nshm;
 	atomic_uint_fast64_t k_nnames;
 
+	/* kern_malloc.c: per malloc type (vmstat -m) */
+	struct malloc_stats k_malloc;
+
 	/*
 	 * The auditor's memory (model-only, not simulated state): the seals
 	 * of each live object at the last audit, sorted by inode, so that
@@ -157,6 +161,23 @@ void *shmsim_malloc(size_t size);
 void *shmsim_calloc(size_t n, size_t size);
 void *shmsim_realloc(void *p, size_t size);
 
+/*
+ * malloc(9), free(9), realloc(9) of the kernel instance k (kern_malloc.c):
+ * every kernel structure goes through these, under its malloc type.
+ */
+void *malloc_k(struct shmsim_kernel *k, size_t size,
+    const struct malloc_type *mtp, int flags);
+void free_k(struct shmsim_kernel *k, void *addr, const struct malloc_type *mtp);
+void *realloc_k(struct shmsim_kernel *k, void *addr, size_t size,
+    const struct malloc_type *mtp, int flags);
+void *uma_zalloc_k(struct shmsim_kernel *k, size_t size,
+    const struct malloc_type *mtp, int flags);
+void uma_zfree_k(struct shmsim_kernel *k, void *item, size_t size,
+    const struct malloc_type *mtp);
+void malloc_stats_destroy(struct shmsim_kernel *k);
+int malloc_redzone_check(const void *addr);
+void malloc_stats_read(struct shmsim_kernel *k, struct malloc_type_totals *t);
+
 /* Report buffer helper for the auditor and the leak check. */
 struct shmsim_report {
 	char *buf;
@@ -170,6 +191,8 @@ void shmsim_report_add(struct shmsim_report *r, const char *fmt, ...)
 /* shmsim_audit() with the kernel's locks taken or not (audit.c). */
 int audit_kernel(struct shmsim_kernel *k, char *report, size_t len,
     bool locked);
+/* The leak check of malloc(9): every type back to zero. */
+void malloc_leak_check(struct shmsim_kernel *k, struct shmsim_report *r);
 
 /* The resident budget: run the pagedaemon if mem_pages is exceeded. */
 void vm_pageout_check(struct shmsim_kernel *k);

@@ -12,13 +12,16 @@
 #include "proc.h"
 #include "vm_map.h"
 
+MALLOC_DEFINE(M_CRED, "cred", "credentials");
+MALLOC_DEFINE(M_PROC, "proc", "processes (XXX(model): UMA zone PROC)");
+
 /* kern_prot.c: crget() */
 struct ucred *
 crget(struct shmsim_kernel *k)
 {
 	struct ucred *cr;
 
-	cr = shmsim_calloc(1, sizeof(*cr));
+	cr = malloc_k(k, sizeof(*cr), M_CRED, M_WAITOK | M_ZERO);
 	refcount_init(&cr->cr_ref, 1);
 	cr->cr_kernel = k;
 	return (cr);
@@ -38,7 +41,7 @@ crfree(struct ucred *cr)
 {
 	if (refcount_release(&cr->cr_ref)) {
 		prison_free(cr->cr_prison);
-		free(cr);
+		free_k(cr->cr_kernel, cr, M_CRED);
 	}
 }
 
@@ -83,7 +86,7 @@ proc_alloc(struct shmsim_kernel *k, struct ucred *cr, struct filedesc *fdp,
 {
 	struct proc *p;
 
-	p = shmsim_calloc(1, sizeof(*p));
+	p = malloc_k(k, sizeof(*p), M_PROC, M_WAITOK | M_ZERO);
 	p->p_kernel = k;
 	p->p_ucred = cr;
 	p->p_fd = fdp;
@@ -170,5 +173,5 @@ exit1(struct proc *p)
 	k_atomic_fetch_sub(k, &k->k_nprocs, 1);
 	mtx_destroy(&p->p_rights_mtx);
 	crfree(p->p_ucred);
-	free(p);
+	free_k(k, p, M_PROC);
 }

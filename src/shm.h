@@ -127,6 +127,7 @@ int shm_dotruncate_locked(struct shmfd *shmfd, int64_t length);
 int shm_dotruncate_cookie(struct shmfd *shmfd, int64_t length);
 int shm_dotruncate_2008(struct shmfd *shmfd, int64_t length);
 int shm_copyin_path(struct thread *td, const char *userpath, char **pathp);
+void shm_path_free(struct shmsim_kernel *k, char *path);
 int kern_shm_open2(struct thread *td, const char *userpath, int flags,
     mode_t mode, int shmflags);
 int kern_shm_open_2008(struct thread *td, const char *path, int flags,

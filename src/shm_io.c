@@ -194,6 +194,8 @@ shm_write(struct file *fp, struct uio *uio, struct ucred *active_cred,
 	int64_t newsize;
 	int error;
 
+	KASSERT((flags & FOF_OFFSET) == 0 || uio->uio_offset >= 0,
+	    ("%s: negative offset", __func__));
 	(void)active_cred;
 	(void)td;
 	if (shm_largepage(shmfd) &&
@@ -212,6 +214,11 @@ shm_write(struct file *fp, struct uio *uio, struct ucred *active_cred,
 	} else {
 		newsize = uio->uio_offset + (int64_t)uio->uio_resid;
 	}
+	/*
+	 * The end is never below the start: with an overflowing count and
+	 * no growth, newsize is the size, which may lie below the offset
+	 * (82d8c609cfb7, "posixshm: Fix range locking in shm_write()").
+	 */
 	if ((flags & FOF_OFFSET) == 0)
 		rangelock_wlock(&shmfd->shm_rl, &rl_cookie, 0, OFF_MAX);
 	else

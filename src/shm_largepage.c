@@ -37,6 +37,9 @@ shm_dotruncate_largepage(struct shmfd *shmfd, int64_t length)
 	int psind;
 
 	VM_OBJECT_ASSERT_WLOCKED(object);
+	KASSERT(object->type == OBJT_PHYS,
+	    ("%s: swap-backed object %p (shm_dotruncate_locked's)", __func__,
+		(void *)object));
 	if (length == shmfd->shm_size)
 		return (0);
 	psind = shmfd->shm_lp_psind;

@@ -26,6 +26,8 @@
 #include "shm.h"
 #include "vm_map.h"
 
+MALLOC_DEFINE(M_SHMFD, "shmfd", "shared memory file descriptor");
+
 /* devfs_alloc_cdp_inode() value shared by every object (model constant). */
 #define SHM_DEV_INO 0x4d2
 
@@ -90,8 +92,8 @@ shm_dict_init(struct shmsim_kernel *k)
 	for (hashsize = 1; hashsize <= k->k_cfg.hash_buckets; hashsize <<= 1)
 		continue;
 	hashsize >>= 1;
-	k->shm_dictionary =
-	    shmsim_malloc(hashsize * sizeof(k->shm_dictionary[0]));
+	k->shm_dictionary = malloc_k(k, hashsize * sizeof(k->shm_dictionary[0]),
+	    M_SHMFD, M_WAITOK);
 	for (i = 0; i < hashsize; i++)
 		LIST_INIT(&k->shm_dictionary[i]);
 	k->shm_hash = hashsize - 1;
@@ -106,7 +108,7 @@ shm_dict_init(struct shmsim_kernel *k)
 void
 shm_dict_destroy(struct shmsim_kernel *k)
 {
-	free(k->shm_dictionary);
+	free_k(k, k->shm_dictionary, M_SHMFD);
 	sx_destroy(&k->shm_dict_lock);
 	mtx_destroy(&k->shm_timestamp_lock);
 }
@@ -154,7 +156,7 @@ shm_alloc(struct ucred *ucred, mode_t mode, bool largepage, int *errorp)
 		*errorp = error;
 		return (NULL);
 	}
-	shmfd = shmsim_calloc(1, sizeof(*shmfd));
+	shmfd = malloc_k(k, sizeof(*shmfd), M_SHMFD, M_WAITOK | M_ZERO);
 	shmfd->shm_object = obj;
 	shmfd->shm_uid = ucred->cr_uid;
 	shmfd->shm_gid = ucred->cr_gid;
@@ -204,7 +206,7 @@ shm_drop(struct shmfd *shmfd)
 	obj->swp_priv = NULL;
 	VM_OBJECT_WUNLOCK(obj);
 	vm_object_deallocate(obj);
-	free(shmfd);
+	free_k(k, shmfd, M_SHMFD);
 	k_atomic_fetch_sub(k, &k->k_nshm, 1);
 }
 
@@ -333,7 +335,7 @@ shm_insert(struct shmsim_kernel *k, const char *path, Fnv32_t fnv,
 
 	sx_assert_xlocked(&k->shm_dict_lock);
 	len = strlen(path) + 1;
-	map = shmsim_malloc(sizeof(*map) + len);
+	map = malloc_k(k, sizeof(*map) + len, M_SHMFD, M_WAITOK);
 	map->sm_path = memcpy(map + 1, path, len);
 	map->sm_fnv = fnv;
 	map->sm_shmfd = shm_hold(shmfd);
@@ -351,7 +353,7 @@ shm_doremove(struct shmsim_kernel *k, struct shm_mapping *map)
 	LIST_REMOVE(map, sm_link);
 	k_atomic_fetch_sub(k, &k->k_nnames, 1);
 	shm_drop(map->sm_shmfd);
-	free(map); /* and the path behind it (shm_insert) */
+	free_k(k, map, M_SHMFD); /* and the path behind it (shm_insert) */
 }
 
 /*
@@ -446,9 +448,12 @@ shm_remove_all(struct shmsim_kernel *k)
 	sx_xlock(&k->shm_dict_lock);
 	dict = k->shm_dictionary;
 	mask = k->shm_hash;
-	for (i = 0; i <= mask; i++)
+	for (i = 0; i <= mask; i++) {
+		if (__predict_true(LIST_EMPTY(&dict[i])))
+			continue;
 		while ((map = LIST_FIRST(&dict[i])) != NULL)
 			shm_doremove(k, map);
+	}
 	sx_xunlock(&k->shm_dict_lock);
 }
 
@@ -473,14 +478,19 @@ copyinstr(struct shmsim_kernel *k, const char *uaddr, char *kaddr, size_t len)
 	return (0);
 }
 
+/* A path of the kernel's, under M_SHMFD (freed with shm_path_free()). */
 static char *
-shm_strdup(const char *s)
+shm_strdup(struct shmsim_kernel *k, const char *s)
 {
-	char *p = strdup(s);
+	size_t len = strlen(s) + 1;
 
-	if (p == NULL)
-		panic("%s: out of host memory", __func__);
-	return (p);
+	return (memcpy(malloc_k(k, len, M_SHMFD, M_WAITOK), s, len));
+}
+
+void
+shm_path_free(struct shmsim_kernel *k, char *path)
+{
+	free_k(k, path, M_SHMFD);
 }
 
 /* Copy a user path, behind prefix, into buf (MAXPATHLEN bytes). */
@@ -509,7 +519,7 @@ shm_copyin_raw(struct shmsim_kernel *k, const char *userpath,
 	error = shm_copyin_buf(k, userpath, prefix, prefixlen, buf);
 	if (error != 0)
 		return (error);
-	*pathp = shm_strdup(buf);
+	*pathp = shm_strdup(k, buf);
 	return (0);
 }
 
@@ -545,7 +555,7 @@ shm_copyin_path(struct thread *td, const char *userpath, char **pathp)
 	error = shm_copyin_path_buf(td, userpath, buf);
 	if (error != 0)
 		return (error);
-	*pathp = shm_strdup(buf);
+	*pathp = shm_strdup(td->td_proc->p_kernel, buf);
 	return (0);
 }
 
@@ -770,12 +780,12 @@ kern_shm_open_2008(struct thread *td, const char *upath, int flags, mode_t mode)
 	FILEDESC_XUNLOCK(fdp);
 	td->td_retval[0] = fd;
 	fdrop(fp, td);
-	free(path);
+	shm_path_free(k, path);
 	return (0);
 out:
 	fdclose(td, fp, fd);
 	fdrop(fp, td);
-	free(path);
+	shm_path_free(k, path);
 	return (error);
 }
 
@@ -832,6 +842,8 @@ shm_partial_page_invalidate(vm_object_t object, vm_pindex_t idx, int base,
 	int error;
 
 	VM_OBJECT_ASSERT_WLOCKED(object);
+	KASSERT(object->type == OBJT_SWAP,
+	    ("%s: large-page object %p", __func__, (void *)object));
 	KASSERT(base >= 0 && base < end,
 	    ("%s: base %d end %d", __func__, base, end));
 	error = vm_page_grab_valid(object, idx, false, &m);
@@ -863,6 +875,10 @@ shm_dotruncate_locked(struct shmfd *shmfd, int64_t length)
 	int base, error;
 
 	VM_OBJECT_ASSERT_WLOCKED(object);
+	/* Swap-backed only: shm_dotruncate_cookie() sends large pages on. */
+	KASSERT(object->type == OBJT_SWAP,
+	    ("%s: large-page object %p (shm_dotruncate_largepage's)", __func__,
+		(void *)object));
 	if (length == shmfd->shm_size)
 		return (0);
 	nobjsize = howmany_k(k, length);

@@ -89,8 +89,8 @@ kern_shm_rename(struct thread *td, const char *user_path_from,
 out_locked:
 	sx_xunlock(&k->shm_dict_lock);
 out:
-	free(path_from);
-	free(path_to);
+	shm_path_free(k, path_from);
+	shm_path_free(k, path_to);
 	return (error);
 }
 

@@ -14,6 +14,17 @@
 #include "kern/refcount.h"
 #include "vm_object.h"
 
+MALLOC_DEFINE(M_SWAP, "swap", "swap blocks, slots and the swap device");
+MALLOC_DEFINE(M_UIDINFO, "uidinfo", "uidinfo structures");
+
+/* The kernel the swap device belongs to. */
+static struct shmsim_kernel *
+sw_kernel(struct swdev *sw)
+{
+	return ((struct shmsim_kernel *)(void *)((char *)sw -
+	    offsetof(struct shmsim_kernel, k_swap)));
+}
+
 void
 swap_dev_init(struct shmsim_kernel *k)
 {
@@ -33,12 +44,12 @@ swap_dev_destroy(struct shmsim_kernel *k)
 	uint64_t i;
 
 	for (i = 0; i < sw->sw_cap; i++)
-		free(sw->sw_blocks[i]);
-	free(sw->sw_blocks);
-	free(sw->sw_freelist);
+		free_k(k, sw->sw_blocks[i], M_SWAP);
+	free_k(k, sw->sw_blocks, M_SWAP);
+	free_k(k, sw->sw_freelist, M_SWAP);
 	while ((ui = LIST_FIRST(&sw->sw_uidinfo)) != NULL) {
 		LIST_REMOVE(ui, ui_link);
-		free(ui);
+		free_k(k, ui, M_UIDINFO);
 	}
 	mtx_destroy(&sw->sw_mtx);
 }
@@ -52,7 +63,7 @@ uifind_locked(struct swdev *sw, uid_t uid)
 	LIST_FOREACH(ui, &sw->sw_uidinfo, ui_link)
 		if (ui->ui_uid == uid)
 			return (ui);
-	ui = shmsim_calloc(1, sizeof(*ui));
+	ui = malloc_k(sw_kernel(sw), sizeof(*ui), M_UIDINFO, M_WAITOK | M_ZERO);
 	ui->ui_uid = uid;
 	LIST_INSERT_HEAD(&sw->sw_uidinfo, ui, ui_link);
 	return (ui);
@@ -122,12 +133,13 @@ swp_pager_getswapspace(struct swdev *sw, uint64_t *slotp)
 			ncap = sw->sw_cap == 0 ? 64 : sw->sw_cap * 2;
 			if (ncap > sw->sw_nslots)
 				ncap = sw->sw_nslots;
-			sw->sw_blocks = shmsim_realloc(sw->sw_blocks,
-			    ncap * sizeof(sw->sw_blocks[0]));
+			sw->sw_blocks = realloc_k(sw_kernel(sw), sw->sw_blocks,
+			    ncap * sizeof(sw->sw_blocks[0]), M_SWAP, M_WAITOK);
 			memset(&sw->sw_blocks[sw->sw_cap], 0,
 			    (ncap - sw->sw_cap) * sizeof(sw->sw_blocks[0]));
-			sw->sw_freelist = shmsim_realloc(sw->sw_freelist,
-			    ncap * sizeof(sw->sw_freelist[0]));
+			sw->sw_freelist = realloc_k(sw_kernel(sw),
+			    sw->sw_freelist, ncap * sizeof(sw->sw_freelist[0]),
+			    M_SWAP, M_WAITOK);
 			sw->sw_cap = ncap;
 		}
 		*slotp = sw->sw_hiwat++;
@@ -145,7 +157,7 @@ static void
 swp_pager_freeswapspace(struct swdev *sw, uint64_t slot)
 {
 	mtx_lock(&sw->sw_mtx);
-	free(sw->sw_blocks[slot]);
+	free_k(sw_kernel(sw), sw->sw_blocks[slot], M_SWAP);
 	sw->sw_blocks[slot] = NULL;
 	sw->sw_freelist[sw->sw_nfree++] = slot;
 	sw->sw_used--;
@@ -166,14 +178,17 @@ swap_pager_putpage(vm_object_t obj, struct vm_page *m)
 	uint64_t slot;
 
 	VM_OBJECT_ASSERT_WLOCKED(obj);
+	KASSERT(obj->type == OBJT_SWAP,
+	    ("%s: large-page object %p: its pages are wired", __func__,
+		(void *)obj));
 	if (!swp_pager_getswapspace(sw, &slot))
 		return (ENOSPC);
-	bytes = shmsim_malloc(PAGE_SIZE_K(k));
+	bytes = malloc_k(k, PAGE_SIZE_K(k), M_SWAP, M_WAITOK);
 	memcpy(bytes, m->data, PAGE_SIZE_K(k));
 	mtx_lock(&sw->sw_mtx);
 	sw->sw_blocks[slot] = bytes;
 	mtx_unlock(&sw->sw_mtx);
-	sb = shmsim_malloc(sizeof(*sb));
+	sb = malloc_k(k, sizeof(*sb), M_SWAP, M_WAITOK);
 	sb->p = m->pindex;
 	sb->slot = slot;
 	if (RB_INSERT(swblk_tree, &obj->swtree, sb) != NULL)
@@ -197,6 +212,8 @@ swap_pager_getpage(vm_object_t obj, struct swblk *sb, struct vm_page **mp)
 	struct vm_page *m;
 
 	VM_OBJECT_ASSERT_WLOCKED(obj);
+	KASSERT(obj->type == OBJT_SWAP,
+	    ("%s: large-page object %p", __func__, (void *)obj));
 	if (shmsim_fault_hit(k, SHMSIM_FAULT_PAGER_IO))
 		return (EIO);
 	m = vm_page_alloc(obj, sb->p);
@@ -219,7 +236,7 @@ swap_pager_freeblk(vm_object_t obj, struct swblk *sb)
 	RB_REMOVE(swblk_tree, &obj->swtree, sb);
 	obj->swp_count--;
 	swp_pager_freeswapspace(&obj->kernel->k_swap, sb->slot);
-	free(sb);
+	free_k(obj->kernel, sb, M_SWAP);
 }
 
 /*
@@ -237,7 +254,7 @@ vm_pageout_run(struct shmsim_kernel *k, uint64_t n)
 
 	mtx_lock(&k->vm_object_list_mtx);
 	cap = (size_t)atomic_load(&k->k_nobjects) + 1;
-	objs = shmsim_malloc(cap * sizeof(*objs));
+	objs = malloc_k(k, cap * sizeof(*objs), M_TEMP, M_WAITOK);
 	TAILQ_FOREACH(obj, &k->vm_object_list, object_list) {
 		/* Large pages are wired: the pagedaemon leaves them. */
 		if (obj->type == OBJT_PHYS || nobjs >= cap)
@@ -276,7 +293,7 @@ vm_pageout_run(struct shmsim_kernel *k, uint64_t n)
 		VM_OBJECT_WUNLOCK(obj);
 		vm_object_deallocate(obj);
 	}
-	free(objs);
+	free_k(k, objs, M_TEMP);
 	return (moved);
 }
 

@@ -16,25 +16,36 @@
 
 #define PROC(sp) ((struct proc *)(sp))
 
+/*
+ * The return to user mode (subr_trap.c: userret()): the result copied
+ * out, the pagedaemon run with no lock held, and, under INVARIANTS, the
+ * check that the call left no lock held (WITNESS_USERRET), whatever
+ * path it returned by.
+ */
 static int
-sys_return(struct thread *td, int error, int64_t *retvalp)
+sys_return_at(struct thread *td, int error, int64_t *retvalp, const char *call)
 {
 	if (error == 0 && retvalp != NULL)
 		*retvalp = td->td_retval[0];
+	WITNESS_USERRET(call);
 	vm_pageout_check(td->td_proc->p_kernel);
 	return (error);
 }
+#define sys_return(td, error, retvalp) \
+	sys_return_at((td), (error), (retvalp), __func__)
 
 static int
-sys_return_int(struct thread *td, int error, int *retp)
+sys_return_int_at(struct thread *td, int error, int *retp, const char *call)
 {
 	int64_t rv;
 
-	error = sys_return(td, error, &rv);
+	error = sys_return_at(td, error, &rv, call);
 	if (error == 0 && retp != NULL)
 		*retp = (int)rv;
 	return (error);
 }
+#define sys_return_int(td, error, retp) \
+	sys_return_int_at((td), (error), (retp), __func__)
 
 void
 shmsim_cred_init(struct shmsim_cred *cr)
@@ -59,6 +70,7 @@ shmsim_spawn(struct shmsim_kernel *k, const struct shmsim_cred *cr,
 	error = proc_spawn(k, cr, &p);
 	if (error == 0)
 		*pp = (struct shmsim_proc *)p;
+	WITNESS_USERRET(__func__);
 	return (error);
 }
 
@@ -73,6 +85,7 @@ shmsim_fork(struct shmsim_proc *parent, struct shmsim_proc **childp)
 	error = fork1(&td, &child);
 	if (error == 0)
 		*childp = (struct shmsim_proc *)child;
+	WITNESS_USERRET(__func__);
 	return (error);
 }
 
@@ -83,6 +96,7 @@ shmsim_exit(struct shmsim_proc *sp)
 
 	kernel_enter(k);
 	exit1(PROC(sp));
+	WITNESS_USERRET(__func__);
 	vm_pageout_check(k);
 	return (0);
 }
@@ -121,6 +135,7 @@ shmsim_proc_setname(struct shmsim_proc *sp, const char *name)
 	sx_xlock(&p->p_kernel->allproc_lock);
 	snprintf(p->p_comm, sizeof(p->p_comm), "%s", name);
 	sx_xunlock(&p->p_kernel->allproc_lock);
+	WITNESS_USERRET(__func__);
 }
 
 int
@@ -377,7 +392,7 @@ shmsim_fcntl(struct shmsim_proc *sp, int fd, int cmd, intptr_t arg,
 
 static int
 sys_rw(struct shmsim_proc *sp, int fd, void *buf, size_t nbytes, int64_t offset,
-    int flags, bool write, size_t *donep)
+    int flags, bool write, size_t *donep, const char *call)
 {
 	struct uio uio;
 	struct thread td;
@@ -392,7 +407,7 @@ sys_rw(struct shmsim_proc *sp, int fd, void *buf, size_t nbytes, int64_t offset,
 	uio.uio_resid = nbytes;
 	error = write ? kern_writev(&td, fd, &uio, offset, flags) :
 			kern_readv(&td, fd, &uio, offset, flags);
-	error = sys_return(&td, error, &done);
+	error = sys_return_at(&td, error, &done, call);
 	if (error == 0 && donep != NULL)
 		*donep = (size_t)done;
 	return (error);
@@ -403,7 +418,7 @@ int
 shmsim_read(struct shmsim_proc *sp, int fd, void *buf, size_t nbytes,
     size_t *donep)
 {
-	return (sys_rw(sp, fd, buf, nbytes, 0, 0, false, donep));
+	return (sys_rw(sp, fd, buf, nbytes, 0, 0, false, donep, __func__));
 }
 
 /* sys_generic.c: sys_pread() */
@@ -411,7 +426,8 @@ int
 shmsim_pread(struct shmsim_proc *sp, int fd, void *buf, size_t nbytes,
     int64_t offset, size_t *donep)
 {
-	return (sys_rw(sp, fd, buf, nbytes, offset, FOF_OFFSET, false, donep));
+	return (sys_rw(sp, fd, buf, nbytes, offset, FOF_OFFSET, false, donep,
+	    __func__));
 }
 
 /* sys_generic.c: sys_write() */
@@ -419,8 +435,8 @@ int
 shmsim_write(struct shmsim_proc *sp, int fd, const void *buf, size_t nbytes,
     size_t *donep)
 {
-	return (
-	    sys_rw(sp, fd, (void *)(uintptr_t)buf, nbytes, 0, 0, true, donep));
+	return (sys_rw(sp, fd, (void *)(uintptr_t)buf, nbytes, 0, 0, true,
+	    donep, __func__));
 }
 
 /* sys_generic.c: sys_pwrite() */
@@ -429,7 +445,7 @@ shmsim_pwrite(struct shmsim_proc *sp, int fd, const void *buf, size_t nbytes,
     int64_t offset, size_t *donep)
 {
 	return (sys_rw(sp, fd, (void *)(uintptr_t)buf, nbytes, offset,
-	    FOF_OFFSET, true, donep));
+	    FOF_OFFSET, true, donep, __func__));
 }
 
 /* vfs_syscalls.c: sys_lseek() */
@@ -521,7 +537,8 @@ shmsim_uaccess(struct shmsim_proc *sp, uint64_t addr, void *buf, size_t n,
 		return (EINVAL);
 	thread_enter(&td, PROC(sp));
 	error = vm_fault_uaccess(&td, addr, buf, n, write, &sig);
-	error = sys_return(&td, error, NULL);
+	error = sys_return_at(&td, error, NULL,
+	    write ? "shmsim_store" : "shmsim_load");
 	if (error == 0 && sigp != NULL)
 		*sigp = sig;
 	return (error);
@@ -547,6 +564,7 @@ shmsim_unlink_all(struct shmsim_kernel *k)
 {
 	kernel_enter(k);
 	shm_remove_all(k);
+	WITNESS_USERRET(__func__);
 }
 
 int
@@ -556,6 +574,7 @@ shmsim_pageout(struct shmsim_kernel *k, uint64_t n, uint64_t *moved)
 
 	kernel_enter(k);
 	m = vm_pageout_run(k, n);
+	WITNESS_USERRET(__func__);
 	if (moved != NULL)
 		*moved = m;
 	return (0);
@@ -576,8 +595,10 @@ shmsim_fdinfo(struct shmsim_proc *sp, int fd, struct shmsim_fdinfo *info)
 
 	thread_enter(&td, p);
 	error = fget_unlocked(&td, fd, &fp);
-	if (error != 0)
+	if (error != 0) {
+		WITNESS_USERRET(__func__);
 		return (error);
+	}
 	memset(info, 0, sizeof(*info));
 	FILEDESC_SLOCK(fdp);
 	if (fd < fdp->fd_nfiles && fdp->fd_ofiles[fd].fde_file == fp)
@@ -618,6 +639,7 @@ shmsim_fdinfo(struct shmsim_proc *sp, int fd, struct shmsim_fdinfo *info)
 		info->ino = shmfd->shm_ino;
 	}
 	fdrop(fp, &td);
+	WITNESS_USERRET(__func__);
 	return (0);
 }
 
@@ -679,7 +701,7 @@ shmsim_debug_access(struct shmsim_proc *sp, int fd, uint64_t off, void *buf,
 	thread_enter(&td, PROC(sp));
 	error = fget(&td, fd, &fp);
 	if (error != 0)
-		return (error);
+		return (sys_return_at(&td, error, NULL, __func__));
 	if (fp->f_type != DTYPE_SHM)
 		error = EINVAL;
 	else

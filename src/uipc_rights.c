@@ -11,6 +11,9 @@
 #include "kernel_var.h"
 #include "proc.h"
 
+MALLOC_DEFINE(M_RIGHTS, "rights",
+    "descriptors in flight (XXX(model): SCM_RIGHTS mbufs)");
+
 /* uipc_usrreq.c: unp_internalize() for one descriptor, then queue it. */
 int
 uipc_sendfd(struct thread *td, struct proc *to, int fd)
@@ -28,7 +31,7 @@ uipc_sendfd(struct thread *td, struct proc *to, int fd)
 		fdrop(fp, td);
 		return (EOPNOTSUPP);
 	}
-	re = shmsim_malloc(sizeof(*re));
+	re = malloc_k(k, sizeof(*re), M_RIGHTS, M_WAITOK);
 	re->re_file = fp; /* fget's reference is now the in-flight one */
 	mtx_lock(&to->p_rights_mtx);
 	TAILQ_INSERT_TAIL(&to->p_rights, re, re_link);
@@ -63,7 +66,7 @@ uipc_recvfd(struct thread *td)
 	if (re == NULL)
 		return (EAGAIN);
 	fp = re->re_file;
-	free(re);
+	free_k(k, re, M_RIGHTS);
 	k_atomic_fetch_sub(k, &k->k_inflight, 1);
 	/* The in-flight reference becomes the table's (_finstall). */
 	error = finstall_refed(td, fp, &fd, 0);
@@ -97,6 +100,6 @@ unp_dispose_queue(struct proc *p)
 			break;
 		k_atomic_fetch_sub(k, &k->k_inflight, 1);
 		fdrop(re->re_file, &td);
-		free(re);
+		free_k(k, re, M_RIGHTS);
 	}
 }

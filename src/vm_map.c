@@ -20,6 +20,11 @@
 #include "kernel_var.h"
 #include "vm_map.h"
 
+MALLOC_DEFINE(M_MAPENTRY, "map entry",
+    "map entries (XXX(model): UMA zone MAP ENTRY)");
+MALLOC_DEFINE(M_VMSPACE, "vmspace",
+    "address spaces (XXX(model): UMA zone VMSPACE)");
+
 /*
  * cur_sim_thread()->td_map_def_user: entries deleted under the map lock whose
  * object references (and write counts) are released once the map is
@@ -46,7 +51,7 @@ vmspace_alloc(struct shmsim_kernel *k)
 	struct vmspace *vm;
 	vm_map_t map;
 
-	vm = shmsim_calloc(1, sizeof(*vm));
+	vm = malloc_k(k, sizeof(*vm), M_VMSPACE, M_WAITOK | M_ZERO);
 	map = &vm->vm_map;
 	sx_init(&map->lock, "vm map (user)", LC_VM_MAP, &k->k_witness);
 	TAILQ_INIT(&map->entries);
@@ -114,11 +119,12 @@ vm_map_entry_unlink(vm_map_t map, vm_map_entry_t entry)
  * a write-counted entry are shared out between the two pieces.
  */
 static vm_map_entry_t
-vm_map_entry_clone(vm_map_entry_t entry)
+vm_map_entry_clone(vm_map_t map, vm_map_entry_t entry)
 {
 	vm_map_entry_t new_entry;
 
-	new_entry = shmsim_malloc(sizeof(*new_entry));
+	new_entry =
+	    malloc_k(map->kernel, sizeof(*new_entry), M_MAPENTRY, M_WAITOK);
 	*new_entry = *entry;
 	vm_object_reference(new_entry->object);
 	return (new_entry);
@@ -149,7 +155,7 @@ vm_map_clip_start(vm_map_t map, vm_map_entry_t entry, vm_offset_t startaddr)
 	bdry = vm_map_entry_boundary(map, entry);
 	if (bdry != 0 && (startaddr & (bdry - 1)) != 0)
 		return (KERN_INVALID_ARGUMENT);
-	new_entry = vm_map_entry_clone(entry);
+	new_entry = vm_map_entry_clone(map, entry);
 	new_entry->end = startaddr;
 	entry->offset += startaddr - entry->start;
 	entry->start = startaddr;
@@ -170,7 +176,7 @@ vm_map_clip_end(vm_map_t map, vm_map_entry_t entry, vm_offset_t endaddr)
 	bdry = vm_map_entry_boundary(map, entry);
 	if (bdry != 0 && (endaddr & (bdry - 1)) != 0)
 		return (KERN_INVALID_ARGUMENT);
-	new_entry = vm_map_entry_clone(entry);
+	new_entry = vm_map_entry_clone(map, entry);
 	new_entry->start = endaddr;
 	new_entry->offset += endaddr - entry->start;
 	entry->end = endaddr;
@@ -232,7 +238,7 @@ vm_map_try_merge_entries(vm_map_t map, vm_map_entry_t prev_entry,
 	entry->start = prev_entry->start;
 	entry->offset = prev_entry->offset;
 	vm_object_deallocate(prev_entry->object);
-	free(prev_entry);
+	free_k(map->kernel, prev_entry, M_MAPENTRY);
 }
 
 /*
@@ -251,7 +257,7 @@ vm_map_simplify_entry(vm_map_t map, vm_map_entry_t entry)
 		vm_map_entry_unlink(map, next);
 		entry->end = next->end;
 		vm_object_deallocate(next->object);
-		free(next);
+		free_k(map->kernel, next, M_MAPENTRY);
 	}
 }
 
@@ -303,7 +309,8 @@ vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset,
 		protoeflags |= bidx << MAP_ENTRY_SPLIT_BOUNDARY_SHIFT;
 	}
 
-	new_entry = shmsim_calloc(1, sizeof(*new_entry));
+	new_entry = malloc_k(map->kernel, sizeof(*new_entry), M_MAPENTRY,
+	    M_WAITOK | M_ZERO);
 	new_entry->start = start;
 	new_entry->end = end;
 	new_entry->object = object;
@@ -501,7 +508,7 @@ vm_map_entry_delete(vm_map_t map, vm_map_entry_t entry)
  * the write counts and object references of the entries deleted.
  */
 static void
-vm_map_process_deferred(void)
+vm_map_process_deferred(struct shmsim_kernel *k)
 {
 	vm_map_entry_t entry, next;
 
@@ -513,7 +520,7 @@ vm_map_process_deferred(void)
 			vm_pager_release_writecount(entry->object, entry->start,
 			    entry->end);
 		vm_object_deallocate(entry->object);
-		free(entry);
+		free_k(k, entry, M_MAPENTRY);
 	}
 }
 
@@ -522,7 +529,7 @@ void
 vm_map_unlock(vm_map_t map)
 {
 	sx_xunlock(&map->lock);
-	vm_map_process_deferred();
+	vm_map_process_deferred(map->kernel);
 }
 
 /*
@@ -776,7 +783,8 @@ vmspace_fork(struct vmspace *vm1)
 				vm_object_clear_flag(object, OBJ_ONEMAPPING);
 				VM_OBJECT_WUNLOCK(object);
 			}
-			new_entry = shmsim_malloc(sizeof(*new_entry));
+			new_entry = malloc_k(k, sizeof(*new_entry), M_MAPENTRY,
+			    M_WAITOK);
 			*new_entry = *old_entry;
 			if ((new_entry->eflags & MAP_ENTRY_WRITECNT) != 0)
 				vm_pager_update_writecount(object,
@@ -786,7 +794,8 @@ vmspace_fork(struct vmspace *vm1)
 			last = new_entry;
 			break;
 		case VM_INHERIT_COPY:
-			new_entry = shmsim_malloc(sizeof(*new_entry));
+			new_entry = malloc_k(k, sizeof(*new_entry), M_MAPENTRY,
+			    M_WAITOK);
 			*new_entry = *old_entry;
 			new_entry->eflags &= ~MAP_ENTRY_WRITECNT;
 			new_entry->object = NULL;
@@ -818,7 +827,7 @@ vmspace_exit(struct vmspace *vm)
 	vm_map_unlock(map);
 	KASSERT(TAILQ_EMPTY(&map->entries), ("%s: entries left", __func__));
 	sx_destroy(&map->lock);
-	free(vm);
+	free_k(map->kernel, vm, M_VMSPACE);
 }
 
 /*

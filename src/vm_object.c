@@ -16,6 +16,11 @@
 #include "kern/refcount.h"
 #include "vm_object.h"
 
+MALLOC_DEFINE(M_VMOBJECT, "vm object",
+    "vm objects (XXX(model): UMA zone VM OBJECT)");
+MALLOC_DEFINE(M_VMPAGE, "vm page",
+    "pages and large pages (XXX(model): vm_phys)");
+
 static int
 vm_page_cmp(const struct vm_page *a, const struct vm_page *b)
 {
@@ -43,7 +48,7 @@ _vm_object_allocate(struct shmsim_kernel *k, enum obj_type type,
 {
 	vm_object_t obj;
 
-	obj = shmsim_calloc(1, sizeof(*obj));
+	obj = malloc_k(k, sizeof(*obj), M_VMOBJECT, M_WAITOK | M_ZERO);
 	obj->type = type;
 	obj->size = size;
 	obj->flags = flags;
@@ -141,7 +146,8 @@ vm_page_alloc_contig(vm_object_t obj, vm_pindex_t pindex, int psind)
 		return (NULL);
 	if (!vm_phys_largepage_fits(k, psind))
 		return (NULL);
-	m = shmsim_calloc(1, sizeof(*m) + k->k_cfg.page_sizes[psind]);
+	m = uma_zalloc_k(k, sizeof(*m) + k->k_cfg.page_sizes[psind], M_VMPAGE,
+	    M_WAITOK | M_ZERO);
 	m->pindex = pindex;
 	vm_page_insert(obj, m);
 	k_atomic_fetch_add(k, &k->count_largepages[psind], 1);
@@ -300,7 +306,7 @@ vm_object_terminate(vm_object_t obj)
 	if (obj->cred != NULL)
 		crfree(obj->cred);
 	rw_destroy(&obj->lock);
-	free(obj);
+	free_k(k, obj, M_VMOBJECT);
 }
 
 /*
@@ -473,7 +479,8 @@ vm_page_alloc(vm_object_t obj, vm_pindex_t pindex)
 	VM_OBJECT_ASSERT_WLOCKED(obj);
 	if (shmsim_fault_hit(k, SHMSIM_FAULT_PAGE_ALLOC))
 		return (NULL);
-	m = shmsim_calloc(1, sizeof(*m) + PAGE_SIZE_K(k));
+	m = uma_zalloc_k(k, sizeof(*m) + PAGE_SIZE_K(k), M_VMPAGE,
+	    M_WAITOK | M_ZERO);
 	m->pindex = pindex;
 	vm_page_insert(obj, m);
 	return (m);
@@ -483,14 +490,18 @@ vm_page_alloc(vm_object_t obj, vm_pindex_t pindex)
 void
 vm_page_free(vm_object_t obj, struct vm_page *m)
 {
+	struct shmsim_kernel *k = obj->kernel;
+	size_t psize = PAGE_SIZE_K(k);
+
 	VM_OBJECT_ASSERT_WLOCKED(obj);
 	RB_REMOVE(vm_page_tree, &obj->rtree, m);
 	obj->resident_page_count--;
-	k_atomic_fetch_sub(obj->kernel, &obj->kernel->k_resident, 1);
-	if (obj->type == OBJT_PHYS)
-		k_atomic_fetch_sub(obj->kernel,
-		    &obj->kernel->count_largepages[obj->psind], 1);
-	free(m);
+	k_atomic_fetch_sub(k, &k->k_resident, 1);
+	if (obj->type == OBJT_PHYS) {
+		k_atomic_fetch_sub(k, &k->count_largepages[obj->psind], 1);
+		psize = k->k_cfg.page_sizes[obj->psind];
+	}
+	uma_zfree_k(k, m, sizeof(*m) + psize, M_VMPAGE);
 }
 
 /*
@@ -507,6 +518,9 @@ vm_page_grab_valid(vm_object_t obj, vm_pindex_t pindex, bool alloc,
 	struct swblk *sb;
 
 	VM_OBJECT_ASSERT_WLOCKED(obj);
+	/* Large pages exist for the whole object: vm_page_lookup_large(). */
+	KASSERT(obj->type == OBJT_SWAP,
+	    ("%s: large-page object %p", __func__, (void *)obj));
 	*mp = NULL;
 	m = vm_page_lookup(obj, pindex);
 	if (m != NULL) {

@@ -271,8 +271,8 @@ find_fd_chain(char **l, int n, int pid, int fd, char *fileprefix,
  *    the tail keeps the rest done.
  *
  * Check that only what such a prefix would change did: the lines of the
- * call's file (offset), shm (size), object (size, pages), the swap and
- * counts lines, and each only as the call allows.
+ * call's file (offset), shm (size), object (size, pages), the swap,
+ * counts and malloc lines, and each only as the call allows.
  */
 static bool
 partial_ok(struct ctx *c, const struct sc_stmt *st, struct shmsim_proc *p,
@@ -323,7 +323,8 @@ partial_ok(struct ctx *c, const struct sc_stmt *st, struct shmsim_proc *p,
 			continue;
 		if (strncmp(lb[i], opre, strlen(opre)) == 0 ||
 		    strncmp(lb[i], "swap: ", 6) == 0 ||
-		    strncmp(lb[i], "counts: ", 8) == 0)
+		    strncmp(lb[i], "counts: ", 8) == 0 ||
+		    strncmp(lb[i], "malloc: ", 8) == 0)
 			continue;
 		*why = "a line other than the call's file, shm and object and "
 		       "the global counts changed";
@@ -350,6 +351,15 @@ partial_ok(struct ctx *c, const struct sc_stmt *st, struct shmsim_proc *p,
 				goto out;
 			if (!transfer)
 				goto done;
+			/*
+			 * A grow-on-write write whose growth failed returned
+			 * before moving a byte: the offset stays.
+			 */
+			*why = "a large-page write moved after its growth "
+			       "failed";
+			if (fi1->f_offset != fi0->f_offset)
+				goto out;
+			goto done;
 		} else if (fi1->size != target ||
 		    fi1->charge - fi0->charge !=
 			(fi1->obj_size - fi0->obj_size) * psize)

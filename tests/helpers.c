@@ -1,6 +1,11 @@
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -209,4 +214,63 @@ env_counters(struct env *e)
 
 	shmsim_counters(e->k, &c);
 	return (c);
+}
+
+/*
+ * Run fn(arg) in a forked child with stderr on a pipe; the child exits 0
+ * if fn returns.
+ */
+void
+run_child(void (*fn)(void *), void *arg, struct outcome *o)
+{
+	size_t used = 0;
+	ssize_t n;
+	pid_t pid;
+	int pfd[2];
+
+	memset(o, 0, sizeof(*o));
+	assert_int_equal(pipe(pfd), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(pfd[0]);
+		if (dup2(pfd[1], STDERR_FILENO) < 0)
+			_exit(126);
+		close(pfd[1]);
+		signal(SIGABRT, SIG_DFL);
+		fn(arg);
+		_exit(0);
+	}
+	close(pfd[1]);
+	for (;;) {
+		n = read(pfd[0], o->err + used, sizeof(o->err) - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		if (used == sizeof(o->err) - 1)
+			break;
+	}
+	o->err[used] = '\0';
+	close(pfd[0]);
+	while (waitpid(pid, &o->status, 0) < 0)
+		assert_int_equal(errno, EINTR);
+}
+
+void
+assert_aborted(const struct outcome *o)
+{
+	if (!WIFSIGNALED(o->status) || WTERMSIG(o->status) != SIGABRT)
+		fail_msg("child did not die of SIGABRT (status %#x); "
+			 "stderr:\n%s",
+		    o->status, o->err);
+}
+
+void
+assert_says(const struct outcome *o, const char *what)
+{
+	if (strstr(o->err, what) == NULL)
+		fail_msg("panic message lacks \"%s\":\n%s", what, o->err);
 }

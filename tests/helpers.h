@@ -79,4 +79,19 @@ void check_pattern(struct env *e, int fd, uint64_t off, size_t len,
 /* The kernel's counters. */
 struct shmsim_counters env_counters(struct env *e);
 
+/*
+ * Panics (KASSERT, WITNESS) abort the process: run_child() runs fn(arg)
+ * in a forked child with its stderr caught; the child exits 0 if fn
+ * returns.
+ */
+struct outcome {
+	int status;
+	char err[8192];
+};
+void run_child(void (*fn)(void *), void *arg, struct outcome *o);
+/* The child died of SIGABRT (a panic). */
+void assert_aborted(const struct outcome *o);
+/* Its stderr (the panic message) contains what. */
+void assert_says(const struct outcome *o, const char *what);
+
 #endif /* SHMSIM_TEST_HELPERS_H */

@@ -296,7 +296,8 @@ dump_text_empty(void **state)
 	    "names: none\n"
 	    "swap: slots 0 of 65536, reserved 0\n"
 	    "counts: procs 1, objects 0, shm 0, names 0, files 0, pages 0, "
-	    "swapped 0, inflight 0, swap_reserved 0\n");
+	    "swapped 0, inflight 0, swap_reserved 0\n"
+	    "malloc: cred 1, filedesc 2, proc 1, shmfd 1, vmspace 1\n");
 }
 
 static void
@@ -316,7 +317,8 @@ dump_text_no_process(void **state)
 	    "names: none\n"
 	    "swap: slots 0 of 65536, reserved 0\n"
 	    "counts: procs 0, objects 0, shm 0, names 0, files 0, pages 0, "
-	    "swapped 0, inflight 0, swap_reserved 0\n");
+	    "swapped 0, inflight 0, swap_reserved 0\n"
+	    "malloc: shmfd 1\n");
 }
 
 static void
@@ -347,7 +349,10 @@ dump_text_scene(void **state)
 	    "name \"/foo\": bucket 470, fnv 0x5c2125d6 -> shm 1\n"
 	    "swap: slots 1 of 65536, reserved 8192 (uid 0: 8192)\n"
 	    "counts: procs 2, objects 2, shm 2, names 1, files 2, pages 1, "
-	    "swapped 1, inflight 1, swap_reserved 8192\n");
+	    "swapped 1, inflight 1, swap_reserved 8192\n"
+	    "malloc: cred 2, file 2, filedesc 4, proc 2, rights 1, "
+	    "shmfd 4, swap 4, uidinfo 1, vm object 2, vm page 1, "
+	    "vmspace 2\n");
 
 	/* Received: the file moves from the queue to the table. */
 	assert_errno(shmsim_recvfd(p2, NULL), 0);
@@ -372,7 +377,9 @@ dump_text_scene(void **state)
 	    "names: none\n"
 	    "swap: slots 1 of 65536, reserved 8192 (uid 0: 8192)\n"
 	    "counts: procs 2, objects 2, shm 2, names 0, files 2, pages 1, "
-	    "swapped 1, inflight 0, swap_reserved 8192\n");
+	    "swapped 1, inflight 0, swap_reserved 8192\n"
+	    "malloc: cred 2, file 2, filedesc 4, proc 2, shmfd 3, swap 4, "
+	    "uidinfo 1, vm object 2, vm page 1, vmspace 2\n");
 	assert_errno(shmsim_exit(p2), 0);
 }
 
@@ -427,7 +434,9 @@ dump_text_numbering(void **state)
 	    "name \"/b\": bucket 608, fnv 0x2156ea60 -> shm 2\n"
 	    "swap: slots 0 of 65536, reserved 0\n"
 	    "counts: procs 2, objects 3, shm 3, names 2, files 2, pages 0, "
-	    "swapped 0, inflight 1, swap_reserved 0\n");
+	    "swapped 0, inflight 1, swap_reserved 0\n"
+	    "malloc: cred 2, file 2, filedesc 4, proc 2, rights 1, "
+	    "shmfd 6, vm object 3, vmspace 2\n");
 	assert_errno(shmsim_exit(p2), 0);
 }
 
@@ -485,7 +494,9 @@ dump_text_flags(void **state)
 	    "name \"/w\": bucket 629, fnv 0x2156ea75 -> shm 1\n"
 	    "swap: slots 0 of 65536, reserved 4096 (uid 1002: 4096)\n"
 	    "counts: procs 2, objects 1, shm 1, names 1, files 2, pages 1, "
-	    "swapped 0, inflight 0, swap_reserved 4096\n");
+	    "swapped 0, inflight 0, swap_reserved 4096\n"
+	    "malloc: cred 2, file 2, filedesc 4, proc 2, shmfd 3, "
+	    "uidinfo 1, vm object 1, vm page 1, vmspace 2\n");
 	assert_errno(shmsim_exit(p2), 0);
 }
 
@@ -543,7 +554,9 @@ dump_text_seals_and_uids(void **state)
 	    "swap: slots 0 of 65536, reserved 12288 (uid 0: 8192, "
 	    "uid 7: 4096)\n"
 	    "counts: procs 2, objects 2, shm 2, names 0, files 2, pages 0, "
-	    "swapped 0, inflight 0, swap_reserved 12288\n");
+	    "swapped 0, inflight 0, swap_reserved 12288\n"
+	    "malloc: cred 2, file 2, filedesc 4, proc 2, shmfd 3, "
+	    "uidinfo 2, vm object 2, vmspace 2\n");
 	assert_errno(shmsim_exit(p2), 0);
 }
 
@@ -573,7 +586,9 @@ dump_text_escapes(void **state)
 	    "-> shm 1\n"
 	    "swap: slots 0 of 65536, reserved 0\n"
 	    "counts: procs 1, objects 1, shm 1, names 1, files 1, pages 0, "
-	    "swapped 0, inflight 0, swap_reserved 0\n");
+	    "swapped 0, inflight 0, swap_reserved 0\n"
+	    "malloc: cred 1, file 1, filedesc 2, proc 1, shmfd 3, "
+	    "vm object 1, vmspace 1\n");
 }
 
 /* Page lists: runs of three or more as a-b; 16 items, then "...". */
@@ -649,7 +664,9 @@ dump_text_2008(void **state)
 	    "name \"/old\": bucket 581, fnv 0x7f38b645 -> shm 1\n"
 	    "swap: slots 0 of 65536, reserved 0\n"
 	    "counts: procs 1, objects 1, shm 1, names 1, files 1, pages 1, "
-	    "swapped 0, inflight 0, swap_reserved 0\n");
+	    "swapped 0, inflight 0, swap_reserved 0\n"
+	    "malloc: cred 1, file 1, filedesc 2, proc 1, shmfd 3, "
+	    "vm object 1, vm page 1, vmspace 1\n");
 }
 
 /* A smaller page size and dictionary show in the kernel line. */
@@ -711,7 +728,8 @@ dump_text_not_set_up(void **state)
 	    "names: none\n"
 	    "swap: slots 0 of 65536, reserved 0\n"
 	    "counts: procs 1, objects 0, shm 0, names 0, files 1, pages 0, "
-	    "swapped 0, inflight 0, swap_reserved 0\n");
+	    "swapped 0, inflight 0, swap_reserved 0\n"
+	    "malloc: cred 1, file 1, filedesc 2, proc 1, shmfd 1, vmspace 1\n");
 	fdclose(&td, fp, fd);
 	fdrop(fp, &td);
 }

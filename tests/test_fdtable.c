@@ -14,6 +14,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "file.h"
+#include "kernel_var.h"
+#include "proc.h"
+
 /* Kernel f_flag bits (sys/fcntl.h, _KERNEL). */
 #define FREAD 0x0001
 #define FWRITE 0x0002
@@ -419,6 +423,161 @@ kern_dup_fixed_bad_oldfd_keeps_new(void **state)
 	assert_errno(shmsim_dup2(e->p, -1, -1, &r), EBADF);
 	assert_errno(shmsim_dup2(e->p, -1, 1 << 30, &r), EBADF);
 	assert_audit_clean(e->k);
+}
+
+/* ---------------------------------------------------------------- */
+/* Table boundaries: the initial size and each growth step          */
+/* ---------------------------------------------------------------- */
+
+/*
+ * The table's size, and that every slot below it holds what the
+ * descriptors say: fdinfo() of each open fd names file, and every other
+ * slot is free.  The auditor then checks that nothing was written past
+ * the table (its malloc redzone) and the bookkeeping.
+ */
+#define NDFILE 20 /* fdtable.c: the initial table */
+
+static void
+assert_table(struct env *e, struct shmsim_proc *sp, int size, int nopen,
+    const int *open)
+{
+	struct filedesc *fdp = ((struct proc *)sp)->p_fd;
+	int fd, i, used = 0;
+
+	assert_int_equal(fdp->fd_nfiles, size);
+	for (fd = 0; fd < size; fd++) {
+		bool want = false;
+
+		for (i = 0; i < nopen; i++)
+			if (open[i] == fd)
+				want = true;
+		if (want != (fdp->fd_ofiles[fd].fde_file != NULL))
+			fail_msg("fd %d: %s, want %s", fd,
+			    want ? "free" : "in use", want ? "in use" : "free");
+		used += want;
+	}
+	assert_int_equal(fdp->fd_nused, used);
+	assert_audit_clean(e->k);
+}
+
+/*
+ * Opens fill the initial table exactly (fds 0 .. NDFILE - 1, no growth);
+ * the next open is fd NDFILE, which doubles the table; the last slot of
+ * each size and the first past it, by open, dup2 and F_DUPFD.
+ */
+static void
+fdtable_boundaries_open_dup2_dupfd(void **state)
+{
+	struct env *e = *state;
+	int open[200], n = 0, fd, r, i, f0;
+
+	for (i = 0; i < NDFILE; i++) {
+		fd = shm_create(e->p, "/b");
+		assert_int_equal(fd, i);
+		open[n++] = fd;
+	}
+	assert_table(e, e->p, NDFILE, n, open);
+	f0 = open[0];
+	/* One past the initial table. */
+	open[n++] = shm_create(e->p, "/b");
+	assert_int_equal(open[n - 1], NDFILE);
+	assert_table(e, e->p, 2 * NDFILE, n, open);
+	/* dup2 to the last slot: no growth; to the first past it: grows. */
+	assert_int_equal(shmsim_dup2(e->p, f0, 2 * NDFILE - 1, &r), 0);
+	assert_int_equal(r, 2 * NDFILE - 1);
+	open[n++] = r;
+	assert_table(e, e->p, 2 * NDFILE, n, open);
+	assert_int_equal(shmsim_dup2(e->p, f0, 2 * NDFILE, &r), 0);
+	assert_int_equal(r, 2 * NDFILE);
+	open[n++] = r;
+	assert_table(e, e->p, 4 * NDFILE, n, open);
+	/* F_DUPFD at the last slot of this size, then one past it. */
+	assert_int_equal(fcntl_ok(e->p, f0, SHMSIM_F_DUPFD, 4 * NDFILE - 1),
+	    4 * NDFILE - 1);
+	open[n++] = 4 * NDFILE - 1;
+	assert_table(e, e->p, 4 * NDFILE, n, open);
+	assert_int_equal(fcntl_ok(e->p, f0, SHMSIM_F_DUPFD, 4 * NDFILE),
+	    4 * NDFILE);
+	open[n++] = 4 * NDFILE;
+	assert_table(e, e->p, 8 * NDFILE, n, open);
+	/* dup2 far past the end grows to at least new + 1 at once. */
+	assert_int_equal(shmsim_dup2(e->p, f0, 16 * NDFILE, &r), 0);
+	open[n++] = r;
+	assert_table(e, e->p, 16 * NDFILE + 1, n, open);
+	/* Every descriptor refers to f0's file or its own. */
+	assert_int_equal(fdinfo(e->p, f0).f_count, 6);
+	for (i = 0; i < n; i++)
+		assert_true(fdinfo(e->p, open[i]).f_count >= 1);
+	/* Closing does not shrink the table. */
+	for (i = 0; i < n; i++)
+		assert_errno(shmsim_close(e->p, open[i]), 0);
+	assert_table(e, e->p, 16 * NDFILE + 1, 0, open);
+	assert_errno(shmsim_shm_unlink(e->p, "/b"), 0);
+}
+
+/* From a fresh table straight to the first slot past it, each way. */
+static void
+fdtable_boundaries_first_growth(void **state)
+{
+	struct env *e = *state;
+	struct shmsim_proc *c1, *c2;
+	int fd, r, open[2];
+
+	fd = shm_create(e->p, "/f");
+	assert_int_equal(fd, 0);
+	assert_errno(shmsim_fork(e->p, &c1), 0);
+	assert_errno(shmsim_fork(e->p, &c2), 0);
+	/* dup2 to NDFILE - 1: the initial table holds it. */
+	assert_int_equal(shmsim_dup2(e->p, fd, NDFILE - 1, &r), 0);
+	open[0] = fd;
+	open[1] = NDFILE - 1;
+	assert_table(e, e->p, NDFILE, 2, open);
+	/* dup2 to NDFILE: one past it. */
+	assert_int_equal(shmsim_dup2(c1, fd, NDFILE, &r), 0);
+	open[1] = NDFILE;
+	assert_table(e, c1, 2 * NDFILE, 2, open);
+	/* F_DUPFD_CLOEXEC from NDFILE: the same. */
+	assert_int_equal(fcntl_ok(c2, fd, SHMSIM_F_DUPFD_CLOEXEC, NDFILE),
+	    NDFILE);
+	assert_table(e, c2, 2 * NDFILE, 2, open);
+	assert_int_equal(fdinfo(c2, NDFILE).fd_flags, SHMSIM_FD_CLOEXEC);
+	/* A fork copies a grown table at its size. */
+	assert_errno(shmsim_exit(c2), 0);
+	assert_errno(shmsim_fork(c1, &c2), 0);
+	assert_table(e, c2, 2 * NDFILE, 2, open);
+	assert_errno(shmsim_exit(c1), 0);
+	assert_errno(shmsim_exit(c2), 0);
+}
+
+/*
+ * At the descriptor limit: the last descriptor below it is fine by
+ * every route, the limit itself is refused (dup2 EBADF, F_DUPFD EINVAL,
+ * open EMFILE), and nothing is written past the table.
+ */
+static void
+fdtable_boundaries_at_limit(void **state)
+{
+	struct env *e;
+	int fd, r = UNTOUCHED, open[3];
+
+	(void)state;
+	e = env_small(SHMSIM_PROFILE_CURRENT, 8192, 2 * NDFILE);
+	fd = shm_create(e->p, "/l");
+	assert_int_equal(shmsim_dup2(e->p, fd, 2 * NDFILE - 1, &r), 0);
+	assert_errno(shmsim_dup2(e->p, fd, 2 * NDFILE, &r), EBADF);
+	assert_errno(shmsim_fcntl(e->p, fd, SHMSIM_F_DUPFD, 2 * NDFILE, NULL),
+	    EINVAL);
+	assert_errno(
+	    shmsim_fcntl(e->p, fd, SHMSIM_F_DUPFD, 2 * NDFILE - 1, NULL),
+	    EMFILE);
+	assert_int_equal(fcntl_ok(e->p, fd, SHMSIM_F_DUPFD, 2 * NDFILE - 2),
+	    2 * NDFILE - 2);
+	open[0] = fd;
+	open[1] = 2 * NDFILE - 2;
+	open[2] = 2 * NDFILE - 1;
+	assert_table(e, e->p, 2 * NDFILE, 3, open);
+	assert_errno(shmsim_shm_unlink(e->p, "/l"), 0);
+	env_free(e);
 }
 
 /* ---------------------------------------------------------------- */
@@ -1414,6 +1573,9 @@ main(void)
 		T_CUR(kern_dup_fixed_grows_table),
 		cmocka_unit_test(kern_dup_fixed_bad_newfd_ebadf),
 		T_CUR(kern_dup_fixed_bad_oldfd_keeps_new),
+		T_CUR(fdtable_boundaries_open_dup2_dupfd),
+		T_CUR(fdtable_boundaries_first_growth),
+		cmocka_unit_test(fdtable_boundaries_at_limit),
 		cmocka_unit_test(kern_fcntl_dupfd_bad_arg_einval),
 		T_CUR(kern_fcntl_dupfd_lowest_at_or_above_arg),
 		T_CUR(kern_fcntl_dupfd_cloexec_sets_flag),

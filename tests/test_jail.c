@@ -733,6 +733,11 @@ jail_spawn_into_removed_jail(void **state)
 
 	assert_errno(shmsim_jail_remove(j1), 0);
 	shmsim_counters(e->k, &before);
+	/*
+	 * Removing it again: EINVAL, and nothing else -- no reference
+	 * dropped, no lock left held (the return checks it).
+	 */
+	assert_errno(shmsim_jail_remove(j1), EINVAL);
 	shmsim_cred_init(&cr);
 	cr.jail = j1; /* still valid: jp holds the prison */
 	assert_errno(shmsim_spawn(e->k, &cr, &np), ENOENT);

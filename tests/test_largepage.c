@@ -657,6 +657,168 @@ shm_dotruncate_largepage_alloc_failure(void **state)
 }
 
 /* ---------------------------------------------------------------- */
+/* SHM_LARGEPAGE | SHM_GROW_ON_WRITE (shm_write's growth)           */
+/* ---------------------------------------------------------------- */
+
+/*
+ * A write that grows a large-page object goes through
+ * shm_dotruncate_cookie() to shm_dotruncate_largepage(): the new size
+ * must be whole large pages (EINVAL, nothing written, otherwise), the
+ * pages come at once, wired, with no swap charge and no timestamp
+ * change; an allocation failure keeps the pages already added.  The swap
+ * truncate would have grown the object to any byte size and charged
+ * swap for it.
+ */
+static void
+shm_write_grow_largepage(void **state)
+{
+	struct env *e = env_of(state);
+	struct shmsim_stat s1, s2;
+	size_t done = 12345;
+	int fd = lp_open(e->p, SHMSIM_SHM_GROW_ON_WRITE);
+
+	/* No page size yet: shm_write's own EINVAL. */
+	assert_errno(shmsim_pwrite(e->p, fd, "x", 1, 0, &done), EINVAL);
+	assert_int_equal(done, 12345);
+	assert_errno(setcnf(e->p, fd, 1, NOWAIT), 0);
+	/* An unaligned new end: EINVAL from the large-page truncate. */
+	assert_errno(shmsim_pwrite(e->p, fd, "abc", 3, 0, &done), EINVAL);
+	assert_errno(shmsim_write(e->p, fd, "abc", 3, &done), EINVAL);
+	assert_errno(shmsim_pwrite(e->p, fd, "abc", 3, MB2, &done), EINVAL);
+	assert_int_equal(done, 12345);
+	assert_lp_size(e->p, fd, 0, 0, MB2);
+	assert_int_equal(counters(e->k).swap_reserved, 0);
+	/* Ending on a large-page boundary: grows, page by page. */
+	s1 = stat_of(e->p, fd);
+	pwrite_ok(e->p, fd, "tail", 4, MB2 - 4, 4);
+	assert_lp_size(e->p, fd, MB2, 1, MB2);
+	pread_is(e->p, fd, MB2 - 4, "tail", 4);
+	pread_is(e->p, fd, 0, "\0\0\0\0", 4);
+	pwrite_ok(e->p, fd, "XY", 2, 3 * MB2 - 2, 2);
+	assert_lp_size(e->p, fd, 3 * MB2, 3, MB2);
+	assert_int_equal(largepages(e->k, 1), 3);
+	assert_int_equal(counters(e->k).swap_reserved, 0);
+	s2 = stat_of(e->p, fd);
+	assert_memory_equal(&s1.st_ctim, &s2.st_ctim, sizeof(s1.st_ctim));
+	/* Inside the size: any length, no growth. */
+	pwrite_ok(e->p, fd, "mid", 3, MB2 + 5, 3);
+	pread_is(e->p, fd, MB2 + 5, "mid", 3);
+	assert_lp_size(e->p, fd, 3 * MB2, 3, MB2);
+	/* write(2) from the file offset grows the same way. */
+	assert_errno(shmsim_lseek(e->p, fd, 3 * MB2 - 1, SHMSIM_SEEK_SET, NULL),
+	    0);
+	assert_errno(shmsim_write(e->p, fd, "12", 2, &done), EINVAL);
+	assert_errno(shmsim_write(e->p, fd, "1", 1, &done), 0);
+	assert_int_equal(done, 1);
+	assert_lp_size(e->p, fd, 3 * MB2, 3, MB2);
+	/* Partial growth persists: the second of two pages fails. */
+	assert_errno(shmsim_fault_set(e->k, SHMSIM_FAULT_PAGE_ALLOC, 2, false),
+	    0);
+	assert_errno(shmsim_pwrite(e->p, fd, "z", 1, 5 * MB2 - 1, &done),
+	    ENOMEM);
+	assert_lp_size(e->p, fd, 4 * MB2, 4, MB2);
+	shmsim_fault_reset(e->k);
+	assert_audit_clean(e->k);
+}
+
+/* The same flags on a named object, with sealing: F_SEAL_GROW holds. */
+static void
+shm_write_grow_largepage_sealed(void **state)
+{
+	struct env *e = env_of(state);
+	size_t done = 12345;
+	int fd = UNTOUCHED;
+
+	assert_errno(shmsim_shm_open2(e->p, "/lpgow", O_RDWR | O_CREAT, 0600,
+			 LARGEPAGE | SHMSIM_SHM_GROW_ON_WRITE | ALLOW_SEALING,
+			 NULL, &fd),
+	    0);
+	assert_errno(setcnf(e->p, fd, 1, DEFAULT), 0);
+	pwrite_ok(e->p, fd, "a", 1, MB2 - 1, 1);
+	assert_errno(add_seals(e->p, fd, SHMSIM_F_SEAL_GROW), 0);
+	assert_errno(shmsim_pwrite(e->p, fd, "b", 1, 2 * MB2 - 1, &done),
+	    EPERM);
+	assert_int_equal(done, 12345);
+	assert_lp_size(e->p, fd, MB2, 1, MB2);
+	assert_int_equal(seals_of(e->p, fd), SHMSIM_F_SEAL_GROW);
+	pwrite_ok(e->p, fd, "c", 1, 0, 1);
+	pread_is(e->p, fd, 0, "c", 1);
+	assert_errno(shmsim_shm_unlink(e->p, "/lpgow"), 0);
+	assert_audit_clean(e->k);
+}
+
+/* ---------------------------------------------------------------- */
+/* shm_mmap_large placement: the retry from the bottom of the map   */
+/* ---------------------------------------------------------------- */
+
+#define VM_MAX_USER UINT64_C(0x800000000000) /* vm_map.h VM_MAXUSER_ADDRESS */
+#define RD SHMSIM_PROT_READ
+#define SHARED SHMSIM_MAP_SHARED
+#define FIXED SHMSIM_MAP_FIXED
+
+/*
+ * Without MAP_FIXED, shm_mmap_large() looks for a large-page-aligned
+ * range from the hint (0: the end of the heap, SHMSIM_MMAP_BASE) up; when
+ * nothing fits there, it tries again from the bottom of the map
+ * (vm_map_min(), rounded as "(addr + mask) & mask", which
+ * vm_map_find_aligned() realigns); when that fails too, ENOMEM.  The map
+ * above the heap is filled by one ordinary mapping that leaves a gap at
+ * the top too small for an aligned large page.
+ */
+static void
+shm_mmap_large_retry_from_bottom(void **state)
+{
+	struct env *e = env_of(state);
+	uint64_t a = 0, low = 0, top, base = SHMSIM_MMAP_BASE;
+	int lp, ord;
+
+	lp = lp_sized(e->p, 1, MB2);
+	ord = anon_object(e, PAGE);
+	/* [base, top) mapped; [top, VM_MAX_USER) is 2M - 4K: no 2M fits. */
+	top = VM_MAX_USER - (uint64_t)MB2 + PAGE;
+	assert_errno(
+	    shmsim_mmap(e->p, base, top - base, RD, SHARED | FIXED, ord, 0, &a),
+	    0);
+	assert_int_equal(a, base);
+	/* The first attempt fails above the heap: the second from the bottom
+	 * maps at the first aligned address, 2M. */
+	assert_errno(shmsim_mmap(e->p, 0, MB2, RD, SHARED, lp, 0, &low), 0);
+	assert_int_equal(low, MB2);
+	/* A hint inside the full range: the same retry, the next fit. */
+	assert_errno(
+	    shmsim_mmap(e->p, base + 64 * MB2, MB2, RD, SHARED, lp, 0, &a), 0);
+	assert_int_equal(a, 2 * MB2);
+	assert_int_equal(fdinfo(e->p, lp).obj_ref_count, 3);
+	/* The mapping is the object's: its bytes read through it. */
+	pwrite_ok(e->p, lp, "lp", 2, 0, 2);
+	{
+		char buf[2];
+		int sig = -1;
+
+		assert_errno(shmsim_load(e->p, low, buf, 2, &sig), 0);
+		assert_int_equal(sig, 0);
+		assert_memory_equal(buf, "lp", 2);
+	}
+	/* Fill the bottom as well: both attempts fail, ENOMEM. */
+	assert_errno(shmsim_mmap(e->p, 3 * MB2, base - 3 * MB2, RD,
+			 SHARED | FIXED, ord, 0, &a),
+	    0);
+	a = 12345;
+	assert_errno(shmsim_mmap(e->p, 0, MB2, RD, SHARED, lp, 0, &a), ENOMEM);
+	assert_int_equal(a, 12345);
+	assert_int_equal(fdinfo(e->p, lp).obj_ref_count, 3);
+	/* Free one slot at the bottom: the retry finds it again. */
+	assert_errno(shmsim_munmap(e->p, low, MB2), 0);
+	assert_errno(shmsim_mmap(e->p, 0, MB2, RD, SHARED, lp, 0, &a), 0);
+	assert_int_equal(a, MB2);
+	assert_audit_clean(e->k);
+	assert_errno(shmsim_munmap(e->p, PAGE, VM_MAX_USER - PAGE), 0);
+	assert_int_equal(fdinfo(e->p, lp).obj_ref_count, 1);
+	assert_errno(shmsim_close(e->p, ord), 0);
+	assert_audit_clean(e->k);
+}
+
+/* ---------------------------------------------------------------- */
 /* posix_fallocate (section 2.12)                                   */
 /* ---------------------------------------------------------------- */
 
@@ -917,6 +1079,9 @@ main(void)
 		LP2(largepage_pageout_skips),
 		LP2(shm_dotruncate_largepage_alloc_failure),
 		LP2(shm_fallocate_largepage),
+		LP2(shm_write_grow_largepage),
+		LP2(shm_write_grow_largepage_sealed),
+		LP2(shm_mmap_large_retry_from_bottom),
 		LP2(shm_deallocate_largepage_model),
 		LP2(memfd_create_hugetlb),
 		LP3(memfd_create_hugetlb_1g),

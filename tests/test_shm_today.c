@@ -2411,6 +2411,54 @@ shm_write_grow_on_write_efbig(void **state)
 	assert_audit_clean(e->k);
 }
 
+/*
+ * write(2) from the file offset with a count that takes it past OFF_MAX
+ * (the count itself within SSIZE_MAX): EFBIG on a grow-on-write object,
+ * through the path that must give the file offset lock back (the return
+ * to user mode asserts no lock is held), the offset unchanged; on any
+ * other object, at its end, nothing moves.  A count above SSIZE_MAX is
+ * sys_write()'s and sys_read()'s EINVAL (IOSIZE_MAX), before anything.
+ */
+static void
+shm_write_file_offset_past_off_max(void **state)
+{
+	struct env *e = env_of(state);
+	size_t done = UNTOUCHED;
+	int64_t off = -1;
+	char buf[8];
+	int fd, plain;
+
+	fd = MEMFD_OK(e->p, "big", 0);
+	assert_errno(shmsim_write(e->p, fd, "a", 1, &done), 0);
+	assert_int_equal(done, 1);
+	done = UNTOUCHED;
+	assert_errno(shmsim_write(e->p, fd, "b", (size_t)INT64_MAX, &done),
+	    EFBIG);
+	assert_int_equal(done, UNTOUCHED);
+	assert_errno(shmsim_lseek(e->p, fd, 0, SHMSIM_SEEK_CUR, &off), 0);
+	assert_int_equal(off, 1);
+	/* The offset lock was given back: the descriptor still works. */
+	assert_errno(shmsim_write(e->p, fd, "c", 1, &done), 0);
+	assert_int_equal(size_of(e->p, fd), 2);
+	/* The count limit, on both calls, whatever the object. */
+	assert_errno(shmsim_write(e->p, fd, "d", (size_t)INT64_MAX + 1, &done),
+	    EINVAL);
+	assert_errno(shmsim_read(e->p, fd, buf, (size_t)INT64_MAX + 1, &done),
+	    EINVAL);
+	assert_errno(shmsim_pwrite(e->p, fd, "d", SIZE_MAX, 0, &done), EINVAL);
+	assert_errno(shmsim_pread(e->p, fd, buf, SIZE_MAX, 0, &done), EINVAL);
+	assert_int_equal(done, 1);
+	/* Not grow-on-write, at its end: no error, no bytes. */
+	plain = OPEN_OK(e->p, ANON, O_RDWR, 0600);
+	assert_errno(shmsim_ftruncate(e->p, plain, PAGE), 0);
+	assert_errno(shmsim_lseek(e->p, plain, 0, SHMSIM_SEEK_END, &off), 0);
+	assert_errno(shmsim_write(e->p, plain, "e", (size_t)INT64_MAX, &done),
+	    0);
+	assert_int_equal(done, 0);
+	assert_int_equal(size_of(e->p, plain), PAGE);
+	assert_audit_clean(e->k);
+}
+
 /* ---------------------------------------------------------------- */
 /* Large-page rows of these calls (page_sizes 4K, 2M, 1G: amd64)    */
 /* ---------------------------------------------------------------- */
@@ -2656,6 +2704,7 @@ main(void)
 		/* grow on write */
 		CURRENT(shm_write_grow_on_write_named),
 		CURRENT(shm_write_grow_on_write_efbig),
+		CURRENT(shm_write_file_offset_past_off_max),
 		/* large-page rows */
 		LARGEPAGE_TEST(memfd_create_hugetlb),
 		LARGEPAGE_TEST(shm_ioctl_largepage_conf),

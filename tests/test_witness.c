@@ -42,64 +42,6 @@ skip_without_invariants(void)
 #endif
 }
 
-/* What a child did: how it ended and what it wrote on stderr. */
-struct outcome {
-	int status;
-	char err[8192];
-};
-
-/*
- * Run fn(arg) in a forked child with stderr on a pipe; the child exits 0
- * if fn returns.
- */
-static void
-run_child(void (*fn)(void *), void *arg, struct outcome *o)
-{
-	size_t used = 0;
-	ssize_t n;
-	pid_t pid;
-	int pfd[2];
-
-	memset(o, 0, sizeof(*o));
-	assert_int_equal(pipe(pfd), 0);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(pfd[0]);
-		if (dup2(pfd[1], STDERR_FILENO) < 0)
-			_exit(126);
-		close(pfd[1]);
-		signal(SIGABRT, SIG_DFL);
-		fn(arg);
-		_exit(0);
-	}
-	close(pfd[1]);
-	for (;;) {
-		n = read(pfd[0], o->err + used, sizeof(o->err) - 1 - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		used += (size_t)n;
-		if (used == sizeof(o->err) - 1)
-			break;
-	}
-	o->err[used] = '\0';
-	close(pfd[0]);
-	while (waitpid(pid, &o->status, 0) < 0)
-		assert_int_equal(errno, EINTR);
-}
-
-static void
-assert_aborted(const struct outcome *o)
-{
-	if (!WIFSIGNALED(o->status) || WTERMSIG(o->status) != SIGABRT)
-		fail_msg("child did not die of SIGABRT (status %#x); "
-			 "stderr:\n%s",
-		    o->status, o->err);
-}
-
 static void
 assert_survived(const struct outcome *o)
 {
@@ -108,13 +50,6 @@ assert_survived(const struct outcome *o)
 		    o->status, o->err);
 	if (strstr(o->err, "lock order reversal") != NULL)
 		fail_msg("unexpected lock order reversal:\n%s", o->err);
-}
-
-static void
-assert_says(const struct outcome *o, const char *what)
-{
-	if (strstr(o->err, what) == NULL)
-		fail_msg("panic message lacks \"%s\":\n%s", what, o->err);
 }
 
 static void
@@ -486,6 +421,114 @@ recursion_aborts(void **state)
 	assert_says(&o, "\"shm timestamps\"");
 }
 
+/*
+ * The range lock's contract: start <= end.  An inverted range overlaps
+ * nothing, so it would exclude no one; every caller must pass a
+ * normalised range (shm_write with an overflowing count and no growth
+ * once locked [off, size) with off > size).
+ */
+static void
+lock_inverted_range(void *arg)
+{
+	struct ctx *c = arg;
+
+	rangelock_wlock(&c->shmfd->shm_rl, &c->rl_cookie, 4096 * 3, 4096);
+	rangelock_unlock(&c->shmfd->shm_rl, &c->rl_cookie);
+}
+
+static void
+lock_empty_range(void *arg)
+{
+	struct ctx *c = arg;
+
+	rangelock_rlock(&c->shmfd->shm_rl, &c->rl_cookie, 4096, 4096);
+	rangelock_unlock(&c->shmfd->shm_rl, &c->rl_cookie);
+}
+
+static void
+inverted_range_lock_aborts(void **state)
+{
+	struct env *e = *state;
+	struct outcome o;
+	struct ctx c;
+
+	SKIP_WITHOUT_INVARIANTS();
+	ctx_init(e, &c);
+	run_child(lock_inverted_range, &c, &o);
+	assert_aborted(&o);
+	assert_says(&o, "inverted range [12288, 4096)");
+	assert_says(&o, "\"shm rangelock\"");
+	assert_says(&o, "test_witness.c:");
+	/* An empty range is a range. */
+	run_child(lock_empty_range, &c, &o);
+	assert_survived(&o);
+}
+
+/*
+ * userret(): a call that returns with a lock held panics at its return,
+ * naming the call, each lock and the site that took it -- so an error
+ * path that forgets an unlock fails the first test that takes it.
+ */
+struct leak_ctx {
+	struct ctx c;
+};
+
+static void
+return_with_locks_held(void *arg)
+{
+	struct leak_ctx *l = arg;
+	struct proc *p = l->c.p;
+
+	/* As if an error path of some call had forgotten these unlocks. */
+	sx_xlock(&l->c.k->shm_dict_lock);
+	mtx_lock(&l->c.k->shm_timestamp_lock);
+	(void)shmsim_close((struct shmsim_proc *)p, 99);
+}
+
+static void
+return_clean(void *arg)
+{
+	struct leak_ctx *l = arg;
+	struct shmsim_proc *p = (struct shmsim_proc *)l->c.p;
+	struct shmsim_jail *j;
+
+	sx_xlock(&l->c.k->shm_dict_lock);
+	sx_xunlock(&l->c.k->shm_dict_lock);
+	/* Error returns and successes alike leave nothing held. */
+	assert_errno(shmsim_close(p, 99), EBADF);
+	assert_errno(shmsim_jail_create(l->c.k, "w", "/jails/w", &j), 0);
+	assert_errno(shmsim_jail_create(l->c.k, "w", "/jails/w", &j), EEXIST);
+	assert_errno(shmsim_jail_remove(j), 0);
+	assert_errno(shmsim_jail_remove(j), EINVAL);
+}
+
+static void
+userret_with_lock_held_aborts(void **state)
+{
+	struct env *e = *state;
+	struct outcome o;
+	struct leak_ctx l;
+
+	SKIP_WITHOUT_INVARIANTS();
+	memset(&l, 0, sizeof(l));
+	ctx_init(e, &l.c);
+	run_child(return_clean, &l, &o);
+	assert_survived(&o);
+	assert_false(strstr(o.err, "userret") != NULL);
+	run_child(return_with_locks_held, &l, &o);
+	assert_aborted(&o);
+	assert_says(&o, "userret: returning from shmsim_close with 2 lock(s)");
+	assert_says(&o, "\"shm dictionary\"");
+	assert_says(&o, "\"shm timestamps\"");
+	/* Where each was taken, innermost first. */
+	assert_says(&o,
+	    "\"shm timestamps\" (shm timestamps) locked @ " __FILE__ ":");
+	assert_says(&o,
+	    "\"shm dictionary\" (shm dictionary) locked @ " __FILE__ ":");
+	assert_true(strstr(o.err, "\"shm timestamps\"") <
+	    strstr(o.err, "\"shm dictionary\""));
+}
+
 int
 main(void)
 {
@@ -504,6 +547,10 @@ main(void)
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(recursion_aborts, setup_current,
 		    teardown_env),
+		cmocka_unit_test_setup_teardown(inverted_range_lock_aborts,
+		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(userret_with_lock_held_aborts,
+		    setup_current, teardown_env),
 	};
 
 	return (cmocka_run_group_tests_name("witness", tests, NULL, NULL));

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,40 @@ int
 lock_nheld(void)
 {
 	return (cur_sim_thread()->td_nheld);
+}
+
+/*
+ * subr_witness.c: witness_warn() with WARN_PANIC, as userret() calls it:
+ * list the locks the thread still holds, innermost first, each with the
+ * site that took it, then panic.
+ */
+_Noreturn void
+witness_userret_panic(const char *call)
+{
+	struct sim_thread *td = cur_sim_thread();
+	char buf[2048];
+	size_t used = 0;
+	int i, n;
+
+	buf[0] = '\0';
+	for (i = td->td_nheld - 1; i >= 0 && used < sizeof(buf); i--) {
+		const struct held_lock *h = &td->td_held[i];
+
+		n = snprintf(buf + used, sizeof(buf) - used,
+		    "\n \"%s\" (%s) locked @ %s:%d", h->hl_lock->lo_name,
+		    lock_class_name(h->hl_lock->lo_class),
+#ifdef INVARIANTS
+		    witness_file(h->hl_file),
+#else
+		    h->hl_file,
+#endif
+		    h->hl_line);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	panic("userret: returning from %s with %d lock(s) held:%s", call,
+	    td->td_nheld, buf);
 }
 
 static void
@@ -709,6 +744,17 @@ _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
 	struct sim_thread *td = cur_sim_thread();
 	unsigned int seq;
 
+	/*
+	 * XXX(model): the kernel's rangelock_lock_int() does not check the
+	 * range; an inverted one (start > end) overlaps nothing there and
+	 * silently excludes no one.  FreeBSD fixed the caller that passed
+	 * one (82d8c609cfb7, "posixshm: Fix range locking in shm_write()",
+	 * D49673); the model asserts the contract every caller must keep.
+	 */
+	KASSERT(start <= end,
+	    ("%s: inverted range [%jd, %jd) on \"%s\" @ %s:%d", __func__,
+		(intmax_t)start, (intmax_t)end, rl->lock_object.lo_name, file,
+		line));
 	SCHED_POINT_AT(write ? "rangelock_wlock" : "rangelock_rlock",
 	    rl->lock_object.lo_name, func, file, line);
 	CHECKORDER(td, &rl->lock_object, file, line);

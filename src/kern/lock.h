@@ -183,6 +183,25 @@ void _rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e,
 #define rangelock_unlock(rl, e) \
 	_rangelock_unlock((rl), (e), __func__, __FILE__, __LINE__)
 
+/*
+ * subr_trap.c: userret() -- WITNESS_WARN(WARN_PANIC, NULL, "userret:
+ * returning"): a system call must not return to user mode with a lock
+ * held.  The model checks it at the return of every call of the public
+ * API (src/syscalls.c, src/jail.c); the panic names each lock held with
+ * the site that took it.  Under INVARIANTS only; nothing held costs one
+ * load and one compare.
+ */
+_Noreturn void witness_userret_panic(const char *call);
+#ifdef INVARIANTS
+#define WITNESS_USERRET(call)                                         \
+	do {                                                          \
+		if (__predict_false(cur_sim_thread()->td_nheld != 0)) \
+			witness_userret_panic(call);                  \
+	} while (0)
+#else
+#define WITNESS_USERRET(call) ((void)(call))
+#endif
+
 #ifdef INVARIANTS
 #define sx_assert_xlocked(sx)   \
 	KASSERT(sx_xlocked(sx), \

@@ -1047,11 +1047,28 @@ sys_mlen(const struct drv *d, unsigned b)
 	return (t[b & 7]);
 }
 
-static const int shmflags_table[8] = { 0, SHMSIM_SHM_ALLOW_SEALING,
-	SHMSIM_SHM_GROW_ON_WRITE,
-	SHMSIM_SHM_ALLOW_SEALING | SHMSIM_SHM_GROW_ON_WRITE,
-	SHMSIM_SHM_LARGEPAGE, SHMSIM_SHM_LARGEPAGE | SHMSIM_SHM_ALLOW_SEALING,
-	8, 0 };
+/*
+ * shm_open2's shmflags from one byte: bits 0-2 choose SHM_ALLOW_SEALING,
+ * SHM_GROW_ON_WRITE and SHM_LARGEPAGE independently, so every
+ * combination of the three occurs (SHM_LARGEPAGE | SHM_GROW_ON_WRITE
+ * included); bit 4 adds a flag the kernel does not know (EINVAL).  Bit 3
+ * is the name argument.
+ */
+static int
+open2_shmflags(unsigned int q)
+{
+	int f = 0;
+
+	if ((q & 1) != 0)
+		f |= SHMSIM_SHM_ALLOW_SEALING;
+	if ((q & 2) != 0)
+		f |= SHMSIM_SHM_GROW_ON_WRITE;
+	if ((q & 4) != 0)
+		f |= SHMSIM_SHM_LARGEPAGE;
+	if ((q & 16) != 0)
+		f |= 8;
+	return (f);
+}
 static const int rename_flags[4] = { 0, SHMSIM_SHM_RENAME_NOREPLACE,
 	SHMSIM_SHM_RENAME_EXCHANGE, 4 };
 static const unsigned memfd_flags[8] = { 0, SHMSIM_MFD_CLOEXEC,
@@ -1556,7 +1573,7 @@ sys_do(struct drv *d, struct rd *r, enum sc_fuzz_op op, int pidx, FILE *sink,
 		c.pathlen = len;
 		c.flags = open_flags(y);
 		c.mode = mode_table[b2 & 7];
-		c.a = shmflags_table[q & 7];
+		c.a = open2_shmflags((unsigned int)q);
 		{
 			const char *nm = (q & 8) != 0 ? "name" : NULL;
 

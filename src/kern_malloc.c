@@ -1,0 +1,481 @@
+/*
+ * kern_malloc.c for the model: malloc(9), free(9), realloc(9) on the
+ * host's allocator, with per-kernel, per-type accounting (vmstat -m).
+ *
+ * Each block carries a trailer with its size and type, as the kernel's
+ * slab knows them: free() needs no size, and under INVARIANTS a block
+ * freed under another type than it was allocated with panics (a second
+ * free usually does too, but reads freed memory: no test relies on it).
+ * The counting is malloc_type_count(), the one place that writes the
+ * statistics.
+ */
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kern/kassert.h"
+#include "kern/malloc.h"
+#include "kern/thread.h"
+#include "kernel_var.h"
+
+MALLOC_DEFINE(M_TEMP, "temp", "misc temporary data buffers");
+
+const struct malloc_type *const malloc_types[M_NTYPES] = {
+	[M_CRED_INDEX] = M_CRED,
+	[M_FILE_INDEX] = M_FILE,
+	[M_FILEDESC_INDEX] = M_FILEDESC,
+	[M_MAPENTRY_INDEX] = M_MAPENTRY,
+	[M_PRISON_INDEX] = M_PRISON,
+	[M_PROC_INDEX] = M_PROC,
+	[M_RIGHTS_INDEX] = M_RIGHTS,
+	[M_SHMFD_INDEX] = M_SHMFD,
+	[M_SWAP_INDEX] = M_SWAP,
+	[M_TEMP_INDEX] = M_TEMP,
+	[M_UIDINFO_INDEX] = M_UIDINFO,
+	[M_VMOBJECT_INDEX] = M_VMOBJECT,
+	[M_VMPAGE_INDEX] = M_VMPAGE,
+	[M_VMSPACE_INDEX] = M_VMSPACE,
+};
+
+/*
+ * The block trailer: the size and type of a block, in the last 16 bytes of
+ * the host block (malloc_usable_size()), where the kernel's slab keeps
+ * them out of line.  A trailer rather than a header: the pointer the
+ * kernel keeps is then the host block's own, so memory checkers see
+ * every block of a live kernel as reachable.  Read and written with
+ * memcpy() (under valgrind and ASan the usable size is the size asked
+ * for, so the trailer may be unaligned).
+ */
+struct malloc_trl {
+	uint64_t mt_size;
+	uint32_t mt_type;
+	uint32_t mt_magic;
+};
+#define MT_MAGIC 0x6d616c6cU /* "mall" */
+
+/*
+ * subr_redzone.c (DEBUG_REDZONE) for the model: under INVARIANTS at
+ * least REDZONE_SIZE bytes of REDZONE_BYTE follow every block, up to its
+ * trailer, checked when the block is freed or reallocated and by
+ * malloc_redzone_check(): a write one element past an array (a
+ * descriptor table, a swap slot list) is caught without a memory
+ * checker.
+ */
+#ifdef INVARIANTS
+#define REDZONE_SIZE 16
+#else
+#define REDZONE_SIZE 0
+#endif
+#define REDZONE_BYTE 0x42
+
+static unsigned char *
+trl_addr(const void *p)
+{
+	return ((unsigned char *)(uintptr_t)p +
+	    malloc_usable_size((void *)(uintptr_t)p) -
+	    sizeof(struct malloc_trl));
+}
+
+static void
+trl_write(void *p, size_t size, const struct malloc_type *mtp)
+{
+	struct malloc_trl t = { size, (uint32_t)mtp->ks_index, MT_MAGIC };
+	unsigned char *ta = trl_addr(p);
+
+#ifdef INVARIANTS
+	memset((unsigned char *)p + size, REDZONE_BYTE,
+	    (size_t)(ta - ((unsigned char *)p + size)));
+#endif
+	memcpy(ta, &t, sizeof(t));
+}
+
+/* The number of redzone bytes after the block that were overwritten. */
+static int
+redzone_corrupted(const void *p, const struct malloc_trl *t)
+{
+	const unsigned char *end = trl_addr(p), *rz;
+	int n = 0;
+
+	if (REDZONE_SIZE == 0)
+		return (0);
+	/* A size past the trailer: the trailer itself was overwritten. */
+	if (t->mt_size > (uint64_t)(end - (const unsigned char *)p))
+		return (REDZONE_SIZE);
+	for (rz = (const unsigned char *)p + t->mt_size; rz < end; rz++)
+		if (*rz != REDZONE_BYTE)
+			n++;
+	return (n);
+}
+
+/*
+ * Small zeroed blocks: malloc() and memset() rather than calloc(), because
+ * glibc's calloc() bypasses the per-thread cache (tcache); large blocks
+ * (large pages) stay with calloc(), which gets them zeroed from mmap and
+ * so commits only what is touched.
+ */
+#define MALLOC_ZERO_SMALL 16384
+
+/* A thread's home slot in the table: Fibonacci hashing of its address. */
+_Static_assert(MALLOC_NPCPU == 64, "malloc_pcpu_hash() gives 6 bits");
+static inline size_t
+malloc_pcpu_hash(const void *td)
+{
+	return (
+	    (size_t)((((uint64_t)(uintptr_t)td >> 6) * 0x9e3779b97f4a7c15ULL) >>
+		58));
+}
+
+/* A set claimed but not installed goes back. */
+static void
+malloc_pcpu_release(struct malloc_stats *ms, struct malloc_pcpu *mp)
+{
+	if (mp == &ms->ms_first) {
+		mp->mp_owner = NULL;
+		atomic_store(&ms->ms_first_taken, false);
+	} else
+		free(mp);
+}
+
+/*
+ * The calling thread's counters in k (struct malloc_pcpu): found by the
+ * thread's address in the kernel's open-addressed table, claimed with a
+ * compare-and-swap on a thread's first allocation there; NULL when the
+ * table is full.
+ */
+static struct malloc_pcpu *
+malloc_pcpu_find(struct malloc_stats *ms, const void *td)
+{
+	struct malloc_pcpu *mp, *nmp = NULL;
+	size_t h, i;
+
+	h = malloc_pcpu_hash(td);
+	for (i = 0; i < MALLOC_NPCPU; i++) {
+		_Atomic(struct malloc_pcpu *) *slot =
+		    &ms->ms_pcpu[(h + i) % MALLOC_NPCPU];
+
+		mp = atomic_load_explicit(slot, memory_order_acquire);
+		if (mp == NULL) {
+			if (nmp == NULL) {
+				if (!atomic_exchange(&ms->ms_first_taken, true))
+					nmp = &ms->ms_first;
+				else
+					nmp = calloc(1, sizeof(*nmp));
+				if (nmp == NULL)
+					panic("out of host memory (malloc "
+					      "statistics)");
+				nmp->mp_owner = td;
+			}
+			if (atomic_compare_exchange_strong_explicit(slot, &mp,
+				nmp, memory_order_acq_rel,
+				memory_order_acquire)) {
+				atomic_store_explicit(
+				    &ms->ms_sets[atomic_fetch_add(&ms->ms_nsets,
+					1)],
+				    nmp, memory_order_release);
+				return (nmp);
+			}
+		}
+		if (mp->mp_owner == td) {
+			malloc_pcpu_release(ms, nmp);
+			return (mp);
+		}
+	}
+	malloc_pcpu_release(ms, nmp);
+	return (NULL);
+}
+
+/*
+ * The statistics, counted here only.  One writer per set: a relaxed load
+ * and store each, no locked instruction (the overflow set aside).
+ */
+static inline void
+mts_add(atomic_uint_fast64_t *c, uint64_t v)
+{
+	atomic_store_explicit(c,
+	    atomic_load_explicit(c, memory_order_relaxed) + v,
+	    memory_order_relaxed);
+}
+
+static inline void
+malloc_type_count(struct shmsim_kernel *k, const struct malloc_type *mtp,
+    uint64_t size, bool alloc)
+{
+	const void *td = cur_sim_thread();
+	struct malloc_stats *ms = &k->k_malloc;
+	struct malloc_pcpu *mp;
+	struct malloc_type_stats *mts;
+	size_t h;
+
+	h = malloc_pcpu_hash(td);
+	mp = atomic_load_explicit(&ms->ms_pcpu[h], memory_order_acquire);
+	if (__predict_false(mp == NULL || mp->mp_owner != td))
+		mp = malloc_pcpu_find(ms, td);
+	if (__predict_false(mp == NULL)) {
+		mts = &ms->ms_shared.mp_stats[mtp->ks_index];
+		atomic_fetch_add_explicit(alloc ? &mts->mts_numallocs :
+						  &mts->mts_numfrees,
+		    1, memory_order_relaxed);
+		atomic_fetch_add_explicit(alloc ? &mts->mts_memalloced :
+						  &mts->mts_memfreed,
+		    size, memory_order_relaxed);
+		return;
+	}
+	mts = &mp->mp_stats[mtp->ks_index];
+	if (alloc) {
+		mts_add(&mts->mts_numallocs, 1);
+		mts_add(&mts->mts_memalloced, size);
+	} else {
+		mts_add(&mts->mts_numfrees, 1);
+		mts_add(&mts->mts_memfreed, size);
+	}
+}
+
+/* The per-thread sets go with the kernel. */
+void
+malloc_stats_destroy(struct shmsim_kernel *k)
+{
+	unsigned int i, n = atomic_load(&k->k_malloc.ms_nsets);
+
+	for (i = 0; i < n; i++) {
+		struct malloc_pcpu *mp = atomic_load(&k->k_malloc.ms_sets[i]);
+
+		if (mp != &k->k_malloc.ms_first)
+			free(mp);
+	}
+}
+
+/* kern_malloc.c: malloc() */
+void *
+malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
+    int flags)
+{
+	const size_t extra = REDZONE_SIZE + sizeof(struct malloc_trl);
+	size_t total;
+	void *p;
+
+	KASSERT((flags & (M_WAITOK | M_NOWAIT)) != 0 &&
+		(flags & (M_WAITOK | M_NOWAIT)) != (M_WAITOK | M_NOWAIT),
+	    ("%s: M_WAITOK or M_NOWAIT, not both (flags %#x)", __func__,
+		flags));
+	if (size > SIZE_MAX - extra)
+		panic("%s: %zu bytes of %s", __func__, size, mtp->ks_shortdesc);
+	total = size + extra;
+	if ((flags & M_ZERO) == 0)
+		p = malloc(total);
+	else if (total <= MALLOC_ZERO_SMALL) {
+		p = malloc(total);
+		/* Keeps gcc from folding malloc + memset back into calloc. */
+		__asm__ __volatile__("" : : "r"(p) : "memory");
+		if (p != NULL)
+			memset(p, 0, total);
+	} else
+		p = calloc(1, total);
+	if (p == NULL)
+		panic("out of host memory (%zu bytes of %s)", size,
+		    mtp->ks_shortdesc);
+	trl_write(p, size, mtp);
+	malloc_type_count(k, mtp, size, true);
+	return (p);
+}
+
+/* The trailer of addr, checked under INVARIANTS against mtp. */
+static void
+malloc_trl_check(const void *addr, const struct malloc_type *mtp,
+    const char *fn, struct malloc_trl *t)
+{
+	memcpy(t, trl_addr(addr), sizeof(*t));
+	KASSERT(t->mt_magic == MT_MAGIC,
+	    ("%s(%p, %s): not a malloc(9) block, or its trailer was "
+	     "overwritten",
+		fn, addr, mtp->ks_shortdesc));
+	KASSERT(t->mt_type == (uint32_t)mtp->ks_index,
+	    ("%s(%p, %s): allocated as %s", fn, addr, mtp->ks_shortdesc,
+		t->mt_type < M_NTYPES ? malloc_types[t->mt_type]->ks_shortdesc :
+					"?"));
+	KASSERT(redzone_corrupted(addr, t) == 0,
+	    ("%s(%p, %s): redzone: buffer overflow: %d byte(s) corrupted "
+	     "after the %ju byte(s) allocated",
+		fn, addr, mtp->ks_shortdesc, redzone_corrupted(addr, t),
+		(uintmax_t)t->mt_size));
+	(void)mtp;
+	(void)fn;
+}
+
+/* kern_malloc.c: free() -- NULL is ignored. */
+void
+free_k(struct shmsim_kernel *k, void *addr, const struct malloc_type *mtp)
+{
+	struct malloc_trl t;
+
+	if (addr == NULL)
+		return;
+	malloc_trl_check(addr, mtp, "free", &t);
+	malloc_type_count(k, mtp, t.mt_size, false);
+	free(addr);
+}
+
+/* kern_malloc.c: realloc() -- NULL allocates; the type stays. */
+void *
+realloc_k(struct shmsim_kernel *k, void *addr, size_t size,
+    const struct malloc_type *mtp, int flags)
+{
+	const size_t extra = REDZONE_SIZE + sizeof(struct malloc_trl);
+	struct malloc_trl t;
+	void *np;
+
+	if (addr == NULL)
+		return (malloc_k(k, size, mtp, flags));
+	KASSERT((flags & M_ZERO) == 0, ("%s: M_ZERO", __func__));
+	malloc_trl_check(addr, mtp, "realloc", &t);
+	if (size > SIZE_MAX - extra)
+		panic("%s: %zu bytes of %s", __func__, size, mtp->ks_shortdesc);
+	np = realloc(addr, size + extra);
+	if (np == NULL)
+		panic("out of host memory (%zu bytes of %s)", size,
+		    mtp->ks_shortdesc);
+	trl_write(np, size, mtp);
+	malloc_type_count(k, mtp, t.mt_size, false);
+	malloc_type_count(k, mtp, size, true);
+	return (np);
+}
+
+/*
+ * XXX(model): uma_zalloc()/uma_zfree() shaped, for the pages (which the
+ * kernel takes from vm_phys, not malloc): no trailer, since the caller
+ * knows the size, so a page costs no more host memory than before; the
+ * blocks are counted under mtp like any other, but carry no type or
+ * redzone to check.
+ */
+void *
+uma_zalloc_k(struct shmsim_kernel *k, size_t size,
+    const struct malloc_type *mtp, int flags)
+{
+	void *p;
+
+	if ((flags & M_ZERO) == 0)
+		p = malloc(size);
+	else if (size <= MALLOC_ZERO_SMALL) {
+		p = malloc(size);
+		__asm__ __volatile__("" : : "r"(p) : "memory");
+		if (p != NULL)
+			memset(p, 0, size);
+	} else
+		p = calloc(1, size);
+	if (p == NULL)
+		panic("out of host memory (%zu bytes of %s)", size,
+		    mtp->ks_shortdesc);
+	malloc_type_count(k, mtp, size, true);
+	return (p);
+}
+
+void
+uma_zfree_k(struct shmsim_kernel *k, void *item, size_t size,
+    const struct malloc_type *mtp)
+{
+	if (item == NULL)
+		return;
+	malloc_type_count(k, mtp, size, false);
+	free(item);
+}
+
+/*
+ * Model-only, for the auditor: the number of bytes written past the end
+ * of the block at addr (0 without INVARIANTS, which has no redzone).
+ */
+int
+malloc_redzone_check(const void *addr)
+{
+	struct malloc_trl t;
+
+	memcpy(&t, trl_addr(addr), sizeof(t));
+	return (redzone_corrupted(addr, &t));
+}
+
+static void
+mts_read(const struct malloc_type_stats *mts, struct malloc_type_totals *t,
+    uint64_t *nf, uint64_t *mf)
+{
+	t->requests +=
+	    atomic_load_explicit(&mts->mts_numallocs, memory_order_relaxed);
+	t->memuse +=
+	    atomic_load_explicit(&mts->mts_memalloced, memory_order_relaxed);
+	*nf += atomic_load_explicit(&mts->mts_numfrees, memory_order_relaxed);
+	*mf += atomic_load_explicit(&mts->mts_memfreed, memory_order_relaxed);
+}
+
+static void
+malloc_pcpu_read(const struct malloc_pcpu *mp, struct malloc_type_totals *t,
+    uint64_t *nf, uint64_t *mf)
+{
+	int i;
+
+	for (i = 0; i < M_NTYPES; i++)
+		mts_read(&mp->mp_stats[i], &t[i], &nf[i], &mf[i]);
+}
+
+/*
+ * vmstat -m for every type (t has M_NTYPES entries): in use, bytes in
+ * use, requests -- the sum of every thread's set (a thread may free what
+ * another allocated).
+ */
+void
+malloc_stats_read(struct shmsim_kernel *k, struct malloc_type_totals *t)
+{
+	struct malloc_stats *ms = &k->k_malloc;
+	struct malloc_pcpu *mp;
+	uint64_t nf[M_NTYPES], mf[M_NTYPES];
+	unsigned int j, n;
+	int i;
+
+	memset(t, 0, M_NTYPES * sizeof(*t));
+	memset(nf, 0, sizeof(nf));
+	memset(mf, 0, sizeof(mf));
+	n = atomic_load_explicit(&ms->ms_nsets, memory_order_acquire);
+	for (j = 0; j < n; j++) {
+		mp =
+		    atomic_load_explicit(&ms->ms_sets[j], memory_order_acquire);
+		if (mp != NULL)
+			malloc_pcpu_read(mp, t, nf, mf);
+	}
+	malloc_pcpu_read(&ms->ms_shared, t, nf, mf);
+	for (i = 0; i < M_NTYPES; i++) {
+		t[i].inuse = t[i].requests - nf[i];
+		t[i].memuse -= mf[i];
+	}
+}
+
+size_t
+shmsim_malloc_stats(struct shmsim_kernel *k, struct shmsim_malloc_stat *st,
+    size_t n)
+{
+	struct malloc_type_totals t[M_NTYPES];
+	size_t i;
+
+	malloc_stats_read(k, t);
+	for (i = 0; i < M_NTYPES && i < n; i++) {
+		st[i].type = malloc_types[i]->ks_shortdesc;
+		st[i].inuse = t[i].inuse;
+		st[i].memuse = t[i].memuse;
+		st[i].requests = t[i].requests;
+	}
+	return (M_NTYPES);
+}
+
+/* The leak check: every type back to zero; names those that are not. */
+void
+malloc_leak_check(struct shmsim_kernel *k, struct shmsim_report *r)
+{
+	struct malloc_type_totals t[M_NTYPES];
+	int i;
+
+	malloc_stats_read(k, t);
+	for (i = 0; i < M_NTYPES; i++) {
+		if (t[i].inuse != 0 || t[i].memuse != 0)
+			shmsim_report_add(r,
+			    "leak: malloc type %s: %ju block(s), %ju byte(s) "
+			    "still allocated (of %ju request(s))",
+			    malloc_types[i]->ks_shortdesc,
+			    (uintmax_t)t[i].inuse, (uintmax_t)t[i].memuse,
+			    (uintmax_t)t[i].requests);
+	}
+}

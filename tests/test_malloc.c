@@ -1,0 +1,265 @@
+/*
+ * malloc(9) accounting (src/kern_malloc.c): every kernel structure is
+ * allocated under a malloc type and counted per kernel; the counts are
+ * visible through shmsim_malloc_stats() and the text dump's malloc line,
+ * and shmsim_kernel_destroy() reports every type not back to zero --
+ * so a dropped free() of any structure, counted elsewhere or not, fails
+ * the leak check.
+ */
+#include "helpers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel_var.h"
+#include "proc.h"
+
+#define NT 32
+
+/* ThreadSanitizer and a forked child's abort do not mix (test_witness.c). */
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+
+/* The stats of the type named name. */
+static struct shmsim_malloc_stat
+stat_of(struct shmsim_kernel *k, const char *name)
+{
+	struct shmsim_malloc_stat st[NT];
+	size_t i, n;
+
+	n = shmsim_malloc_stats(k, st, NT);
+	assert_true(n <= NT);
+	for (i = 0; i < n; i++)
+		if (strcmp(st[i].type, name) == 0)
+			return (st[i]);
+	fail_msg("no malloc type \"%s\"", name);
+	return (st[0]);
+}
+
+static uint64_t
+inuse(struct shmsim_kernel *k, const char *name)
+{
+	return (stat_of(k, name).inuse);
+}
+
+/* Every type, named once, in the kernel's order; n is the real count. */
+static void
+malloc_stats_lists_every_type(void **state)
+{
+	struct env *e = *state;
+	struct shmsim_malloc_stat st[NT], one[1];
+	size_t i, j, n;
+
+	n = shmsim_malloc_stats(e->k, st, NT);
+	assert_int_equal(n, M_NTYPES);
+	for (i = 0; i < n; i++) {
+		assert_non_null(st[i].type);
+		assert_true(st[i].inuse <= st[i].requests);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(st[i].type, st[j].type);
+	}
+	/* A short array gets a prefix; the count is still every type. */
+	assert_int_equal(shmsim_malloc_stats(e->k, one, 1), M_NTYPES);
+	assert_string_equal(one[0].type, st[0].type);
+	/* What a fresh kernel with one process holds. */
+	assert_int_equal(inuse(e->k, "proc"), 1);
+	assert_int_equal(inuse(e->k, "cred"), 1);
+	assert_int_equal(inuse(e->k, "vmspace"), 1);
+	assert_int_equal(inuse(e->k, "filedesc"), 2); /* and its table */
+	assert_int_equal(inuse(e->k, "shmfd"), 1);    /* the dictionary */
+	assert_int_equal(inuse(e->k, "file"), 0);
+}
+
+/*
+ * Each structure is counted while it lives: a named object is a shmfd,
+ * its name, a file, a vm object; its pages are vm pages, on swap a swap
+ * block and a slot.  All of it goes back at the last close and unlink.
+ */
+static void
+malloc_counts_follow_structures(void **state)
+{
+	struct env *e = *state;
+	struct shmsim_malloc_stat f0, f1;
+	uint64_t shm0, moved;
+	int fd, fd2;
+
+	shm0 = inuse(e->k, "shmfd");
+	f0 = stat_of(e->k, "file");
+	assert_errno(shmsim_shm_open(e->p, "/m", SHMSIM_O_CREAT | SHMSIM_O_RDWR,
+			 0600, &fd),
+	    0);
+	assert_int_equal(inuse(e->k, "shmfd"), shm0 + 2);
+	assert_int_equal(inuse(e->k, "file"), 1);
+	assert_int_equal(inuse(e->k, "vm object"), 1);
+	assert_errno(shmsim_dup(e->p, fd, &fd2), 0);
+	assert_int_equal(inuse(e->k, "file"), 1); /* shared, not copied */
+	assert_errno(shmsim_ftruncate(e->p, fd, 8192), 0);
+	assert_errno(shmsim_pwrite(e->p, fd, "ab", 2, 4095, NULL), 0);
+	assert_int_equal(inuse(e->k, "vm page"), 2);
+	assert_errno(shmsim_pageout(e->k, 1, &moved), 0);
+	assert_int_equal(moved, 1);
+	assert_int_equal(inuse(e->k, "vm page"), 1);
+	assert_true(inuse(e->k, "swap") >= 2); /* block, slot, tables */
+	assert_errno(shmsim_close(e->p, fd), 0);
+	assert_errno(shmsim_close(e->p, fd2), 0);
+	assert_int_equal(inuse(e->k, "file"), 0);
+	assert_int_equal(inuse(e->k, "vm object"), 1); /* the name holds it */
+	assert_errno(shmsim_shm_unlink(e->p, "/m"), 0);
+	assert_int_equal(inuse(e->k, "shmfd"), shm0);
+	assert_int_equal(inuse(e->k, "vm object"), 0);
+	assert_int_equal(inuse(e->k, "vm page"), 0);
+	f1 = stat_of(e->k, "file");
+	assert_int_equal(f1.requests, f0.requests + 1);
+	assert_int_equal(f1.memuse, 0);
+	assert_audit_clean(e->k);
+}
+
+/* The text dump's malloc line is vmstat -m's InUse column. */
+static void
+malloc_line_in_text_dump(void **state)
+{
+	struct env *e = *state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int fd;
+
+	assert_errno(
+	    shmsim_shm_open(e->p, SHMSIM_SHM_ANON, SHMSIM_O_RDWR, 0600, &fd),
+	    0);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_errno(shmsim_dump(e->k, f, SHMSIM_DUMP_TEXT, NULL), 0);
+	fclose(f);
+	assert_non_null(strstr(buf,
+	    "\nmalloc: cred 1, file 1, filedesc 2, proc 1, shmfd 2, "
+	    "vm object 1, vmspace 1\n"));
+	free(buf);
+	assert_errno(shmsim_close(e->p, fd), 0);
+}
+
+/* Destroy k and return its leak report (count in *nleaks). */
+static void
+destroy_report(struct shmsim_kernel *k, char *report, size_t len, int *nleaks)
+{
+	*nleaks = shmsim_kernel_destroy(k, report, len);
+}
+
+/*
+ * A dropped free(): one block of a type left is reported by type, count
+ * and bytes -- here a temporary buffer, and a credential whose crfree()
+ * is missing (nothing else counts credentials).
+ */
+static void
+leaked_block_is_reported(void **state)
+{
+	struct shmsim_kernel *k;
+	struct shmsim_proc *sp;
+	struct ucred *cr;
+	char report[4096];
+	void *p;
+	int n;
+
+	(void)state;
+	assert_errno(shmsim_kernel_create(NULL, &k), 0);
+	p = malloc_k(k, 40, M_TEMP, M_WAITOK);
+	memset(p, 0, 40);
+	destroy_report(k, report, sizeof(report), &n);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(report,
+	    "leak: malloc type temp: 1 block(s), 40 byte(s) still allocated"));
+	free(p); /* give the host block back (LeakSanitizer) */
+
+	assert_errno(shmsim_kernel_create(NULL, &k), 0);
+	assert_errno(shmsim_spawn(k, NULL, &sp), 0);
+	cr = crhold(((struct proc *)sp)->p_ucred); /* never crfree'd */
+	destroy_report(k, report, sizeof(report), &n);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(report, "leak: malloc type cred: 1 block(s)"));
+	assert_null(strstr(report, "malloc type proc"));
+	free(cr); /* the host block, for LeakSanitizer */
+}
+
+/* A clean kernel reports nothing: every type is back to zero. */
+static void
+clean_kernel_reports_nothing(void **state)
+{
+	struct shmsim_kernel *k;
+	struct shmsim_proc *sp, *child;
+	char report[4096];
+	int n, fd;
+
+	(void)state;
+	assert_errno(shmsim_kernel_create(NULL, &k), 0);
+	assert_errno(shmsim_spawn(k, NULL, &sp), 0);
+	assert_errno(shmsim_shm_open(sp, "/x", SHMSIM_O_CREAT | SHMSIM_O_RDWR,
+			 0600, &fd),
+	    0);
+	assert_errno(shmsim_fork(sp, &child), 0);
+	assert_errno(shmsim_sendfd(sp, child, fd), 0);
+	destroy_report(k, report, sizeof(report), &n);
+	assert_int_equal(n, 0);
+	assert_string_equal(report, "");
+}
+
+#if defined(INVARIANTS) && !defined(UNDER_TSAN)
+struct wrong_free {
+	struct shmsim_kernel *k;
+	void *p;
+};
+
+static void
+free_as_file(void *arg)
+{
+	struct wrong_free *w = arg;
+
+	free_k(w->k, w->p, M_FILE);
+}
+
+#endif
+
+/* Under INVARIANTS a block freed under another type panics, naming both. */
+static void
+free_with_wrong_type_panics(void **state)
+{
+#if defined(INVARIANTS) && !defined(UNDER_TSAN)
+	struct env *e = *state;
+	struct wrong_free w = { e->k, NULL };
+	struct outcome o;
+
+	w.p = malloc_k(e->k, 24, M_TEMP, M_WAITOK | M_ZERO);
+	run_child(free_as_file, &w, &o);
+	assert_aborted(&o);
+	assert_says(&o, "free(");
+	assert_says(&o, ", file): allocated as temp");
+	free_k(e->k, w.p, M_TEMP);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(malloc_stats_lists_every_type,
+		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(malloc_counts_follow_structures,
+		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(malloc_line_in_text_dump,
+		    setup_current, teardown_env),
+		cmocka_unit_test(leaked_block_is_reported),
+		cmocka_unit_test(clean_kernel_reports_nothing),
+		cmocka_unit_test_setup_teardown(free_with_wrong_type_panics,
+		    setup_current, teardown_env),
+	};
+
+	return (cmocka_run_group_tests_name("malloc", tests, NULL, NULL));
+}
