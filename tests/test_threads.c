@@ -221,49 +221,7 @@ audit_reports_held_lock_in_single(void **state)
 
 /* ---------------------------------------------------- forked children */
 
-struct outcome {
-	int status;
-	char err[8192];
-};
-
-static void
-run_child(void (*fn)(void *), void *arg, struct outcome *o)
-{
-	size_t used = 0;
-	ssize_t n;
-	pid_t pid;
-	int pfd[2];
-
-	memset(o, 0, sizeof(*o));
-	assert_int_equal(pipe(pfd), 0);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(pfd[0]);
-		if (dup2(pfd[1], STDERR_FILENO) < 0)
-			_exit(126);
-		close(pfd[1]);
-		signal(SIGABRT, SIG_DFL);
-		fn(arg);
-		_exit(0);
-	}
-	close(pfd[1]);
-	for (;;) {
-		n = read(pfd[0], o->err + used, sizeof(o->err) - 1 - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		used += (size_t)n;
-		if (used == sizeof(o->err) - 1)
-			break;
-	}
-	o->err[used] = '\0';
-	close(pfd[0]);
-	while (waitpid(pid, &o->status, 0) < 0)
-		assert_int_equal(errno, EINTR);
-}
+/* run_child() and struct outcome: helpers.h. */
 
 struct second {
 	struct shmsim_proc *p;

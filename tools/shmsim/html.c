@@ -1407,7 +1407,9 @@ sc_html_end(struct sc_html *h)
 			continue;
 		}
 		if (in_dump) {
-			if ((n >= 8 && strncmp(line, "counts: ", 8) == 0) ||
+			/* A text dump ends with its malloc: line, a Graphviz
+			 * one with its closing brace (docs/dump-format.md). */
+			if ((n >= 8 && strncmp(line, "malloc: ", 8) == 0) ||
 			    (n == 1 && line[0] == '}'))
 				in_dump = false;
 			continue;
