@@ -83,11 +83,8 @@ shm_fallocate(struct file *fp, int64_t offset, int64_t len, struct thread *td)
 	(void)td;
 	size = offset + len;
 	rangelock_wlock(&shmfd->shm_rl, &rl_cookie, offset, size);
-	if (size > shmfd->shm_size) {
-		VM_OBJECT_WLOCK(shmfd->shm_object);
+	if (size > shmfd->shm_size)
 		error = shm_dotruncate_cookie(shmfd, size);
-		VM_OBJECT_WUNLOCK(shmfd->shm_object);
-	}
 	rangelock_unlock(&shmfd->shm_rl, &rl_cookie);
 	if (error == ENOMEM)
 		error = ENOSPC;

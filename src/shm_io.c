@@ -235,11 +235,8 @@ shm_write(struct file *fp, struct uio *uio, struct ucred *active_cred,
 	} else {
 		error = 0;
 		if ((shmfd->shm_flags & SHM_GROW_ON_WRITE) != 0 &&
-		    newsize > shmfd->shm_size) {
-			VM_OBJECT_WLOCK(shmfd->shm_object);
+		    newsize > shmfd->shm_size)
 			error = shm_dotruncate_cookie(shmfd, newsize);
-			VM_OBJECT_WUNLOCK(shmfd->shm_object);
-		}
 		if (error == 0 && uio->uio_resid > 0)
 			error = uiomove_object(shmfd->shm_object,
 			    shmfd->shm_size, uio);

@@ -921,16 +921,20 @@ shm_dotruncate_locked(struct shmfd *shmfd, int64_t length)
 
 /*
  * uipc_shm.c: shm_dotruncate_cookie() -- the large-page or the swap
- * truncate, with the range lock (write) held.  XXX(model): the kernel's
- * takes and drops VM_OBJECT_WLOCK itself (and takes the range-lock
- * cookie); the model's callers hold the object lock around it
- * (docs/kernel-map.md says why).
+ * truncate under the object lock, which it takes and drops itself; the
+ * caller holds the range lock (write).  XXX(model): no range-lock cookie
+ * argument (the model's truncates do not hand it on).
  */
 int
 shm_dotruncate_cookie(struct shmfd *shmfd, int64_t length)
 {
-	return (shm_largepage(shmfd) ? shm_dotruncate_largepage(shmfd, length) :
-				       shm_dotruncate_locked(shmfd, length));
+	int error;
+
+	VM_OBJECT_WLOCK(shmfd->shm_object);
+	error = shm_largepage(shmfd) ? shm_dotruncate_largepage(shmfd, length) :
+				       shm_dotruncate_locked(shmfd, length);
+	VM_OBJECT_WUNLOCK(shmfd->shm_object);
+	return (error);
 }
 
 /*
@@ -989,9 +993,7 @@ shm_dotruncate(struct shmfd *shmfd, int64_t length)
 	if (K_PROFILE_2008(shmfd->shm_kernel))
 		return (shm_dotruncate_2008(shmfd, length));
 	rangelock_wlock(&shmfd->shm_rl, &rl_cookie, 0, OFF_MAX);
-	VM_OBJECT_WLOCK(shmfd->shm_object);
 	error = shm_dotruncate_cookie(shmfd, length);
-	VM_OBJECT_WUNLOCK(shmfd->shm_object);
 	rangelock_unlock(&shmfd->shm_rl, &rl_cookie);
 	return (error);
 }
