@@ -270,9 +270,9 @@ SHMSIM_EXTERN void shmsim_counters(struct shmsim_kernel *k,
  * reports every type not back to zero as a leak.
  */
 struct shmsim_malloc_stat {
-	const char *type; /* the vmstat -m name: "shmfd", "file", ... */
-	uint64_t inuse;	  /* blocks allocated and not freed */
-	uint64_t memuse;  /* their bytes */
+	const char *type;  /* the vmstat -m name: "shmfd", "file", ... */
+	uint64_t inuse;	   /* blocks allocated and not freed */
+	uint64_t memuse;   /* their bytes */
 	uint64_t requests; /* allocations ever made */
 };
 SHMSIM_EXTERN size_t shmsim_malloc_stats(struct shmsim_kernel *k,

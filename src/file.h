@@ -147,7 +147,7 @@ struct filedesc {
 	 * longer holds for this table).
 	 */
 	bool fd_freefile_gap;
-	atomic_uint fd_cmask;	       /* (a) umask (pwddesc pd_cmask) */
+	atomic_uint fd_cmask; /* (a) umask (pwddesc pd_cmask) */
 	struct sx fd_sx;
 	struct shmsim_kernel *fd_kernel; /* (c) XXX(model): for malloc(9) */
 };

@@ -524,8 +524,8 @@ run_spawn(struct host *h, const struct sc_stmt *st)
 	cr.set = geteuid() == 0;
 	cr.uid = st->cred->uid;
 	cr.gid = st->cred->gid;
-	cr.ngroups =
-	    st->cred->ngroups < HR_MAX_GROUPS ? st->cred->ngroups : HR_MAX_GROUPS;
+	cr.ngroups = st->cred->ngroups < HR_MAX_GROUPS ? st->cred->ngroups :
+							 HR_MAX_GROUPS;
 	for (i = 0; i < cr.ngroups; i++)
 		cr.groups[i] = st->cred->groups[i];
 	cr.umask = st->cred->umask;
