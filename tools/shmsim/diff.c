@@ -94,7 +94,7 @@ same_answer(const char *m, const char *h, char *why, size_t whylen)
 	static const char *const keys[] = { "size", "mode", "uid", "gid",
 		"nlink", "blocks", "blksize", "type" };
 	const char *a, *b;
-	size_t alen, blen, i, off = 0;
+	size_t alen = 0, blen = 0, i, off = 0;
 
 	why[0] = '\0';
 	if (strcmp(m, h) == 0)
