@@ -59,6 +59,23 @@ coverage:
 	cmake --build $(COV_BUILD) --target coverage_report
 	cmake --build $(COV_BUILD) --target coverage_check
 
+# Mutation testing of the kernel files (docs/mutation.md,
+# tools/mutate/README.md): each generic mutant alone in a scratch copy of
+# the tree (build/mutate/tree), rebuilt and run against the suite; the
+# results accumulate in build/mutate/results.jsonl (a run resumes where
+# the last stopped), then the score per file and the survivors are
+# printed.  All of the kernel files' mutants take hours on two cores:
+# sample with MUTATE_ARGS, e.g.
+#   make mutate MUTATE_ARGS="--sample 100 --seed 1"
+#   make mutate MUTATE_ARGS="--file shm_io.c --op ror"
+MUTATE_ARGS ?=
+
+.PHONY: mutate
+mutate:
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) python3"
+	nice -n 19 python3 tools/mutate/mutate.py run $(MUTATE_ARGS)
+	python3 tools/mutate/mutate.py report $(MUTATE_ARGS)
+
 # Benchmark (docs/performance.md): shmsim against the host kernel's POSIX
 # shm, built with the release preset.  Not a test: it prints medians and
 # ratios and asserts nothing.  BENCH_ARGS are passed on (--rounds N,
