@@ -551,7 +551,7 @@ def stages():
     out.append(("ctest", ["ctest", "--test-dir", BUILD, "--stop-on-failure",
                           "-j2", "-E",
                           r"^(test_|scenario/[^/]*$|scenario/race/|install/"
-                          r"|package/|planted/|fix/.*/(fixed|suite))"]))
+                          r"|package/|planted/|mutate/|fix/.*/(fixed|suite))"]))
     return out
 
 
@@ -759,6 +759,58 @@ def fmt_row(name, row):
         row["equivalent"], row["survived"], row["build"], score)
 
 
+def cmd_selftest(args, mutants, texts):
+    """Checks of the enumeration that need no build: ids unique, every
+    mutant changes its file and only inside a function it names, never
+    inside a comment, a string or a KASSERT, sampling repeatable.  0 when
+    all hold."""
+    bad = []
+    no_go = {}
+    for f, text in texts.items():
+        spans = [(t[1], t[2]) for t in lex(text)
+                 if t[0] in ("skip", "str", "pp")]
+        for mm in re.finditer(r"\b(KASSERT|panic)\s*\(", text):
+            depth, j = 0, mm.end() - 1
+            while j < len(text):
+                if text[j] == "(":
+                    depth += 1
+                elif text[j] == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            spans.append((mm.start(), j))
+        no_go[f] = spans
+    ids = [m.id for m in mutants]
+    if len(set(ids)) != len(ids):
+        bad.append("duplicate ids")
+    for m in mutants:
+        text = texts[m.file]
+        mut = m.apply(text)
+        if mut == text:
+            bad.append("%s changes nothing" % m.id)
+        for (a, b, rep) in m.edits:
+            if any(s0 <= a < e0 for (s0, e0) in no_go[m.file]):
+                bad.append("%s edits a comment, a string or a KASSERT: %s"
+                           % (m.id, m.text))
+        if not m.func:
+            bad.append("%s is outside a function" % m.id)
+    ops = {m.op for m in mutants}
+    for op in OPS:
+        if op not in ops and not args.op and not args.file:
+            bad.append("no %s mutant at all" % op)
+    args2 = argparse.Namespace(ids=None, survivors=False, sample=20, seed=3)
+    a = [m.id for m in select(list(mutants), args2)]
+    b = [m.id for m in select(list(mutants), args2)]
+    if a != b or len(a) != min(20, len(mutants)):
+        bad.append("sampling is not repeatable")
+    for ln in bad:
+        print("selftest: " + ln)
+    print("selftest: %d mutants, %s" % (len(mutants),
+                                        "FAIL" if bad else "ok"))
+    return 1 if bad else 0
+
+
 # ------------------------------------------------------------- main
 
 def main():
@@ -766,7 +818,8 @@ def main():
         prog="mutate.py",
         description="Mutation testing of shmsim's kernel files.")
     ap.add_argument("command", nargs="?", default="run",
-                    choices=["run", "list", "report", "count"])
+                    choices=["run", "list", "report", "count",
+                             "selftest"])
     ap.add_argument("--file", action="append",
                     help="a file to mutate (repeatable; default: the "
                     "kernel files)")
@@ -824,6 +877,8 @@ def main():
         print("%-22s %5d" % ("total", len(mutants)))
     elif args.command == "report":
         cmd_report(args, mutants)
+    elif args.command == "selftest":
+        sys.exit(cmd_selftest(args, mutants, texts))
     else:
         cmd_run(args, mutants, texts)
 
