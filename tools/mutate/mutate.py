@@ -462,6 +462,7 @@ BUILD = os.path.join(TREE, "build")
 RESULTS = os.path.join(SCRATCH, "results.jsonl")
 
 UNIT_SLOW = ["test_stress"]
+ASAN = False
 
 
 def sh(cmd, timeout=None, cwd=None, env=None):
@@ -512,9 +513,14 @@ def build_targets():
 
 def configure():
     if not os.path.exists(os.path.join(BUILD, "build.ninja")):
-        st, out, _ = sh(["cmake", "-S", TREE, "-B", BUILD, "-G", "Ninja",
-                         "-DCMAKE_C_COMPILER=gcc",
-                         "-DCMAKE_BUILD_TYPE=Debug"])
+        argv = ["cmake", "-S", TREE, "-B", BUILD, "-G", "Ninja",
+                "-DCMAKE_C_COMPILER=gcc", "-DCMAKE_BUILD_TYPE=Debug"]
+        if ASAN:
+            # as the asan preset of CMakePresets.json (CI runs the suite
+            # so too)
+            argv.append("-DCMAKE_C_FLAGS=-fsanitize=address,undefined "
+                        "-fno-sanitize-recover=all -fno-omit-frame-pointer")
+        st, out, _ = sh(argv)
         if st != 0:
             sys.exit("mutate: configure failed\n" + out)
 
@@ -644,7 +650,13 @@ def cmd_run(args, mutants, texts):
         deadline = now.replace(hour=hh, minute=mm, second=0)
         if deadline < now:
             deadline += datetime.timedelta(days=1)
+    if args.reverse:
+        todo.reverse()
     for i, m in enumerate(todo):
+        # another campaign sharing the results file (--reverse) may have
+        # run it meanwhile
+        if not args.rerun and m.id in load_results():
+            continue
         if deadline and datetime.datetime.now(datetime.timezone.utc) >= \
                 deadline:
             print("mutate: --until reached, stopping", flush=True)
@@ -836,8 +848,15 @@ def main():
     ap.add_argument("--survivors", action="store_true",
                     help="only the mutants whose last result is survived "
                     "(with --rerun: check them against new tests)")
+    ap.add_argument("--asan", action="store_true",
+                    help="build the scratch copy with ASan + UBSan, as "
+                    "CI's asan stage (use its own --scratch)")
     ap.add_argument("--scratch", help="scratch directory (default "
                     "build/mutate): its tree/ is the mutated copy")
+    ap.add_argument("--reverse", action="store_true",
+                    help="run the selected mutants last first (a second "
+                    "campaign on the same --results meets the first in "
+                    "the middle)")
     ap.add_argument("--until", metavar="HH:MM",
                     help="stop starting mutants at this UTC time")
     ap.add_argument("--equivalents",
@@ -847,7 +866,8 @@ def main():
                     "build/mutate/results.jsonl)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
-    global RESULTS, SCRATCH, TREE, BUILD
+    global RESULTS, SCRATCH, TREE, BUILD, ASAN
+    ASAN = args.asan
     if args.scratch:
         SCRATCH = os.path.abspath(args.scratch)
         TREE = os.path.join(SCRATCH, "tree")
