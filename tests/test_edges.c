@@ -261,12 +261,61 @@ fd_table_opens_fill_across_growth_and_limit(void **state)
 }
 
 /* ---------------------------------------------------------------- */
+/* The simulated clock                                               */
+/* ---------------------------------------------------------------- */
+
+/*
+ * docs/kernel-map.md: vfs_timestamp() is a simulated clock with a fixed
+ * epoch, 2008-01-08 00:00:00 UTC, advancing 1 us per reading, so that
+ * runs and dumps are reproducible.  A fresh kernel's first object is
+ * born at epoch + 1 us with its other times equal; the next object's
+ * birth is the next reading; every time is a valid timespec.
+ */
+#define EPOCH_SEC 1199750400LL
+
+static void
+clock_fixed_epoch_one_microsecond_per_reading(void **state)
+{
+	struct env *e = env_of(state);
+	struct shmsim_stat sb1, sb2;
+	int fd1 = -1, fd2 = -1;
+
+	assert_errno(shmsim_shm_open(e->p, "/t1", O_RDWR | O_CREAT, 0600, &fd1),
+	    0);
+	assert_errno(shmsim_fstat(e->p, fd1, &sb1), 0);
+	assert_int_equal(sb1.st_birthtim.tv_sec, EPOCH_SEC);
+	assert_int_equal(sb1.st_birthtim.tv_nsec, 1000);
+	assert_int_equal(sb1.st_atim.tv_sec, EPOCH_SEC);
+	assert_int_equal(sb1.st_atim.tv_nsec, 1000);
+	assert_int_equal(sb1.st_mtim.tv_nsec, 1000);
+	assert_int_equal(sb1.st_ctim.tv_nsec, 1000);
+	assert_errno(shmsim_shm_open(e->p, "/t2", O_RDWR | O_CREAT, 0600, &fd2),
+	    0);
+	assert_errno(shmsim_fstat(e->p, fd2, &sb2), 0);
+	assert_int_equal(sb2.st_birthtim.tv_sec, EPOCH_SEC);
+	assert_int_equal(sb2.st_birthtim.tv_nsec, 2000);
+	/* a change reads the clock again: later, still a valid timespec */
+	assert_errno(shmsim_ftruncate(e->p, fd1, PAGE), 0);
+	assert_errno(shmsim_fstat(e->p, fd1, &sb1), 0);
+	assert_int_equal(sb1.st_ctim.tv_sec, EPOCH_SEC);
+	assert_true(sb1.st_ctim.tv_nsec > 2000);
+	assert_true(sb1.st_ctim.tv_nsec < 1000000000L);
+	assert_int_equal(sb1.st_ctim.tv_nsec % 1000, 0);
+	assert_errno(shmsim_shm_unlink(e->p, "/t1"), 0);
+	assert_errno(shmsim_shm_unlink(e->p, "/t2"), 0);
+	assert_audit_clean(e->k);
+}
+
+/* ---------------------------------------------------------------- */
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(access_matrix_all_modes,
+		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(
+		    clock_fixed_epoch_one_microsecond_per_reading,
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(
 		    fd_table_dup2_at_each_growth_step, setup_current,
