@@ -445,8 +445,9 @@ def select(mutants, args):
         mutants = [m for m in mutants if m.id in want]
     if args.survivors:
         res = load_results()
-        mutants = [m for m in mutants
-                   if res.get(m.id, {}).get("status") == "survived"]
+        eq = load_equivalents(args.equivalents)
+        mutants = [m for m in mutants if m.id not in eq and
+                   res.get(m.id, {}).get("status") == "survived"]
     if args.sample and args.sample < len(mutants):
         rng = random.Random(args.seed)
         picked = set(rng.sample(range(len(mutants)), args.sample))
