@@ -753,9 +753,12 @@ def cmd_report(args, mutants):
     lines.append("")
     lines.append("Surviving mutants (%d):" % len(survivors))
     lines.append("")
+    notes = load_equivalents(args.notes)
     for m, r in survivors:
         lines.append("- `%s` %s:%d (%s): %s -- `%s`" % (
             m.id, m.file, m.line, m.func, m.desc, m.text))
+        if m.id in notes:
+            lines.append("  - " + notes[m.id])
     unused = sorted(set(eq) - ids)
     if unused and args.verbose:
         lines.append("")
@@ -863,6 +866,11 @@ def main():
     ap.add_argument("--equivalents",
                     default=os.path.join(ROOT, "tools", "mutate",
                                          "equivalent.txt"))
+    ap.add_argument("--notes",
+                    default=os.path.join(ROOT, "tools", "mutate",
+                                         "survivors.txt"),
+                    help="what is known of a surviving mutant: lines 'ID "
+                    "note', printed under it by report")
     ap.add_argument("--results", help="results file (default "
                     "build/mutate/results.jsonl)")
     ap.add_argument("-v", "--verbose", action="store_true")
