@@ -630,8 +630,20 @@ def tests_hash():
 def cmd_run(args, mutants, texts):
     sync_tree()
     configure()
-    print("mutate: baseline build and suite ...", flush=True)
-    timeouts = baseline()
+    tfile = os.path.join(SCRATCH, "timeouts.json")
+    if args.skip_baseline and os.path.exists(tfile):
+        # the suite passed on this copy before; time it no more
+        st, out, _ = build()
+        if st != 0:
+            sys.exit("mutate: the pristine tree does not build\n" +
+                     out[-3000:])
+        with open(tfile) as f:
+            timeouts = json.load(f)
+    else:
+        print("mutate: baseline build and suite ...", flush=True)
+        timeouts = baseline()
+        with open(tfile, "w") as f:
+            json.dump(timeouts, f)
     print("mutate: stage timeouts: " + ", ".join(
         "%s %.0fs" % kv for kv in timeouts.items()), flush=True)
     done = load_results()
@@ -861,6 +873,10 @@ def main():
                     help="run the selected mutants last first (a second "
                     "campaign on the same --results meets the first in "
                     "the middle)")
+    ap.add_argument("--skip-baseline", action="store_true",
+                    help="reuse the stage timings of the last baseline of "
+                    "this scratch copy instead of running the suite first "
+                    "(for small reruns; stages new since then get 120 s)")
     ap.add_argument("--until", metavar="HH:MM",
                     help="stop starting mutants at this UTC time")
     ap.add_argument("--equivalents",
