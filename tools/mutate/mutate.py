@@ -726,13 +726,17 @@ def cmd_report(args, mutants):
     ids = {m.id for m in mutants}
     rows = {}
     survivors = []
+    enumerated = {}
+    for m in mutants:
+        enumerated[m.file] = enumerated.get(m.file, 0) + 1
     for m in mutants:
         r = res.get(m.id)
         if r is None:
             continue
         row = rows.setdefault(m.file, {"mutants": 0, "killed": 0,
                                        "timeout": 0, "survived": 0,
-                                       "equivalent": 0, "build": 0})
+                                       "equivalent": 0, "build": 0,
+                                       "enumerated": enumerated[m.file]})
         st = r["status"]
         if st == "build-failed":
             row["build"] += 1
@@ -748,11 +752,11 @@ def cmd_report(args, mutants):
             row["survived"] += 1
             survivors.append((m, r))
     lines = []
-    lines.append("| file | mutants run | killed | timeout | equivalent | "
-                 "survived | build failed | score |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append("| file | enumerated | run | killed | timeout | "
+                 "equivalent | survived | build failed | score |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     tot = {"mutants": 0, "killed": 0, "timeout": 0, "survived": 0,
-           "equivalent": 0, "build": 0}
+           "equivalent": 0, "build": 0, "enumerated": 0}
     for f in sorted(rows):
         row = rows[f]
         for k in tot:
@@ -760,8 +764,9 @@ def cmd_report(args, mutants):
         lines.append(fmt_row(f, row))
     lines.append(fmt_row("**total**", tot))
     lines.append("")
-    lines.append("Score: (killed + timeout) / (mutants run - equivalent); "
-                 "build failures are not counted.")
+    lines.append("Enumerated: the file's mutants in the selection; run: "
+                 "those with a result.  Score: (killed + timeout) / (run - "
+                 "build failed - equivalent).")
     lines.append("")
     lines.append("Surviving mutants (%d):" % len(survivors))
     lines.append("")
@@ -782,8 +787,9 @@ def cmd_report(args, mutants):
 def fmt_row(name, row):
     den = row["mutants"] - row["equivalent"]
     score = 100.0 * (row["killed"] + row["timeout"]) / den if den else 0.0
-    return "| %s | %d | %d | %d | %d | %d | %d | %.1f %% |" % (
-        name, row["mutants"], row["killed"], row["timeout"],
+    return "| %s | %d | %d | %d | %d | %d | %d | %d | %.1f %% |" % (
+        name, row["enumerated"], row["mutants"] + row["build"],
+        row["killed"], row["timeout"],
         row["equivalent"], row["survived"], row["build"], score)
 
 
