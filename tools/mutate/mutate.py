@@ -21,6 +21,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -467,17 +468,22 @@ ASAN = False
 
 
 def sh(cmd, timeout=None, cwd=None, env=None):
-    """Run cmd; (status, output, seconds).  status is 'timeout' on timeout."""
+    """Run cmd; (status, output, seconds).  status is 'timeout' on timeout,
+    and then the whole process group goes (ctest's children included: a
+    hung mutant must not keep running)."""
     t0 = time.time()
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        p = subprocess.run(cmd, cwd=cwd, env=env, timeout=timeout,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           start_new_session=True)
-        return p.returncode, p.stdout.decode(errors="replace"), \
-            time.time() - t0
-    except subprocess.TimeoutExpired as e:
-        return "timeout", (e.stdout or b"").decode(errors="replace"), \
-            time.time() - t0
+        out, _ = p.communicate(timeout=timeout)
+        return p.returncode, out.decode(errors="replace"), time.time() - t0
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, _ = p.communicate()
+        return "timeout", out.decode(errors="replace"), time.time() - t0
 
 
 def tracked_files():
