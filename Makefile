@@ -74,18 +74,6 @@ planted: build
 	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) python3"
 	python3 tests/planted/run_planted.py --build $(BUILD) $(PLANTED_ARGS)
 
-# Mutation testing (docs/mutation.md): generic mutants of the kernel
-# files of src/, one at a time, against a fast subset of the suite;
-# prints the score per file and every surviving mutant.  Minutes per
-# file, so not part of make test or CI.  MUTATE_ARGS are passed on
-# (files, default every kernel file; --all keeps the slow tests; --max N
-# samples N mutants per file; --list only lists them).
-MUTATE_ARGS ?=
-
-mutate: build
-	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) python3"
-	python3 tests/mutate/mutate.py --build $(BUILD) $(MUTATE_ARGS)
-
 # Coverage of src/ (gcc --coverage -O0, gcovr): configure and build the
 # coverage preset, zero the counters (they accumulate), run the whole
 # ctest suite, then write the report ($(COV_BUILD)/coverage/index.html,
@@ -102,6 +90,23 @@ coverage:
 	ctest --test-dir $(COV_BUILD) --output-on-failure --no-tests=error -j2
 	cmake --build $(COV_BUILD) --target coverage_report
 	cmake --build $(COV_BUILD) --target coverage_check
+
+# Mutation testing of the kernel files (docs/mutation.md,
+# tools/mutate/README.md): each generic mutant alone in a scratch copy of
+# the tree (build/mutate/tree), rebuilt and run against the suite; the
+# results accumulate in build/mutate/results.jsonl (a run resumes where
+# the last stopped), then the score per file and the survivors are
+# printed.  All of the kernel files' mutants take hours on two cores:
+# sample with MUTATE_ARGS, e.g.
+#   make mutate MUTATE_ARGS="--sample 100 --seed 1"
+#   make mutate MUTATE_ARGS="--file shm_io.c --op ror"
+MUTATE_ARGS ?=
+
+.PHONY: mutate
+mutate:
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) python3"
+	nice -n 19 python3 tools/mutate/mutate.py run $(MUTATE_ARGS)
+	python3 tools/mutate/mutate.py report $(MUTATE_ARGS)
 
 # Benchmark (docs/performance.md): shmsim against the host kernel's POSIX
 # shm, built with the release preset.  Not a test: it prints medians and
