@@ -16,9 +16,13 @@
 # Tests labelled python are left out: memcheck would trace the Python
 # interpreter rather than shmsim (which the other tests cover).
 # Logs: BUILD_DIR/Testing/Temporary/MemoryChecker.<test number>.log
-# The tests labelled "replay" are left out: they build a copy of the
-# tree, and memcheck would follow into every compiler it runs; what they
-# run of shmsim, the explore tests run too.
+# The tests labelled "replay", "install" and "package" are left out:
+# they build a copy of the tree or a client, or a package, and memcheck
+# would follow into every compiler and packager they run; what they run
+# of the model, the other tests run too.  So are "fix" (a patched copy of
+# the model exploring what explore/ explores), "repro" (a threaded host
+# program, not the model), "mutate" (Python) and "slow" (every scenario
+# again, as a page).  The rest is the whole suite.
 set -eu
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,7 +52,7 @@ rc=0
 ctest --test-dir "$build" -T memcheck \
     --overwrite "MemoryCheckCommand=$valgrind" \
     --overwrite "MemoryCheckCommandOptions=$opts" \
-    --output-on-failure --no-tests=error -j2 -LE 'host|browser|python|replay' "$@" 2>&1 |
+    --output-on-failure --no-tests=error -j2 -LE 'host|browser|python|replay|install|package|fix|repro|mutate|slow' "$@" 2>&1 |
     tee "$log" || rc=1
 # ctest exits non-zero when a test failed; the pipe hides its status.
 grep -q "^100% tests passed" "$log" || rc=1
