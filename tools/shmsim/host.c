@@ -269,65 +269,40 @@ var_find(struct host *h, const char *name, bool create)
 	return (&h->vars[h->nvars++]);
 }
 
+/* sc_var_value_fn for the host runner; remembers a skipped variable. */
+struct host_lookup {
+	struct host *h;
+	bool skipped;
+};
+
+static bool
+host_var_value(void *ctx, const char *name, int64_t *valuep)
+{
+	struct host_lookup *l = ctx;
+	struct hvar *var = var_find(l->h, name, false);
+
+	if (var == NULL || !var->bound) {
+		l->skipped = var != NULL && var->skipped;
+		return (false);
+	}
+	*valuep = var->value;
+	return (true);
+}
+
 /*
- * As run.c evaluates: left to right, strings joined, integers modulo
- * 2^64.  False with *why the unbound variable (*skipped: its call was
- * skipped here).
+ * As run.c evaluates (sc_eval()).  False with *why the unbound variable
+ * (*skipped: its call was skipped here).
  */
 static bool
 eval(struct host *h, const struct sc_expr *e, struct sc_value *v,
     const char **why, bool *skipped)
 {
-	uint64_t acc = 0, x;
-	size_t total = 0, off = 0;
-	int i;
+	struct host_lookup l = { h, false };
+	bool ok;
 
-	memset(v, 0, sizeof(*v));
-	if (sc_expr_is_string(e)) {
-		for (i = 0; i < e->nterms; i++)
-			total += e->terms[i].slen;
-		v->owned = hcalloc(total + 1, 1);
-		for (i = 0; i < e->nterms; i++) {
-			memcpy(v->owned + off, e->terms[i].sval,
-			    e->terms[i].slen);
-			off += e->terms[i].slen;
-		}
-		v->is_str = true;
-		v->s = v->owned;
-		v->len = total;
-		return (true);
-	}
-	for (i = 0; i < e->nterms; i++) {
-		const struct sc_term *t = &e->terms[i];
-
-		if (t->kind == T_VAR) {
-			struct hvar *var = var_find(h, t->sval, false);
-
-			if (var == NULL || !var->bound) {
-				*why = t->sval;
-				*skipped = var != NULL && var->skipped;
-				return (false);
-			}
-			x = (uint64_t)var->value;
-		} else
-			x = (uint64_t)t->ival;
-		switch (t->op) {
-		case 0:
-			acc = x;
-			break;
-		case '|':
-			acc |= x;
-			break;
-		case '+':
-			acc += x;
-			break;
-		case '-':
-			acc -= x;
-			break;
-		}
-	}
-	v->i = (int64_t)acc;
-	return (true);
+	ok = sc_eval(e, v, host_var_value, &l, why);
+	*skipped = l.skipped;
+	return (ok);
 }
 
 static bool

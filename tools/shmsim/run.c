@@ -220,14 +220,16 @@ value_free(struct sc_value *v)
 
 /*
  * Evaluate left to right, no precedence.  Strings join with '+';
- * integers combine with '|', '+', '-' modulo 2^64.  *why gets a message
- * when a variable is unbound.
+ * integers combine with '|', '+', '-' modulo 2^64.  A variable's value
+ * comes from value(ctx, ...); *why gets its name when it is unbound.
+ * Shared by the model's runner and the host runner (host.c).
  */
-static bool
-eval(struct runner *r, const struct sc_expr *e, struct sc_value *v,
-    const char **why)
+bool
+sc_eval(const struct sc_expr *e, struct sc_value *v, sc_var_value_fn *value,
+    void *ctx, const char **why)
 {
 	uint64_t acc = 0, x;
+	int64_t var;
 	size_t total = 0, off = 0;
 	int i;
 
@@ -250,13 +252,11 @@ eval(struct runner *r, const struct sc_expr *e, struct sc_value *v,
 		const struct sc_term *t = &e->terms[i];
 
 		if (t->kind == T_VAR) {
-			struct sc_var *var = var_find(r, t->sval, false);
-
-			if (var == NULL || !var->bound) {
+			if (!value(ctx, t->sval, &var)) {
 				*why = t->sval;
 				return (false);
 			}
-			x = (uint64_t)var->value;
+			x = (uint64_t)var;
 		} else
 			x = (uint64_t)t->ival;
 		switch (t->op) {
@@ -276,6 +276,25 @@ eval(struct runner *r, const struct sc_expr *e, struct sc_value *v,
 	}
 	v->i = (int64_t)acc;
 	return (true);
+}
+
+/* sc_var_value_fn for the model's runner. */
+static bool
+runner_var_value(void *ctx, const char *name, int64_t *valuep)
+{
+	struct sc_var *var = var_find(ctx, name, false);
+
+	if (var == NULL || !var->bound)
+		return (false);
+	*valuep = var->value;
+	return (true);
+}
+
+static bool
+eval(struct runner *r, const struct sc_expr *e, struct sc_value *v,
+    const char **why)
+{
+	return (sc_eval(e, v, runner_var_value, r, why));
 }
 
 /* A path or name argument as the kernel would receive the pointer. */

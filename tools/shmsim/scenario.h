@@ -312,6 +312,11 @@ struct sc_result {
 	struct shmsim_stat st;
 };
 void sc_print_result(FILE *f, const struct sc_result *res, bool trace_form);
+/* A variable's value (false: unbound), for sc_eval(). */
+typedef bool sc_var_value_fn(void *ctx, const char *name, int64_t *valuep);
+/* An argument or expectation's value, as the runner computes it. */
+bool sc_eval(const struct sc_expr *e, struct sc_value *v,
+    sc_var_value_fn *value, void *ctx, const char **why);
 const char *sc_type_word(uint32_t mode);
 /* The expectation as written (the text after "=>"), or "success". */
 const char *sc_expect_text(const struct sc_stmt *st);
