@@ -84,6 +84,19 @@ struct shmsim_counters env_counters(struct env *e);
  * in a forked child with its stderr caught; the child exits 0 if fn
  * returns.
  */
+/*
+ * UNDER_TSAN: ThreadSanitizer and a forked child's abort do not mix (it
+ * flags the abort as a signal-unsafe call in CMocka's handlers), so the
+ * tests that panic in a child skip themselves under TSan.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+
 struct outcome {
 	int status;
 	char err[8192];

@@ -18,13 +18,7 @@
 #define NT 32
 
 /* ThreadSanitizer and a forked child's abort do not mix (test_witness.c). */
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
+/* UNDER_TSAN: helpers.h. */
 
 /* The stats of the type named name. */
 static struct shmsim_malloc_stat

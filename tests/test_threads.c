@@ -22,13 +22,7 @@
 #include "kernel_var.h"
 #include "shmsim_explore.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
+/* UNDER_TSAN: helpers.h. */
 
 /* The panic cases need INVARIANTS and a fork that TSan tolerates. */
 static void

@@ -26,13 +26,7 @@
  * in the parent's CMocka handlers; the order checker is single-threaded
  * logic that the other builds cover, so the TSan build skips it.
  */
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
+/* UNDER_TSAN: helpers.h. */
 
 static void
 skip_without_invariants(void)
