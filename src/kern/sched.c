@@ -248,8 +248,6 @@ hash_mix(uint32_t h, uint32_t v)
 static uint32_t
 hash_str(uint32_t h, const char *s)
 {
-	if (s == NULL)
-		return (hash_mix(h, 0));
 	for (; *s != '\0'; s++) {
 		h ^= (unsigned char)*s;
 		h *= 16777619u;
@@ -257,12 +255,22 @@ hash_str(uint32_t h, const char *s)
 	return (hash_mix(h, 0));
 }
 
-/* hash_str() of a static string, remembered by its address. */
+/*
+ * hash_str() of a static string, remembered by its address.  No string
+ * (the what and func of a thread's "finished" point) is 0: the cache,
+ * zeroed, used to answer 0 for it until a string whose address fell in
+ * slot 0 had passed, and hash_str(NULL) after that, so that the key of
+ * such a point -- a decision when a thread finishes while two others
+ * can run -- depended on where the build put its strings.  0 is what
+ * builds answered unless that happened: their tokens keep their hashes.
+ */
 static uint32_t
 str_id(struct shmsim_explorer *e, const char *s)
 {
 	size_t slot = ((uintptr_t)s >> 3) % 256;
 
+	if (s == NULL)
+		return (0);
 	if (e->e_strcache[slot].sc_s != s) {
 		e->e_strcache[slot].sc_s = s;
 		e->e_strcache[slot].sc_h = hash_str(2166136261u, s);
