@@ -784,53 +784,62 @@ alternatives(uint16_t mask, int dflt, int out[SHMSIM_MAX_ACTORS])
 }
 
 /*
- * The identity of the point `at` that thread st has reached: its kind,
- * function and object, and how many such points st has passed in this
- * block (counted by identity, so edits that move code do not change it).
+ * The identity of a point that thread st has reached -- its kind,
+ * function and object (the key), and how many such points st has passed
+ * in this block (counted by identity, so edits that move code do not
+ * change it) -- written into *at with where it is.  The strings come in
+ * as arguments, not read back from *at: this runs at every scheduling
+ * point.
  */
 static void
 point_identify(struct shmsim_explorer *e, struct sched_thread *st,
-    struct sched_point *at)
+    struct sched_point *at, const char *op, const char *what, const char *func,
+    const char *file, int line)
 {
-	uint32_t key;
+	struct occ_slot *os;
+	uint32_t key, occ, gen = e->e_gen;
 	size_t i, slot;
 
-	slot = (((uintptr_t)at->sp_op >> 3) ^ ((uintptr_t)at->sp_what >> 2) ^
-		   ((uintptr_t)at->sp_func >> 4)) %
+	slot = (((uintptr_t)op >> 3) ^ ((uintptr_t)what >> 2) ^
+		   ((uintptr_t)func >> 4)) %
 	    256;
-	if (e->e_idcache[slot].ic_op != at->sp_op ||
-	    e->e_idcache[slot].ic_what != at->sp_what ||
-	    e->e_idcache[slot].ic_func != at->sp_func) {
+	if (__predict_false(e->e_idcache[slot].ic_op != op ||
+		e->e_idcache[slot].ic_what != what ||
+		e->e_idcache[slot].ic_func != func)) {
 		/* The strings' contents, never their addresses, make the key.
 		 */
-		e->e_idcache[slot].ic_op = at->sp_op;
-		e->e_idcache[slot].ic_what = at->sp_what;
-		e->e_idcache[slot].ic_func = at->sp_func;
-		e->e_idcache[slot].ic_kind = point_kind(at->sp_what);
+		e->e_idcache[slot].ic_op = op;
+		e->e_idcache[slot].ic_what = what;
+		e->e_idcache[slot].ic_func = func;
+		e->e_idcache[slot].ic_kind = point_kind(what);
 		e->e_idcache[slot].ic_key =
-		    hash_mix(hash_mix(str_id(e, at->sp_op),
+		    hash_mix(hash_mix(str_id(e, op),
 				 str_id(e, e->e_idcache[slot].ic_kind)),
-			str_id(e, at->sp_func));
+			str_id(e, func));
 	}
-	at->sp_what = e->e_idcache[slot].ic_kind;
 	key = e->e_idcache[slot].ic_key;
+	at->sp_op = op;
+	at->sp_what = e->e_idcache[slot].ic_kind;
+	at->sp_func = func;
+	at->sp_file = file;
+	at->sp_line = line;
+	at->sp_key = key;
 	slot = key % SCHED_OCC;
 	for (i = 0; i < SCHED_OCC; i++) {
-		struct occ_slot *os = &st->st_occ[(slot + i) % SCHED_OCC];
-
-		if (os->os_gen != e->e_gen) {
-			os->os_gen = e->e_gen;
+		os = &st->st_occ[(slot + i) % SCHED_OCC];
+		if (os->os_gen != gen) {
+			os->os_gen = gen;
 			os->os_key = key;
 			os->os_n = 0;
 		}
-		if (os->os_key == key) {
-			at->sp_occ = ++os->os_n;
+		if (os->os_key == key)
 			break;
-		}
 	}
-	if (i == SCHED_OCC) /* more kinds than slots: count them together */
-		at->sp_occ = ++st->st_occ_over;
-	at->sp_key = key;
+	if (__predict_true(i < SCHED_OCC))
+		occ = ++os->os_n;
+	else /* more kinds than slots: count them together */
+		occ = ++st->st_occ_over;
+	at->sp_occ = occ;
 }
 
 static void
@@ -1122,12 +1131,7 @@ sched_point_slow(struct sim_thread *td, const char *op, const char *what,
 	struct shmsim_explorer *e = st->st_e;
 	struct sched_thread *next;
 
-	st->st_last.sp_op = op;
-	st->st_last.sp_what = what;
-	st->st_last.sp_func = func;
-	st->st_last.sp_file = file;
-	st->st_last.sp_line = line;
-	point_identify(e, st, &st->st_last);
+	point_identify(e, st, &st->st_last, op, what, func, file, line);
 	next = sched_pick(e, st, &st->st_last);
 	if (next != st) {
 		step_record(e, st, EV_PREEMPTED, &st->st_last);
@@ -1144,12 +1148,7 @@ sched_sleep(struct sim_thread *td, const void *chan, const char *wmesg,
 
 	st_set_state(e, st, ST_BLOCKED);
 	st->st_chan = chan;
-	st->st_wait.sp_op = "sleep";
-	st->st_wait.sp_what = wmesg;
-	st->st_wait.sp_func = func;
-	st->st_wait.sp_file = file;
-	st->st_wait.sp_line = line;
-	point_identify(e, st, &st->st_wait);
+	point_identify(e, st, &st->st_wait, "sleep", wmesg, func, file, line);
 	step_record(e, st, EV_BLOCKED, &st->st_wait);
 	sched_leave(e, st, &st->st_wait, false);
 	KASSERT(st->st_state == ST_RUNNABLE,
@@ -1182,14 +1181,14 @@ sched_thread_main(void *arg)
 {
 	struct sched_thread *st = arg;
 	struct shmsim_explorer *e = st->st_e;
-	struct sched_point done = { "finished", NULL, NULL, NULL, 0, 0, 0 };
+	struct sched_point done;
 
 	st->st_fn(st->st_arg);
 	KASSERT(st->st_td.td_nheld == 0,
 	    ("%s: %s finished holding %d locks", __func__, st->st_name,
 		st->st_td.td_nheld));
 	st_set_state(e, st, ST_DONE);
-	point_identify(e, st, &done);
+	point_identify(e, st, &done, "finished", NULL, NULL, NULL, 0);
 	step_record(e, st, EV_DONE, &done);
 	sched_leave(e, st, &done, true);
 	panic("%s: a finished thread was resumed", __func__);
