@@ -541,6 +541,103 @@ tokens_keep_their_format_and_hash(void **state)
 	assert_int_equal(w, sizeof(want) / sizeof(want[0]));
 }
 
+/* ------------------------------------------- occurrences of many kinds */
+
+struct many_kinds {
+	char names[150][8]; /* the points' objects: "k0" .. "k149" */
+};
+
+/*
+ * Actor A: points of kinds k0 .. k149, then k0 .. k9 and k140 .. k149
+ * again.  Actor B: one point.
+ */
+static void
+many_kinds_a(void *arg)
+{
+	struct many_kinds *mk = arg;
+	int i;
+
+	for (i = 0; i < 150; i++)
+		SCHED_POINT("kind", mk->names[i], __FILE__, __LINE__);
+	for (i = 0; i < 10; i++)
+		SCHED_POINT("kind", mk->names[i], __FILE__, __LINE__);
+	for (i = 140; i < 150; i++)
+		SCHED_POINT("kind", mk->names[i], __FILE__, __LINE__);
+}
+
+static void
+many_kinds_b(void *arg)
+{
+	(void)arg;
+	SCHED_POINT("kind", "b", __FILE__, __LINE__);
+}
+
+/*
+ * A thread counts the occurrences of up to 128 kinds of point in a
+ * block one by one; the kinds after those share one count.  Every point
+ * of A is a decision in the first DFS schedule (B can run throughout),
+ * so its schedule file shows each occurrence; the token is the one the
+ * explorer made before occurrences were counted by interned key.
+ */
+static void
+occurrences_of_many_kinds(void **state)
+{
+	struct shmsim_explore_opts o = { .mode = SHMSIM_SCHED_DFS,
+		.preemptions = 1 };
+	struct many_kinds mk;
+	shmsim_actor_fn *const fns[] = { many_kinds_a, many_kinds_b };
+	void *const args[] = { &mk, NULL };
+	struct shmsim_explorer *e;
+	char *file = NULL, want[128];
+	size_t len = 0;
+	int i, b;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < 150; i++)
+		snprintf(mk.names[i], sizeof(mk.names[i]), "k%d", i);
+	assert_int_equal(shmsim_explorer_create(&o, &e), 0);
+	for (b = 0; b < 2; b++) {
+		/* Twice: the counts start again in each run. */
+		assert_true(shmsim_explorer_begin(e));
+		assert_int_equal(
+		    shmsim_explorer_par(e, 2, NULL, fns, args, NULL, 0), 0);
+		assert_int_equal(shmsim_explorer_end(e, false, NULL, 0), 0);
+	}
+	f = open_memstream(&file, &len);
+	assert_non_null(f);
+	assert_int_equal(shmsim_explorer_save(e, "t.shm", f), 0);
+	assert_int_equal(fclose(f), 0);
+	/* The second DFS schedule: A preempted at its last point. */
+	assert_string_equal(shmsim_explorer_token(e), "2-8071344d-170.1");
+	for (i = 0; i < 128; i++) {
+		snprintf(want, sizeof(want),
+		    "\n%d 0* kind \"k%d\" in many_kinds_a #1 | 0 1 -> 0\n",
+		    i + 1, i);
+		assert_non_null(strstr(file, want));
+	}
+	for (i = 128; i < 150; i++) {
+		snprintf(want, sizeof(want),
+		    "\n%d 0* kind \"k%d\" in many_kinds_a #%d | 0 1 -> 0\n",
+		    i + 1, i, i - 127);
+		assert_non_null(strstr(file, want));
+	}
+	for (i = 0; i < 10; i++) {
+		snprintf(want, sizeof(want),
+		    "\n%d 0* kind \"k%d\" in many_kinds_a #2 | 0 1 -> 0\n",
+		    151 + i, i);
+		assert_non_null(strstr(file, want));
+	}
+	for (i = 140; i < 150; i++) {
+		snprintf(want, sizeof(want),
+		    "\n%d 0* kind \"k%d\" in many_kinds_a #%d | 0 1 -> ",
+		    161 + i - 140, i, i - 140 + 23);
+		assert_non_null(strstr(file, want));
+	}
+	free(file);
+	shmsim_explorer_destroy(e);
+}
+
 /*
  * A token names points by what they are: after the point moved to another
  * line, the token (and a schedule file) replays the same schedule with no
@@ -1061,6 +1158,7 @@ main(void)
 		cmocka_unit_test(replay_detects_nondeterminism),
 		cmocka_unit_test(bad_tokens_are_refused),
 		cmocka_unit_test(tokens_keep_their_format_and_hash),
+		cmocka_unit_test(occurrences_of_many_kinds),
 		cmocka_unit_test(tokens_and_files_survive_moved_points),
 		cmocka_unit_test(shards_partition_the_schedules),
 		cmocka_unit_test(model_excl_create_race),
