@@ -638,6 +638,71 @@ occurrences_of_many_kinds(void **state)
 	shmsim_explorer_destroy(e);
 }
 
+/* ------------------------------------ a panic when one thread is left */
+
+struct lone_obj {
+	unsigned o_count;
+};
+
+static void
+lone_first(void *arg)
+{
+	(void)arg;
+	SCHED_POINT("test", "first", __FILE__, __LINE__);
+}
+
+/* Runs after lone_first has finished: alone in the block, then panics. */
+static void
+lone_panics(void *arg)
+{
+	struct lone_obj *obj = arg;
+
+	SCHED_POINT("test", "&obj->o_count", __FILE__, __LINE__);
+	obj->o_count++;
+	SCHED_POINT("test", "&obj->o_count", __FILE__, __LINE__);
+	panic("planted: %u", obj->o_count);
+}
+
+static void
+lone_child(void *arg)
+{
+	struct shmsim_explore_opts o = { .mode = SHMSIM_SCHED_FIXED };
+	shmsim_actor_fn *const fns[] = { lone_first, lone_panics };
+	void *const args[] = { NULL, arg };
+	const char *const names[] = { "A", "B" };
+	struct shmsim_explorer *e;
+
+	(void)shmsim_explorer_create(&o, &e);
+	(void)shmsim_explorer_begin(e);
+	(void)shmsim_explorer_par(e, 2, names, fns, args, NULL, 0);
+}
+
+/*
+ * The last point of a thread that panics is in the step list, named by
+ * its kind, also when the thread was the only one left in its block
+ * (where the explorer does not identify points: no decision can
+ * follow).
+ */
+static void
+panic_names_the_last_point_of_a_lone_thread(void **state)
+{
+	struct lone_obj obj = { 0 };
+	struct outcome out;
+
+	(void)state;
+#ifdef UNDER_TSAN
+	skip();
+#endif
+	run_child(lone_child, &obj, &out);
+	assert_aborted(&out);
+	assert_non_null(strstr(out.err, "panic: planted: 1\n"));
+	assert_non_null(strstr(out.err, "1. A: - -- finished\n"));
+	assert_non_null(strstr(out.err,
+	    "2. B: - -- panicked, last point at test \"o_count\" in "
+	    "lone_panics @ "));
+	assert_null(strstr(out.err, "&obj->o_count"));
+}
+
 /*
  * A token names points by what they are: after the point moved to another
  * line, the token (and a schedule file) replays the same schedule with no
@@ -1159,6 +1224,7 @@ main(void)
 		cmocka_unit_test(bad_tokens_are_refused),
 		cmocka_unit_test(tokens_keep_their_format_and_hash),
 		cmocka_unit_test(occurrences_of_many_kinds),
+		cmocka_unit_test(panic_names_the_last_point_of_a_lone_thread),
 		cmocka_unit_test(tokens_and_files_survive_moved_points),
 		cmocka_unit_test(shards_partition_the_schedules),
 		cmocka_unit_test(model_excl_create_race),

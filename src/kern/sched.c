@@ -97,6 +97,7 @@ struct sched_thread {
 	const void *st_chan; /* ST_BLOCKED: slept on */
 	struct sched_point st_wait;
 	struct sched_point st_last; /* the last point it passed */
+	bool st_last_raw; /* st_last not identified: sp_what as passed */
 	char st_label[SCHED_LABEL];
 	unsigned st_prio; /* PCT */
 	struct occ_slot st_occ[SCHED_OCC];
@@ -1131,7 +1132,27 @@ sched_point_slow(struct sim_thread *td, const char *op, const char *what,
 	struct shmsim_explorer *e = st->st_e;
 	struct sched_thread *next;
 
+	if (e->e_runmask == (1u << st->st_id) && e->e_blockmask == 0) {
+		/*
+		 * Every other thread of the block has finished: no decision
+		 * can come before the block ends (only the threads of a
+		 * block run in it, and a finished one never runs again), so
+		 * this point's identity -- its key and occurrence, which only
+		 * decisions use -- would never be read.  The point is counted
+		 * and kept, as passed, for a panic's step list
+		 * (sched_panic_hook() names its kind).
+		 */
+		e->e_points++;
+		st->st_last.sp_op = op;
+		st->st_last.sp_what = what;
+		st->st_last.sp_func = func;
+		st->st_last.sp_file = file;
+		st->st_last.sp_line = line;
+		st->st_last_raw = true;
+		return;
+	}
 	point_identify(e, st, &st->st_last, op, what, func, file, line);
+	st->st_last_raw = false;
 	next = sched_pick(e, st, &st->st_last);
 	if (next != st) {
 		step_record(e, st, EV_PREEMPTED, &st->st_last);
@@ -1210,6 +1231,11 @@ sched_panic_hook(const char *msg)
 	    _curthread_explored->td_sched != NULL) {
 		struct sched_thread *st = _curthread_explored->td_sched;
 
+		if (st->st_last_raw) {
+			/* As point_identify() names it. */
+			st->st_last.sp_what = point_kind(st->st_last.sp_what);
+			st->st_last_raw = false;
+		}
 		if (grow((void **)&e->e_steps, &e->e_capsteps, e->e_nsteps + 1,
 			sizeof(*e->e_steps)))
 			step_record(e, st, EV_PANIC, &st->st_last);
@@ -1509,6 +1535,7 @@ shmsim_explorer_par(struct shmsim_explorer *e, int n, const char *const names[],
 		st->st_label[0] = '\0';
 		st->st_occ_over = 0;
 		memset(&st->st_last, 0, sizeof(st->st_last));
+		st->st_last_raw = false;
 		st->st_prio = e->e_opts.depth + (unsigned)i;
 		fiber_prepare(&st->st_fiber, sched_thread_main, st);
 	}
