@@ -1587,7 +1587,23 @@ dfs_backtrack(struct shmsim_explorer *e)
 		}
 	for (k = e->e_ndec; k-- > 0;) {
 		const struct decision *d = &e->e_dec[k];
+		unsigned rest;
 
+		/*
+		 * The alternatives not tried yet: those after the chosen one
+		 * in alternatives()' order (the default, then the others by
+		 * number).  Each costs a preemption when the actor at the
+		 * point could go on (the default is that actor).  Most
+		 * decisions, scanned from the end, have none within the
+		 * bound: skip them without listing their alternatives.
+		 */
+		rest = d->d_mask & ~(1u << d->d_dflt);
+		if (d->d_chosen != d->d_dflt)
+			rest &= ~((2u << d->d_chosen) - 1);
+		if (rest == 0 ||
+		    (d->d_cur_runnable &&
+			d->d_preempts + 1 > e->e_opts.preemptions))
+			continue;
 		n = alternatives(d->d_mask, d->d_dflt, alts);
 		for (i = 0; i < n; i++)
 			if (alts[i] == d->d_chosen)
