@@ -437,11 +437,6 @@ shm_kinfo_path(const struct shmfd *shmfd, const struct ucred *cred, char *buf,
  * Model-only: remove every name (kernel destruction).  The bucket array
  * and mask are constant: kept in locals, the scan of empty buckets is a
  * tight loop (it was most of the cost of destroying an idle kernel).
- * With no name left (k_nnames, which the auditor checks against the
- * dictionary) there is nothing to scan for: a kernel whose names were
- * all unlinked -- each of the explorer's schedules -- skips the scan of
- * its 1,024 empty buckets.  Under INVARIANTS the scan still runs and
- * checks that the count told the truth.
  */
 void
 shm_remove_all(struct shmsim_kernel *k)
@@ -449,24 +444,13 @@ shm_remove_all(struct shmsim_kernel *k)
 	struct shm_dict_bucket *dict;
 	struct shm_mapping *map;
 	unsigned long i, mask;
-	bool empty;
 
 	sx_xlock(&k->shm_dict_lock);
-	empty = atomic_load_explicit(&k->k_nnames, memory_order_relaxed) == 0;
-#ifndef INVARIANTS
-	if (empty) {
-		sx_xunlock(&k->shm_dict_lock);
-		return;
-	}
-#endif
 	dict = k->shm_dictionary;
 	mask = k->shm_hash;
 	for (i = 0; i <= mask; i++) {
 		if (__predict_true(LIST_EMPTY(&dict[i])))
 			continue;
-		KASSERT(!empty,
-		    ("%s: bucket %lu holds a name, but k_nnames is 0", __func__,
-			i));
 		while ((map = LIST_FIRST(&dict[i])) != NULL)
 			shm_doremove(k, map);
 	}
