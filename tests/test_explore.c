@@ -381,6 +381,328 @@ run_moving(struct shmsim_explorer *e)
 	return (c.value);
 }
 
+/* ------------------------------------------- tokens: format and hash */
+
+/* Two points of a kind named by arg, then one with no object. */
+static void
+three_points(void *arg)
+{
+	const char *what = arg;
+
+	SCHED_POINT("test", what, __FILE__, __LINE__);
+	SCHED_POINT("test", what, __FILE__, __LINE__);
+	SCHED_POINT("other", NULL, __FILE__, __LINE__);
+}
+
+/*
+ * The deviations a schedule file lists -- decisions whose chosen actor
+ * is not the default (the actor at the point when it could go on, else
+ * the lowest that could run) -- as a token writes them: "-I.T" each.
+ */
+static void
+deviations_of_file(const char *file, char *out, size_t len)
+{
+	const char *line;
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (line = file; line != NULL && *line != '\0';
+	     line = strchr(line, '\n') != NULL ? strchr(line, '\n') + 1 :
+						 NULL) {
+		unsigned idx, cur = 0, chosen, dflt, mask = 0, a;
+		const char *p, *bar, *arrow;
+		bool runnable = false, start;
+		int n;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		assert_int_equal(sscanf(line, "%u %n", &idx, &n), 1);
+		p = line + n;
+		start = *p == '-';
+		if (!start) {
+			assert_int_equal(sscanf(p, "%u", &cur), 1);
+			runnable = strchr(p, '*') != NULL &&
+			    strchr(p, '*') < strchr(p, ' ');
+		}
+		bar = strstr(p, " | ");
+		arrow = strstr(p, " -> ");
+		assert_non_null(bar);
+		assert_non_null(arrow);
+		for (p = bar + 3; p < arrow; p += n) {
+			assert_int_equal(sscanf(p, "%u%n", &a, &n), 1);
+			mask |= 1u << a;
+			if (p[n] == ' ')
+				n++;
+		}
+		assert_int_equal(sscanf(arrow + 4, "%u", &chosen), 1);
+		dflt = !start && runnable ? cur : (unsigned)__builtin_ctz(mask);
+		if (chosen != dflt) {
+			n = snprintf(out + off, len - off, "-%u.%u", idx,
+			    chosen);
+			assert_true(n > 0 && (size_t)n < len - off);
+			off += (size_t)n;
+		}
+	}
+}
+
+/*
+ * A token is "2-HHHHHHHH" and "-I.T" for each decision I that departed
+ * from the default to actor T; the explorer writes it only when asked.
+ * The tokens below were made by the explorer before it made them lazily
+ * (and hashed decisions lazily): they must not change, since users keep
+ * tokens in bug reports and scripts.  Three actors, so that a thread
+ * finishes while two others can run (a point with no object and no
+ * function), and two blocks per run.
+ */
+static void
+tokens_keep_their_format_and_hash(void **state)
+{
+	static const char *const want[] = {
+		/* random, seed 7 */
+		"2-60f6151e-0.1-1.2-3.1-4.0-5.1-6.2-13.1-14.0-15.1-16.0",
+		"2-2dfad112-0.2-1.0-2.1-4.0-5.2-6.0-7.1-11.1-14.0-16.1",
+		"2-baab1a3d-2.2-3.1-5.2-7.1-8.2-9.1-10.1-11.0-12.1-13.0",
+		"2-1058ebe6-0.1-1.0-2.2-6.1-10.1-11.0-12.1-13.0",
+		"2-fa0e9d01-0.2-3.1-4.2-5.1-7.0-9.1-10.1-13.0-15.1",
+		"2-9ca78376-0.1-3.0-4.1-5.2-6.0-7.2-8.0-9.2-11.1-13.0-14.1",
+		/* pct, depth 3, seed 7 */
+		"2-63e1066e-0.1-4.2",
+		"2-125647f1-0.1-1.2-11.1",
+		"2-c6434afd-0.2-3.1-7.2-8.1",
+		"2-00c3c137-0.2-1.0-9.1",
+		"2-caf8bdbd-0.1-2.2-6.1-8.1",
+		"2-cf8f40c9-3.1-7.2-11.1",
+		/* dfs, 1 preemption: the first six */
+		"2-60e988f6",
+		"2-a6a1c81d-11.1",
+		"2-d40675a9-10.1",
+		"2-ed6c0fc7-9.1",
+		"2-b19c9071-8.1",
+		"2-8652d05f-8.1-11.0",
+	};
+	static const enum shmsim_sched_mode modes[] = { SHMSIM_SCHED_RANDOM,
+		SHMSIM_SCHED_PCT, SHMSIM_SCHED_DFS };
+	shmsim_actor_fn *const fns[] = { three_points, three_points,
+		three_points };
+	void *const args[] = { "x", "&s->count", "x" };
+	char first[4096], devs[4096], *file = NULL, *line;
+	size_t len = 0, m, w = 0;
+	FILE *f;
+
+	(void)state;
+	for (m = 0; m < 3; m++) {
+		struct shmsim_explore_opts o = { .mode = modes[m],
+			.preemptions = 1,
+			.depth = 3,
+			.seed = 7 };
+		struct shmsim_explorer *e;
+		int runs = 0;
+
+		assert_int_equal(shmsim_explorer_create(&o, &e), 0);
+		while (runs < 6 && shmsim_explorer_begin(e)) {
+			/* No block has ended yet: no token. */
+			assert_string_equal(shmsim_explorer_token(e), "");
+			assert_int_equal(
+			    shmsim_explorer_par(e, 3, NULL, fns, args, NULL, 0),
+			    0);
+			snprintf(first, sizeof(first), "%s",
+			    shmsim_explorer_token(e));
+			assert_true(strncmp(first, "2-", 2) == 0);
+			assert_int_equal(
+			    shmsim_explorer_par(e, 2, NULL, fns, args, NULL, 0),
+			    0);
+			/* The second block's decisions come after the
+			 * first's. */
+			assert_true(strlen(shmsim_explorer_token(e)) >= 10);
+			assert_int_equal(shmsim_explorer_end(e, false, NULL, 0),
+			    0);
+			assert_string_equal(shmsim_explorer_token(e), want[w]);
+			/* The tail lists the departures the file shows. */
+			f = open_memstream(&file, &len);
+			assert_non_null(f);
+			assert_int_equal(shmsim_explorer_save(e, "t.shm", f),
+			    0);
+			assert_int_equal(fclose(f), 0);
+			line = strstr(file, "# token: ");
+			assert_non_null(line);
+			assert_true(
+			    strncmp(line + 9, want[w], strlen(want[w])) == 0 &&
+			    line[9 + strlen(want[w])] == '\n');
+			deviations_of_file(file, devs, sizeof(devs));
+			assert_string_equal(want[w] + 10, devs);
+			free(file);
+			file = NULL;
+			w++;
+			runs++;
+		}
+		assert_int_equal(runs, 6);
+		shmsim_explorer_destroy(e);
+	}
+	assert_int_equal(w, sizeof(want) / sizeof(want[0]));
+}
+
+/* ------------------------------------------- occurrences of many kinds */
+
+struct many_kinds {
+	char names[150][8]; /* the points' objects: "k0" .. "k149" */
+};
+
+/*
+ * Actor A: points of kinds k0 .. k149, then k0 .. k9 and k140 .. k149
+ * again.  Actor B: one point.
+ */
+static void
+many_kinds_a(void *arg)
+{
+	struct many_kinds *mk = arg;
+	int i;
+
+	for (i = 0; i < 150; i++)
+		SCHED_POINT("kind", mk->names[i], __FILE__, __LINE__);
+	for (i = 0; i < 10; i++)
+		SCHED_POINT("kind", mk->names[i], __FILE__, __LINE__);
+	for (i = 140; i < 150; i++)
+		SCHED_POINT("kind", mk->names[i], __FILE__, __LINE__);
+}
+
+static void
+many_kinds_b(void *arg)
+{
+	(void)arg;
+	SCHED_POINT("kind", "b", __FILE__, __LINE__);
+}
+
+/*
+ * A thread counts the occurrences of up to 128 kinds of point in a
+ * block one by one; the kinds after those share one count.  Every point
+ * of A is a decision in the first DFS schedule (B can run throughout),
+ * so its schedule file shows each occurrence; the token is the one the
+ * explorer made before occurrences were counted by interned key.
+ */
+static void
+occurrences_of_many_kinds(void **state)
+{
+	struct shmsim_explore_opts o = { .mode = SHMSIM_SCHED_DFS,
+		.preemptions = 1 };
+	struct many_kinds mk;
+	shmsim_actor_fn *const fns[] = { many_kinds_a, many_kinds_b };
+	void *const args[] = { &mk, NULL };
+	struct shmsim_explorer *e;
+	char *file = NULL, want[128];
+	size_t len = 0;
+	int i, b;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < 150; i++)
+		snprintf(mk.names[i], sizeof(mk.names[i]), "k%d", i);
+	assert_int_equal(shmsim_explorer_create(&o, &e), 0);
+	for (b = 0; b < 2; b++) {
+		/* Twice: the counts start again in each run. */
+		assert_true(shmsim_explorer_begin(e));
+		assert_int_equal(
+		    shmsim_explorer_par(e, 2, NULL, fns, args, NULL, 0), 0);
+		assert_int_equal(shmsim_explorer_end(e, false, NULL, 0), 0);
+	}
+	f = open_memstream(&file, &len);
+	assert_non_null(f);
+	assert_int_equal(shmsim_explorer_save(e, "t.shm", f), 0);
+	assert_int_equal(fclose(f), 0);
+	/* The second DFS schedule: A preempted at its last point. */
+	assert_string_equal(shmsim_explorer_token(e), "2-8071344d-170.1");
+	for (i = 0; i < 128; i++) {
+		snprintf(want, sizeof(want),
+		    "\n%d 0* kind \"k%d\" in many_kinds_a #1 | 0 1 -> 0\n",
+		    i + 1, i);
+		assert_non_null(strstr(file, want));
+	}
+	for (i = 128; i < 150; i++) {
+		snprintf(want, sizeof(want),
+		    "\n%d 0* kind \"k%d\" in many_kinds_a #%d | 0 1 -> 0\n",
+		    i + 1, i, i - 127);
+		assert_non_null(strstr(file, want));
+	}
+	for (i = 0; i < 10; i++) {
+		snprintf(want, sizeof(want),
+		    "\n%d 0* kind \"k%d\" in many_kinds_a #2 | 0 1 -> 0\n",
+		    151 + i, i);
+		assert_non_null(strstr(file, want));
+	}
+	for (i = 140; i < 150; i++) {
+		snprintf(want, sizeof(want),
+		    "\n%d 0* kind \"k%d\" in many_kinds_a #%d | 0 1 -> ",
+		    161 + i - 140, i, i - 140 + 23);
+		assert_non_null(strstr(file, want));
+	}
+	free(file);
+	shmsim_explorer_destroy(e);
+}
+
+/* ------------------------------------ a panic when one thread is left */
+
+struct lone_obj {
+	unsigned o_count;
+};
+
+static void
+lone_first(void *arg)
+{
+	(void)arg;
+	SCHED_POINT("test", "first", __FILE__, __LINE__);
+}
+
+/* Runs after lone_first has finished: alone in the block, then panics. */
+static void
+lone_panics(void *arg)
+{
+	struct lone_obj *obj = arg;
+
+	SCHED_POINT("test", "&obj->o_count", __FILE__, __LINE__);
+	obj->o_count++;
+	SCHED_POINT("test", "&obj->o_count", __FILE__, __LINE__);
+	panic("planted: %u", obj->o_count);
+}
+
+static void
+lone_child(void *arg)
+{
+	struct shmsim_explore_opts o = { .mode = SHMSIM_SCHED_FIXED };
+	shmsim_actor_fn *const fns[] = { lone_first, lone_panics };
+	void *const args[] = { NULL, arg };
+	const char *const names[] = { "A", "B" };
+	struct shmsim_explorer *e;
+
+	(void)shmsim_explorer_create(&o, &e);
+	(void)shmsim_explorer_begin(e);
+	(void)shmsim_explorer_par(e, 2, names, fns, args, NULL, 0);
+}
+
+/*
+ * The last point of a thread that panics is in the step list, named by
+ * its kind, also when the thread was the only one left in its block
+ * (where the explorer does not identify points: no decision can
+ * follow).
+ */
+static void
+panic_names_the_last_point_of_a_lone_thread(void **state)
+{
+	struct lone_obj obj = { 0 };
+	struct outcome out;
+
+	(void)state;
+#ifdef UNDER_TSAN
+	skip();
+#endif
+	run_child(lone_child, &obj, &out);
+	assert_aborted(&out);
+	assert_non_null(strstr(out.err, "panic: planted: 1\n"));
+	assert_non_null(strstr(out.err, "1. A: - -- finished\n"));
+	assert_non_null(strstr(out.err,
+	    "2. B: - -- panicked, last point at test \"o_count\" in "
+	    "lone_panics @ "));
+	assert_null(strstr(out.err, "&obj->o_count"));
+}
+
 /*
  * A token names points by what they are: after the point moved to another
  * line, the token (and a schedule file) replays the same schedule with no
@@ -900,6 +1222,9 @@ main(void)
 		cmocka_unit_test(deadlock_is_found_and_reported),
 		cmocka_unit_test(replay_detects_nondeterminism),
 		cmocka_unit_test(bad_tokens_are_refused),
+		cmocka_unit_test(tokens_keep_their_format_and_hash),
+		cmocka_unit_test(occurrences_of_many_kinds),
+		cmocka_unit_test(panic_names_the_last_point_of_a_lone_thread),
 		cmocka_unit_test(tokens_and_files_survive_moved_points),
 		cmocka_unit_test(shards_partition_the_schedules),
 		cmocka_unit_test(model_excl_create_race),

@@ -87,8 +87,12 @@ witness_init(struct witness *w, bool single)
 			struct witness_site *ws =
 			    &w->w_order[documented_order[i]]
 				       [documented_order[j]];
-			atomic_store(&ws->ws_file, "(documented lock order)");
-			atomic_store(&ws->ws_line, 0);
+			/* Nobody else sees the kernel yet: plain stores
+			 * (a sequentially consistent one is an xchg). */
+			atomic_store_explicit(&ws->ws_file,
+			    "(documented lock order)", memory_order_relaxed);
+			atomic_store_explicit(&ws->ws_line, 0,
+			    memory_order_relaxed);
 		}
 }
 

@@ -76,7 +76,7 @@ struct sched_point {
 	const char *sp_op, *sp_what, *sp_func, *sp_file;
 	int sp_line;
 	uint32_t sp_occ; /* this thread's nth point of this kind, 1.. */
-	uint32_t sp_id;	 /* hash of op, what, func and occ */
+	uint32_t sp_key; /* hash of op, what and func (point_identify()) */
 };
 
 /* Occurrences of each kind of point in one thread's stretch of a block. */
@@ -97,6 +97,7 @@ struct sched_thread {
 	const void *st_chan; /* ST_BLOCKED: slept on */
 	struct sched_point st_wait;
 	struct sched_point st_last; /* the last point it passed */
+	bool st_last_raw; /* st_last not identified: sp_what as passed */
 	char st_label[SCHED_LABEL];
 	unsigned st_prio; /* PCT */
 	struct occ_slot st_occ[SCHED_OCC];
@@ -110,7 +111,7 @@ struct decision {
 	uint8_t d_dflt, d_chosen;
 	uint8_t d_start;     /* the first pick of a block: no point */
 	uint32_t d_preempts; /* preemptions before this decision */
-	uint32_t d_sig;
+	uint32_t d_key;	     /* the point's sp_key (0 at the start) */
 	const char *d_op, *d_what, *d_func; /* the point (static strings) */
 	uint32_t d_occ;
 };
@@ -158,12 +159,21 @@ struct shmsim_explorer {
 	size_t e_nsteps, e_capsteps;
 	struct deviation *e_dev;
 	size_t e_ndev, e_capdev;
-	uint32_t e_hash;
+	uint16_t e_runmask;   /* threads ST_RUNNABLE */
+	uint16_t e_blockmask; /* threads ST_BLOCKED */
 	uint32_t e_preempts;
 	uint64_t e_points, e_switches;
 	bool e_nondet;
 	char e_nondet_msg[256];
-	char e_token[4096];
+	/*
+	 * The token: the decisions it hashes and the deviations it lists
+	 * (e_dec[0 .. e_tok_ndec) and e_dev[0 .. e_tok_ndev), as they were
+	 * when the last par block or the run ended), and its text, made only
+	 * when asked for (token_text()).
+	 */
+	bool e_tok_set;
+	size_t e_tok_ndec, e_tok_ndev;
+	struct token_cache *e_tc;
 
 	/* DFS: the prefix to replay in the next run. */
 	struct decision *e_forced;
@@ -248,8 +258,6 @@ hash_mix(uint32_t h, uint32_t v)
 static uint32_t
 hash_str(uint32_t h, const char *s)
 {
-	if (s == NULL)
-		return (hash_mix(h, 0));
 	for (; *s != '\0'; s++) {
 		h ^= (unsigned char)*s;
 		h *= 16777619u;
@@ -257,17 +265,68 @@ hash_str(uint32_t h, const char *s)
 	return (hash_mix(h, 0));
 }
 
-/* hash_str() of a static string, remembered by its address. */
+/*
+ * hash_str() of a static string, remembered by its address.  No string
+ * (the what and func of a thread's "finished" point) is 0: the cache,
+ * zeroed, used to answer 0 for it until a string whose address fell in
+ * slot 0 had passed, and hash_str(NULL) after that, so that the key of
+ * such a point -- a decision when a thread finishes while two others
+ * can run -- depended on where the build put its strings.  0 is what
+ * builds answered unless that happened: their tokens keep their hashes.
+ */
 static uint32_t
 str_id(struct shmsim_explorer *e, const char *s)
 {
 	size_t slot = ((uintptr_t)s >> 3) % 256;
 
+	if (s == NULL)
+		return (0);
 	if (e->e_strcache[slot].sc_s != s) {
 		e->e_strcache[slot].sc_s = s;
 		e->e_strcache[slot].sc_h = hash_str(2166136261u, s);
 	}
 	return (e->e_strcache[slot].sc_h);
+}
+
+/*
+ * The signature of decision idx: which threads could run, who was
+ * running, and the point's identity (its kind, function, lock or count:
+ * d_key; its occurrence: d_occ) -- what the point is, never where.
+ * Computed only when a hash is needed (run_hash()); a DFS run compares
+ * the fields themselves (decision_same()).
+ */
+static uint32_t
+decision_sig(const struct decision *d, size_t idx)
+{
+	return (hash_mix(hash_mix(hash_mix(2166136261u, (uint32_t)idx),
+			     (uint32_t)d->d_mask | (uint32_t)d->d_cur << 16 |
+				 (uint32_t)d->d_cur_runnable << 24),
+	    d->d_start ? 0 : hash_mix(d->d_key, d->d_occ)));
+}
+
+/* The hash of a run's first n decisions: a token's "HHHHHHHH". */
+static uint32_t
+run_hash(const struct decision *dec, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = hash_mix(h, decision_sig(&dec[i], i));
+	return (h);
+}
+
+/*
+ * Whether two decisions at the same index have the same signature: the
+ * same inputs to decision_sig(), compared one by one.
+ */
+static bool
+decision_same(const struct decision *a, const struct decision *b)
+{
+	return (a->d_mask == b->d_mask && a->d_cur == b->d_cur &&
+	    a->d_cur_runnable == b->d_cur_runnable &&
+	    a->d_start == b->d_start &&
+	    (a->d_start || (a->d_key == b->d_key && a->d_occ == b->d_occ)));
 }
 
 /*
@@ -334,27 +393,90 @@ short_file(const char *file)
  */
 #define TOKEN_VERSION 2
 
-static void
-token_format(struct shmsim_explorer *e)
-{
-	size_t i, off;
-	int n;
+/*
+ * The text of a token, kept apart from the explorer so that the getters,
+ * which take a const explorer, can fill it on demand.
+ */
+struct token_cache {
+	bool tc_valid; /* tc_text is the token of e_tok_ndec, e_tok_ndev */
+	char tc_text[4096];
+};
 
-	n = snprintf(e->e_token, sizeof(e->e_token), "%d-%08x", TOKEN_VERSION,
-	    e->e_hash);
-	off = (size_t)n;
-	for (i = 0; i < e->e_ndev && off < sizeof(e->e_token); i++) {
-		n = snprintf(e->e_token + off, sizeof(e->e_token) - off,
-		    "-%u.%u", e->e_dev[i].dv_at, e->e_dev[i].dv_thread);
-		if (n < 0 || (size_t)n >= sizeof(e->e_token) - off) {
+/* v in decimal at p, as "%u" writes it; returns the length. */
+static size_t
+put_dec(char *p, uint32_t v)
+{
+	char tmp[10];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return (n);
+}
+
+/*
+ * "2-HHHHHHHH" then "-I.T" for each deviation, as snprintf("%d-%08x") and
+ * "-%u.%u" would write them, into buf (len bytes, NUL included); a token
+ * that does not fit says so rather than being cut.
+ */
+static void
+token_format(char *buf, size_t len, uint32_t hash, const struct deviation *dev,
+    size_t ndev)
+{
+	static const char hex[] = "0123456789abcdef";
+	char piece[1 + 10 + 1 + 10];
+	size_t i, off, n;
+	int j;
+
+	KASSERT(len > 10, ("%s: buffer of %zu bytes", __func__, len));
+	off = put_dec(buf, TOKEN_VERSION);
+	buf[off++] = '-';
+	for (j = 7; j >= 0; j--)
+		buf[off++] = hex[(hash >> (4 * j)) & 0xf];
+	for (i = 0; i < ndev; i++) {
+		piece[0] = '-';
+		n = 1 + put_dec(piece + 1, dev[i].dv_at);
+		piece[n++] = '.';
+		n += put_dec(piece + n, dev[i].dv_thread);
+		if (n >= len - off) {
 			/* Too long to print: say so rather than truncate. */
-			snprintf(e->e_token, sizeof(e->e_token),
+			snprintf(buf, len,
 			    "(schedule too long for a token: %zu deviations)",
-			    e->e_ndev);
+			    ndev);
 			return;
 		}
-		off += (size_t)n;
+		memcpy(buf + off, piece, n);
+		off += n;
 	}
+	buf[off] = '\0';
+}
+
+/* The token now: the decisions and deviations so far. */
+static void
+token_snapshot(struct shmsim_explorer *e)
+{
+	e->e_tok_set = true;
+	e->e_tok_ndec = e->e_ndec;
+	e->e_tok_ndev = e->e_ndev;
+	e->e_tc->tc_valid = false;
+}
+
+/* The token's text ("" before the run's first par block ended). */
+static const char *
+token_text(const struct shmsim_explorer *e)
+{
+	if (!e->e_tok_set)
+		return ("");
+	if (!e->e_tc->tc_valid) {
+		token_format(e->e_tc->tc_text, sizeof(e->e_tc->tc_text),
+		    run_hash(e->e_dec, e->e_tok_ndec), e->e_dev, e->e_tok_ndev);
+		e->e_tc->tc_valid = true;
+	}
+	return (e->e_tc->tc_text);
 }
 
 static int
@@ -611,6 +733,8 @@ step_record(struct shmsim_explorer *e, struct sched_thread *st,
 
 /* ---------------------------------------------------------------- picking */
 
+#ifdef INVARIANTS
+/* The threads that can run, from their states (checks e_runmask). */
 static uint16_t
 runnable_mask(const struct shmsim_explorer *e)
 {
@@ -621,6 +745,23 @@ runnable_mask(const struct shmsim_explorer *e)
 		if (e->e_threads[i].st_state == ST_RUNNABLE)
 			m |= (uint16_t)(1u << i);
 	return (m);
+}
+#endif
+
+/* A thread's state, and the masks of runnable and blocked threads. */
+static void
+st_set_state(struct shmsim_explorer *e, struct sched_thread *st,
+    enum st_state state)
+{
+	uint16_t bit = (uint16_t)(1u << st->st_id);
+
+	st->st_state = state;
+	e->e_runmask &= (uint16_t)~bit;
+	e->e_blockmask &= (uint16_t)~bit;
+	if (state == ST_RUNNABLE)
+		e->e_runmask |= bit;
+	else if (state == ST_BLOCKED)
+		e->e_blockmask |= bit;
 }
 
 static int
@@ -634,64 +775,72 @@ lowest(uint16_t m)
 static int
 alternatives(uint16_t mask, int dflt, int out[SHMSIM_MAX_ACTORS])
 {
-	int i, n = 0;
+	unsigned m = mask & ~(1u << dflt);
+	int n = 0;
 
 	out[n++] = dflt;
-	for (i = 0; i < SHMSIM_MAX_ACTORS; i++)
-		if ((mask & (1u << i)) != 0 && i != dflt)
-			out[n++] = i;
+	for (; m != 0; m &= m - 1)
+		out[n++] = __builtin_ctz(m);
 	return (n);
 }
 
 /*
- * The identity of the point `at` that thread st has reached: its kind,
- * function and object, and how many such points st has passed in this
- * block (counted by identity, so edits that move code do not change it).
+ * The identity of a point that thread st has reached -- its kind,
+ * function and object (the key), and how many such points st has passed
+ * in this block (counted by identity, so edits that move code do not
+ * change it) -- written into *at with where it is.  The strings come in
+ * as arguments, not read back from *at: this runs at every scheduling
+ * point.
  */
 static void
 point_identify(struct shmsim_explorer *e, struct sched_thread *st,
-    struct sched_point *at)
+    struct sched_point *at, const char *op, const char *what, const char *func,
+    const char *file, int line)
 {
-	uint32_t key, h;
+	struct occ_slot *os;
+	uint32_t key, occ, gen = e->e_gen;
 	size_t i, slot;
 
-	slot = (((uintptr_t)at->sp_op >> 3) ^ ((uintptr_t)at->sp_what >> 2) ^
-		   ((uintptr_t)at->sp_func >> 4)) %
+	slot = (((uintptr_t)op >> 3) ^ ((uintptr_t)what >> 2) ^
+		   ((uintptr_t)func >> 4)) %
 	    256;
-	if (e->e_idcache[slot].ic_op != at->sp_op ||
-	    e->e_idcache[slot].ic_what != at->sp_what ||
-	    e->e_idcache[slot].ic_func != at->sp_func) {
+	if (__predict_false(e->e_idcache[slot].ic_op != op ||
+		e->e_idcache[slot].ic_what != what ||
+		e->e_idcache[slot].ic_func != func)) {
 		/* The strings' contents, never their addresses, make the key.
 		 */
-		e->e_idcache[slot].ic_op = at->sp_op;
-		e->e_idcache[slot].ic_what = at->sp_what;
-		e->e_idcache[slot].ic_func = at->sp_func;
-		e->e_idcache[slot].ic_kind = point_kind(at->sp_what);
+		e->e_idcache[slot].ic_op = op;
+		e->e_idcache[slot].ic_what = what;
+		e->e_idcache[slot].ic_func = func;
+		e->e_idcache[slot].ic_kind = point_kind(what);
 		e->e_idcache[slot].ic_key =
-		    hash_mix(hash_mix(str_id(e, at->sp_op),
+		    hash_mix(hash_mix(str_id(e, op),
 				 str_id(e, e->e_idcache[slot].ic_kind)),
-			str_id(e, at->sp_func));
+			str_id(e, func));
 	}
-	at->sp_what = e->e_idcache[slot].ic_kind;
 	key = e->e_idcache[slot].ic_key;
+	at->sp_op = op;
+	at->sp_what = e->e_idcache[slot].ic_kind;
+	at->sp_func = func;
+	at->sp_file = file;
+	at->sp_line = line;
+	at->sp_key = key;
 	slot = key % SCHED_OCC;
 	for (i = 0; i < SCHED_OCC; i++) {
-		struct occ_slot *os = &st->st_occ[(slot + i) % SCHED_OCC];
-
-		if (os->os_gen != e->e_gen) {
-			os->os_gen = e->e_gen;
+		os = &st->st_occ[(slot + i) % SCHED_OCC];
+		if (os->os_gen != gen) {
+			os->os_gen = gen;
 			os->os_key = key;
 			os->os_n = 0;
 		}
-		if (os->os_key == key) {
-			at->sp_occ = ++os->os_n;
+		if (os->os_key == key)
 			break;
-		}
 	}
-	if (i == SCHED_OCC) /* more kinds than slots: count them together */
-		at->sp_occ = ++st->st_occ_over;
-	h = hash_mix(key, at->sp_occ);
-	at->sp_id = h;
+	if (__predict_true(i < SCHED_OCC))
+		occ = ++os->os_n;
+	else /* more kinds than slots: count them together */
+		occ = ++st->st_occ_over;
+	at->sp_occ = occ;
 }
 
 static void
@@ -773,7 +922,7 @@ strategy_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
 		if (idx < e->e_nforced) {
 			const struct decision *f = &e->e_forced[idx];
 
-			if (f->d_sig != d->d_sig) {
+			if (!decision_same(f, d)) {
 				decision_point_text(f, x, sizeof(x));
 				decision_point_text(d, y, sizeof(y));
 				nondeterminism(e,
@@ -841,51 +990,57 @@ static struct sched_thread *
 sched_pick(struct shmsim_explorer *e, struct sched_thread *cur,
     const struct sched_point *at)
 {
-	struct decision d;
-	uint16_t mask = runnable_mask(e);
+	struct decision *d;
+	uint16_t mask = e->e_runmask;
 	bool cur_runnable;
-	int chosen;
+	int chosen, dflt;
 	size_t idx;
 
+	KASSERT(mask == runnable_mask(e),
+	    ("%s: runnable mask %#x, threads say %#x", __func__, mask,
+		runnable_mask(e)));
 	e->e_points++;
 	if (mask == 0)
 		return (NULL);
 	cur_runnable = cur != NULL && cur->st_state == ST_RUNNABLE;
-	d.d_mask = mask;
-	d.d_cur = (uint8_t)(cur != NULL ? cur->st_id : 0);
-	d.d_cur_runnable = cur_runnable;
-	d.d_dflt = (uint8_t)(cur_runnable ? cur->st_id : lowest(mask));
+	dflt = cur_runnable ? cur->st_id : lowest(mask);
 	if ((mask & (mask - 1)) == 0)
-		return (&e->e_threads[d.d_dflt]);
+		return (&e->e_threads[dflt]);
 
+	/*
+	 * A decision: recorded with what identifies it (decision_sig(),
+	 * hashed only when a token or a replay needs it).
+	 */
 	idx = e->e_ndec;
-	d.d_preempts = e->e_preempts;
-	d.d_start = at == NULL;
-	d.d_op = at != NULL ? at->sp_op : NULL;
-	d.d_what = at != NULL ? at->sp_what : NULL;
-	d.d_func = at != NULL ? at->sp_func : NULL;
-	d.d_occ = at != NULL ? at->sp_occ : 0;
-	/* What the point is, never where: see point_identify(). */
-	d.d_sig = hash_mix(hash_mix(hash_mix(2166136261u, (uint32_t)idx),
-			       (uint32_t)mask | (uint32_t)d.d_cur << 16 |
-				   (uint32_t)cur_runnable << 24),
-	    at != NULL ? at->sp_id : 0);
-	chosen = strategy_choose(e, idx, &d);
-	d.d_chosen = (uint8_t)chosen;
 	grow_or_panic((void **)&e->e_dec, &e->e_capdec, idx + 1,
 	    sizeof(*e->e_dec));
-	e->e_dec[idx] = d;
+	d = &e->e_dec[idx];
+	d->d_mask = mask;
+	d->d_cur = (uint8_t)(cur != NULL ? cur->st_id : 0);
+	d->d_cur_runnable = cur_runnable;
+	d->d_dflt = (uint8_t)dflt;
+	d->d_chosen = (uint8_t)dflt;
+	d->d_preempts = e->e_preempts;
+	d->d_start = at == NULL;
+	d->d_key = at != NULL ? at->sp_key : 0;
+	d->d_op = at != NULL ? at->sp_op : NULL;
+	d->d_what = at != NULL ? at->sp_what : NULL;
+	d->d_func = at != NULL ? at->sp_func : NULL;
+	d->d_occ = at != NULL ? at->sp_occ : 0;
+	chosen = e->e_opts.mode == SHMSIM_SCHED_FIXED ?
+	    dflt :
+	    strategy_choose(e, idx, d);
+	d->d_chosen = (uint8_t)chosen;
 	e->e_ndec++;
-	e->e_hash = hash_mix(e->e_hash, d.d_sig);
-	if (chosen != d.d_dflt) {
+	if (chosen != dflt) {
 		grow_or_panic((void **)&e->e_dev, &e->e_capdev, e->e_ndev + 1,
 		    sizeof(*e->e_dev));
 		e->e_dev[e->e_ndev].dv_at = (uint32_t)idx;
 		e->e_dev[e->e_ndev].dv_thread = (uint8_t)chosen;
 		e->e_ndev++;
+		if (cur_runnable)
+			e->e_preempts++;
 	}
-	if (cur_runnable && chosen != cur->st_id)
-		e->e_preempts++;
 	return (&e->e_threads[chosen]);
 }
 
@@ -977,12 +1132,27 @@ sched_point_slow(struct sim_thread *td, const char *op, const char *what,
 	struct shmsim_explorer *e = st->st_e;
 	struct sched_thread *next;
 
-	st->st_last.sp_op = op;
-	st->st_last.sp_what = what;
-	st->st_last.sp_func = func;
-	st->st_last.sp_file = file;
-	st->st_last.sp_line = line;
-	point_identify(e, st, &st->st_last);
+	if (e->e_runmask == (1u << st->st_id) && e->e_blockmask == 0) {
+		/*
+		 * Every other thread of the block has finished: no decision
+		 * can come before the block ends (only the threads of a
+		 * block run in it, and a finished one never runs again), so
+		 * this point's identity -- its key and occurrence, which only
+		 * decisions use -- would never be read.  The point is counted
+		 * and kept, as passed, for a panic's step list
+		 * (sched_panic_hook() names its kind).
+		 */
+		e->e_points++;
+		st->st_last.sp_op = op;
+		st->st_last.sp_what = what;
+		st->st_last.sp_func = func;
+		st->st_last.sp_file = file;
+		st->st_last.sp_line = line;
+		st->st_last_raw = true;
+		return;
+	}
+	point_identify(e, st, &st->st_last, op, what, func, file, line);
+	st->st_last_raw = false;
 	next = sched_pick(e, st, &st->st_last);
 	if (next != st) {
 		step_record(e, st, EV_PREEMPTED, &st->st_last);
@@ -997,14 +1167,9 @@ sched_sleep(struct sim_thread *td, const void *chan, const char *wmesg,
 	struct sched_thread *st = td->td_sched;
 	struct shmsim_explorer *e = st->st_e;
 
-	st->st_state = ST_BLOCKED;
+	st_set_state(e, st, ST_BLOCKED);
 	st->st_chan = chan;
-	st->st_wait.sp_op = "sleep";
-	st->st_wait.sp_what = wmesg;
-	st->st_wait.sp_func = func;
-	st->st_wait.sp_file = file;
-	st->st_wait.sp_line = line;
-	point_identify(e, st, &st->st_wait);
+	point_identify(e, st, &st->st_wait, "sleep", wmesg, func, file, line);
 	step_record(e, st, EV_BLOCKED, &st->st_wait);
 	sched_leave(e, st, &st->st_wait, false);
 	KASSERT(st->st_state == ST_RUNNABLE,
@@ -1020,11 +1185,13 @@ sched_wakeup(struct sim_thread *td, const void *chan)
 	if (td == NULL || td->td_sched == NULL)
 		return;
 	e = td->td_sched->st_e;
+	if (e->e_blockmask == 0)
+		return;
 	for (i = 0; i < e->e_nthreads; i++) {
 		struct sched_thread *st = &e->e_threads[i];
 
 		if (st->st_state == ST_BLOCKED && st->st_chan == chan) {
-			st->st_state = ST_RUNNABLE;
+			st_set_state(e, st, ST_RUNNABLE);
 			st->st_chan = NULL;
 		}
 	}
@@ -1035,14 +1202,14 @@ sched_thread_main(void *arg)
 {
 	struct sched_thread *st = arg;
 	struct shmsim_explorer *e = st->st_e;
-	struct sched_point done = { "finished", NULL, NULL, NULL, 0, 0, 0 };
+	struct sched_point done;
 
 	st->st_fn(st->st_arg);
 	KASSERT(st->st_td.td_nheld == 0,
 	    ("%s: %s finished holding %d locks", __func__, st->st_name,
 		st->st_td.td_nheld));
-	st->st_state = ST_DONE;
-	point_identify(e, st, &done);
+	st_set_state(e, st, ST_DONE);
+	point_identify(e, st, &done, "finished", NULL, NULL, NULL, 0);
 	step_record(e, st, EV_DONE, &done);
 	sched_leave(e, st, &done, true);
 	panic("%s: a finished thread was resumed", __func__);
@@ -1064,17 +1231,22 @@ sched_panic_hook(const char *msg)
 	    _curthread_explored->td_sched != NULL) {
 		struct sched_thread *st = _curthread_explored->td_sched;
 
+		if (st->st_last_raw) {
+			/* As point_identify() names it. */
+			st->st_last.sp_what = point_kind(st->st_last.sp_what);
+			st->st_last_raw = false;
+		}
 		if (grow((void **)&e->e_steps, &e->e_capsteps, e->e_nsteps + 1,
 			sizeof(*e->e_steps)))
 			step_record(e, st, EV_PANIC, &st->st_last);
 	}
 	_curthread_explored = NULL;
-	token_format(e);
+	token_snapshot(e);
 	out = e->e_opts.panic_fn != NULL ? open_memstream(&text, &len) : NULL;
 	if (out == NULL)
 		out = stderr;
 	fprintf(out, "panic: %s\n", msg);
-	fprintf(out, "schedule: %s\n", e->e_token);
+	fprintf(out, "schedule: %s\n", token_text(e));
 	if (e->e_opts.save_schedule != NULL && e->e_opts.panic_fn != NULL)
 		/* The caller saves it (shmsim_explorer_save()). */
 		fprintf(out, "schedule saved in %s\n", e->e_opts.save_schedule);
@@ -1168,6 +1340,11 @@ shmsim_explorer_create(const struct shmsim_explore_opts *o,
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return (ENOMEM);
+	e->e_tc = calloc(1, sizeof(*e->e_tc));
+	if (e->e_tc == NULL) {
+		free(e);
+		return (ENOMEM);
+	}
 	e->e_opts = *o;
 	e->e_opts.token = NULL;
 	e->e_opts.schedule = NULL;
@@ -1177,6 +1354,7 @@ shmsim_explorer_create(const struct shmsim_explore_opts *o,
 					      token_parse(e, o->token);
 		if (error != 0) {
 			free(e->e_tok);
+			free(e->e_tc);
 			free(e);
 			return (error);
 		}
@@ -1204,6 +1382,7 @@ shmsim_explorer_destroy(struct shmsim_explorer *e)
 	free(e->e_forced);
 	free(e->e_tok);
 	file_free(e);
+	free(e->e_tc);
 	free(e);
 }
 
@@ -1258,7 +1437,6 @@ shmsim_explorer_begin(struct shmsim_explorer *e)
 	e->e_started = true;
 	e->e_in_run = true;
 	e->e_ndec = e->e_nsteps = e->e_ndev = 0;
-	e->e_hash = 2166136261u;
 	e->e_preempts = 0;
 	e->e_points = e->e_switches = 0;
 	e->e_nondet = false;
@@ -1267,7 +1445,7 @@ shmsim_explorer_begin(struct shmsim_explorer *e)
 	e->e_diverged_msg[0] = '\0';
 	e->e_tokpos = 0;
 	e->e_bytepos = 0;
-	e->e_token[0] = '\0';
+	e->e_tok_set = false;
 	e->e_stats.runs++;
 	explorer_active = e;
 	return (true);
@@ -1332,6 +1510,8 @@ shmsim_explorer_par(struct shmsim_explorer *e, int n, const char *const names[],
 	e->e_report = report;
 	e->e_reportlen = reportlen;
 	e->e_nthreads = n;
+	e->e_runmask = (uint16_t)((1u << n) - 1);
+	e->e_blockmask = 0;
 	/* Occurrences count from 1 again in each block. */
 	if (++e->e_gen == 0) {
 		for (i = 0; i < SHMSIM_MAX_ACTORS; i++)
@@ -1355,6 +1535,7 @@ shmsim_explorer_par(struct shmsim_explorer *e, int n, const char *const names[],
 		st->st_label[0] = '\0';
 		st->st_occ_over = 0;
 		memset(&st->st_last, 0, sizeof(st->st_last));
+		st->st_last_raw = false;
 		st->st_prio = e->e_opts.depth + (unsigned)i;
 		fiber_prepare(&st->st_fiber, sched_thread_main, st);
 	}
@@ -1377,7 +1558,7 @@ shmsim_explorer_par(struct shmsim_explorer *e, int n, const char *const names[],
 	e->e_in_par = false;
 	e->e_report = NULL;
 	e->e_reportlen = 0;
-	token_format(e);
+	token_snapshot(e);
 	if (e->e_par_error != 0)
 		return (e->e_par_error);
 	if (e->e_nondet) {
@@ -1406,7 +1587,23 @@ dfs_backtrack(struct shmsim_explorer *e)
 		}
 	for (k = e->e_ndec; k-- > 0;) {
 		const struct decision *d = &e->e_dec[k];
+		unsigned rest;
 
+		/*
+		 * The alternatives not tried yet: those after the chosen one
+		 * in alternatives()' order (the default, then the others by
+		 * number).  Each costs a preemption when the actor at the
+		 * point could go on (the default is that actor).  Most
+		 * decisions, scanned from the end, have none within the
+		 * bound: skip them without listing their alternatives.
+		 */
+		rest = d->d_mask & ~(1u << d->d_dflt);
+		if (d->d_chosen != d->d_dflt)
+			rest &= ~((2u << d->d_chosen) - 1);
+		if (rest == 0 ||
+		    (d->d_cur_runnable &&
+			d->d_preempts + 1 > e->e_opts.preemptions))
+			continue;
 		n = alternatives(d->d_mask, d->d_dflt, alts);
 		for (i = 0; i < n; i++)
 			if (alts[i] == d->d_chosen)
@@ -1457,7 +1654,7 @@ shmsim_explorer_end(struct shmsim_explorer *e, bool failed, char *report,
 	e->e_in_run = false;
 	if (explorer_active == e)
 		explorer_active = NULL;
-	token_format(e);
+	token_snapshot(e);
 	if (failed)
 		e->e_stats.failed++;
 	if (e->e_points > e->e_stats.max_points)
@@ -1478,13 +1675,14 @@ shmsim_explorer_end(struct shmsim_explorer *e, bool failed, char *report,
 			    "token's: the run ended after %zu decisions, "
 			    "before decision %u of the token",
 			    e->e_ndec, e->e_tok[e->e_tokpos].dv_at);
-		else if (e->e_tokversion >= 2 && e->e_hash != e->e_tokhash)
+		else if (e->e_tokversion >= 2 &&
+		    run_hash(e->e_dec, e->e_ndec) != e->e_tokhash)
 			diverged(e,
 			    "the model's scheduling points differ from this "
 			    "token's (its hash is %08x, this run's %08x); a "
 			    "token cannot tell from which decision on, a "
 			    "schedule file (--save-schedule) can",
-			    e->e_tokhash, e->e_hash);
+			    e->e_tokhash, run_hash(e->e_dec, e->e_ndec));
 	}
 	if (e->e_opts.mode == SHMSIM_SCHED_DFS && !e->e_nondet &&
 	    e->e_ndec < e->e_nforced) {
@@ -1522,7 +1720,7 @@ shmsim_explorer_diverged(const struct shmsim_explorer *e)
 const char *
 shmsim_explorer_token(const struct shmsim_explorer *e)
 {
-	return (e->e_token);
+	return (token_text(e));
 }
 
 int
@@ -1533,7 +1731,7 @@ shmsim_explorer_save(const struct shmsim_explorer *e, const char *scenario,
 
 	fprintf(out, "%s\n", SCHEDULE_MAGIC);
 	fprintf(out, "# scenario: %s\n", scenario != NULL ? scenario : "-");
-	fprintf(out, "# token: %s\n", e->e_token);
+	fprintf(out, "# token: %s\n", token_text(e));
 	fprintf(out, "# %zu decisions, %zu departing from the default\n",
 	    e->e_ndec, e->e_ndev);
 	fprintf(out,
