@@ -542,14 +542,14 @@ mtx_destroy(struct mtx *m)
 
 /* kern_mutex.c: __mtx_lock_flags() */
 void
-_mtx_lock(struct mtx *m, const char *func, const char *file, int line)
+_mtx_lock_flags(struct mtx *m, const char *func, const char *file, int line)
 {
 	lock_xlock(&m->lock_object, "mtx_lock", func, file, line);
 }
 
 /* kern_mutex.c: __mtx_unlock_flags() */
 void
-_mtx_unlock(struct mtx *m, const char *func, const char *file, int line)
+_mtx_unlock_flags(struct mtx *m, const char *func, const char *file, int line)
 {
 	lock_xunlock(&m->lock_object, "mtx_unlock", func, file, line);
 }
@@ -572,7 +572,7 @@ sx_destroy(struct sx *sx)
 
 /* kern_sx.c: _sx_xlock() */
 void
-_sx_xlock(struct sx *sx, const char *func, const char *file, int line)
+_sx_xlock_flags(struct sx *sx, const char *func, const char *file, int line)
 {
 	lock_xlock(&sx->lock_object, "sx_xlock", func, file, line);
 	atomic_store_explicit(&sx->sx_owner, curthread_token(),
@@ -581,14 +581,14 @@ _sx_xlock(struct sx *sx, const char *func, const char *file, int line)
 
 /* kern_sx.c: _sx_slock() */
 void
-_sx_slock(struct sx *sx, const char *func, const char *file, int line)
+_sx_slock_flags(struct sx *sx, const char *func, const char *file, int line)
 {
 	lock_slock(&sx->lock_object, "sx_slock", func, file, line);
 }
 
 /* kern_sx.c: _sx_xunlock() */
 void
-_sx_xunlock(struct sx *sx, const char *func, const char *file, int line)
+_sx_xunlock_flags(struct sx *sx, const char *func, const char *file, int line)
 {
 	KASSERT(sx_xlocked(sx),
 	    ("%s: %s not xlocked by me", __func__, sx->lock_object.lo_name));
@@ -598,7 +598,7 @@ _sx_xunlock(struct sx *sx, const char *func, const char *file, int line)
 
 /* kern_sx.c: _sx_sunlock() */
 void
-_sx_sunlock(struct sx *sx, const char *func, const char *file, int line)
+_sx_sunlock_flags(struct sx *sx, const char *func, const char *file, int line)
 {
 	lock_sunlock(&sx->lock_object, "sx_sunlock", func, file, line);
 }
@@ -628,7 +628,7 @@ rw_destroy(struct rwlock *rw)
 
 /* kern_rwlock.c: _rw_wlock_cookie() */
 void
-_rw_wlock(struct rwlock *rw, const char *func, const char *file, int line)
+_rw_wlock_flags(struct rwlock *rw, const char *func, const char *file, int line)
 {
 	lock_xlock(&rw->lock_object, "rw_wlock", func, file, line);
 	atomic_store_explicit(&rw->rw_owner, curthread_token(),
@@ -637,14 +637,15 @@ _rw_wlock(struct rwlock *rw, const char *func, const char *file, int line)
 
 /* kern_rwlock.c: __rw_rlock() */
 void
-_rw_rlock(struct rwlock *rw, const char *func, const char *file, int line)
+_rw_rlock_flags(struct rwlock *rw, const char *func, const char *file, int line)
 {
 	lock_slock(&rw->lock_object, "rw_rlock", func, file, line);
 }
 
 /* kern_rwlock.c: _rw_wunlock_cookie() */
 void
-_rw_wunlock(struct rwlock *rw, const char *func, const char *file, int line)
+_rw_wunlock_flags(struct rwlock *rw, const char *func, const char *file,
+    int line)
 {
 	KASSERT(rw_wowned(rw),
 	    ("%s: %s not wlocked by me", __func__, rw->lock_object.lo_name));
@@ -654,7 +655,8 @@ _rw_wunlock(struct rwlock *rw, const char *func, const char *file, int line)
 
 /* kern_rwlock.c: _rw_runlock_cookie() */
 void
-_rw_runlock(struct rwlock *rw, const char *func, const char *file, int line)
+_rw_runlock_flags(struct rwlock *rw, const char *func, const char *file,
+    int line)
 {
 	lock_sunlock(&rw->lock_object, "rw_runlock", func, file, line);
 }
@@ -755,12 +757,24 @@ _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
 	    ("%s: inverted range [%jd, %jd) on \"%s\" @ %s:%d", __func__,
 		(intmax_t)start, (intmax_t)end, rl->lock_object.lo_name, file,
 		line));
-	SCHED_POINT_AT(write ? "rangelock_wlock" : "rangelock_rlock",
-	    rl->lock_object.lo_name, func, file, line);
-	CHECKORDER(td, &rl->lock_object, file, line);
 	e->rl_q_start = start;
 	e->rl_q_end = end;
 	e->rl_q_write = write;
+	/*
+	 * The fast path of lock.h (LOCK_FAST): no scheduling point to make,
+	 * no order check, no held-lock list; the granted list's own lock is
+	 * free on a host thread of a single kernel, so taking and dropping
+	 * it around the conflict check would leave the same state.
+	 */
+	if (LOCK_FAST(&rl->lock_object) &&
+	    __predict_true(lock_word_plain(&rl->lock_object) == 0 &&
+		!rangelock_conflicts(rl, e))) {
+		TAILQ_INSERT_TAIL(&rl->rl_granted, e, rl_q_link);
+		return;
+	}
+	SCHED_POINT_AT(write ? "rangelock_wlock" : "rangelock_rlock",
+	    rl->lock_object.lo_name, func, file, line);
+	CHECKORDER(td, &rl->lock_object, file, line);
 	for (;;) {
 		seq = atomic_load_explicit(&rl->rl_seq, memory_order_acquire);
 		rl_list_lock(rl);
@@ -788,8 +802,15 @@ void
 _rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e, const char *func,
     const char *file, int line)
 {
-	struct sim_thread *td = cur_sim_thread();
+	struct sim_thread *td;
 
+	if (LOCK_FAST(&rl->lock_object) &&
+	    __predict_true(lock_word_plain(&rl->lock_object) == 0)) {
+		TAILQ_REMOVE(&rl->rl_granted, e, rl_q_link);
+		rl_release_wake(rl);
+		return;
+	}
+	td = cur_sim_thread();
 	lock_released(td, &rl->lock_object);
 	rl_list_lock(rl);
 	TAILQ_REMOVE(&rl->rl_granted, e, rl_q_link);
