@@ -740,7 +740,7 @@ rl_release_wake(struct rangelock *rl)
 
 /* kern_rangelock.c: rangelock_lock_int() */
 void
-_rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
+_rangelock_lock_flags(struct rangelock *rl, struct rl_q_entry *e, off_t start,
     off_t end, bool write, const char *func, const char *file, int line)
 {
 	struct sim_thread *td = cur_sim_thread();
@@ -757,24 +757,12 @@ _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
 	    ("%s: inverted range [%jd, %jd) on \"%s\" @ %s:%d", __func__,
 		(intmax_t)start, (intmax_t)end, rl->lock_object.lo_name, file,
 		line));
-	e->rl_q_start = start;
-	e->rl_q_end = end;
-	e->rl_q_write = write;
-	/*
-	 * The fast path of lock.h (LOCK_FAST): no scheduling point to make,
-	 * no order check, no held-lock list; the granted list's own lock is
-	 * free on a host thread of a single kernel, so taking and dropping
-	 * it around the conflict check would leave the same state.
-	 */
-	if (LOCK_FAST(&rl->lock_object) &&
-	    __predict_true(lock_word_plain(&rl->lock_object) == 0 &&
-		!rangelock_conflicts(rl, e))) {
-		TAILQ_INSERT_TAIL(&rl->rl_granted, e, rl_q_link);
-		return;
-	}
 	SCHED_POINT_AT(write ? "rangelock_wlock" : "rangelock_rlock",
 	    rl->lock_object.lo_name, func, file, line);
 	CHECKORDER(td, &rl->lock_object, file, line);
+	e->rl_q_start = start;
+	e->rl_q_end = end;
+	e->rl_q_write = write;
 	for (;;) {
 		seq = atomic_load_explicit(&rl->rl_seq, memory_order_acquire);
 		rl_list_lock(rl);
@@ -799,18 +787,11 @@ _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
 
 /* kern_rangelock.c: rangelock_unlock() */
 void
-_rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e, const char *func,
-    const char *file, int line)
+_rangelock_unlock_flags(struct rangelock *rl, struct rl_q_entry *e,
+    const char *func, const char *file, int line)
 {
-	struct sim_thread *td;
+	struct sim_thread *td = cur_sim_thread();
 
-	if (LOCK_FAST(&rl->lock_object) &&
-	    __predict_true(lock_word_plain(&rl->lock_object) == 0)) {
-		TAILQ_REMOVE(&rl->rl_granted, e, rl_q_link);
-		rl_release_wake(rl);
-		return;
-	}
-	td = cur_sim_thread();
 	lock_released(td, &rl->lock_object);
 	rl_list_lock(rl);
 	TAILQ_REMOVE(&rl->rl_granted, e, rl_q_link);

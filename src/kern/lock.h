@@ -367,10 +367,48 @@ _rw_runlock(struct rwlock *rw, const char *func, const char *file, int line)
 #define rw_wunlock(rw) _rw_wunlock((rw), __func__, __FILE__, __LINE__)
 #define rw_runlock(rw) _rw_runlock((rw), __func__, __FILE__, __LINE__)
 
-void _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
-    off_t end, bool write, const char *func, const char *file, int line);
-void _rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e,
+void _rangelock_lock_flags(struct rangelock *rl, struct rl_q_entry *e,
+    off_t start, off_t end, bool write, const char *func, const char *file,
+    int line);
+void _rangelock_unlock_flags(struct rangelock *rl, struct rl_q_entry *e,
     const char *func, const char *file, int line);
+
+/*
+ * kern_rangelock.c: rangelock_lock_int(), rangelock_unlock().  The fast
+ * path (LOCK_FAST, an empty granted list whose own lock is free):
+ * taking and dropping the list lock around a conflict check that finds
+ * nothing would leave the same state, so the range is granted at once.
+ * The release advances rl_seq as the out-of-line one does.
+ */
+static inline void
+_rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
+    off_t end, bool write, const char *func, const char *file, int line)
+{
+	if (LOCK_FAST(&rl->lock_object) &&
+	    __predict_true(lock_word_plain(&rl->lock_object) == 0 &&
+		TAILQ_EMPTY(&rl->rl_granted) && start <= end)) {
+		e->rl_q_start = start;
+		e->rl_q_end = end;
+		e->rl_q_write = write;
+		TAILQ_INSERT_TAIL(&rl->rl_granted, e, rl_q_link);
+	} else
+		_rangelock_lock_flags(rl, e, start, end, write, func, file,
+		    line);
+}
+
+static inline void
+_rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e, const char *func,
+    const char *file, int line)
+{
+	if (LOCK_FAST(&rl->lock_object) &&
+	    __predict_true(lock_word_plain(&rl->lock_object) == 0)) {
+		TAILQ_REMOVE(&rl->rl_granted, e, rl_q_link);
+		atomic_store_explicit(&rl->rl_seq,
+		    atomic_load_explicit(&rl->rl_seq, memory_order_relaxed) + 1,
+		    memory_order_relaxed);
+	} else
+		_rangelock_unlock_flags(rl, e, func, file, line);
+}
 #define rangelock_wlock(rl, e, s, end)                                   \
 	_rangelock_lock((rl), (e), (s), (end), true, __func__, __FILE__, \
 	    __LINE__)
