@@ -192,7 +192,7 @@ void _rw_runlock_flags(struct rwlock *rw, const char *func, const char *file,
 #ifdef INVARIANTS
 #define LOCK_FAST(lo) ((void)(lo), false)
 #else
-#define LOCK_FAST(lo) (_curthread_explored == NULL && (lo)->lo_single)
+#define LOCK_FAST(lo) ((lo)->lo_single && _curthread_explored == NULL)
 #endif
 
 static inline unsigned int
