@@ -591,7 +591,7 @@ void
 _sx_xunlock_flags(struct sx *sx, const char *func, const char *file, int line)
 {
 	KASSERT(sx_xlocked(sx),
-	    ("%s: %s not xlocked by me", __func__, sx->lock_object.lo_name));
+	    ("_sx_xunlock: %s not xlocked by me", sx->lock_object.lo_name));
 	atomic_store_explicit(&sx->sx_owner, NULL, memory_order_relaxed);
 	lock_xunlock(&sx->lock_object, "sx_xunlock", func, file, line);
 }
@@ -648,7 +648,7 @@ _rw_wunlock_flags(struct rwlock *rw, const char *func, const char *file,
     int line)
 {
 	KASSERT(rw_wowned(rw),
-	    ("%s: %s not wlocked by me", __func__, rw->lock_object.lo_name));
+	    ("_rw_wunlock: %s not wlocked by me", rw->lock_object.lo_name));
 	atomic_store_explicit(&rw->rw_owner, NULL, memory_order_relaxed);
 	lock_xunlock(&rw->lock_object, "rw_wunlock", func, file, line);
 }
@@ -754,7 +754,7 @@ _rangelock_lock_flags(struct rangelock *rl, struct rl_q_entry *e, off_t start,
 	 * D49673); the model asserts the contract every caller must keep.
 	 */
 	KASSERT(start <= end,
-	    ("%s: inverted range [%jd, %jd) on \"%s\" @ %s:%d", __func__,
+	    ("_rangelock_lock: inverted range [%jd, %jd) on \"%s\" @ %s:%d",
 		(intmax_t)start, (intmax_t)end, rl->lock_object.lo_name, file,
 		line));
 	SCHED_POINT_AT(write ? "rangelock_wlock" : "rangelock_rlock",
