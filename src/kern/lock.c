@@ -603,13 +603,6 @@ _sx_sunlock_flags(struct sx *sx, const char *func, const char *file, int line)
 	lock_sunlock(&sx->lock_object, "sx_sunlock", func, file, line);
 }
 
-bool
-sx_xlocked(const struct sx *sx)
-{
-	return (atomic_load_explicit(&sx->sx_owner, memory_order_relaxed) ==
-	    curthread_token());
-}
-
 /* kern_rwlock.c: rw_init() */
 void
 rw_init(struct rwlock *rw, const char *name, enum lock_class_id c,
@@ -659,13 +652,6 @@ _rw_runlock_flags(struct rwlock *rw, const char *func, const char *file,
     int line)
 {
 	lock_sunlock(&rw->lock_object, "rw_runlock", func, file, line);
-}
-
-bool
-rw_wowned(const struct rwlock *rw)
-{
-	return (atomic_load_explicit(&rw->rw_owner, memory_order_relaxed) ==
-	    curthread_token());
 }
 
 /* kern_rangelock.c: rangelock_init() */

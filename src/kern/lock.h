@@ -142,11 +142,24 @@ void mtx_destroy(struct mtx *m);
 void sx_init(struct sx *sx, const char *name, enum lock_class_id c,
     struct witness *w);
 void sx_destroy(struct sx *sx);
-bool sx_xlocked(const struct sx *sx);
 void rw_init(struct rwlock *rw, const char *name, enum lock_class_id c,
     struct witness *w);
 void rw_destroy(struct rwlock *rw);
-bool rw_wowned(const struct rwlock *rw);
+
+/* kern_sx.c: sx_xlocked(); kern_rwlock.c: rw_wowned() */
+static inline bool
+sx_xlocked(const struct sx *sx)
+{
+	return (atomic_load_explicit(&sx->sx_owner, memory_order_relaxed) ==
+	    curthread_token());
+}
+
+static inline bool
+rw_wowned(const struct rwlock *rw)
+{
+	return (atomic_load_explicit(&rw->rw_owner, memory_order_relaxed) ==
+	    curthread_token());
+}
 void rangelock_init(struct rangelock *rl, const char *name, struct witness *w);
 void rangelock_destroy(struct rangelock *rl);
 
