@@ -16,17 +16,17 @@ static const char *const fault_site_names[SHMSIM_FAULT_NSITES] = {
 	[SHMSIM_FAULT_PAGER_IO] = "pager_io",
 };
 
+/*
+ * shmsim_fault_hit() (kernel_var.h, inline) counted hit number hit of
+ * site, armed for hit nth, and hit >= nth: this hit fails if it is the
+ * nth or the plan is persistent.
+ */
 bool
-shmsim_fault_hit(struct shmsim_kernel *k, enum shmsim_fault_site site)
+shmsim_fault_fires(struct shmsim_kernel *k, enum shmsim_fault_site site,
+    uint64_t hit, uint64_t nth)
 {
-	struct shmsim_fault_plan *fp = &k->k_faults;
-	uint64_t hit, nth;
-
-	hit = k_atomic_fetch_add(k, &fp->fp_site[site].hits, 1) + 1;
-	nth = atomic_load(&fp->fp_site[site].nth);
-	if (nth == 0 || hit < nth)
-		return (false);
-	return (hit == nth || atomic_load(&fp->fp_site[site].persistent));
+	return (
+	    hit == nth || atomic_load(&k->k_faults.fp_site[site].persistent));
 }
 
 int

@@ -24,9 +24,8 @@ struct shmsim_fault_plan {
 struct shmsim_kernel;
 
 /*
- * Count a hit of site; true when this hit must fail.  Callers then return
- * the kernel's errno for that site.
+ * shmsim_fault_hit(k, site): count a hit of site; true when this hit must
+ * fail.  Inline, in kernel_var.h (it needs struct shmsim_kernel).
  */
-bool shmsim_fault_hit(struct shmsim_kernel *k, enum shmsim_fault_site site);
 
 #endif /* SHMSIM_FAULT_H */

@@ -290,7 +290,7 @@ falloc_noinstall(struct thread *td, struct file **resultfp)
 	atomic_store_explicit(&fp->f_ops, &badfileops, memory_order_relaxed);
 	fp->f_kernel = k;
 	fp->f_serial =
-	    atomic_fetch_add(&k->k_next_fserial, 1) + 1; /* XXX(model) */
+	    k_atomic_fetch_add(k, &k->k_next_fserial, 1) + 1; /* XXX(model) */
 	mtx_init(&fp->f_offset_lock, "file offset", LC_FOFFSET, &k->k_witness);
 	*resultfp = fp;
 	return (0);

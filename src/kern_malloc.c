@@ -200,12 +200,22 @@ static inline void
 malloc_type_count(struct shmsim_kernel *k, const struct malloc_type *mtp,
     uint64_t size, bool alloc)
 {
-	const void *td = cur_sim_thread();
+	const void *td;
 	struct malloc_stats *ms = &k->k_malloc;
 	struct malloc_pcpu *mp;
 	struct malloc_type_stats *mts;
 	size_t h;
 
+	/*
+	 * A kernel for one host thread has one writer, whichever simulated
+	 * thread runs: it counts in the shared set, with plain loads and
+	 * stores, and needs no per-thread set.
+	 */
+	if (k->k_single) {
+		mp = &ms->ms_shared;
+		goto count;
+	}
+	td = cur_sim_thread();
 	h = malloc_pcpu_hash(td);
 	mp = atomic_load_explicit(&ms->ms_pcpu[h], memory_order_acquire);
 	if (__predict_false(mp == NULL || mp->mp_owner != td))
@@ -220,6 +230,7 @@ malloc_type_count(struct shmsim_kernel *k, const struct malloc_type *mtp,
 		    size, memory_order_relaxed);
 		return;
 	}
+count:
 	mts = &mp->mp_stats[mtp->ks_index];
 	if (alloc) {
 		mts_add(&mts->mts_numallocs, 1);

@@ -132,6 +132,20 @@ kernel_enter(struct shmsim_kernel *k)
 }
 
 /*
+ * Model-only: the struct thread of a call of the public API made by
+ * process p (src/syscalls.c), after kernel_enter().
+ */
+static inline void
+thread_enter(struct thread *td, struct proc *p)
+{
+	kernel_enter(p->p_kernel);
+	td->td_proc = p;
+	td->td_ucred = p->p_ucred;
+	td->td_retval[0] = 0;
+	td->td_retval[1] = 0;
+}
+
+/*
  * Read-modify-write of a counter of kernel k: atomic (sequentially
  * consistent) in a kernel for several host threads, a plain load and
  * store in one for a single host thread.  Evaluates to the old value.
@@ -153,6 +167,27 @@ kernel_enter(struct shmsim_kernel *k)
 	K_ATOMIC_RMW_(k, obj, +, atomic_fetch_add, v)
 #define k_atomic_fetch_sub(k, obj, v) \
 	K_ATOMIC_RMW_(k, obj, -, atomic_fetch_sub, v)
+/*
+ * fault.h: count a hit of site; true when this hit must fail (callers
+ * then return the kernel's errno for that site).  Every hit is counted
+ * (shmsim_fault_hits(), and shmsim_fault_set() arms relative to the
+ * count); with the site disarmed (nth 0) that is all it does.
+ */
+bool shmsim_fault_fires(struct shmsim_kernel *k, enum shmsim_fault_site site,
+    uint64_t hit, uint64_t nth);
+static inline bool
+shmsim_fault_hit(struct shmsim_kernel *k, enum shmsim_fault_site site)
+{
+	struct shmsim_fault_plan *fp = &k->k_faults;
+	uint64_t hit, nth;
+
+	hit = k_atomic_fetch_add(k, &fp->fp_site[site].hits, 1) + 1;
+	nth = atomic_load(&fp->fp_site[site].nth);
+	if (__predict_true(nth == 0 || hit < nth))
+		return (false);
+	return (shmsim_fault_fires(k, site, hit, nth));
+}
+
 /* pmap_has_largepages: the config names at least one large page size. */
 #define PMAP_HAS_LARGEPAGES(k) ((k)->k_cfg.page_sizes[1] != 0)
 

@@ -70,16 +70,6 @@ priv_check_cred(const struct ucred *cred, int priv)
 	return (cred->cr_uid == 0 ? 0 : EPERM);
 }
 
-void
-thread_enter(struct thread *td, struct proc *p)
-{
-	kernel_enter(p->p_kernel);
-	td->td_proc = p;
-	td->td_ucred = p->p_ucred;
-	td->td_retval[0] = 0;
-	td->td_retval[1] = 0;
-}
-
 static struct proc *
 proc_alloc(struct shmsim_kernel *k, struct ucred *cr, struct filedesc *fdp,
     struct vmspace *vm)

@@ -95,7 +95,7 @@ priv_check(struct thread *td, int priv)
 	return (priv_check_cred(td->td_ucred, priv));
 }
 
-void thread_enter(struct thread *td, struct proc *p);
+/* thread_enter(): kernel_var.h, after kernel_enter(). */
 
 int proc_spawn(struct shmsim_kernel *k, const struct shmsim_cred *cr,
     struct proc **pp);

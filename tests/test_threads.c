@@ -213,6 +213,128 @@ audit_reports_held_lock_in_single(void **state)
 	kernel_free(k);
 }
 
+/*
+ * Every lock operation leaves the same lock word, owner and held-lock
+ * count in both modes.  In a Release build a single kernel's
+ * uncontended operations take lock.h's inline path (LOCK_FAST) and a
+ * multi kernel's the out-of-line one; a word with LW_WAITERS set (a
+ * host thread asleep on it) goes out of line in both.  Debug builds run
+ * the same checks on the out-of-line path, with the held-lock list.
+ */
+#ifdef INVARIANTS
+#define HELD_WHILE_LOCKED 1
+#else
+#define HELD_WHILE_LOCKED 0
+#endif
+
+static unsigned int
+word(const struct lock_object *lo)
+{
+	return (atomic_load(&lo->lo_word));
+}
+
+static void
+lock_words(enum shmsim_threads threads)
+{
+	struct shmsim_kernel *k = kernel_new(threads);
+	struct witness *w = &k->k_witness;
+	struct rl_q_entry e1, e2;
+	struct rangelock rl;
+	struct rwlock rw;
+	struct mtx m;
+	struct sx sx;
+
+	mtx_init(&m, "test mtx", LC_SWAP, w);
+	sx_init(&sx, "test sx", LC_ALLPROC, w);
+	rw_init(&rw, "test rw", LC_VM_OBJECT, w);
+	rangelock_init(&rl, "test rl", w);
+	assert_int_equal(m.lock_object.lo_single,
+	    threads == SHMSIM_THREADS_SINGLE);
+
+	mtx_lock(&m);
+	assert_int_equal(word(&m.lock_object), LW_WRITER);
+	assert_int_equal(lock_nheld(), HELD_WHILE_LOCKED);
+	mtx_unlock(&m);
+	assert_int_equal(word(&m.lock_object), 0);
+	assert_int_equal(lock_nheld(), 0);
+
+	sx_xlock(&sx);
+	assert_int_equal(word(&sx.lock_object), LW_WRITER);
+	assert_true(sx_xlocked(&sx));
+	sx_xunlock(&sx);
+	assert_int_equal(word(&sx.lock_object), 0);
+	assert_false(sx_xlocked(&sx));
+	sx_slock(&sx);
+	assert_int_equal(word(&sx.lock_object), 1);
+	assert_int_equal(lock_nheld(), HELD_WHILE_LOCKED);
+	assert_false(sx_xlocked(&sx));
+	sx_sunlock(&sx);
+	assert_int_equal(word(&sx.lock_object), 0);
+	/* Beside another reader (a word of 1). */
+	atomic_store(&sx.lock_object.lo_word, 1);
+	sx_slock(&sx);
+	assert_int_equal(word(&sx.lock_object), 2);
+	sx_sunlock(&sx);
+	assert_int_equal(word(&sx.lock_object), 1);
+	atomic_store(&sx.lock_object.lo_word, 0);
+	assert_int_equal(lock_nheld(), 0);
+
+	rw_wlock(&rw);
+	assert_int_equal(word(&rw.lock_object), LW_WRITER);
+	assert_true(rw_wowned(&rw));
+	rw_wunlock(&rw);
+	assert_int_equal(word(&rw.lock_object), 0);
+	assert_false(rw_wowned(&rw));
+	rw_rlock(&rw);
+	assert_int_equal(word(&rw.lock_object), 1);
+	rw_runlock(&rw);
+	assert_int_equal(word(&rw.lock_object), 0);
+
+	/* A sleeper's bit: kept while held, cleared by the release. */
+	atomic_store(&m.lock_object.lo_word, LW_WAITERS);
+	mtx_lock(&m);
+	assert_int_equal(word(&m.lock_object), LW_WRITER | LW_WAITERS);
+	mtx_unlock(&m);
+	assert_int_equal(word(&m.lock_object), 0);
+	atomic_store(&rw.lock_object.lo_word, LW_WAITERS);
+	rw_rlock(&rw);
+	assert_int_equal(word(&rw.lock_object), LW_WAITERS | 1);
+	rw_runlock(&rw);
+	assert_int_equal(word(&rw.lock_object), 0);
+
+	/* A reader's range, then a writer's. */
+	rangelock_rlock(&rl, &e1, 0, 100);
+	assert_ptr_equal(TAILQ_FIRST(&rl.rl_granted), &e1);
+	assert_false(e1.rl_q_write);
+	assert_int_equal(lock_nheld(), HELD_WHILE_LOCKED);
+	rangelock_unlock(&rl, &e1);
+	assert_true(TAILQ_EMPTY(&rl.rl_granted));
+	rangelock_wlock(&rl, &e2, 200, 300);
+	assert_ptr_equal(TAILQ_FIRST(&rl.rl_granted), &e2);
+	assert_true(e2.rl_q_write);
+	assert_int_equal(e2.rl_q_start, 200);
+	assert_int_equal(e2.rl_q_end, 300);
+	rangelock_unlock(&rl, &e2);
+	assert_true(TAILQ_EMPTY(&rl.rl_granted));
+	assert_int_equal(atomic_load(&rl.rl_seq), 2);
+	assert_int_equal(word(&rl.lock_object), 0);
+	assert_int_equal(lock_nheld(), 0);
+
+	rangelock_destroy(&rl);
+	rw_destroy(&rw);
+	sx_destroy(&sx);
+	mtx_destroy(&m);
+	kernel_free(k);
+}
+
+static void
+lock_words_same_in_both_modes(void **state)
+{
+	(void)state;
+	lock_words(SHMSIM_THREADS_MULTI);
+	lock_words(SHMSIM_THREADS_SINGLE);
+}
+
 /* ---------------------------------------------------- forked children */
 
 /* run_child() and struct outcome: helpers.h. */
@@ -415,6 +537,7 @@ main(void)
 		cmocka_unit_test(single_marks_every_lock),
 		cmocka_unit_test(single_behaves_as_multi),
 		cmocka_unit_test(audit_reports_held_lock_in_single),
+		cmocka_unit_test(lock_words_same_in_both_modes),
 		cmocka_unit_test(second_host_thread_panics),
 		cmocka_unit_test(second_host_thread_fine_in_multi),
 		cmocka_unit_test(witness_checks_single_locks),

@@ -546,14 +546,14 @@ mtx_destroy(struct mtx *m)
 
 /* kern_mutex.c: __mtx_lock_flags() */
 void
-_mtx_lock(struct mtx *m, const char *func, const char *file, int line)
+_mtx_lock_flags(struct mtx *m, const char *func, const char *file, int line)
 {
 	lock_xlock(&m->lock_object, "mtx_lock", func, file, line);
 }
 
 /* kern_mutex.c: __mtx_unlock_flags() */
 void
-_mtx_unlock(struct mtx *m, const char *func, const char *file, int line)
+_mtx_unlock_flags(struct mtx *m, const char *func, const char *file, int line)
 {
 	lock_xunlock(&m->lock_object, "mtx_unlock", func, file, line);
 }
@@ -576,7 +576,7 @@ sx_destroy(struct sx *sx)
 
 /* kern_sx.c: _sx_xlock() */
 void
-_sx_xlock(struct sx *sx, const char *func, const char *file, int line)
+_sx_xlock_flags(struct sx *sx, const char *func, const char *file, int line)
 {
 	lock_xlock(&sx->lock_object, "sx_xlock", func, file, line);
 	atomic_store_explicit(&sx->sx_owner, curthread_token(),
@@ -585,33 +585,26 @@ _sx_xlock(struct sx *sx, const char *func, const char *file, int line)
 
 /* kern_sx.c: _sx_slock() */
 void
-_sx_slock(struct sx *sx, const char *func, const char *file, int line)
+_sx_slock_flags(struct sx *sx, const char *func, const char *file, int line)
 {
 	lock_slock(&sx->lock_object, "sx_slock", func, file, line);
 }
 
 /* kern_sx.c: _sx_xunlock() */
 void
-_sx_xunlock(struct sx *sx, const char *func, const char *file, int line)
+_sx_xunlock_flags(struct sx *sx, const char *func, const char *file, int line)
 {
 	KASSERT(sx_xlocked(sx),
-	    ("%s: %s not xlocked by me", __func__, sx->lock_object.lo_name));
+	    ("_sx_xunlock: %s not xlocked by me", sx->lock_object.lo_name));
 	atomic_store_explicit(&sx->sx_owner, NULL, memory_order_relaxed);
 	lock_xunlock(&sx->lock_object, "sx_xunlock", func, file, line);
 }
 
 /* kern_sx.c: _sx_sunlock() */
 void
-_sx_sunlock(struct sx *sx, const char *func, const char *file, int line)
+_sx_sunlock_flags(struct sx *sx, const char *func, const char *file, int line)
 {
 	lock_sunlock(&sx->lock_object, "sx_sunlock", func, file, line);
-}
-
-bool
-sx_xlocked(const struct sx *sx)
-{
-	return (atomic_load_explicit(&sx->sx_owner, memory_order_relaxed) ==
-	    curthread_token());
 }
 
 /* kern_rwlock.c: rw_init() */
@@ -632,7 +625,7 @@ rw_destroy(struct rwlock *rw)
 
 /* kern_rwlock.c: _rw_wlock_cookie() */
 void
-_rw_wlock(struct rwlock *rw, const char *func, const char *file, int line)
+_rw_wlock_flags(struct rwlock *rw, const char *func, const char *file, int line)
 {
 	lock_xlock(&rw->lock_object, "rw_wlock", func, file, line);
 	atomic_store_explicit(&rw->rw_owner, curthread_token(),
@@ -641,33 +634,28 @@ _rw_wlock(struct rwlock *rw, const char *func, const char *file, int line)
 
 /* kern_rwlock.c: __rw_rlock() */
 void
-_rw_rlock(struct rwlock *rw, const char *func, const char *file, int line)
+_rw_rlock_flags(struct rwlock *rw, const char *func, const char *file, int line)
 {
 	lock_slock(&rw->lock_object, "rw_rlock", func, file, line);
 }
 
 /* kern_rwlock.c: _rw_wunlock_cookie() */
 void
-_rw_wunlock(struct rwlock *rw, const char *func, const char *file, int line)
+_rw_wunlock_flags(struct rwlock *rw, const char *func, const char *file,
+    int line)
 {
 	KASSERT(rw_wowned(rw),
-	    ("%s: %s not wlocked by me", __func__, rw->lock_object.lo_name));
+	    ("_rw_wunlock: %s not wlocked by me", rw->lock_object.lo_name));
 	atomic_store_explicit(&rw->rw_owner, NULL, memory_order_relaxed);
 	lock_xunlock(&rw->lock_object, "rw_wunlock", func, file, line);
 }
 
 /* kern_rwlock.c: _rw_runlock_cookie() */
 void
-_rw_runlock(struct rwlock *rw, const char *func, const char *file, int line)
+_rw_runlock_flags(struct rwlock *rw, const char *func, const char *file,
+    int line)
 {
 	lock_sunlock(&rw->lock_object, "rw_runlock", func, file, line);
-}
-
-bool
-rw_wowned(const struct rwlock *rw)
-{
-	return (atomic_load_explicit(&rw->rw_owner, memory_order_relaxed) ==
-	    curthread_token());
 }
 
 /* kern_rangelock.c: rangelock_init() */
@@ -742,7 +730,7 @@ rl_release_wake(struct rangelock *rl)
 
 /* kern_rangelock.c: rangelock_lock_int() */
 void
-_rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
+_rangelock_lock_flags(struct rangelock *rl, struct rl_q_entry *e, off_t start,
     off_t end, bool write, const char *func, const char *file, int line)
 {
 	struct sim_thread *td = cur_sim_thread();
@@ -756,7 +744,7 @@ _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
 	 * D49673); the model asserts the contract every caller must keep.
 	 */
 	KASSERT(start <= end,
-	    ("%s: inverted range [%jd, %jd) on \"%s\" @ %s:%d", __func__,
+	    ("_rangelock_lock: inverted range [%jd, %jd) on \"%s\" @ %s:%d",
 		(intmax_t)start, (intmax_t)end, rl->lock_object.lo_name, file,
 		line));
 	SCHED_POINT_AT(write ? "rangelock_wlock" : "rangelock_rlock",
@@ -789,8 +777,8 @@ _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
 
 /* kern_rangelock.c: rangelock_unlock() */
 void
-_rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e, const char *func,
-    const char *file, int line)
+_rangelock_unlock_flags(struct rangelock *rl, struct rl_q_entry *e,
+    const char *func, const char *file, int line)
 {
 	struct sim_thread *td = cur_sim_thread();
 

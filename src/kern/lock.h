@@ -139,41 +139,289 @@ int lock_nheld(void);
 void mtx_init(struct mtx *m, const char *name, enum lock_class_id c,
     struct witness *w);
 void mtx_destroy(struct mtx *m);
-void _mtx_lock(struct mtx *m, const char *func, const char *file, int line);
-void _mtx_unlock(struct mtx *m, const char *func, const char *file, int line);
-#define mtx_lock(m) _mtx_lock((m), __func__, __FILE__, __LINE__)
-#define mtx_unlock(m) _mtx_unlock((m), __func__, __FILE__, __LINE__)
-
 void sx_init(struct sx *sx, const char *name, enum lock_class_id c,
     struct witness *w);
 void sx_destroy(struct sx *sx);
-void _sx_xlock(struct sx *sx, const char *func, const char *file, int line);
-void _sx_slock(struct sx *sx, const char *func, const char *file, int line);
-void _sx_xunlock(struct sx *sx, const char *func, const char *file, int line);
-void _sx_sunlock(struct sx *sx, const char *func, const char *file, int line);
+void rw_init(struct rwlock *rw, const char *name, enum lock_class_id c,
+    struct witness *w);
+void rw_destroy(struct rwlock *rw);
+
+/* kern_sx.c: sx_xlocked(); kern_rwlock.c: rw_wowned() */
+static inline bool
+sx_xlocked(const struct sx *sx)
+{
+	return (atomic_load_explicit(&sx->sx_owner, memory_order_relaxed) ==
+	    curthread_token());
+}
+
+static inline bool
+rw_wowned(const struct rwlock *rw)
+{
+	return (atomic_load_explicit(&rw->rw_owner, memory_order_relaxed) ==
+	    curthread_token());
+}
+void rangelock_init(struct rangelock *rl, const char *name, struct witness *w);
+void rangelock_destroy(struct rangelock *rl);
+
+/*
+ * The out-of-line lock operations (lock.c): the scheduling point, the
+ * order check and held-lock list, the contended path.  As in the kernel,
+ * where mtx_lock() is the inline __mtx_lock() and only a LOCK_DEBUG
+ * kernel (INVARIANTS, WITNESS) calls __mtx_lock_flags() every time.
+ */
+void _mtx_lock_flags(struct mtx *m, const char *func, const char *file,
+    int line);
+void _mtx_unlock_flags(struct mtx *m, const char *func, const char *file,
+    int line);
+void _sx_xlock_flags(struct sx *sx, const char *func, const char *file,
+    int line);
+void _sx_slock_flags(struct sx *sx, const char *func, const char *file,
+    int line);
+void _sx_xunlock_flags(struct sx *sx, const char *func, const char *file,
+    int line);
+void _sx_sunlock_flags(struct sx *sx, const char *func, const char *file,
+    int line);
+void _rw_wlock_flags(struct rwlock *rw, const char *func, const char *file,
+    int line);
+void _rw_rlock_flags(struct rwlock *rw, const char *func, const char *file,
+    int line);
+void _rw_wunlock_flags(struct rwlock *rw, const char *func, const char *file,
+    int line);
+void _rw_runlock_flags(struct rwlock *rw, const char *func, const char *file,
+    int line);
+
+/*
+ * The inline fast path (sys/mutex.h: __mtx_lock(); sys/sx.h:
+ * __sx_xlock(); sys/rwlock.h: __rw_wlock()): taken only where the
+ * out-of-line operation would do nothing more than read and write the
+ * lock word -- a kernel for one host thread (lo_single), a host thread
+ * that the explorer does not run (no scheduling point to make: the
+ * test is SCHED_POINT's own; no held-lock list to keep), a build
+ * without INVARIANTS (no WITNESS), and an uncontended word.  Anything
+ * else (a held lock, waiters, the explorer, INVARIANTS, threads=multi)
+ * goes out of line, unchanged.  The same lock word values as the
+ * out-of-line path: tests/test_threads.c compares both.
+ */
+#ifdef INVARIANTS
+#define LOCK_FAST(lo) ((void)(lo), false)
+#else
+#define LOCK_FAST(lo) ((lo)->lo_single && _curthread_explored == NULL)
+#endif
+
+static inline unsigned int
+lock_word_plain(const struct lock_object *lo)
+{
+	return (atomic_load_explicit(&lo->lo_word, memory_order_relaxed));
+}
+
+static inline void
+lock_word_set(struct lock_object *lo, unsigned int w)
+{
+	atomic_store_explicit(&lo->lo_word, w, memory_order_relaxed);
+}
+
+/* A free word: write-locked (mtx_lock, sx_xlock, rw_wlock). */
+static inline bool
+lock_fast_xlock(struct lock_object *lo)
+{
+	if (__predict_true(LOCK_FAST(lo) && lock_word_plain(lo) == 0)) {
+		lock_word_set(lo, LW_WRITER);
+		return (true);
+	}
+	return (false);
+}
+
+/* Write-locked, no waiters: free. */
+static inline bool
+lock_fast_xunlock(struct lock_object *lo)
+{
+	if (__predict_true(LOCK_FAST(lo) && lock_word_plain(lo) == LW_WRITER)) {
+		lock_word_set(lo, 0);
+		return (true);
+	}
+	return (false);
+}
+
+/* No writer, no waiters, room for a reader: one reader more. */
+static inline bool
+lock_fast_slock(struct lock_object *lo)
+{
+	unsigned int w;
+
+	if (__predict_true(LOCK_FAST(lo))) {
+		w = lock_word_plain(lo);
+		if (__predict_true(w < LW_READERS)) {
+			lock_word_set(lo, w + 1);
+			return (true);
+		}
+	}
+	return (false);
+}
+
+/* Read-locked, no writer, no waiters: one reader less. */
+static inline bool
+lock_fast_sunlock(struct lock_object *lo)
+{
+	unsigned int w;
+
+	if (__predict_true(LOCK_FAST(lo))) {
+		w = lock_word_plain(lo);
+		if (__predict_true(w != 0 && w <= LW_READERS)) {
+			lock_word_set(lo, w - 1);
+			return (true);
+		}
+	}
+	return (false);
+}
+
+/* kern_mutex.c: __mtx_lock_flags(); sys/mutex.h: __mtx_lock() */
+static inline void
+_mtx_lock(struct mtx *m, const char *func, const char *file, int line)
+{
+	if (!lock_fast_xlock(&m->lock_object))
+		_mtx_lock_flags(m, func, file, line);
+}
+
+/* kern_mutex.c: __mtx_unlock_flags(); sys/mutex.h: __mtx_unlock() */
+static inline void
+_mtx_unlock(struct mtx *m, const char *func, const char *file, int line)
+{
+	if (!lock_fast_xunlock(&m->lock_object))
+		_mtx_unlock_flags(m, func, file, line);
+}
+#define mtx_lock(m) _mtx_lock((m), __func__, __FILE__, __LINE__)
+#define mtx_unlock(m) _mtx_unlock((m), __func__, __FILE__, __LINE__)
+
+/* kern_sx.c: _sx_xlock(); sys/sx.h: __sx_xlock() */
+static inline void
+_sx_xlock(struct sx *sx, const char *func, const char *file, int line)
+{
+	if (lock_fast_xlock(&sx->lock_object))
+		atomic_store_explicit(&sx->sx_owner, curthread_token(),
+		    memory_order_relaxed);
+	else
+		_sx_xlock_flags(sx, func, file, line);
+}
+
+/* kern_sx.c: _sx_xunlock(); sys/sx.h: __sx_xunlock() */
+static inline void
+_sx_xunlock(struct sx *sx, const char *func, const char *file, int line)
+{
+	if (LOCK_FAST(&sx->lock_object) &&
+	    lock_word_plain(&sx->lock_object) == LW_WRITER) {
+		atomic_store_explicit(&sx->sx_owner, NULL,
+		    memory_order_relaxed);
+		lock_word_set(&sx->lock_object, 0);
+	} else
+		_sx_xunlock_flags(sx, func, file, line);
+}
+
+/* kern_sx.c: _sx_slock() */
+static inline void
+_sx_slock(struct sx *sx, const char *func, const char *file, int line)
+{
+	if (!lock_fast_slock(&sx->lock_object))
+		_sx_slock_flags(sx, func, file, line);
+}
+
+/* kern_sx.c: _sx_sunlock() */
+static inline void
+_sx_sunlock(struct sx *sx, const char *func, const char *file, int line)
+{
+	if (!lock_fast_sunlock(&sx->lock_object))
+		_sx_sunlock_flags(sx, func, file, line);
+}
 #define sx_xlock(sx) _sx_xlock((sx), __func__, __FILE__, __LINE__)
 #define sx_slock(sx) _sx_slock((sx), __func__, __FILE__, __LINE__)
 #define sx_xunlock(sx) _sx_xunlock((sx), __func__, __FILE__, __LINE__)
 #define sx_sunlock(sx) _sx_sunlock((sx), __func__, __FILE__, __LINE__)
-bool sx_xlocked(const struct sx *sx);
 
-void rw_init(struct rwlock *rw, const char *name, enum lock_class_id c,
-    struct witness *w);
-void rw_destroy(struct rwlock *rw);
-void _rw_wlock(struct rwlock *rw, const char *func, const char *file, int line);
-void _rw_rlock(struct rwlock *rw, const char *func, const char *file, int line);
-void _rw_wunlock(struct rwlock *rw, const char *func, const char *file,
-    int line);
-void _rw_runlock(struct rwlock *rw, const char *func, const char *file,
-    int line);
-bool rw_wowned(const struct rwlock *rw);
+/* kern_rwlock.c: _rw_wlock_cookie(); sys/rwlock.h: __rw_wlock() */
+static inline void
+_rw_wlock(struct rwlock *rw, const char *func, const char *file, int line)
+{
+	if (lock_fast_xlock(&rw->lock_object))
+		atomic_store_explicit(&rw->rw_owner, curthread_token(),
+		    memory_order_relaxed);
+	else
+		_rw_wlock_flags(rw, func, file, line);
+}
 
-void rangelock_init(struct rangelock *rl, const char *name, struct witness *w);
-void rangelock_destroy(struct rangelock *rl);
-void _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
-    off_t end, bool write, const char *func, const char *file, int line);
-void _rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e,
+/* kern_rwlock.c: _rw_wunlock_cookie(); sys/rwlock.h: __rw_wunlock() */
+static inline void
+_rw_wunlock(struct rwlock *rw, const char *func, const char *file, int line)
+{
+	if (LOCK_FAST(&rw->lock_object) &&
+	    lock_word_plain(&rw->lock_object) == LW_WRITER) {
+		atomic_store_explicit(&rw->rw_owner, NULL,
+		    memory_order_relaxed);
+		lock_word_set(&rw->lock_object, 0);
+	} else
+		_rw_wunlock_flags(rw, func, file, line);
+}
+
+/* kern_rwlock.c: __rw_rlock() */
+static inline void
+_rw_rlock(struct rwlock *rw, const char *func, const char *file, int line)
+{
+	if (!lock_fast_slock(&rw->lock_object))
+		_rw_rlock_flags(rw, func, file, line);
+}
+
+/* kern_rwlock.c: _rw_runlock_cookie() */
+static inline void
+_rw_runlock(struct rwlock *rw, const char *func, const char *file, int line)
+{
+	if (!lock_fast_sunlock(&rw->lock_object))
+		_rw_runlock_flags(rw, func, file, line);
+}
+#define rw_wlock(rw) _rw_wlock((rw), __func__, __FILE__, __LINE__)
+#define rw_rlock(rw) _rw_rlock((rw), __func__, __FILE__, __LINE__)
+#define rw_wunlock(rw) _rw_wunlock((rw), __func__, __FILE__, __LINE__)
+#define rw_runlock(rw) _rw_runlock((rw), __func__, __FILE__, __LINE__)
+
+void _rangelock_lock_flags(struct rangelock *rl, struct rl_q_entry *e,
+    off_t start, off_t end, bool write, const char *func, const char *file,
+    int line);
+void _rangelock_unlock_flags(struct rangelock *rl, struct rl_q_entry *e,
     const char *func, const char *file, int line);
+
+/*
+ * kern_rangelock.c: rangelock_lock_int(), rangelock_unlock().  The fast
+ * path (LOCK_FAST, an empty granted list whose own lock is free):
+ * taking and dropping the list lock around a conflict check that finds
+ * nothing would leave the same state, so the range is granted at once.
+ * The release advances rl_seq as the out-of-line one does.
+ */
+static inline void
+_rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
+    off_t end, bool write, const char *func, const char *file, int line)
+{
+	if (LOCK_FAST(&rl->lock_object) &&
+	    __predict_true(lock_word_plain(&rl->lock_object) == 0 &&
+		TAILQ_EMPTY(&rl->rl_granted) && start <= end)) {
+		e->rl_q_start = start;
+		e->rl_q_end = end;
+		e->rl_q_write = write;
+		TAILQ_INSERT_TAIL(&rl->rl_granted, e, rl_q_link);
+	} else
+		_rangelock_lock_flags(rl, e, start, end, write, func, file,
+		    line);
+}
+
+static inline void
+_rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e, const char *func,
+    const char *file, int line)
+{
+	if (LOCK_FAST(&rl->lock_object) &&
+	    __predict_true(lock_word_plain(&rl->lock_object) == 0)) {
+		TAILQ_REMOVE(&rl->rl_granted, e, rl_q_link);
+		atomic_store_explicit(&rl->rl_seq,
+		    atomic_load_explicit(&rl->rl_seq, memory_order_relaxed) + 1,
+		    memory_order_relaxed);
+	} else
+		_rangelock_unlock_flags(rl, e, func, file, line);
+}
 #define rangelock_wlock(rl, e, s, end)                                   \
 	_rangelock_lock((rl), (e), (s), (end), true, __func__, __FILE__, \
 	    __LINE__)

@@ -95,7 +95,9 @@ struct malloc_type_stats {
  * the thread's address.  A thread that exits leaves its set, still
  * counted; a later thread at the same address carries on with it (only
  * live threads write, each its own).  Past MALLOC_NPCPU threads, one
- * shared set is updated with atomic adds.  The readers add the sets up.
+ * shared set is updated with atomic adds.  A kernel for one host thread
+ * (SHMSIM_THREADS_SINGLE) has one writer: it counts in the shared set
+ * alone, with plain loads and stores.  The readers add the sets up.
  */
 #define MALLOC_NPCPU 64
 struct malloc_pcpu {
@@ -104,7 +106,7 @@ struct malloc_pcpu {
 };
 struct malloc_stats {
 	_Atomic(struct malloc_pcpu *) ms_pcpu[MALLOC_NPCPU];
-	struct malloc_pcpu ms_shared; /* atomic adds, when the table is full */
+	struct malloc_pcpu ms_shared; /* table full (atomic adds); single */
 	struct malloc_pcpu ms_first;  /* the first thread's, in place */
 	atomic_bool ms_first_taken;
 	/* The sets claimed, in claim order, for the readers. */
