@@ -95,10 +95,15 @@ audit_map_init(struct audit_map *m, struct audit_ent *small)
 	m->small = small;
 }
 
+/*
+ * Only a map that grew past its small slots has heap to give back: under
+ * ASan even free(NULL) records a stack trace, and the auditor runs after
+ * every call of fuzz_syscalls.
+ */
 static void
 audit_map_free(struct audit_map *m)
 {
-	if (m->ents != m->small)
+	if (m->ents != NULL && m->ents != m->small)
 		free(m->ents);
 }
 
@@ -181,16 +186,23 @@ struct audit {
 	size_t nseals, capseals;
 	bool nolock; /* read without locks (audit_kernel()) */
 	/*
-	 * The maps' first slots.  Last, and not cleared with the rest
-	 * (the maps clear what they use): 4 KiB of memset per audit was a
-	 * quarter of the auditor's time under fuzz_syscalls.
+	 * The first slots of the seals and of the maps.  Last, and not
+	 * cleared with the rest (each is written before it is read): 4 KiB
+	 * of memset per audit was a quarter of the auditor's time under
+	 * fuzz_syscalls, and an allocation per audit for the seals cost
+	 * more than their check under ASan.
 	 */
+	struct audit_seals seals_small[AUDIT_SMALL];
 	struct audit_ent small[4][AUDIT_SMALL];
 };
 _Static_assert(offsetof(struct audit, small) +
 	    sizeof(((struct audit *)0)->small) ==
 	sizeof(struct audit),
     "struct audit: small must be the last member");
+_Static_assert(offsetof(struct audit, seals_small) +
+	    sizeof(((struct audit *)0)->seals_small) ==
+	offsetof(struct audit, small),
+    "struct audit: seals_small must come right before small");
 
 /* swp_pager_lookup() without its lock assertion (audit.nolock). */
 static struct swblk *
@@ -251,16 +263,32 @@ audit_seal_history(struct audit *a, const struct shmfd *shmfd)
 		    (uintmax_t)shmfd->shm_ino, (unsigned)old->seals,
 		    (unsigned)seals);
 	if (a->nseals == a->capseals) {
-		a->capseals = a->capseals == 0 ? 16 : a->capseals * 2;
-		a->seals =
-		    shmsim_realloc(a->seals, a->capseals * sizeof(*a->seals));
+		if (a->capseals == 0) {
+			/* Start in place (struct audit). */
+			a->capseals = AUDIT_SMALL;
+			a->seals = a->seals_small;
+		} else if (a->seals == a->seals_small) {
+			a->capseals *= 2;
+			a->seals =
+			    shmsim_malloc(a->capseals * sizeof(*a->seals));
+			memcpy(a->seals, a->seals_small,
+			    a->nseals * sizeof(*a->seals));
+		} else {
+			a->capseals *= 2;
+			a->seals = shmsim_realloc(a->seals,
+			    a->capseals * sizeof(*a->seals));
+		}
 	}
 	a->seals[a->nseals].ino = shmfd->shm_ino;
 	a->seals[a->nseals].seals = seals;
 	a->nseals++;
 }
 
-/* Keep this audit's seals for the next one. */
+/*
+ * Keep this audit's seals for the next one: copied into the kernel's
+ * array, which is reallocated only when it is too small, so that an
+ * audit of a kernel whose objects did not multiply allocates nothing.
+ */
 static void
 audit_seals_keep(struct audit *a)
 {
@@ -268,9 +296,18 @@ audit_seals_keep(struct audit *a)
 
 	if (a->nseals > 1)
 		qsort(a->seals, a->nseals, sizeof(*a->seals), audit_seals_cmp);
-	free(k->k_audit_seals);
-	k->k_audit_seals = a->seals;
+	if (a->nseals > k->k_capaudit_seals) {
+		free(k->k_audit_seals);
+		k->k_capaudit_seals = a->nseals < 16 ? 16 : a->nseals;
+		k->k_audit_seals = shmsim_malloc(
+		    k->k_capaudit_seals * sizeof(*k->k_audit_seals));
+	}
+	if (a->nseals > 0)
+		memcpy(k->k_audit_seals, a->seals,
+		    a->nseals * sizeof(*a->seals));
 	k->k_naudit_seals = a->nseals;
+	if (a->seals != NULL && a->seals != a->seals_small)
+		free(a->seals);
 	a->seals = NULL;
 }
 
