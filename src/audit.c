@@ -285,6 +285,31 @@ audit_seal_history(struct audit *a, const struct shmfd *shmfd)
 }
 
 /*
+ * The auditor's sorts (by inode number): insertion sort for the small
+ * arrays every audit of a small kernel has, qsort() past AUDIT_SMALL
+ * elements.  Under ASan qsort() is intercepted, and glibc's calls
+ * free(NULL) each time, which records a stack trace; the auditor sorts
+ * twice per audit, after every call of fuzz_syscalls.
+ */
+static void
+audit_sort_seals(struct audit_seals *v, size_t n)
+{
+	struct audit_seals x;
+	size_t i, j;
+
+	if (n > AUDIT_SMALL) {
+		qsort(v, n, sizeof(*v), audit_seals_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		x = v[i];
+		for (j = i; j > 0 && v[j - 1].ino > x.ino; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/*
  * Keep this audit's seals for the next one: copied into the kernel's
  * array, which is reallocated only when it is too small, so that an
  * audit of a kernel whose objects did not multiply allocates nothing.
@@ -294,8 +319,7 @@ audit_seals_keep(struct audit *a)
 {
 	struct shmsim_kernel *k = a->k;
 
-	if (a->nseals > 1)
-		qsort(a->seals, a->nseals, sizeof(*a->seals), audit_seals_cmp);
+	audit_sort_seals(a->seals, a->nseals);
 	if (a->nseals > k->k_capaudit_seals) {
 		free(k->k_audit_seals);
 		k->k_capaudit_seals = a->nseals < 16 ? 16 : a->nseals;
@@ -863,6 +887,25 @@ ino_cmp(const void *a, const void *b)
 	return (x < y ? -1 : x > y);
 }
 
+/* The same for inode numbers (audit_sort_seals()). */
+static void
+audit_sort_inos(uint64_t *v, size_t n)
+{
+	uint64_t x;
+	size_t i, j;
+
+	if (n > AUDIT_SMALL) {
+		qsort(v, n, sizeof(*v), ino_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		x = v[i];
+		for (j = i; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
 /*
  * Objects, pages and swap: invariants 2, 3 and the accounting; the
  * shmfds are reached through their objects' back-pointers.
@@ -973,7 +1016,7 @@ audit_objects(struct audit *a)
 	A_UNLOCK(a, mtx_unlock(&k->vm_object_list_mtx));
 
 	if (!K_PROFILE_2008(k)) {
-		qsort(inos, ninos, sizeof(*inos), ino_cmp);
+		audit_sort_inos(inos, ninos);
 		for (i = 1; i < ninos; i++)
 			if (inos[i] == inos[i - 1])
 				shmsim_report_add(a->r,

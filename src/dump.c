@@ -206,6 +206,18 @@ dump_grow(void *arr, size_t n, size_t *capp, size_t elsize)
 	return (shmsim_realloc(arr, *capp * elsize));
 }
 
+/*
+ * free() of what the snapshot allocated, skipping the arrays it never
+ * needed: under ASan even free(NULL) records a stack trace, and
+ * fuzz_syscalls dumps often.
+ */
+static void
+dump_xfree(void *p)
+{
+	if (p != NULL)
+		free(p);
+}
+
 /* Take or drop a lock unless the dump is the explorer's lock-free one. */
 #define DUMP_LOCKED(d, op)        \
 	do {                      \
@@ -270,7 +282,7 @@ dump_map_put(struct dump_map *m, const void *key, size_t val)
 		for (i = 0; i < ocap; i++)
 			if (old[i].key != NULL)
 				dump_map_put(m, old[i].key, old[i].val);
-		free(old);
+		dump_xfree(old);
 	}
 	for (i = dump_hash(key, m->cap); m->ents[i].key != NULL;
 	     i = (i + 1) & (m->cap - 1))
@@ -682,18 +694,6 @@ dump_snap_swap(struct dump *d)
 		for (i = 0; i < M_NTYPES; i++)
 			d->mt_inuse[i] = t[i].inuse;
 	}
-}
-
-/*
- * free() of what the snapshot allocated, skipping the arrays it never
- * needed: under ASan even free(NULL) records a stack trace, and
- * fuzz_syscalls dumps often.
- */
-static void
-dump_xfree(void *p)
-{
-	if (p != NULL)
-		free(p);
 }
 
 static void
