@@ -1120,7 +1120,7 @@ audit_kernel(struct shmsim_kernel *k, char *report, size_t len, bool locked)
 
 	if (report != NULL && len > 0)
 		report[0] = '\0';
-	memset(&a, 0, offsetof(struct audit, small));
+	memset(&a, 0, offsetof(struct audit, seals_small));
 	a.nolock = !locked;
 	audit_map_init(&a.files, a.small[0]);
 	audit_map_init(&a.shmfds, a.small[1]);
