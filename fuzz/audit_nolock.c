@@ -54,16 +54,15 @@ compare(struct shmsim_kernel *k, const char *what)
 	}
 	nl = audit_kernel(k, rep_locked, sizeof(rep_locked), true);
 	/* The next audit compares against the seals the first one saw. */
-	if (nsaved != 0) {
-		k->k_audit_seals =
-		    realloc(k->k_audit_seals, nsaved * sizeof(*saved));
+	if (nsaved > k->k_capaudit_seals) {
+		free(k->k_audit_seals);
+		k->k_audit_seals = malloc(nsaved * sizeof(*saved));
 		if (k->k_audit_seals == NULL)
 			abort();
-		memcpy(k->k_audit_seals, saved, nsaved * sizeof(*saved));
-	} else {
-		free(k->k_audit_seals);
-		k->k_audit_seals = NULL;
+		k->k_capaudit_seals = nsaved;
 	}
+	if (nsaved != 0)
+		memcpy(k->k_audit_seals, saved, nsaved * sizeof(*saved));
 	k->k_naudit_seals = nsaved;
 	free(saved);
 	nf = audit_kernel(k, rep_free, sizeof(rep_free), false);

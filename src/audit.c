@@ -95,10 +95,15 @@ audit_map_init(struct audit_map *m, struct audit_ent *small)
 	m->small = small;
 }
 
+/*
+ * Only a map that grew past its small slots has heap to give back: under
+ * ASan even free(NULL) records a stack trace, and the auditor runs after
+ * every call of fuzz_syscalls.
+ */
 static void
 audit_map_free(struct audit_map *m)
 {
-	if (m->ents != m->small)
+	if (m->ents != NULL && m->ents != m->small)
 		free(m->ents);
 }
 
@@ -181,16 +186,23 @@ struct audit {
 	size_t nseals, capseals;
 	bool nolock; /* read without locks (audit_kernel()) */
 	/*
-	 * The maps' first slots.  Last, and not cleared with the rest
-	 * (the maps clear what they use): 4 KiB of memset per audit was a
-	 * quarter of the auditor's time under fuzz_syscalls.
+	 * The first slots of the seals and of the maps.  Last, and not
+	 * cleared with the rest (each is written before it is read): 4 KiB
+	 * of memset per audit was a quarter of the auditor's time under
+	 * fuzz_syscalls, and an allocation per audit for the seals cost
+	 * more than their check under ASan.
 	 */
+	struct audit_seals seals_small[AUDIT_SMALL];
 	struct audit_ent small[4][AUDIT_SMALL];
 };
 _Static_assert(offsetof(struct audit, small) +
 	    sizeof(((struct audit *)0)->small) ==
 	sizeof(struct audit),
     "struct audit: small must be the last member");
+_Static_assert(offsetof(struct audit, seals_small) +
+	    sizeof(((struct audit *)0)->seals_small) ==
+	offsetof(struct audit, small),
+    "struct audit: seals_small must come right before small");
 
 /* swp_pager_lookup() without its lock assertion (audit.nolock). */
 static struct swblk *
@@ -251,26 +263,75 @@ audit_seal_history(struct audit *a, const struct shmfd *shmfd)
 		    (uintmax_t)shmfd->shm_ino, (unsigned)old->seals,
 		    (unsigned)seals);
 	if (a->nseals == a->capseals) {
-		a->capseals = a->capseals == 0 ? 16 : a->capseals * 2;
-		a->seals =
-		    shmsim_realloc(a->seals, a->capseals * sizeof(*a->seals));
+		if (a->capseals == 0) {
+			/* Start in place (struct audit). */
+			a->capseals = AUDIT_SMALL;
+			a->seals = a->seals_small;
+		} else if (a->seals == a->seals_small) {
+			a->capseals *= 2;
+			a->seals =
+			    shmsim_malloc(a->capseals * sizeof(*a->seals));
+			memcpy(a->seals, a->seals_small,
+			    a->nseals * sizeof(*a->seals));
+		} else {
+			a->capseals *= 2;
+			a->seals = shmsim_realloc(a->seals,
+			    a->capseals * sizeof(*a->seals));
+		}
 	}
 	a->seals[a->nseals].ino = shmfd->shm_ino;
 	a->seals[a->nseals].seals = seals;
 	a->nseals++;
 }
 
-/* Keep this audit's seals for the next one. */
+/*
+ * The auditor's sorts (by inode number): insertion sort for the small
+ * arrays every audit of a small kernel has, qsort() past AUDIT_SMALL
+ * elements.  Under ASan qsort() is intercepted, and glibc's calls
+ * free(NULL) each time, which records a stack trace; the auditor sorts
+ * twice per audit, after every call of fuzz_syscalls.
+ */
+static void
+audit_sort_seals(struct audit_seals *v, size_t n)
+{
+	struct audit_seals x;
+	size_t i, j;
+
+	if (n > AUDIT_SMALL) {
+		qsort(v, n, sizeof(*v), audit_seals_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		x = v[i];
+		for (j = i; j > 0 && v[j - 1].ino > x.ino; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/*
+ * Keep this audit's seals for the next one: copied into the kernel's
+ * array, which is reallocated only when it is too small, so that an
+ * audit of a kernel whose objects did not multiply allocates nothing.
+ */
 static void
 audit_seals_keep(struct audit *a)
 {
 	struct shmsim_kernel *k = a->k;
 
-	if (a->nseals > 1)
-		qsort(a->seals, a->nseals, sizeof(*a->seals), audit_seals_cmp);
-	free(k->k_audit_seals);
-	k->k_audit_seals = a->seals;
+	audit_sort_seals(a->seals, a->nseals);
+	if (a->nseals > k->k_capaudit_seals) {
+		free(k->k_audit_seals);
+		k->k_capaudit_seals = a->nseals < 16 ? 16 : a->nseals;
+		k->k_audit_seals = shmsim_malloc(
+		    k->k_capaudit_seals * sizeof(*k->k_audit_seals));
+	}
+	if (a->nseals > 0)
+		memcpy(k->k_audit_seals, a->seals,
+		    a->nseals * sizeof(*a->seals));
 	k->k_naudit_seals = a->nseals;
+	if (a->seals != NULL && a->seals != a->seals_small)
+		free(a->seals);
 	a->seals = NULL;
 }
 
@@ -826,6 +887,25 @@ ino_cmp(const void *a, const void *b)
 	return (x < y ? -1 : x > y);
 }
 
+/* The same for inode numbers (audit_sort_seals()). */
+static void
+audit_sort_inos(uint64_t *v, size_t n)
+{
+	uint64_t x;
+	size_t i, j;
+
+	if (n > AUDIT_SMALL) {
+		qsort(v, n, sizeof(*v), ino_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		x = v[i];
+		for (j = i; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
 /*
  * Objects, pages and swap: invariants 2, 3 and the accounting; the
  * shmfds are reached through their objects' back-pointers.
@@ -936,7 +1016,7 @@ audit_objects(struct audit *a)
 	A_UNLOCK(a, mtx_unlock(&k->vm_object_list_mtx));
 
 	if (!K_PROFILE_2008(k)) {
-		qsort(inos, ninos, sizeof(*inos), ino_cmp);
+		audit_sort_inos(inos, ninos);
 		for (i = 1; i < ninos; i++)
 			if (inos[i] == inos[i - 1])
 				shmsim_report_add(a->r,
@@ -1040,7 +1120,7 @@ audit_kernel(struct shmsim_kernel *k, char *report, size_t len, bool locked)
 
 	if (report != NULL && len > 0)
 		report[0] = '\0';
-	memset(&a, 0, offsetof(struct audit, small));
+	memset(&a, 0, offsetof(struct audit, seals_small));
 	a.nolock = !locked;
 	audit_map_init(&a.files, a.small[0]);
 	audit_map_init(&a.shmfds, a.small[1]);

@@ -206,6 +206,18 @@ dump_grow(void *arr, size_t n, size_t *capp, size_t elsize)
 	return (shmsim_realloc(arr, *capp * elsize));
 }
 
+/*
+ * free() of what the snapshot allocated, skipping the arrays it never
+ * needed: under ASan even free(NULL) records a stack trace, and
+ * fuzz_syscalls dumps often.
+ */
+static void
+dump_xfree(void *p)
+{
+	if (p != NULL)
+		free(p);
+}
+
 /* Take or drop a lock unless the dump is the explorer's lock-free one. */
 #define DUMP_LOCKED(d, op)        \
 	do {                      \
@@ -270,7 +282,7 @@ dump_map_put(struct dump_map *m, const void *key, size_t val)
 		for (i = 0; i < ocap; i++)
 			if (old[i].key != NULL)
 				dump_map_put(m, old[i].key, old[i].val);
-		free(old);
+		dump_xfree(old);
 	}
 	for (i = dump_hash(key, m->cap); m->ents[i].key != NULL;
 	     i = (i + 1) & (m->cap - 1))
@@ -690,24 +702,24 @@ dump_free(struct dump *d)
 	size_t i;
 
 	for (i = 0; i < d->nprocs; i++) {
-		free(d->procs[i].fds);
-		free(d->procs[i].rights);
-		free(d->procs[i].rightfile);
-		free(d->procs[i].entries);
+		dump_xfree(d->procs[i].fds);
+		dump_xfree(d->procs[i].rights);
+		dump_xfree(d->procs[i].rightfile);
+		dump_xfree(d->procs[i].entries);
 	}
-	free(d->procs);
-	free(d->files);
-	free(d->shms);
+	dump_xfree(d->procs);
+	dump_xfree(d->files);
+	dump_xfree(d->shms);
 	for (i = 0; i < d->nobjs; i++)
-		free(d->objs[i].si.path);
-	free(d->objs);
+		dump_xfree(d->objs[i].si.path);
+	dump_xfree(d->objs);
 	for (i = 0; i < d->nnames; i++)
-		free(d->names[i].path);
-	free(d->names);
-	free(d->uids);
-	free(d->filemap.ents);
-	free(d->shmmap.ents);
-	free(d->objmap.ents);
+		dump_xfree(d->names[i].path);
+	dump_xfree(d->names);
+	dump_xfree(d->uids);
+	dump_xfree(d->filemap.ents);
+	dump_xfree(d->shmmap.ents);
+	dump_xfree(d->objmap.ents);
 }
 
 /* ---------------------------------------------------------------- */

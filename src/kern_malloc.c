@@ -89,11 +89,16 @@ trl_write(void *p, size_t size, const struct malloc_type *mtp)
 	memcpy(ta, &t, sizeof(t));
 }
 
-/* The number of redzone bytes after the block that were overwritten. */
+/*
+ * The number of redzone bytes after the block that were overwritten; end
+ * is its trailer's address (trl_addr(p), which the caller has: under ASan
+ * malloc_usable_size() is a lookup worth doing once).
+ */
 static int
-redzone_corrupted(const void *p, const struct malloc_trl *t)
+redzone_corrupted(const void *p, const unsigned char *end,
+    const struct malloc_trl *t)
 {
-	const unsigned char *end = trl_addr(p), *rz;
+	const unsigned char *rz;
 	int n = 0;
 
 	if (REDZONE_SIZE == 0)
@@ -294,7 +299,9 @@ static void
 malloc_trl_check(const void *addr, const struct malloc_type *mtp,
     const char *fn, struct malloc_trl *t)
 {
-	memcpy(t, trl_addr(addr), sizeof(*t));
+	const unsigned char *ta = trl_addr(addr);
+
+	memcpy(t, ta, sizeof(*t));
 	KASSERT(t->mt_magic == MT_MAGIC,
 	    ("%s(%p, %s): not a malloc(9) block, or its trailer was "
 	     "overwritten",
@@ -303,13 +310,14 @@ malloc_trl_check(const void *addr, const struct malloc_type *mtp,
 	    ("%s(%p, %s): allocated as %s", fn, addr, mtp->ks_shortdesc,
 		t->mt_type < M_NTYPES ? malloc_types[t->mt_type]->ks_shortdesc :
 					"?"));
-	KASSERT(redzone_corrupted(addr, t) == 0,
+	KASSERT(redzone_corrupted(addr, ta, t) == 0,
 	    ("%s(%p, %s): redzone: buffer overflow: %d byte(s) corrupted "
 	     "after the %ju byte(s) allocated",
-		fn, addr, mtp->ks_shortdesc, redzone_corrupted(addr, t),
+		fn, addr, mtp->ks_shortdesc, redzone_corrupted(addr, ta, t),
 		(uintmax_t)t->mt_size));
 	(void)mtp;
 	(void)fn;
+	(void)ta;
 }
 
 /* kern_malloc.c: free() -- NULL is ignored. */
@@ -396,10 +404,11 @@ uma_zfree_k(struct shmsim_kernel *k, void *item, size_t size,
 int
 malloc_redzone_check(const void *addr)
 {
+	const unsigned char *ta = trl_addr(addr);
 	struct malloc_trl t;
 
-	memcpy(&t, trl_addr(addr), sizeof(t));
-	return (redzone_corrupted(addr, &t));
+	memcpy(&t, ta, sizeof(t));
+	return (redzone_corrupted(addr, ta, &t));
 }
 
 static void

@@ -105,7 +105,7 @@ struct shmsim_kernel {
 		uint64_t ino;
 		int seals;
 	} * k_audit_seals;
-	size_t k_naudit_seals;
+	size_t k_naudit_seals, k_capaudit_seals;
 };
 
 #define K_PROFILE_2008(k) ((k)->k_cfg.profile == SHMSIM_PROFILE_2008)
