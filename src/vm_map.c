@@ -177,7 +177,7 @@ vm_map_clip_end(vm_map_t map, vm_map_entry_t entry, vm_offset_t endaddr)
  * vm_map.c: vm_map_lookup_clip_start() -- the entry at or after start,
  * clipped to begin at start, and its predecessor.
  */
-static int
+static __always_inline int
 vm_map_lookup_clip_start(vm_map_t map, vm_offset_t start,
     vm_map_entry_t *res_entry, vm_map_entry_t *prev_entry)
 {
@@ -215,7 +215,7 @@ vm_map_mergeable_neighbors(vm_map_entry_t prev, vm_map_entry_t entry)
  * when they continue each other; the folded entry's object reference
  * goes (vm_map_merged_neighbor_dispose).  Either may be NULL.
  */
-static void
+static __always_inline void
 vm_map_try_merge_entries(vm_map_t map, vm_map_entry_t prev_entry,
     vm_map_entry_t entry)
 {
