@@ -36,7 +36,9 @@ add_custom_command(
   OUTPUT ${SHMSIM_STATIC_LIB}
   COMMAND ${CMAKE_COMMAND} -E make_directory ${SHMSIM_LIB_DIR}
   COMMAND ${CMAKE_LINKER} -r -o ${_shmsim_joined} $<TARGET_OBJECTS:shmsim>
-  COMMAND ${CMAKE_OBJCOPY} --localize-hidden ${_shmsim_joined}
+  COMMAND ${CMAKE_OBJCOPY} --localize-hidden --wildcard
+    --remove-section=.gnu.lto_* --remove-section=.gnu.debuglto_*
+    ${_shmsim_joined}
   COMMAND ${CMAKE_COMMAND} -E rm -f ${SHMSIM_STATIC_LIB}
   COMMAND ${CMAKE_AR} qc ${SHMSIM_STATIC_LIB} ${_shmsim_joined}
   COMMAND ${CMAKE_RANLIB} ${SHMSIM_STATIC_LIB}

@@ -408,16 +408,8 @@ fget(struct thread *td, int fd, struct file **fpp)
 	return (0);
 }
 
-/* file.h: fhold() */
-struct file *
-fhold(struct file *fp)
-{
-	refcount_acquire(&fp->f_count);
-	return (fp);
-}
-
 /* kern_descrip.c: _fdrop() -- the last reference: fo_close, then free. */
-static void
+void
 _fdrop(struct file *fp, struct thread *td)
 {
 	struct shmsim_kernel *k = fp->f_kernel;
@@ -427,16 +419,6 @@ _fdrop(struct file *fp, struct thread *td)
 	crfree(fp->f_cred);
 	mtx_destroy(&fp->f_offset_lock);
 	free_k(k, fp, M_FILE);
-}
-
-/* file.h: fdrop() -- true when this dropped the last reference. */
-bool
-fdrop(struct file *fp, struct thread *td)
-{
-	if (!refcount_release(&fp->f_count))
-		return (false);
-	_fdrop(fp, td);
-	return (true);
 }
 
 /* kern_descrip.c: kern_close() -> closefp() -> closef() */

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "kern/lock.h"
+#include "kern/refcount.h"
 
 struct thread;
 struct ucred;
@@ -181,8 +182,28 @@ void finit(struct file *fp, unsigned int flag, short type, void *data,
 void fdclose(struct thread *td, struct file *fp, int idx);
 int fget(struct thread *td, int fd, struct file **fpp);
 int fget_unlocked(struct thread *td, int fd, struct file **fpp);
-struct file *fhold(struct file *fp);
-bool fdrop(struct file *fp, struct thread *td);
+void _fdrop(struct file *fp, struct thread *td);
+
+/* file.h: fhold() (inline, as in the kernel) */
+static inline struct file *
+fhold(struct file *fp)
+{
+	refcount_acquire(&fp->f_count);
+	return (fp);
+}
+
+/*
+ * file.h: fdrop() (inline, as the kernel's macro) -- true when this
+ * dropped the last reference (then _fdrop()).
+ */
+static inline bool
+fdrop(struct file *fp, struct thread *td)
+{
+	if (!refcount_release(&fp->f_count))
+		return (false);
+	_fdrop(fp, td);
+	return (true);
+}
 int kern_close(struct thread *td, int fd);
 int kern_dup(struct thread *td, unsigned int mode, int flags, int old, int new);
 int kern_fcntl(struct thread *td, int fd, int cmd, intptr_t arg);

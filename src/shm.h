@@ -117,7 +117,6 @@ extern const struct fileops shm_ops_2008;
 /* uipc_shm.c */
 struct shmfd *shm_alloc(struct ucred *ucred, mode_t mode, bool largepage,
     int *errorp);
-bool shm_largepage(const struct shmfd *shmfd);
 int shm_dotruncate_largepage(struct shmfd *shmfd, int64_t length);
 struct shmfd *shm_hold(struct shmfd *shmfd);
 void shm_drop(struct shmfd *shmfd);
@@ -173,5 +172,12 @@ fo_seek_t shm_seek;
 /* Model-only byte access (shmsim_peek/poke). */
 int shm_debug_rw(struct shmfd *shmfd, uint64_t off, void *buf, size_t len,
     bool write);
+
+/* uipc_shm.c: shm_largepage() (inline here: it is one comparison) */
+static inline bool
+shm_largepage(const struct shmfd *shmfd)
+{
+	return (shmfd->shm_object->type == OBJT_PHYS);
+}
 
 #endif /* SHMSIM_SHM_H */

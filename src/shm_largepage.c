@@ -10,13 +10,6 @@
 #include "kernel_var.h"
 #include "shm.h"
 
-/* uipc_shm.c: shm_largepage() */
-bool
-shm_largepage(const struct shmfd *shmfd)
-{
-	return (shmfd->shm_object->type == OBJT_PHYS);
-}
-
 /*
  * uipc_shm.c: shm_dotruncate_largepage() -- same size: 0; an unset page
  * size with a non-zero length, or a length not a multiple of the page

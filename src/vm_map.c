@@ -61,17 +61,6 @@ vmspace_alloc(struct shmsim_kernel *k)
 	return (vm);
 }
 
-/* vm_map.h: vm_map_range_valid() */
-bool
-vm_map_range_valid(vm_map_t map, vm_offset_t start, vm_offset_t end)
-{
-	if (end < start)
-		return (false);
-	if (start < vm_map_min(map) || end > vm_map_max(map))
-		return (false);
-	return (true);
-}
-
 /*
  * vm_map.c: vm_map_lookup_entry() -- true and the entry containing
  * address, or false and the entry before it (NULL: the map's header).
@@ -188,7 +177,7 @@ vm_map_clip_end(vm_map_t map, vm_map_entry_t entry, vm_offset_t endaddr)
  * vm_map.c: vm_map_lookup_clip_start() -- the entry at or after start,
  * clipped to begin at start, and its predecessor.
  */
-static int
+static __always_inline int
 vm_map_lookup_clip_start(vm_map_t map, vm_offset_t start,
     vm_map_entry_t *res_entry, vm_map_entry_t *prev_entry)
 {
@@ -226,7 +215,7 @@ vm_map_mergeable_neighbors(vm_map_entry_t prev, vm_map_entry_t entry)
  * when they continue each other; the folded entry's object reference
  * goes (vm_map_merged_neighbor_dispose).  Either may be NULL.
  */
-static void
+static __always_inline void
 vm_map_try_merge_entries(vm_map_t map, vm_map_entry_t prev_entry,
     vm_map_entry_t entry)
 {
@@ -309,8 +298,9 @@ vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset,
 		protoeflags |= bidx << MAP_ENTRY_SPLIT_BOUNDARY_SHIFT;
 	}
 
-	new_entry = malloc_k(map->kernel, sizeof(*new_entry), M_MAPENTRY,
-	    M_WAITOK | M_ZERO);
+	/* vm_map_entry_create(): not zeroed (uma_zalloc); every field set. */
+	new_entry =
+	    malloc_k(map->kernel, sizeof(*new_entry), M_MAPENTRY, M_WAITOK);
 	new_entry->start = start;
 	new_entry->end = end;
 	new_entry->object = object;
@@ -321,6 +311,7 @@ vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset,
 	    VM_INHERIT_DEFAULT;
 	new_entry->protection = prot;
 	new_entry->max_protection = max;
+	new_entry->defer_next = NULL;
 	vm_map_entry_link(map, prev_entry, new_entry);
 	map->size += end - start;
 	if (!K_PROFILE_2008(map->kernel)) {
@@ -478,6 +469,7 @@ vm_map_entry_delete(vm_map_t map, vm_map_entry_t entry)
 {
 	struct shmsim_kernel *k = map->kernel;
 	vm_object_t object = entry->object;
+	struct sim_thread *td;
 	vm_pindex_t offidxstart, offidxend;
 	vm_size_t size;
 
@@ -499,8 +491,9 @@ vm_map_entry_delete(vm_map_t map, vm_map_entry_t entry)
 		VM_OBJECT_WUNLOCK(object);
 		vm_object_collapse_done();
 	}
-	entry->defer_next = cur_sim_thread()->td_map_def_user;
-	cur_sim_thread()->td_map_def_user = entry;
+	td = cur_sim_thread();
+	entry->defer_next = td->td_map_def_user;
+	td->td_map_def_user = entry;
 }
 
 /*
@@ -510,10 +503,11 @@ vm_map_entry_delete(vm_map_t map, vm_map_entry_t entry)
 static void
 vm_map_process_deferred(struct shmsim_kernel *k)
 {
+	struct sim_thread *td = cur_sim_thread();
 	vm_map_entry_t entry, next;
 
-	entry = cur_sim_thread()->td_map_def_user;
-	cur_sim_thread()->td_map_def_user = NULL;
+	entry = td->td_map_def_user;
+	td->td_map_def_user = NULL;
 	for (; entry != NULL; entry = next) {
 		next = entry->defer_next;
 		if ((entry->eflags & MAP_ENTRY_WRITECNT) != 0)

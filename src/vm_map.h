@@ -173,12 +173,22 @@ struct vmspace {
 	_sx_sunlock(&(map)->lock, __func__, __FILE__, __LINE__)
 void vm_map_unlock(vm_map_t map);
 
+/* vm_map.h: vm_map_range_valid() (inline, as in the kernel) */
+static inline bool
+vm_map_range_valid(vm_map_t map, vm_offset_t start, vm_offset_t end)
+{
+	if (end < start)
+		return (false);
+	if (start < vm_map_min(map) || end > vm_map_max(map))
+		return (false);
+	return (true);
+}
+
 /* vm_map.c */
 struct vmspace *vmspace_alloc(struct shmsim_kernel *k);
 struct vmspace *vmspace_fork(struct vmspace *vm1);
 void vmspace_exit(struct vmspace *vm);
 void vmspace_exec(struct vmspace *vm);
-bool vm_map_range_valid(vm_map_t map, vm_offset_t start, vm_offset_t end);
 bool vm_map_lookup_entry(vm_map_t map, vm_offset_t address,
     vm_map_entry_t *entry);
 int vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset,

@@ -218,12 +218,6 @@ vm_object_clear_flag(vm_object_t obj, int bits)
 		__atomic_fetch_and(&obj->flags, ~bits, __ATOMIC_RELAXED);
 }
 
-int
-vm_object_flags(const struct vm_object *obj)
-{
-	return (__atomic_load_n(&obj->flags, __ATOMIC_RELAXED));
-}
-
 /*
  * refcount_acquire_if_not_zero() on the object: for walkers of the
  * object list, which must not revive an object being terminated.

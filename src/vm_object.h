@@ -146,7 +146,6 @@ void vm_object_collapse_done(void);
 void vm_object_reference_locked(vm_object_t obj);
 void vm_object_set_flag(vm_object_t obj, int bits);
 void vm_object_clear_flag(vm_object_t obj, int bits);
-int vm_object_flags(const struct vm_object *obj);
 bool vm_object_has_page(vm_object_t obj, vm_pindex_t pindex);
 void vm_page_rename(struct vm_page *m, vm_object_t old_object,
     vm_object_t new_object, vm_pindex_t new_pindex);
@@ -173,5 +172,12 @@ void swap_dev_destroy(struct shmsim_kernel *k);
 struct vm_page *vm_page_alloc(vm_object_t obj, vm_pindex_t pindex);
 void vm_page_free(vm_object_t obj, struct vm_page *m);
 void vm_page_insert(vm_object_t obj, struct vm_page *m);
+
+/* The object's flags (vm_object.h: obj->flags, read without the lock). */
+static inline int
+vm_object_flags(const struct vm_object *obj)
+{
+	return (__atomic_load_n(&obj->flags, __ATOMIC_RELAXED));
+}
 
 #endif /* SHMSIM_VM_OBJECT_H */

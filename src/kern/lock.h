@@ -31,6 +31,15 @@
 #include "kern/thread.h"
 
 /*
+ * The fast paths are always inline (sys/cdefs.h: __always_inline), also
+ * under link-time optimization, which otherwise takes them out of line
+ * for the __func__/__FILE__ arguments they pass on.
+ */
+#ifndef __always_inline
+#define __always_inline __inline __attribute__((__always_inline__))
+#endif
+
+/*
  * Lock classes.  WITNESS orders classes, not instances: every vm object
  * lock is one class, as in the kernel.
  */
@@ -127,7 +136,7 @@ void witness_init(struct witness *w, bool single);
 const char *lock_class_name(enum lock_class_id c);
 
 /* The calling thread's identity, for owner assertions. */
-static inline const void *
+static __always_inline const void *
 curthread_token(void)
 {
 	return (cur_sim_thread());
@@ -147,14 +156,14 @@ void rw_init(struct rwlock *rw, const char *name, enum lock_class_id c,
 void rw_destroy(struct rwlock *rw);
 
 /* kern_sx.c: sx_xlocked(); kern_rwlock.c: rw_wowned() */
-static inline bool
+static __always_inline bool
 sx_xlocked(const struct sx *sx)
 {
 	return (atomic_load_explicit(&sx->sx_owner, memory_order_relaxed) ==
 	    curthread_token());
 }
 
-static inline bool
+static __always_inline bool
 rw_wowned(const struct rwlock *rw)
 {
 	return (atomic_load_explicit(&rw->rw_owner, memory_order_relaxed) ==
@@ -208,20 +217,20 @@ void _rw_runlock_flags(struct rwlock *rw, const char *func, const char *file,
 #define LOCK_FAST(lo) ((lo)->lo_single && _curthread_explored == NULL)
 #endif
 
-static inline unsigned int
+static __always_inline unsigned int
 lock_word_plain(const struct lock_object *lo)
 {
 	return (atomic_load_explicit(&lo->lo_word, memory_order_relaxed));
 }
 
-static inline void
+static __always_inline void
 lock_word_set(struct lock_object *lo, unsigned int w)
 {
 	atomic_store_explicit(&lo->lo_word, w, memory_order_relaxed);
 }
 
 /* A free word: write-locked (mtx_lock, sx_xlock, rw_wlock). */
-static inline bool
+static __always_inline bool
 lock_fast_xlock(struct lock_object *lo)
 {
 	if (__predict_true(LOCK_FAST(lo) && lock_word_plain(lo) == 0)) {
@@ -232,7 +241,7 @@ lock_fast_xlock(struct lock_object *lo)
 }
 
 /* Write-locked, no waiters: free. */
-static inline bool
+static __always_inline bool
 lock_fast_xunlock(struct lock_object *lo)
 {
 	if (__predict_true(LOCK_FAST(lo) && lock_word_plain(lo) == LW_WRITER)) {
@@ -243,7 +252,7 @@ lock_fast_xunlock(struct lock_object *lo)
 }
 
 /* No writer, no waiters, room for a reader: one reader more. */
-static inline bool
+static __always_inline bool
 lock_fast_slock(struct lock_object *lo)
 {
 	unsigned int w;
@@ -259,7 +268,7 @@ lock_fast_slock(struct lock_object *lo)
 }
 
 /* Read-locked, no writer, no waiters: one reader less. */
-static inline bool
+static __always_inline bool
 lock_fast_sunlock(struct lock_object *lo)
 {
 	unsigned int w;
@@ -275,7 +284,7 @@ lock_fast_sunlock(struct lock_object *lo)
 }
 
 /* kern_mutex.c: __mtx_lock_flags(); sys/mutex.h: __mtx_lock() */
-static inline void
+static __always_inline void
 _mtx_lock(struct mtx *m, const char *func, const char *file, int line)
 {
 	if (!lock_fast_xlock(&m->lock_object))
@@ -283,7 +292,7 @@ _mtx_lock(struct mtx *m, const char *func, const char *file, int line)
 }
 
 /* kern_mutex.c: __mtx_unlock_flags(); sys/mutex.h: __mtx_unlock() */
-static inline void
+static __always_inline void
 _mtx_unlock(struct mtx *m, const char *func, const char *file, int line)
 {
 	if (!lock_fast_xunlock(&m->lock_object))
@@ -293,7 +302,7 @@ _mtx_unlock(struct mtx *m, const char *func, const char *file, int line)
 #define mtx_unlock(m) _mtx_unlock((m), __func__, __FILE__, __LINE__)
 
 /* kern_sx.c: _sx_xlock(); sys/sx.h: __sx_xlock() */
-static inline void
+static __always_inline void
 _sx_xlock(struct sx *sx, const char *func, const char *file, int line)
 {
 	if (lock_fast_xlock(&sx->lock_object))
@@ -304,7 +313,7 @@ _sx_xlock(struct sx *sx, const char *func, const char *file, int line)
 }
 
 /* kern_sx.c: _sx_xunlock(); sys/sx.h: __sx_xunlock() */
-static inline void
+static __always_inline void
 _sx_xunlock(struct sx *sx, const char *func, const char *file, int line)
 {
 	if (LOCK_FAST(&sx->lock_object) &&
@@ -317,7 +326,7 @@ _sx_xunlock(struct sx *sx, const char *func, const char *file, int line)
 }
 
 /* kern_sx.c: _sx_slock() */
-static inline void
+static __always_inline void
 _sx_slock(struct sx *sx, const char *func, const char *file, int line)
 {
 	if (!lock_fast_slock(&sx->lock_object))
@@ -325,7 +334,7 @@ _sx_slock(struct sx *sx, const char *func, const char *file, int line)
 }
 
 /* kern_sx.c: _sx_sunlock() */
-static inline void
+static __always_inline void
 _sx_sunlock(struct sx *sx, const char *func, const char *file, int line)
 {
 	if (!lock_fast_sunlock(&sx->lock_object))
@@ -337,7 +346,7 @@ _sx_sunlock(struct sx *sx, const char *func, const char *file, int line)
 #define sx_sunlock(sx) _sx_sunlock((sx), __func__, __FILE__, __LINE__)
 
 /* kern_rwlock.c: _rw_wlock_cookie(); sys/rwlock.h: __rw_wlock() */
-static inline void
+static __always_inline void
 _rw_wlock(struct rwlock *rw, const char *func, const char *file, int line)
 {
 	if (lock_fast_xlock(&rw->lock_object))
@@ -348,7 +357,7 @@ _rw_wlock(struct rwlock *rw, const char *func, const char *file, int line)
 }
 
 /* kern_rwlock.c: _rw_wunlock_cookie(); sys/rwlock.h: __rw_wunlock() */
-static inline void
+static __always_inline void
 _rw_wunlock(struct rwlock *rw, const char *func, const char *file, int line)
 {
 	if (LOCK_FAST(&rw->lock_object) &&
@@ -361,7 +370,7 @@ _rw_wunlock(struct rwlock *rw, const char *func, const char *file, int line)
 }
 
 /* kern_rwlock.c: __rw_rlock() */
-static inline void
+static __always_inline void
 _rw_rlock(struct rwlock *rw, const char *func, const char *file, int line)
 {
 	if (!lock_fast_slock(&rw->lock_object))
@@ -369,7 +378,7 @@ _rw_rlock(struct rwlock *rw, const char *func, const char *file, int line)
 }
 
 /* kern_rwlock.c: _rw_runlock_cookie() */
-static inline void
+static __always_inline void
 _rw_runlock(struct rwlock *rw, const char *func, const char *file, int line)
 {
 	if (!lock_fast_sunlock(&rw->lock_object))
@@ -393,7 +402,7 @@ void _rangelock_unlock_flags(struct rangelock *rl, struct rl_q_entry *e,
  * nothing would leave the same state, so the range is granted at once.
  * The release advances rl_seq as the out-of-line one does.
  */
-static inline void
+static __always_inline void
 _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
     off_t end, bool write, const char *func, const char *file, int line)
 {
@@ -409,7 +418,7 @@ _rangelock_lock(struct rangelock *rl, struct rl_q_entry *e, off_t start,
 		    line);
 }
 
-static inline void
+static __always_inline void
 _rangelock_unlock(struct rangelock *rl, struct rl_q_entry *e, const char *func,
     const char *file, int line)
 {

@@ -21,15 +21,24 @@
 #include "kern/kassert.h"
 #include "kern/sched.h"
 
+/*
+ * The fast paths are always inline (sys/cdefs.h: __always_inline), also
+ * under link-time optimization, which otherwise takes them out of line
+ * for the __func__/__FILE__ arguments they pass on.
+ */
+#ifndef __always_inline
+#define __always_inline __inline __attribute__((__always_inline__))
+#endif
+
 /* refcount.h: refcount_init() */
-static inline void
+static __always_inline void
 refcount_init(atomic_uint *count, unsigned int value)
 {
 	atomic_store_explicit(count, value, memory_order_relaxed);
 }
 
 /* refcount.h: refcount_load() */
-static inline unsigned int
+static __always_inline unsigned int
 refcount_load(const atomic_uint *count)
 {
 	return (atomic_load_explicit(count, memory_order_relaxed));
@@ -43,7 +52,7 @@ refcount_load(const atomic_uint *count)
  */
 #define refcount_acquire(c) \
 	_refcount_acquire((c), #c, __func__, __FILE__, __LINE__)
-static inline unsigned int
+static __always_inline unsigned int
 _refcount_acquire(atomic_uint *count, const char *kind, const char *func,
     const char *file, int line)
 {
@@ -68,7 +77,7 @@ _refcount_acquire(atomic_uint *count, const char *kind, const char *func,
  */
 #define refcount_release(c) \
 	_refcount_release((c), #c, __func__, __FILE__, __LINE__)
-static inline bool
+static __always_inline bool
 _refcount_release(atomic_uint *count, const char *kind, const char *func,
     const char *file, int line)
 {
