@@ -428,18 +428,41 @@ audit_files(struct audit *a)
 		    (uintmax_t)atomic_load(&k->k_inflight));
 }
 
+/* Whether the eight buckets from `b` on are all empty. */
+static inline bool
+audit_buckets8_empty(const struct shm_dict_bucket *b)
+{
+	uintptr_t any = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		any |= (uintptr_t)LIST_FIRST(&b[i]);
+	return (any == 0);
+}
+
 /* The dictionary: invariant 4; names count toward invariant 1. */
 static void
 audit_dictionary(struct audit *a)
 {
 	struct shmsim_kernel *k = a->k;
 	struct shm_mapping *map, *other;
+	struct shm_dict_bucket *dict = k->shm_dictionary;
+	unsigned long b, mask = k->shm_hash;
 	uint64_t nnames = 0;
-	unsigned long b;
 	size_t len;
 
-	for (b = 0; b <= k->shm_hash; b++) {
-		LIST_FOREACH(map, &k->shm_dictionary[b], sm_link) {
+	for (b = 0; b <= mask; b++) {
+		/*
+		 * Every bucket is read; eight empty ones in a row are passed
+		 * with one test (most of the 1,024 are empty, and this loop
+		 * was a sixth of the explorer's time per schedule).
+		 */
+		if ((b & 7) == 0 && b + 7 <= mask &&
+		    audit_buckets8_empty(&dict[b])) {
+			b += 7;
+			continue;
+		}
+		LIST_FOREACH(map, &dict[b], sm_link) {
 			nnames++;
 			len = strlen(map->sm_path);
 			if (fnv_32_str(map->sm_path, FNV1_32_INIT) !=
@@ -449,11 +472,11 @@ audit_dictionary(struct audit *a)
 				    "FNV-1 hash %#x",
 				    map->sm_path, map->sm_fnv,
 				    fnv_32_str(map->sm_path, FNV1_32_INIT));
-			if ((map->sm_fnv & k->shm_hash) != b)
+			if ((map->sm_fnv & mask) != b)
 				shmsim_report_add(a->r,
 				    "name \"%s\": in bucket %lu, belongs in %lu",
 				    map->sm_path, b,
-				    (unsigned long)(map->sm_fnv & k->shm_hash));
+				    (unsigned long)(map->sm_fnv & mask));
 			if (map->sm_path[0] != '/' || len >= MAXPATHLEN)
 				shmsim_report_add(a->r,
 				    "name \"%.64s\": not a valid stored path",
