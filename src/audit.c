@@ -428,14 +428,17 @@ audit_files(struct audit *a)
 		    (uintmax_t)atomic_load(&k->k_inflight));
 }
 
-/* Whether the eight buckets from `b` on are all empty. */
+/* Buckets the dictionary's scan tests at once (a power of two). */
+#define AUDIT_BUCKET_RUN 32
+
+/* Whether the AUDIT_BUCKET_RUN buckets from `b` on are all empty. */
 static inline bool
-audit_buckets8_empty(const struct shm_dict_bucket *b)
+audit_bucket_run_empty(const struct shm_dict_bucket *b)
 {
 	uintptr_t any = 0;
 	int i;
 
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < AUDIT_BUCKET_RUN; i++)
 		any |= (uintptr_t)LIST_FIRST(&b[i]);
 	return (any == 0);
 }
@@ -453,13 +456,14 @@ audit_dictionary(struct audit *a)
 
 	for (b = 0; b <= mask; b++) {
 		/*
-		 * Every bucket is read; eight empty ones in a row are passed
-		 * with one test (most of the 1,024 are empty, and this loop
-		 * was a sixth of the explorer's time per schedule).
+		 * Every bucket is read; a run of empty ones is passed with
+		 * one test (most of the 1,024 are empty, and this loop was a
+		 * sixth of the explorer's time per schedule).
 		 */
-		if ((b & 7) == 0 && b + 7 <= mask &&
-		    audit_buckets8_empty(&dict[b])) {
-			b += 7;
+		if ((b & (AUDIT_BUCKET_RUN - 1)) == 0 &&
+		    mask - b >= AUDIT_BUCKET_RUN - 1 &&
+		    audit_bucket_run_empty(&dict[b])) {
+			b += AUDIT_BUCKET_RUN - 1;
 			continue;
 		}
 		LIST_FOREACH(map, &dict[b], sm_link) {
