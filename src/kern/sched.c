@@ -849,10 +849,11 @@ point_identify(struct shmsim_explorer *e, struct sched_thread *st,
 		else {
 			/*
 			 * The strings' contents, never their addresses, make
-			 * the key.  The entry it displaces moves to the
-			 * neighbour slot.
+			 * the key.  The entry it displaces, if any, moves to
+			 * the neighbour slot.
 			 */
-			*other = *ic;
+			if (ic->ic_op != NULL)
+				*other = *ic;
 			ic->ic_op = op;
 			ic->ic_what = what;
 			ic->ic_func = func;
