@@ -489,18 +489,45 @@ audit_files(struct audit *a)
 		    (uintmax_t)atomic_load(&k->k_inflight));
 }
 
+/* Buckets the dictionary's scan tests at once (a power of two). */
+#define AUDIT_BUCKET_RUN 32
+
+/* Whether the AUDIT_BUCKET_RUN buckets from `b` on are all empty. */
+static inline bool
+audit_bucket_run_empty(const struct shm_dict_bucket *b)
+{
+	uintptr_t any = 0;
+	int i;
+
+	for (i = 0; i < AUDIT_BUCKET_RUN; i++)
+		any |= (uintptr_t)LIST_FIRST(&b[i]);
+	return (any == 0);
+}
+
 /* The dictionary: invariant 4; names count toward invariant 1. */
 static void
 audit_dictionary(struct audit *a)
 {
 	struct shmsim_kernel *k = a->k;
 	struct shm_mapping *map, *other;
+	struct shm_dict_bucket *dict = k->shm_dictionary;
+	unsigned long b, mask = k->shm_hash;
 	uint64_t nnames = 0;
-	unsigned long b;
 	size_t len;
 
-	for (b = 0; b <= k->shm_hash; b++) {
-		LIST_FOREACH(map, &k->shm_dictionary[b], sm_link) {
+	for (b = 0; b <= mask; b++) {
+		/*
+		 * Every bucket is read; a run of empty ones is passed with
+		 * one test (most of the 1,024 are empty, and this loop was a
+		 * sixth of the explorer's time per schedule).
+		 */
+		if ((b & (AUDIT_BUCKET_RUN - 1)) == 0 &&
+		    mask - b >= AUDIT_BUCKET_RUN - 1 &&
+		    audit_bucket_run_empty(&dict[b])) {
+			b += AUDIT_BUCKET_RUN - 1;
+			continue;
+		}
+		LIST_FOREACH(map, &dict[b], sm_link) {
 			nnames++;
 			len = strlen(map->sm_path);
 			if (fnv_32_str(map->sm_path, FNV1_32_INIT) !=
@@ -510,11 +537,11 @@ audit_dictionary(struct audit *a)
 				    "FNV-1 hash %#x",
 				    map->sm_path, map->sm_fnv,
 				    fnv_32_str(map->sm_path, FNV1_32_INIT));
-			if ((map->sm_fnv & k->shm_hash) != b)
+			if ((map->sm_fnv & mask) != b)
 				shmsim_report_add(a->r,
 				    "name \"%s\": in bucket %lu, belongs in %lu",
 				    map->sm_path, b,
-				    (unsigned long)(map->sm_fnv & k->shm_hash));
+				    (unsigned long)(map->sm_fnv & mask));
 			if (map->sm_path[0] != '/' || len >= MAXPATHLEN)
 				shmsim_report_add(a->r,
 				    "name \"%.64s\": not a valid stored path",

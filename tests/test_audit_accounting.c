@@ -221,6 +221,58 @@ audit_catches_dictionary_placement(void **state)
 	assert_errno(shmsim_close(e->p, fd), 0);
 }
 
+/*
+ * A name moved into each bucket of the dictionary in turn: the audit must
+ * find it in every one (src/audit.c passes runs of empty buckets with one
+ * test; a name at any place in a run, its first or last bucket included,
+ * must still be seen) and report it misplaced in all but its own.
+ */
+static void
+every_bucket_read(struct shmsim_kernel *k, struct shmsim_proc *p)
+{
+	struct shm_mapping *map;
+	unsigned long b, home;
+	int fd;
+
+	assert_errno(shmsim_shm_open(p, "/every",
+			 SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &fd),
+	    0);
+	home = fnv_32_str("/every", FNV1_32_INIT) & k->shm_hash;
+	map = LIST_FIRST(&k->shm_dictionary[home]);
+	assert_non_null(map);
+	assert_string_equal(map->sm_path, "/every");
+	for (b = 0; b <= k->shm_hash; b++) {
+		LIST_REMOVE(map, sm_link);
+		LIST_INSERT_HEAD(&k->shm_dictionary[b], map, sm_link);
+		if (b == home)
+			assert_audit_clean(k);
+		else
+			assert_caught(k, 1, 1, "in bucket");
+		LIST_REMOVE(map, sm_link);
+		LIST_INSERT_HEAD(&k->shm_dictionary[home], map, sm_link);
+	}
+	assert_audit_clean(k);
+	assert_errno(shmsim_shm_unlink(p, "/every"), 0);
+	assert_errno(shmsim_close(p, fd), 0);
+}
+
+/* Every bucket, in the default dictionary and in one smaller than a run. */
+static void
+audit_reads_every_bucket(void **state)
+{
+	struct env *e = *state, *small;
+	struct shmsim_config cfg;
+
+	assert_int_equal(e->k->shm_hash, 1023);
+	every_bucket_read(e->k, e->p);
+	shmsim_config_init(&cfg);
+	cfg.hash_buckets = 16;
+	small = env_new(&cfg);
+	assert_int_equal(small->k->shm_hash, 15);
+	every_bucket_read(small->k, small->p);
+	env_free(small);
+}
+
 /* An object whose back-pointer names another object's shmfd. */
 static void
 audit_catches_foreign_back_pointer(void **state)
@@ -334,6 +386,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    audit_catches_foreign_back_pointer, setup_current,
 		    teardown_env),
+		cmocka_unit_test_setup_teardown(audit_reads_every_bucket,
+		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(audit_catches_largepage_damage,
 		    setup_largepage, teardown_env),
 	};
