@@ -210,8 +210,8 @@ FUZZ_RSS_MB ?= 2048
 # libFuzzer's entropic scheduling stays on, with a smaller rare-feature
 # list: a feature counts as rare until seen 32 times (default 255).
 # libFuzzer 14 (clang 14, the CI compiler) searches that list linearly for
-# every feature of every input, which was a quarter of a fuzz_syscalls run;
-# coverage, corpus growth, the sanitizers and the auditor are untouched
+# every feature of every input: half of all instructions while the seeds
+# load (callgrind); coverage, the sanitizers and the auditor are untouched
 # (docs/fuzzing.md, "Speed (issue 19)").  FUZZ_ENTROPIC= for the default.
 FUZZ_ENTROPIC ?= -entropic_feature_frequency_threshold=32
 FUZZ_PRESET ?= fuzz
