@@ -16,7 +16,34 @@
 #include "kern/kassert.h"
 #include "kern/malloc.h"
 #include "kern/thread.h"
+#include "kern/uma.h"
 #include "kernel_var.h"
+
+/*
+ * The zones' free items are poisoned for the memory checkers
+ * (AddressSanitizer's manual poisoning, memcheck's client requests).
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define UMA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UMA_ASAN 1
+#endif
+#endif
+#ifdef UMA_ASAN
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#endif
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define UMA_VALGRIND 1
+#else
+#define VALGRIND_MAKE_MEM_NOACCESS(addr, size) ((void)(addr), (void)(size))
+#define VALGRIND_MAKE_MEM_DEFINED(addr, size) ((void)(addr), (void)(size))
+#define VALGRIND_MAKE_MEM_UNDEFINED(addr, size) ((void)(addr), (void)(size))
+#endif
 
 MALLOC_DEFINE(M_TEMP, "temp", "misc temporary data buffers");
 
@@ -260,10 +287,12 @@ malloc_stats_destroy(struct shmsim_kernel *k)
 	}
 }
 
-/* kern_malloc.c: malloc() */
-void *
-malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
-    int flags)
+/*
+ * A host block of size bytes with its redzone and trailer, not counted
+ * (malloc_k() and the zones count).
+ */
+static void *
+malloc_block(size_t size, const struct malloc_type *mtp, int flags)
 {
 	const size_t extra = REDZONE_SIZE + sizeof(struct malloc_trl);
 	size_t total;
@@ -290,6 +319,17 @@ malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
 		panic("out of host memory (%zu bytes of %s)", size,
 		    mtp->ks_shortdesc);
 	trl_write(p, size, mtp);
+	return (p);
+}
+
+/* kern_malloc.c: malloc() */
+void *
+malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
+    int flags)
+{
+	void *p;
+
+	p = malloc_block(size, mtp, flags);
 	malloc_type_count(k, mtp, size, true);
 	return (p);
 }
@@ -395,6 +435,216 @@ uma_zfree_k(struct shmsim_kernel *k, void *item, size_t size,
 		return;
 	malloc_type_count(k, mtp, size, false);
 	free(item);
+}
+
+/* ------------------------------------------------------------ uma(9) */
+
+/*
+ * Whether a new kernel's zones keep freed items (kern/uma.h): only in a
+ * kernel for one host thread (the bucket has no lock, as a CPU's bucket
+ * needs none), and not where a memory checker's quarantine of freed
+ * blocks is the stronger check: built with AddressSanitizer, or running
+ * under memcheck (found by a memcheck-only request: callgrind and the
+ * other tools answer 0, and keep the cache, so that they measure it).
+ */
+bool
+uma_cache_default(const struct shmsim_kernel *k)
+{
+#ifdef UMA_ASAN
+	(void)k;
+	return (false);
+#else
+#ifdef UMA_VALGRIND
+	if (RUNNING_ON_VALGRIND) {
+		char v = 0, vbits;
+
+		if (VALGRIND_GET_VBITS(&v, &vbits, 1) == 1)
+			return (false);
+	}
+#endif
+	return (k->k_single);
+#endif
+}
+
+/* uma_core.c: uma_zcreate() -- a zone of k for items of size bytes. */
+void
+uma_zcreate_k(struct shmsim_kernel *k, enum uma_zone_index idx,
+    const char *name, size_t size, const struct malloc_type *mtp)
+{
+	uma_zone_t zone = UMA_ZONE(k, idx);
+
+	KASSERT(idx < UMA_NZONES && zone->uz_kernel == NULL,
+	    ("%s: zone %d (%s) created twice", __func__, (int)idx, name));
+	zone->uz_name = name;
+	zone->uz_mtp = mtp;
+	zone->uz_size = size;
+	zone->uz_kernel = k;
+	zone->uz_cache = uma_cache_default(k);
+	zone->uz_cnt = 0;
+	zone->uz_hits = 0;
+}
+
+/* The host block behind an item: the item, its redzone and trailer. */
+static inline size_t
+uma_span(uma_zone_t zone)
+{
+	return (zone->uz_size + REDZONE_SIZE + sizeof(struct malloc_trl));
+}
+
+/*
+ * uma_dbg.c: trash_ctor() -- under INVARIANTS a free item must still
+ * hold the pattern trash_dtor() wrote over it, and its redzone and
+ * trailer must be intact; anything else is a write through a stale
+ * pointer, and panics.
+ */
+static void
+uma_trash_check(uma_zone_t zone, const void *item, const char *fn)
+{
+#ifdef INVARIANTS
+	const unsigned char *b = item;
+	struct malloc_trl t;
+	uint32_t w;
+	size_t off;
+
+	for (off = 0; off + sizeof(w) <= zone->uz_size; off += sizeof(w)) {
+		memcpy(&w, b + off, sizeof(w));
+		if (w != UMA_JUNK)
+			panic("%s: Memory modified after free %p(%zu) of zone "
+			      "%s: %#x at byte %zu, not the free pattern "
+			      "%#x (a write through a stale pointer)",
+			    fn, item, zone->uz_size, zone->uz_name, w, off,
+			    UMA_JUNK);
+	}
+	malloc_trl_check(item, zone->uz_mtp, fn, &t);
+	KASSERT(t.mt_size == zone->uz_size,
+	    ("%s: free item %p of zone %s: its trailer says %ju bytes", fn,
+		item, zone->uz_name, (uintmax_t)t.mt_size));
+#else
+	(void)zone;
+	(void)item;
+	(void)fn;
+#endif
+}
+
+/*
+ * An item goes into the bucket: filled with UMA_JUNK under INVARIANTS
+ * (uma_dbg.c: trash_dtor()), then made inaccessible to the memory
+ * checkers, its redzone and trailer too.
+ */
+static inline void
+uma_item_bury(uma_zone_t zone, void *item)
+{
+#ifdef INVARIANTS
+	unsigned char *b = item;
+	const uint32_t junk = UMA_JUNK;
+	size_t off;
+
+	for (off = 0; off + sizeof(junk) <= zone->uz_size; off += sizeof(junk))
+		memcpy(b + off, &junk, sizeof(junk));
+#endif
+	ASAN_POISON_MEMORY_REGION(item, uma_span(zone));
+	VALGRIND_MAKE_MEM_NOACCESS(item, uma_span(zone));
+}
+
+/* An item comes out of the bucket: accessible again, and checked. */
+static inline void
+uma_item_revive(uma_zone_t zone, void *item, const char *fn)
+{
+	ASAN_UNPOISON_MEMORY_REGION(item, uma_span(zone));
+	VALGRIND_MAKE_MEM_DEFINED(item, uma_span(zone));
+	uma_trash_check(zone, item, fn);
+}
+
+/*
+ * uma_core.c: uma_zalloc() -- an item of zone, from its bucket when it
+ * has one, else from the host; zeroed with M_ZERO.  Counted under the
+ * zone's malloc type either way.
+ */
+void *
+uma_zalloc(uma_zone_t zone, int flags)
+{
+	void *item;
+
+	KASSERT((flags & (M_WAITOK | M_NOWAIT)) != 0 &&
+		(flags & (M_WAITOK | M_NOWAIT)) != (M_WAITOK | M_NOWAIT),
+	    ("%s: M_WAITOK or M_NOWAIT, not both (flags %#x)", __func__,
+		flags));
+	if (zone->uz_cnt > 0) {
+		item = zone->uz_bucket[--zone->uz_cnt];
+		zone->uz_hits++;
+		uma_item_revive(zone, item, "uma_zalloc");
+		/* As a new host block: undefined until written. */
+		VALGRIND_MAKE_MEM_UNDEFINED(item, zone->uz_size);
+		if ((flags & M_ZERO) != 0)
+			memset(item, 0, zone->uz_size);
+	} else
+		item = malloc_block(zone->uz_size, zone->uz_mtp, flags);
+	malloc_type_count(zone->uz_kernel, zone->uz_mtp, zone->uz_size, true);
+	return (item);
+}
+
+/*
+ * uma_core.c: uma_zfree() -- NULL is ignored.  The item goes into the
+ * bucket when the zone caches and the bucket has room, else back to the
+ * host.  An item freed twice while in the bucket panics (uma_dbg.c's
+ * uma_dbg_free() finds it in its slab's free set; a double free of a host
+ * block made glibc abort, and must not pass silently now).
+ */
+void
+uma_zfree(uma_zone_t zone, void *item)
+{
+	unsigned int i;
+
+	if (item == NULL)
+		return;
+#ifdef INVARIANTS
+	{
+		struct malloc_trl t;
+
+		malloc_trl_check(item, zone->uz_mtp, "uma_zfree", &t);
+		KASSERT(t.mt_size == zone->uz_size,
+		    ("uma_zfree(%p): an item of zone %s has %zu bytes, not "
+		     "%ju",
+			item, zone->uz_name, zone->uz_size,
+			(uintmax_t)t.mt_size));
+	}
+#endif
+	for (i = 0; i < zone->uz_cnt; i++)
+		if (__predict_false(zone->uz_bucket[i] == item))
+			panic("uma_zfree(%p): duplicate free of an item of "
+			      "zone %s",
+			    item, zone->uz_name);
+	malloc_type_count(zone->uz_kernel, zone->uz_mtp, zone->uz_size, false);
+	if (zone->uz_cache && zone->uz_cnt < UMA_BUCKET_SIZE) {
+		uma_item_bury(zone, item);
+		zone->uz_bucket[zone->uz_cnt++] = item;
+		return;
+	}
+	free(item);
+}
+
+/*
+ * uma_core.c: uma_zone_reclaim() -- every item in the bucket back to the
+ * host, each checked as an allocation would check it.
+ */
+void
+uma_zone_drain(uma_zone_t zone)
+{
+	void *item;
+
+	while (zone->uz_cnt > 0) {
+		item = zone->uz_bucket[--zone->uz_cnt];
+		uma_item_revive(zone, item, "uma_zone_drain");
+		free(item);
+	}
+}
+
+void
+uma_zone_set_cache(uma_zone_t zone, bool on)
+{
+	if (!on)
+		uma_zone_drain(zone);
+	zone->uz_cache = on;
 }
 
 /*

@@ -10,6 +10,7 @@
 
 #include "kern/kassert.h"
 #include "kernel_var.h"
+#include "vm_map.h"
 
 const char *
 shmsim_version(void)
@@ -174,6 +175,9 @@ shmsim_kernel_create(const struct shmsim_config *cfg, struct shmsim_kernel **kp)
 	mtx_init(&k->vm_object_list_mtx, "vm object_list", LC_VM_OBJECT_LIST,
 	    &k->k_witness);
 	TAILQ_INIT(&k->vm_object_list);
+	filelistinit(k);
+	vm_object_init(k);
+	vm_map_startup(k);
 	swap_dev_init(k);
 	shm_dict_init(k);
 	*kp = k;
@@ -301,6 +305,7 @@ shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
 	struct shmsim_report r = { report, len, 0, 0 };
 	vm_object_t obj;
 	struct proc *p;
+	int i;
 
 	kernel_enter(k);
 	if (report != NULL && len > 0)
@@ -329,6 +334,8 @@ shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
 	swap_dev_destroy(k);
 	mtx_destroy(&k->vm_object_list_mtx);
 	sx_destroy(&k->allproc_lock);
+	for (i = 0; i < UMA_NZONES; i++)
+		uma_zone_drain(UMA_ZONE(k, i));
 	malloc_leak_check(k, &r);
 	malloc_stats_destroy(k);
 	free(k);
