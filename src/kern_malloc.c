@@ -466,6 +466,19 @@ uma_zfree_k(struct shmsim_kernel *k, void *item, size_t size,
  * under memcheck (found by a memcheck-only request: callgrind and the
  * other tools answer 0, and keep the cache, so that they measure it).
  */
+static bool
+uma_under_memcheck(void)
+{
+#ifdef UMA_VALGRIND
+	if (RUNNING_ON_VALGRIND) {
+		char v = 0, vbits;
+
+		return (VALGRIND_GET_VBITS(&v, &vbits, 1) == 1);
+	}
+#endif
+	return (false);
+}
+
 bool
 uma_cache_default(const struct shmsim_kernel *k)
 {
@@ -473,15 +486,7 @@ uma_cache_default(const struct shmsim_kernel *k)
 	(void)k;
 	return (false);
 #else
-#ifdef UMA_VALGRIND
-	if (RUNNING_ON_VALGRIND) {
-		char v = 0, vbits;
-
-		if (VALGRIND_GET_VBITS(&v, &vbits, 1) == 1)
-			return (false);
-	}
-#endif
-	return (k->k_single);
+	return (k->k_single && !uma_under_memcheck());
 #endif
 }
 
@@ -499,6 +504,7 @@ uma_zcreate_k(struct shmsim_kernel *k, enum uma_zone_index idx,
 	zone->uz_size = size;
 	zone->uz_kernel = k;
 	zone->uz_cache = uma_cache_default(k);
+	zone->uz_memcheck = uma_under_memcheck();
 	zone->uz_cnt = 0;
 	zone->uz_hits = 0;
 }
@@ -562,7 +568,8 @@ uma_item_bury(uma_zone_t zone, void *item)
 		memcpy(b + off, &junk, sizeof(junk));
 #endif
 	ASAN_POISON_MEMORY_REGION(item, uma_span(zone));
-	VALGRIND_MAKE_MEM_NOACCESS(item, uma_span(zone));
+	if (__predict_false(zone->uz_memcheck))
+		VALGRIND_MAKE_MEM_NOACCESS(item, uma_span(zone));
 }
 
 /* An item comes out of the bucket: accessible again, and checked. */
@@ -570,7 +577,8 @@ static inline void
 uma_item_revive(uma_zone_t zone, void *item, const char *fn)
 {
 	ASAN_UNPOISON_MEMORY_REGION(item, uma_span(zone));
-	VALGRIND_MAKE_MEM_DEFINED(item, uma_span(zone));
+	if (__predict_false(zone->uz_memcheck))
+		VALGRIND_MAKE_MEM_DEFINED(item, uma_span(zone));
 	uma_trash_check(zone, item, fn);
 }
 
@@ -593,7 +601,8 @@ uma_zalloc(uma_zone_t zone, int flags)
 		zone->uz_hits++;
 		uma_item_revive(zone, item, "uma_zalloc");
 		/* As a new host block: undefined until written. */
-		VALGRIND_MAKE_MEM_UNDEFINED(item, zone->uz_size);
+		if (__predict_false(zone->uz_memcheck))
+			VALGRIND_MAKE_MEM_UNDEFINED(item, zone->uz_size);
 		if ((flags & M_ZERO) != 0)
 			memset(item, 0, zone->uz_size);
 	} else

@@ -55,6 +55,7 @@ struct uma_zone {
 	size_t uz_size;			  /* item size */
 	struct shmsim_kernel *uz_kernel;
 	bool uz_cache;	     /* keep freed items (see above) */
+	bool uz_memcheck;    /* running under memcheck: tell it */
 	unsigned int uz_cnt; /* items in uz_bucket */
 	uint64_t uz_hits;    /* allocations served from the bucket */
 	void *uz_bucket[UMA_BUCKET_SIZE]; /* LIFO, as a bucket */
