@@ -307,11 +307,13 @@ malloc_stats_destroy(struct shmsim_kernel *k)
 }
 
 /*
- * A host block of size bytes with its redzone and trailer, not counted
+ * A host block for size bytes, room for room >= size (the size of a
+ * malloc zone's items), with its redzone and trailer, not counted
  * (malloc_k() and the zones count).
  */
 static void *
-malloc_block(size_t size, const struct malloc_type *mtp, int flags)
+malloc_block_room(size_t size, size_t room, const struct malloc_type *mtp,
+    int flags)
 {
 	const size_t extra = REDZONE_SIZE + sizeof(struct malloc_trl);
 	size_t total;
@@ -321,9 +323,9 @@ malloc_block(size_t size, const struct malloc_type *mtp, int flags)
 		(flags & (M_WAITOK | M_NOWAIT)) != (M_WAITOK | M_NOWAIT),
 	    ("%s: M_WAITOK or M_NOWAIT, not both (flags %#x)", __func__,
 		flags));
-	if (size > SIZE_MAX - extra)
+	if (room > SIZE_MAX - extra)
 		panic("%s: %zu bytes of %s", __func__, size, mtp->ks_shortdesc);
-	total = size + extra;
+	total = room + extra;
 	if ((flags & M_ZERO) == 0)
 		p = malloc(total);
 	else if (total <= MALLOC_ZERO_SMALL) {
@@ -341,20 +343,81 @@ malloc_block(size_t size, const struct malloc_type *mtp, int flags)
 	return (p);
 }
 
-/* kern_malloc.c: malloc() */
+static inline void *
+malloc_block(size_t size, const struct malloc_type *mtp, int flags)
+{
+	return (malloc_block_room(size, size, mtp, flags));
+}
+
+/*
+ * kern_malloc.c: kmemzones, the zones malloc() takes small blocks from
+ * ("malloc-16" to "malloc-512" here; the kernel's go on to 64 KiB), and
+ * kmemsize, a block's zone by its size in 16-byte steps.  Up to
+ * MALLOC_ZONE_MAX bytes a block is a zone's item: its host block has
+ * room for the zone's size, and free() puts it in the zone's bucket
+ * (kern/uma.h) when the zone caches.
+ */
+#define MALLOC_ZONE_MAX 512
+#define MALLOC_ZONE_SHIFT 4
+static const unsigned short malloc_zone_sizes[MALLOC_NZONES] = { 16, 32, 64,
+	128, 256, 384, 512 };
+static const unsigned char
+    malloc_zone_of[(MALLOC_ZONE_MAX >> MALLOC_ZONE_SHIFT) + 1] = { 0, 0, 1, 2,
+	    2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6,
+	    6, 6, 6, 6, 6, 6 };
+_Static_assert(MALLOC_NZONES == 7, "malloc_zone_sizes");
+
+static inline uma_zone_t
+malloc_zone(struct shmsim_kernel *k, size_t size)
+{
+	return (&k->k_mzones[malloc_zone_of
+		[(size + (1U << MALLOC_ZONE_SHIFT) - 1) >> MALLOC_ZONE_SHIFT]]);
+}
+
+static inline void uma_item_bury(uma_zone_t zone, void *item);
+static inline void uma_item_revive(uma_zone_t zone, void *item, const char *fn);
+static void uma_dup_check(uma_zone_t zone, const void *item, const char *fn);
+
+/*
+ * kern_malloc.c: malloc() -- a block of a malloc zone from its bucket,
+ * or a new host block.
+ */
 void *
 malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
     int flags)
 {
+	uma_zone_t zone;
 	void *p;
 
-	p = malloc_block(size, mtp, flags);
+	if (size <= MALLOC_ZONE_MAX) {
+		zone = malloc_zone(k, size);
+		if (zone->uz_cnt > 0) {
+			KASSERT((flags & (M_WAITOK | M_NOWAIT)) != 0 &&
+				(flags & (M_WAITOK | M_NOWAIT)) !=
+				    (M_WAITOK | M_NOWAIT),
+			    ("%s: M_WAITOK or M_NOWAIT, not both (flags %#x)",
+				__func__, flags));
+			p = zone->uz_bucket[--zone->uz_cnt];
+			zone->uz_hits++;
+			uma_item_revive(zone, p, "malloc");
+			if (__predict_false(zone->uz_memcheck))
+				VALGRIND_MAKE_MEM_UNDEFINED(p, zone->uz_size);
+			trl_write(p, size, mtp);
+			if ((flags & M_ZERO) != 0)
+				memset(p, 0, size);
+		} else
+			p = malloc_block_room(size, zone->uz_size, mtp, flags);
+	} else
+		p = malloc_block(size, mtp, flags);
 	malloc_type_count(k, mtp, size, true);
 	return (p);
 }
 
-/* The trailer of addr, checked under INVARIANTS against mtp. */
-static void
+/*
+ * The trailer of addr, checked under INVARIANTS against mtp; returns its
+ * address.
+ */
+static const unsigned char *
 malloc_trl_check(const void *addr, const struct malloc_type *mtp,
     const char *fn, struct malloc_trl *t)
 {
@@ -376,19 +439,36 @@ malloc_trl_check(const void *addr, const struct malloc_type *mtp,
 		(uintmax_t)t->mt_size));
 	(void)mtp;
 	(void)fn;
-	(void)ta;
+	return (ta);
 }
 
-/* kern_malloc.c: free() -- NULL is ignored. */
+/*
+ * kern_malloc.c: free() -- NULL is ignored.  A block of a malloc zone's
+ * size whose host block has the zone's room (realloc() may have made it
+ * smaller) goes into the zone's bucket when it caches and has room.
+ */
 void
 free_k(struct shmsim_kernel *k, void *addr, const struct malloc_type *mtp)
 {
+	const unsigned char *ta;
 	struct malloc_trl t;
+	uma_zone_t zone;
 
 	if (addr == NULL)
 		return;
-	malloc_trl_check(addr, mtp, "free", &t);
+	ta = malloc_trl_check(addr, mtp, "free", &t);
 	malloc_type_count(k, mtp, t.mt_size, false);
+	if (t.mt_size <= MALLOC_ZONE_MAX) {
+		zone = malloc_zone(k, t.mt_size);
+		if (zone->uz_cache && zone->uz_cnt < UMA_BUCKET_SIZE &&
+		    (size_t)(ta - (const unsigned char *)addr) >=
+			zone->uz_size + REDZONE_SIZE) {
+			uma_dup_check(zone, addr, "free");
+			uma_item_bury(zone, addr);
+			zone->uz_bucket[zone->uz_cnt++] = addr;
+			return;
+		}
+	}
 	free(addr);
 }
 
@@ -490,6 +570,24 @@ uma_cache_default(const struct shmsim_kernel *k)
 #endif
 }
 
+/*
+ * A zone of k for items of size bytes, counted under mtp, or a malloc
+ * zone (mtp NULL: each block counted under its own type).
+ */
+static void
+uma_zone_init(struct shmsim_kernel *k, uma_zone_t zone, const char *name,
+    size_t size, const struct malloc_type *mtp)
+{
+	zone->uz_name = name;
+	zone->uz_mtp = mtp;
+	zone->uz_size = size;
+	zone->uz_kernel = k;
+	zone->uz_cache = k->k_uma_cache;
+	zone->uz_memcheck = k->k_uma_memcheck;
+	zone->uz_cnt = 0;
+	zone->uz_hits = 0;
+}
+
 /* uma_core.c: uma_zcreate() -- a zone of k for items of size bytes. */
 void
 uma_zcreate_k(struct shmsim_kernel *k, enum uma_zone_index idx,
@@ -499,14 +597,39 @@ uma_zcreate_k(struct shmsim_kernel *k, enum uma_zone_index idx,
 
 	KASSERT(idx < UMA_NZONES && zone->uz_kernel == NULL,
 	    ("%s: zone %d (%s) created twice", __func__, (int)idx, name));
-	zone->uz_name = name;
-	zone->uz_mtp = mtp;
-	zone->uz_size = size;
-	zone->uz_kernel = k;
-	zone->uz_cache = uma_cache_default(k);
-	zone->uz_memcheck = uma_under_memcheck();
-	zone->uz_cnt = 0;
-	zone->uz_hits = 0;
+	uma_zone_init(k, zone, name, size, mtp);
+}
+
+/*
+ * uma_core.c: uma_startup() for the model: whether k's zones cache, and
+ * the malloc zones (kmeminit() creates them in the kernel).  First of
+ * all in a new kernel.
+ */
+void
+uma_startup_k(struct shmsim_kernel *k)
+{
+	static const char *const names[MALLOC_NZONES] = { "malloc-16",
+		"malloc-32", "malloc-64", "malloc-128", "malloc-256",
+		"malloc-384", "malloc-512" };
+	int i;
+
+	k->k_uma_cache = uma_cache_default(k);
+	k->k_uma_memcheck = uma_under_memcheck();
+	for (i = 0; i < MALLOC_NZONES; i++)
+		uma_zone_init(k, &k->k_mzones[i], names[i],
+		    malloc_zone_sizes[i], NULL);
+}
+
+/* uma_core.c: uma_zone_reclaim() for every zone of k (its destroy). */
+void
+uma_reclaim_k(struct shmsim_kernel *k)
+{
+	int i;
+
+	for (i = 0; i < UMA_NZONES; i++)
+		uma_zone_drain(UMA_ZONE(k, i));
+	for (i = 0; i < MALLOC_NZONES; i++)
+		uma_zone_drain(&k->k_mzones[i]);
 }
 
 /* The host block behind an item: the item, its redzone and trailer. */
@@ -540,10 +663,28 @@ uma_trash_check(uma_zone_t zone, const void *item, const char *fn)
 			    fn, item, zone->uz_size, zone->uz_name, w, off,
 			    UMA_JUNK);
 	}
-	malloc_trl_check(item, zone->uz_mtp, fn, &t);
-	KASSERT(t.mt_size == zone->uz_size,
-	    ("%s: free item %p of zone %s: its trailer says %ju bytes", fn,
-		item, zone->uz_name, (uintmax_t)t.mt_size));
+	if (zone->uz_mtp != NULL) {
+		malloc_trl_check(item, zone->uz_mtp, fn, &t);
+		KASSERT(t.mt_size == zone->uz_size,
+		    ("%s: free item %p of zone %s: its trailer says %ju bytes",
+			fn, item, zone->uz_name, (uintmax_t)t.mt_size));
+	} else {
+		/* A malloc zone's: its redzone runs from the zone's size. */
+		const unsigned char *ta = trl_addr(item);
+
+		memcpy(&t, ta, sizeof(t));
+		KASSERT(t.mt_magic == MT_MAGIC,
+		    ("%s: free item %p of zone %s: its trailer was "
+		     "overwritten",
+			fn, item, zone->uz_name));
+		t.mt_size = zone->uz_size;
+		KASSERT(redzone_corrupted(item, ta, &t) == 0,
+		    ("%s: free item %p of zone %s: %d byte(s) of its redzone "
+		     "overwritten",
+			fn, item, zone->uz_name,
+			redzone_corrupted(item, ta, &t)));
+		(void)ta;
+	}
 #else
 	(void)zone;
 	(void)item;
@@ -611,6 +752,18 @@ uma_zalloc(uma_zone_t zone, int flags)
 	return (item);
 }
 
+/* A second free of an item in the bucket panics. */
+static void
+uma_dup_check(uma_zone_t zone, const void *item, const char *fn)
+{
+	unsigned int i;
+
+	for (i = 0; i < zone->uz_cnt; i++)
+		if (__predict_false(zone->uz_bucket[i] == item))
+			panic("%s(%p): duplicate free of an item of zone %s",
+			    fn, item, zone->uz_name);
+}
+
 /*
  * uma_core.c: uma_zfree() -- NULL is ignored.  The item goes into the
  * bucket when the zone caches and the bucket has room, else back to the
@@ -621,8 +774,6 @@ uma_zalloc(uma_zone_t zone, int flags)
 void
 uma_zfree(uma_zone_t zone, void *item)
 {
-	unsigned int i;
-
 	if (item == NULL)
 		return;
 #ifdef INVARIANTS
@@ -637,11 +788,7 @@ uma_zfree(uma_zone_t zone, void *item)
 			(uintmax_t)t.mt_size));
 	}
 #endif
-	for (i = 0; i < zone->uz_cnt; i++)
-		if (__predict_false(zone->uz_bucket[i] == item))
-			panic("uma_zfree(%p): duplicate free of an item of "
-			      "zone %s",
-			    item, zone->uz_name);
+	uma_dup_check(zone, item, "uma_zfree");
 	malloc_type_count(zone->uz_kernel, zone->uz_mtp, zone->uz_size, false);
 	if (zone->uz_cache && zone->uz_cnt < UMA_BUCKET_SIZE) {
 		uma_item_bury(zone, item);

@@ -166,6 +166,7 @@ shmsim_kernel_create(const struct shmsim_config *cfg, struct shmsim_kernel **kp)
 	k->k_cfg.page_sizes[0] = cfg->page_size;
 	k->k_page_shift = (unsigned)__builtin_ctz(cfg->page_size);
 	k->k_single = cfg->threads == SHMSIM_THREADS_SINGLE;
+	uma_startup_k(k);
 	witness_init(&k->k_witness, k->k_single);
 	atomic_init(&k->k_clock_ns, SHMSIM_EPOCH_NS);
 	sx_init(&k->allprison_lock, "allprison", LC_ALLPRISON, &k->k_witness);
@@ -305,7 +306,6 @@ shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
 	struct shmsim_report r = { report, len, 0, 0 };
 	vm_object_t obj;
 	struct proc *p;
-	int i;
 
 	kernel_enter(k);
 	if (report != NULL && len > 0)
@@ -334,8 +334,7 @@ shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
 	swap_dev_destroy(k);
 	mtx_destroy(&k->vm_object_list_mtx);
 	sx_destroy(&k->allproc_lock);
-	for (i = 0; i < UMA_NZONES; i++)
-		uma_zone_drain(UMA_ZONE(k, i));
+	uma_reclaim_k(k);
 	malloc_leak_check(k, &r);
 	malloc_stats_destroy(k);
 	free(k);

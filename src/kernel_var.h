@@ -97,6 +97,8 @@ struct shmsim_kernel {
 	struct malloc_stats k_malloc;
 	/* uma_core.c: file_zone, mapentzone, obj_zone (kern/uma.h) */
 	struct uma_zone k_zones[UMA_NZONES];
+	struct uma_zone k_mzones[MALLOC_NZONES]; /* kmemzones */
+	bool k_uma_cache, k_uma_memcheck;	 /* uma_startup_k() */
 
 	/*
 	 * The auditor's memory (model-only, not simulated state): the seals

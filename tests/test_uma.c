@@ -50,15 +50,25 @@ kernel_new(enum shmsim_threads threads)
 	return (k);
 }
 
+/* Every zone of k, the malloc zones too, caching or not. */
+static void
+set_cache(struct shmsim_kernel *k, bool on)
+{
+	int i;
+
+	for (i = 0; i < UMA_NZONES; i++)
+		uma_zone_set_cache(UMA_ZONE(k, i), on);
+	for (i = 0; i < MALLOC_NZONES; i++)
+		uma_zone_set_cache(&k->k_mzones[i], on);
+}
+
 /* A single kernel whose zones cache, whatever the build's default. */
 static struct shmsim_kernel *
 kernel_caching(void)
 {
 	struct shmsim_kernel *k = kernel_new(SHMSIM_THREADS_SINGLE);
-	int i;
 
-	for (i = 0; i < UMA_NZONES; i++)
-		uma_zone_set_cache(UMA_ZONE(k, i), true);
+	set_cache(k, true);
 	return (k);
 }
 
@@ -155,6 +165,69 @@ closed_file_is_reused(void **state)
 	assert_int_equal(oz->uz_hits, 1);
 	assert_errno(shmsim_close(p, fd), 0);
 	assert_errno(shmsim_shm_unlink(p, "/b"), 0);
+	kernel_done(k);
+}
+
+static uint64_t
+temp_inuse(struct shmsim_kernel *k, uint64_t *bytes)
+{
+	struct shmsim_malloc_stat st[NT];
+	size_t i, n;
+
+	n = shmsim_malloc_stats(k, st, NT);
+	for (i = 0; i < n; i++)
+		if (strcmp(st[i].type, "temp") == 0) {
+			*bytes = st[i].memuse;
+			return (st[i].inuse);
+		}
+	fail_msg("no malloc type temp");
+	return (0);
+}
+
+/*
+ * malloc(9)'s small blocks come from the malloc zones: a freed block of
+ * 100 bytes is the next block of 97 to 128 bytes, zeroed with M_ZERO and
+ * counted at its own size; a block realloc() made too small for its
+ * zone goes back to the host.
+ */
+static void
+malloc_zone_reuses_blocks(void **state)
+{
+	struct shmsim_kernel *k = kernel_caching();
+	uma_zone_t z128 = &k->k_mzones[3];
+	unsigned char *p, *q;
+	uint64_t bytes;
+	size_t i;
+
+	(void)state;
+	assert_string_equal(z128->uz_name, "malloc-128");
+	p = malloc_k(k, 100, M_TEMP, M_WAITOK);
+	memset(p, 0xa5, 100);
+	free_k(k, p, M_TEMP);
+	assert_int_equal(z128->uz_cnt, 1);
+	assert_int_equal(temp_inuse(k, &bytes), 0);
+	assert_int_equal(bytes, 0);
+	q = malloc_k(k, 120, M_TEMP, M_WAITOK | M_ZERO);
+	assert_ptr_equal(q, p);
+	assert_int_equal(z128->uz_cnt, 0);
+	for (i = 0; i < 120; i++)
+		assert_int_equal(q[i], 0);
+	assert_int_equal(temp_inuse(k, &bytes), 1);
+	assert_int_equal(bytes, 120);
+	/* The redzone follows the new size (INVARIANTS). */
+	assert_int_equal(malloc_redzone_check(q), 0);
+	free_k(k, q, M_TEMP);
+
+	assert_int_equal(z128->uz_cnt, 1);
+
+	/* 8 bytes, then realloc()ed to 100: too small a host block. */
+	p = malloc_k(k, 8, M_TEMP, M_WAITOK);
+	p = realloc_k(k, p, 100, M_TEMP, M_WAITOK);
+	assert_int_equal(temp_inuse(k, &bytes), 1);
+	assert_int_equal(bytes, 100);
+	free_k(k, p, M_TEMP);
+	assert_int_equal(z128->uz_cnt, 1);
+	assert_int_equal(temp_inuse(k, &bytes), 0);
 	kernel_done(k);
 }
 
@@ -282,15 +355,14 @@ counts_same_as_without_cache(void **state)
 	struct shmsim_kernel *a, *b;
 	struct wl wa, wb;
 	char what[32];
-	int step, i;
+	int step;
 
 	(void)state;
 	memset(&wa, 0, sizeof(wa));
 	memset(&wb, 0, sizeof(wb));
 	a = kernel_caching();
 	b = kernel_new(SHMSIM_THREADS_SINGLE);
-	for (i = 0; i < UMA_NZONES; i++)
-		uma_zone_set_cache(UMA_ZONE(b, i), false);
+	set_cache(b, false);
 	for (step = 0; step <= 6; step++) {
 		workload_step(a, &wa, step);
 		workload_step(b, &wb, step);
@@ -343,6 +415,21 @@ write_to_freed_file(void *arg)
 	_exit(5); /* not reached: the open panics */
 }
 
+/* The same for a malloc(9) block (malloc-64). */
+static void
+write_to_freed_block(void *arg)
+{
+	struct shmsim_kernel *k = kernel_caching();
+	char *p;
+
+	(void)arg;
+	p = malloc_k(k, 40, M_TEMP, M_WAITOK);
+	free_k(k, p, M_TEMP);
+	p[60] = 1; /* past the old size, within the zone's */
+	p = malloc_k(k, 33, M_TEMP, M_WAITOK);
+	_exit(5);
+}
+
 static void
 write_to_cached_item_panics(void **state)
 {
@@ -358,6 +445,12 @@ write_to_cached_item_panics(void **state)
 	assert_says(&o, "Memory modified after free");
 	assert_says(&o, "of zone Files");
 	assert_says(&o, "0x2a at byte");
+
+	run_child(write_to_freed_block, NULL, &o);
+	assert_aborted(&o);
+	assert_says(&o, "malloc: Memory modified after free");
+	assert_says(&o, "of zone malloc-64");
+	assert_says(&o, "at byte 60");
 }
 
 /* The same item freed twice while in the bucket. */
@@ -442,6 +535,7 @@ main(void)
 		cmocka_unit_test(cache_only_in_single_kernels),
 		cmocka_unit_test(closed_file_is_reused),
 		cmocka_unit_test(bucket_is_bounded),
+		cmocka_unit_test(malloc_zone_reuses_blocks),
 		cmocka_unit_test(counts_same_as_without_cache),
 		cmocka_unit_test(write_to_cached_item_panics),
 		cmocka_unit_test(double_free_panics),

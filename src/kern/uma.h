@@ -62,10 +62,15 @@ struct uma_zone {
 };
 typedef struct uma_zone *uma_zone_t;
 
+/* kern_malloc.c: the malloc zones, "malloc-16" to "malloc-512". */
+#define MALLOC_NZONES 7
+
 /* The kernel's zone named by index (file_zone, obj_zone, mapentzone). */
 #define UMA_ZONE(k, idx) (&(k)->k_zones[(idx)])
 
 /* uma_core.c: uma_zcreate(), uma_zalloc(), uma_zfree() */
+void uma_startup_k(struct shmsim_kernel *k);
+void uma_reclaim_k(struct shmsim_kernel *k);
 void uma_zcreate_k(struct shmsim_kernel *k, enum uma_zone_index idx,
     const char *name, size_t size, const struct malloc_type *mtp);
 void *uma_zalloc(uma_zone_t zone, int flags);
