@@ -166,7 +166,6 @@ shmsim_kernel_create(const struct shmsim_config *cfg, struct shmsim_kernel **kp)
 	k->k_cfg.page_sizes[0] = cfg->page_size;
 	k->k_page_shift = (unsigned)__builtin_ctz(cfg->page_size);
 	k->k_single = cfg->threads == SHMSIM_THREADS_SINGLE;
-	uma_startup_k(k);
 	witness_init(&k->k_witness, k->k_single);
 	atomic_init(&k->k_clock_ns, SHMSIM_EPOCH_NS);
 	sx_init(&k->allprison_lock, "allprison", LC_ALLPRISON, &k->k_witness);
@@ -176,6 +175,11 @@ shmsim_kernel_create(const struct shmsim_config *cfg, struct shmsim_kernel **kp)
 	mtx_init(&k->vm_object_list_mtx, "vm object_list", LC_VM_OBJECT_LIST,
 	    &k->k_witness);
 	TAILQ_INIT(&k->vm_object_list);
+	/*
+	 * Before the first malloc(9), after witness_init(): gcc then sees
+	 * that the witness is still calloc()'s zeroes and drops its memset.
+	 */
+	uma_startup_k(k);
 	filelistinit(k);
 	vm_object_init(k);
 	vm_map_startup(k);

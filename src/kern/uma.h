@@ -57,8 +57,9 @@ struct uma_zone {
 	bool uz_cache;	     /* keep freed items (see above) */
 	bool uz_memcheck;    /* running under memcheck: tell it */
 	unsigned int uz_cnt; /* items in uz_bucket */
+	unsigned int uz_max; /* its room: 0 until the first free */
 	uint64_t uz_hits;    /* allocations served from the bucket */
-	void *uz_bucket[UMA_BUCKET_SIZE]; /* LIFO, as a bucket */
+	void **uz_bucket;    /* LIFO, as a bucket; host memory, not counted */
 };
 typedef struct uma_zone *uma_zone_t;
 
