@@ -377,7 +377,6 @@ malloc_zone(struct shmsim_kernel *k, size_t size)
 static inline void uma_item_bury(uma_zone_t zone, void *item);
 static inline void uma_item_revive(uma_zone_t zone, void *item, const char *fn);
 static void uma_dup_check(uma_zone_t zone, const void *item, const char *fn);
-static bool uma_bucket_alloc(uma_zone_t zone);
 
 /*
  * kern_malloc.c: malloc() -- a block of a malloc zone from its bucket,
@@ -461,7 +460,7 @@ free_k(struct shmsim_kernel *k, void *addr, const struct malloc_type *mtp)
 	malloc_type_count(k, mtp, t.mt_size, false);
 	if (t.mt_size <= MALLOC_ZONE_MAX) {
 		zone = malloc_zone(k, t.mt_size);
-		if ((zone->uz_cnt < zone->uz_max || uma_bucket_alloc(zone)) &&
+		if (zone->uz_cnt < zone->uz_max &&
 		    (size_t)(ta - (const unsigned char *)addr) >=
 			zone->uz_size + REDZONE_SIZE) {
 			uma_dup_check(zone, addr, "free");
@@ -586,8 +585,7 @@ uma_zone_init(struct shmsim_kernel *k, uma_zone_t zone, const char *name,
 	zone->uz_cache = k->k_uma_cache;
 	zone->uz_memcheck = k->k_uma_memcheck;
 	zone->uz_cnt = 0;
-	zone->uz_max = 0;
-	zone->uz_bucket = NULL;
+	zone->uz_max = zone->uz_cache ? UMA_BUCKET_SIZE : 0;
 	zone->uz_hits = 0;
 }
 
@@ -755,23 +753,6 @@ uma_zalloc(uma_zone_t zone, int flags)
 	return (item);
 }
 
-/*
- * The bucket of a zone that caches, allocated on its first free, so that
- * a kernel that never frees (an explorer's schedule, a short fuzz input)
- * does not zero ten buckets at its creation: false when the zone does
- * not cache.
- */
-static bool
-uma_bucket_alloc(uma_zone_t zone)
-{
-	if (!zone->uz_cache || zone->uz_bucket != NULL)
-		return (false);
-	zone->uz_bucket =
-	    shmsim_malloc(UMA_BUCKET_SIZE * sizeof(zone->uz_bucket[0]));
-	zone->uz_max = UMA_BUCKET_SIZE;
-	return (true);
-}
-
 /* A second free of an item in the bucket panics. */
 static void
 uma_dup_check(uma_zone_t zone, const void *item, const char *fn)
@@ -810,7 +791,7 @@ uma_zfree(uma_zone_t zone, void *item)
 #endif
 	uma_dup_check(zone, item, "uma_zfree");
 	malloc_type_count(zone->uz_kernel, zone->uz_mtp, zone->uz_size, false);
-	if (zone->uz_cnt < zone->uz_max || uma_bucket_alloc(zone)) {
+	if (zone->uz_cnt < zone->uz_max) {
 		uma_item_bury(zone, item);
 		zone->uz_bucket[zone->uz_cnt++] = item;
 		return;
@@ -832,9 +813,6 @@ uma_zone_drain(uma_zone_t zone)
 		uma_item_revive(zone, item, "uma_zone_drain");
 		free(item);
 	}
-	free(zone->uz_bucket);
-	zone->uz_bucket = NULL;
-	zone->uz_max = 0;
 }
 
 void
@@ -843,6 +821,7 @@ uma_zone_set_cache(uma_zone_t zone, bool on)
 	if (!on)
 		uma_zone_drain(zone);
 	zone->uz_cache = on;
+	zone->uz_max = on ? UMA_BUCKET_SIZE : 0;
 }
 
 /*

@@ -34,7 +34,7 @@
 #include "kern/malloc.h"
 
 /* Items a zone keeps (a bucket's size in the kernel is 2 to 256). */
-#define UMA_BUCKET_SIZE 32
+#define UMA_BUCKET_SIZE 16
 
 /* uma_dbg.c: the pattern a free item holds under INVARIANTS. */
 #define UMA_JUNK 0xdeadc0deU
@@ -57,9 +57,9 @@ struct uma_zone {
 	bool uz_cache;	     /* keep freed items (see above) */
 	bool uz_memcheck;    /* running under memcheck: tell it */
 	unsigned int uz_cnt; /* items in uz_bucket */
-	unsigned int uz_max; /* its room: 0 until the first free */
+	unsigned int uz_max; /* its room: 0 when the zone does not cache */
 	uint64_t uz_hits;    /* allocations served from the bucket */
-	void **uz_bucket;    /* LIFO, as a bucket; host memory, not counted */
+	void *uz_bucket[UMA_BUCKET_SIZE]; /* LIFO, as a bucket */
 };
 typedef struct uma_zone *uma_zone_t;
 
