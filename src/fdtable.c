@@ -21,7 +21,8 @@
 #include "proc.h"
 #include "shmsim.h"
 
-MALLOC_DEFINE(M_FILE, "file", "open files (XXX(model): UMA zone Files)");
+MALLOC_DEFINE(M_FILE, "file",
+    "open files (file_zone \"Files\"; XXX(model): counted as a type)");
 MALLOC_DEFINE(M_FILEDESC, "filedesc", "open file descriptor table");
 
 #define NDFILE 20 /* initial table size, as the kernel's */
@@ -259,6 +260,16 @@ finstall_refed(struct thread *td, struct file *fp, int *fd, int flags)
 }
 
 /*
+ * kern_descrip.c: filelistinit() -- file_zone, "Files" (kern/uma.h): a
+ * closed file's memory waits in the zone for the next open.
+ */
+void
+filelistinit(struct shmsim_kernel *k)
+{
+	uma_zcreate_k(k, UMA_ZONE_FILE, "Files", sizeof(struct file), M_FILE);
+}
+
+/*
  * kern_descrip.c: falloc_noinstall() -- a new file with one reference.
  * ENFILE when kern.maxfiles would be reached (unprivileged callers stop
  * 5% earlier, at maxuserfiles).
@@ -279,7 +290,7 @@ falloc_noinstall(struct thread *td, struct file **resultfp)
 		k_atomic_fetch_sub(k, &k->openfiles, 1);
 		return (ENFILE);
 	}
-	fp = malloc_k(k, sizeof(*fp), M_FILE, M_WAITOK | M_ZERO);
+	fp = uma_zalloc(UMA_ZONE(k, UMA_ZONE_FILE), M_WAITOK | M_ZERO);
 	refcount_init(&fp->f_count, 1);
 	fp->f_cred = crhold(td->td_ucred);
 	/*
@@ -418,7 +429,7 @@ _fdrop(struct file *fp, struct thread *td)
 	k_atomic_fetch_sub(k, &k->openfiles, 1);
 	crfree(fp->f_cred);
 	mtx_destroy(&fp->f_offset_lock);
-	free_k(k, fp, M_FILE);
+	uma_zfree(UMA_ZONE(k, UMA_ZONE_FILE), fp);
 }
 
 /* kern_descrip.c: kern_close() -> closefp() -> closef() */

@@ -20,6 +20,7 @@ struct thread;
 struct ucred;
 struct file;
 struct shmsim_stat;
+struct shmsim_kernel;
 struct uio;
 struct vm_map;
 
@@ -175,6 +176,7 @@ int fdalloc(struct thread *td, int minfd, int *result);
 int falloc_caps(struct thread *td, struct file **resultfp, int *resultfd,
     int flags);
 int falloc_noinstall(struct thread *td, struct file **resultfp);
+void filelistinit(struct shmsim_kernel *k);
 int finstall(struct thread *td, struct file *fp, int *fd, int flags);
 int finstall_refed(struct thread *td, struct file *fp, int *fd, int flags);
 void finit(struct file *fp, unsigned int flag, short type, void *data,

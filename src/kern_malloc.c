@@ -16,7 +16,34 @@
 #include "kern/kassert.h"
 #include "kern/malloc.h"
 #include "kern/thread.h"
+#include "kern/uma.h"
 #include "kernel_var.h"
+
+/*
+ * The zones' free items are poisoned for the memory checkers
+ * (AddressSanitizer's manual poisoning, memcheck's client requests).
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define UMA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UMA_ASAN 1
+#endif
+#endif
+#ifdef UMA_ASAN
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#endif
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define UMA_VALGRIND 1
+#else
+#define VALGRIND_MAKE_MEM_NOACCESS(addr, size) ((void)(addr), (void)(size))
+#define VALGRIND_MAKE_MEM_DEFINED(addr, size) ((void)(addr), (void)(size))
+#define VALGRIND_MAKE_MEM_UNDEFINED(addr, size) ((void)(addr), (void)(size))
+#endif
 
 MALLOC_DEFINE(M_TEMP, "temp", "misc temporary data buffers");
 
@@ -201,8 +228,9 @@ mts_add(atomic_uint_fast64_t *c, uint64_t v)
 	    memory_order_relaxed);
 }
 
-static inline void
-malloc_type_count(struct shmsim_kernel *k, const struct malloc_type *mtp,
+/* malloc_type_count() for a multi kernel: the calling thread's set. */
+static inline __attribute__((__always_inline__)) void
+malloc_type_count_pcpu(struct shmsim_kernel *k, const struct malloc_type *mtp,
     uint64_t size, bool alloc)
 {
 	const void *td;
@@ -211,15 +239,6 @@ malloc_type_count(struct shmsim_kernel *k, const struct malloc_type *mtp,
 	struct malloc_type_stats *mts;
 	size_t h;
 
-	/*
-	 * A kernel for one host thread has one writer, whichever simulated
-	 * thread runs: it counts in the shared set, with plain loads and
-	 * stores, and needs no per-thread set.
-	 */
-	if (k->k_single) {
-		mp = &ms->ms_shared;
-		goto count;
-	}
 	td = cur_sim_thread();
 	h = malloc_pcpu_hash(td);
 	mp = atomic_load_explicit(&ms->ms_pcpu[h], memory_order_acquire);
@@ -235,8 +254,35 @@ malloc_type_count(struct shmsim_kernel *k, const struct malloc_type *mtp,
 		    size, memory_order_relaxed);
 		return;
 	}
-count:
 	mts = &mp->mp_stats[mtp->ks_index];
+	if (alloc) {
+		mts_add(&mts->mts_numallocs, 1);
+		mts_add(&mts->mts_memalloced, size);
+	} else {
+		mts_add(&mts->mts_numfrees, 1);
+		mts_add(&mts->mts_memfreed, size);
+	}
+}
+
+/*
+ * A kernel for one host thread has one writer, whichever simulated
+ * thread runs: it counts in the shared set, with plain loads and stores,
+ * and needs no per-thread set.  Both paths inline, as counter(9)'s
+ * per-CPU add is in the kernel: out of line, the single path paid a
+ * prologue and epilogue of some 15 instructions per count (callgrind),
+ * and a multi path out of line on its own cost multi kernels 3 %.
+ */
+static inline __attribute__((__always_inline__)) void
+malloc_type_count(struct shmsim_kernel *k, const struct malloc_type *mtp,
+    uint64_t size, bool alloc)
+{
+	struct malloc_type_stats *mts;
+
+	if (__predict_false(!k->k_single)) {
+		malloc_type_count_pcpu(k, mtp, size, alloc);
+		return;
+	}
+	mts = &k->k_malloc.ms_shared.mp_stats[mtp->ks_index];
 	if (alloc) {
 		mts_add(&mts->mts_numallocs, 1);
 		mts_add(&mts->mts_memalloced, size);
@@ -260,9 +306,13 @@ malloc_stats_destroy(struct shmsim_kernel *k)
 	}
 }
 
-/* kern_malloc.c: malloc() */
-void *
-malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
+/*
+ * A host block for size bytes, room for room >= size (the size of a
+ * malloc zone's items), with its redzone and trailer, not counted
+ * (malloc_k() and the zones count).
+ */
+static void *
+malloc_block_room(size_t size, size_t room, const struct malloc_type *mtp,
     int flags)
 {
 	const size_t extra = REDZONE_SIZE + sizeof(struct malloc_trl);
@@ -273,9 +323,9 @@ malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
 		(flags & (M_WAITOK | M_NOWAIT)) != (M_WAITOK | M_NOWAIT),
 	    ("%s: M_WAITOK or M_NOWAIT, not both (flags %#x)", __func__,
 		flags));
-	if (size > SIZE_MAX - extra)
+	if (room > SIZE_MAX - extra)
 		panic("%s: %zu bytes of %s", __func__, size, mtp->ks_shortdesc);
-	total = size + extra;
+	total = room + extra;
 	if ((flags & M_ZERO) == 0)
 		p = malloc(total);
 	else if (total <= MALLOC_ZERO_SMALL) {
@@ -290,12 +340,84 @@ malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
 		panic("out of host memory (%zu bytes of %s)", size,
 		    mtp->ks_shortdesc);
 	trl_write(p, size, mtp);
+	return (p);
+}
+
+static inline void *
+malloc_block(size_t size, const struct malloc_type *mtp, int flags)
+{
+	return (malloc_block_room(size, size, mtp, flags));
+}
+
+/*
+ * kern_malloc.c: kmemzones, the zones malloc() takes small blocks from
+ * ("malloc-16" to "malloc-512" here; the kernel's go on to 64 KiB), and
+ * kmemsize, a block's zone by its size in 16-byte steps.  Up to
+ * MALLOC_ZONE_MAX bytes a block is a zone's item: its host block has
+ * room for the zone's size, and free() puts it in the zone's bucket
+ * (kern/uma.h) when the zone caches.
+ */
+#define MALLOC_ZONE_MAX 512
+#define MALLOC_ZONE_SHIFT 4
+static const unsigned short malloc_zone_sizes[MALLOC_NZONES] = { 16, 32, 64,
+	128, 256, 384, 512 };
+static const unsigned char
+    malloc_zone_of[(MALLOC_ZONE_MAX >> MALLOC_ZONE_SHIFT) + 1] = { 0, 0, 1, 2,
+	    2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6,
+	    6, 6, 6, 6, 6, 6 };
+_Static_assert(MALLOC_NZONES == 7, "malloc_zone_sizes");
+
+static inline uma_zone_t
+malloc_zone(struct shmsim_kernel *k, size_t size)
+{
+	return (&k->k_mzones[malloc_zone_of
+		[(size + (1U << MALLOC_ZONE_SHIFT) - 1) >> MALLOC_ZONE_SHIFT]]);
+}
+
+static inline void uma_item_bury(uma_zone_t zone, void *item);
+static inline void uma_item_revive(uma_zone_t zone, void *item, const char *fn);
+static void uma_dup_check(uma_zone_t zone, const void *item, const char *fn);
+
+/*
+ * kern_malloc.c: malloc() -- a block of a malloc zone from its bucket,
+ * or a new host block.
+ */
+void *
+malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
+    int flags)
+{
+	uma_zone_t zone;
+	void *p;
+
+	if (size <= MALLOC_ZONE_MAX) {
+		zone = malloc_zone(k, size);
+		if (zone->uz_cnt > 0) {
+			KASSERT((flags & (M_WAITOK | M_NOWAIT)) != 0 &&
+				(flags & (M_WAITOK | M_NOWAIT)) !=
+				    (M_WAITOK | M_NOWAIT),
+			    ("%s: M_WAITOK or M_NOWAIT, not both (flags %#x)",
+				__func__, flags));
+			p = zone->uz_bucket[--zone->uz_cnt];
+			zone->uz_hits++;
+			uma_item_revive(zone, p, "malloc");
+			if (__predict_false(zone->uz_memcheck))
+				VALGRIND_MAKE_MEM_UNDEFINED(p, zone->uz_size);
+			trl_write(p, size, mtp);
+			if ((flags & M_ZERO) != 0)
+				memset(p, 0, size);
+		} else
+			p = malloc_block_room(size, zone->uz_size, mtp, flags);
+	} else
+		p = malloc_block(size, mtp, flags);
 	malloc_type_count(k, mtp, size, true);
 	return (p);
 }
 
-/* The trailer of addr, checked under INVARIANTS against mtp. */
-static void
+/*
+ * The trailer of addr, checked under INVARIANTS against mtp; returns its
+ * address.
+ */
+static const unsigned char *
 malloc_trl_check(const void *addr, const struct malloc_type *mtp,
     const char *fn, struct malloc_trl *t)
 {
@@ -317,19 +439,36 @@ malloc_trl_check(const void *addr, const struct malloc_type *mtp,
 		(uintmax_t)t->mt_size));
 	(void)mtp;
 	(void)fn;
-	(void)ta;
+	return (ta);
 }
 
-/* kern_malloc.c: free() -- NULL is ignored. */
+/*
+ * kern_malloc.c: free() -- NULL is ignored.  A block of a malloc zone's
+ * size whose host block has the zone's room (realloc() may have made it
+ * smaller) goes into the zone's bucket when it caches and has room.
+ */
 void
 free_k(struct shmsim_kernel *k, void *addr, const struct malloc_type *mtp)
 {
+	const unsigned char *ta;
 	struct malloc_trl t;
+	uma_zone_t zone;
 
 	if (addr == NULL)
 		return;
-	malloc_trl_check(addr, mtp, "free", &t);
+	ta = malloc_trl_check(addr, mtp, "free", &t);
 	malloc_type_count(k, mtp, t.mt_size, false);
+	if (t.mt_size <= MALLOC_ZONE_MAX) {
+		zone = malloc_zone(k, t.mt_size);
+		if (zone->uz_cnt < zone->uz_max &&
+		    (size_t)(ta - (const unsigned char *)addr) >=
+			zone->uz_size + REDZONE_SIZE) {
+			uma_dup_check(zone, addr, "free");
+			uma_item_bury(zone, addr);
+			zone->uz_bucket[zone->uz_cnt++] = addr;
+			return;
+		}
+	}
 	free(addr);
 }
 
@@ -395,6 +534,294 @@ uma_zfree_k(struct shmsim_kernel *k, void *item, size_t size,
 		return;
 	malloc_type_count(k, mtp, size, false);
 	free(item);
+}
+
+/* ------------------------------------------------------------ uma(9) */
+
+/*
+ * Whether a new kernel's zones keep freed items (kern/uma.h): only in a
+ * kernel for one host thread (the bucket has no lock, as a CPU's bucket
+ * needs none), and not where a memory checker's quarantine of freed
+ * blocks is the stronger check: built with AddressSanitizer, or running
+ * under memcheck (found by a memcheck-only request: callgrind and the
+ * other tools answer 0, and keep the cache, so that they measure it).
+ */
+static bool
+uma_under_memcheck(void)
+{
+#ifdef UMA_VALGRIND
+	if (RUNNING_ON_VALGRIND) {
+		char v = 0, vbits;
+
+		return (VALGRIND_GET_VBITS(&v, &vbits, 1) == 1);
+	}
+#endif
+	return (false);
+}
+
+bool
+uma_cache_default(const struct shmsim_kernel *k)
+{
+#ifdef UMA_ASAN
+	(void)k;
+	return (false);
+#else
+	return (k->k_single && !uma_under_memcheck());
+#endif
+}
+
+/*
+ * A zone of k for items of size bytes, counted under mtp, or a malloc
+ * zone (mtp NULL: each block counted under its own type).
+ */
+static void
+uma_zone_init(struct shmsim_kernel *k, uma_zone_t zone, const char *name,
+    size_t size, const struct malloc_type *mtp)
+{
+	zone->uz_name = name;
+	zone->uz_mtp = mtp;
+	zone->uz_size = size;
+	zone->uz_kernel = k;
+	zone->uz_cache = k->k_uma_cache;
+	zone->uz_memcheck = k->k_uma_memcheck;
+	zone->uz_cnt = 0;
+	zone->uz_max = zone->uz_cache ? UMA_BUCKET_SIZE : 0;
+	zone->uz_hits = 0;
+}
+
+/* uma_core.c: uma_zcreate() -- a zone of k for items of size bytes. */
+void
+uma_zcreate_k(struct shmsim_kernel *k, enum uma_zone_index idx,
+    const char *name, size_t size, const struct malloc_type *mtp)
+{
+	uma_zone_t zone = UMA_ZONE(k, idx);
+
+	KASSERT(idx < UMA_NZONES && zone->uz_kernel == NULL,
+	    ("%s: zone %d (%s) created twice", __func__, (int)idx, name));
+	uma_zone_init(k, zone, name, size, mtp);
+}
+
+/*
+ * uma_core.c: uma_startup() for the model: whether k's zones cache, and
+ * the malloc zones (kmeminit() creates them in the kernel).  First of
+ * all in a new kernel.
+ */
+void
+uma_startup_k(struct shmsim_kernel *k)
+{
+	static const char *const names[MALLOC_NZONES] = { "malloc-16",
+		"malloc-32", "malloc-64", "malloc-128", "malloc-256",
+		"malloc-384", "malloc-512" };
+	int i;
+
+	k->k_uma_cache = uma_cache_default(k);
+	k->k_uma_memcheck = uma_under_memcheck();
+	for (i = 0; i < MALLOC_NZONES; i++)
+		uma_zone_init(k, &k->k_mzones[i], names[i],
+		    malloc_zone_sizes[i], NULL);
+}
+
+/* uma_core.c: uma_zone_reclaim() for every zone of k (its destroy). */
+void
+uma_reclaim_k(struct shmsim_kernel *k)
+{
+	int i;
+
+	for (i = 0; i < UMA_NZONES; i++)
+		uma_zone_drain(UMA_ZONE(k, i));
+	for (i = 0; i < MALLOC_NZONES; i++)
+		uma_zone_drain(&k->k_mzones[i]);
+}
+
+/* The host block behind an item: the item, its redzone and trailer. */
+static inline size_t
+uma_span(uma_zone_t zone)
+{
+	return (zone->uz_size + REDZONE_SIZE + sizeof(struct malloc_trl));
+}
+
+/*
+ * uma_dbg.c: trash_ctor() -- under INVARIANTS a free item must still
+ * hold the pattern trash_dtor() wrote over it, and its redzone and
+ * trailer must be intact; anything else is a write through a stale
+ * pointer, and panics.
+ */
+static void
+uma_trash_check(uma_zone_t zone, const void *item, const char *fn)
+{
+#ifdef INVARIANTS
+	const unsigned char *b = item;
+	struct malloc_trl t;
+	uint32_t w;
+	size_t off;
+
+	for (off = 0; off + sizeof(w) <= zone->uz_size; off += sizeof(w)) {
+		memcpy(&w, b + off, sizeof(w));
+		if (w != UMA_JUNK)
+			panic("%s: Memory modified after free %p(%zu) of zone "
+			      "%s: %#x at byte %zu, not the free pattern "
+			      "%#x (a write through a stale pointer)",
+			    fn, item, zone->uz_size, zone->uz_name, w, off,
+			    UMA_JUNK);
+	}
+	if (zone->uz_mtp != NULL) {
+		malloc_trl_check(item, zone->uz_mtp, fn, &t);
+		KASSERT(t.mt_size == zone->uz_size,
+		    ("%s: free item %p of zone %s: its trailer says %ju bytes",
+			fn, item, zone->uz_name, (uintmax_t)t.mt_size));
+	} else {
+		/* A malloc zone's: its redzone runs from the zone's size. */
+		const unsigned char *ta = trl_addr(item);
+
+		memcpy(&t, ta, sizeof(t));
+		KASSERT(t.mt_magic == MT_MAGIC,
+		    ("%s: free item %p of zone %s: its trailer was "
+		     "overwritten",
+			fn, item, zone->uz_name));
+		t.mt_size = zone->uz_size;
+		KASSERT(redzone_corrupted(item, ta, &t) == 0,
+		    ("%s: free item %p of zone %s: %d byte(s) of its redzone "
+		     "overwritten",
+			fn, item, zone->uz_name,
+			redzone_corrupted(item, ta, &t)));
+		(void)ta;
+	}
+#else
+	(void)zone;
+	(void)item;
+	(void)fn;
+#endif
+}
+
+/*
+ * An item goes into the bucket: filled with UMA_JUNK under INVARIANTS
+ * (uma_dbg.c: trash_dtor()), then made inaccessible to the memory
+ * checkers, its redzone and trailer too.
+ */
+static inline void
+uma_item_bury(uma_zone_t zone, void *item)
+{
+#ifdef INVARIANTS
+	unsigned char *b = item;
+	const uint32_t junk = UMA_JUNK;
+	size_t off;
+
+	for (off = 0; off + sizeof(junk) <= zone->uz_size; off += sizeof(junk))
+		memcpy(b + off, &junk, sizeof(junk));
+#endif
+	ASAN_POISON_MEMORY_REGION(item, uma_span(zone));
+	if (__predict_false(zone->uz_memcheck))
+		VALGRIND_MAKE_MEM_NOACCESS(item, uma_span(zone));
+}
+
+/* An item comes out of the bucket: accessible again, and checked. */
+static inline void
+uma_item_revive(uma_zone_t zone, void *item, const char *fn)
+{
+	ASAN_UNPOISON_MEMORY_REGION(item, uma_span(zone));
+	if (__predict_false(zone->uz_memcheck))
+		VALGRIND_MAKE_MEM_DEFINED(item, uma_span(zone));
+	uma_trash_check(zone, item, fn);
+}
+
+/*
+ * uma_core.c: uma_zalloc() -- an item of zone, from its bucket when it
+ * has one, else from the host; zeroed with M_ZERO.  Counted under the
+ * zone's malloc type either way.
+ */
+void *
+uma_zalloc(uma_zone_t zone, int flags)
+{
+	void *item;
+
+	KASSERT((flags & (M_WAITOK | M_NOWAIT)) != 0 &&
+		(flags & (M_WAITOK | M_NOWAIT)) != (M_WAITOK | M_NOWAIT),
+	    ("%s: M_WAITOK or M_NOWAIT, not both (flags %#x)", __func__,
+		flags));
+	if (zone->uz_cnt > 0) {
+		item = zone->uz_bucket[--zone->uz_cnt];
+		zone->uz_hits++;
+		uma_item_revive(zone, item, "uma_zalloc");
+		/* As a new host block: undefined until written. */
+		if (__predict_false(zone->uz_memcheck))
+			VALGRIND_MAKE_MEM_UNDEFINED(item, zone->uz_size);
+		if ((flags & M_ZERO) != 0)
+			memset(item, 0, zone->uz_size);
+	} else
+		item = malloc_block(zone->uz_size, zone->uz_mtp, flags);
+	malloc_type_count(zone->uz_kernel, zone->uz_mtp, zone->uz_size, true);
+	return (item);
+}
+
+/* A second free of an item in the bucket panics. */
+static void
+uma_dup_check(uma_zone_t zone, const void *item, const char *fn)
+{
+	unsigned int i;
+
+	for (i = 0; i < zone->uz_cnt; i++)
+		if (__predict_false(zone->uz_bucket[i] == item))
+			panic("%s(%p): duplicate free of an item of zone %s",
+			    fn, item, zone->uz_name);
+}
+
+/*
+ * uma_core.c: uma_zfree() -- NULL is ignored.  The item goes into the
+ * bucket when the zone caches and the bucket has room, else back to the
+ * host.  An item freed twice while in the bucket panics (uma_dbg.c's
+ * uma_dbg_free() finds it in its slab's free set; a double free of a host
+ * block made glibc abort, and must not pass silently now).
+ */
+void
+uma_zfree(uma_zone_t zone, void *item)
+{
+	if (item == NULL)
+		return;
+#ifdef INVARIANTS
+	{
+		struct malloc_trl t;
+
+		malloc_trl_check(item, zone->uz_mtp, "uma_zfree", &t);
+		KASSERT(t.mt_size == zone->uz_size,
+		    ("uma_zfree(%p): an item of zone %s has %zu bytes, not "
+		     "%ju",
+			item, zone->uz_name, zone->uz_size,
+			(uintmax_t)t.mt_size));
+	}
+#endif
+	uma_dup_check(zone, item, "uma_zfree");
+	malloc_type_count(zone->uz_kernel, zone->uz_mtp, zone->uz_size, false);
+	if (zone->uz_cnt < zone->uz_max) {
+		uma_item_bury(zone, item);
+		zone->uz_bucket[zone->uz_cnt++] = item;
+		return;
+	}
+	free(item);
+}
+
+/*
+ * uma_core.c: uma_zone_reclaim() -- every item in the bucket back to the
+ * host, each checked as an allocation would check it.
+ */
+void
+uma_zone_drain(uma_zone_t zone)
+{
+	void *item;
+
+	while (zone->uz_cnt > 0) {
+		item = zone->uz_bucket[--zone->uz_cnt];
+		uma_item_revive(zone, item, "uma_zone_drain");
+		free(item);
+	}
+}
+
+void
+uma_zone_set_cache(uma_zone_t zone, bool on)
+{
+	if (!on)
+		uma_zone_drain(zone);
+	zone->uz_cache = on;
+	zone->uz_max = on ? UMA_BUCKET_SIZE : 0;
 }
 
 /*

@@ -10,6 +10,7 @@
 
 #include "kern/kassert.h"
 #include "kernel_var.h"
+#include "vm_map.h"
 
 const char *
 shmsim_version(void)
@@ -174,6 +175,14 @@ shmsim_kernel_create(const struct shmsim_config *cfg, struct shmsim_kernel **kp)
 	mtx_init(&k->vm_object_list_mtx, "vm object_list", LC_VM_OBJECT_LIST,
 	    &k->k_witness);
 	TAILQ_INIT(&k->vm_object_list);
+	/*
+	 * Before the first malloc(9), after witness_init(): gcc then sees
+	 * that the witness is still calloc()'s zeroes and drops its memset.
+	 */
+	uma_startup_k(k);
+	filelistinit(k);
+	vm_object_init(k);
+	vm_map_startup(k);
 	swap_dev_init(k);
 	shm_dict_init(k);
 	*kp = k;
@@ -329,6 +338,7 @@ shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
 	swap_dev_destroy(k);
 	mtx_destroy(&k->vm_object_list_mtx);
 	sx_destroy(&k->allproc_lock);
+	uma_reclaim_k(k);
 	malloc_leak_check(k, &r);
 	malloc_stats_destroy(k);
 	free(k);

@@ -19,6 +19,7 @@
 #include "file.h"
 #include "kern/lock.h"
 #include "kern/malloc.h"
+#include "kern/uma.h"
 #include "proc.h"
 #include "shm.h"
 #include "shmsim.h"
@@ -94,6 +95,10 @@ struct shmsim_kernel {
 
 	/* kern_malloc.c: per malloc type (vmstat -m) */
 	struct malloc_stats k_malloc;
+	/* uma_core.c: file_zone, mapentzone, obj_zone (kern/uma.h) */
+	struct uma_zone k_zones[UMA_NZONES];
+	struct uma_zone k_mzones[MALLOC_NZONES]; /* kmemzones */
+	bool k_uma_cache, k_uma_memcheck;	 /* uma_startup_k() */
 
 	/*
 	 * The auditor's memory (model-only, not simulated state): the seals

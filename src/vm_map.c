@@ -21,7 +21,7 @@
 #include "vm_map.h"
 
 MALLOC_DEFINE(M_MAPENTRY, "map entry",
-    "map entries (XXX(model): UMA zone MAP ENTRY)");
+    "map entries (mapentzone \"MAP ENTRY\"; XXX(model): counted as a type)");
 MALLOC_DEFINE(M_VMSPACE, "vmspace",
     "address spaces (XXX(model): UMA zone VMSPACE)");
 
@@ -42,6 +42,14 @@ static vm_map_entry_t
 vm_map_entry_pred(vm_map_entry_t entry)
 {
 	return (TAILQ_PREV(entry, vm_map_entry_list, link));
+}
+
+/* vm_map.c: vm_map_startup() -- mapentzone, "MAP ENTRY" (kern/uma.h). */
+void
+vm_map_startup(struct shmsim_kernel *k)
+{
+	uma_zcreate_k(k, UMA_ZONE_MAPENTRY, "MAP ENTRY",
+	    sizeof(struct vm_map_entry), M_MAPENTRY);
 }
 
 /* vm_map.c: vmspace_alloc() -- an empty address space. */
@@ -113,7 +121,7 @@ vm_map_entry_clone(vm_map_t map, vm_map_entry_t entry)
 	vm_map_entry_t new_entry;
 
 	new_entry =
-	    malloc_k(map->kernel, sizeof(*new_entry), M_MAPENTRY, M_WAITOK);
+	    uma_zalloc(UMA_ZONE(map->kernel, UMA_ZONE_MAPENTRY), M_WAITOK);
 	*new_entry = *entry;
 	vm_object_reference(new_entry->object);
 	return (new_entry);
@@ -227,7 +235,7 @@ vm_map_try_merge_entries(vm_map_t map, vm_map_entry_t prev_entry,
 	entry->start = prev_entry->start;
 	entry->offset = prev_entry->offset;
 	vm_object_deallocate(prev_entry->object);
-	free_k(map->kernel, prev_entry, M_MAPENTRY);
+	uma_zfree(UMA_ZONE(map->kernel, UMA_ZONE_MAPENTRY), prev_entry);
 }
 
 /*
@@ -246,7 +254,7 @@ vm_map_simplify_entry(vm_map_t map, vm_map_entry_t entry)
 		vm_map_entry_unlink(map, next);
 		entry->end = next->end;
 		vm_object_deallocate(next->object);
-		free_k(map->kernel, next, M_MAPENTRY);
+		uma_zfree(UMA_ZONE(map->kernel, UMA_ZONE_MAPENTRY), next);
 	}
 }
 
@@ -300,7 +308,7 @@ vm_map_insert(vm_map_t map, vm_object_t object, vm_ooffset_t offset,
 
 	/* vm_map_entry_create(): not zeroed (uma_zalloc); every field set. */
 	new_entry =
-	    malloc_k(map->kernel, sizeof(*new_entry), M_MAPENTRY, M_WAITOK);
+	    uma_zalloc(UMA_ZONE(map->kernel, UMA_ZONE_MAPENTRY), M_WAITOK);
 	new_entry->start = start;
 	new_entry->end = end;
 	new_entry->object = object;
@@ -514,7 +522,7 @@ vm_map_process_deferred(struct shmsim_kernel *k)
 			vm_pager_release_writecount(entry->object, entry->start,
 			    entry->end);
 		vm_object_deallocate(entry->object);
-		free_k(k, entry, M_MAPENTRY);
+		uma_zfree(UMA_ZONE(k, UMA_ZONE_MAPENTRY), entry);
 	}
 }
 
@@ -777,7 +785,7 @@ vmspace_fork(struct vmspace *vm1)
 				vm_object_clear_flag(object, OBJ_ONEMAPPING);
 				VM_OBJECT_WUNLOCK(object);
 			}
-			new_entry = malloc_k(k, sizeof(*new_entry), M_MAPENTRY,
+			new_entry = uma_zalloc(UMA_ZONE(k, UMA_ZONE_MAPENTRY),
 			    M_WAITOK);
 			*new_entry = *old_entry;
 			if ((new_entry->eflags & MAP_ENTRY_WRITECNT) != 0)
@@ -788,7 +796,7 @@ vmspace_fork(struct vmspace *vm1)
 			last = new_entry;
 			break;
 		case VM_INHERIT_COPY:
-			new_entry = malloc_k(k, sizeof(*new_entry), M_MAPENTRY,
+			new_entry = uma_zalloc(UMA_ZONE(k, UMA_ZONE_MAPENTRY),
 			    M_WAITOK);
 			*new_entry = *old_entry;
 			new_entry->eflags &= ~MAP_ENTRY_WRITECNT;

@@ -187,6 +187,7 @@ vm_map_range_valid(vm_map_t map, vm_offset_t start, vm_offset_t end)
 /* vm_map.c */
 struct vmspace *vmspace_alloc(struct shmsim_kernel *k);
 struct vmspace *vmspace_fork(struct vmspace *vm1);
+void vm_map_startup(struct shmsim_kernel *k);
 void vmspace_exit(struct vmspace *vm);
 void vmspace_exec(struct vmspace *vm);
 bool vm_map_lookup_entry(vm_map_t map, vm_offset_t address,

@@ -17,7 +17,7 @@
 #include "vm_object.h"
 
 MALLOC_DEFINE(M_VMOBJECT, "vm object",
-    "vm objects (XXX(model): UMA zone VM OBJECT)");
+    "vm objects (obj_zone \"VM OBJECT\"; XXX(model): counted as a type)");
 MALLOC_DEFINE(M_VMPAGE, "vm page",
     "pages and large pages (XXX(model): vm_phys)");
 
@@ -42,13 +42,27 @@ RB_GENERATE(swblk_tree, swblk, sw_link, swblk_cmp)
  * fault site models the allocation failure that today's shm_alloc()
  * reports as ENOMEM; in 2008 the allocation could not fail.
  */
+/*
+ * vm_object.c: vm_object_init() -- obj_zone, "VM OBJECT" (kern/uma.h).
+ * XXX(model): the kernel's objects are type-stable (UMA_ZONE_NOFREE, the
+ * lock and lists set up once by vm_object_zinit()); the model's are
+ * zeroed and set up on each allocation, and go back to the host when
+ * the zone's bucket is full.
+ */
+void
+vm_object_init(struct shmsim_kernel *k)
+{
+	uma_zcreate_k(k, UMA_ZONE_VMOBJECT, "VM OBJECT",
+	    sizeof(struct vm_object), M_VMOBJECT);
+}
+
 static vm_object_t
 _vm_object_allocate(struct shmsim_kernel *k, enum obj_type type,
     vm_pindex_t size, int flags, struct ucred *cred)
 {
 	vm_object_t obj;
 
-	obj = malloc_k(k, sizeof(*obj), M_VMOBJECT, M_WAITOK | M_ZERO);
+	obj = uma_zalloc(UMA_ZONE(k, UMA_ZONE_VMOBJECT), M_WAITOK | M_ZERO);
 	obj->type = type;
 	obj->size = size;
 	obj->flags = flags;
@@ -300,7 +314,7 @@ vm_object_terminate(vm_object_t obj)
 	if (obj->cred != NULL)
 		crfree(obj->cred);
 	rw_destroy(&obj->lock);
-	free_k(k, obj, M_VMOBJECT);
+	uma_zfree(UMA_ZONE(k, UMA_ZONE_VMOBJECT), obj);
 }
 
 /*

@@ -135,6 +135,7 @@ struct swblk *swp_pager_lookup(vm_object_t obj, vm_pindex_t pindex);
 int vm_page_grab_valid(vm_object_t obj, vm_pindex_t pindex, bool alloc,
     struct vm_page **mp);
 void vm_object_free_all(struct shmsim_kernel *k);
+void vm_object_init(struct shmsim_kernel *k);
 
 /* Shadow objects and copy-on-write (vm_object.c) */
 vm_object_t vm_object_allocate_anon(struct shmsim_kernel *k, vm_pindex_t size,
