@@ -193,7 +193,6 @@ struct audit {
 	struct audit_memo *memo;
 	bool shortcut;
 	const struct proc *dirty;
-	bool memo_seen[AUDIT_MEMO_PROCS];
 	/*
 	 * The first slots of the seals and of the maps.  Last, and not
 	 * cleared with the rest (each is written before it is read): 4 KiB
@@ -345,59 +344,34 @@ audit_seals_keep(struct audit *a)
 }
 
 /*
- * The memo's entry for a process's table as it is now (the same process,
- * table and size), or NULL.
+ * The memo keeps the table of the i-th process of allproc in entry i.
+ * After every audit with the memo, entry i is empty or holds the table
+ * the i-th process has then: an entry that does not fit is emptied or
+ * rewritten by the scan, and the entries past the last process are
+ * emptied (else a process that moved in allproc, by a fork or an exit,
+ * could find an old entry of its own where it lands).  Entry i is p's
+ * table as it is now if it was made from p (the same pointer and pid:
+ * pids are never reused) from the same allocation of the same size.
  */
 static struct audit_memo_proc *
-audit_memo_find(struct audit *a, const struct proc *p)
+audit_memo_find(struct audit *a, const struct proc *p, int i)
 {
 	struct audit_memo_proc *mp;
-	int i;
 
-	for (i = 0; i < AUDIT_MEMO_PROCS; i++)
-		if (a->memo->p[i] == p) {
-			mp = &a->memo->procs[i];
-			if (mp->pid != p->p_pid)
-				return (NULL);
-			a->memo_seen[i] = true;
-			if (mp->ofiles != (const void *)p->p_fd->fd_ofiles ||
-			    mp->nfiles != p->p_fd->fd_nfiles)
-				return (NULL);
-			return (mp);
-		}
-	return (NULL);
-}
-
-/*
- * The index of a memo entry for p's table, to be filled by its scan:
- * p's old one, or a free one, or -1 when there is none (the table is
- * then scanned at every audit).  It holds nothing until the scan is
- * done.
- */
-static int
-audit_memo_entry(struct audit *a, const struct proc *p)
-{
-	int i, free_i = -1;
-
-	for (i = 0; i < AUDIT_MEMO_PROCS; i++) {
-		if (a->memo->p[i] == p)
-			break;
-		if (a->memo->p[i] == NULL && free_i < 0)
-			free_i = i;
-	}
-	if (i == AUDIT_MEMO_PROCS)
-		i = free_i;
-	if (i >= 0) {
-		a->memo->p[i] = NULL;
-		a->memo_seen[i] = true;
-	}
-	return (i);
+	if (i >= AUDIT_MEMO_PROCS || a->memo->p[i] != p)
+		return (NULL);
+	mp = &a->memo->procs[i];
+	if (mp->pid != p->p_pid ||
+	    mp->ofiles != (const void *)p->p_fd->fd_ofiles ||
+	    mp->nfiles != p->p_fd->fd_nfiles)
+		return (NULL);
+	return (mp);
 }
 
 /*
  * One descriptor table: count its references, check its bookkeeping
  * (invariant 14) and its redzone, and remember its files in the memo's
- * entry memo_i (when not -1).
+ * entry memo_i (when not -1; it holds nothing until the scan is done).
  */
 static void
 audit_table(struct audit *a, struct proc *p, int memo_i)
@@ -407,6 +381,9 @@ audit_table(struct audit *a, struct proc *p, int memo_i)
 	struct filedesc *fdp = p->p_fd;
 	const struct filedescent *ofiles;
 	int fd, nfiles, nused, lastfile, firstfree;
+
+	if (mp != NULL)
+		a->memo->p[memo_i] = NULL;
 
 	/*
 	 * Every slot is looked at.  The table and its size are read
@@ -486,13 +463,13 @@ audit_procs(struct audit *a)
 	struct filedesc *fdp;
 	struct proc *p;
 	uint64_t nprocs = 0;
-	int i, nrights;
+	int i, pos = 0, nrights;
 
 	LIST_FOREACH(p, &k->allproc, p_list) {
 		nprocs++;
 		fdp = p->p_fd;
 		A_LOCK(a, &fdp->fd_sx.lock_object, FILEDESC_SLOCK(fdp));
-		mp = a->memo != NULL ? audit_memo_find(a, p) : NULL;
+		mp = a->memo != NULL ? audit_memo_find(a, p, pos) : NULL;
 		if (mp != NULL && a->shortcut && p != a->dirty) {
 			/*
 			 * The shortcut: the call changed no table but
@@ -505,7 +482,9 @@ audit_procs(struct audit *a)
 				audit_map_get(&a->files, mp->files[i])->slots++;
 		} else
 			audit_table(a, p,
-			    a->memo != NULL ? audit_memo_entry(a, p) : -1);
+			    a->memo != NULL && pos < AUDIT_MEMO_PROCS ? pos :
+									-1);
+		pos++;
 		A_UNLOCK(a, FILEDESC_SUNLOCK(fdp));
 
 		nrights = 0;
@@ -525,11 +504,10 @@ audit_procs(struct audit *a)
 	if (nprocs != atomic_load(&k->k_nprocs))
 		shmsim_report_add(a->r, "%ju processes exist, counter says %ju",
 		    (uintmax_t)nprocs, (uintmax_t)atomic_load(&k->k_nprocs));
-	/* Forget the processes that are gone. */
+	/* Past the last process, nothing is remembered. */
 	if (a->memo != NULL)
-		for (i = 0; i < AUDIT_MEMO_PROCS; i++)
-			if (!a->memo_seen[i])
-				a->memo->p[i] = NULL;
+		for (i = pos; i < AUDIT_MEMO_PROCS; i++)
+			a->memo->p[i] = NULL;
 }
 
 /* Open files: invariants 12, 13; collect shm references (1). */
