@@ -105,11 +105,10 @@ may_change_own_table(enum sc_fuzz_op op)
 	}
 }
 
-/* One audit with the memo, from the seals the audit before saw. */
-static int
-audit_from(struct shmsim_kernel *k, const struct audit_seals *seals,
-    size_t nseals, char *report, size_t len, bool shortcut,
-    const struct proc *dirty)
+/* The seals the audit before saw, put back for the next audit. */
+static void
+seals_restore(struct shmsim_kernel *k, const struct audit_seals *seals,
+    size_t nseals)
 {
 	if (nseals > k->k_capaudit_seals) {
 		free(k->k_audit_seals);
@@ -121,10 +120,12 @@ audit_from(struct shmsim_kernel *k, const struct audit_seals *seals,
 	if (nseals != 0)
 		memcpy(k->k_audit_seals, seals, nseals * sizeof(*seals));
 	k->k_naudit_seals = nseals;
-	return (shmsim_audit_memo(k, report, len, &memo, shortcut, dirty));
 }
 
-/* The shortcut against the full audit (prove), on the same state. */
+/*
+ * The shortcut against the full audit (prove), on the same state and
+ * from the same remembered seals (as fuzz/audit_nolock.c does).
+ */
 static int
 prove_same(struct shmsim_kernel *k, bool shortcut, const struct proc *dirty,
     const char *what)
@@ -140,20 +141,11 @@ prove_same(struct shmsim_kernel *k, bool shortcut, const struct proc *dirty,
 			abort();
 		memcpy(seals, k->k_audit_seals, nseals * sizeof(*seals));
 	}
-	ns = audit_from(k, seals, nseals, rep_short, sizeof(rep_short),
-	    shortcut, dirty);
-	/* The full audit, which leaves the memo as it is. */
-	if (nseals > k->k_capaudit_seals) {
-		free(k->k_audit_seals);
-		k->k_audit_seals = malloc(nseals * sizeof(*seals));
-		if (k->k_audit_seals == NULL)
-			abort();
-		k->k_capaudit_seals = nseals;
-	}
-	if (nseals != 0)
-		memcpy(k->k_audit_seals, seals, nseals * sizeof(*seals));
-	k->k_naudit_seals = nseals;
+	ns = shmsim_audit_memo(k, rep_short, sizeof(rep_short), &memo, shortcut,
+	    dirty);
+	seals_restore(k, seals, nseals);
 	free(seals);
+	/* The full audit, which leaves the memo as it is. */
 	nf = shmsim_audit(k, rep_full, sizeof(rep_full));
 	compared++;
 	if (shortcut)
