@@ -33,6 +33,14 @@
  * then aborts.  shmsim decode prints a segment as a par block, and the token
  * that replays it with shmsim explore --replay.
  *
+ * The audit after each call is a proven shortcut of the full one
+ * (sys_audit below, audit_kernel_memo() in src/audit.c): a descriptor
+ * table the call cannot have changed is not scanned again.  The full
+ * audit still runs after every concurrent segment and at the end of
+ * every input, and the replay (fuzz_replay/syscalls: every corpus and
+ * regress input) runs both after every call and aborts unless they
+ * report the same.
+ *
  * One kernel defect is kept by the model on purpose (docs/quirks.md): a
  * failed SHM_RENAME_EXCHANGE whose removal of the destination is refused
  * never drops its hold on the destination.  The auditor rightly reports
@@ -47,11 +55,138 @@
 #include <string.h>
 
 #include "decode.h"
+#include "file.h"
 #include "fnv.h"
 #include "kernel_var.h"
+#include "proc.h"
 #include "shm.h"
 
 static int max_fds;
+
+/*
+ * The per-call audit's shortcut (issue 19).  The audit after a call
+ * takes from the memo of the audit before it each descriptor table the
+ * call cannot have changed, instead of scanning and checking it again;
+ * the rest (files, objects, names, maps, queues, counters) is audited
+ * in full.  Which tables a call may change: only its own process's,
+ * and only for the calls below; fork and exit, which make or remove a
+ * process, get the full audit.  That claim is what the replay checks
+ * (prove): after every call outside a segment it runs the shortcut and
+ * the full audit on the same state, again with the calling process's
+ * fd_nused broken, and aborts unless both report the same, word for
+ * word.  The memo is used only right after the audit of the call before
+ * (not after a segment, whose calls are not audited one by one).
+ */
+static struct audit_memo memo;
+static unsigned long ncalls, memo_calls; /* calls; calls at the memo */
+static unsigned long compared, shortcuts, reported;
+
+/* The replay (standalone_main.c) defines it; libFuzzer's main does not. */
+extern int shmsim_fuzz_replay __attribute__((__weak__));
+
+static bool
+may_change_own_table(enum sc_fuzz_op op)
+{
+	switch (op) {
+	case FZ_SPAWN: /* a new table: scanned, as it is not in the memo */
+	case FZ_OPEN:
+	case FZ_OPEN2:
+	case FZ_MEMFD:
+	case FZ_CLOSE:
+	case FZ_DUP:
+	case FZ_DUP2:
+	case FZ_FCNTL:
+	case FZ_SENDFD:
+	case FZ_RECVFD:
+	case FZ_EXEC:
+		return (true);
+	default:
+		return (false);
+	}
+}
+
+/* The seals the audit before saw, put back for the next audit. */
+static void
+seals_restore(struct shmsim_kernel *k, const struct audit_seals *seals,
+    size_t nseals)
+{
+	if (nseals > k->k_capaudit_seals) {
+		free(k->k_audit_seals);
+		k->k_audit_seals = malloc(nseals * sizeof(*seals));
+		if (k->k_audit_seals == NULL)
+			abort();
+		k->k_capaudit_seals = nseals;
+	}
+	if (nseals != 0)
+		memcpy(k->k_audit_seals, seals, nseals * sizeof(*seals));
+	k->k_naudit_seals = nseals;
+}
+
+/*
+ * The shortcut against the full audit (prove), on the same state and
+ * from the same remembered seals (as fuzz/audit_nolock.c does).
+ */
+static int
+prove_same(struct shmsim_kernel *k, bool shortcut, const struct proc *dirty,
+    const char *what)
+{
+	static char rep_short[8192], rep_full[8192];
+	struct audit_seals *seals = NULL;
+	size_t nseals = k->k_naudit_seals;
+	int ns, nf;
+
+	if (nseals != 0) {
+		seals = malloc(nseals * sizeof(*seals));
+		if (seals == NULL)
+			abort();
+		memcpy(seals, k->k_audit_seals, nseals * sizeof(*seals));
+	}
+	ns = shmsim_audit_memo(k, rep_short, sizeof(rep_short), &memo, shortcut,
+	    dirty);
+	seals_restore(k, seals, nseals);
+	free(seals);
+	/* The full audit, which leaves the memo as it is. */
+	nf = shmsim_audit(k, rep_full, sizeof(rep_full));
+	compared++;
+	if (shortcut)
+		shortcuts++;
+	if (nf != 0)
+		reported++;
+	if (ns != nf || strcmp(rep_short, rep_full) != 0) {
+		fprintf(stderr,
+		    "fuzz_syscalls: the audit shortcut does not report what "
+		    "the full audit reports (%s):\nfull audit, %d "
+		    "violation(s):\n%s\nshortcut, %d:\n%s\n",
+		    what, nf, rep_full, ns, rep_short);
+		abort();
+	}
+	return (nf);
+}
+
+static int
+sys_audit(void *arg, struct shmsim_kernel *k, const struct sc_fuzz_call *c)
+{
+	struct proc *p = (struct proc *)c->p;
+	bool shortcut;
+	int n;
+
+	(void)arg;
+	shortcut =
+	    memo_calls + 1 == ncalls && c->op != FZ_FORK && c->op != FZ_EXIT;
+	if (!may_change_own_table(c->op))
+		p = NULL;
+	memo_calls = ncalls;
+	if (&shmsim_fuzz_replay == NULL)
+		return (shmsim_audit_memo(k, NULL, 0, &memo, shortcut, p));
+	if (p != NULL && shortcut) {
+		/* The caller's table is still checked: break it. */
+		p->p_fd->fd_nused++;
+		(void)prove_same(k, shortcut, p, "the caller's fd_nused + 1");
+		p->p_fd->fd_nused--;
+	}
+	n = prove_same(k, shortcut, p, "after the call");
+	return (n);
+}
 
 static void __attribute__((__noreturn__))
 fail(const struct sc_fuzz_call *c, const char *what)
@@ -69,6 +204,9 @@ sys_begin(void *arg, struct shmsim_kernel *k, const struct shmsim_config *cfg)
 	(void)arg;
 	(void)k;
 	max_fds = cfg->max_fds;
+	memset(&memo, 0, sizeof(memo));
+	ncalls = 0;
+	memo_calls = (unsigned long)-2; /* no memo yet */
 }
 
 /* The destination of an EXCHANGE rename, and its shm_refs before it. */
@@ -107,6 +245,7 @@ sys_after(void *arg, struct shmsim_kernel *k, const struct sc_fuzz_call *c)
 {
 	(void)arg;
 	(void)k;
+	ncalls++;
 	if (c->op == FZ_RENAME && xchg_to != NULL) {
 		/* The known leak (docs/quirks.md): give the hold back. */
 		if (c->error != 0 &&
@@ -173,6 +312,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.begin = sys_begin;
 	o.before = sys_before;
 	o.after = sys_after;
+	o.audit = sys_audit;
 	(void)sc_fuzz_run(SC_FUZZ_SYSCALLS, data, size, &o, &res);
 	if (res.deadlock) {
 		/* The model must never deadlock, in any schedule. */
@@ -200,4 +340,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	return (0);
+}
+
+/* The replay's totals, so that the ctest log shows the proof ran. */
+static void __attribute__((__destructor__)) prove_totals(void)
+{
+	if (&shmsim_fuzz_replay != NULL && compared > 0)
+		fprintf(stderr,
+		    "fuzz_syscalls: %lu audit pairs compared (%lu by the "
+		    "shortcut, %lu with violations), all identical\n",
+		    compared, shortcuts, reported);
 }

@@ -186,6 +186,14 @@ struct audit {
 	size_t nseals, capseals;
 	bool nolock; /* read without locks (audit_kernel()) */
 	/*
+	 * The shortcut (audit_kernel_memo()): with shortcut set, the table
+	 * of a process other than dirty that memo remembers is taken from
+	 * memo instead of being scanned and checked again.
+	 */
+	struct audit_memo *memo;
+	bool shortcut;
+	const struct proc *dirty;
+	/*
 	 * The first slots of the seals and of the maps.  Last, and not
 	 * cleared with the rest (each is written before it is read): 4 KiB
 	 * of memset per audit was a quarter of the auditor's time under
@@ -335,76 +343,148 @@ audit_seals_keep(struct audit *a)
 	a->seals = NULL;
 }
 
+/*
+ * The memo keeps the table of the i-th process of allproc in entry i.
+ * After every audit with the memo, entry i is empty or holds the table
+ * the i-th process has then: an entry that does not fit is emptied or
+ * rewritten by the scan, and the entries past the last process are
+ * emptied (else a process that moved in allproc, by a fork or an exit,
+ * could find an old entry of its own where it lands).  Entry i is p's
+ * table as it is now if it was made from p (the same pointer and pid:
+ * pids are never reused) from the same allocation of the same size.
+ */
+static struct audit_memo_proc *
+audit_memo_find(struct audit *a, const struct proc *p, int i)
+{
+	struct audit_memo_proc *mp;
+
+	if (i >= AUDIT_MEMO_PROCS || a->memo->p[i] != p)
+		return (NULL);
+	mp = &a->memo->procs[i];
+	if (mp->pid != p->p_pid ||
+	    mp->ofiles != (const void *)p->p_fd->fd_ofiles ||
+	    mp->nfiles != p->p_fd->fd_nfiles)
+		return (NULL);
+	return (mp);
+}
+
+/*
+ * One descriptor table: count its references, check its bookkeeping
+ * (invariant 14) and its redzone, and remember its files in the memo's
+ * entry memo_i (when not -1; it holds nothing until the scan is done).
+ */
+static void
+audit_table(struct audit *a, struct proc *p, int memo_i)
+{
+	struct audit_memo_proc *mp =
+	    memo_i >= 0 ? &a->memo->procs[memo_i] : NULL;
+	struct filedesc *fdp = p->p_fd;
+	const struct filedescent *ofiles;
+	int fd, nfiles, nused, lastfile, firstfree;
+
+	if (mp != NULL)
+		a->memo->p[memo_i] = NULL;
+
+	/*
+	 * Every slot is looked at.  The table and its size are read
+	 * once (they do not change under the lock), and the scan
+	 * stops looking for the first free slot once it has one:
+	 * this loop was the auditor's own largest cost.
+	 */
+	ofiles = fdp->fd_ofiles;
+	nfiles = fdp->fd_nfiles;
+	nused = 0;
+	lastfile = -1;
+	for (fd = 0; fd < nfiles && ofiles[fd].fde_file != NULL; fd++) {
+		if (mp != NULL && nused < AUDIT_MEMO_FILES)
+			mp->files[nused] = ofiles[fd].fde_file;
+		nused++;
+		lastfile = fd;
+		audit_map_get(&a->files, ofiles[fd].fde_file)->slots++;
+	}
+	firstfree = fd;
+	for (; fd < nfiles; fd++) {
+		struct file *fp = ofiles[fd].fde_file;
+
+		if (fp == NULL)
+			continue;
+		if (mp != NULL && nused < AUDIT_MEMO_FILES)
+			mp->files[nused] = fp;
+		nused++;
+		lastfile = fd;
+		audit_map_get(&a->files, fp)->slots++;
+	}
+	if (nused != fdp->fd_nused)
+		shmsim_report_add(a->r,
+		    "pid %d: fd_nused is %d, but %d slots are in use", p->p_pid,
+		    fdp->fd_nused, nused);
+	if (lastfile != fdp->fd_lastfile)
+		shmsim_report_add(a->r,
+		    "pid %d: fd_lastfile is %d, but the highest open "
+		    "descriptor is %d",
+		    p->p_pid, fdp->fd_lastfile, lastfile);
+	/*
+	 * fdcopy() may leave a child's fd_freefile above a free slot,
+	 * as the kernel does (fd_freefile_gap); it is still free.
+	 */
+	if (fdp->fd_freefile > firstfree && !fdp->fd_freefile_gap)
+		shmsim_report_add(a->r,
+		    "pid %d: fd_freefile is %d, but descriptor %d is "
+		    "free (the next open would not get the lowest)",
+		    p->p_pid, fdp->fd_freefile, firstfree);
+	if (fdp->fd_freefile < nfiles &&
+	    ofiles[fdp->fd_freefile].fde_file != NULL)
+		shmsim_report_add(a->r,
+		    "pid %d: fd_freefile is %d, which is in use", p->p_pid,
+		    fdp->fd_freefile);
+	/* Nothing was written past the table (INVARIANTS). */
+	if (malloc_redzone_check(ofiles) != 0)
+		shmsim_report_add(a->r,
+		    "pid %d: %d byte(s) written past the end of the "
+		    "descriptor table (%d slots)",
+		    p->p_pid, malloc_redzone_check(ofiles), nfiles);
+	/* A table with more files than the memo holds is not kept. */
+	if (mp != NULL && nused <= AUDIT_MEMO_FILES) {
+		a->memo->p[memo_i] = p;
+		mp->pid = p->p_pid;
+		mp->ofiles = ofiles;
+		mp->nfiles = nfiles;
+		mp->nused = nused;
+	}
+}
+
 /* Descriptor tables and in-flight queues: invariants 13, 14. */
 static void
 audit_procs(struct audit *a)
 {
 	struct shmsim_kernel *k = a->k;
-	const struct filedescent *ofiles;
+	struct audit_memo_proc *mp;
 	struct rights_entry *re;
 	struct filedesc *fdp;
 	struct proc *p;
 	uint64_t nprocs = 0;
-	int fd, nfiles, nused, lastfile, firstfree, nrights;
+	int i, pos = 0, nrights;
 
 	LIST_FOREACH(p, &k->allproc, p_list) {
 		nprocs++;
 		fdp = p->p_fd;
 		A_LOCK(a, &fdp->fd_sx.lock_object, FILEDESC_SLOCK(fdp));
-		/*
-		 * Every slot is looked at.  The table and its size are read
-		 * once (they do not change under the lock), and the scan
-		 * stops looking for the first free slot once it has one:
-		 * this loop was the auditor's own largest cost.
-		 */
-		ofiles = fdp->fd_ofiles;
-		nfiles = fdp->fd_nfiles;
-		nused = 0;
-		lastfile = -1;
-		for (fd = 0; fd < nfiles && ofiles[fd].fde_file != NULL; fd++) {
-			nused++;
-			lastfile = fd;
-			audit_map_get(&a->files, ofiles[fd].fde_file)->slots++;
-		}
-		firstfree = fd;
-		for (; fd < nfiles; fd++) {
-			struct file *fp = ofiles[fd].fde_file;
-
-			if (fp == NULL)
-				continue;
-			nused++;
-			lastfile = fd;
-			audit_map_get(&a->files, fp)->slots++;
-		}
-		if (nused != fdp->fd_nused)
-			shmsim_report_add(a->r,
-			    "pid %d: fd_nused is %d, but %d slots are in use",
-			    p->p_pid, fdp->fd_nused, nused);
-		if (lastfile != fdp->fd_lastfile)
-			shmsim_report_add(a->r,
-			    "pid %d: fd_lastfile is %d, but the highest open "
-			    "descriptor is %d",
-			    p->p_pid, fdp->fd_lastfile, lastfile);
-		/*
-		 * fdcopy() may leave a child's fd_freefile above a free slot,
-		 * as the kernel does (fd_freefile_gap); it is still free.
-		 */
-		if (fdp->fd_freefile > firstfree && !fdp->fd_freefile_gap)
-			shmsim_report_add(a->r,
-			    "pid %d: fd_freefile is %d, but descriptor %d is "
-			    "free (the next open would not get the lowest)",
-			    p->p_pid, fdp->fd_freefile, firstfree);
-		if (fdp->fd_freefile < nfiles &&
-		    ofiles[fdp->fd_freefile].fde_file != NULL)
-			shmsim_report_add(a->r,
-			    "pid %d: fd_freefile is %d, which is in use",
-			    p->p_pid, fdp->fd_freefile);
-		/* Nothing was written past the table (INVARIANTS). */
-		if (malloc_redzone_check(ofiles) != 0)
-			shmsim_report_add(a->r,
-			    "pid %d: %d byte(s) written past the end of the "
-			    "descriptor table (%d slots)",
-			    p->p_pid, malloc_redzone_check(ofiles), nfiles);
+		mp = a->memo != NULL ? audit_memo_find(a, p, pos) : NULL;
+		if (mp != NULL && a->shortcut && p != a->dirty) {
+			/*
+			 * The shortcut: the call changed no table but
+			 * dirty's (fuzz/fuzz_syscalls.c says which calls
+			 * may change which), and an audit since the table
+			 * last changed checked it: only count its
+			 * references.
+			 */
+			for (i = 0; i < mp->nused; i++)
+				audit_map_get(&a->files, mp->files[i])->slots++;
+		} else
+			audit_table(a, p,
+			    a->memo != NULL && pos < AUDIT_MEMO_PROCS ? pos :
+									-1);
+		pos++;
 		A_UNLOCK(a, FILEDESC_SUNLOCK(fdp));
 
 		nrights = 0;
@@ -424,6 +504,10 @@ audit_procs(struct audit *a)
 	if (nprocs != atomic_load(&k->k_nprocs))
 		shmsim_report_add(a->r, "%ju processes exist, counter says %ju",
 		    (uintmax_t)nprocs, (uintmax_t)atomic_load(&k->k_nprocs));
+	/* Past the last process, nothing is remembered. */
+	if (a->memo != NULL)
+		for (i = pos; i < AUDIT_MEMO_PROCS; i++)
+			a->memo->p[i] = NULL;
 }
 
 /* Open files: invariants 12, 13; collect shm references (1). */
@@ -1142,12 +1226,35 @@ audit_uid_charges(struct audit *a)
 int
 audit_kernel(struct shmsim_kernel *k, char *report, size_t len, bool locked)
 {
+	return (audit_kernel_memo(k, report, len, locked, NULL, false, NULL));
+}
+
+/*
+ * The audit, remembering in memo (when not NULL) what it found in each
+ * descriptor table.  With shortcut set it is the per-call shortcut of
+ * fuzz_syscalls: a table the memo remembers, of a process other than
+ * dirty, is counted from the memo instead of being scanned, and its own
+ * checks (invariant 14 and the redzone) are not made again.  That is
+ * exact when the call that ran since the memo was made changed no table
+ * but dirty's; fuzz_syscalls says which calls may change which table,
+ * and its replay (fuzz_replay/syscalls) runs both audits after every
+ * call of every corpus and regress input and fails unless they report
+ * the same.  Everything else is audited in full either way.
+ */
+int
+audit_kernel_memo(struct shmsim_kernel *k, char *report, size_t len,
+    bool locked, struct audit_memo *memo, bool shortcut,
+    const struct proc *dirty)
+{
 	struct shmsim_report r = { report, len, 0, 0 };
 	struct audit a;
 
 	if (report != NULL && len > 0)
 		report[0] = '\0';
 	memset(&a, 0, offsetof(struct audit, seals_small));
+	a.memo = memo;
+	a.shortcut = shortcut;
+	a.dirty = dirty;
 	a.nolock = !locked;
 	audit_map_init(&a.files, a.small[0]);
 	audit_map_init(&a.shmfds, a.small[1]);
@@ -1189,4 +1296,14 @@ shmsim_audit(struct shmsim_kernel *k, char *report, size_t len)
 {
 	kernel_enter(k);
 	return (audit_kernel(k, report, len, !k->k_single || sched_explored()));
+}
+
+/* shmsim_audit() with the shortcut's memo (audit_kernel_memo()). */
+int
+shmsim_audit_memo(struct shmsim_kernel *k, char *report, size_t len,
+    struct audit_memo *memo, bool shortcut, const struct proc *dirty)
+{
+	kernel_enter(k);
+	return (audit_kernel_memo(k, report, len,
+	    !k->k_single || sched_explored(), memo, shortcut, dirty));
 }

@@ -231,6 +231,32 @@ void shmsim_report_add(struct shmsim_report *r, const char *fmt, ...)
 /* shmsim_audit() with the kernel's locks taken or not (audit.c). */
 int audit_kernel(struct shmsim_kernel *k, char *report, size_t len,
     bool locked);
+/*
+ * The per-call audit's shortcut (audit.c, audit_kernel_memo(); used by
+ * fuzz_syscalls, proven there against the full audit): what the last
+ * audit found in each descriptor table, so that a table the call did
+ * not change is not scanned again.  Zeroed: nothing remembered.
+ */
+struct file;
+struct proc;
+#define AUDIT_MEMO_PROCS 16
+#define AUDIT_MEMO_FILES 32
+struct audit_memo {
+	const struct proc *p[AUDIT_MEMO_PROCS]; /* NULL: a free entry */
+	struct audit_memo_proc {
+		int pid;
+		const void *ofiles; /* the table and its size when scanned */
+		int nfiles;
+		int nused;
+		struct file *files[AUDIT_MEMO_FILES]; /* in slot order */
+	} procs[AUDIT_MEMO_PROCS];
+};
+int audit_kernel_memo(struct shmsim_kernel *k, char *report, size_t len,
+    bool locked, struct audit_memo *memo, bool shortcut,
+    const struct proc *dirty);
+/* The same, locked as shmsim_audit() decides. */
+int shmsim_audit_memo(struct shmsim_kernel *k, char *report, size_t len,
+    struct audit_memo *memo, bool shortcut, const struct proc *dirty);
 /* The leak check of malloc(9): every type back to zero. */
 void malloc_leak_check(struct shmsim_kernel *k, struct shmsim_report *r);
 

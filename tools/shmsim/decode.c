@@ -391,9 +391,11 @@ after_call(struct drv *d, struct sc_fuzz_call *c)
 	/* In a segment the auditor runs after the block (run_segment). */
 	if (!d->o->audit_each || d->stop || d->in_seg)
 		return;
-	n = shmsim_audit(d->k, NULL, 0);
+	n = d->o->audit != NULL ? d->o->audit(d->o->arg, d->k, c) :
+				  shmsim_audit(d->k, NULL, 0);
 	if (n == 0)
 		return;
+	/* The report is the full audit's. */
 	(void)shmsim_audit(d->k, d->r->audit_report,
 	    sizeof(d->r->audit_report));
 	d->r->audit_violations = n;

@@ -102,6 +102,15 @@ struct sc_fuzz_opts {
 	    const struct sc_fuzz_call *c);
 	void (*after)(void *arg, struct shmsim_kernel *k,
 	    const struct sc_fuzz_call *c);
+	/*
+	 * With audit_each: the audit after a call outside a concurrent
+	 * segment, run after `after` (NULL: shmsim_audit()).  It returns
+	 * the number of violations, as shmsim_audit() does; when there
+	 * are any, shmsim_audit() runs for the report.  The audit after
+	 * a segment and at the end of the input is always shmsim_audit().
+	 */
+	int (*audit)(void *arg, struct shmsim_kernel *k,
+	    const struct sc_fuzz_call *c);
 	void *arg;
 };
 
