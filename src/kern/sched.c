@@ -834,10 +834,10 @@ alternatives(uint16_t mask, int dflt, int out[SHMSIM_MAX_ACTORS])
 static inline size_t
 idcache_slot(const char *op, const char *what, const char *func)
 {
-	uint64_t h = (uint64_t)(uintptr_t)op * 0x9e3779b97f4a7c15ull;
+	uint64_t h = (uint64_t)(uintptr_t)op * 0x9e3779b97f4a7c15ull +
+	    (uint64_t)(uintptr_t)what * 0xbf58476d1ce4e5b9ull +
+	    (uint64_t)(uintptr_t)func * 0x94d049bb133111ebull;
 
-	h = (h ^ (uint64_t)(uintptr_t)what) * 0xbf58476d1ce4e5b9ull;
-	h = (h ^ (uint64_t)(uintptr_t)func) * 0x94d049bb133111ebull;
 	return ((size_t)(h >> 56));
 }
 
@@ -1105,16 +1105,18 @@ strategy_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
 }
 
 /*
- * Who runs next after `cur` passed a point (cur may be blocked or done).
- * NULL: nobody can run.
+ * sched_pick() with what its callers know: the thread at the point (cur,
+ * NULL at the start of a block), whether it could go on, and the point
+ * (NULL at the start).  Inlined into each caller, where these are
+ * constants: at a scheduling point the thread is running, and there is
+ * a point.
  */
 static inline __attribute__((always_inline)) struct sched_thread *
-sched_pick(struct shmsim_explorer *e, struct sched_thread *cur,
-    const struct sched_point *at)
+sched_pick_at(struct shmsim_explorer *e, const struct sched_thread *cur,
+    bool cur_runnable, const struct sched_point *at)
 {
 	struct decision *d;
 	uint16_t mask = e->e_runmask;
-	bool cur_runnable;
 	int chosen, dflt;
 	size_t idx;
 
@@ -1124,7 +1126,6 @@ sched_pick(struct shmsim_explorer *e, struct sched_thread *cur,
 	e->e_points++;
 	if (mask == 0)
 		return (NULL);
-	cur_runnable = cur != NULL && cur->st_state == ST_RUNNABLE;
 	dflt = cur_runnable ? cur->st_id : lowest(mask);
 	if ((mask & (mask - 1)) == 0)
 		return (&e->e_threads[dflt]);
@@ -1153,7 +1154,7 @@ sched_pick(struct shmsim_explorer *e, struct sched_thread *cur,
 	    dflt :
 	    strategy_choose(e, idx, d);
 	d->d_chosen = (uint8_t)chosen;
-	e->e_ndec++;
+	e->e_ndec = idx + 1;
 	if (chosen != dflt) {
 		grow_or_panic((void **)&e->e_dev, &e->e_capdev, e->e_ndev + 1,
 		    sizeof(*e->e_dev));
@@ -1164,6 +1165,18 @@ sched_pick(struct shmsim_explorer *e, struct sched_thread *cur,
 			e->e_preempts++;
 	}
 	return (&e->e_threads[chosen]);
+}
+
+/*
+ * Who runs next after `cur` passed a point (cur may be blocked or done).
+ * NULL: nobody can run.
+ */
+static struct sched_thread *
+sched_pick(struct shmsim_explorer *e, struct sched_thread *cur,
+    const struct sched_point *at)
+{
+	return (sched_pick_at(e, cur,
+	    cur != NULL && cur->st_state == ST_RUNNABLE, at));
 }
 
 static void
@@ -1246,13 +1259,37 @@ sched_leave(struct shmsim_explorer *e, struct sched_thread *cur,
 
 /* ---------------------------------------------------------------- hooks */
 
+/*
+ * A point where another thread could run or be woken: identified, and
+ * perhaps a decision and a switch.  Out of line, and tail-called, so
+ * that the points of a thread left alone in its block do not pay for
+ * this frame's registers.
+ */
+static __attribute__((noinline)) void
+sched_point_decide(struct sched_thread *st, const char *op, const char *what,
+    const char *func, const char *file, int line)
+{
+	struct shmsim_explorer *e = st->st_e;
+	struct sched_thread *next;
+
+	/* The thread is running: it can go on. */
+	KASSERT(st->st_state == ST_RUNNABLE,
+	    ("%s: %s at a point while not runnable", __func__, st->st_name));
+	point_identify(e, st, &st->st_last, op, what, func, file, line);
+	st->st_last_raw = false;
+	next = sched_pick_at(e, st, true, &st->st_last);
+	if (next != st) {
+		step_record(e, st, EV_PREEMPTED, &st->st_last);
+		sched_switch(e, st, next, false);
+	}
+}
+
 void
 sched_point_slow(struct sim_thread *td, const char *op, const char *what,
     const char *func, const char *file, int line)
 {
 	struct sched_thread *st = td->td_sched;
 	struct shmsim_explorer *e = st->st_e;
-	struct sched_thread *next;
 
 	if (e->e_runmask == (1u << st->st_id) && e->e_blockmask == 0) {
 		/*
@@ -1273,13 +1310,7 @@ sched_point_slow(struct sim_thread *td, const char *op, const char *what,
 		st->st_last_raw = true;
 		return;
 	}
-	point_identify(e, st, &st->st_last, op, what, func, file, line);
-	st->st_last_raw = false;
-	next = sched_pick(e, st, &st->st_last);
-	if (next != st) {
-		step_record(e, st, EV_PREEMPTED, &st->st_last);
-		sched_switch(e, st, next, false);
-	}
+	sched_point_decide(st, op, what, func, file, line);
 }
 
 void
