@@ -127,12 +127,13 @@ struct file_decision {
 
 enum step_event { EV_PREEMPTED, EV_BLOCKED, EV_DONE, EV_PANIC };
 
+/* The label last: a step without one touches only the lines before it. */
 struct step {
 	int s_actor;
-	const char *s_name;
-	char s_label[SCHED_LABEL];
-	struct sched_point s_at;
 	enum step_event s_ev;
+	const char *s_name;
+	struct sched_point s_at;
+	char s_label[SCHED_LABEL];
 };
 
 struct deviation {
@@ -728,7 +729,20 @@ file_parse(struct shmsim_explorer *e, const char *text)
 
 /* ---------------------------------------------------------------- steps */
 
-static void
+/* The observer's call, out of line: most explorations have none. */
+static __attribute__((noinline)) void
+step_observe(struct shmsim_explorer *e)
+{
+	struct sim_thread *saved = _curthread_explored;
+
+	e->e_in_obs = true;
+	e->e_obs(e->e_obsarg, e);
+	e->e_in_obs = false;
+	_curthread_explored = saved;
+}
+
+/* Inlined: a preempted thread's step comes before every switch. */
+static inline __attribute__((always_inline)) void
 step_record(struct shmsim_explorer *e, struct sched_thread *st,
     enum step_event ev, const struct sched_point *at)
 {
@@ -752,14 +766,9 @@ step_record(struct shmsim_explorer *e, struct sched_thread *st,
 	 * observer may look at the kernel through shmsim_explorer_dump().
 	 * A panic's step is not observed: the kernel may be torn.
 	 */
-	if (e->e_obs != NULL && ev != EV_PANIC && !e->e_in_obs) {
-		struct sim_thread *saved = _curthread_explored;
-
-		e->e_in_obs = true;
-		e->e_obs(e->e_obsarg, e);
-		e->e_in_obs = false;
-		_curthread_explored = saved;
-	}
+	if (__predict_false(e->e_obs != NULL) && ev != EV_PANIC &&
+	    !e->e_in_obs)
+		step_observe(e);
 }
 
 /* ---------------------------------------------------------------- picking */
