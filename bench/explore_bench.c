@@ -134,8 +134,10 @@ range_text(double lo, double hi, unsigned reps)
 /*
  * One exploration of the block, timed: the schedules it ran per second.
  * The explorer's creation (its fiber stacks) is outside the timing.
+ * Never inlined: callgrind's --toggle-collect=explore_once counts the
+ * explorations alone, without the process's start and the warm-up.
  */
-static double
+static __attribute__((noinline)) double
 explore_once(struct shmsim_explore_opts *o, unsigned limit, unsigned *runsp,
     double *pointsp, double *switchesp, bool *exhaustedp)
 {
