@@ -134,8 +134,10 @@ range_text(double lo, double hi, unsigned reps)
 /*
  * One exploration of the block, timed: the schedules it ran per second.
  * The explorer's creation (its fiber stacks) is outside the timing.
+ * Never inlined: callgrind's --toggle-collect=explore_once counts the
+ * explorations alone, without the process's start and the warm-up.
  */
-static double
+static __attribute__((noinline)) double
 explore_once(struct shmsim_explore_opts *o, unsigned limit, unsigned *runsp,
     double *pointsp, double *switchesp, bool *exhaustedp)
 {
@@ -281,13 +283,41 @@ switch_cost(void)
 	shmsim_explorer_destroy(e);
 }
 
+/*
+ * The table's rows, in order.  "shmsim_explore_bench LIMIT ROW" runs only
+ * row ROW (1..6) and no switch measurement: a profile of one strategy
+ * (callgrind, perf) without the others mixed in.
+ */
+static const struct bench_row {
+	const char *br_label;
+	enum shmsim_sched_mode br_mode;
+	unsigned br_preemptions;
+	enum shmsim_threads br_threads;
+} bench_rows[] = {
+	{ "dfs, 1 preemption", SHMSIM_SCHED_DFS, 1, SHMSIM_THREADS_SINGLE },
+	{ "dfs, 1 preemption", SHMSIM_SCHED_DFS, 1, SHMSIM_THREADS_MULTI },
+	{ "dfs, 2 preemptions", SHMSIM_SCHED_DFS, 2, SHMSIM_THREADS_SINGLE },
+	{ "pct, depth 3", SHMSIM_SCHED_PCT, 0, SHMSIM_THREADS_SINGLE },
+	{ "random", SHMSIM_SCHED_RANDOM, 0, SHMSIM_THREADS_SINGLE },
+	{ "random", SHMSIM_SCHED_RANDOM, 0, SHMSIM_THREADS_MULTI },
+};
+#define BENCH_NROWS (sizeof(bench_rows) / sizeof(bench_rows[0]))
+
 int
 main(int argc, char **argv)
 {
-	unsigned limit = 20000;
+	unsigned limit = 20000, row = 0;
+	size_t i;
 
 	if (argc > 1)
 		limit = (unsigned)strtoul(argv[1], NULL, 10);
+	if (argc > 2)
+		row = (unsigned)strtoul(argv[2], NULL, 10);
+	if (limit == 0 || row > BENCH_NROWS) {
+		fprintf(stderr, "usage: %s [LIMIT [ROW 1..%zu]]\n", argv[0],
+		    BENCH_NROWS);
+		return (2);
+	}
 	warm_up();
 	printf("2-thread, 10-call par block; fresh kernel, audit and leak "
 	       "check per schedule; after an untimed warm-up; each row the "
@@ -304,17 +334,12 @@ main(int argc, char **argv)
 	printf("|%s|%s|%s|%s|%s|%s|%s|%s|\n", "--------------------------",
 	    "---------", "----------", "-----------", "-------------------",
 	    "---------", "----------", "---");
-	run_mode("dfs, 1 preemption", SHMSIM_SCHED_DFS, 1, limit,
-	    SHMSIM_THREADS_SINGLE);
-	run_mode("dfs, 1 preemption", SHMSIM_SCHED_DFS, 1, limit,
-	    SHMSIM_THREADS_MULTI);
-	run_mode("dfs, 2 preemptions", SHMSIM_SCHED_DFS, 2, limit,
-	    SHMSIM_THREADS_SINGLE);
-	run_mode("pct, depth 3", SHMSIM_SCHED_PCT, 0, limit,
-	    SHMSIM_THREADS_SINGLE);
-	run_mode("random", SHMSIM_SCHED_RANDOM, 0, limit,
-	    SHMSIM_THREADS_SINGLE);
-	run_mode("random", SHMSIM_SCHED_RANDOM, 0, limit, SHMSIM_THREADS_MULTI);
-	switch_cost();
+	for (i = 0; i < BENCH_NROWS; i++)
+		if (row == 0 || row == i + 1)
+			run_mode(bench_rows[i].br_label, bench_rows[i].br_mode,
+			    bench_rows[i].br_preemptions, limit,
+			    bench_rows[i].br_threads);
+	if (row == 0)
+		switch_cost();
 	return (0);
 }

@@ -127,12 +127,13 @@ struct file_decision {
 
 enum step_event { EV_PREEMPTED, EV_BLOCKED, EV_DONE, EV_PANIC };
 
+/* The label last: a step without one touches only the lines before it. */
 struct step {
 	int s_actor;
-	const char *s_name;
-	char s_label[SCHED_LABEL];
-	struct sched_point s_at;
 	enum step_event s_ev;
+	const char *s_name;
+	struct sched_point s_at;
+	char s_label[SCHED_LABEL];
 };
 
 struct deviation {
@@ -236,7 +237,7 @@ mix64(uint64_t z)
 	return (z ^ (z >> 31));
 }
 
-static uint64_t
+static inline uint64_t
 sched_rand(struct shmsim_explorer *e)
 {
 	/* splitmix64 */
@@ -384,11 +385,20 @@ grow(void **p, size_t *cap, size_t need, size_t elem)
 	return (true);
 }
 
-static void
-grow_or_panic(void **p, size_t *cap, size_t need, size_t elem)
+static __attribute__((noinline)) void
+grow_slow_or_panic(void **p, size_t *cap, size_t need, size_t elem)
 {
 	if (!grow(p, cap, need, elem))
 		panic("explorer: out of memory");
+}
+
+/* The arrays of a run (decisions, departures, steps) grow once or twice
+ * per exploration: the test that they need not is inline. */
+static inline void
+grow_or_panic(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (__predict_false(need > *cap))
+		grow_slow_or_panic(p, cap, need, elem);
 }
 
 static const char *
@@ -719,7 +729,20 @@ file_parse(struct shmsim_explorer *e, const char *text)
 
 /* ---------------------------------------------------------------- steps */
 
-static void
+/* The observer's call, out of line: most explorations have none. */
+static __attribute__((noinline)) void
+step_observe(struct shmsim_explorer *e)
+{
+	struct sim_thread *saved = _curthread_explored;
+
+	e->e_in_obs = true;
+	e->e_obs(e->e_obsarg, e);
+	e->e_in_obs = false;
+	_curthread_explored = saved;
+}
+
+/* Inlined: a preempted thread's step comes before every switch. */
+static inline __attribute__((always_inline)) void
 step_record(struct shmsim_explorer *e, struct sched_thread *st,
     enum step_event ev, const struct sched_point *at)
 {
@@ -730,7 +753,11 @@ step_record(struct shmsim_explorer *e, struct sched_thread *st,
 	s = &e->e_steps[e->e_nsteps++];
 	s->s_actor = st->st_id;
 	s->s_name = st->st_name;
-	memcpy(s->s_label, st->st_label, sizeof(s->s_label));
+	/* Most blocks never label their threads: copy only a label. */
+	if (st->st_label[0] == '\0')
+		s->s_label[0] = '\0';
+	else
+		memcpy(s->s_label, st->st_label, sizeof(s->s_label));
 	s->s_at = *at;
 	s->s_ev = ev;
 	/*
@@ -739,14 +766,9 @@ step_record(struct shmsim_explorer *e, struct sched_thread *st,
 	 * observer may look at the kernel through shmsim_explorer_dump().
 	 * A panic's step is not observed: the kernel may be torn.
 	 */
-	if (e->e_obs != NULL && ev != EV_PANIC && !e->e_in_obs) {
-		struct sim_thread *saved = _curthread_explored;
-
-		e->e_in_obs = true;
-		e->e_obs(e->e_obsarg, e);
-		e->e_in_obs = false;
-		_curthread_explored = saved;
-	}
+	if (__predict_false(e->e_obs != NULL) && ev != EV_PANIC &&
+	    !e->e_in_obs)
+		step_observe(e);
 }
 
 /* ---------------------------------------------------------------- picking */
@@ -821,14 +843,14 @@ alternatives(uint16_t mask, int dflt, int out[SHMSIM_MAX_ACTORS])
 static inline size_t
 idcache_slot(const char *op, const char *what, const char *func)
 {
-	uint64_t h = (uint64_t)(uintptr_t)op * 0x9e3779b97f4a7c15ull;
+	uint64_t h = (uint64_t)(uintptr_t)op * 0x9e3779b97f4a7c15ull +
+	    (uint64_t)(uintptr_t)what * 0xbf58476d1ce4e5b9ull +
+	    (uint64_t)(uintptr_t)func * 0x94d049bb133111ebull;
 
-	h = (h ^ (uint64_t)(uintptr_t)what) * 0xbf58476d1ce4e5b9ull;
-	h = (h ^ (uint64_t)(uintptr_t)func) * 0x94d049bb133111ebull;
 	return ((size_t)(h >> 56));
 }
 
-static void
+static inline __attribute__((always_inline)) void
 point_identify(struct shmsim_explorer *e, struct sched_thread *st,
     struct sched_point *at, const char *op, const char *what, const char *func,
     const char *file, int line)
@@ -915,7 +937,7 @@ diverged(struct shmsim_explorer *e, const char *fmt, ...)
 }
 
 /* REPLAY of a schedule file: the file's choice while the points agree. */
-static int
+static __attribute__((noinline)) int
 file_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
 {
 	const struct file_decision *fd;
@@ -954,11 +976,90 @@ file_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
 	return (fd->fd_chosen);
 }
 
-static int
+/*
+ * Alternative k of a decision, in alternatives()' order (the default,
+ * then the others by number), without listing them: k < popcount(mask).
+ */
+static inline int
+nth_alternative(uint16_t mask, int dflt, unsigned k)
+{
+	unsigned m = mask & ~(1u << dflt);
+
+	if (k == 0)
+		return (dflt);
+	while (--k > 0)
+		m &= m - 1;
+	return (__builtin_ctz(m));
+}
+
+/*
+ * The alternatives of a decision: its runnable threads, a few bits.  A
+ * loop, not __builtin_popcount(): without -mpopcnt that is a call into
+ * libgcc, at every decision.
+ */
+static inline unsigned
+nalternatives(uint16_t mask)
+{
+	unsigned n = 0, m;
+
+	for (m = mask; m != 0; m &= m - 1)
+		n++;
+	return (n);
+}
+
+/* DFS: a replayed decision that differs from the run that recorded it. */
+static __attribute__((noinline, cold)) int
+dfs_nondeterminism(struct shmsim_explorer *e, size_t idx,
+    const struct decision *f, const struct decision *d)
+{
+	char x[256], y[256];
+
+	decision_point_text(f, x, sizeof(x));
+	decision_point_text(d, y, sizeof(y));
+	nondeterminism(e,
+	    "decision %zu differs from the run that recorded it (the model "
+	    "is not deterministic): expected %s, found %s",
+	    idx, x, y);
+	return (d->d_dflt);
+}
+
+/* REPLAY of a token: its departure at idx, if it has one there. */
+static __attribute__((noinline)) int
+token_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
+{
+	char y[256];
+
+	if (!e->e_diverged && e->e_tokpos < e->e_ntok &&
+	    e->e_tok[e->e_tokpos].dv_at == idx) {
+		int t = e->e_tok[e->e_tokpos++].dv_thread;
+
+		if ((d->d_mask & (1u << t)) == 0) {
+			decision_point_text(d, y, sizeof(y));
+			diverged(e,
+			    "the model's scheduling points differ from this "
+			    "token's by decision %zu: the token runs actor %d "
+			    "there, which cannot run at %s; the run took the "
+			    "default choices from there on",
+			    idx, t, y);
+			return (d->d_dflt);
+		}
+		return (t);
+	}
+	return (d->d_dflt);
+}
+
+/*
+ * The strategy's choice at decision idx.  Inlined into sched_pick(), at
+ * every decision: the strategies the explorer runs by the thousand
+ * (DFS, PCT, random) are handled here without a call or a list of the
+ * alternatives; the replays, the byte-driven runs and the reports of
+ * nondeterminism are out of line.
+ */
+static inline __attribute__((always_inline)) int
 strategy_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
 {
-	int alts[SHMSIM_MAX_ACTORS], n, i, best;
-	char x[256], y[256];
+	unsigned others;
+	int i, best;
 
 	switch (e->e_opts.mode) {
 	case SHMSIM_SCHED_FIXED:
@@ -967,49 +1068,34 @@ strategy_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
 		if (idx < e->e_nforced) {
 			const struct decision *f = &e->e_forced[idx];
 
-			if (!decision_same(f, d)) {
-				decision_point_text(f, x, sizeof(x));
-				decision_point_text(d, y, sizeof(y));
-				nondeterminism(e,
-				    "decision %zu differs from the run that "
-				    "recorded it (the model is not "
-				    "deterministic): expected %s, found %s",
-				    idx, x, y);
-				return (d->d_dflt);
-			}
+			if (__predict_false(!decision_same(f, d)))
+				return (dfs_nondeterminism(e, idx, f, d));
 			return (f->d_chosen);
 		}
 		return (d->d_dflt);
 	case SHMSIM_SCHED_REPLAY:
 		if (e->e_file != NULL)
 			return (file_choose(e, idx, d));
-		if (!e->e_diverged && e->e_tokpos < e->e_ntok &&
-		    e->e_tok[e->e_tokpos].dv_at == idx) {
-			int t = e->e_tok[e->e_tokpos++].dv_thread;
-
-			if ((d->d_mask & (1u << t)) == 0) {
-				decision_point_text(d, y, sizeof(y));
-				diverged(e,
-				    "the model's scheduling points differ from "
-				    "this token's by decision %zu: the token "
-				    "runs actor %d there, which cannot run at "
-				    "%s; the run took the default choices "
-				    "from there on",
-				    idx, t, y);
-				return (d->d_dflt);
-			}
-			return (t);
-		}
-		return (d->d_dflt);
+		return (token_choose(e, idx, d));
 	case SHMSIM_SCHED_BYTES:
-		if (e->e_bytepos < e->e_opts.nbytes) {
-			n = alternatives(d->d_mask, d->d_dflt, alts);
-			return (alts[e->e_opts.bytes[e->e_bytepos++] % n]);
-		}
+		if (e->e_bytepos < e->e_opts.nbytes)
+			return (nth_alternative(d->d_mask, d->d_dflt,
+			    e->e_opts.bytes[e->e_bytepos++] %
+				nalternatives(d->d_mask)));
 		return (d->d_dflt);
 	case SHMSIM_SCHED_RANDOM:
-		n = alternatives(d->d_mask, d->d_dflt, alts);
-		return (alts[sched_rand_below(e, (uint64_t)n)]);
+		others = d->d_mask & ~(1u << d->d_dflt);
+		if ((others & (others - 1)) == 0)
+			/*
+			 * Two alternatives, most random decisions: the draw
+			 * sched_rand_below(e, 2) makes, without its tests.
+			 */
+			return ((sched_rand(e) & 1) != 0 ?
+				__builtin_ctz(others) :
+				d->d_dflt);
+		return (nth_alternative(d->d_mask, d->d_dflt,
+		    (unsigned)sched_rand_below(e,
+			(uint64_t)nalternatives(d->d_mask))));
 	case SHMSIM_SCHED_PCT:
 		for (i = 0; i < (int)e->e_ncp; i++)
 			if (e->e_cp[i] == idx)
@@ -1028,16 +1114,18 @@ strategy_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
 }
 
 /*
- * Who runs next after `cur` passed a point (cur may be blocked or done).
- * NULL: nobody can run.
+ * sched_pick() with what its callers know: the thread at the point (cur,
+ * NULL at the start of a block), whether it could go on, and the point
+ * (NULL at the start).  Inlined into each caller, where these are
+ * constants: at a scheduling point the thread is running, and there is
+ * a point.
  */
-static struct sched_thread *
-sched_pick(struct shmsim_explorer *e, struct sched_thread *cur,
-    const struct sched_point *at)
+static inline __attribute__((always_inline)) struct sched_thread *
+sched_pick_at(struct shmsim_explorer *e, const struct sched_thread *cur,
+    bool cur_runnable, const struct sched_point *at)
 {
 	struct decision *d;
 	uint16_t mask = e->e_runmask;
-	bool cur_runnable;
 	int chosen, dflt;
 	size_t idx;
 
@@ -1047,7 +1135,6 @@ sched_pick(struct shmsim_explorer *e, struct sched_thread *cur,
 	e->e_points++;
 	if (mask == 0)
 		return (NULL);
-	cur_runnable = cur != NULL && cur->st_state == ST_RUNNABLE;
 	dflt = cur_runnable ? cur->st_id : lowest(mask);
 	if ((mask & (mask - 1)) == 0)
 		return (&e->e_threads[dflt]);
@@ -1076,7 +1163,7 @@ sched_pick(struct shmsim_explorer *e, struct sched_thread *cur,
 	    dflt :
 	    strategy_choose(e, idx, d);
 	d->d_chosen = (uint8_t)chosen;
-	e->e_ndec++;
+	e->e_ndec = idx + 1;
 	if (chosen != dflt) {
 		grow_or_panic((void **)&e->e_dev, &e->e_capdev, e->e_ndev + 1,
 		    sizeof(*e->e_dev));
@@ -1087,6 +1174,18 @@ sched_pick(struct shmsim_explorer *e, struct sched_thread *cur,
 			e->e_preempts++;
 	}
 	return (&e->e_threads[chosen]);
+}
+
+/*
+ * Who runs next after `cur` passed a point (cur may be blocked or done).
+ * NULL: nobody can run.
+ */
+static struct sched_thread *
+sched_pick(struct shmsim_explorer *e, struct sched_thread *cur,
+    const struct sched_point *at)
+{
+	return (sched_pick_at(e, cur,
+	    cur != NULL && cur->st_state == ST_RUNNABLE, at));
 }
 
 static void
@@ -1169,13 +1268,37 @@ sched_leave(struct shmsim_explorer *e, struct sched_thread *cur,
 
 /* ---------------------------------------------------------------- hooks */
 
+/*
+ * A point where another thread could run or be woken: identified, and
+ * perhaps a decision and a switch.  Out of line, and tail-called, so
+ * that the points of a thread left alone in its block do not pay for
+ * this frame's registers.
+ */
+static __attribute__((noinline)) void
+sched_point_decide(struct sched_thread *st, const char *op, const char *what,
+    const char *func, const char *file, int line)
+{
+	struct shmsim_explorer *e = st->st_e;
+	struct sched_thread *next;
+
+	/* The thread is running: it can go on. */
+	KASSERT(st->st_state == ST_RUNNABLE,
+	    ("%s: %s at a point while not runnable", __func__, st->st_name));
+	point_identify(e, st, &st->st_last, op, what, func, file, line);
+	st->st_last_raw = false;
+	next = sched_pick_at(e, st, true, &st->st_last);
+	if (next != st) {
+		step_record(e, st, EV_PREEMPTED, &st->st_last);
+		sched_switch(e, st, next, false);
+	}
+}
+
 void
 sched_point_slow(struct sim_thread *td, const char *op, const char *what,
     const char *func, const char *file, int line)
 {
 	struct sched_thread *st = td->td_sched;
 	struct shmsim_explorer *e = st->st_e;
-	struct sched_thread *next;
 
 	if (e->e_runmask == (1u << st->st_id) && e->e_blockmask == 0) {
 		/*
@@ -1196,13 +1319,7 @@ sched_point_slow(struct sim_thread *td, const char *op, const char *what,
 		st->st_last_raw = true;
 		return;
 	}
-	point_identify(e, st, &st->st_last, op, what, func, file, line);
-	st->st_last_raw = false;
-	next = sched_pick(e, st, &st->st_last);
-	if (next != st) {
-		step_record(e, st, EV_PREEMPTED, &st->st_last);
-		sched_switch(e, st, next, false);
-	}
+	sched_point_decide(st, op, what, func, file, line);
 }
 
 void
