@@ -105,6 +105,132 @@ may_change_own_table(enum sc_fuzz_op op)
 	}
 }
 
+/* Whether the call may add, remove or move a name. */
+static bool
+may_change_names(enum sc_fuzz_op op)
+{
+	switch (op) {
+	case FZ_OPEN:
+	case FZ_OPEN2:
+	case FZ_UNLINK:
+	case FZ_RENAME:
+		return (true);
+	default:
+		return (false);
+	}
+}
+
+/* The dictionary's first name, or NULL. */
+static struct shm_mapping *
+dict_first(struct shmsim_kernel *k)
+{
+	unsigned long b;
+
+	for (b = 0; b <= k->shm_hash; b++)
+		if (!LIST_EMPTY(&k->shm_dictionary[b]))
+			return (LIST_FIRST(&k->shm_dictionary[b]));
+	return (NULL);
+}
+
+/*
+ * The rules' premise, checked directly in the replay: a fingerprint of
+ * what each remembered part of the audit reads (each process's
+ * descriptor table, the dictionary) after every audit; at the next
+ * call's audit, every part the rules call unchanged must have the same
+ * fingerprint.  This catches a wrong rule even where the state it
+ * misses would have audited clean (a rename of a name to another).
+ */
+#define FP_PROCS 64
+static struct fp_proc {
+	const struct proc *p;
+	int pid;
+	uint64_t table;
+} fp_now[FP_PROCS], fp_before[FP_PROCS];
+static int fp_nnow, fp_nbefore;
+static uint64_t fp_names_now, fp_names_before;
+
+static inline uint64_t
+fp_mix(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * UINT64_C(0x100000001b3);
+	return (h ^ (h >> 29));
+}
+
+static void
+fp_take(struct shmsim_kernel *k)
+{
+	const struct filedescent *ofiles;
+	const struct filedesc *fdp;
+	struct shm_mapping *map;
+	const struct proc *p;
+	const char *c;
+	unsigned long b;
+	uint64_t h;
+	int fd;
+
+	fp_nnow = 0;
+	LIST_FOREACH(p, &k->allproc, p_list) {
+		if (fp_nnow == FP_PROCS)
+			break;
+		fdp = p->p_fd;
+		ofiles = fdp->fd_ofiles;
+		h = fp_mix(0, (uintptr_t)ofiles);
+		h = fp_mix(h, (uint64_t)fdp->fd_nfiles);
+		h = fp_mix(h, (uint64_t)fdp->fd_nused);
+		h = fp_mix(h, (uint64_t)fdp->fd_lastfile);
+		h = fp_mix(h, (uint64_t)fdp->fd_freefile);
+		h = fp_mix(h, fdp->fd_freefile_gap);
+		for (fd = 0; fd < fdp->fd_nfiles; fd++)
+			h = fp_mix(h, (uintptr_t)ofiles[fd].fde_file);
+		fp_now[fp_nnow].table = h;
+		fp_now[fp_nnow].p = p;
+		fp_now[fp_nnow].pid = p->p_pid;
+		fp_nnow++;
+	}
+	h = fp_mix(0, k->shm_hash);
+	for (b = 0; b <= k->shm_hash; b++)
+		LIST_FOREACH(map, &k->shm_dictionary[b], sm_link) {
+			h = fp_mix(h, b);
+			h = fp_mix(h, map->sm_fnv);
+			h = fp_mix(h, (uintptr_t)map->sm_shmfd);
+			h = fp_mix(h, (uintptr_t)map->sm_path);
+			h = fp_mix(h, (uintptr_t)map->sm_shmfd->shm_path);
+			for (c = map->sm_path; *c != '\0'; c++)
+				h = fp_mix(h, (unsigned char)*c);
+		}
+	fp_names_now = h;
+}
+
+static void __attribute__((__noreturn__))
+fp_fail(const struct sc_fuzz_call *c, const char *what, int pid)
+{
+	fprintf(stderr,
+	    "fuzz_syscalls: op %d changed %s%s%.0d, which the audit "
+	    "shortcut's rules say it does not change\n",
+	    (int)c->op, what, pid >= 0 ? " of pid " : "", pid >= 0 ? pid : 0);
+	abort();
+}
+
+/* Whatever the rules call unchanged since the audit before is. */
+static void
+fp_check(const struct sc_fuzz_call *c, const struct audit_dirty *d)
+{
+	int i, j;
+
+	if (!d->names && fp_names_now != fp_names_before)
+		fp_fail(c, "the dictionary", -1);
+	for (i = 0; i < fp_nnow; i++)
+		for (j = 0; j < fp_nbefore; j++) {
+			if (fp_before[j].p != fp_now[i].p ||
+			    fp_before[j].pid != fp_now[i].pid)
+				continue;
+			if (fp_now[i].p != d->table &&
+			    fp_now[i].table != fp_before[j].table)
+				fp_fail(c, "the descriptor table",
+				    fp_now[i].pid);
+		}
+}
+
 /* The seals the audit before saw, put back for the next audit. */
 static void
 seals_restore(struct shmsim_kernel *k, const struct audit_seals *seals,
@@ -127,8 +253,8 @@ seals_restore(struct shmsim_kernel *k, const struct audit_seals *seals,
  * from the same remembered seals (as fuzz/audit_nolock.c does).
  */
 static int
-prove_same(struct shmsim_kernel *k, bool shortcut, const struct proc *dirty,
-    const char *what)
+prove_same(struct shmsim_kernel *k, bool shortcut,
+    const struct audit_dirty *dirty, const char *what)
 {
 	static char rep_short[8192], rep_full[8192];
 	struct audit_seals *seals = NULL;
@@ -167,24 +293,38 @@ static int
 sys_audit(void *arg, struct shmsim_kernel *k, const struct sc_fuzz_call *c)
 {
 	struct proc *p = (struct proc *)c->p;
+	struct audit_dirty d = { NULL, false };
+	struct shm_mapping *name;
 	bool shortcut;
 	int n;
 
 	(void)arg;
 	shortcut =
 	    memo_calls + 1 == ncalls && c->op != FZ_FORK && c->op != FZ_EXIT;
-	if (!may_change_own_table(c->op))
-		p = NULL;
+	if (may_change_own_table(c->op))
+		d.table = p;
+	d.names = may_change_names(c->op);
 	memo_calls = ncalls;
 	if (&shmsim_fuzz_replay == NULL)
-		return (shmsim_audit_memo(k, NULL, 0, &memo, shortcut, p));
-	if (p != NULL && shortcut) {
-		/* The caller's table is still checked: break it. */
+		return (shmsim_audit_memo(k, NULL, 0, &memo, shortcut, &d));
+	fp_take(k);
+	if (shortcut)
+		fp_check(c, &d);
+	fp_nbefore = fp_nnow;
+	memcpy(fp_before, fp_now, sizeof(fp_now));
+	fp_names_before = fp_names_now;
+	/* What the shortcut still checks: break it, one part at a time. */
+	if (d.table != NULL && shortcut) {
 		p->p_fd->fd_nused++;
-		(void)prove_same(k, shortcut, p, "the caller's fd_nused + 1");
+		(void)prove_same(k, shortcut, &d, "the caller's fd_nused + 1");
 		p->p_fd->fd_nused--;
 	}
-	n = prove_same(k, shortcut, p, "after the call");
+	if (d.names && shortcut && (name = dict_first(k)) != NULL) {
+		name->sm_fnv ^= 1;
+		(void)prove_same(k, shortcut, &d, "a name's stored hash ^ 1");
+		name->sm_fnv ^= 1;
+	}
+	n = prove_same(k, shortcut, &d, "after the call");
 	return (n);
 }
 
@@ -204,7 +344,9 @@ sys_begin(void *arg, struct shmsim_kernel *k, const struct shmsim_config *cfg)
 	(void)arg;
 	(void)k;
 	max_fds = cfg->max_fds;
-	memset(&memo, 0, sizeof(memo));
+	/* Nothing remembered (the entries need not be cleared). */
+	memset(memo.p, 0, sizeof(memo.p));
+	memo.names_valid = false;
 	ncalls = 0;
 	memo_calls = (unsigned long)-2; /* no memo yet */
 }

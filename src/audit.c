@@ -187,12 +187,13 @@ struct audit {
 	bool nolock; /* read without locks (audit_kernel()) */
 	/*
 	 * The shortcut (audit_kernel_memo()): with shortcut set, the table
-	 * of a process other than dirty that memo remembers is taken from
-	 * memo instead of being scanned and checked again.
+	 * of a process other than dirty's that memo remembers, and the
+	 * dictionary unless dirty's names, are taken from memo instead of
+	 * being scanned and checked again.
 	 */
 	struct audit_memo *memo;
 	bool shortcut;
-	const struct proc *dirty;
+	struct audit_dirty dirty;
 	/*
 	 * The first slots of the seals and of the maps.  Last, and not
 	 * cleared with the rest (each is written before it is read): 4 KiB
@@ -470,7 +471,7 @@ audit_procs(struct audit *a)
 		fdp = p->p_fd;
 		A_LOCK(a, &fdp->fd_sx.lock_object, FILEDESC_SLOCK(fdp));
 		mp = a->memo != NULL ? audit_memo_find(a, p, pos) : NULL;
-		if (mp != NULL && a->shortcut && p != a->dirty) {
+		if (mp != NULL && a->shortcut && p != a->dirty.table) {
 			/*
 			 * The shortcut: the call changed no table but
 			 * dirty's (fuzz/fuzz_syscalls.c says which calls
@@ -596,9 +597,25 @@ audit_dictionary(struct audit *a)
 	struct shm_mapping *map, *other;
 	struct shm_dict_bucket *dict = k->shm_dictionary;
 	unsigned long b, mask = k->shm_hash;
+	struct audit_memo *memo = a->memo;
 	uint64_t nnames = 0;
 	size_t len;
+	int i, nreports = a->r->count;
 
+	if (memo != NULL && memo->names_valid && a->shortcut &&
+	    !a->dirty.names) {
+		/*
+		 * The shortcut: the call changed no name, and an audit
+		 * since the names last changed checked them: only count
+		 * each name's hold on its object.
+		 */
+		for (i = 0; i < memo->nnames; i++)
+			audit_map_get(&a->shmfds, memo->names[i])->inflight++;
+		nnames = (uint64_t)memo->nnames;
+		goto count;
+	}
+	if (memo != NULL)
+		memo->names_valid = false;
 	for (b = 0; b <= mask; b++) {
 		/*
 		 * Every bucket is read; a run of empty ones is passed with
@@ -647,8 +664,17 @@ audit_dictionary(struct audit *a)
 				shmsim_report_add(a->r,
 				    "shmfd %p has more than one name (\"%s\")",
 				    (void *)map->sm_shmfd, map->sm_path);
+			if (memo != NULL && nnames <= AUDIT_MEMO_NAMES)
+				memo->names[nnames - 1] = map->sm_shmfd;
 		}
 	}
+	/* Remembered only when found right, and when it fits. */
+	if (memo != NULL && a->r->count == nreports &&
+	    nnames <= AUDIT_MEMO_NAMES) {
+		memo->names_valid = true;
+		memo->nnames = (int)nnames;
+	}
+count:
 	if (nnames != atomic_load(&k->k_nnames))
 		shmsim_report_add(a->r, "%ju names exist, counter says %ju",
 		    (uintmax_t)nnames, (uintmax_t)atomic_load(&k->k_nnames));
@@ -1231,20 +1257,22 @@ audit_kernel(struct shmsim_kernel *k, char *report, size_t len, bool locked)
 
 /*
  * The audit, remembering in memo (when not NULL) what it found in each
- * descriptor table.  With shortcut set it is the per-call shortcut of
- * fuzz_syscalls: a table the memo remembers, of a process other than
- * dirty, is counted from the memo instead of being scanned, and its own
- * checks (invariant 14 and the redzone) are not made again.  That is
- * exact when the call that ran since the memo was made changed no table
- * but dirty's; fuzz_syscalls says which calls may change which table,
- * and its replay (fuzz_replay/syscalls) runs both audits after every
- * call of every corpus and regress input and fails unless they report
- * the same.  Everything else is audited in full either way.
+ * descriptor table and in the dictionary.  With shortcut set it is the
+ * per-call shortcut of fuzz_syscalls: a table the memo remembers, of a
+ * process other than dirty->table, and the dictionary unless
+ * dirty->names, are counted from the memo instead of being scanned, and
+ * their own checks are not made again.  That is exact when the call that ran
+ * since the memo was made changed nothing else; fuzz_syscalls says
+ * which calls may change what, and its replay (fuzz_replay/syscalls)
+ * runs both audits after every call of every corpus and regress input
+ * and fails unless they report the same.  A part is remembered only
+ * when the audit found it right.  Everything else is audited in full
+ * either way.
  */
 int
 audit_kernel_memo(struct shmsim_kernel *k, char *report, size_t len,
     bool locked, struct audit_memo *memo, bool shortcut,
-    const struct proc *dirty)
+    const struct audit_dirty *dirty)
 {
 	struct shmsim_report r = { report, len, 0, 0 };
 	struct audit a;
@@ -1254,7 +1282,8 @@ audit_kernel_memo(struct shmsim_kernel *k, char *report, size_t len,
 	memset(&a, 0, offsetof(struct audit, seals_small));
 	a.memo = memo;
 	a.shortcut = shortcut;
-	a.dirty = dirty;
+	if (dirty != NULL)
+		a.dirty = *dirty;
 	a.nolock = !locked;
 	audit_map_init(&a.files, a.small[0]);
 	audit_map_init(&a.shmfds, a.small[1]);
@@ -1301,7 +1330,7 @@ shmsim_audit(struct shmsim_kernel *k, char *report, size_t len)
 /* shmsim_audit() with the shortcut's memo (audit_kernel_memo()). */
 int
 shmsim_audit_memo(struct shmsim_kernel *k, char *report, size_t len,
-    struct audit_memo *memo, bool shortcut, const struct proc *dirty)
+    struct audit_memo *memo, bool shortcut, const struct audit_dirty *dirty)
 {
 	kernel_enter(k);
 	return (audit_kernel_memo(k, report, len,

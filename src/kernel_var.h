@@ -234,13 +234,16 @@ int audit_kernel(struct shmsim_kernel *k, char *report, size_t len,
 /*
  * The per-call audit's shortcut (audit.c, audit_kernel_memo(); used by
  * fuzz_syscalls, proven there against the full audit): what the last
- * audit found in each descriptor table, so that a table the call did
- * not change is not scanned again.  Zeroed: nothing remembered.
+ * audit found in each descriptor table and in the dictionary, so that
+ * what the call did not change is not scanned again.  Nothing is
+ * remembered when p and names_valid are cleared (zeroed, for one).
  */
 struct file;
 struct proc;
+struct shmfd;
 #define AUDIT_MEMO_PROCS 16
 #define AUDIT_MEMO_FILES 32
+#define AUDIT_MEMO_NAMES 64
 struct audit_memo {
 	const struct proc *p[AUDIT_MEMO_PROCS]; /* NULL: a free entry */
 	struct audit_memo_proc {
@@ -250,13 +253,26 @@ struct audit_memo {
 		int nused;
 		struct file *files[AUDIT_MEMO_FILES]; /* in slot order */
 	} procs[AUDIT_MEMO_PROCS];
+	/* The dictionary: each name's object, in the scan's order. */
+	bool names_valid;
+	int nnames;
+	struct shmfd *names[AUDIT_MEMO_NAMES];
+};
+/*
+ * What the call since the memo was made may have changed, hence is
+ * audited in full: the descriptor table of one process (NULL: none),
+ * and the dictionary.
+ */
+struct audit_dirty {
+	const struct proc *table;
+	bool names;
 };
 int audit_kernel_memo(struct shmsim_kernel *k, char *report, size_t len,
     bool locked, struct audit_memo *memo, bool shortcut,
-    const struct proc *dirty);
+    const struct audit_dirty *dirty);
 /* The same, locked as shmsim_audit() decides. */
 int shmsim_audit_memo(struct shmsim_kernel *k, char *report, size_t len,
-    struct audit_memo *memo, bool shortcut, const struct proc *dirty);
+    struct audit_memo *memo, bool shortcut, const struct audit_dirty *dirty);
 /* The leak check of malloc(9): every type back to zero. */
 void malloc_leak_check(struct shmsim_kernel *k, struct shmsim_report *r);
 
