@@ -732,6 +732,38 @@ dump_free(struct dump *d)
  * In dot, that text is itself inside a quoted label, where '"' and '\'
  * need one more backslash.
  */
+/*
+ * A number in decimal (or octal, at least `width` digits), as "%ju" and
+ * "%0*jo" print it.  The dump's most frequent numbers go through here:
+ * under AddressSanitizer every fprintf() parses its format again in the
+ * sanitizer's printf checks, which was half of the dump's time in
+ * fuzz_syscalls (docs/fuzzing.md, "Speed (issue 19)", fifth round).
+ */
+static void
+dump_num(FILE *out, uintmax_t v, unsigned int base, int width)
+{
+	char buf[3 * sizeof(v) + 1], *e = buf + sizeof(buf) - 1;
+
+	*e = '\0';
+	do {
+		*--e = (char)('0' + v % base);
+		v /= base;
+		width--;
+	} while (v != 0 || width > 0);
+	fputs(e, out);
+}
+
+/* "%d" */
+static void
+dump_int(FILE *out, int v)
+{
+	if (v < 0) {
+		fputc('-', out);
+		dump_num(out, -(uintmax_t)v, 10, 1);
+	} else
+		dump_num(out, (uintmax_t)v, 10, 1);
+}
+
 static void
 dump_str(FILE *out, const char *s, bool dot)
 {
@@ -928,7 +960,8 @@ dump_entry_desc(FILE *out, const struct dump_entry *de)
 static void
 dump_proc_label(FILE *out, const struct dump_proc *dp, bool dot)
 {
-	fprintf(out, "process pid %d", dp->pid);
+	fputs("process pid ", out);
+	dump_int(out, dp->pid);
 	if (dp->comm[0] != '\0') {
 		fputc(' ', out);
 		dump_str(out, dp->comm, dot);
@@ -940,13 +973,20 @@ dump_proc_creds(FILE *out, const struct dump_proc *dp)
 {
 	int i;
 
-	fprintf(out, "uid %u, gid %u, umask %03o", (unsigned int)dp->uid,
-	    (unsigned int)dp->gid, (unsigned int)dp->umask);
+	/* "uid %u, gid %u, umask %03o", then "%s%u" per group */
+	fputs("uid ", out);
+	dump_num(out, (unsigned int)dp->uid, 10, 1);
+	fputs(", gid ", out);
+	dump_num(out, (unsigned int)dp->gid, 10, 1);
+	fputs(", umask ", out);
+	dump_num(out, (unsigned int)dp->umask, 8, 3);
 	if (dp->ngroups > 0) {
 		fputs(", groups ", out);
-		for (i = 0; i < dp->ngroups; i++)
-			fprintf(out, "%s%u", i > 0 ? "," : "",
-			    (unsigned int)dp->groups[i]);
+		for (i = 0; i < dp->ngroups; i++) {
+			if (i > 0)
+				fputc(',', out);
+			dump_num(out, (unsigned int)dp->groups[i], 10, 1);
+		}
 	}
 	if (dp->jail[0] != '\0')
 		fprintf(out, ", jail %s", dp->jail);
@@ -1009,8 +1049,10 @@ dump_malloc_line(FILE *out, const struct dump *d)
 	for (i = 0; i < M_NTYPES; i++) {
 		if (d->mt_inuse[i] == 0)
 			continue;
-		fprintf(out, "%s%s %ju", sep, malloc_types[i]->ks_shortdesc,
-		    (uintmax_t)d->mt_inuse[i]);
+		fputs(sep, out); /* "%s%s %ju" */
+		fputs(malloc_types[i]->ks_shortdesc, out);
+		fputc(' ', out);
+		dump_num(out, (uintmax_t)d->mt_inuse[i], 10, 1);
 		sep = ", ";
 	}
 	if (*sep == ' ')
