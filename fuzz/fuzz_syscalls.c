@@ -35,11 +35,12 @@
  *
  * The audit after each call is a proven shortcut of the full one
  * (sys_audit below, audit_kernel_memo() in src/audit.c): a descriptor
- * table the call cannot have changed is not scanned again.  The full
- * audit still runs after every concurrent segment and at the end of
- * every input, and the replay (fuzz_replay/syscalls: every corpus and
- * regress input) runs both after every call and aborts unless they
- * report the same.
+ * table, or the dictionary, that the call cannot have changed is not
+ * scanned again.  The full audit still runs after every concurrent
+ * segment and at the end of every input, and the replay
+ * (fuzz_replay/syscalls: every corpus and regress input) runs both
+ * after every call and aborts unless they report the same, and unless
+ * what the rules call unchanged is unchanged.
  *
  * One kernel defect is kept by the model on purpose (docs/quirks.md): a
  * failed SHM_RENAME_EXCHANGE whose removal of the destination is refused
@@ -66,16 +67,20 @@ static int max_fds;
 /*
  * The per-call audit's shortcut (issue 19).  The audit after a call
  * takes from the memo of the audit before it each descriptor table the
- * call cannot have changed, instead of scanning and checking it again;
- * the rest (files, objects, names, maps, queues, counters) is audited
- * in full.  Which tables a call may change: only its own process's,
- * and only for the calls below; fork and exit, which make or remove a
- * process, get the full audit.  That claim is what the replay checks
+ * call cannot have changed, and the dictionary when the call cannot
+ * have changed a name, instead of scanning and checking them again;
+ * the rest (files, objects, maps, queues, counters) is audited in
+ * full.  Which tables a call may change: only its own process's, and
+ * only for the calls below; names change only by the calls of
+ * may_change_names(); fork and exit, which make or remove a process,
+ * get the full audit.  That claim is what the replay checks
  * (prove): after every call outside a segment it runs the shortcut and
  * the full audit on the same state, again with the calling process's
- * fd_nused broken, and aborts unless both report the same, word for
- * word.  The memo is used only right after the audit of the call before
- * (not after a segment, whose calls are not audited one by one).
+ * fd_nused broken and, after a call that may change names, with a
+ * name's stored hash broken, and aborts unless both report the same,
+ * word for word; and it checks the claim itself (fp_check below).
+ * The memo is used only right after the audit of the call before (not
+ * after a segment, whose calls are not audited one by one).
  */
 static struct audit_memo memo;
 static unsigned long ncalls, memo_calls; /* calls; calls at the memo */
