@@ -1261,13 +1261,13 @@ audit_kernel(struct shmsim_kernel *k, char *report, size_t len, bool locked)
  * per-call shortcut of fuzz_syscalls: a table the memo remembers, of a
  * process other than dirty->table, and the dictionary unless
  * dirty->names, are counted from the memo instead of being scanned, and
- * their own checks are not made again.  That is exact when the call that ran
- * since the memo was made changed nothing else; fuzz_syscalls says
+ * their own checks are not made again.  That is exact when the call that
+ * ran since the memo was made changed nothing else; fuzz_syscalls says
  * which calls may change what, and its replay (fuzz_replay/syscalls)
  * runs both audits after every call of every corpus and regress input
- * and fails unless they report the same.  A part is remembered only
- * when the audit found it right.  Everything else is audited in full
- * either way.
+ * and fails unless they report the same, or unless what its rules call
+ * unchanged changed.  The dictionary is remembered only when the audit
+ * found it right.  Everything else is audited in full either way.
  */
 int
 audit_kernel_memo(struct shmsim_kernel *k, char *report, size_t len,
