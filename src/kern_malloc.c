@@ -292,6 +292,26 @@ malloc_type_count(struct shmsim_kernel *k, const struct malloc_type *mtp,
 	}
 }
 
+/*
+ * kern_malloc.c: malloc_type_allocated() and malloc_type_freed(), which
+ * the kernel's contigmalloc() uses to count memory that malloc() did not
+ * hand out; here the lazily allocated name dictionary (shm_ns.c:
+ * shm_dict_init()).
+ */
+void
+malloc_type_allocated(struct shmsim_kernel *k, const struct malloc_type *mtp,
+    size_t size)
+{
+	malloc_type_count(k, mtp, size, true);
+}
+
+void
+malloc_type_freed(struct shmsim_kernel *k, const struct malloc_type *mtp,
+    size_t size)
+{
+	malloc_type_count(k, mtp, size, false);
+}
+
 /* The per-thread sets go with the kernel. */
 void
 malloc_stats_destroy(struct shmsim_kernel *k)

@@ -215,6 +215,15 @@ void *uma_zalloc_k(struct shmsim_kernel *k, size_t size,
 void uma_zfree_k(struct shmsim_kernel *k, void *item, size_t size,
     const struct malloc_type *mtp);
 void malloc_stats_destroy(struct shmsim_kernel *k);
+/*
+ * kern_malloc.c: malloc_type_allocated(), malloc_type_freed() -- count
+ * size bytes of type mtp that did not come from malloc_k() (see
+ * shm_dict_init()).
+ */
+void malloc_type_allocated(struct shmsim_kernel *k,
+    const struct malloc_type *mtp, size_t size);
+void malloc_type_freed(struct shmsim_kernel *k, const struct malloc_type *mtp,
+    size_t size);
 int malloc_redzone_check(const void *addr);
 void malloc_stats_read(struct shmsim_kernel *k, struct malloc_type_totals *t);
 

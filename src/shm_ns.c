@@ -81,22 +81,20 @@ const struct fileops shm_ops_2008 = {
 
 /*
  * kern_subr.c: hashinit() -- the largest power of two <= elements
- * buckets.  uipc_shm.c: shm_init() asks for 1024.
+ * buckets.  uipc_shm.c: shm_init() asks for 1024.  The array: below.
  */
+static void shm_dict_alloc_boot(struct shmsim_kernel *k);
+static void shm_dict_free(struct shmsim_kernel *k);
 void
 shm_dict_init(struct shmsim_kernel *k)
 {
 	unsigned long hashsize;
-	unsigned long i;
 
 	for (hashsize = 1; hashsize <= k->k_cfg.hash_buckets; hashsize <<= 1)
 		continue;
 	hashsize >>= 1;
-	k->shm_dictionary = malloc_k(k, hashsize * sizeof(k->shm_dictionary[0]),
-	    M_SHMFD, M_WAITOK);
-	for (i = 0; i < hashsize; i++)
-		LIST_INIT(&k->shm_dictionary[i]);
 	k->shm_hash = hashsize - 1;
+	shm_dict_alloc_boot(k);
 	sx_init(&k->shm_dict_lock, "shm dictionary", LC_SHM_DICT,
 	    &k->k_witness);
 	mtx_init(&k->shm_timestamp_lock, "shm timestamps", LC_SHM_TIMESTAMP,
@@ -105,10 +103,12 @@ shm_dict_init(struct shmsim_kernel *k)
 	k->shm_dev_ino = SHM_DEV_INO;
 }
 
+static struct shm_dict_bucket *shm_dict_wbucket(struct shmsim_kernel *k,
+    Fnv32_t fnv);
 void
 shm_dict_destroy(struct shmsim_kernel *k)
 {
-	free_k(k, k->shm_dictionary, M_SHMFD);
+	shm_dict_free(k);
 	sx_destroy(&k->shm_dict_lock);
 	mtx_destroy(&k->shm_timestamp_lock);
 }
@@ -340,7 +340,7 @@ shm_insert(struct shmsim_kernel *k, const char *path, Fnv32_t fnv,
 	map->sm_fnv = fnv;
 	map->sm_shmfd = shm_hold(shmfd);
 	shmfd->shm_path = map->sm_path;
-	LIST_INSERT_HEAD(SHM_HASH(k, fnv), map, sm_link);
+	LIST_INSERT_HEAD(shm_dict_wbucket(k, fnv), map, sm_link);
 	k_atomic_fetch_add(k, &k->k_nnames, 1);
 }
 
@@ -1196,4 +1196,83 @@ shm_get_seals(struct file *fp, int *seals)
 	/* Read without a lock, as the kernel does. */
 	*seals = __atomic_load_n(&shmfd->shm_seals, __ATOMIC_RELAXED);
 	return (0);
+}
+
+/*
+ * XXX(model): the bucket array of a dictionary of 128 to SHM_DICT_LAZY
+ * buckets (1,024, shm_init()'s default, included) is allocated on the
+ * first insert, not at boot: until then shm_dictionary points to
+ * shm_dict_empty, a read-only array of empty buckets, so that every
+ * reader (lookups, the auditor, the dump, shm_remove_all()) sees the
+ * same empty dictionary of shm_hash + 1 buckets as before, and a kernel
+ * that never names an object (most fuzz inputs, kernel create + destroy)
+ * neither allocates nor zeroes 8 KiB.  The malloc statistics still count
+ * the array under M_SHMFD from boot to destruction, as hashinit()'s
+ * malloc() does in the kernel (kern_malloc.c: malloc_type_allocated()),
+ * so vmstat -m, the dump and the leak check read the same.  The host
+ * block has no redzone: the mask keeps every index inside it.  Other
+ * dictionaries are allocated at boot with malloc(9), as before: larger
+ * ones, and those of at most 64 buckets (512 bytes), which come from a
+ * malloc zone (kern_malloc.c: kmemzones) whose statistics they are part
+ * of.  (Defined here, at the end, so that the source lines the explorer
+ * prints for this file stay where the documentation shows them.)
+ */
+#define SHM_DICT_LAZY 1024
+static const struct shm_dict_bucket shm_dict_empty[SHM_DICT_LAZY];
+
+static inline bool
+shm_dict_lazy(const struct shmsim_kernel *k)
+{
+	return (k->shm_hash >= 127 && k->shm_hash < SHM_DICT_LAZY);
+}
+
+static void
+shm_dict_alloc_boot(struct shmsim_kernel *k)
+{
+	size_t size = (k->shm_hash + 1) * sizeof(k->shm_dictionary[0]);
+	unsigned long i;
+
+	if (shm_dict_lazy(k)) {
+		/* Never written: shm_dict_wbucket() replaces it first. */
+		k->shm_dictionary =
+		    (struct shm_dict_bucket *)(uintptr_t)shm_dict_empty;
+		malloc_type_allocated(k, M_SHMFD, size);
+		return;
+	}
+	k->shm_dictionary = malloc_k(k, size, M_SHMFD, M_WAITOK);
+	for (i = 0; i <= k->shm_hash; i++)
+		LIST_INIT(&k->shm_dictionary[i]);
+}
+
+/*
+ * The bucket of fnv, for an insert (the dictionary's exclusive lock
+ * held, as for every write of the buckets): a lazy dictionary's array is
+ * allocated, its buckets empty, before the first; it was counted at boot.
+ */
+static struct shm_dict_bucket *
+shm_dict_wbucket(struct shmsim_kernel *k, Fnv32_t fnv)
+{
+	unsigned long i;
+
+	sx_assert_xlocked(&k->shm_dict_lock);
+	if (__predict_false(k->shm_dictionary == shm_dict_empty)) {
+		k->shm_dictionary = shmsim_malloc(
+		    (k->shm_hash + 1) * sizeof(k->shm_dictionary[0]));
+		for (i = 0; i <= k->shm_hash; i++)
+			LIST_INIT(&k->shm_dictionary[i]);
+	}
+	return (SHM_HASH(k, fnv));
+}
+
+static void
+shm_dict_free(struct shmsim_kernel *k)
+{
+	if (!shm_dict_lazy(k)) {
+		free_k(k, k->shm_dictionary, M_SHMFD);
+		return;
+	}
+	if (k->shm_dictionary != shm_dict_empty)
+		free(k->shm_dictionary);
+	malloc_type_freed(k, M_SHMFD,
+	    (k->shm_hash + 1) * sizeof(k->shm_dictionary[0]));
 }

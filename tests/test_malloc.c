@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "kernel_var.h"
 #include "proc.h"
+#include "shm.h"
 
 #define NT 32
 
@@ -239,6 +241,62 @@ free_with_wrong_type_panics(void **state)
 #endif
 }
 
+/*
+ * The name dictionary (shm_ns.c: shm_dict_init()) is one shmfd block of
+ * 8 bytes a bucket from boot to destruction, whatever its size, also
+ * while a lazy one (128 to 1,024 buckets) has no host array yet: before
+ * the first name, with names, after the last one is gone.  An empty
+ * dictionary reads as empty (lookups, the auditor), names land in the
+ * bucket of their hash, and every kernel's leak check is clean.
+ */
+static void
+dictionary_counted_from_boot(void **state)
+{
+	static const uint32_t sizes[] = { 16, 64, 128, 1024, 2048 };
+	struct shmsim_config cfg;
+	struct shmsim_kernel *k;
+	struct shmsim_proc *p;
+	struct shmsim_malloc_stat st;
+	char report[512];
+	size_t i;
+	int fd;
+
+	(void)state;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		shmsim_config_init(&cfg);
+		cfg.hash_buckets = sizes[i];
+		assert_errno(shmsim_kernel_create(&cfg, &k), 0);
+		assert_int_equal(k->shm_hash, sizes[i] - 1);
+		st = stat_of(k, "shmfd");
+		assert_int_equal(st.inuse, 1);
+		assert_int_equal(st.memuse, 8 * (uint64_t)sizes[i]);
+		assert_errno(shmsim_spawn(k, NULL, &p), 0);
+		assert_errno(shmsim_shm_open(p, "/d", SHMSIM_O_RDWR, 0, &fd),
+		    ENOENT);
+		assert_errno(shmsim_shm_unlink(p, "/d"), ENOENT);
+		assert_int_equal(shmsim_audit(k, report, sizeof(report)), 0);
+		assert_errno(shmsim_shm_open(p, "/d",
+				 SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &fd),
+		    0);
+		assert_int_equal(k->shm_hash, sizes[i] - 1);
+		assert_non_null(LIST_FIRST(
+		    &k->shm_dictionary[fnv_32_str("/d", FNV1_32_INIT) &
+			k->shm_hash]));
+		assert_int_equal(shmsim_audit(k, report, sizeof(report)), 0);
+		assert_errno(shmsim_close(p, fd), 0);
+		assert_errno(shmsim_shm_unlink(p, "/d"), 0);
+		st = stat_of(k, "shmfd");
+		assert_int_equal(st.inuse, 1);
+		assert_int_equal(st.memuse, 8 * (uint64_t)sizes[i]);
+		assert_errno(shmsim_shm_open(p, "/d", SHMSIM_O_RDWR, 0, &fd),
+		    ENOENT);
+		report[0] = 'x';
+		assert_int_equal(
+		    shmsim_kernel_destroy(k, report, sizeof(report)), 0);
+		assert_string_equal(report, "");
+	}
+}
+
 int
 main(void)
 {
@@ -251,6 +309,7 @@ main(void)
 		    setup_current, teardown_env),
 		cmocka_unit_test(leaked_block_is_reported),
 		cmocka_unit_test(clean_kernel_reports_nothing),
+		cmocka_unit_test(dictionary_counted_from_boot),
 		cmocka_unit_test_setup_teardown(free_with_wrong_type_panics,
 		    setup_current, teardown_env),
 	};
