@@ -86,8 +86,17 @@ static struct audit_memo memo;
 static unsigned long ncalls, memo_calls; /* calls; calls at the memo */
 static unsigned long compared, shortcuts, reported;
 
-/* The replay (standalone_main.c) defines it; libFuzzer's main does not. */
+/*
+ * The replay (standalone_main.c) defines it; libFuzzer's main does not.
+ * The proof runs when it is defined and not 0.
+ */
 extern int shmsim_fuzz_replay __attribute__((__weak__));
+
+static bool
+proving(void)
+{
+	return (&shmsim_fuzz_replay != NULL && shmsim_fuzz_replay != 0);
+}
 
 static bool
 may_change_own_table(enum sc_fuzz_op op)
@@ -310,7 +319,7 @@ sys_audit(void *arg, struct shmsim_kernel *k, const struct sc_fuzz_call *c)
 		d.table = p;
 	d.names = may_change_names(c->op);
 	memo_calls = ncalls;
-	if (&shmsim_fuzz_replay == NULL)
+	if (!proving())
 		return (shmsim_audit_memo(k, NULL, 0, &memo, shortcut, &d));
 	fp_take(k);
 	if (shortcut)
@@ -492,7 +501,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 /* The replay's totals, so that the ctest log shows the proof ran. */
 static void __attribute__((__destructor__)) prove_totals(void)
 {
-	if (&shmsim_fuzz_replay != NULL && compared > 0)
+	if (proving() && compared > 0)
 		fprintf(stderr,
 		    "fuzz_syscalls: %lu audit pairs compared (%lu by the "
 		    "shortcut, %lu with violations), all identical\n",

@@ -1205,8 +1205,9 @@ shm_get_seals(struct file *fp, int *seals)
  * shm_dict_empty, a read-only array of empty buckets, so that every
  * reader (lookups, the auditor, the dump, shm_remove_all()) sees the
  * same empty dictionary of shm_hash + 1 buckets as before, and a kernel
- * that never names an object (most fuzz inputs, kernel create + destroy)
- * neither allocates nor zeroes 8 KiB.  The malloc statistics still count
+ * that never names an object (a kernel created and destroyed, a fuzz
+ * input or a test that names nothing) neither allocates nor zeroes
+ * 8 KiB.  The malloc statistics still count
  * the array under M_SHMFD from boot to destruction, as hashinit()'s
  * malloc() does in the kernel (kern_malloc.c: malloc_type_allocated()),
  * so vmstat -m, the dump and the leak check read the same.  The host
