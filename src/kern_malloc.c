@@ -228,6 +228,19 @@ mts_add(atomic_uint_fast64_t *c, uint64_t v)
 	    memory_order_relaxed);
 }
 
+/* One allocation or free of size bytes in the set mts. */
+static inline __attribute__((__always_inline__)) void
+mts_count(struct malloc_type_stats *mts, uint64_t size, bool alloc)
+{
+	if (alloc) {
+		mts_add(&mts->mts_numallocs, 1);
+		mts_add(&mts->mts_memalloced, size);
+	} else {
+		mts_add(&mts->mts_numfrees, 1);
+		mts_add(&mts->mts_memfreed, size);
+	}
+}
+
 /* malloc_type_count() for a multi kernel: the calling thread's set. */
 static inline __attribute__((__always_inline__)) void
 malloc_type_count_pcpu(struct shmsim_kernel *k, const struct malloc_type *mtp,
@@ -255,13 +268,7 @@ malloc_type_count_pcpu(struct shmsim_kernel *k, const struct malloc_type *mtp,
 		return;
 	}
 	mts = &mp->mp_stats[mtp->ks_index];
-	if (alloc) {
-		mts_add(&mts->mts_numallocs, 1);
-		mts_add(&mts->mts_memalloced, size);
-	} else {
-		mts_add(&mts->mts_numfrees, 1);
-		mts_add(&mts->mts_memfreed, size);
-	}
+	mts_count(mts, size, alloc);
 }
 
 /*
@@ -283,13 +290,7 @@ malloc_type_count(struct shmsim_kernel *k, const struct malloc_type *mtp,
 		return;
 	}
 	mts = &k->k_malloc.ms_shared.mp_stats[mtp->ks_index];
-	if (alloc) {
-		mts_add(&mts->mts_numallocs, 1);
-		mts_add(&mts->mts_memalloced, size);
-	} else {
-		mts_add(&mts->mts_numfrees, 1);
-		mts_add(&mts->mts_memfreed, size);
-	}
+	mts_count(mts, size, alloc);
 }
 
 /*

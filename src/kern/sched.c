@@ -766,8 +766,7 @@ step_record(struct shmsim_explorer *e, struct sched_thread *st,
 	 * observer may look at the kernel through shmsim_explorer_dump().
 	 * A panic's step is not observed: the kernel may be torn.
 	 */
-	if (__predict_false(e->e_obs != NULL) && ev != EV_PANIC &&
-	    !e->e_in_obs)
+	if (__predict_false(e->e_obs != NULL) && ev != EV_PANIC && !e->e_in_obs)
 		step_observe(e);
 }
 
