@@ -9,6 +9,27 @@
 
 #include "helpers.h"
 
+struct shmsim_kernel *
+kernel_new(enum shmsim_threads threads)
+{
+	struct shmsim_config cfg;
+	struct shmsim_kernel *k;
+
+	shmsim_config_init(&cfg);
+	cfg.threads = threads;
+	assert_errno(shmsim_kernel_create(&cfg, &k), 0);
+	return (k);
+}
+
+void
+kernel_free(struct shmsim_kernel *k)
+{
+	char report[4096];
+
+	if (shmsim_kernel_destroy(k, report, sizeof(report)) != 0)
+		fail_msg("kernel destroy reported a leak:\n%s", report);
+}
+
 struct env *
 env_new(const struct shmsim_config *cfg)
 {

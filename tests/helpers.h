@@ -21,6 +21,11 @@ struct env {
 	struct shmsim_proc *p; /* uid 0, umask 022 */
 };
 
+/* A kernel of default configuration but for its thread mode. */
+struct shmsim_kernel *kernel_new(enum shmsim_threads threads);
+/* Destroy k; fail the test on a leak, printing what leaked. */
+void kernel_free(struct shmsim_kernel *k);
+
 /* Build a kernel from cfg (NULL: defaults) and spawn root. */
 struct env *env_new(const struct shmsim_config *cfg);
 /* Destroy; fail the test on a leak, printing what leaked. */

@@ -33,27 +33,6 @@ skip_unless_panics_checked(void)
 #endif
 }
 
-static struct shmsim_kernel *
-kernel_new(enum shmsim_threads threads)
-{
-	struct shmsim_config cfg;
-	struct shmsim_kernel *k;
-
-	shmsim_config_init(&cfg);
-	cfg.threads = threads;
-	assert_errno(shmsim_kernel_create(&cfg, &k), 0);
-	return (k);
-}
-
-static void
-kernel_free(struct shmsim_kernel *k)
-{
-	char report[4096];
-
-	if (shmsim_kernel_destroy(k, report, sizeof(report)) != 0)
-		fail_msg("leak: %s", report);
-}
-
 static void
 default_is_multi(void **state)
 {

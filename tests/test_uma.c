@@ -51,18 +51,6 @@ under_memcheck(void)
 #endif
 }
 
-static struct shmsim_kernel *
-kernel_new(enum shmsim_threads threads)
-{
-	struct shmsim_config cfg;
-	struct shmsim_kernel *k;
-
-	shmsim_config_init(&cfg);
-	cfg.threads = threads;
-	assert_int_equal(shmsim_kernel_create(&cfg, &k), 0);
-	return (k);
-}
-
 /* Every zone of k, the malloc zones too, caching or not. */
 static void
 set_cache(struct shmsim_kernel *k, bool on)
@@ -83,15 +71,6 @@ kernel_caching(void)
 
 	set_cache(k, true);
 	return (k);
-}
-
-static void
-kernel_done(struct shmsim_kernel *k)
-{
-	char report[2048];
-
-	if (shmsim_kernel_destroy(k, report, sizeof(report)) != 0)
-		fail_msg("kernel destroy reported:\n%s", report);
 }
 
 static struct file *
@@ -125,8 +104,8 @@ cache_only_in_single_kernels(void **state)
 	    "VM OBJECT");
 	assert_string_equal(UMA_ZONE(s, UMA_ZONE_MAPENTRY)->uz_name,
 	    "MAP ENTRY");
-	kernel_done(s);
-	kernel_done(m);
+	kernel_free(s);
+	kernel_free(m);
 }
 
 /* The next open gets the file the last close freed; an object too. */
@@ -172,7 +151,7 @@ closed_file_is_reused(void **state)
 	assert_int_equal(oz->uz_hits, 1);
 	assert_errno(shmsim_close(p, fd), 0);
 	assert_errno(shmsim_shm_unlink(p, "/b"), 0);
-	kernel_done(k);
+	kernel_free(k);
 }
 
 static uint64_t
@@ -235,7 +214,7 @@ malloc_zone_reuses_blocks(void **state)
 	free_k(k, p, M_TEMP);
 	assert_int_equal(z128->uz_cnt, 1);
 	assert_int_equal(temp_inuse(k, &bytes), 0);
-	kernel_done(k);
+	kernel_free(k);
 }
 
 /* The bucket holds UMA_BUCKET_SIZE items; the rest go to the host. */
@@ -268,7 +247,7 @@ bucket_is_bounded(void **state)
 	assert_errno(shmsim_close(p, fd0), 0);
 	assert_errno(shmsim_shm_unlink(p, "/a"), 0);
 	assert_int_equal(fz->uz_cnt, UMA_BUCKET_SIZE);
-	kernel_done(k);
+	kernel_free(k);
 }
 
 /*
@@ -381,8 +360,8 @@ counts_same_as_without_cache(void **state)
 	assert_true(UMA_ZONE(a, UMA_ZONE_VMOBJECT)->uz_hits > 0);
 	assert_true(UMA_ZONE(a, UMA_ZONE_MAPENTRY)->uz_hits > 0);
 	assert_int_equal(UMA_ZONE(b, UMA_ZONE_FILE)->uz_hits, 0);
-	kernel_done(a);
-	kernel_done(b);
+	kernel_free(a);
+	kernel_free(b);
 }
 
 /* ------------------------------------------- dead items stay dead */
@@ -535,7 +514,7 @@ cached_item_is_poisoned(void **state)
 	assert_null(__asan_region_is_poisoned(again, z->uz_size));
 #endif
 	uma_zfree(z, again);
-	kernel_done(k);
+	kernel_free(k);
 	if (!checked)
 		skip();
 }
