@@ -44,8 +44,9 @@ struct dump_map_ent {
 };
 
 struct dump_map {
-	struct dump_map_ent *ents;
+	struct dump_map_ent *ents; /* NULL until the first key */
 	size_t cap, n;
+	struct dump_map_ent *small; /* the first DUMP_SMALL_MAP slots */
 };
 
 /* A page list, summarized as at most DUMP_RUNS_MAX items. */
@@ -86,13 +87,17 @@ struct dump_proc {
 	gid_t groups[SHMSIM_NGROUPS];
 	mode_t umask;
 	char jail[64]; /* "" on the host */
+	/*
+	 * Each a slice of the dump's array of the same name, from index
+	 * fd0, right0, entry0 (set once the arrays no longer move).
+	 */
 	struct dump_fd *fds;
-	size_t nfds, capfds;
+	size_t fd0, nfds;
 	struct file **rights; /* in flight to the process */
 	size_t *rightfile;
-	size_t nrights, caprights;
+	size_t right0, nrights;
 	struct dump_entry *entries; /* the address space */
-	size_t nentries, capentries;
+	size_t entry0, nentries;
 };
 
 enum dump_fstate {
@@ -123,7 +128,8 @@ struct dump_shminfo {
 	int flags;
 	int kmappings;
 	uint64_t ino;
-	char *path; /* NULL: not named */
+	char *path;	/* NULL: not named */
+	size_t pathoff; /* in the string pool; DUMP_NONE: not named */
 };
 
 struct dump_obj {
@@ -151,6 +157,7 @@ struct dump_shm {
 
 struct dump_name {
 	char *path;
+	size_t pathoff; /* in the string pool */
 	unsigned long bucket;
 	Fnv32_t fnv;
 	const void *shmkey;
@@ -172,18 +179,32 @@ struct dump {
 	 * would otherwise wait for forever.  Nothing can change underneath.
 	 */
 	bool nolock;
-	struct dump_proc *procs;
+	/*
+	 * Each array X starts in place, in X0 (dump_run()'s stack), and
+	 * moves to the heap only when it outgrows it (dump_grow()).
+	 */
+	struct dump_proc *procs, *procs0;
 	size_t nprocs, capprocs;
-	struct dump_file *files;
+	struct dump_fd *fds, *fds0; /* every table's, process by process */
+	size_t nfds, capfds;
+	struct file **rights, **rights0; /* every queue's, likewise */
+	size_t nrights, caprights;
+	size_t *rightfile, *rightfile0; /* the number of each of rights */
+	size_t caprightfile;
+	struct dump_entry *entries, *entries0; /* every map's, likewise */
+	size_t nentries, capentries;
+	struct dump_file *files, *files0;
 	size_t nfiles, capfiles;
-	struct dump_shm *shms;
+	struct dump_shm *shms, *shms0;
 	size_t nshms, capshms;
-	struct dump_obj *objs;
+	struct dump_obj *objs, *objs0;
 	size_t nobjs, capobjs;
-	struct dump_name *names;
+	struct dump_name *names, *names0;
 	size_t nnames, capnames;
-	struct dump_uid *uids;
+	struct dump_uid *uids, *uids0;
 	size_t nuids, capuids;
+	char *strs, *strs0; /* the paths, each NUL-terminated */
+	size_t nstrs, capstrs;
 	uint64_t sw_nslots, sw_used, sw_reserved;
 	struct shmsim_counters c;
 	uint64_t mt_inuse[M_NTYPES]; /* malloc(9) blocks in use, per type */
@@ -196,25 +217,58 @@ struct dump {
 /* Helpers                                                          */
 /* ---------------------------------------------------------------- */
 
-/* arr, with room for one more element (n used of *capp); never fails. */
+/*
+ * The snapshot's arrays start in place, each in its own array on
+ * dump_run()'s stack (so that AddressSanitizer still puts a redzone
+ * after each), sized for the states fuzz_syscalls dumps: it dumps every
+ * ten calls or so, and the snapshot's host allocations (about eight per
+ * dump, each a malloc and a free through ASan's allocator, quarantine
+ * and stack unwinding) were a third of the fuzzer's host allocations
+ * (docs/fuzzing.md, "Speed (issue 19)", sixth round).  A bigger state
+ * moves an array to the heap.
+ */
+#define DUMP_SMALL_PROCS 8
+#define DUMP_SMALL_FDS 16
+#define DUMP_SMALL_RIGHTS 8
+#define DUMP_SMALL_ENTRIES 16
+#define DUMP_SMALL_FILES 8
+#define DUMP_SMALL_SHMS 8
+#define DUMP_SMALL_OBJS 8
+#define DUMP_SMALL_NAMES 8
+#define DUMP_SMALL_UIDS 4
+#define DUMP_SMALL_STRS 512 /* bytes */
+#define DUMP_SMALL_MAP 16   /* slots: up to 8 keys */
+
+/*
+ * arr (small, its in-place start, or the heap), with room for need
+ * elements (*capp now); never fails.
+ */
 static void *
-dump_grow(void *arr, size_t n, size_t *capp, size_t elsize)
+dump_grow(void *arr, size_t need, size_t *capp, size_t elsize, void *small)
 {
-	if (n < *capp)
+	size_t ocap = *capp;
+	void *p;
+
+	if (need <= ocap)
 		return (arr);
-	*capp = *capp == 0 ? 8 : *capp * 2;
-	return (shmsim_realloc(arr, *capp * elsize));
+	while (*capp < need)
+		*capp = *capp == 0 ? 8 : *capp * 2;
+	if (arr != small || arr == NULL)
+		return (shmsim_realloc(arr, *capp * elsize));
+	p = shmsim_malloc(*capp * elsize);
+	memcpy(p, arr, ocap * elsize);
+	return (p);
 }
 
 /*
- * free() of what the snapshot allocated, skipping the arrays it never
- * needed: under ASan even free(NULL) records a stack trace, and
- * fuzz_syscalls dumps often.
+ * free() of what the snapshot allocated, skipping the arrays that never
+ * left their place: under ASan even free(NULL) records a stack trace,
+ * and fuzz_syscalls dumps often.
  */
 static void
-dump_xfree(void *p)
+dump_xfree(void *p, const void *small)
 {
-	if (p != NULL)
+	if (p != NULL && p != small)
 		free(p);
 }
 
@@ -225,18 +279,27 @@ dump_xfree(void *p)
 			op;       \
 	} while (0)
 
-#define DUMP_APPEND(arr, n, cap) \
-	((arr) = dump_grow((arr), (n), &(cap), sizeof(*(arr))), &(arr)[(n)++])
+/* A new last element of d's array X (nX used of capX, in place in X0). */
+#define DUMP_APPEND(d, x)                                        \
+	((d)->x = dump_grow((d)->x, (d)->n##x + 1, &(d)->cap##x, \
+	     sizeof(*(d)->x), (d)->x##0),                        \
+	    &(d)->x[(d)->n##x++])
 
-static char *
-dump_strdup(const char *s)
+/*
+ * A copy of s in the string pool, as an offset: the pool may move as it
+ * grows, so pointers into it are made once it is complete
+ * (dump_snap_shm()).
+ */
+static size_t
+dump_strdup(struct dump *d, const char *s)
 {
-	size_t len = strlen(s) + 1;
-	char *c;
+	size_t len = strlen(s) + 1, off = d->nstrs;
 
-	c = shmsim_malloc(len);
-	memcpy(c, s, len);
-	return (c);
+	d->strs =
+	    dump_grow(d->strs, off + len, &d->capstrs, sizeof(char), d->strs0);
+	memcpy(d->strs + off, s, len);
+	d->nstrs += len;
+	return (off);
 }
 
 static size_t
@@ -276,13 +339,20 @@ dump_map_put(struct dump_map *m, const void *key, size_t val)
 	if ((m->n + 1) * 2 > m->cap) {
 		old = m->ents;
 		ocap = m->cap;
-		m->cap = ocap == 0 ? 64 : ocap * 2;
-		m->ents = shmsim_calloc(m->cap, sizeof(*m->ents));
+		if (ocap == 0) {
+			/* Start in place (m->small). */
+			m->cap = DUMP_SMALL_MAP;
+			m->ents = m->small;
+			memset(m->ents, 0, m->cap * sizeof(*m->ents));
+		} else {
+			m->cap = ocap * 2;
+			m->ents = shmsim_calloc(m->cap, sizeof(*m->ents));
+		}
 		m->n = 0;
 		for (i = 0; i < ocap; i++)
 			if (old[i].key != NULL)
 				dump_map_put(m, old[i].key, old[i].val);
-		dump_xfree(old);
+		dump_xfree(old, m->small);
 	}
 	for (i = dump_hash(key, m->cap); m->ents[i].key != NULL;
 	     i = (i + 1) & (m->cap - 1))
@@ -349,7 +419,7 @@ dump_file_number(struct dump *d, struct file *fp)
 	if (i != DUMP_NONE)
 		return (i);
 	i = d->nfiles;
-	df = DUMP_APPEND(d->files, d->nfiles, d->capfiles);
+	df = DUMP_APPEND(d, files);
 	memset(df, 0, sizeof(*df));
 	df->fp = fp;
 	df->shm = DUMP_NONE;
@@ -367,7 +437,7 @@ dump_shm_number(struct dump *d, const void *key)
 	if (i != DUMP_NONE)
 		return (i);
 	i = d->nshms;
-	ds = DUMP_APPEND(d->shms, d->nshms, d->capshms);
+	ds = DUMP_APPEND(d, shms);
 	ds->key = key;
 	ds->obj = DUMP_NONE;
 	dump_map_put(&d->shmmap, key, i);
@@ -415,8 +485,10 @@ dump_snap_map(struct dump *d, struct dump_proc *dp, vm_map_t map)
 	vm_map_entry_t entry;
 
 	DUMP_LOCKED(d, vm_map_lock_read(map));
+	dp->entry0 = d->nentries;
 	TAILQ_FOREACH(entry, &map->entries, link) {
-		de = DUMP_APPEND(dp->entries, dp->nentries, dp->capentries);
+		dp->nentries++;
+		de = DUMP_APPEND(d, entries);
 		de->start = entry->start;
 		de->end = entry->end;
 		de->offset = entry->offset;
@@ -445,7 +517,7 @@ dump_snap_procs(struct dump *d)
 
 	DUMP_LOCKED(d, sx_slock(&k->allproc_lock));
 	LIST_FOREACH(p, &k->allproc, p_list) {
-		dp = DUMP_APPEND(d->procs, d->nprocs, d->capprocs);
+		dp = DUMP_APPEND(d, procs);
 		memset(dp, 0, sizeof(*dp));
 		dp->pid = p->p_pid;
 		memcpy(dp->comm, p->p_comm, sizeof(dp->comm));
@@ -464,12 +536,14 @@ dump_snap_procs(struct dump *d)
 			    p->p_ucred->cr_prison->pr_name);
 
 		DUMP_LOCKED(d, FILEDESC_SLOCK(fdp));
+		dp->fd0 = d->nfds;
 		for (fd = 0; fd < fdp->fd_nfiles; fd++) {
 			struct file *fp = fdp->fd_ofiles[fd].fde_file;
 
 			if (fp == NULL)
 				continue;
-			dfd = DUMP_APPEND(dp->fds, dp->nfds, dp->capfds);
+			dp->nfds++;
+			dfd = DUMP_APPEND(d, fds);
 			dfd->fd = fd;
 			dfd->cloexec =
 			    (fdp->fd_ofiles[fd].fde_flags & UF_EXCLOSE) != 0;
@@ -479,15 +553,26 @@ dump_snap_procs(struct dump *d)
 		DUMP_LOCKED(d, FILEDESC_SUNLOCK(fdp));
 
 		DUMP_LOCKED(d, mtx_lock(&p->p_rights_mtx));
+		dp->right0 = d->nrights;
 		TAILQ_FOREACH(re, &p->p_rights, re_link) {
-			*DUMP_APPEND(dp->rights, dp->nrights, dp->caprights) =
-			    re->re_file;
+			dp->nrights++;
+			*DUMP_APPEND(d, rights) = re->re_file;
 		}
 		DUMP_LOCKED(d, mtx_unlock(&p->p_rights_mtx));
 		dump_snap_map(d, dp, &p->p_vmspace->vm_map);
 	}
 	DUMP_LOCKED(d, sx_sunlock(&k->allproc_lock));
 
+	/* The arrays are complete: each process's slices of them. */
+	d->rightfile = dump_grow(d->rightfile, d->nrights, &d->caprightfile,
+	    sizeof(*d->rightfile), d->rightfile0);
+	for (i = 0; i < d->nprocs; i++) {
+		dp = &d->procs[i];
+		dp->fds = d->fds + dp->fd0;
+		dp->rights = d->rights + dp->right0;
+		dp->rightfile = d->rightfile + dp->right0;
+		dp->entries = d->entries + dp->entry0;
+	}
 	if (d->nprocs > 1)
 		qsort(d->procs, d->nprocs, sizeof(*d->procs), dump_proc_cmp);
 	for (i = 0; i < d->nprocs; i++) {
@@ -497,10 +582,6 @@ dump_snap_procs(struct dump *d)
 	}
 	for (i = 0; i < d->nprocs; i++) {
 		dp = &d->procs[i];
-		if (dp->nrights == 0)
-			continue;
-		dp->rightfile =
-		    shmsim_calloc(dp->nrights, sizeof(*dp->rightfile));
 		for (j = 0; j < dp->nrights; j++)
 			dp->rightfile[j] = dump_file_number(d, dp->rights[j]);
 	}
@@ -551,9 +632,10 @@ dump_snap_object(struct dump *d, vm_object_t obj)
 	struct vm_page *m;
 	struct swblk *sb;
 
-	o = DUMP_APPEND(d->objs, d->nobjs, d->capobjs);
+	o = DUMP_APPEND(d, objs);
 	memset(o, 0, sizeof(*o));
 	o->shm = DUMP_NONE;
+	o->si.pathoff = DUMP_NONE;
 	o->oid = obj->oid;
 	o->key = obj;
 	o->anon = (vm_object_flags(obj) & OBJ_ANON) != 0;
@@ -583,8 +665,9 @@ dump_snap_object(struct dump *d, vm_object_t obj)
 	o->si.kmappings = shmfd->shm_kmappings;
 	o->si.ino = shmfd->shm_ino;
 	/* shm_path is stable under the dictionary lock, which we hold. */
-	o->si.path =
-	    shmfd->shm_path != NULL ? dump_strdup(shmfd->shm_path) : NULL;
+	o->si.pathoff = shmfd->shm_path != NULL ?
+	    dump_strdup(d, shmfd->shm_path) :
+	    DUMP_NONE;
 	DUMP_LOCKED(d, mtx_lock(&k->shm_timestamp_lock));
 	o->si.mode = shmfd->shm_mode;
 	o->si.uid = shmfd->shm_uid;
@@ -606,8 +689,8 @@ dump_snap_shm(struct dump *d)
 	DUMP_LOCKED(d, sx_slock(&k->shm_dict_lock));
 	for (b = 0; b <= k->shm_hash; b++) {
 		LIST_FOREACH(map, &k->shm_dictionary[b], sm_link) {
-			dn = DUMP_APPEND(d->names, d->nnames, d->capnames);
-			dn->path = dump_strdup(map->sm_path);
+			dn = DUMP_APPEND(d, names);
+			dn->pathoff = dump_strdup(d, map->sm_path);
 			dn->bucket = b;
 			dn->fnv = map->sm_fnv;
 			dn->shmkey = map->sm_shmfd;
@@ -623,6 +706,13 @@ dump_snap_shm(struct dump *d)
 	DUMP_LOCKED(d, mtx_unlock(&k->vm_object_list_mtx));
 	DUMP_LOCKED(d, sx_sunlock(&k->shm_dict_lock));
 
+	/* The string pool is complete: the paths in it. */
+	for (i = 0; i < d->nnames; i++)
+		d->names[i].path = d->strs + d->names[i].pathoff;
+	for (i = 0; i < d->nobjs; i++)
+		d->objs[i].si.path = d->objs[i].si.pathoff == DUMP_NONE ?
+		    NULL :
+		    d->strs + d->objs[i].si.pathoff;
 	if (d->nnames > 1)
 		qsort(d->names, d->nnames, sizeof(*d->names), dump_name_cmp);
 	for (i = 0; i < d->nnames; i++)
@@ -665,7 +755,7 @@ dump_snap_swap(struct dump *d)
 	LIST_FOREACH(ui, &sw->sw_uidinfo, ui_link) {
 		if (ui->ui_vmsize == 0)
 			continue;
-		du = DUMP_APPEND(d->uids, d->nuids, d->capuids);
+		du = DUMP_APPEND(d, uids);
 		du->uid = ui->ui_uid;
 		du->bytes = ui->ui_vmsize;
 	}
@@ -699,27 +789,20 @@ dump_snap_swap(struct dump *d)
 static void
 dump_free(struct dump *d)
 {
-	size_t i;
-
-	for (i = 0; i < d->nprocs; i++) {
-		dump_xfree(d->procs[i].fds);
-		dump_xfree(d->procs[i].rights);
-		dump_xfree(d->procs[i].rightfile);
-		dump_xfree(d->procs[i].entries);
-	}
-	dump_xfree(d->procs);
-	dump_xfree(d->files);
-	dump_xfree(d->shms);
-	for (i = 0; i < d->nobjs; i++)
-		dump_xfree(d->objs[i].si.path);
-	dump_xfree(d->objs);
-	for (i = 0; i < d->nnames; i++)
-		dump_xfree(d->names[i].path);
-	dump_xfree(d->names);
-	dump_xfree(d->uids);
-	dump_xfree(d->filemap.ents);
-	dump_xfree(d->shmmap.ents);
-	dump_xfree(d->objmap.ents);
+	dump_xfree(d->procs, d->procs0);
+	dump_xfree(d->fds, d->fds0);
+	dump_xfree(d->rights, d->rights0);
+	dump_xfree(d->rightfile, d->rightfile0);
+	dump_xfree(d->entries, d->entries0);
+	dump_xfree(d->files, d->files0);
+	dump_xfree(d->shms, d->shms0);
+	dump_xfree(d->objs, d->objs0);
+	dump_xfree(d->names, d->names0);
+	dump_xfree(d->uids, d->uids0);
+	dump_xfree(d->strs, d->strs0);
+	dump_xfree(d->filemap.ents, d->filemap.small);
+	dump_xfree(d->shmmap.ents, d->shmmap.small);
+	dump_xfree(d->objmap.ents, d->objmap.small);
 }
 
 /* ---------------------------------------------------------------- */
@@ -1476,10 +1559,32 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 	fputs("}\n", out);
 }
 
+/* d's array X starts in place, in buf. */
+#define DUMP_IN_PLACE(d, x, buf)                              \
+	do {                                                  \
+		(d)->x = (d)->x##0 = (buf);                   \
+		(d)->cap##x = sizeof(buf) / sizeof((buf)[0]); \
+	} while (0)
+
 static int
 dump_run(struct shmsim_kernel *k, FILE *out, enum shmsim_dump_format format,
     const char *title, bool nolock)
 {
+	/* The snapshot's first elements (not cleared: each is written first).
+	 */
+	struct dump_proc procs[DUMP_SMALL_PROCS];
+	struct dump_fd fds[DUMP_SMALL_FDS];
+	struct file *rights[DUMP_SMALL_RIGHTS];
+	size_t rightfile[DUMP_SMALL_RIGHTS];
+	struct dump_entry entries[DUMP_SMALL_ENTRIES];
+	struct dump_file files[DUMP_SMALL_FILES];
+	struct dump_shm shms[DUMP_SMALL_SHMS];
+	struct dump_obj objs[DUMP_SMALL_OBJS];
+	struct dump_name names[DUMP_SMALL_NAMES];
+	struct dump_uid uids[DUMP_SMALL_UIDS];
+	char strs[DUMP_SMALL_STRS];
+	struct dump_map_ent filemap[DUMP_SMALL_MAP], shmmap[DUMP_SMALL_MAP];
+	struct dump_map_ent objmap[DUMP_SMALL_MAP];
 	struct dump d;
 
 	if (k == NULL || out == NULL ||
@@ -1489,6 +1594,20 @@ dump_run(struct shmsim_kernel *k, FILE *out, enum shmsim_dump_format format,
 	memset(&d, 0, sizeof(d));
 	d.k = k;
 	d.nolock = nolock;
+	DUMP_IN_PLACE(&d, procs, procs);
+	DUMP_IN_PLACE(&d, fds, fds);
+	DUMP_IN_PLACE(&d, rights, rights);
+	DUMP_IN_PLACE(&d, rightfile, rightfile);
+	DUMP_IN_PLACE(&d, entries, entries);
+	DUMP_IN_PLACE(&d, files, files);
+	DUMP_IN_PLACE(&d, shms, shms);
+	DUMP_IN_PLACE(&d, objs, objs);
+	DUMP_IN_PLACE(&d, names, names);
+	DUMP_IN_PLACE(&d, uids, uids);
+	DUMP_IN_PLACE(&d, strs, strs);
+	d.filemap.small = filemap;
+	d.shmmap.small = shmmap;
+	d.objmap.small = objmap;
 	dump_snap_procs(&d);
 	dump_snap_files(&d);
 	dump_snap_shm(&d);

@@ -774,6 +774,66 @@ dump_text_many(void **state)
 	assert_errno(shmsim_exit(c), 0);
 }
 
+/*
+ * A state past every array the snapshot starts in place (src/dump.c,
+ * DUMP_SMALL_*): more processes, descriptors in flight, map entries,
+ * names, uids and path bytes than fit, so that each array moves to the
+ * heap with what it held; every item must still be there, in order.
+ */
+static void
+dump_text_past_in_place(void **state)
+{
+	struct env *e = *state;
+	struct shmsim_proc *p[11];
+	char path[11][208], *got, want[512];
+	const char *s;
+	uint64_t addr;
+	int fd, i, n;
+
+	for (i = 0; i < 11; i++) {
+		p[i] = spawn_as(e->k, 2000 + (uid_t)i, 2000, 022);
+		memset(path[i], 'a' + i, 200);
+		path[i][0] = '/';
+		path[i][200] = '\0';
+		assert_errno(shmsim_shm_open(p[i], path[i],
+				 SHMSIM_O_CREAT | SHMSIM_O_RDWR, 0600, &fd),
+		    0);
+		assert_errno(shmsim_ftruncate(p[i], fd, 4096), 0);
+		/* Each a descriptor in flight to the first process. */
+		if (i > 0)
+			assert_errno(shmsim_sendfd(p[i], p[0], fd), 0);
+	}
+	for (i = 0; i < 20; i++)
+		assert_errno(shmsim_mmap(p[1], 0, 4096, SHMSIM_PROT_READ,
+				 SHMSIM_MAP_SHARED, 0, 0, &addr),
+		    0);
+	got = dump_string(e->k, SHMSIM_DUMP_TEXT, NULL);
+	for (i = 0; i < 11; i++) {
+		snprintf(want, sizeof(want), "process pid %d: uid %d,", i + 2,
+		    2000 + i);
+		assert_contains(got, want);
+		snprintf(want, sizeof(want), "\nname \"%s\": bucket ", path[i]);
+		assert_contains(got, want);
+		snprintf(want, sizeof(want), " \"%s\": shm_refs 2, size 4096",
+		    path[i]);
+		assert_contains(got, want);
+	}
+	/* Files: each process's fd 0 (1 to 11), then the ten in flight. */
+	for (i = 1; i < 11; i++) {
+		snprintf(want, sizeof(want), "  in flight -> file %d\n", i + 1);
+		assert_contains(got, want);
+	}
+	for (n = 0, s = got; (s = strstr(s, "\n  map ")) != NULL; s++)
+		n++;
+	assert_int_equal(n, 20);
+	assert_contains(got,
+	    "(uid 2000: 4096, uid 2001: 4096, uid 2002: 4096, uid 2003: 4096, "
+	    "uid 2004: 4096, uid 2005: 4096, uid 2006: 4096, uid 2007: 4096, "
+	    "uid 2008: 4096, uid 2009: 4096, uid 2010: 4096)\n");
+	free(got);
+	assert_audit_clean(e->k);
+}
+
 /* Same operations, same dump; dumping changes nothing. */
 static void
 dump_text_deterministic(void **state)
@@ -1081,6 +1141,8 @@ main(void)
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(dump_text_many, setup_current,
 		    teardown_env),
+		cmocka_unit_test_setup_teardown(dump_text_past_in_place,
+		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(dump_text_deterministic,
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(dump_dot_empty, setup_current,
