@@ -810,35 +810,31 @@ dump_free(struct dump *d)
 /* ---------------------------------------------------------------- */
 
 /*
- * A byte string as the text format quotes it: printable ASCII as is,
- * except '"' and '\' which get a backslash; every other byte as \xHH.
- * In dot, that text is itself inside a quoted label, where '"' and '\'
- * need one more backslash.
- */
-/*
- * A number in decimal (or octal, at least `width` digits), as "%ju" and
- * "%0*jo" print it.  The dump's most frequent numbers go through here:
- * under AddressSanitizer every fprintf() parses its format again in the
- * sanitizer's printf checks, which was half of the dump's time in
- * fuzz_syscalls (docs/fuzzing.md, "Speed (issue 19)", fifth round).
+ * A number in decimal, octal or hexadecimal (at least `width` digits),
+ * as "%ju", "%0*jo" and "%0*jx" print it.  Every number of the text
+ * dump goes through here: under AddressSanitizer every fprintf() parses
+ * its format again in the sanitizer's printf checks, which was half of
+ * the dump's time in fuzz_syscalls (docs/fuzzing.md, "Speed (issue
+ * 19)", fifth and sixth rounds).
  */
 static void
 dump_num(FILE *out, uintmax_t v, unsigned int base, int width)
 {
+	static const char digits[] = "0123456789abcdef";
 	char buf[3 * sizeof(v) + 1], *e = buf + sizeof(buf) - 1;
 
 	*e = '\0';
 	do {
-		*--e = (char)('0' + v % base);
+		*--e = digits[v % base];
 		v /= base;
 		width--;
 	} while (v != 0 || width > 0);
 	fputs(e, out);
 }
 
-/* "%d" */
+/* "%jd" (and "%d") */
 static void
-dump_int(FILE *out, int v)
+dump_snum(FILE *out, intmax_t v)
 {
 	if (v < 0) {
 		fputc('-', out);
@@ -848,20 +844,62 @@ dump_int(FILE *out, int v)
 }
 
 static void
+dump_int(FILE *out, int v)
+{
+	dump_snum(out, v);
+}
+
+/* "%#jx": no "0x" before 0. */
+static void
+dump_hex(FILE *out, uintmax_t v)
+{
+	if (v != 0)
+		fputs("0x", out);
+	dump_num(out, v, 16, 1);
+}
+
+/* " -> what N\n", N counted from 0 in the snapshot. */
+static void
+dump_arrow(FILE *out, const char *what, size_t n)
+{
+	fputs(" -> ", out);
+	fputs(what, out);
+	fputc(' ', out);
+	dump_num(out, n + 1, 10, 1);
+	fputc('\n', out);
+}
+
+/*
+ * A byte string as the text format quotes it: printable ASCII as is,
+ * except '"' and '\' which get a backslash; every other byte as \xHH.
+ * In dot, that text is itself inside a quoted label, where '"' and '\'
+ * need one more backslash.  Runs of bytes shown as they are go out in
+ * one fwrite() (a path is up to 1,023 bytes).
+ */
+static void
 dump_str(FILE *out, const char *s, bool dot)
 {
-	const unsigned char *u = (const unsigned char *)s;
+	const unsigned char *u = (const unsigned char *)s, *run;
 	const char *bs = dot ? "\\\\" : "\\";
 	const char *q = dot ? "\\\"" : "\"";
 
 	fputs(q, out);
-	for (; *u != '\0'; u++) {
+	while (*u != '\0') {
+		for (run = u;
+		     *u >= 0x20 && *u < 0x7f && *u != '"' && *u != '\\'; u++)
+			continue;
+		if (u > run)
+			fwrite(run, 1, (size_t)(u - run), out);
+		if (*u == '\0')
+			break;
+		fputs(bs, out);
 		if (*u == '"' || *u == '\\')
-			fprintf(out, "%s%s", bs, *u == '"' ? q : bs);
-		else if (*u >= 0x20 && *u < 0x7f)
-			fputc(*u, out);
-		else
-			fprintf(out, "%sx%02x", bs, *u);
+			fputs(*u == '"' ? q : bs, out);
+		else {
+			fputc('x', out);
+			dump_num(out, *u, 16, 2);
+		}
+		u++;
 	}
 	fputs(q, out);
 }
@@ -913,12 +951,15 @@ dump_fflag(FILE *out, unsigned int flag)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if ((flag & names[i].bit) == 0)
 			continue;
-		fprintf(out, "%s%s", sep, names[i].name);
+		fputs(sep, out);
+		fputs(names[i].name, out);
 		flag &= ~names[i].bit;
 		sep = "|";
 	}
-	if (flag != 0)
-		fprintf(out, "%s%#x", sep, flag);
+	if (flag != 0) {
+		fputs(sep, out);
+		dump_hex(out, flag);
+	}
 }
 
 static void
@@ -943,12 +984,15 @@ dump_seals(FILE *out, int seals)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if ((seals & names[i].bit) == 0)
 			continue;
-		fprintf(out, "%s%s", sep, names[i].name);
+		fputs(sep, out);
+		fputs(names[i].name, out);
 		seals &= ~names[i].bit;
 		sep = "|";
 	}
-	if (seals != 0)
-		fprintf(out, "%s%#x", sep, (unsigned int)seals);
+	if (seals != 0) {
+		fputs(sep, out);
+		dump_hex(out, (unsigned int)seals);
+	}
 }
 
 static void
@@ -968,12 +1012,15 @@ dump_shmflags(FILE *out, int flags)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if ((flags & names[i].bit) == 0)
 			continue;
-		fprintf(out, "%s%s", sep, names[i].name);
+		fputs(sep, out);
+		fputs(names[i].name, out);
 		flags &= ~names[i].bit;
 		sep = "|";
 	}
-	if (flags != 0)
-		fprintf(out, "%s%#x", sep, (unsigned int)flags);
+	if (flags != 0) {
+		fputs(sep, out);
+		dump_hex(out, (unsigned int)flags);
+	}
 }
 
 /* "0,2,5-9,..." -- the items of a page list. */
@@ -985,11 +1032,11 @@ dump_page_items(FILE *out, const struct dump_pages *pg)
 	for (i = 0; i < pg->nitems; i++) {
 		if (i > 0)
 			fputc(',', out);
-		if (pg->first[i] == pg->last[i])
-			fprintf(out, "%ju", (uintmax_t)pg->first[i]);
-		else
-			fprintf(out, "%ju-%ju", (uintmax_t)pg->first[i],
-			    (uintmax_t)pg->last[i]);
+		dump_num(out, pg->first[i], 10, 1);
+		if (pg->first[i] != pg->last[i]) {
+			fputc('-', out);
+			dump_num(out, pg->last[i], 10, 1);
+		}
 	}
 	if (pg->more)
 		fputs(",...", out);
@@ -1005,9 +1052,9 @@ dump_profile_name(const struct shmsim_kernel *k)
 static void
 dump_prot(FILE *out, vm_prot_t prot)
 {
-	fprintf(out, "%c%c%c", (prot & VM_PROT_READ) != 0 ? 'r' : '-',
-	    (prot & VM_PROT_WRITE) != 0 ? 'w' : '-',
-	    (prot & VM_PROT_EXECUTE) != 0 ? 'x' : '-');
+	fputc((prot & VM_PROT_READ) != 0 ? 'r' : '-', out);
+	fputc((prot & VM_PROT_WRITE) != 0 ? 'w' : '-', out);
+	fputc((prot & VM_PROT_EXECUTE) != 0 ? 'x' : '-', out);
 }
 
 /*
@@ -1019,7 +1066,10 @@ dump_prot(FILE *out, vm_prot_t prot)
 static void
 dump_entry_desc(FILE *out, const struct dump_entry *de)
 {
-	fprintf(out, "%#jx-%#jx ", (uintmax_t)de->start, (uintmax_t)de->end);
+	dump_hex(out, de->start);
+	fputc('-', out);
+	dump_hex(out, de->end);
+	fputc(' ', out);
 	dump_prot(out, de->prot);
 	fputc('/', out);
 	dump_prot(out, de->maxprot);
@@ -1071,8 +1121,10 @@ dump_proc_creds(FILE *out, const struct dump_proc *dp)
 			dump_num(out, (unsigned int)dp->groups[i], 10, 1);
 		}
 	}
-	if (dp->jail[0] != '\0')
-		fprintf(out, ", jail %s", dp->jail);
+	if (dp->jail[0] != '\0') {
+		fputs(", jail ", out);
+		fputs(dp->jail, out);
+	}
 }
 
 static void
@@ -1080,12 +1132,19 @@ dump_swap_line(FILE *out, const struct dump *d)
 {
 	size_t i;
 
-	fprintf(out, "swap: slots %ju of %ju, reserved %ju",
-	    (uintmax_t)d->sw_used, (uintmax_t)d->sw_nslots,
-	    (uintmax_t)d->sw_reserved);
-	for (i = 0; i < d->nuids; i++)
-		fprintf(out, "%suid %u: %ju", i == 0 ? " (" : ", ",
-		    (unsigned int)d->uids[i].uid, (uintmax_t)d->uids[i].bytes);
+	/* "swap: slots %ju of %ju, reserved %ju", then "%suid %u: %ju" */
+	fputs("swap: slots ", out);
+	dump_num(out, d->sw_used, 10, 1);
+	fputs(" of ", out);
+	dump_num(out, d->sw_nslots, 10, 1);
+	fputs(", reserved ", out);
+	dump_num(out, d->sw_reserved, 10, 1);
+	for (i = 0; i < d->nuids; i++) {
+		fputs(i == 0 ? " (uid " : ", uid ", out);
+		dump_num(out, (unsigned int)d->uids[i].uid, 10, 1);
+		fputs(": ", out);
+		dump_num(out, d->uids[i].bytes, 10, 1);
+	}
 	if (d->nuids > 0)
 		fputc(')', out);
 }
@@ -1093,14 +1152,32 @@ dump_swap_line(FILE *out, const struct dump *d)
 static void
 dump_counts(FILE *out, const struct shmsim_counters *c, const char *sep)
 {
-	fprintf(out,
-	    "procs %ju, objects %ju, shm %ju, names %ju,%s"
-	    "files %ju, pages %ju, swapped %ju,%s"
-	    "inflight %ju, swap_reserved %ju",
-	    (uintmax_t)c->procs, (uintmax_t)c->objects, (uintmax_t)c->shm,
-	    (uintmax_t)c->names, sep, (uintmax_t)c->files, (uintmax_t)c->pages,
-	    (uintmax_t)c->swapped, sep, (uintmax_t)c->inflight,
-	    (uintmax_t)c->swap_reserved);
+	/*
+	 * "procs %ju, objects %ju, shm %ju, names %ju,%s" "files %ju, pages
+	 * %ju, swapped %ju,%s" "inflight %ju, swap_reserved %ju"
+	 */
+	fputs("procs ", out);
+	dump_num(out, c->procs, 10, 1);
+	fputs(", objects ", out);
+	dump_num(out, c->objects, 10, 1);
+	fputs(", shm ", out);
+	dump_num(out, c->shm, 10, 1);
+	fputs(", names ", out);
+	dump_num(out, c->names, 10, 1);
+	fputc(',', out);
+	fputs(sep, out);
+	fputs("files ", out);
+	dump_num(out, c->files, 10, 1);
+	fputs(", pages ", out);
+	dump_num(out, c->pages, 10, 1);
+	fputs(", swapped ", out);
+	dump_num(out, c->swapped, 10, 1);
+	fputc(',', out);
+	fputs(sep, out);
+	fputs("inflight ", out);
+	dump_num(out, c->inflight, 10, 1);
+	fputs(", swap_reserved ", out);
+	dump_num(out, c->swap_reserved, 10, 1);
 }
 
 /* ---------------------------------------------------------------- */
@@ -1110,7 +1187,10 @@ dump_counts(FILE *out, const struct shmsim_counters *c, const char *sep)
 static void
 dump_text_pages(FILE *out, const char *what, const struct dump_pages *pg)
 {
-	fprintf(out, ", %s %ju", what, (uintmax_t)pg->count);
+	fputs(", ", out);
+	fputs(what, out);
+	fputc(' ', out);
+	dump_num(out, pg->count, 10, 1);
 	if (pg->count == 0)
 		return;
 	fputs(" [", out);
@@ -1158,8 +1238,14 @@ dump_text(FILE *out, const struct dump *d, const char *title)
 		dump_str(out, title, false);
 		fputc('\n', out);
 	}
-	fprintf(out, "kernel: profile %s, page_size %ju, buckets %lu\n",
-	    dump_profile_name(k), (uintmax_t)PAGE_SIZE_K(k), k->shm_hash + 1);
+	/* "kernel: profile %s, page_size %ju, buckets %lu\n" */
+	fputs("kernel: profile ", out);
+	fputs(dump_profile_name(k), out);
+	fputs(", page_size ", out);
+	dump_num(out, PAGE_SIZE_K(k), 10, 1);
+	fputs(", buckets ", out);
+	dump_num(out, k->shm_hash + 1, 10, 1);
+	fputc('\n', out);
 
 	if (d->nprocs == 0)
 		fputs("processes: none\n", out);
@@ -1169,19 +1255,27 @@ dump_text(FILE *out, const struct dump *d, const char *title)
 		fputs(": ", out);
 		dump_proc_creds(out, dp);
 		fputc('\n', out);
-		for (j = 0; j < dp->nfds; j++)
-			fprintf(out, "  fd %d -> file %zu%s\n", dp->fds[j].fd,
-			    dp->fds[j].file + 1,
-			    dp->fds[j].cloexec ? " [cloexec]" : "");
-		for (j = 0; j < dp->nrights; j++)
-			fprintf(out, "  in flight -> file %zu\n",
-			    dp->rightfile[j] + 1);
+		for (j = 0; j < dp->nfds; j++) {
+			/* "  fd %d -> file %zu%s\n" */
+			fputs("  fd ", out);
+			dump_int(out, dp->fds[j].fd);
+			fputs(" -> file ", out);
+			dump_num(out, dp->fds[j].file + 1, 10, 1);
+			fputs(dp->fds[j].cloexec ? " [cloexec]\n" : "\n", out);
+		}
+		for (j = 0; j < dp->nrights; j++) {
+			fputs("  in flight", out);
+			dump_arrow(out, "file", dp->rightfile[j]);
+		}
 		for (j = 0; j < dp->nentries; j++) {
+			/* "  map %s -> object %zu, offset %jd\n" */
 			fputs("  map ", out);
 			dump_entry_desc(out, &dp->entries[j]);
-			fprintf(out, " -> object %zu, offset %jd\n",
-			    dp->entries[j].obj + 1,
-			    (intmax_t)dp->entries[j].offset);
+			fputs(" -> object ", out);
+			dump_num(out, dp->entries[j].obj + 1, 10, 1);
+			fputs(", offset ", out);
+			dump_snum(out, dp->entries[j].offset);
+			fputc('\n', out);
 		}
 	}
 
@@ -1189,15 +1283,21 @@ dump_text(FILE *out, const struct dump *d, const char *title)
 		fputs("files: none\n", out);
 	for (i = 0; i < d->nfiles; i++) {
 		df = &d->files[i];
-		fprintf(out, "file %zu: f_count %u, ", i + 1, df->count);
+		/* "file %zu: f_count %u, " */
+		fputs("file ", out);
+		dump_num(out, i + 1, 10, 1);
+		fputs(": f_count ", out);
+		dump_num(out, df->count, 10, 1);
+		fputs(", ", out);
 		if (df->state == DUMP_F_NOTSETUP) {
 			fputs("(not set up)\n", out);
 			continue;
 		}
 		dump_fflag(out, df->flag);
-		fprintf(out, ", offset %jd", (intmax_t)df->offset);
+		fputs(", offset ", out);
+		dump_snum(out, df->offset);
 		if (df->state == DUMP_F_SHM)
-			fprintf(out, " -> shm %zu\n", df->shm + 1);
+			dump_arrow(out, "shm", df->shm);
 		else
 			fputs(" -> (not shm)\n", out);
 	}
@@ -1205,7 +1305,8 @@ dump_text(FILE *out, const struct dump *d, const char *title)
 	if (d->nshms == 0)
 		fputs("shm: none\n", out);
 	for (i = 0; i < d->nshms; i++) {
-		fprintf(out, "shm %zu", i + 1);
+		fputs("shm ", out);
+		dump_num(out, i + 1, 10, 1);
 		if (d->shms[i].obj == DUMP_NONE) {
 			fputs(": (no live object)\n", out);
 			continue;
@@ -1216,46 +1317,64 @@ dump_text(FILE *out, const struct dump *d, const char *title)
 			dump_str(out, o->si.path, false);
 		else
 			fputs("(unnamed)", out);
-		fprintf(out,
-		    ": shm_refs %u, size %jd, mode %04o, uid %u, "
-		    "gid %u, seals ",
-		    o->si.refs, (intmax_t)o->si.size, (unsigned int)o->si.mode,
-		    (unsigned int)o->si.uid, (unsigned int)o->si.gid);
+		/*
+		 * ": shm_refs %u, size %jd, mode %04o, uid %u, gid %u, seals
+		 * %s, ino %ju"
+		 */
+		fputs(": shm_refs ", out);
+		dump_num(out, o->si.refs, 10, 1);
+		fputs(", size ", out);
+		dump_snum(out, o->si.size);
+		fputs(", mode ", out);
+		dump_num(out, (unsigned int)o->si.mode, 8, 4);
+		fputs(", uid ", out);
+		dump_num(out, (unsigned int)o->si.uid, 10, 1);
+		fputs(", gid ", out);
+		dump_num(out, (unsigned int)o->si.gid, 10, 1);
+		fputs(", seals ", out);
 		dump_seals(out, o->si.seals);
-		fprintf(out, ", ino %ju", (uintmax_t)o->si.ino);
+		fputs(", ino ", out);
+		dump_num(out, o->si.ino, 10, 1);
 		if (o->si.flags != 0) {
 			fputs(", shmflags ", out);
 			dump_shmflags(out, o->si.flags);
 		}
-		if (o->si.kmappings != 0)
-			fprintf(out, ", kmappings %d", o->si.kmappings);
-		fprintf(out, " -> object %zu\n", d->shms[i].obj + 1);
+		if (o->si.kmappings != 0) {
+			fputs(", kmappings ", out);
+			dump_int(out, o->si.kmappings);
+		}
+		dump_arrow(out, "object", d->shms[i].obj);
 	}
 
 	if (d->nobjs == 0)
 		fputs("objects: none\n", out);
 	for (i = 0; i < d->nobjs; i++) {
 		o = &d->objs[i];
-		fprintf(out,
-		    "object %zu: ref_count %u, size %ju pages, "
-		    "charge %ju",
-		    i + 1, o->ref_count, (uintmax_t)o->size,
-		    (uintmax_t)o->charge);
+		/* "object %zu: ref_count %u, size %ju pages, charge %ju" */
+		fputs("object ", out);
+		dump_num(out, i + 1, 10, 1);
+		fputs(": ref_count ", out);
+		dump_num(out, o->ref_count, 10, 1);
+		fputs(", size ", out);
+		dump_num(out, o->size, 10, 1);
+		fputs(" pages, charge ", out);
+		dump_num(out, o->charge, 10, 1);
 		dump_text_pages(out, "resident", &o->res);
 		dump_text_pages(out, "swapped", &o->swp);
 		if ((o->flags & OBJ_DEAD) != 0)
 			fputs(", dead", out);
-		if (o->writemappings != 0)
-			fprintf(out, ", writemappings %ju",
-			    (uintmax_t)o->writemappings);
+		if (o->writemappings != 0) {
+			fputs(", writemappings ", out);
+			dump_num(out, o->writemappings, 10, 1);
+		}
 		if (o->anon) {
 			fputs(", anonymous", out);
-			if (o->backing != DUMP_NONE)
-				fprintf(out,
-				    ", shadows object %zu at offset "
-				    "%jd",
-				    o->backing + 1,
-				    (intmax_t)o->backing_offset);
+			if (o->backing != DUMP_NONE) {
+				fputs(", shadows object ", out);
+				dump_num(out, o->backing + 1, 10, 1);
+				fputs(" at offset ", out);
+				dump_snum(out, o->backing_offset);
+			}
 		} else if (o->shmkey == NULL)
 			fputs(" (no shm)", out);
 		fputc('\n', out);
@@ -1267,8 +1386,12 @@ dump_text(FILE *out, const struct dump *d, const char *title)
 		dn = &d->names[i];
 		fputs("name ", out);
 		dump_str(out, dn->path, false);
-		fprintf(out, ": bucket %lu, fnv 0x%08x -> shm %zu\n",
-		    dn->bucket, (unsigned int)dn->fnv, dn->shm + 1);
+		/* ": bucket %lu, fnv 0x%08x -> shm %zu\n" */
+		fputs(": bucket ", out);
+		dump_num(out, dn->bucket, 10, 1);
+		fputs(", fnv 0x", out);
+		dump_num(out, (unsigned int)dn->fnv, 16, 8);
+		dump_arrow(out, "shm", dn->shm);
 	}
 
 	dump_swap_line(out, d);
