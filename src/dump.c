@@ -25,6 +25,7 @@
  * Map entries are listed under their process in address order.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -810,6 +811,68 @@ dump_free(struct dump *d)
 /* ---------------------------------------------------------------- */
 
 /*
+ * The dump's output, buffered: the text dump is a hundred or more short
+ * strings and numbers, and each stdio call takes the stream's lock and,
+ * under AddressSanitizer, its interceptor's checks; fuzz_syscalls dumps
+ * every ten calls or so (docs/fuzzing.md, "Speed (issue 19)", sixth
+ * round).  They go into buf, which goes out with one fwrite() when full
+ * and at the end; dw_printf() writes buf out before its fprintf().  The
+ * helpers take their arguments in stdio's order.
+ */
+struct dump_out {
+	FILE *f;
+	size_t n;
+	char buf[4096];
+};
+
+static void
+dw_flush(struct dump_out *w)
+{
+	if (w->n > 0)
+		(void)fwrite(w->buf, 1, w->n, w->f);
+	w->n = 0;
+}
+
+static inline void
+dw_putc(int c, struct dump_out *w)
+{
+	if (w->n == sizeof(w->buf))
+		dw_flush(w);
+	w->buf[w->n++] = (char)c;
+}
+
+static void
+dw_write(const void *p, size_t len, struct dump_out *w)
+{
+	if (len > sizeof(w->buf) - w->n) {
+		dw_flush(w);
+		if (len > sizeof(w->buf)) {
+			(void)fwrite(p, 1, len, w->f);
+			return;
+		}
+	}
+	memcpy(w->buf + w->n, p, len);
+	w->n += len;
+}
+
+static void
+dw_puts(const char *s, struct dump_out *w)
+{
+	dw_write(s, strlen(s), w);
+}
+
+static void __attribute__((__format__(__printf__, 2, 3)))
+dw_printf(struct dump_out *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	dw_flush(w);
+	va_start(ap, fmt);
+	(void)vfprintf(w->f, fmt, ap);
+	va_end(ap);
+}
+
+/*
  * A number in decimal, octal or hexadecimal (at least `width` digits),
  * as "%ju", "%0*jo" and "%0*jx" print it.  Every number of the text
  * dump goes through here: under AddressSanitizer every fprintf() parses
@@ -818,7 +881,7 @@ dump_free(struct dump *d)
  * 19)", fifth and sixth rounds).
  */
 static void
-dump_num(FILE *out, uintmax_t v, unsigned int base, int width)
+dump_num(struct dump_out *out, uintmax_t v, unsigned int base, int width)
 {
 	static const char digits[] = "0123456789abcdef";
 	char buf[3 * sizeof(v) + 1], *e = buf + sizeof(buf) - 1;
@@ -829,79 +892,78 @@ dump_num(FILE *out, uintmax_t v, unsigned int base, int width)
 		v /= base;
 		width--;
 	} while (v != 0 || width > 0);
-	fputs(e, out);
+	dw_write(e, (size_t)(buf + sizeof(buf) - 1 - e), out);
 }
 
 /* "%jd" (and "%d") */
 static void
-dump_snum(FILE *out, intmax_t v)
+dump_snum(struct dump_out *out, intmax_t v)
 {
 	if (v < 0) {
-		fputc('-', out);
+		dw_putc('-', out);
 		dump_num(out, -(uintmax_t)v, 10, 1);
 	} else
 		dump_num(out, (uintmax_t)v, 10, 1);
 }
 
 static void
-dump_int(FILE *out, int v)
+dump_int(struct dump_out *out, int v)
 {
 	dump_snum(out, v);
 }
 
 /* "%#jx": no "0x" before 0. */
 static void
-dump_hex(FILE *out, uintmax_t v)
+dump_hex(struct dump_out *out, uintmax_t v)
 {
 	if (v != 0)
-		fputs("0x", out);
+		dw_puts("0x", out);
 	dump_num(out, v, 16, 1);
 }
 
 /* " -> what N\n", N counted from 0 in the snapshot. */
 static void
-dump_arrow(FILE *out, const char *what, size_t n)
+dump_arrow(struct dump_out *out, const char *what, size_t n)
 {
-	fputs(" -> ", out);
-	fputs(what, out);
-	fputc(' ', out);
+	dw_puts(" -> ", out);
+	dw_puts(what, out);
+	dw_putc(' ', out);
 	dump_num(out, n + 1, 10, 1);
-	fputc('\n', out);
+	dw_putc('\n', out);
 }
 
 /*
  * A byte string as the text format quotes it: printable ASCII as is,
  * except '"' and '\' which get a backslash; every other byte as \xHH.
  * In dot, that text is itself inside a quoted label, where '"' and '\'
- * need one more backslash.  Runs of bytes shown as they are go out in
- * one fwrite() (a path is up to 1,023 bytes).
+ * need one more backslash.
  */
 static void
-dump_str(FILE *out, const char *s, bool dot)
+dump_str(struct dump_out *out, const char *s, bool dot)
 {
 	const unsigned char *u = (const unsigned char *)s, *run;
 	const char *bs = dot ? "\\\\" : "\\";
 	const char *q = dot ? "\\\"" : "\"";
 
-	fputs(q, out);
+	dw_puts(q, out);
 	while (*u != '\0') {
 		for (run = u;
 		     *u >= 0x20 && *u < 0x7f && *u != '"' && *u != '\\'; u++)
 			continue;
 		if (u > run)
-			fwrite(run, 1, (size_t)(u - run), out);
+			dw_write(run, (size_t)(u - run), out);
 		if (*u == '\0')
 			break;
-		fputs(bs, out);
+		dw_puts(bs, out);
 		if (*u == '"' || *u == '\\')
-			fputs(*u == '"' ? q : bs, out);
+			dw_puts(*u == '"' ? q : bs, out);
 		else {
-			fputc('x', out);
+			dw_putc('x', out);
 			dump_num(out, *u, 16, 2);
 		}
 		u++;
 	}
-	fputs(q, out);
+	dw_puts(q, out);
 }
 
 /*
@@ -909,23 +971,23 @@ dump_str(FILE *out, const char *s, bool dot)
  * backslash dot wants; other unprintable bytes show as \xHH.
  */
 static void
-dump_dot_title(FILE *out, const char *s)
+dump_dot_title(struct dump_out *out, const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
 
 	for (; *u != '\0'; u++) {
 		if (*u == '"' || *u == '\\')
-			fprintf(out, "\\%c", *u);
+			dw_printf(out, "\\%c", *u);
 		else if (*u >= 0x20 && *u < 0x7f)
-			fputc(*u, out);
+			dw_putc(*u, out);
 		else
-			fprintf(out, "\\\\x%02x", *u);
+			dw_printf(out, "\\\\x%02x", *u);
 	}
 }
 
 /* f_flag: the access bits, then the status flags by name. */
 static void
-dump_fflag(FILE *out, unsigned int flag)
+dump_fflag(struct dump_out *out, unsigned int flag)
 {
 	static const struct {
 		unsigned int bit;
@@ -945,25 +1007,25 @@ dump_fflag(FILE *out, unsigned int flag)
 	size_t i;
 
 	if (flag == 0) {
-		fputs("0", out);
+		dw_puts("0", out);
 		return;
 	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if ((flag & names[i].bit) == 0)
 			continue;
-		fputs(sep, out);
-		fputs(names[i].name, out);
+		dw_puts(sep, out);
+		dw_puts(names[i].name, out);
 		flag &= ~names[i].bit;
 		sep = "|";
 	}
 	if (flag != 0) {
-		fputs(sep, out);
+		dw_puts(sep, out);
 		dump_hex(out, flag);
 	}
 }
 
 static void
-dump_seals(FILE *out, int seals)
+dump_seals(struct dump_out *out, int seals)
 {
 	static const struct {
 		int bit;
@@ -978,25 +1040,25 @@ dump_seals(FILE *out, int seals)
 	size_t i;
 
 	if (seals == 0) {
-		fputs("none", out);
+		dw_puts("none", out);
 		return;
 	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if ((seals & names[i].bit) == 0)
 			continue;
-		fputs(sep, out);
-		fputs(names[i].name, out);
+		dw_puts(sep, out);
+		dw_puts(names[i].name, out);
 		seals &= ~names[i].bit;
 		sep = "|";
 	}
 	if (seals != 0) {
-		fputs(sep, out);
+		dw_puts(sep, out);
 		dump_hex(out, (unsigned int)seals);
 	}
 }
 
 static void
-dump_shmflags(FILE *out, int flags)
+dump_shmflags(struct dump_out *out, int flags)
 {
 	static const struct {
 		int bit;
@@ -1012,34 +1074,34 @@ dump_shmflags(FILE *out, int flags)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if ((flags & names[i].bit) == 0)
 			continue;
-		fputs(sep, out);
-		fputs(names[i].name, out);
+		dw_puts(sep, out);
+		dw_puts(names[i].name, out);
 		flags &= ~names[i].bit;
 		sep = "|";
 	}
 	if (flags != 0) {
-		fputs(sep, out);
+		dw_puts(sep, out);
 		dump_hex(out, (unsigned int)flags);
 	}
 }
 
 /* "0,2,5-9,..." -- the items of a page list. */
 static void
-dump_page_items(FILE *out, const struct dump_pages *pg)
+dump_page_items(struct dump_out *out, const struct dump_pages *pg)
 {
 	int i;
 
 	for (i = 0; i < pg->nitems; i++) {
 		if (i > 0)
-			fputc(',', out);
+			dw_putc(',', out);
 		dump_num(out, pg->first[i], 10, 1);
 		if (pg->first[i] != pg->last[i]) {
-			fputc('-', out);
+			dw_putc('-', out);
 			dump_num(out, pg->last[i], 10, 1);
 		}
 	}
 	if (pg->more)
-		fputs(",...", out);
+		dw_puts(",...", out);
 }
 
 static const char *
@@ -1050,11 +1112,11 @@ dump_profile_name(const struct shmsim_kernel *k)
 
 /* "rw-/rwx": protection and maximum protection. */
 static void
-dump_prot(FILE *out, vm_prot_t prot)
+dump_prot(struct dump_out *out, vm_prot_t prot)
 {
-	fputc((prot & VM_PROT_READ) != 0 ? 'r' : '-', out);
-	fputc((prot & VM_PROT_WRITE) != 0 ? 'w' : '-', out);
-	fputc((prot & VM_PROT_EXECUTE) != 0 ? 'x' : '-', out);
+	dw_putc((prot & VM_PROT_READ) != 0 ? 'r' : '-', out);
+	dw_putc((prot & VM_PROT_WRITE) != 0 ? 'w' : '-', out);
+	dw_putc((prot & VM_PROT_EXECUTE) != 0 ? 'x' : '-', out);
 }
 
 /*
@@ -1064,119 +1126,121 @@ dump_prot(FILE *out, vm_prot_t prot)
  * object's writemappings; inherit none/copy/zero when unusual).
  */
 static void
-dump_entry_desc(FILE *out, const struct dump_entry *de)
+dump_entry_desc(struct dump_out *out, const struct dump_entry *de)
 {
 	dump_hex(out, de->start);
-	fputc('-', out);
+	dw_putc('-', out);
 	dump_hex(out, de->end);
-	fputc(' ', out);
+	dw_putc(' ', out);
 	dump_prot(out, de->prot);
-	fputc('/', out);
+	dw_putc('/', out);
 	dump_prot(out, de->maxprot);
-	fputs((de->eflags & MAP_ENTRY_COW) != 0 ? " private" : " shared", out);
+	dw_puts((de->eflags & MAP_ENTRY_COW) != 0 ? " private" : " shared",
+	    out);
 	if ((de->eflags & MAP_ENTRY_NEEDS_COPY) != 0)
-		fputs(" needs-copy", out);
+		dw_puts(" needs-copy", out);
 	if ((de->eflags & MAP_ENTRY_WRITECNT) != 0)
-		fputs(" writecnt", out);
+		dw_puts(" writecnt", out);
 	if (de->inheritance == VM_INHERIT_NONE)
-		fputs(" inherit-none", out);
+		dw_puts(" inherit-none", out);
 	else if (de->inheritance == VM_INHERIT_ZERO)
-		fputs(" inherit-zero", out);
+		dw_puts(" inherit-zero", out);
 	else if ((de->inheritance == VM_INHERIT_SHARE) !=
 	    ((de->eflags & MAP_ENTRY_COW) == 0))
-		fputs(de->inheritance == VM_INHERIT_SHARE ? " inherit-share" :
-							    " inherit-copy",
+		dw_puts(de->inheritance == VM_INHERIT_SHARE ? " inherit-share" :
+							      " inherit-copy",
 		    out);
 }
 
 /* "process pid N" plus the name, quoted, when it has one. */
 static void
-dump_proc_label(FILE *out, const struct dump_proc *dp, bool dot)
+dump_proc_label(struct dump_out *out, const struct dump_proc *dp, bool dot)
 {
-	fputs("process pid ", out);
+	dw_puts("process pid ", out);
 	dump_int(out, dp->pid);
 	if (dp->comm[0] != '\0') {
-		fputc(' ', out);
+		dw_putc(' ', out);
 		dump_str(out, dp->comm, dot);
 	}
 }
 
 static void
-dump_proc_creds(FILE *out, const struct dump_proc *dp)
+dump_proc_creds(struct dump_out *out, const struct dump_proc *dp)
 {
 	int i;
 
 	/* "uid %u, gid %u, umask %03o", then "%s%u" per group */
-	fputs("uid ", out);
+	dw_puts("uid ", out);
 	dump_num(out, (unsigned int)dp->uid, 10, 1);
-	fputs(", gid ", out);
+	dw_puts(", gid ", out);
 	dump_num(out, (unsigned int)dp->gid, 10, 1);
-	fputs(", umask ", out);
+	dw_puts(", umask ", out);
 	dump_num(out, (unsigned int)dp->umask, 8, 3);
 	if (dp->ngroups > 0) {
-		fputs(", groups ", out);
+		dw_puts(", groups ", out);
 		for (i = 0; i < dp->ngroups; i++) {
 			if (i > 0)
-				fputc(',', out);
+				dw_putc(',', out);
 			dump_num(out, (unsigned int)dp->groups[i], 10, 1);
 		}
 	}
 	if (dp->jail[0] != '\0') {
-		fputs(", jail ", out);
-		fputs(dp->jail, out);
+		dw_puts(", jail ", out);
+		dw_puts(dp->jail, out);
 	}
 }
 
 static void
-dump_swap_line(FILE *out, const struct dump *d)
+dump_swap_line(struct dump_out *out, const struct dump *d)
 {
 	size_t i;
 
 	/* "swap: slots %ju of %ju, reserved %ju", then "%suid %u: %ju" */
-	fputs("swap: slots ", out);
+	dw_puts("swap: slots ", out);
 	dump_num(out, d->sw_used, 10, 1);
-	fputs(" of ", out);
+	dw_puts(" of ", out);
 	dump_num(out, d->sw_nslots, 10, 1);
-	fputs(", reserved ", out);
+	dw_puts(", reserved ", out);
 	dump_num(out, d->sw_reserved, 10, 1);
 	for (i = 0; i < d->nuids; i++) {
-		fputs(i == 0 ? " (uid " : ", uid ", out);
+		dw_puts(i == 0 ? " (uid " : ", uid ", out);
 		dump_num(out, (unsigned int)d->uids[i].uid, 10, 1);
-		fputs(": ", out);
+		dw_puts(": ", out);
 		dump_num(out, d->uids[i].bytes, 10, 1);
 	}
 	if (d->nuids > 0)
-		fputc(')', out);
+		dw_putc(')', out);
 }
 
 static void
-dump_counts(FILE *out, const struct shmsim_counters *c, const char *sep)
+dump_counts(struct dump_out *out, const struct shmsim_counters *c,
+    const char *sep)
 {
 	/*
 	 * "procs %ju, objects %ju, shm %ju, names %ju,%s" "files %ju, pages
 	 * %ju, swapped %ju,%s" "inflight %ju, swap_reserved %ju"
 	 */
-	fputs("procs ", out);
+	dw_puts("procs ", out);
 	dump_num(out, c->procs, 10, 1);
-	fputs(", objects ", out);
+	dw_puts(", objects ", out);
 	dump_num(out, c->objects, 10, 1);
-	fputs(", shm ", out);
+	dw_puts(", shm ", out);
 	dump_num(out, c->shm, 10, 1);
-	fputs(", names ", out);
+	dw_puts(", names ", out);
 	dump_num(out, c->names, 10, 1);
-	fputc(',', out);
-	fputs(sep, out);
-	fputs("files ", out);
+	dw_putc(',', out);
+	dw_puts(sep, out);
+	dw_puts("files ", out);
 	dump_num(out, c->files, 10, 1);
-	fputs(", pages ", out);
+	dw_puts(", pages ", out);
 	dump_num(out, c->pages, 10, 1);
-	fputs(", swapped ", out);
+	dw_puts(", swapped ", out);
 	dump_num(out, c->swapped, 10, 1);
-	fputc(',', out);
-	fputs(sep, out);
-	fputs("inflight ", out);
+	dw_putc(',', out);
+	dw_puts(sep, out);
+	dw_puts("inflight ", out);
 	dump_num(out, c->inflight, 10, 1);
-	fputs(", swap_reserved ", out);
+	dw_puts(", swap_reserved ", out);
 	dump_num(out, c->swap_reserved, 10, 1);
 }
 
@@ -1185,17 +1249,18 @@ dump_counts(FILE *out, const struct shmsim_counters *c, const char *sep)
 /* ---------------------------------------------------------------- */
 
 static void
-dump_text_pages(FILE *out, const char *what, const struct dump_pages *pg)
+dump_text_pages(struct dump_out *out, const char *what,
+    const struct dump_pages *pg)
 {
-	fputs(", ", out);
-	fputs(what, out);
-	fputc(' ', out);
+	dw_puts(", ", out);
+	dw_puts(what, out);
+	dw_putc(' ', out);
 	dump_num(out, pg->count, 10, 1);
 	if (pg->count == 0)
 		return;
-	fputs(" [", out);
+	dw_puts(" [", out);
 	dump_page_items(out, pg);
-	fputc(']', out);
+	dw_putc(']', out);
 }
 
 /*
@@ -1203,28 +1268,28 @@ dump_text_pages(FILE *out, const char *what, const struct dump_pages *pg)
  * any, in the types' order.
  */
 static void
-dump_malloc_line(FILE *out, const struct dump *d)
+dump_malloc_line(struct dump_out *out, const struct dump *d)
 {
 	const char *sep = " ";
 	int i;
 
-	fputs("malloc:", out);
+	dw_puts("malloc:", out);
 	for (i = 0; i < M_NTYPES; i++) {
 		if (d->mt_inuse[i] == 0)
 			continue;
-		fputs(sep, out); /* "%s%s %ju" */
-		fputs(malloc_types[i]->ks_shortdesc, out);
-		fputc(' ', out);
+		dw_puts(sep, out); /* "%s%s %ju" */
+		dw_puts(malloc_types[i]->ks_shortdesc, out);
+		dw_putc(' ', out);
 		dump_num(out, (uintmax_t)d->mt_inuse[i], 10, 1);
 		sep = ", ";
 	}
 	if (*sep == ' ')
-		fputs(" none", out);
-	fputc('\n', out);
+		dw_puts(" none", out);
+	dw_putc('\n', out);
 }
 
 static void
-dump_text(FILE *out, const struct dump *d, const char *title)
+dump_text(struct dump_out *out, const struct dump *d, const char *title)
 {
 	const struct shmsim_kernel *k = d->k;
 	const struct dump_proc *dp;
@@ -1234,170 +1299,171 @@ dump_text(FILE *out, const struct dump *d, const char *title)
 	size_t i, j;
 
 	if (title != NULL) {
-		fputs("title ", out);
+		dw_puts("title ", out);
 		dump_str(out, title, false);
-		fputc('\n', out);
+		dw_putc('\n', out);
 	}
 	/* "kernel: profile %s, page_size %ju, buckets %lu\n" */
-	fputs("kernel: profile ", out);
-	fputs(dump_profile_name(k), out);
-	fputs(", page_size ", out);
+	dw_puts("kernel: profile ", out);
+	dw_puts(dump_profile_name(k), out);
+	dw_puts(", page_size ", out);
 	dump_num(out, PAGE_SIZE_K(k), 10, 1);
-	fputs(", buckets ", out);
+	dw_puts(", buckets ", out);
 	dump_num(out, k->shm_hash + 1, 10, 1);
-	fputc('\n', out);
+	dw_putc('\n', out);
 
 	if (d->nprocs == 0)
-		fputs("processes: none\n", out);
+		dw_puts("processes: none\n", out);
 	for (i = 0; i < d->nprocs; i++) {
 		dp = &d->procs[i];
 		dump_proc_label(out, dp, false);
-		fputs(": ", out);
+		dw_puts(": ", out);
 		dump_proc_creds(out, dp);
-		fputc('\n', out);
+		dw_putc('\n', out);
 		for (j = 0; j < dp->nfds; j++) {
 			/* "  fd %d -> file %zu%s\n" */
-			fputs("  fd ", out);
+			dw_puts("  fd ", out);
 			dump_int(out, dp->fds[j].fd);
-			fputs(" -> file ", out);
+			dw_puts(" -> file ", out);
 			dump_num(out, dp->fds[j].file + 1, 10, 1);
-			fputs(dp->fds[j].cloexec ? " [cloexec]\n" : "\n", out);
+			dw_puts(dp->fds[j].cloexec ? " [cloexec]\n" : "\n",
+			    out);
 		}
 		for (j = 0; j < dp->nrights; j++) {
-			fputs("  in flight", out);
+			dw_puts("  in flight", out);
 			dump_arrow(out, "file", dp->rightfile[j]);
 		}
 		for (j = 0; j < dp->nentries; j++) {
 			/* "  map %s -> object %zu, offset %jd\n" */
-			fputs("  map ", out);
+			dw_puts("  map ", out);
 			dump_entry_desc(out, &dp->entries[j]);
-			fputs(" -> object ", out);
+			dw_puts(" -> object ", out);
 			dump_num(out, dp->entries[j].obj + 1, 10, 1);
-			fputs(", offset ", out);
+			dw_puts(", offset ", out);
 			dump_snum(out, dp->entries[j].offset);
-			fputc('\n', out);
+			dw_putc('\n', out);
 		}
 	}
 
 	if (d->nfiles == 0)
-		fputs("files: none\n", out);
+		dw_puts("files: none\n", out);
 	for (i = 0; i < d->nfiles; i++) {
 		df = &d->files[i];
 		/* "file %zu: f_count %u, " */
-		fputs("file ", out);
+		dw_puts("file ", out);
 		dump_num(out, i + 1, 10, 1);
-		fputs(": f_count ", out);
+		dw_puts(": f_count ", out);
 		dump_num(out, df->count, 10, 1);
-		fputs(", ", out);
+		dw_puts(", ", out);
 		if (df->state == DUMP_F_NOTSETUP) {
-			fputs("(not set up)\n", out);
+			dw_puts("(not set up)\n", out);
 			continue;
 		}
 		dump_fflag(out, df->flag);
-		fputs(", offset ", out);
+		dw_puts(", offset ", out);
 		dump_snum(out, df->offset);
 		if (df->state == DUMP_F_SHM)
 			dump_arrow(out, "shm", df->shm);
 		else
-			fputs(" -> (not shm)\n", out);
+			dw_puts(" -> (not shm)\n", out);
 	}
 
 	if (d->nshms == 0)
-		fputs("shm: none\n", out);
+		dw_puts("shm: none\n", out);
 	for (i = 0; i < d->nshms; i++) {
-		fputs("shm ", out);
+		dw_puts("shm ", out);
 		dump_num(out, i + 1, 10, 1);
 		if (d->shms[i].obj == DUMP_NONE) {
-			fputs(": (no live object)\n", out);
+			dw_puts(": (no live object)\n", out);
 			continue;
 		}
 		o = &d->objs[d->shms[i].obj];
-		fputc(' ', out);
+		dw_putc(' ', out);
 		if (o->si.path != NULL)
 			dump_str(out, o->si.path, false);
 		else
-			fputs("(unnamed)", out);
+			dw_puts("(unnamed)", out);
 		/*
 		 * ": shm_refs %u, size %jd, mode %04o, uid %u, gid %u, seals
 		 * %s, ino %ju"
 		 */
-		fputs(": shm_refs ", out);
+		dw_puts(": shm_refs ", out);
 		dump_num(out, o->si.refs, 10, 1);
-		fputs(", size ", out);
+		dw_puts(", size ", out);
 		dump_snum(out, o->si.size);
-		fputs(", mode ", out);
+		dw_puts(", mode ", out);
 		dump_num(out, (unsigned int)o->si.mode, 8, 4);
-		fputs(", uid ", out);
+		dw_puts(", uid ", out);
 		dump_num(out, (unsigned int)o->si.uid, 10, 1);
-		fputs(", gid ", out);
+		dw_puts(", gid ", out);
 		dump_num(out, (unsigned int)o->si.gid, 10, 1);
-		fputs(", seals ", out);
+		dw_puts(", seals ", out);
 		dump_seals(out, o->si.seals);
-		fputs(", ino ", out);
+		dw_puts(", ino ", out);
 		dump_num(out, o->si.ino, 10, 1);
 		if (o->si.flags != 0) {
-			fputs(", shmflags ", out);
+			dw_puts(", shmflags ", out);
 			dump_shmflags(out, o->si.flags);
 		}
 		if (o->si.kmappings != 0) {
-			fputs(", kmappings ", out);
+			dw_puts(", kmappings ", out);
 			dump_int(out, o->si.kmappings);
 		}
 		dump_arrow(out, "object", d->shms[i].obj);
 	}
 
 	if (d->nobjs == 0)
-		fputs("objects: none\n", out);
+		dw_puts("objects: none\n", out);
 	for (i = 0; i < d->nobjs; i++) {
 		o = &d->objs[i];
 		/* "object %zu: ref_count %u, size %ju pages, charge %ju" */
-		fputs("object ", out);
+		dw_puts("object ", out);
 		dump_num(out, i + 1, 10, 1);
-		fputs(": ref_count ", out);
+		dw_puts(": ref_count ", out);
 		dump_num(out, o->ref_count, 10, 1);
-		fputs(", size ", out);
+		dw_puts(", size ", out);
 		dump_num(out, o->size, 10, 1);
-		fputs(" pages, charge ", out);
+		dw_puts(" pages, charge ", out);
 		dump_num(out, o->charge, 10, 1);
 		dump_text_pages(out, "resident", &o->res);
 		dump_text_pages(out, "swapped", &o->swp);
 		if ((o->flags & OBJ_DEAD) != 0)
-			fputs(", dead", out);
+			dw_puts(", dead", out);
 		if (o->writemappings != 0) {
-			fputs(", writemappings ", out);
+			dw_puts(", writemappings ", out);
 			dump_num(out, o->writemappings, 10, 1);
 		}
 		if (o->anon) {
-			fputs(", anonymous", out);
+			dw_puts(", anonymous", out);
 			if (o->backing != DUMP_NONE) {
-				fputs(", shadows object ", out);
+				dw_puts(", shadows object ", out);
 				dump_num(out, o->backing + 1, 10, 1);
-				fputs(" at offset ", out);
+				dw_puts(" at offset ", out);
 				dump_snum(out, o->backing_offset);
 			}
 		} else if (o->shmkey == NULL)
-			fputs(" (no shm)", out);
-		fputc('\n', out);
+			dw_puts(" (no shm)", out);
+		dw_putc('\n', out);
 	}
 
 	if (d->nnames == 0)
-		fputs("names: none\n", out);
+		dw_puts("names: none\n", out);
 	for (i = 0; i < d->nnames; i++) {
 		dn = &d->names[i];
-		fputs("name ", out);
+		dw_puts("name ", out);
 		dump_str(out, dn->path, false);
 		/* ": bucket %lu, fnv 0x%08x -> shm %zu\n" */
-		fputs(": bucket ", out);
+		dw_puts(": bucket ", out);
 		dump_num(out, dn->bucket, 10, 1);
-		fputs(", fnv 0x", out);
+		dw_puts(", fnv 0x", out);
 		dump_num(out, (unsigned int)dn->fnv, 16, 8);
 		dump_arrow(out, "shm", dn->shm);
 	}
 
 	dump_swap_line(out, d);
-	fputs("\ncounts: ", out);
+	dw_puts("\ncounts: ", out);
 	dump_counts(out, &d->c, " ");
-	fputc('\n', out);
+	dw_putc('\n', out);
 	dump_malloc_line(out, d);
 }
 
@@ -1413,27 +1479,29 @@ dump_text(FILE *out, const struct dump *d, const char *title)
  * for life), a map entry by its start address.
  */
 static void
-dump_dot_shmid(FILE *out, const struct dump *d, size_t shm)
+dump_dot_shmid(struct dump_out *out, const struct dump *d, size_t shm)
 {
 	if (d->shms[shm].obj != DUMP_NONE)
-		fprintf(out, "s%ju", (uintmax_t)d->objs[d->shms[shm].obj].oid);
+		dw_printf(out, "s%ju",
+		    (uintmax_t)d->objs[d->shms[shm].obj].oid);
 	else /* never in a consistent state: no identity to keep */
-		fprintf(out, "sx%zu", shm + 1);
+		dw_printf(out, "sx%zu", shm + 1);
 }
 
 static void
-dump_dot_nameid(FILE *out, const struct dump *d, size_t name)
+dump_dot_nameid(struct dump_out *out, const struct dump *d, size_t name)
 {
 	size_t shm = d->names[name].shm;
 
 	if (d->shms[shm].obj != DUMP_NONE)
-		fprintf(out, "n%ju", (uintmax_t)d->objs[d->shms[shm].obj].oid);
+		dw_printf(out, "n%ju",
+		    (uintmax_t)d->objs[d->shms[shm].obj].oid);
 	else
-		fprintf(out, "nx%zu", name + 1);
+		dw_printf(out, "nx%zu", name + 1);
 }
 
 static void
-dump_dot(FILE *out, const struct dump *d, const char *title)
+dump_dot(struct dump_out *out, const struct dump *d, const char *title)
 {
 	const struct shmsim_kernel *k = d->k;
 	const struct dump_proc *dp;
@@ -1442,79 +1510,79 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 	const struct dump_name *dn;
 	size_t i, j, npg;
 
-	fputs("digraph \"", out);
+	dw_puts("digraph \"", out);
 	dump_dot_title(out, title != NULL ? title : "shmsim");
-	fputs("\" {\n", out);
-	fputs("\tgraph [rankdir=LR, fontname=\"Helvetica\"", out);
+	dw_puts("\" {\n", out);
+	dw_puts("\tgraph [rankdir=LR, fontname=\"Helvetica\"", out);
 	if (title != NULL) {
-		fputs(", labelloc=t, label=\"", out);
+		dw_puts(", labelloc=t, label=\"", out);
 		dump_dot_title(out, title);
-		fputc('"', out);
+		dw_putc('"', out);
 	}
-	fputs("];\n", out);
-	fputs("\tnode [shape=box, fontname=\"Helvetica\", fontsize=10];\n",
+	dw_puts("];\n", out);
+	dw_puts("\tnode [shape=box, fontname=\"Helvetica\", fontsize=10];\n",
 	    out);
-	fputs("\tedge [fontname=\"Helvetica\", fontsize=9];\n", out);
+	dw_puts("\tedge [fontname=\"Helvetica\", fontsize=9];\n", out);
 
 	/* The kernel: configuration and counters. */
-	fprintf(out,
+	dw_printf(out,
 	    "\tkernel [shape=note, label=\"kernel\\nprofile %s\\n"
 	    "page_size %ju, buckets %lu\\n",
 	    dump_profile_name(k), (uintmax_t)PAGE_SIZE_K(k), k->shm_hash + 1);
 	dump_swap_line(out, d);
-	fputs("\\n", out);
+	dw_puts("\\n", out);
 	dump_counts(out, &d->c, "\\n");
-	fputs("\"];\n", out);
+	dw_puts("\"];\n", out);
 
 	/* Processes, each a cluster with its descriptors. */
 	for (i = 0; i < d->nprocs; i++) {
 		dp = &d->procs[i];
-		fprintf(out, "\tsubgraph cluster_p%d {\n", dp->pid);
-		fputs("\t\tstyle=rounded; color=gray; label=\"\";\n", out);
-		fprintf(out, "\t\tp%d [label=\"", dp->pid);
+		dw_printf(out, "\tsubgraph cluster_p%d {\n", dp->pid);
+		dw_puts("\t\tstyle=rounded; color=gray; label=\"\";\n", out);
+		dw_printf(out, "\t\tp%d [label=\"", dp->pid);
 		dump_proc_label(out, dp, true);
-		fputs("\\n", out);
+		dw_puts("\\n", out);
 		dump_proc_creds(out, dp);
-		fputs("\"];\n", out);
+		dw_puts("\"];\n", out);
 		for (j = 0; j < dp->nfds; j++)
-			fprintf(out, "\t\tp%dfd%d [label=\"fd %d%s\"];\n",
+			dw_printf(out, "\t\tp%dfd%d [label=\"fd %d%s\"];\n",
 			    dp->pid, dp->fds[j].fd, dp->fds[j].fd,
 			    dp->fds[j].cloexec ? "\\ncloexec" : "");
 		if (dp->nrights > 0)
-			fprintf(out,
+			dw_printf(out,
 			    "\t\tp%dq [style=dashed, label=\"in "
 			    "flight\\n%zu queued\"];\n",
 			    dp->pid, dp->nrights);
 		for (j = 0; j < dp->nentries; j++) {
-			fprintf(out, "\t\tp%dm%jx [shape=cds, label=\"map ",
+			dw_printf(out, "\t\tp%dm%jx [shape=cds, label=\"map ",
 			    dp->pid, (uintmax_t)dp->entries[j].start);
 			dump_entry_desc(out, &dp->entries[j]);
-			fputs("\"];\n", out);
+			dw_puts("\"];\n", out);
 		}
-		fputs("\t}\n", out);
+		dw_puts("\t}\n", out);
 		for (j = 0; j < dp->nentries; j++) {
 			const struct dump_entry *de = &dp->entries[j];
 
-			fprintf(out, "\tp%d -> p%dm%jx;\n", dp->pid, dp->pid,
+			dw_printf(out, "\tp%d -> p%dm%jx;\n", dp->pid, dp->pid,
 			    (uintmax_t)de->start);
 			if (de->obj == DUMP_NONE)
 				continue;
-			fprintf(out,
+			dw_printf(out,
 			    "\tp%dm%jx -> o%ju [taillabel=\"offset %jd\"];\n",
 			    dp->pid, (uintmax_t)de->start,
 			    (uintmax_t)d->objs[de->obj].oid,
 			    (intmax_t)de->offset);
 		}
 		for (j = 0; j < dp->nfds; j++)
-			fprintf(out, "\tp%d -> p%dfd%d;\n\tp%dfd%d -> f%ju;\n",
-			    dp->pid, dp->pid, dp->fds[j].fd, dp->pid,
-			    dp->fds[j].fd,
+			dw_printf(out,
+			    "\tp%d -> p%dfd%d;\n\tp%dfd%d -> f%ju;\n", dp->pid,
+			    dp->pid, dp->fds[j].fd, dp->pid, dp->fds[j].fd,
 			    (uintmax_t)d->files[dp->fds[j].file].serial);
 		if (dp->nrights > 0)
-			fprintf(out, "\tp%d -> p%dq [style=dashed];\n", dp->pid,
-			    dp->pid);
+			dw_printf(out, "\tp%d -> p%dq [style=dashed];\n",
+			    dp->pid, dp->pid);
 		for (j = 0; j < dp->nrights; j++)
-			fprintf(out,
+			dw_printf(out,
 			    "\tp%dq -> f%ju [style=dashed, "
 			    "taillabel=\"%zu\"];\n",
 			    dp->pid,
@@ -1524,83 +1592,84 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 
 	/* Open files. */
 	if (d->nfiles > 0) {
-		fputs("\t{\n\t\trank=same;\n", out);
+		dw_puts("\t{\n\t\trank=same;\n", out);
 		for (i = 0; i < d->nfiles; i++) {
 			df = &d->files[i];
-			fprintf(out, "\t\tf%ju [label=\"file %zu\\nf_count %u",
+			dw_printf(out,
+			    "\t\tf%ju [label=\"file %zu\\nf_count %u",
 			    (uintmax_t)df->serial, i + 1, df->count);
 			if (df->state == DUMP_F_NOTSETUP)
-				fputs("\\n(not set up)", out);
+				dw_puts("\\n(not set up)", out);
 			else {
-				fputs("\\n", out);
+				dw_puts("\\n", out);
 				dump_fflag(out, df->flag);
-				fprintf(out, "\\noffset %jd",
+				dw_printf(out, "\\noffset %jd",
 				    (intmax_t)df->offset);
 				if (df->state == DUMP_F_OTHER)
-					fputs("\\n(not shm)", out);
+					dw_puts("\\n(not shm)", out);
 			}
-			fputs("\"];\n", out);
+			dw_puts("\"];\n", out);
 		}
-		fputs("\t}\n", out);
+		dw_puts("\t}\n", out);
 		for (i = 0; i < d->nfiles; i++)
 			if (d->files[i].state == DUMP_F_SHM) {
-				fprintf(out, "\tf%ju -> ",
+				dw_printf(out, "\tf%ju -> ",
 				    (uintmax_t)d->files[i].serial);
 				dump_dot_shmid(out, d, d->files[i].shm);
-				fputs(";\n", out);
+				dw_puts(";\n", out);
 			}
 	}
 
 	/* shmfds. */
 	if (d->nshms > 0) {
-		fputs("\t{\n\t\trank=same;\n", out);
+		dw_puts("\t{\n\t\trank=same;\n", out);
 		for (i = 0; i < d->nshms; i++) {
-			fputs("\t\t", out);
+			dw_puts("\t\t", out);
 			dump_dot_shmid(out, d, i);
-			fprintf(out, " [label=\"shm %zu", i + 1);
+			dw_printf(out, " [label=\"shm %zu", i + 1);
 			if (d->shms[i].obj == DUMP_NONE) {
-				fputs("\\n(no live object)\"];\n", out);
+				dw_puts("\\n(no live object)\"];\n", out);
 				continue;
 			}
 			o = &d->objs[d->shms[i].obj];
-			fputc(' ', out);
+			dw_putc(' ', out);
 			if (o->si.path != NULL)
 				dump_str(out, o->si.path, true);
 			else
-				fputs("(unnamed)", out);
-			fprintf(out,
+				dw_puts("(unnamed)", out);
+			dw_printf(out,
 			    "\\nshm_refs %u\\nsize %jd\\nmode %04o, "
 			    "uid %u, gid %u\\nseals ",
 			    o->si.refs, (intmax_t)o->si.size,
 			    (unsigned int)o->si.mode, (unsigned int)o->si.uid,
 			    (unsigned int)o->si.gid);
 			dump_seals(out, o->si.seals);
-			fprintf(out, "\\nino %ju", (uintmax_t)o->si.ino);
+			dw_printf(out, "\\nino %ju", (uintmax_t)o->si.ino);
 			if (o->si.flags != 0) {
-				fputs("\\nshmflags ", out);
+				dw_puts("\\nshmflags ", out);
 				dump_shmflags(out, o->si.flags);
 			}
 			if (o->si.kmappings != 0)
-				fprintf(out, "\\nkmappings %d",
+				dw_printf(out, "\\nkmappings %d",
 				    o->si.kmappings);
-			fputs("\"];\n", out);
+			dw_puts("\"];\n", out);
 		}
-		fputs("\t}\n", out);
+		dw_puts("\t}\n", out);
 		for (i = 0; i < d->nshms; i++)
 			if (d->shms[i].obj != DUMP_NONE) {
-				fputc('\t', out);
+				dw_putc('\t', out);
 				dump_dot_shmid(out, d, i);
-				fprintf(out, " -> o%ju;\n",
+				dw_printf(out, " -> o%ju;\n",
 				    (uintmax_t)d->objs[d->shms[i].obj].oid);
 			}
 	}
 
 	/* vm objects, then one page summary per object that has pages. */
 	if (d->nobjs > 0) {
-		fputs("\t{\n\t\trank=same;\n", out);
+		dw_puts("\t{\n\t\trank=same;\n", out);
 		for (i = 0; i < d->nobjs; i++) {
 			o = &d->objs[i];
-			fprintf(out,
+			dw_printf(out,
 			    "\t\to%ju [shape=box3d, label=\"object %zu"
 			    "\\nref_count %u\\nsize %ju pages\\n"
 			    "charge %ju%s",
@@ -1608,47 +1677,48 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 			    (uintmax_t)o->size, (uintmax_t)o->charge,
 			    (o->flags & OBJ_DEAD) != 0 ? "\\ndead" : "");
 			if (o->writemappings != 0)
-				fprintf(out, "\\nwritemappings %ju",
+				dw_printf(out, "\\nwritemappings %ju",
 				    (uintmax_t)o->writemappings);
-			fprintf(out, "%s\"];\n",
+			dw_printf(out, "%s\"];\n",
 			    o->anon		  ? "\\nanonymous" :
 				o->shmkey == NULL ? "\\n(no shm)" :
 						    "");
 		}
-		fputs("\t}\n", out);
+		dw_puts("\t}\n", out);
 		npg = 0;
 		for (i = 0; i < d->nobjs; i++) {
 			o = &d->objs[i];
 			if (o->res.count + o->swp.count == 0)
 				continue;
 			if (npg++ == 0)
-				fputs("\t{\n\t\trank=same;\n", out);
-			fprintf(out,
+				dw_puts("\t{\n\t\trank=same;\n", out);
+			dw_printf(out,
 			    "\t\to%jupg [shape=note, label=\""
 			    "resident %ju",
 			    (uintmax_t)o->oid, (uintmax_t)o->res.count);
 			if (o->res.count > 0) {
-				fputs(": ", out);
+				dw_puts(": ", out);
 				dump_page_items(out, &o->res);
 			}
-			fprintf(out, "\\nswapped %ju", (uintmax_t)o->swp.count);
+			dw_printf(out, "\\nswapped %ju",
+			    (uintmax_t)o->swp.count);
 			if (o->swp.count > 0) {
-				fputs(": ", out);
+				dw_puts(": ", out);
 				dump_page_items(out, &o->swp);
 			}
-			fputs("\"];\n", out);
+			dw_puts("\"];\n", out);
 		}
 		if (npg > 0)
-			fputs("\t}\n", out);
+			dw_puts("\t}\n", out);
 		for (i = 0; i < d->nobjs; i++)
 			if (d->objs[i].res.count + d->objs[i].swp.count > 0)
-				fprintf(out,
+				dw_printf(out,
 				    "\to%ju -> o%jupg [style=dotted];\n",
 				    (uintmax_t)d->objs[i].oid,
 				    (uintmax_t)d->objs[i].oid);
 		for (i = 0; i < d->nobjs; i++)
 			if (d->objs[i].backing != DUMP_NONE)
-				fprintf(out,
+				dw_printf(out,
 				    "\to%ju -> o%ju [style=dashed, "
 				    "taillabel=\"shadows\\noffset %jd\"];\n",
 				    (uintmax_t)d->objs[i].oid,
@@ -1658,28 +1728,29 @@ dump_dot(FILE *out, const struct dump *d, const char *title)
 
 	/* The dictionary. */
 	if (d->nnames > 0) {
-		fputs("\tsubgraph cluster_names {\n", out);
-		fputs("\t\tlabel=\"dictionary\"; style=rounded; color=gray;\n",
+		dw_puts("\tsubgraph cluster_names {\n", out);
+		dw_puts(
+		    "\t\tlabel=\"dictionary\"; style=rounded; color=gray;\n",
 		    out);
 		for (i = 0; i < d->nnames; i++) {
 			dn = &d->names[i];
-			fputs("\t\t", out);
+			dw_puts("\t\t", out);
 			dump_dot_nameid(out, d, i);
-			fputs(" [shape=ellipse, label=\"", out);
+			dw_puts(" [shape=ellipse, label=\"", out);
 			dump_str(out, dn->path, true);
-			fprintf(out, "\\nbucket %lu\\nfnv 0x%08x\"];\n",
+			dw_printf(out, "\\nbucket %lu\\nfnv 0x%08x\"];\n",
 			    dn->bucket, (unsigned int)dn->fnv);
 		}
-		fputs("\t}\n", out);
+		dw_puts("\t}\n", out);
 		for (i = 0; i < d->nnames; i++) {
-			fputc('\t', out);
+			dw_putc('\t', out);
 			dump_dot_nameid(out, d, i);
-			fputs(" -> ", out);
+			dw_puts(" -> ", out);
 			dump_dot_shmid(out, d, d->names[i].shm);
-			fputs(";\n", out);
+			dw_puts(";\n", out);
 		}
 	}
-	fputs("}\n", out);
+	dw_puts("}\n", out);
 }
 
 /* d's array X starts in place, in buf. */
@@ -1708,6 +1779,7 @@ dump_run(struct shmsim_kernel *k, FILE *out, enum shmsim_dump_format format,
 	char strs[DUMP_SMALL_STRS];
 	struct dump_map_ent filemap[DUMP_SMALL_MAP], shmmap[DUMP_SMALL_MAP];
 	struct dump_map_ent objmap[DUMP_SMALL_MAP];
+	struct dump_out w;
 	struct dump d;
 
 	if (k == NULL || out == NULL ||
@@ -1736,10 +1808,13 @@ dump_run(struct shmsim_kernel *k, FILE *out, enum shmsim_dump_format format,
 	dump_snap_shm(&d);
 	dump_snap_swap(&d);
 
+	w.f = out;
+	w.n = 0;
 	if (format == SHMSIM_DUMP_TEXT)
-		dump_text(out, &d, title);
+		dump_text(&w, &d, title);
 	else
-		dump_dot(out, &d, title);
+		dump_dot(&w, &d, title);
+	dw_flush(&w);
 	dump_free(&d);
 	if (fflush(out) != 0 || ferror(out))
 		return (EIO);
