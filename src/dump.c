@@ -884,15 +884,23 @@ static void
 dump_num(struct dump_out *out, uintmax_t v, unsigned int base, int width)
 {
 	static const char digits[] = "0123456789abcdef";
-	char buf[3 * sizeof(v) + 1], *e = buf + sizeof(buf) - 1;
+	uintmax_t x = v;
+	size_t n = 0;
+	char *e;
 
-	*e = '\0';
+	/* Written in place, from the last digit: no copy (ASan checks one). */
+	do {
+		n++;
+		x /= base;
+	} while (x != 0 || (int)n < width);
+	if (n > sizeof(out->buf) - out->n)
+		dw_flush(out);
+	e = out->buf + out->n + n;
+	out->n += n;
 	do {
 		*--e = digits[v % base];
 		v /= base;
-		width--;
-	} while (v != 0 || width > 0);
-	dw_write(e, (size_t)(buf + sizeof(buf) - 1 - e), out);
+	} while (--n > 0);
 }
 
 /* "%jd" (and "%d") */
