@@ -312,7 +312,7 @@ str_id(struct shmsim_explorer *e, const char *s)
  * running, and the point's identity (its kind, function, lock or count:
  * d_key; its occurrence: d_occ) -- what the point is, never where.
  * Computed only when a hash is needed (run_hash()); a DFS run compares
- * the fields themselves (decision_same()).
+ * the fields themselves (decision_is()).
  */
 static uint32_t
 decision_sig(const struct decision *d, size_t idx)
@@ -336,16 +336,22 @@ run_hash(const struct decision *dec, size_t n)
 }
 
 /*
- * Whether two decisions at the same index have the same signature: the
- * same inputs to decision_sig(), compared one by one.
+ * Whether decision a has the signature that these fields of another
+ * decision at the same index make: the inputs to decision_sig(),
+ * compared one by one.  The fields come as values: DFS compares the
+ * decision it is making, whose fields were just stored a byte or two at
+ * a time, and the compiler compares the bytes before d_key as one
+ * 8-byte word, which the CPU cannot forward from narrower stores (a
+ * stall at every replayed decision, about 15 % of the samples of the
+ * DFS row of bench/explore_bench.c).
  */
-static bool
-decision_same(const struct decision *a, const struct decision *b)
+static inline __attribute__((always_inline)) bool
+decision_is(const struct decision *a, uint16_t mask, uint8_t cur,
+    uint8_t cur_runnable, uint8_t start, uint32_t key, uint32_t occ)
 {
-	return (a->d_mask == b->d_mask && a->d_cur == b->d_cur &&
-	    a->d_cur_runnable == b->d_cur_runnable &&
-	    a->d_start == b->d_start &&
-	    (a->d_start || (a->d_key == b->d_key && a->d_occ == b->d_occ)));
+	return (a->d_mask == mask && a->d_cur == cur &&
+	    a->d_cur_runnable == cur_runnable && a->d_start == start &&
+	    (start || (a->d_key == key && a->d_occ == occ)));
 }
 
 /*
@@ -1055,7 +1061,8 @@ token_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
  * nondeterminism are out of line.
  */
 static inline __attribute__((always_inline)) int
-strategy_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
+strategy_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d,
+    const struct decision *stored)
 {
 	unsigned others;
 	int i, best;
@@ -1067,15 +1074,17 @@ strategy_choose(struct shmsim_explorer *e, size_t idx, const struct decision *d)
 		if (idx < e->e_nforced) {
 			const struct decision *f = &e->e_forced[idx];
 
-			if (__predict_false(!decision_same(f, d)))
-				return (dfs_nondeterminism(e, idx, f, d));
+			if (__predict_false(!decision_is(f, d->d_mask, d->d_cur,
+				d->d_cur_runnable, d->d_start, d->d_key,
+				d->d_occ)))
+				return (dfs_nondeterminism(e, idx, f, stored));
 			return (f->d_chosen);
 		}
 		return (d->d_dflt);
 	case SHMSIM_SCHED_REPLAY:
 		if (e->e_file != NULL)
-			return (file_choose(e, idx, d));
-		return (token_choose(e, idx, d));
+			return (file_choose(e, idx, stored));
+		return (token_choose(e, idx, stored));
 	case SHMSIM_SCHED_BYTES:
 		if (e->e_bytepos < e->e_opts.nbytes)
 			return (nth_alternative(d->d_mask, d->d_dflt,
@@ -1123,7 +1132,7 @@ static inline __attribute__((always_inline)) struct sched_thread *
 sched_pick_at(struct shmsim_explorer *e, const struct sched_thread *cur,
     bool cur_runnable, const struct sched_point *at)
 {
-	struct decision *d;
+	struct decision nd, *d;
 	uint16_t mask = e->e_runmask;
 	int chosen, dflt;
 	size_t idx;
@@ -1145,22 +1154,31 @@ sched_pick_at(struct shmsim_explorer *e, const struct sched_thread *cur,
 	idx = e->e_ndec;
 	grow_or_panic((void **)&e->e_dec, &e->e_capdec, idx + 1,
 	    sizeof(*e->e_dec));
+	/*
+	 * The strategy reads the local copy, never the stored one: the
+	 * stores are a byte or two wide, and DFS compares the head of a
+	 * decision as one 8-byte load, which the CPU cannot forward from
+	 * narrower stores (a stall at every replayed decision, 15 % of the
+	 * DFS row's samples).  Only the out-of-line paths see the stored
+	 * decision.
+	 */
+	nd.d_mask = mask;
+	nd.d_cur = (uint8_t)(cur != NULL ? cur->st_id : 0);
+	nd.d_cur_runnable = cur_runnable;
+	nd.d_dflt = (uint8_t)dflt;
+	nd.d_chosen = (uint8_t)dflt;
+	nd.d_start = at == NULL;
+	nd.d_preempts = e->e_preempts;
+	nd.d_key = at != NULL ? at->sp_key : 0;
+	nd.d_op = at != NULL ? at->sp_op : NULL;
+	nd.d_what = at != NULL ? at->sp_what : NULL;
+	nd.d_func = at != NULL ? at->sp_func : NULL;
+	nd.d_occ = at != NULL ? at->sp_occ : 0;
 	d = &e->e_dec[idx];
-	d->d_mask = mask;
-	d->d_cur = (uint8_t)(cur != NULL ? cur->st_id : 0);
-	d->d_cur_runnable = cur_runnable;
-	d->d_dflt = (uint8_t)dflt;
-	d->d_chosen = (uint8_t)dflt;
-	d->d_preempts = e->e_preempts;
-	d->d_start = at == NULL;
-	d->d_key = at != NULL ? at->sp_key : 0;
-	d->d_op = at != NULL ? at->sp_op : NULL;
-	d->d_what = at != NULL ? at->sp_what : NULL;
-	d->d_func = at != NULL ? at->sp_func : NULL;
-	d->d_occ = at != NULL ? at->sp_occ : 0;
+	*d = nd;
 	chosen = e->e_opts.mode == SHMSIM_SCHED_FIXED ?
 	    dflt :
-	    strategy_choose(e, idx, d);
+	    strategy_choose(e, idx, &nd, d);
 	d->d_chosen = (uint8_t)chosen;
 	e->e_ndec = idx + 1;
 	if (chosen != dflt) {
