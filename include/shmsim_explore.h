@@ -116,6 +116,17 @@ struct shmsim_explore_opts {
 SHMSIM_EXTERN int shmsim_explorer_create(const struct shmsim_explore_opts *o,
     struct shmsim_explorer **ep);
 SHMSIM_EXTERN void shmsim_explorer_destroy(struct shmsim_explorer *e);
+/*
+ * Make e what shmsim_explorer_create(o, ...) would make, for another
+ * exploration: the same schedules, tokens, statistics and reports as a
+ * new explorer, without mapping its threads' stacks again (callers that
+ * explore many times: the fuzzer's concurrent segments, the bench).  Not
+ * during a run, nor after a panic.  0, EINVAL (bad options or token, or
+ * a run in progress), ENOMEM; after an error e can only be reset again
+ * or destroyed.
+ */
+SHMSIM_EXTERN int shmsim_explorer_reset(struct shmsim_explorer *e,
+    const struct shmsim_explore_opts *o);
 
 /*
  * Starts the next schedule; false when there is none left: DFS has

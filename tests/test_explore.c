@@ -993,6 +993,201 @@ model_excl_create_race(void **state)
 }
 
 /*
+ * shmsim_explorer_reset(): a reused explorer explores exactly as a new
+ * one.  Each exploration below runs on a new explorer, then all of them
+ * on one explorer reset between them, twice, in an order where each
+ * follows explorations of other strategies, thread counts and ends (an
+ * exhausted DFS, a deadlock, a token that diverged); the transcripts --
+ * every schedule's token, result and race outcome, the statistics after
+ * every run and at the end, the reports -- must be the same text.
+ */
+enum reuse_work { REUSE_MODEL, REUSE_BUMPS, REUSE_DEADLOCK };
+
+struct reuse_case {
+	struct shmsim_explore_opts o;
+	enum reuse_work work;
+};
+
+static void
+reuse_stats(FILE *f, const struct shmsim_explorer *e)
+{
+	struct shmsim_explore_stats st;
+
+	shmsim_explorer_stats(e, &st);
+	fprintf(f,
+	    " runs %ju failed %ju points %ju decisions %ju switches %ju "
+	    "max %ju exhausted %d\n",
+	    (uintmax_t)st.runs, (uintmax_t)st.failed, (uintmax_t)st.points,
+	    (uintmax_t)st.decisions, (uintmax_t)st.switches,
+	    (uintmax_t)st.max_points, st.exhausted);
+}
+
+/* One schedule of the case's work; what happened, on f. */
+static int
+reuse_schedule(struct shmsim_explorer *e, enum reuse_work work, FILE *f)
+{
+	char report[1024];
+	int error;
+
+	report[0] = '\0';
+	if (work == REUSE_MODEL) {
+		struct env *env = env_new(NULL);
+		struct shmsim_proc *q = spawn_as(env->k, 0, 0, 022);
+		struct creator c1 = { env->p, -1, -1 }, c2 = { q, -1, -1 };
+		shmsim_actor_fn *const fns[] = { create_excl, create_excl };
+		void *const args[] = { &c1, &c2 };
+		const char *const names[] = { "P", "Q" };
+
+		error = shmsim_explorer_par(e, 2, names, fns, args, report,
+		    sizeof(report));
+		fprintf(f, "par %d P %d Q %d", error, c1.error, c2.error);
+		assert_int_equal(error, 0);
+		assert_audit_clean(env->k);
+		assert_int_equal(shmsim_shm_unlink(env->p, "/race"), 0);
+		assert_int_equal(shmsim_exit(q), 0);
+		env_free(env);
+	} else if (work == REUSE_BUMPS) {
+		struct counter c = { 0, NULL };
+		shmsim_actor_fn *const fns[] = { bump, bump, bump };
+		void *const args[] = { &c, &c, &c };
+		const char *const names[] = { "A", "B", "C" };
+
+		error = shmsim_explorer_par(e, 3, names, fns, args, report,
+		    sizeof(report));
+		fprintf(f, "par %d value %d", error, c.value);
+	} else {
+		/* Left held by the threads a deadlock abandons: unused after.
+		 */
+		struct mtx m1, m2;
+		struct two_locks ab = { &m1, &m2 }, ba = { &m2, &m1 };
+		shmsim_actor_fn *const fns[] = { lock_two, lock_two };
+		void *const args[] = { &ab, &ba };
+		const char *const names[] = { "T1", "T2" };
+
+		mtx_init(&m1, "lock one", LC_FOFFSET, NULL);
+		mtx_init(&m2, "lock two", LC_FOFFSET, NULL);
+		error = shmsim_explorer_par(e, 2, names, fns, args, report,
+		    sizeof(report));
+		fprintf(f, "par %d", error);
+	}
+	fprintf(f, " report [%s] token %s\n", report, shmsim_explorer_token(e));
+	return (error);
+}
+
+/* An exploration of c on e (new or reset), as text on f. */
+static void
+reuse_explore(struct shmsim_explorer *e, const struct reuse_case *c, FILE *f)
+{
+	char report[1024];
+	int error = 0, end;
+
+	fprintf(f, "mode %d\n", c->o.mode);
+	while (error == 0 && shmsim_explorer_begin(e)) {
+		uint64_t order;
+		bool owned = shmsim_explorer_owned(e, &order);
+
+		fprintf(f, "owned %d order %ju ", owned, (uintmax_t)order);
+		error = reuse_schedule(e, c->work, f);
+		end =
+		    shmsim_explorer_end(e, error != 0, report, sizeof(report));
+		fprintf(f, "end %d [%s] diverged [%s] token %s", end, report,
+		    shmsim_explorer_diverged(e) != NULL ?
+			shmsim_explorer_diverged(e) :
+			"",
+		    shmsim_explorer_token(e));
+		reuse_stats(f, e);
+	}
+	fprintf(f, "after");
+	reuse_stats(f, e);
+}
+
+static void
+reset_explorer_explores_as_new(void **state)
+{
+	static const uint8_t bytes[] = { 1, 0, 1, 1, 0, 0, 1 };
+	const struct reuse_case cases[] = {
+		{ { .mode = SHMSIM_SCHED_DFS, .preemptions = 2 }, REUSE_MODEL },
+		{ { .mode = SHMSIM_SCHED_RANDOM, .seed = 3, .runs = 40 },
+		    REUSE_BUMPS },
+		{ { .mode = SHMSIM_SCHED_DFS, .preemptions = 1 },
+		    REUSE_DEADLOCK },
+		{ { .mode = SHMSIM_SCHED_PCT,
+		      .depth = 3,
+		      .seed = 5,
+		      .runs = 40 },
+		    REUSE_MODEL },
+		{ { .mode = SHMSIM_SCHED_REPLAY, .token = "2-00000000-1.1" },
+		    REUSE_BUMPS },
+		{ { .mode = SHMSIM_SCHED_DFS,
+		      .preemptions = 1,
+		      .shard = 1,
+		      .nshards = 3 },
+		    REUSE_BUMPS },
+		{ { .mode = SHMSIM_SCHED_BYTES,
+		      .bytes = bytes,
+		      .nbytes = sizeof(bytes) },
+		    REUSE_MODEL },
+		{ { .mode = SHMSIM_SCHED_FIXED }, REUSE_BUMPS },
+		{ { .mode = SHMSIM_SCHED_RANDOM,
+		      .seed = 3,
+		      .runs = 20,
+		      .shard = 0,
+		      .nshards = 2 },
+		    REUSE_MODEL },
+	};
+	const size_t n = sizeof(cases) / sizeof(cases[0]);
+	struct shmsim_explore_opts bad = { .mode = SHMSIM_SCHED_PCT };
+	struct shmsim_explorer *e;
+	char *fresh[2], *reused[2];
+	size_t len, i, pass;
+	FILE *f;
+
+	(void)state;
+	for (pass = 0; pass < 2; pass++) {
+		f = open_memstream(&fresh[pass], &len);
+		assert_non_null(f);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(
+			    shmsim_explorer_create(&cases[i].o, &e), 0);
+			reuse_explore(e, &cases[i], f);
+			shmsim_explorer_destroy(e);
+		}
+		assert_int_equal(fclose(f), 0);
+	}
+	assert_string_equal(fresh[0], fresh[1]);
+
+	/* One explorer for everything, made for the last case first. */
+	assert_int_equal(shmsim_explorer_create(&cases[n - 1].o, &e), 0);
+	f = open_memstream(&reused[0], &len);
+	assert_non_null(f);
+	reuse_explore(e, &cases[n - 1], f);
+	assert_int_equal(fclose(f), 0);
+	free(reused[0]);
+	for (pass = 0; pass < 2; pass++) {
+		f = open_memstream(&reused[pass], &len);
+		assert_non_null(f);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(shmsim_explorer_reset(e, &cases[i].o),
+			    0);
+			reuse_explore(e, &cases[i], f);
+		}
+		assert_int_equal(fclose(f), 0);
+		assert_string_equal(reused[pass], fresh[0]);
+	}
+	/* Bad options and runs in progress are refused. */
+	assert_int_equal(shmsim_explorer_reset(e, &bad), EINVAL);
+	assert_int_equal(shmsim_explorer_reset(e, &cases[0].o), 0);
+	assert_true(shmsim_explorer_begin(e));
+	assert_int_equal(shmsim_explorer_reset(e, &cases[0].o), EINVAL);
+	(void)shmsim_explorer_end(e, false, NULL, 0);
+	shmsim_explorer_destroy(e);
+	for (pass = 0; pass < 2; pass++) {
+		free(fresh[pass]);
+		free(reused[pass]);
+	}
+}
+
+/*
  * The step observer: at the end of every stretch, with every thread
  * suspended (some holding locks), it sees the step, the lock table, and
  * a lock-free dump of the kernel -- which a locked dump could not take
@@ -1229,6 +1424,7 @@ main(void)
 		cmocka_unit_test(shards_partition_the_schedules),
 		cmocka_unit_test(model_excl_create_race),
 		cmocka_unit_test(model_fork_against_close),
+		cmocka_unit_test(reset_explorer_explores_as_new),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -153,6 +153,8 @@ struct shmsim_explorer {
 	struct sched_thread e_threads[SHMSIM_MAX_ACTORS];
 	int e_nthreads;
 	int e_nalloc; /* fibers with a stack */
+	/* A block ended with threads that never finished (a deadlock). */
+	bool e_stacks_abandoned;
 	struct fiber e_host;
 	bool e_in_run, e_in_par, e_started;
 	int e_par_error;
@@ -1500,6 +1502,72 @@ dfs_order(const struct decision *d, size_t n)
 
 /* ---------------------------------------------------------------- API */
 
+static bool
+opts_valid(const struct shmsim_explore_opts *o)
+{
+	return (o != NULL && o->mode <= SHMSIM_SCHED_BYTES &&
+	    (o->mode != SHMSIM_SCHED_PCT ||
+		(o->depth >= 1 && o->depth <= 64)) &&
+	    (o->mode != SHMSIM_SCHED_REPLAY || o->token != NULL ||
+		o->schedule != NULL) &&
+	    (o->mode != SHMSIM_SCHED_BYTES || o->bytes != NULL ||
+		o->nbytes == 0) &&
+	    (o->nshards <= 1 || o->shard < o->nshards));
+}
+
+/*
+ * Every field an exploration reads before it writes, as a new explorer
+ * has it; what an explorer keeps from one exploration to the next (the
+ * fiber stacks, the record buffers with their capacity, the caches of
+ * the strings' hashes and of the points' identities, which depend on the
+ * strings alone, and the occurrence tables, stale by e_gen) is left.
+ * Then the token or schedule file of a replay is parsed.
+ */
+static int
+explorer_start(struct shmsim_explorer *e, const struct shmsim_explore_opts *o)
+{
+	e->e_opts = *o;
+	e->e_opts.token = NULL;
+	e->e_opts.schedule = NULL;
+	e->e_nthreads = 0;
+	fiber_init_host(&e->e_host);
+	e->e_in_run = e->e_in_par = e->e_started = false;
+	e->e_par_error = 0;
+	e->e_report = NULL;
+	e->e_reportlen = 0;
+	e->e_ndec = e->e_nsteps = e->e_ndev = 0;
+	e->e_runmask = e->e_blockmask = 0;
+	e->e_preempts = 0;
+	e->e_points = e->e_switches = 0;
+	e->e_nondet = false;
+	e->e_nondet_msg[0] = '\0';
+	e->e_tok_set = false;
+	e->e_tok_ndec = e->e_tok_ndev = 0;
+	e->e_tc->tc_valid = false;
+	e->e_nforced = 0;
+	e->e_exhausted = false;
+	e->e_ntok = e->e_tokpos = 0;
+	e->e_tokhash = 0;
+	e->e_tokversion = 0;
+	file_free(e);
+	e->e_diverged = false;
+	e->e_diverged_msg[0] = '\0';
+	e->e_bytepos = 0;
+	e->e_ncp = 0;
+	e->e_rng = o->seed;
+	e->e_pct_k = 0;
+	e->e_index = e->e_next_index = e->e_order = 0;
+	e->e_owned = false;
+	memset(&e->e_stats, 0, sizeof(e->e_stats));
+	e->e_obs = NULL;
+	e->e_obsarg = NULL;
+	e->e_in_obs = false;
+	if (o->mode == SHMSIM_SCHED_REPLAY)
+		return (o->schedule != NULL ? file_parse(e, o->schedule) :
+					      token_parse(e, o->token));
+	return (0);
+}
+
 int
 shmsim_explorer_create(const struct shmsim_explore_opts *o,
     struct shmsim_explorer **ep)
@@ -1508,13 +1576,7 @@ shmsim_explorer_create(const struct shmsim_explore_opts *o,
 	int error;
 
 	*ep = NULL;
-	if (o == NULL || o->mode > SHMSIM_SCHED_BYTES ||
-	    (o->mode == SHMSIM_SCHED_PCT && (o->depth < 1 || o->depth > 64)) ||
-	    (o->mode == SHMSIM_SCHED_REPLAY && o->token == NULL &&
-		o->schedule == NULL) ||
-	    (o->mode == SHMSIM_SCHED_BYTES && o->bytes == NULL &&
-		o->nbytes != 0) ||
-	    (o->nshards > 1 && o->shard >= o->nshards))
+	if (!opts_valid(o))
 		return (EINVAL);
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
@@ -1524,23 +1586,38 @@ shmsim_explorer_create(const struct shmsim_explore_opts *o,
 		free(e);
 		return (ENOMEM);
 	}
-	e->e_opts = *o;
-	e->e_opts.token = NULL;
-	e->e_opts.schedule = NULL;
-	e->e_rng = o->seed;
-	if (o->mode == SHMSIM_SCHED_REPLAY) {
-		error = o->schedule != NULL ? file_parse(e, o->schedule) :
-					      token_parse(e, o->token);
-		if (error != 0) {
-			free(e->e_tok);
-			free(e->e_tc);
-			free(e);
-			return (error);
-		}
+	error = explorer_start(e, o);
+	if (error != 0) {
+		shmsim_explorer_destroy(e);
+		return (error);
 	}
-	fiber_init_host(&e->e_host);
 	*ep = e;
 	return (0);
+}
+
+int
+shmsim_explorer_reset(struct shmsim_explorer *e,
+    const struct shmsim_explore_opts *o)
+{
+	int i;
+
+	if (!opts_valid(o) || e->e_in_run || e->e_in_par)
+		return (EINVAL);
+	if (explorer_active == e)
+		explorer_active = NULL;
+	/*
+	 * A block that ended in a deadlock left its threads' frames on
+	 * their stacks, never to return: under AddressSanitizer their
+	 * poisoned redzones would stay.  New stacks, as a new explorer
+	 * would have.
+	 */
+	if (e->e_stacks_abandoned) {
+		for (i = 0; i < e->e_nalloc; i++)
+			fiber_free(&e->e_threads[i].st_fiber);
+		e->e_nalloc = 0;
+		e->e_stacks_abandoned = false;
+	}
+	return (explorer_start(e, o));
 }
 
 void
@@ -1738,8 +1815,10 @@ shmsim_explorer_par(struct shmsim_explorer *e, int n, const char *const names[],
 	e->e_report = NULL;
 	e->e_reportlen = 0;
 	token_snapshot(e);
-	if (e->e_par_error != 0)
+	if (e->e_par_error != 0) {
+		e->e_stacks_abandoned = true;
 		return (e->e_par_error);
+	}
 	if (e->e_nondet) {
 		if (report != NULL && reportlen > 0)
 			snprintf(report, reportlen, "nondeterminism: %s",
