@@ -132,23 +132,26 @@ range_text(double lo, double hi, unsigned reps)
 }
 
 /*
- * One exploration of the block, timed: the schedules it ran per second.
- * The explorer's creation (its fiber stacks) is outside the timing.
+ * One exploration of the block on e, reset for it, timed: the schedules
+ * it ran per second.  The row's explorer is made once, outside the
+ * timing: a new explorer maps its fiber stacks at its first par block
+ * (mmap and mprotect for each, then their first page faults: about
+ * 12 us, 5 % of a 61-schedule DFS), which shmsim_explorer_reset() keeps.
  * Never inlined: callgrind's --toggle-collect=explore_once counts the
  * explorations alone, without the process's start and the warm-up.
  */
 static __attribute__((noinline)) double
-explore_once(struct shmsim_explore_opts *o, unsigned limit, unsigned *runsp,
-    double *pointsp, double *switchesp, bool *exhaustedp)
+explore_once(struct shmsim_explorer *e, struct shmsim_explore_opts *o,
+    unsigned limit, unsigned *runsp, double *pointsp, double *switchesp,
+    bool *exhaustedp)
 {
 	struct shmsim_explore_stats st;
-	struct shmsim_explorer *e;
 	uint64_t points = 0, switches = 0;
 	unsigned runs = 0;
 	double t0, t;
 
-	check(shmsim_explorer_create(o, &e), "explorer_create");
 	t0 = now();
+	check(shmsim_explorer_reset(e, o), "explorer_reset");
 	while (runs < limit && shmsim_explorer_begin(e)) {
 		one_schedule(e);
 		check(shmsim_explorer_end(e, false, NULL, 0), "explorer_end");
@@ -163,7 +166,6 @@ explore_once(struct shmsim_explore_opts *o, unsigned limit, unsigned *runsp,
 	*pointsp = (double)points / runs;
 	*switchesp = (double)switches / runs;
 	*exhaustedp = st.exhausted;
-	shmsim_explorer_destroy(e);
 	return (runs / t);
 }
 
@@ -195,18 +197,21 @@ run_mode(const char *label, enum shmsim_sched_mode mode, unsigned k,
 		.depth = 3,
 		.seed = 1 };
 	static double rates[REPS_MAX];
+	struct shmsim_explorer *e;
 	double points = 0, switches = 0, spent = 0, t0;
 	unsigned runs = 0, reps = 0;
 	bool exhausted = false;
 
 	bench_threads = threads;
+	check(shmsim_explorer_create(&o, &e), "explorer_create");
 	while (
 	    reps < REPS_MAX && (reps < REPS_MIN || spent < ROW_MIN_SECONDS)) {
 		t0 = now();
-		rates[reps++] = explore_once(&o, limit, &runs, &points,
+		rates[reps++] = explore_once(e, &o, limit, &runs, &points,
 		    &switches, &exhausted);
 		spent += now() - t0;
 	}
+	shmsim_explorer_destroy(e);
 	qsort(rates, reps, sizeof(rates[0]), cmp_double);
 	printf("| %-24s | %-7s | %8u | %9.0f | %17s | %7.1f | %8.1f | %s |\n",
 	    label, threads == SHMSIM_THREADS_SINGLE ? "single" : "multi", runs,
