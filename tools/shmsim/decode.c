@@ -2267,8 +2267,16 @@ run_segment(struct drv *d, struct rd *r, FILE *sink)
 		memset(&eo, 0, sizeof(eo));
 		eo.mode = SHMSIM_SCHED_BYTES;
 		eo.panic_status = 0; /* a panic aborts, after the schedule */
-		if (shmsim_explorer_create(&eo, &d->e) != 0)
-			abort();
+		if (d->o->explorer != NULL && *d->o->explorer != NULL) {
+			d->e = *d->o->explorer;
+			if (shmsim_explorer_reset(d->e, &eo) != 0)
+				abort();
+		} else {
+			if (shmsim_explorer_create(&eo, &d->e) != 0)
+				abort();
+			if (d->o->explorer != NULL)
+				*d->o->explorer = d->e;
+		}
 		if (!shmsim_explorer_begin(d->e))
 			abort();
 	}
@@ -2362,7 +2370,8 @@ seg_finish(struct drv *d)
 	(void)shmsim_explorer_end(d->e, d->stop, NULL, 0);
 	snprintf(d->r->sched_token, sizeof(d->r->sched_token), "%s",
 	    shmsim_explorer_token(d->e));
-	shmsim_explorer_destroy(d->e);
+	if (d->o->explorer == NULL)
+		shmsim_explorer_destroy(d->e);
 	d->e = NULL;
 }
 static void

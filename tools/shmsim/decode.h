@@ -112,6 +112,15 @@ struct sc_fuzz_opts {
 	int (*audit)(void *arg, struct shmsim_kernel *k,
 	    const struct sc_fuzz_call *c);
 	void *arg;
+	/*
+	 * If not NULL: the explorer of the concurrent segments lives here
+	 * from one input to the next -- made at the first segment (when
+	 * *explorer is NULL), reset (shmsim_explorer_reset()) at the first
+	 * segment of each later input, not mapping its threads' stacks
+	 * again -- and the caller destroys it.  NULL: one explorer per
+	 * input.  The schedules are the same either way.
+	 */
+	struct shmsim_explorer **explorer;
 };
 
 struct sc_fuzz_result {
