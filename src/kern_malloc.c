@@ -103,17 +103,26 @@ trl_addr(const void *p)
 	    sizeof(struct malloc_trl));
 }
 
-static void
-trl_write(void *p, size_t size, const struct malloc_type *mtp)
+/* The trailer of p at ta, its address (trl_addr(p)). */
+static inline void
+trl_write_at(void *p, unsigned char *ta, size_t size,
+    const struct malloc_type *mtp)
 {
 	struct malloc_trl t = { size, (uint32_t)mtp->ks_index, MT_MAGIC };
-	unsigned char *ta = trl_addr(p);
 
 #ifdef INVARIANTS
 	memset((unsigned char *)p + size, REDZONE_BYTE,
 	    (size_t)(ta - ((unsigned char *)p + size)));
+#else
+	(void)p;
 #endif
 	memcpy(ta, &t, sizeof(t));
+}
+
+static void
+trl_write(void *p, size_t size, const struct malloc_type *mtp)
+{
+	trl_write_at(p, trl_addr(p), size, mtp);
 }
 
 /*
@@ -271,6 +280,14 @@ malloc_type_count_pcpu(struct shmsim_kernel *k, const struct malloc_type *mtp,
 	mts_count(mts, size, alloc);
 }
 
+/* malloc_type_count() for a single kernel (below). */
+static inline __attribute__((__always_inline__)) void
+malloc_type_count_single(struct shmsim_kernel *k, const struct malloc_type *mtp,
+    uint64_t size, bool alloc)
+{
+	mts_count(&k->k_malloc.ms_shared.mp_stats[mtp->ks_index], size, alloc);
+}
+
 /*
  * A kernel for one host thread has one writer, whichever simulated
  * thread runs: it counts in the shared set, with plain loads and stores,
@@ -283,14 +300,11 @@ static inline __attribute__((__always_inline__)) void
 malloc_type_count(struct shmsim_kernel *k, const struct malloc_type *mtp,
     uint64_t size, bool alloc)
 {
-	struct malloc_type_stats *mts;
-
 	if (__predict_false(!k->k_single)) {
 		malloc_type_count_pcpu(k, mtp, size, alloc);
 		return;
 	}
-	mts = &k->k_malloc.ms_shared.mp_stats[mtp->ks_index];
-	mts_count(mts, size, alloc);
+	malloc_type_count_single(k, mtp, size, alloc);
 }
 
 /*
@@ -395,23 +409,24 @@ malloc_zone(struct shmsim_kernel *k, size_t size)
 		[(size + (1U << MALLOC_ZONE_SHIFT) - 1) >> MALLOC_ZONE_SHIFT]]);
 }
 
+static inline void uma_item_kill(uma_zone_t zone, void *item);
 static inline void uma_item_bury(uma_zone_t zone, void *item);
+static inline void uma_item_raise(uma_zone_t zone, void *item, const char *fn);
 static inline void uma_item_revive(uma_zone_t zone, void *item, const char *fn);
 static void uma_dup_check(uma_zone_t zone, const void *item, const char *fn);
 
 /*
- * kern_malloc.c: malloc() -- a block of a malloc zone from its bucket,
- * or a new host block.
+ * malloc() past its fast path (below): a new host block, or a block of
+ * the malloc zone's bucket (zone, NULL for a block above MALLOC_ZONE_MAX)
+ * in a multi kernel whose zones were made to cache.
  */
-void *
-malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
-    int flags)
+static __attribute__((__noinline__)) void *
+malloc_k_slow(struct shmsim_kernel *k, size_t size,
+    const struct malloc_type *mtp, int flags, uma_zone_t zone)
 {
-	uma_zone_t zone;
 	void *p;
 
-	if (size <= MALLOC_ZONE_MAX) {
-		zone = malloc_zone(k, size);
+	if (zone != NULL) {
 		if (zone->uz_cnt > 0) {
 			KASSERT((flags & (M_WAITOK | M_NOWAIT)) != 0 &&
 				(flags & (M_WAITOK | M_NOWAIT)) !=
@@ -432,6 +447,46 @@ malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
 		p = malloc_block(size, mtp, flags);
 	malloc_type_count(k, mtp, size, true);
 	return (p);
+}
+
+/*
+ * kern_malloc.c: malloc() -- a block of a malloc zone from its bucket,
+ * or a new host block.  The bucket's path in a single kernel is first
+ * and makes no call but the last (the M_ZERO memset, as a tail call),
+ * so it saves no registers: the item's trailer is where free() found it
+ * (uz_trl), and the count is the single kernel's.  Everything else is
+ * malloc_k_slow(), the same steps.
+ */
+void *
+malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
+    int flags)
+{
+	uma_zone_t zone;
+	unsigned int i;
+	void *p;
+
+	if (__predict_true(size <= MALLOC_ZONE_MAX && k->k_single)) {
+		zone = malloc_zone(k, size);
+		if (__predict_true(zone->uz_cnt > 0 && zone->uz_fast)) {
+			KASSERT((flags & (M_WAITOK | M_NOWAIT)) != 0 &&
+				(flags & (M_WAITOK | M_NOWAIT)) !=
+				    (M_WAITOK | M_NOWAIT),
+			    ("%s: M_WAITOK or M_NOWAIT, not both (flags %#x)",
+				__func__, flags));
+			i = --zone->uz_cnt;
+			p = zone->uz_bucket[i];
+			zone->uz_hits++;
+			uma_item_raise(zone, p, "malloc");
+			trl_write_at(p, (unsigned char *)p + zone->uz_trl[i],
+			    size, mtp);
+			malloc_type_count_single(k, mtp, size, true);
+			if ((flags & M_ZERO) != 0)
+				return (memset(p, 0, size));
+			return (p);
+		}
+	}
+	return (malloc_k_slow(k, size, mtp, flags,
+	    size <= MALLOC_ZONE_MAX ? malloc_zone(k, size) : NULL));
 }
 
 /*
@@ -483,9 +538,12 @@ free_k(struct shmsim_kernel *k, void *addr, const struct malloc_type *mtp)
 		zone = malloc_zone(k, t.mt_size);
 		if (zone->uz_cnt < zone->uz_max &&
 		    (size_t)(ta - (const unsigned char *)addr) >=
-			zone->uz_size + REDZONE_SIZE) {
+			zone->uz_size + REDZONE_SIZE &&
+		    (size_t)(ta - (const unsigned char *)addr) <= UINT16_MAX) {
 			uma_dup_check(zone, addr, "free");
 			uma_item_bury(zone, addr);
+			zone->uz_trl[zone->uz_cnt] =
+			    (uint16_t)(ta - (const unsigned char *)addr);
 			zone->uz_bucket[zone->uz_cnt++] = addr;
 			return;
 		}
@@ -605,6 +663,7 @@ uma_zone_init(struct shmsim_kernel *k, uma_zone_t zone, const char *name,
 	zone->uz_kernel = k;
 	zone->uz_cache = k->k_uma_cache;
 	zone->uz_memcheck = k->k_uma_memcheck;
+	zone->uz_fast = k->k_single && !zone->uz_memcheck;
 	zone->uz_cnt = 0;
 	zone->uz_max = zone->uz_cache ? UMA_BUCKET_SIZE : 0;
 	zone->uz_hits = 0;
@@ -720,7 +779,7 @@ uma_trash_check(uma_zone_t zone, const void *item, const char *fn)
  * checkers, its redzone and trailer too.
  */
 static inline void
-uma_item_bury(uma_zone_t zone, void *item)
+uma_item_kill(uma_zone_t zone, void *item)
 {
 #ifdef INVARIANTS
 	unsigned char *b = item;
@@ -731,11 +790,30 @@ uma_item_bury(uma_zone_t zone, void *item)
 		memcpy(b + off, &junk, sizeof(junk));
 #endif
 	ASAN_POISON_MEMORY_REGION(item, uma_span(zone));
+}
+
+/*
+ * uma_item_kill(), and memcheck told.  The fast paths (uz_fast: never
+ * under memcheck) use uma_item_kill() and uma_item_raise() alone: a
+ * client request's argument block would cost them a stack frame.
+ */
+static inline void
+uma_item_bury(uma_zone_t zone, void *item)
+{
+	uma_item_kill(zone, item);
 	if (__predict_false(zone->uz_memcheck))
 		VALGRIND_MAKE_MEM_NOACCESS(item, uma_span(zone));
 }
 
 /* An item comes out of the bucket: accessible again, and checked. */
+static inline void
+uma_item_raise(uma_zone_t zone, void *item, const char *fn)
+{
+	ASAN_UNPOISON_MEMORY_REGION(item, uma_span(zone));
+	uma_trash_check(zone, item, fn);
+}
+
+/* uma_item_raise() with memcheck told (before the check reads it). */
 static inline void
 uma_item_revive(uma_zone_t zone, void *item, const char *fn)
 {
@@ -745,20 +823,12 @@ uma_item_revive(uma_zone_t zone, void *item, const char *fn)
 	uma_trash_check(zone, item, fn);
 }
 
-/*
- * uma_core.c: uma_zalloc() -- an item of zone, from its bucket when it
- * has one, else from the host; zeroed with M_ZERO.  Counted under the
- * zone's malloc type either way.
- */
-void *
-uma_zalloc(uma_zone_t zone, int flags)
+/* uma_zalloc() past its fast path (below): the same steps. */
+static __attribute__((__noinline__)) void *
+uma_zalloc_slow(uma_zone_t zone, int flags)
 {
 	void *item;
 
-	KASSERT((flags & (M_WAITOK | M_NOWAIT)) != 0 &&
-		(flags & (M_WAITOK | M_NOWAIT)) != (M_WAITOK | M_NOWAIT),
-	    ("%s: M_WAITOK or M_NOWAIT, not both (flags %#x)", __func__,
-		flags));
 	if (zone->uz_cnt > 0) {
 		item = zone->uz_bucket[--zone->uz_cnt];
 		zone->uz_hits++;
@@ -774,6 +844,35 @@ uma_zalloc(uma_zone_t zone, int flags)
 	return (item);
 }
 
+/*
+ * uma_core.c: uma_zalloc() -- an item of zone, from its bucket when it
+ * has one, else from the host; zeroed with M_ZERO.  Counted under the
+ * zone's malloc type either way.  As uma_zalloc_arg()'s per-CPU cache
+ * path comes first in the kernel, a single kernel's bucket path comes
+ * first here and makes no call but the M_ZERO memset, a tail call: it
+ * saves no registers.
+ */
+void *
+uma_zalloc(uma_zone_t zone, int flags)
+{
+	void *item;
+
+	KASSERT((flags & (M_WAITOK | M_NOWAIT)) != 0 &&
+		(flags & (M_WAITOK | M_NOWAIT)) != (M_WAITOK | M_NOWAIT),
+	    ("%s: M_WAITOK or M_NOWAIT, not both (flags %#x)", __func__,
+		flags));
+	if (__predict_false(zone->uz_cnt == 0 || !zone->uz_fast))
+		return (uma_zalloc_slow(zone, flags));
+	item = zone->uz_bucket[--zone->uz_cnt];
+	zone->uz_hits++;
+	uma_item_raise(zone, item, "uma_zalloc");
+	malloc_type_count_single(zone->uz_kernel, zone->uz_mtp, zone->uz_size,
+	    true);
+	if ((flags & M_ZERO) != 0)
+		return (memset(item, 0, zone->uz_size));
+	return (item);
+}
+
 /* A second free of an item in the bucket panics. */
 static void
 uma_dup_check(uma_zone_t zone, const void *item, const char *fn)
@@ -784,6 +883,19 @@ uma_dup_check(uma_zone_t zone, const void *item, const char *fn)
 		if (__predict_false(zone->uz_bucket[i] == item))
 			panic("%s(%p): duplicate free of an item of zone %s",
 			    fn, item, zone->uz_name);
+}
+
+/* uma_zfree() past its fast path (below): the same steps. */
+static __attribute__((__noinline__)) void
+uma_zfree_slow(uma_zone_t zone, void *item)
+{
+	malloc_type_count(zone->uz_kernel, zone->uz_mtp, zone->uz_size, false);
+	if (zone->uz_cnt < zone->uz_max) {
+		uma_item_bury(zone, item);
+		zone->uz_bucket[zone->uz_cnt++] = item;
+		return;
+	}
+	free(item);
 }
 
 /*
@@ -811,13 +923,15 @@ uma_zfree(uma_zone_t zone, void *item)
 	}
 #endif
 	uma_dup_check(zone, item, "uma_zfree");
-	malloc_type_count(zone->uz_kernel, zone->uz_mtp, zone->uz_size, false);
-	if (zone->uz_cnt < zone->uz_max) {
-		uma_item_bury(zone, item);
+	if (__predict_true(zone->uz_fast && zone->uz_cnt < zone->uz_max)) {
+		/* The bucket's path of a single kernel, without a call. */
+		malloc_type_count_single(zone->uz_kernel, zone->uz_mtp,
+		    zone->uz_size, false);
+		uma_item_kill(zone, item);
 		zone->uz_bucket[zone->uz_cnt++] = item;
 		return;
 	}
-	free(item);
+	uma_zfree_slow(zone, item);
 }
 
 /*

@@ -56,10 +56,17 @@ struct uma_zone {
 	struct shmsim_kernel *uz_kernel;
 	bool uz_cache;	     /* keep freed items (see above) */
 	bool uz_memcheck;    /* running under memcheck: tell it */
+	bool uz_fast;	     /* single kernel, no memcheck: the fast paths */
 	unsigned int uz_cnt; /* items in uz_bucket */
 	unsigned int uz_max; /* its room: 0 when the zone does not cache */
 	uint64_t uz_hits;    /* allocations served from the bucket */
 	void *uz_bucket[UMA_BUCKET_SIZE]; /* LIFO, as a bucket */
+	/*
+	 * A malloc zone's: where each item's trailer is, as free() found
+	 * it (kern_malloc.c: trl_addr()), so that malloc() rewrites it
+	 * without asking the host allocator again.
+	 */
+	uint16_t uz_trl[UMA_BUCKET_SIZE];
 };
 typedef struct uma_zone *uma_zone_t;
 
