@@ -217,6 +217,15 @@ void _rw_runlock_flags(struct rwlock *rw, const char *func, const char *file,
 #define LOCK_FAST(lo) ((lo)->lo_single && _curthread_explored == NULL)
 #endif
 
+/*
+ * The owner a fast path records (sx_owner, rw_owner): curthread, which
+ * LOCK_FAST() has just found to be the host thread's own.  Spelled out,
+ * since cur_sim_thread() would read and test _curthread_explored again
+ * (gcc does not reuse a thread-local load across the lock word's
+ * relaxed atomics).
+ */
+#define LOCK_FAST_OWNER() ((const void *)&_curthread_host)
+
 static __always_inline unsigned int
 lock_word_plain(const struct lock_object *lo)
 {
@@ -306,7 +315,7 @@ static __always_inline void
 _sx_xlock(struct sx *sx, const char *func, const char *file, int line)
 {
 	if (lock_fast_xlock(&sx->lock_object))
-		atomic_store_explicit(&sx->sx_owner, curthread_token(),
+		atomic_store_explicit(&sx->sx_owner, LOCK_FAST_OWNER(),
 		    memory_order_relaxed);
 	else
 		_sx_xlock_flags(sx, func, file, line);
@@ -350,7 +359,7 @@ static __always_inline void
 _rw_wlock(struct rwlock *rw, const char *func, const char *file, int line)
 {
 	if (lock_fast_xlock(&rw->lock_object))
-		atomic_store_explicit(&rw->rw_owner, curthread_token(),
+		atomic_store_explicit(&rw->rw_owner, LOCK_FAST_OWNER(),
 		    memory_order_relaxed);
 	else
 		_rw_wlock_flags(rw, func, file, line);
