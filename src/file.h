@@ -186,8 +186,12 @@ int fget(struct thread *td, int fd, struct file **fpp);
 int fget_unlocked(struct thread *td, int fd, struct file **fpp);
 void _fdrop(struct file *fp, struct thread *td);
 
-/* file.h: fhold() (inline, as in the kernel) */
-static inline struct file *
+/*
+ * file.h: fhold() (inline, as in the kernel; always, as the kernel's
+ * macro is: under link-time optimization gcc had taken fdrop() out of
+ * line again in the callers of the create cycle when other code grew)
+ */
+static __always_inline struct file *
 fhold(struct file *fp)
 {
 	refcount_acquire(&fp->f_count);
@@ -198,7 +202,7 @@ fhold(struct file *fp)
  * file.h: fdrop() (inline, as the kernel's macro) -- true when this
  * dropped the last reference (then _fdrop()).
  */
-static inline bool
+static __always_inline bool
 fdrop(struct file *fp, struct thread *td)
 {
 	if (!refcount_release(&fp->f_count))
