@@ -62,16 +62,35 @@ _vm_object_allocate(struct shmsim_kernel *k, enum obj_type type,
 {
 	vm_object_t obj;
 
-	obj = uma_zalloc(UMA_ZONE(k, UMA_ZONE_VMOBJECT), M_WAITOK | M_ZERO);
+	/*
+	 * Not zeroed: as vm_object_allocate() takes it from obj_zone
+	 * (uma_zalloc(obj_zone, M_WAITOK)), every field is set here, the
+	 * ones vm_object_zinit() sets once in the kernel (the page tree,
+	 * resident_page_count, shadow_count, paging_in_progress) too, since
+	 * the model's zone hands out fresh host memory as well.
+	 */
+	obj = uma_zalloc(UMA_ZONE(k, UMA_ZONE_VMOBJECT), M_WAITOK);
 	obj->type = type;
+	obj->psind = 0;
 	obj->size = size;
+	obj->charge = 0;
 	obj->flags = flags;
 	rw_init(&obj->lock, "vm object", LC_VM_OBJECT, &k->k_witness);
 	refcount_init(&obj->ref_count, 1);
 	obj->cred = cred != NULL ? crhold(cred) : NULL;
 	RB_INIT(&obj->rtree);
+	obj->resident_page_count = 0;
 	RB_INIT(&obj->swtree);
+	obj->swp_count = 0;
+	obj->writemappings = 0;
+	obj->swp_priv = NULL;
+	obj->backing_object = NULL;
+	obj->backing_object_offset = 0;
 	LIST_INIT(&obj->shadow_head);
+	obj->shadow_list.le_next = NULL;
+	obj->shadow_list.le_prev = NULL;
+	obj->shadow_count = 0;
+	atomic_init(&obj->paging_in_progress, 0);
 	obj->kernel = k;
 	obj->oid = k_atomic_fetch_add(k, &k->k_next_oid, 1) + 1;
 	mtx_lock(&k->vm_object_list_mtx);
