@@ -493,14 +493,14 @@ shm_path_free(struct shmsim_kernel *k, char *path)
 	free_k(k, path, M_SHMFD);
 }
 
-/* Copy a user path, behind prefix, into buf (MAXPATHLEN bytes). */
+/* Copy a user path, behind prefix (plen bytes), into buf (MAXPATHLEN). */
 static int
 shm_copyin_buf(struct shmsim_kernel *k, const char *userpath,
-    const char *prefix, size_t prefixlen, char *buf)
+    const char *prefix, size_t plen, char *buf)
 {
-	memcpy(buf, prefix, prefixlen);
-	return (
-	    copyinstr(k, userpath, buf + prefixlen, MAXPATHLEN - prefixlen));
+	if (plen != 0) /* the host's "": a memcpy() call less per path */
+		memcpy(buf, prefix, plen);
+	return (copyinstr(k, userpath, buf + plen, MAXPATHLEN - plen));
 }
 
 /*
