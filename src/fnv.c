@@ -33,6 +33,7 @@ fnv_32_str(const char *str, Fnv32_t hval)
 	}
 }
 
+/* fnv_hash.h: fnv_32_buf() */
 Fnv32_t
 fnv_32_buf(const void *buf, size_t len, Fnv32_t hval)
 {
