@@ -61,6 +61,7 @@
 #include "kernel_var.h"
 #include "proc.h"
 #include "shm.h"
+#include "shmsim_explore.h"
 
 static int max_fds;
 
@@ -444,6 +445,16 @@ sys_after(void *arg, struct shmsim_kernel *k, const struct sc_fuzz_call *c)
 	}
 }
 
+/*
+ * The explorer of the concurrent segments, kept from one input to the
+ * next and reset for each (sc_fuzz_opts.explorer): a new one per input
+ * zeroed its tables and mapped its threads' stacks again, for the
+ * quarter of the corpus's inputs that have a segment.  The schedules
+ * are the same (tests/decode_reuse.c compares every corpus input both
+ * ways).
+ */
+static struct shmsim_explorer *kept_explorer;
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -469,6 +480,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.before = sys_before;
 	o.after = sys_after;
 	o.audit = sys_audit;
+	o.explorer = &kept_explorer;
 	(void)sc_fuzz_run(SC_FUZZ_SYSCALLS, data, size, &o, &res);
 	if (res.deadlock) {
 		/* The model must never deadlock, in any schedule. */
@@ -498,9 +510,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return (0);
 }
 
-/* The replay's totals, so that the ctest log shows the proof ran. */
+/*
+ * The replay's totals, so that the ctest log shows the proof ran; and
+ * the kept explorer goes, so that leak checkers see nothing left.
+ */
 static void __attribute__((__destructor__)) prove_totals(void)
 {
+	if (kept_explorer != NULL) {
+		shmsim_explorer_destroy(kept_explorer);
+		kept_explorer = NULL;
+	}
 	if (proving() && compared > 0)
 		fprintf(stderr,
 		    "fuzz_syscalls: %lu audit pairs compared (%lu by the "
