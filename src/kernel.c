@@ -166,6 +166,7 @@ shmsim_kernel_create(const struct shmsim_config *cfg, struct shmsim_kernel **kp)
 	k->k_cfg.page_sizes[0] = cfg->page_size;
 	k->k_page_shift = (unsigned)__builtin_ctz(cfg->page_size);
 	k->k_single = cfg->threads == SHMSIM_THREADS_SINGLE;
+	k->k_hostmode = k->k_single ? 0 : CURHOST_MULTI;
 	witness_init(&k->k_witness, k->k_single);
 	atomic_init(&k->k_clock_ns, SHMSIM_EPOCH_NS);
 	sx_init(&k->allprison_lock, "allprison", LC_ALLPRISON, &k->k_witness);

@@ -403,7 +403,7 @@ refcount_release_if_gt(atomic_uint *count, unsigned int n)
 	unsigned int old;
 
 	old = atomic_load(count);
-	if (_curhost_single) { /* kern/refcount.h */
+	if ((_curhost_mode & CURHOST_MULTI) == 0) { /* kern/refcount.h */
 		if (old <= n)
 			return (false);
 		atomic_store_explicit(count, old - 1, memory_order_relaxed);

@@ -7,9 +7,9 @@
  * below zero or wrap is a bug: it panics under INVARIANTS.
  *
  * On a host thread driving a kernel made for one host thread
- * (_curhost_single, kern/thread.h) the read-modify-writes are a plain
- * load and store: the explorer's fibers switch only at the scheduling
- * point before them.
+ * (_curhost_mode without CURHOST_MULTI, kern/thread.h) the
+ * read-modify-writes are a plain load and store: the explorer's fibers
+ * switch only at the scheduling point before them.
  */
 #ifndef SHMSIM_KERN_REFCOUNT_H
 #define SHMSIM_KERN_REFCOUNT_H
@@ -44,6 +44,30 @@ refcount_load(const atomic_uint *count)
 	return (atomic_load_explicit(count, memory_order_relaxed));
 }
 
+/*
+ * The scheduling point before a count's read-modify-write, then whether
+ * that is plain (a single kernel) or atomic.  A single kernel's host
+ * thread outside the explorer (_curhost_mode 0) has no scheduling point
+ * to take: one test of one thread-local byte instead of two, the
+ * explored thread's and the mode.  The point is taken first, and the
+ * mode read again after it (the fiber that resumes may run another
+ * kernel), as before.
+ */
+static __always_inline bool
+refcount_point_plain(const char *op, const char *kind, const char *func,
+    const char *file, int line)
+{
+	unsigned char m = _curhost_mode;
+
+	if (__predict_true(m == 0))
+		return (true);
+	if (__predict_true(m == CURHOST_MULTI))
+		return (false);
+	/* SCHED_POINT_AT(), whose test was the mode's. */
+	sched_point_slow(_curthread_explored, op, kind, func, file, line);
+	return ((_curhost_mode & CURHOST_MULTI) == 0);
+}
+
 /* refcount.h: refcount_acquire() */
 /*
  * The scheduling point is named by the count's field ("shm_refs",
@@ -58,8 +82,7 @@ _refcount_acquire(atomic_uint *count, const char *kind, const char *func,
 {
 	unsigned int old;
 
-	SCHED_POINT_AT("refcount_acquire", kind, func, file, line);
-	if (_curhost_single) {
+	if (refcount_point_plain("refcount_acquire", kind, func, file, line)) {
 		old = atomic_load_explicit(count, memory_order_relaxed);
 		atomic_store_explicit(count, old + 1, memory_order_relaxed);
 	} else
@@ -83,8 +106,7 @@ _refcount_release(atomic_uint *count, const char *kind, const char *func,
 {
 	unsigned int old;
 
-	SCHED_POINT_AT("refcount_release", kind, func, file, line);
-	if (_curhost_single) {
+	if (refcount_point_plain("refcount_release", kind, func, file, line)) {
 		old = atomic_load_explicit(count, memory_order_relaxed);
 		atomic_store_explicit(count, old - 1, memory_order_relaxed);
 	} else

@@ -48,7 +48,7 @@
 
 _Thread_local struct sim_thread *_curthread_explored;
 _Thread_local struct sim_thread _curthread_host;
-_Thread_local _Bool _curhost_single;
+_Thread_local unsigned char _curhost_mode = CURHOST_MULTI;
 
 /* The explorer whose schedule is running on this host thread, if any. */
 static _Thread_local struct shmsim_explorer *explorer_active;
@@ -746,7 +746,7 @@ step_observe(struct shmsim_explorer *e)
 	e->e_in_obs = true;
 	e->e_obs(e->e_obsarg, e);
 	e->e_in_obs = false;
-	_curthread_explored = saved;
+	curthread_explored_set(saved);
 }
 
 /* Inlined: a preempted thread's step comes before every switch. */
@@ -1215,11 +1215,11 @@ sched_switch(struct shmsim_explorer *e, struct sched_thread *from,
 
 	e->e_switches++;
 	if (to == NULL) {
-		_curthread_explored = NULL;
+		curthread_explored_set(NULL);
 		fiber_switch(ff, &e->e_host, dying);
 		return;
 	}
-	_curthread_explored = &to->st_td;
+	curthread_explored_set(&to->st_td);
 	fiber_switch(ff, &to->st_fiber, dying);
 }
 
@@ -1421,7 +1421,7 @@ sched_panic_hook(const char *msg)
 			sizeof(*e->e_steps)))
 			step_record(e, st, EV_PANIC, &st->st_last);
 	}
-	_curthread_explored = NULL;
+	curthread_explored_set(NULL);
 	token_snapshot(e);
 	out = e->e_opts.panic_fn != NULL ? open_memstream(&text, &len) : NULL;
 	if (out == NULL)
@@ -1810,7 +1810,7 @@ shmsim_explorer_par(struct shmsim_explorer *e, int n, const char *const names[],
 	sched_switch(e, NULL, first, false);
 
 	/* Back on the host: every thread finished, or deadlock. */
-	_curthread_explored = NULL;
+	curthread_explored_set(NULL);
 	e->e_in_par = false;
 	e->e_report = NULL;
 	e->e_reportlen = 0;

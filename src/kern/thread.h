@@ -38,13 +38,35 @@ struct sim_thread {
 extern _Thread_local struct sim_thread *_curthread_explored;
 extern _Thread_local struct sim_thread _curthread_host;
 /*
- * True while this host thread drives a kernel made for one host thread
- * (SHMSIM_THREADS_SINGLE): its reference counts then use plain loads and
- * stores (kern/refcount.h).  Set at every entry into a kernel
- * (kernel_enter(), kernel_var.h), so it follows the kernel being driven;
- * false (atomic) until the first entry.
+ * The calling host thread's mode, one thread-local byte that the
+ * reference counts' fast path tests once (kern/refcount.h):
+ *
+ * CURHOST_MULTI	it drives a kernel made for several host threads
+ *			(SHMSIM_THREADS_MULTI), or has entered none yet:
+ *			the counts use atomics.  Set or cleared at every
+ *			entry into a kernel (kernel_enter(), kernel_var.h),
+ *			so it follows the kernel being driven.
+ * CURHOST_EXPLORED	a simulated thread of the explorer runs on it
+ *			(_curthread_explored is not NULL, which only
+ *			curthread_explored_set() changes): every
+ *			operation is a scheduling point first.
+ *
+ * 0 is a single kernel's host thread outside the explorer: plain loads
+ * and stores, and no scheduling point, since SCHED_POINT_AT() would find
+ * no explored thread.
  */
-extern _Thread_local _Bool _curhost_single;
+#define CURHOST_MULTI 0x01
+#define CURHOST_EXPLORED 0x02
+extern _Thread_local unsigned char _curhost_mode;
+
+/* The explorer's fiber switches: curthread and the mode's bit together. */
+static inline void
+curthread_explored_set(struct sim_thread *td)
+{
+	_curthread_explored = td;
+	_curhost_mode = (unsigned char)((_curhost_mode & ~CURHOST_EXPLORED) |
+	    (td != NULL ? CURHOST_EXPLORED : 0));
+}
 
 /* The running thread's: curthread in the kernel. */
 static inline struct sim_thread *
