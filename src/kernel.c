@@ -169,8 +169,6 @@ shmsim_kernel_create(const struct shmsim_config *cfg, struct shmsim_kernel **kp)
 	k->k_hostmode = k->k_single ? 0 : CURHOST_MULTI;
 	witness_init(&k->k_witness, k->k_single);
 	atomic_init(&k->k_clock_ns, SHMSIM_EPOCH_NS);
-	k->k_clock_sec = SHMSIM_EPOCH_NS / 1000000000;
-	k->k_clock_nsec = SHMSIM_EPOCH_NS % 1000000000;
 	sx_init(&k->allprison_lock, "allprison", LC_ALLPRISON, &k->k_witness);
 	LIST_INIT(&k->allprison);
 	sx_init(&k->allproc_lock, "allproc", LC_ALLPROC, &k->k_witness);

@@ -56,9 +56,6 @@ struct shmsim_kernel {
 	struct witness k_witness;
 	struct shmsim_fault_plan k_faults;
 	atomic_int_fast64_t k_clock_ns; /* the simulated clock */
-	/* A single kernel's clock instead (k_clock_read_single()). */
-	int64_t k_clock_sec;
-	long k_clock_nsec;
 
 	/* kern_proc.c */
 	struct sx allproc_lock;
@@ -177,38 +174,6 @@ thread_enter(struct thread *td, struct proc *p)
 	K_ATOMIC_RMW_(k, obj, +, atomic_fetch_add, v)
 #define k_atomic_fetch_sub(k, obj, v) \
 	K_ATOMIC_RMW_(k, obj, -, atomic_fetch_sub, v)
-
-/*
- * vfs_timestamp()'s reading (shm_ns.c): the clock one microsecond on.  A
- * multi kernel's readers share one atomic count of nanoseconds, split
- * into seconds at each reading; a single kernel's readings follow one
- * another, so it keeps the two fields and carries the second itself, a
- * test instead of a division by 10^9.  The same readings either way
- * (tests/test_threads.c: clock_same_in_both_modes).
- */
-static inline void
-k_clock_read_multi(struct shmsim_kernel *k, struct timespec *ts)
-{
-	int64_t ns;
-
-	ns = atomic_fetch_add(&k->k_clock_ns, 1000) + 1000;
-	ts->tv_sec = (time_t)(ns / 1000000000);
-	ts->tv_nsec = (long)(ns % 1000000000);
-}
-
-static inline void
-k_clock_read_single(struct shmsim_kernel *k, struct timespec *ts)
-{
-	long nsec = k->k_clock_nsec + 1000;
-
-	if (__predict_false(nsec >= 1000000000)) {
-		nsec -= 1000000000;
-		k->k_clock_sec++;
-	}
-	k->k_clock_nsec = nsec;
-	ts->tv_sec = (time_t)k->k_clock_sec;
-	ts->tv_nsec = nsec;
-}
 /*
  * fault.h: count a hit of site; true when this hit must fail (callers
  * then return the kernel's errno for that site).  Every hit is counted

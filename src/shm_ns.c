@@ -116,16 +116,16 @@ shm_dict_destroy(struct shmsim_kernel *k)
 /*
  * vfs_subr.c: vfs_timestamp() -- XXX(model): a simulated clock that
  * starts at a fixed epoch and advances one microsecond per reading, so
- * that runs are reproducible and every change is visible.  The same
- * readings in both modes (kernel_var.h: k_clock_read_*()).
+ * that runs are reproducible and every change is visible.
  */
 void
 vfs_timestamp(struct shmsim_kernel *k, struct timespec *ts)
 {
-	if (k->k_single)
-		k_clock_read_single(k, ts);
-	else
-		k_clock_read_multi(k, ts);
+	int64_t ns;
+
+	ns = k_atomic_fetch_add(k, &k->k_clock_ns, 1000) + 1000;
+	ts->tv_sec = (time_t)(ns / 1000000000);
+	ts->tv_nsec = (long)(ns % 1000000000);
 }
 
 /* st_blocks of today's kernel: pages resident or on swap (shm_pages). */

@@ -508,67 +508,6 @@ explorer_same_in_both_modes(void **state)
 	assert_int_equal(multi, single);
 }
 
-/*
- * A single kernel's clock carries the second itself (kernel_var.h:
- * k_clock_read_single()); a multi kernel's divides one count of
- * nanoseconds.  Both read the same, across two second boundaries (a
- * million readings each).
- */
-static void
-clock_same_in_both_modes(void **state)
-{
-	struct shmsim_kernel *ks = kernel_new(SHMSIM_THREADS_SINGLE);
-	struct shmsim_kernel *km = kernel_new(SHMSIM_THREADS_MULTI);
-	struct timespec a, b, first;
-	long i, n = 2500000;
-
-	(void)state;
-	for (i = 0; i < n; i++) {
-		vfs_timestamp(ks, &a);
-		vfs_timestamp(km, &b);
-		if (i == 0)
-			first = a;
-		if (a.tv_sec != b.tv_sec || a.tv_nsec != b.tv_nsec)
-			fail_msg("reading %ld: single %jd.%09ld, multi %jd.%09ld",
-			    i, (intmax_t)a.tv_sec, a.tv_nsec,
-			    (intmax_t)b.tv_sec, b.tv_nsec);
-	}
-	assert_true(a.tv_nsec >= 0 && a.tv_nsec < 1000000000);
-	assert_int_equal((a.tv_sec - first.tv_sec) * 1000000000 +
-		(a.tv_nsec - first.tv_nsec),
-	    (n - 1) * 1000);
-	assert_int_equal(a.tv_sec - first.tv_sec, 2);
-	kernel_free(ks);
-	kernel_free(km);
-}
-
-/*
- * _curhost_mode follows the kernel entered (kern/thread.h): 0 for a
- * single kernel, CURHOST_MULTI for a multi one; the explorer's bit is
- * not set outside it.
- */
-static void
-host_mode_follows_kernel(void **state)
-{
-	struct shmsim_kernel *ks = kernel_new(SHMSIM_THREADS_SINGLE);
-	struct shmsim_kernel *km = kernel_new(SHMSIM_THREADS_MULTI);
-
-	(void)state;
-	kernel_enter(km);
-	assert_int_equal(_curhost_mode, CURHOST_MULTI);
-	kernel_enter(ks);
-	assert_int_equal(_curhost_mode, 0);
-	curthread_explored_set(&_curthread_host);
-	assert_int_equal(_curhost_mode, CURHOST_EXPLORED);
-	kernel_enter(km);
-	assert_int_equal(_curhost_mode, CURHOST_EXPLORED | CURHOST_MULTI);
-	curthread_explored_set(NULL);
-	assert_int_equal(_curhost_mode, CURHOST_MULTI);
-	assert_null(_curthread_explored);
-	kernel_free(ks);
-	kernel_free(km);
-}
-
 int
 main(void)
 {
@@ -582,8 +521,6 @@ main(void)
 		cmocka_unit_test(second_host_thread_fine_in_multi),
 		cmocka_unit_test(witness_checks_single_locks),
 		cmocka_unit_test(explorer_same_in_both_modes),
-		cmocka_unit_test(clock_same_in_both_modes),
-		cmocka_unit_test(host_mode_follows_kernel),
 	};
 
 	return (cmocka_run_group_tests_name("threads", tests, NULL, NULL));
