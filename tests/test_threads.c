@@ -508,6 +508,35 @@ explorer_same_in_both_modes(void **state)
 	assert_int_equal(multi, single);
 }
 
+/*
+ * _curhost_mode follows the kernel entered (kern/thread.h): 0 for a
+ * single kernel, CURHOST_MULTI for a multi one; the explorer's bit is
+ * set and cleared with _curthread_explored, and no entry touches it.
+ */
+static void
+host_mode_follows_kernel(void **state)
+{
+	struct shmsim_kernel *ks = kernel_new(SHMSIM_THREADS_SINGLE);
+	struct shmsim_kernel *km = kernel_new(SHMSIM_THREADS_MULTI);
+
+	(void)state;
+	kernel_enter(km);
+	assert_int_equal(_curhost_mode, CURHOST_MULTI);
+	kernel_enter(ks);
+	assert_int_equal(_curhost_mode, 0);
+	curthread_explored_set(&_curthread_host);
+	assert_int_equal(_curhost_mode, CURHOST_EXPLORED);
+	kernel_enter(km);
+	assert_int_equal(_curhost_mode, CURHOST_EXPLORED | CURHOST_MULTI);
+	curthread_explored_set(NULL);
+	assert_int_equal(_curhost_mode, CURHOST_MULTI);
+	assert_null(_curthread_explored);
+	kernel_enter(ks);
+	assert_int_equal(_curhost_mode, 0);
+	kernel_free(ks);
+	kernel_free(km);
+}
+
 int
 main(void)
 {
@@ -521,6 +550,7 @@ main(void)
 		cmocka_unit_test(second_host_thread_fine_in_multi),
 		cmocka_unit_test(witness_checks_single_locks),
 		cmocka_unit_test(explorer_same_in_both_modes),
+		cmocka_unit_test(host_mode_follows_kernel),
 	};
 
 	return (cmocka_run_group_tests_name("threads", tests, NULL, NULL));
