@@ -141,19 +141,10 @@ struct deviation {
 	uint8_t dv_thread;
 };
 
-/*
- * A point's identity, cached by the addresses of its strings.  32 bytes,
- * the kind an offset into ic_what rather than a fourth pointer: with the
- * cache aligned to a line, a slot never straddles two lines and a slot
- * and its neighbour share one.  At 40
- * bytes half the slots straddled, and the slot's load was one of the two
- * stalls of a scheduling point (cachegrind: 28 % of the bench's L1 read
- * misses, and its key's load another 9 %).
- */
+/* A point's identity, cached by the addresses of its strings. */
 struct id_slot {
-	const char *ic_op, *ic_what, *ic_func;
+	const char *ic_op, *ic_what, *ic_func, *ic_kind;
 	uint32_t ic_key;
-	uint32_t ic_kind_off; /* point_kind(ic_what) - ic_what */
 };
 
 struct shmsim_explorer {
@@ -230,7 +221,7 @@ struct shmsim_explorer {
 	 * Identities of the points seen, by the addresses of their strings:
 	 * two ways, a slot and its neighbour (idcache_slot()).
 	 */
-	_Alignas(64) struct id_slot e_idcache[256];
+	struct id_slot e_idcache[256];
 
 	struct shmsim_explore_stats e_stats;
 
@@ -866,32 +857,6 @@ idcache_slot(const char *op, const char *what, const char *func)
 	return ((size_t)(h >> 56));
 }
 
-/*
- * A point in neither slot of its pair in the identity cache: identified
- * from its strings, the entry it displaces, if any, moved to the
- * neighbour slot.  Out of line: after the first schedules almost no
- * point comes here, and inlined, this path made gcc spill the slot
- * number to the stack at every point.
- */
-static __attribute__((noinline)) struct id_slot *
-idcache_fill(struct shmsim_explorer *e, size_t slot, const char *op,
-    const char *what, const char *func)
-{
-	struct id_slot *ic = &e->e_idcache[slot];
-	/* The strings' contents, never their addresses, make the key. */
-	const char *kind = point_kind(what);
-
-	if (ic->ic_op != NULL)
-		e->e_idcache[slot ^ 1] = *ic;
-	ic->ic_op = op;
-	ic->ic_what = what;
-	ic->ic_func = func;
-	ic->ic_kind_off = what != NULL ? (uint32_t)(kind - what) : 0;
-	ic->ic_key =
-	    hash_mix(hash_mix(str_id(e, op), str_id(e, kind)), str_id(e, func));
-	return (ic);
-}
-
 static inline __attribute__((always_inline)) void
 point_identify(struct shmsim_explorer *e, struct sched_thread *st,
     struct sched_point *at, const char *op, const char *what, const char *func,
@@ -906,18 +871,30 @@ point_identify(struct shmsim_explorer *e, struct sched_thread *st,
 	ic = &e->e_idcache[slot];
 	if (__predict_false(ic->ic_op != op || ic->ic_what != what ||
 		ic->ic_func != func)) {
-		/* Points that alternate in a schedule may share a slot. */
 		other = &e->e_idcache[slot ^ 1];
 		if (other->ic_op == op && other->ic_what == what &&
 		    other->ic_func == func)
 			ic = other;
-		else
-			ic = idcache_fill(e, slot, op, what, func);
+		else {
+			/*
+			 * The strings' contents, never their addresses, make
+			 * the key.  The entry it displaces, if any, moves to
+			 * the neighbour slot.
+			 */
+			if (ic->ic_op != NULL)
+				*other = *ic;
+			ic->ic_op = op;
+			ic->ic_what = what;
+			ic->ic_func = func;
+			ic->ic_kind = point_kind(what);
+			ic->ic_key = hash_mix(
+			    hash_mix(str_id(e, op), str_id(e, ic->ic_kind)),
+			    str_id(e, func));
+		}
 	}
 	key = ic->ic_key;
 	at->sp_op = op;
-	/* No offset from a null what: point_kind(NULL) is NULL. */
-	at->sp_what = what != NULL ? what + ic->ic_kind_off : NULL;
+	at->sp_what = ic->ic_kind;
 	at->sp_func = func;
 	at->sp_file = file;
 	at->sp_line = line;
@@ -1601,16 +1578,9 @@ shmsim_explorer_create(const struct shmsim_explore_opts *o,
 	*ep = NULL;
 	if (!opts_valid(o))
 		return (EINVAL);
-	/*
-	 * Aligned as its identity cache asks (struct id_slot): calloc()
-	 * gives 16 bytes, and the cache's lines would start wherever the
-	 * allocation fell.  The size is a multiple of the alignment, as
-	 * aligned_alloc() requires, since the struct has that alignment.
-	 */
-	e = aligned_alloc(_Alignof(struct shmsim_explorer), sizeof(*e));
+	e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return (ENOMEM);
-	memset(e, 0, sizeof(*e));
 	e->e_tc = calloc(1, sizeof(*e->e_tc));
 	if (e->e_tc == NULL) {
 		free(e);
