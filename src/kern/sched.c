@@ -149,7 +149,6 @@ struct id_slot {
 
 struct shmsim_explorer {
 	struct shmsim_explore_opts e_opts;
-	char *e_token_in;
 	struct sched_thread e_threads[SHMSIM_MAX_ACTORS];
 	int e_nthreads;
 	int e_nalloc; /* fibers with a stack */
