@@ -49,7 +49,7 @@ struct swdev {
 struct shmsim_kernel {
 	struct shmsim_config k_cfg;
 	unsigned int k_page_shift;
-	bool k_single; /* k_cfg.threads == SHMSIM_THREADS_SINGLE */
+	bool k_single;		  /* k_cfg.threads == SHMSIM_THREADS_SINGLE */
 	unsigned char k_hostmode; /* its _curhost_mode: 0 or CURHOST_MULTI */
 	/* The host thread that entered first (SINGLE, INVARIANTS). */
 	_Atomic(const void *) k_host;
@@ -127,8 +127,8 @@ void kernel_enter_foreign(struct shmsim_kernel *k);
 static inline void
 kernel_enter(struct shmsim_kernel *k)
 {
-	_curhost_mode = (unsigned char)((_curhost_mode & CURHOST_EXPLORED) |
-	    k->k_hostmode);
+	_curhost_mode =
+	    (unsigned char)((_curhost_mode & CURHOST_EXPLORED) | k->k_hostmode);
 #ifdef INVARIANTS
 	if (k->k_single &&
 	    __predict_false(
