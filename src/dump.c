@@ -1220,36 +1220,39 @@ dump_swap_line(struct dump_out *out, const struct dump *d)
 		dw_putc(')', out);
 }
 
+/*
+ * "procs %ju, objects %ju, shm %ju, names %ju,SEP" "files %ju, pages
+ * %ju, swapped %ju,SEP" "inflight %ju, swap_reserved %ju": a count whose
+ * label has no ", " before it starts a part, after "," and sep.
+ */
 static void
 dump_counts(struct dump_out *out, const struct shmsim_counters *c,
     const char *sep)
 {
-	/*
-	 * "procs %ju, objects %ju, shm %ju, names %ju,%s" "files %ju, pages
-	 * %ju, swapped %ju,%s" "inflight %ju, swap_reserved %ju"
-	 */
-	dw_puts("procs ", out);
-	dump_num(out, c->procs, 10, 1);
-	dw_puts(", objects ", out);
-	dump_num(out, c->objects, 10, 1);
-	dw_puts(", shm ", out);
-	dump_num(out, c->shm, 10, 1);
-	dw_puts(", names ", out);
-	dump_num(out, c->names, 10, 1);
-	dw_putc(',', out);
-	dw_puts(sep, out);
-	dw_puts("files ", out);
-	dump_num(out, c->files, 10, 1);
-	dw_puts(", pages ", out);
-	dump_num(out, c->pages, 10, 1);
-	dw_puts(", swapped ", out);
-	dump_num(out, c->swapped, 10, 1);
-	dw_putc(',', out);
-	dw_puts(sep, out);
-	dw_puts("inflight ", out);
-	dump_num(out, c->inflight, 10, 1);
-	dw_puts(", swap_reserved ", out);
-	dump_num(out, c->swap_reserved, 10, 1);
+	const struct {
+		const char *label;
+		uint64_t n;
+	} f[] = {
+		{ "procs ", c->procs },
+		{ ", objects ", c->objects },
+		{ ", shm ", c->shm },
+		{ ", names ", c->names },
+		{ "files ", c->files },
+		{ ", pages ", c->pages },
+		{ ", swapped ", c->swapped },
+		{ "inflight ", c->inflight },
+		{ ", swap_reserved ", c->swap_reserved },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (i > 0 && f[i].label[0] != ',') {
+			dw_putc(',', out);
+			dw_puts(sep, out);
+		}
+		dw_puts(f[i].label, out);
+		dump_num(out, f[i].n, 10, 1);
+	}
 }
 
 /* ---------------------------------------------------------------- */
