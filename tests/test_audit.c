@@ -231,6 +231,34 @@ audit_catches_charge(void **state)
 }
 
 /* Invariant 14: descriptor table bookkeeping. */
+/*
+ * Under INVARIANTS: bytes written past a descriptor table, into its
+ * malloc redzone -- one in the redzone's second word (the first intact),
+ * then its first byte too -- are counted, and the audit is clean once
+ * they are put back.
+ */
+static void
+table_overrun_caught(struct env *e, struct handles *h)
+{
+#ifdef INVARIANTS
+	unsigned char *end =
+	    (unsigned char *)&h->fdp->fd_ofiles[h->fdp->fd_nfiles];
+
+	end[13] = 0;
+	assert_caught(e->k, 1, 1,
+	    ": 1 byte(s) written past the end of the descriptor table "
+	    "(20 slots)");
+	end[0] = 0;
+	assert_caught(e->k, 1, 1,
+	    ": 2 byte(s) written past the end of the descriptor table");
+	end[0] = end[13] = 0x42; /* kern_malloc.c: REDZONE_BYTE */
+	assert_audit_clean(e->k);
+#else
+	(void)e;
+	(void)h;
+#endif
+}
+
 static void
 audit_catches_fd_table(void **state)
 {
@@ -263,6 +291,8 @@ audit_catches_fd_table(void **state)
 	assert_caught(e->k, 1, 1, "fd_freefile is 0, which is in use");
 	h.fdp->fd_freefile = ff;
 	assert_audit_clean(e->k);
+
+	table_overrun_caught(e, &h);
 }
 
 /* Invariant 12, 11, 10, and the global counters. */

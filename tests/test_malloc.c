@@ -218,6 +218,26 @@ free_as_file(void *arg)
 	free_k(w->k, w->p, M_FILE);
 }
 
+/* A block whose redzone has bytes overwritten (at offsets past its end). */
+struct overrun {
+	struct shmsim_kernel *k;
+	unsigned char *p;
+	size_t size;
+	int off[2];
+};
+
+static void
+free_overrun(void *arg)
+{
+	struct overrun *o = arg;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (o->off[i] >= 0)
+			o->p[o->size + (size_t)o->off[i]] = 0;
+	free_k(o->k, o->p, M_TEMP);
+}
+
 #endif
 
 /* Under INVARIANTS a block freed under another type panics, naming both. */
@@ -234,6 +254,42 @@ free_with_wrong_type_panics(void **state)
 	assert_aborted(&o);
 	assert_says(&o, "free(");
 	assert_says(&o, ", file): allocated as temp");
+	free_k(e->k, w.p, M_TEMP);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
+/*
+ * Under INVARIANTS free() checks the redzone after the block
+ * (subr_redzone.c) and panics with the number of bytes overwritten: one
+ * byte in the redzone's second word, its first intact; its first and its
+ * sixteenth byte.  In a child: the block is freed corrupted there only.
+ */
+static void
+free_past_the_end_panics(void **state)
+{
+#if defined(INVARIANTS) && !defined(UNDER_TSAN)
+	struct env *e = *state;
+	struct overrun w = { e->k, NULL, 40, { 9, -1 } };
+	struct outcome o;
+
+	w.p = malloc_k(e->k, w.size, M_TEMP, M_WAITOK | M_ZERO);
+	run_child(free_overrun, &w, &o);
+	assert_aborted(&o);
+	assert_says(&o, "free(");
+	assert_says(&o,
+	    "redzone: buffer overflow: 1 byte(s) corrupted after "
+	    "the 40 byte(s) allocated");
+	w.off[0] = 0;
+	w.off[1] = 15;
+	run_child(free_overrun, &w, &o);
+	assert_aborted(&o);
+	assert_says(&o,
+	    "redzone: buffer overflow: 2 byte(s) corrupted after "
+	    "the 40 byte(s) allocated");
+	/* Untouched here: freed without a word. */
 	free_k(e->k, w.p, M_TEMP);
 #else
 	(void)state;
@@ -311,6 +367,8 @@ main(void)
 		cmocka_unit_test(clean_kernel_reports_nothing),
 		cmocka_unit_test(dictionary_counted_from_boot),
 		cmocka_unit_test_setup_teardown(free_with_wrong_type_panics,
+		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(free_past_the_end_panics,
 		    setup_current, teardown_env),
 	};
 
