@@ -12,14 +12,7 @@
  *   to the fuzz driver; recording 30 on every malloc and free cost
  *   about 4 % of the run.
  */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SHMSIM_FUZZ_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define SHMSIM_FUZZ_ASAN 1
-#endif
+#include "fuzz_asan.h"
 
 #ifdef SHMSIM_FUZZ_ASAN
 const char *__asan_default_options(void);

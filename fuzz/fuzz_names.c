@@ -30,6 +30,7 @@
 
 #include "decode.h"
 #include "file.h"
+#include "fuzz_asan.h"
 #include "kernel_var.h"
 #include "proc.h"
 #include "shm.h"
@@ -415,6 +416,12 @@ names_after(void *arg, struct shmsim_kernel *k, const struct sc_fuzz_call *c)
 	check_table(k);
 }
 
+/*
+ * The kernels' host memory, kept from one input to the next under ASan
+ * as fuzz_syscalls keeps it (sc_fuzz_opts.hostmem).
+ */
+static struct shmsim_hostmem *kept_hostmem;
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -426,6 +433,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&o, 0, sizeof(o));
 	o.audit_each = true;
+#ifdef SHMSIM_FUZZ_ASAN
+	o.hostmem = &kept_hostmem;
+#endif
 	o.begin = names_begin;
 	o.after = names_after;
 	(void)sc_fuzz_run(SC_FUZZ_NAMES, data, size, &o, &res);
@@ -446,4 +456,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(R.ents);
 	memset(&R, 0, sizeof(R));
 	return (0);
+}
+
+/* The kept host memory goes, so that leak checkers see nothing left. */
+static void __attribute__((__destructor__)) names_fini(void)
+{
+	(void)shmsim_hostmem_destroy(kept_hostmem);
+	kept_hostmem = NULL;
 }

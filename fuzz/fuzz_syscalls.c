@@ -58,6 +58,7 @@
 #include "decode.h"
 #include "file.h"
 #include "fnv.h"
+#include "fuzz_asan.h"
 #include "kernel_var.h"
 #include "proc.h"
 #include "shm.h"
@@ -455,6 +456,18 @@ sys_after(void *arg, struct shmsim_kernel *k, const struct sc_fuzz_call *c)
  */
 static struct shmsim_explorer *kept_explorer;
 
+/*
+ * The kernels' host memory, kept from one input to the next under ASan
+ * (sc_fuzz_opts.hostmem, shmsim_hostmem_create()): a kernel's few dozen
+ * host blocks, allocated and freed again for every input, were a quarter
+ * of the run.  A block an input's kernel frees is reused only by a later
+ * input's, so ASan still reports a use after free within an input;
+ * tests/decode_reuse.c compares every corpus input both ways.  Without
+ * ASan (fuzz-fast, the replays) glibc's own cache is faster than this
+ * one, and the kernels take their blocks from it.
+ */
+static struct shmsim_hostmem *kept_hostmem;
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -481,6 +494,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.after = sys_after;
 	o.audit = sys_audit;
 	o.explorer = &kept_explorer;
+#ifdef SHMSIM_FUZZ_ASAN
+	o.hostmem = &kept_hostmem;
+#endif
 	(void)sc_fuzz_run(SC_FUZZ_SYSCALLS, data, size, &o, &res);
 	if (res.deadlock) {
 		/* The model must never deadlock, in any schedule. */
@@ -512,7 +528,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 /*
  * The replay's totals, so that the ctest log shows the proof ran; and
- * the kept explorer goes, so that leak checkers see nothing left.
+ * the kept explorer and host memory go, so that leak checkers see
+ * nothing left.
  */
 static void __attribute__((__destructor__)) prove_totals(void)
 {
@@ -520,6 +537,8 @@ static void __attribute__((__destructor__)) prove_totals(void)
 		shmsim_explorer_destroy(kept_explorer);
 		kept_explorer = NULL;
 	}
+	(void)shmsim_hostmem_destroy(kept_hostmem);
+	kept_hostmem = NULL;
 	if (proving() && compared > 0)
 		fprintf(stderr,
 		    "fuzz_syscalls: %lu audit pairs compared (%lu by the "

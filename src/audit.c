@@ -439,11 +439,11 @@ audit_table(struct audit *a, struct proc *p, int memo_i)
 		    "pid %d: fd_freefile is %d, which is in use", p->p_pid,
 		    fdp->fd_freefile);
 	/* Nothing was written past the table (INVARIANTS). */
-	if (malloc_redzone_check(ofiles) != 0)
+	if (malloc_redzone_check(a->k, ofiles) != 0)
 		shmsim_report_add(a->r,
 		    "pid %d: %d byte(s) written past the end of the "
 		    "descriptor table (%d slots)",
-		    p->p_pid, malloc_redzone_check(ofiles), nfiles);
+		    p->p_pid, malloc_redzone_check(a->k, ofiles), nfiles);
 	/* A table with more files than the memo holds is not kept. */
 	if (mp != NULL && nused <= AUDIT_MEMO_FILES) {
 		a->memo->p[memo_i] = p;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostmem.h"
 #include "kern/kassert.h"
 #include "kern/malloc.h"
 #include "kern/thread.h"
@@ -65,13 +66,15 @@ const struct malloc_type *const malloc_types[M_NTYPES] = {
 };
 
 /*
- * The block trailer: the size and type of a block, in the last 16 bytes of
- * the host block (malloc_usable_size()), where the kernel's slab keeps
- * them out of line.  A trailer rather than a header: the pointer the
- * kernel keeps is then the host block's own, so memory checkers see
- * every block of a live kernel as reachable.  Read and written with
- * memcpy() (under valgrind and ASan the usable size is the size asked
- * for, so the trailer may be unaligned).
+ * The block trailer: the size and type of a block, in the last 16 bytes
+ * of the host block (malloc_usable_size(), or a cached block's exact
+ * size: host_usable_size()), where the kernel's slab keeps them out of
+ * line.  A trailer rather than a header: the pointer the kernel keeps is
+ * then the host block's own, so memory checkers see every block of a
+ * live kernel as reachable (a cache's block has the cache's header
+ * before it; LeakSanitizer follows a pointer 16 bytes in).  Read and
+ * written with memcpy() (under valgrind and ASan the usable size is the
+ * size asked for, so the trailer may be unaligned).
  */
 struct malloc_trl {
 	uint64_t mt_size;
@@ -95,11 +98,60 @@ struct malloc_trl {
 #endif
 #define REDZONE_BYTE 0x42
 
-static unsigned char *
-trl_addr(const void *p)
+/*
+ * Small zeroed blocks: malloc() and memset() rather than calloc(), because
+ * glibc's calloc() bypasses the per-thread cache (tcache); large blocks
+ * (large pages) stay with calloc(), which gets them zeroed from mmap and
+ * so commits only what is touched.
+ */
+#define MALLOC_ZERO_SMALL 16384
+
+/*
+ * The host's side of a block: from k's cache of host blocks when its
+ * config names one (src/hostmem.h), else from malloc(3).
+ */
+static inline size_t
+host_usable_size(const struct shmsim_kernel *k, const void *p)
 {
-	return ((unsigned char *)(uintptr_t)p +
-	    malloc_usable_size((void *)(uintptr_t)p) -
+	if (k->k_hostmem != NULL)
+		return (hostmem_size(p));
+	return (malloc_usable_size((void *)(uintptr_t)p));
+}
+
+static void *
+host_alloc(struct shmsim_kernel *k, size_t size, bool zero)
+{
+	void *p;
+
+	if (k->k_hostmem != NULL)
+		return (hostmem_alloc(k->k_hostmem, size, zero));
+	if (!zero)
+		return (malloc(size));
+	if (size > MALLOC_ZERO_SMALL)
+		return (calloc(1, size));
+	p = malloc(size);
+	/* Keeps gcc from folding malloc + memset back into calloc. */
+	__asm__ __volatile__("" : : "r"(p) : "memory");
+	if (p != NULL)
+		memset(p, 0, size);
+	return (p);
+}
+
+static void
+host_free(struct shmsim_kernel *k, void *p)
+{
+	if (k->k_hostmem == NULL)
+		free(p);
+	else if (!hostmem_free(k->k_hostmem, p))
+		panic("free(%p): not a live block of the kernel's host "
+		      "memory cache (freed twice?)",
+		    p);
+}
+
+static unsigned char *
+trl_addr(const struct shmsim_kernel *k, const void *p)
+{
+	return ((unsigned char *)(uintptr_t)p + host_usable_size(k, p) -
 	    sizeof(struct malloc_trl));
 }
 
@@ -120,9 +172,10 @@ trl_write_at(void *p, unsigned char *ta, size_t size,
 }
 
 static void
-trl_write(void *p, size_t size, const struct malloc_type *mtp)
+trl_write(const struct shmsim_kernel *k, void *p, size_t size,
+    const struct malloc_type *mtp)
 {
-	trl_write_at(p, trl_addr(p), size, mtp);
+	trl_write_at(p, trl_addr(k, p), size, mtp);
 }
 
 /*
@@ -160,14 +213,6 @@ redzone_corrupted(const void *p, const unsigned char *end,
 			n++;
 	return (n);
 }
-
-/*
- * Small zeroed blocks: malloc() and memset() rather than calloc(), because
- * glibc's calloc() bypasses the per-thread cache (tcache); large blocks
- * (large pages) stay with calloc(), which gets them zeroed from mmap and
- * so commits only what is touched.
- */
-#define MALLOC_ZERO_SMALL 16384
 
 /* A thread's home slot in the table: Fibonacci hashing of its address. */
 _Static_assert(MALLOC_NPCPU == 64, "malloc_pcpu_hash() gives 6 bits");
@@ -360,8 +405,8 @@ malloc_stats_destroy(struct shmsim_kernel *k)
  * (malloc_k() and the zones count).
  */
 static void *
-malloc_block_room(size_t size, size_t room, const struct malloc_type *mtp,
-    int flags)
+malloc_block_room(struct shmsim_kernel *k, size_t size, size_t room,
+    const struct malloc_type *mtp, int flags)
 {
 	const size_t extra = REDZONE_SIZE + sizeof(struct malloc_trl);
 	size_t total;
@@ -374,27 +419,19 @@ malloc_block_room(size_t size, size_t room, const struct malloc_type *mtp,
 	if (room > SIZE_MAX - extra)
 		panic("%s: %zu bytes of %s", __func__, size, mtp->ks_shortdesc);
 	total = room + extra;
-	if ((flags & M_ZERO) == 0)
-		p = malloc(total);
-	else if (total <= MALLOC_ZERO_SMALL) {
-		p = malloc(total);
-		/* Keeps gcc from folding malloc + memset back into calloc. */
-		__asm__ __volatile__("" : : "r"(p) : "memory");
-		if (p != NULL)
-			memset(p, 0, total);
-	} else
-		p = calloc(1, total);
+	p = host_alloc(k, total, (flags & M_ZERO) != 0);
 	if (p == NULL)
 		panic("out of host memory (%zu bytes of %s)", size,
 		    mtp->ks_shortdesc);
-	trl_write(p, size, mtp);
+	trl_write(k, p, size, mtp);
 	return (p);
 }
 
 static inline void *
-malloc_block(size_t size, const struct malloc_type *mtp, int flags)
+malloc_block(struct shmsim_kernel *k, size_t size,
+    const struct malloc_type *mtp, int flags)
 {
-	return (malloc_block_room(size, size, mtp, flags));
+	return (malloc_block_room(k, size, size, mtp, flags));
 }
 
 /*
@@ -451,13 +488,14 @@ malloc_k_slow(struct shmsim_kernel *k, size_t size,
 			uma_item_revive(zone, p, "malloc");
 			if (__predict_false(zone->uz_memcheck))
 				VALGRIND_MAKE_MEM_UNDEFINED(p, zone->uz_size);
-			trl_write(p, size, mtp);
+			trl_write(k, p, size, mtp);
 			if ((flags & M_ZERO) != 0)
 				memset(p, 0, size);
 		} else
-			p = malloc_block_room(size, zone->uz_size, mtp, flags);
+			p = malloc_block_room(k, size, zone->uz_size, mtp,
+			    flags);
 	} else
-		p = malloc_block(size, mtp, flags);
+		p = malloc_block(k, size, mtp, flags);
 	malloc_type_count(k, mtp, size, true);
 	return (p);
 }
@@ -507,10 +545,10 @@ malloc_k(struct shmsim_kernel *k, size_t size, const struct malloc_type *mtp,
  * address.
  */
 static const unsigned char *
-malloc_trl_check(const void *addr, const struct malloc_type *mtp,
-    const char *fn, struct malloc_trl *t)
+malloc_trl_check(const struct shmsim_kernel *k, const void *addr,
+    const struct malloc_type *mtp, const char *fn, struct malloc_trl *t)
 {
-	const unsigned char *ta = trl_addr(addr);
+	const unsigned char *ta = trl_addr(k, addr);
 
 	memcpy(t, ta, sizeof(*t));
 	KASSERT(t->mt_magic == MT_MAGIC,
@@ -545,7 +583,7 @@ free_k(struct shmsim_kernel *k, void *addr, const struct malloc_type *mtp)
 
 	if (addr == NULL)
 		return;
-	ta = malloc_trl_check(addr, mtp, "free", &t);
+	ta = malloc_trl_check(k, addr, mtp, "free", &t);
 	malloc_type_count(k, mtp, t.mt_size, false);
 	if (t.mt_size <= MALLOC_ZONE_MAX) {
 		zone = malloc_zone(k, t.mt_size);
@@ -561,7 +599,7 @@ free_k(struct shmsim_kernel *k, void *addr, const struct malloc_type *mtp)
 			return;
 		}
 	}
-	free(addr);
+	host_free(k, addr);
 }
 
 /* kern_malloc.c: realloc() -- NULL allocates; the type stays. */
@@ -576,14 +614,20 @@ realloc_k(struct shmsim_kernel *k, void *addr, size_t size,
 	if (addr == NULL)
 		return (malloc_k(k, size, mtp, flags));
 	KASSERT((flags & M_ZERO) == 0, ("%s: M_ZERO", __func__));
-	malloc_trl_check(addr, mtp, "realloc", &t);
+	malloc_trl_check(k, addr, mtp, "realloc", &t);
 	if (size > SIZE_MAX - extra)
 		panic("%s: %zu bytes of %s", __func__, size, mtp->ks_shortdesc);
-	np = realloc(addr, size + extra);
+	if (k->k_hostmem == NULL)
+		np = realloc(addr, size + extra);
+	else if ((np = hostmem_alloc(k->k_hostmem, size + extra, false)) !=
+	    NULL) {
+		memcpy(np, addr, t.mt_size < size ? t.mt_size : size);
+		host_free(k, addr);
+	}
 	if (np == NULL)
 		panic("out of host memory (%zu bytes of %s)", size,
 		    mtp->ks_shortdesc);
-	trl_write(np, size, mtp);
+	trl_write(k, np, size, mtp);
 	malloc_type_count(k, mtp, t.mt_size, false);
 	malloc_type_count(k, mtp, size, true);
 	return (np);
@@ -602,15 +646,7 @@ uma_zalloc_k(struct shmsim_kernel *k, size_t size,
 {
 	void *p;
 
-	if ((flags & M_ZERO) == 0)
-		p = malloc(size);
-	else if (size <= MALLOC_ZERO_SMALL) {
-		p = malloc(size);
-		__asm__ __volatile__("" : : "r"(p) : "memory");
-		if (p != NULL)
-			memset(p, 0, size);
-	} else
-		p = calloc(1, size);
+	p = host_alloc(k, size, (flags & M_ZERO) != 0);
 	if (p == NULL)
 		panic("out of host memory (%zu bytes of %s)", size,
 		    mtp->ks_shortdesc);
@@ -625,7 +661,7 @@ uma_zfree_k(struct shmsim_kernel *k, void *item, size_t size,
 	if (item == NULL)
 		return;
 	malloc_type_count(k, mtp, size, false);
-	free(item);
+	host_free(k, item);
 }
 
 /* ------------------------------------------------------------ uma(9) */
@@ -770,13 +806,13 @@ uma_trash_check(uma_zone_t zone, const void *item, const char *fn)
 			    UMA_JUNK);
 	}
 	if (zone->uz_mtp != NULL) {
-		malloc_trl_check(item, zone->uz_mtp, fn, &t);
+		malloc_trl_check(zone->uz_kernel, item, zone->uz_mtp, fn, &t);
 		KASSERT(t.mt_size == zone->uz_size,
 		    ("%s: free item %p of zone %s: its trailer says %ju bytes",
 			fn, item, zone->uz_name, (uintmax_t)t.mt_size));
 	} else {
 		/* A malloc zone's: its redzone runs from the zone's size. */
-		const unsigned char *ta = trl_addr(item);
+		const unsigned char *ta = trl_addr(zone->uz_kernel, item);
 
 		memcpy(&t, ta, sizeof(t));
 		KASSERT(t.mt_magic == MT_MAGIC,
@@ -864,7 +900,8 @@ uma_zalloc_slow(uma_zone_t zone, int flags)
 		if ((flags & M_ZERO) != 0)
 			memset(item, 0, zone->uz_size);
 	} else
-		item = malloc_block(zone->uz_size, zone->uz_mtp, flags);
+		item = malloc_block(zone->uz_kernel, zone->uz_size,
+		    zone->uz_mtp, flags);
 	malloc_type_count(zone->uz_kernel, zone->uz_mtp, zone->uz_size, true);
 	return (item);
 }
@@ -920,7 +957,7 @@ uma_zfree_slow(uma_zone_t zone, void *item)
 		zone->uz_bucket[zone->uz_cnt++] = item;
 		return;
 	}
-	free(item);
+	host_free(zone->uz_kernel, item);
 }
 
 /*
@@ -939,7 +976,8 @@ uma_zfree(uma_zone_t zone, void *item)
 	{
 		struct malloc_trl t;
 
-		malloc_trl_check(item, zone->uz_mtp, "uma_zfree", &t);
+		malloc_trl_check(zone->uz_kernel, item, zone->uz_mtp,
+		    "uma_zfree", &t);
 		KASSERT(t.mt_size == zone->uz_size,
 		    ("uma_zfree(%p): an item of zone %s has %zu bytes, not "
 		     "%ju",
@@ -971,7 +1009,7 @@ uma_zone_drain(uma_zone_t zone)
 	while (zone->uz_cnt > 0) {
 		item = zone->uz_bucket[--zone->uz_cnt];
 		uma_item_revive(zone, item, "uma_zone_drain");
-		free(item);
+		host_free(zone->uz_kernel, item);
 	}
 }
 
@@ -989,9 +1027,9 @@ uma_zone_set_cache(uma_zone_t zone, bool on)
  * of the block at addr (0 without INVARIANTS, which has no redzone).
  */
 int
-malloc_redzone_check(const void *addr)
+malloc_redzone_check(const struct shmsim_kernel *k, const void *addr)
 {
-	const unsigned char *ta = trl_addr(addr);
+	const unsigned char *ta = trl_addr(k, addr);
 	struct malloc_trl t;
 
 	memcpy(&t, ta, sizeof(t));

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostmem.h"
 #include "kern/kassert.h"
 #include "kernel_var.h"
 #include "vm_map.h"
@@ -127,6 +128,9 @@ config_check(const struct shmsim_config *cfg)
 	if (cfg->threads != SHMSIM_THREADS_MULTI &&
 	    cfg->threads != SHMSIM_THREADS_SINGLE)
 		return (EINVAL);
+	/* A cache of host blocks has no lock (src/hostmem.c). */
+	if (cfg->hostmem != NULL && cfg->threads != SHMSIM_THREADS_SINGLE)
+		return (EINVAL);
 	if (cfg->page_sizes[0] != 0 && cfg->page_sizes[0] != cfg->page_size)
 		return (EINVAL);
 	/* Large page sizes: increasing powers of two, at most 1 GiB. */
@@ -161,7 +165,13 @@ shmsim_kernel_create(const struct shmsim_config *cfg, struct shmsim_kernel **kp)
 	error = config_check(cfg);
 	if (error != 0)
 		return (error);
-	k = shmsim_calloc(1, sizeof(*k));
+	if (cfg->hostmem == NULL)
+		k = shmsim_calloc(1, sizeof(*k));
+	else if (!hostmem_attach(cfg->hostmem))
+		return (EBUSY);
+	else if ((k = hostmem_alloc(cfg->hostmem, sizeof(*k), true)) == NULL)
+		panic("out of host memory (%zu bytes)", sizeof(*k));
+	k->k_hostmem = cfg->hostmem;
 	k->k_cfg = *cfg;
 	k->k_cfg.page_sizes[0] = cfg->page_size;
 	k->k_page_shift = (unsigned)__builtin_ctz(cfg->page_size);
@@ -342,7 +352,17 @@ shmsim_kernel_destroy(struct shmsim_kernel *k, char *report, size_t len)
 	uma_reclaim_k(k);
 	malloc_leak_check(k, &r);
 	malloc_stats_destroy(k);
-	free(k);
+	if (k->k_hostmem == NULL)
+		free(k);
+	else {
+		/* k, and everything k freed, is the next kernel's to reuse. */
+		struct shmsim_hostmem *hm = k->k_hostmem;
+
+		if (!hostmem_free(hm, k))
+			panic("%s: kernel %p is not a block of its host memory",
+			    __func__, (void *)k);
+		hostmem_detach(hm);
+	}
 	return (r.count);
 }
 

@@ -100,6 +100,9 @@ struct shmsim_kernel {
 	struct uma_zone k_zones[UMA_NZONES];
 	struct uma_zone k_mzones[MALLOC_NZONES]; /* kmemzones */
 	bool k_uma_cache, k_uma_memcheck;	 /* uma_startup_k() */
+	/* Where malloc(9)'s host blocks come from: NULL, the host's malloc(3)
+	   (k_cfg.hostmem; src/hostmem.h). */
+	struct shmsim_hostmem *k_hostmem;
 
 	/*
 	 * The auditor's memory (model-only, not simulated state): the seals
@@ -226,7 +229,7 @@ void malloc_type_allocated(struct shmsim_kernel *k,
     const struct malloc_type *mtp, size_t size);
 void malloc_type_freed(struct shmsim_kernel *k, const struct malloc_type *mtp,
     size_t size);
-int malloc_redzone_check(const void *addr);
+int malloc_redzone_check(const struct shmsim_kernel *k, const void *addr);
 void malloc_stats_read(struct shmsim_kernel *k, struct malloc_type_totals *t);
 
 /* Report buffer helper for the auditor and the leak check. */

@@ -201,7 +201,7 @@ malloc_zone_reuses_blocks(void **state)
 	assert_int_equal(temp_inuse(k, &bytes), 1);
 	assert_int_equal(bytes, 120);
 	/* The redzone follows the new size (INVARIANTS). */
-	assert_int_equal(malloc_redzone_check(q), 0);
+	assert_int_equal(malloc_redzone_check(k, q), 0);
 	free_k(k, q, M_TEMP);
 
 	assert_int_equal(z128->uz_cnt, 1);

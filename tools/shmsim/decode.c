@@ -635,6 +635,12 @@ drv_start(struct drv *d)
 	int error;
 
 	put_config(d);
+	if (d->o->hostmem != NULL) {
+		if (*d->o->hostmem == NULL &&
+		    shmsim_hostmem_create(d->o->hostmem) != 0)
+			abort();
+		d->cfg.hostmem = *d->o->hostmem;
+	}
 	error = shmsim_kernel_create(&d->cfg, &d->k);
 	if (error != 0) {
 		drv_printf(d, "# kernel_create: %s\n",
@@ -2336,7 +2342,13 @@ run_segment(struct drv *d, struct rd *r, FILE *sink)
 	}
 	seg_procs(d, n);
 	if (error == EDEADLK) {
-		/* The kernel is abandoned: no clean-up, no audit. */
+		/*
+		 * The kernel is abandoned: no clean-up, no audit.  Its
+		 * cache of host blocks stays with it: the next input
+		 * makes another.
+		 */
+		if (d->o->hostmem != NULL)
+			*d->o->hostmem = NULL;
 		d->r->deadlock = true;
 		snprintf(d->r->sched_report, sizeof(d->r->sched_report), "%s",
 		    report);

@@ -121,6 +121,14 @@ struct sc_fuzz_opts {
 	 * input.  The schedules are the same either way.
 	 */
 	struct shmsim_explorer **explorer;
+	/*
+	 * Likewise for the kernel's host memory (shmsim_hostmem_create()):
+	 * if not NULL, every input's kernel takes its blocks from the cache
+	 * at *hostmem, made at the first input, and the caller destroys it.
+	 * An input that deadlocks abandons its kernel with the cache and
+	 * sets *hostmem to NULL.  The results are the same either way.
+	 */
+	struct shmsim_hostmem **hostmem;
 };
 
 struct sc_fuzz_result {
