@@ -49,6 +49,14 @@
  * reference (shm_drop through the internals, as test_shm_today.c does)
  * before the auditor runs.  `shmsim decode` does not: the scenario it
  * prints ends at the failing audit, which is the model's true answer.
+ *
+ * The other one (docs/quirks.md, "concurrent growth on disjoint ranges can
+ * shrink the object"): two growing pwrites or fallocates in a concurrent
+ * segment can leave pages past the end of the object, and the auditor
+ * rightly reports them after the segment.  That input stops there, as an
+ * input with a finding does, but is not reported as one: only when the
+ * segment made two or more successful pwrite or fallocate calls and every
+ * violation is a page past an object's size (known_growth_race()).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -86,6 +94,10 @@ static int max_fds;
  */
 static struct audit_memo memo;
 static unsigned long ncalls, memo_calls; /* calls; calls at the memo */
+/* Successful pwrite and fallocate calls since the last call outside a
+ * concurrent segment, and the inputs that met the growth race. */
+static unsigned seg_growth;
+static unsigned long growth_races;
 static unsigned long compared, shortcuts, reported;
 
 /*
@@ -315,6 +327,7 @@ sys_audit(void *arg, struct shmsim_kernel *k, const struct sc_fuzz_call *c)
 	int n;
 
 	(void)arg;
+	seg_growth = 0; /* called for calls outside a segment only */
 	shortcut =
 	    memo_calls + 1 == ncalls && c->op != FZ_FORK && c->op != FZ_EXIT;
 	if (may_change_own_table(c->op))
@@ -365,6 +378,7 @@ sys_begin(void *arg, struct shmsim_kernel *k, const struct shmsim_config *cfg)
 	memo.names_valid = false;
 	ncalls = 0;
 	memo_calls = (unsigned long)-2; /* no memo yet */
+	seg_growth = 0;
 }
 
 /* The destination of an EXCHANGE rename, and its shm_refs before it. */
@@ -417,6 +431,8 @@ sys_after(void *arg, struct shmsim_kernel *k, const struct sc_fuzz_call *c)
 			fail(c, "an errno the model does not know");
 		return;
 	}
+	if (c->op == FZ_PWRITE || c->op == FZ_FALLOCATE)
+		seg_growth++;
 	switch (c->op) {
 	case FZ_OPEN:
 	case FZ_OPEN2:
@@ -468,6 +484,37 @@ static struct shmsim_explorer *kept_explorer;
  */
 static struct shmsim_hostmem *kept_hostmem;
 
+/*
+ * Whether the violations r reports are the kernel's growth race (the
+ * header comment): after a concurrent segment with two or more growth
+ * calls, and each line a page past an object's size.
+ */
+static bool
+known_growth_race(const struct sc_fuzz_result *r)
+{
+	const char *line, *nl;
+
+	if (r->segments == 0 || seg_growth < 2 || r->audit_report[0] == '\0')
+		return (false);
+	for (line = r->audit_report; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (nl == NULL)
+			nl = line + strlen(line);
+		if (!((strncmp(line, "object #", 8) == 0 &&
+			  (strstr(line, ": resident page ") != NULL ||
+			      strstr(line, ": swapped page ") != NULL)) ||
+			(strncmp(line, "shmfd ino ", 10) == 0 &&
+			    strstr(line, " pages allocated past its ") !=
+				NULL)) ||
+		    strstr(line, "-page size") == NULL ||
+		    strstr(line, "-page size") > nl)
+			return (false);
+		if (*nl == '\0')
+			break;
+	}
+	return (true);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -507,6 +554,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    res.segments, res.sched_token, res.sched_report);
 		abort();
 	}
+	if (res.audit_violations != 0 && known_growth_race(&res)) {
+		if (growth_races++ == 0)
+			fprintf(stderr,
+			    "fuzz_syscalls: a concurrent segment met the "
+			    "kernel's growth race (docs/quirks.md); not a "
+			    "finding, the input stops there:\n%s",
+			    res.audit_report);
+		res.audit_violations = 0;
+	}
 	if (res.audit_violations != 0) {
 		fprintf(stderr,
 		    "fuzz_syscalls: the auditor found %d "
@@ -539,6 +595,11 @@ static void __attribute__((__destructor__)) prove_totals(void)
 	}
 	(void)shmsim_hostmem_destroy(kept_hostmem);
 	kept_hostmem = NULL;
+	if (growth_races > 0)
+		fprintf(stderr,
+		    "fuzz_syscalls: %lu input(s) met the kernel's growth "
+		    "race\n",
+		    growth_races);
 	if (proving() && compared > 0)
 		fprintf(stderr,
 		    "fuzz_syscalls: %lu audit pairs compared (%lu by the "
