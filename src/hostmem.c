@@ -86,23 +86,34 @@ struct hm_vec {
 	size_t hv_n, hv_cap;
 };
 
+/*
+ * By size class: the blocks ready for reuse, and those the attached
+ * kernel freed, which join them when it is destroyed.
+ */
 struct shmsim_hostmem {
-	struct hm_vec hm_free[HM_NCLASS]; /* reusable, by class */
-	struct hm_vec hm_wait;		  /* freed by the attached kernel */
+	struct hm_vec hm_free[HM_NCLASS];
+	struct hm_vec hm_wait[HM_NCLASS];
 	size_t hm_cached_bytes;
 	bool hm_attached;
 	struct hostmem_stats hm_st;
 };
 
-/* The header, read and written past the checkers' poisoning. */
-static HM_NO_ASAN void
-hdr_read(const unsigned char *h, struct hostmem_hdr *hh)
+/*
+ * The header, read and written past the checkers' poisoning.  A live
+ * block's header is read, and its state set to free, in one pass: false
+ * if it was not live.
+ */
+static HM_NO_ASAN bool
+hdr_kill(unsigned char *h, struct hostmem_hdr *hh)
 {
+	struct hostmem_hdr *hp = (struct hostmem_hdr *)(void *)h;
+
 	VALGRIND_MAKE_MEM_DEFINED(h, HM_HDR);
-	hh->hh_class = ((const struct hostmem_hdr *)(const void *)h)->hh_class;
-	hh->hh_state = ((const struct hostmem_hdr *)(const void *)h)->hh_state;
-	hh->hh_size = ((const struct hostmem_hdr *)(const void *)h)->hh_size;
+	*hh = *hp;
+	if (hh->hh_state == HH_LIVE)
+		hp->hh_state = HH_FREE;
 	VALGRIND_MAKE_MEM_NOACCESS(h, HM_HDR);
+	return (hh->hh_state == HH_LIVE);
 }
 
 static HM_NO_ASAN void
@@ -131,20 +142,31 @@ hm_fill(unsigned char *p, size_t size, bool zero)
 #endif
 }
 
+/* Room for n more blocks in v. */
 static bool
-hv_push(struct hm_vec *v, unsigned char *h)
+hv_reserve(struct hm_vec *v, size_t n)
 {
 	unsigned char **nv;
 	size_t ncap;
 
-	if (v->hv_n == v->hv_cap) {
-		ncap = v->hv_cap == 0 ? 16 : 2 * v->hv_cap;
-		nv = realloc(v->hv_v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return (false);
-		v->hv_v = nv;
-		v->hv_cap = ncap;
-	}
+	if (v->hv_cap - v->hv_n >= n)
+		return (true);
+	ncap = v->hv_cap == 0 ? 16 : 2 * v->hv_cap;
+	while (ncap - v->hv_n < n)
+		ncap *= 2;
+	nv = realloc(v->hv_v, ncap * sizeof(*nv));
+	if (nv == NULL)
+		return (false);
+	v->hv_v = nv;
+	v->hv_cap = ncap;
+	return (true);
+}
+
+static inline bool
+hv_push(struct hm_vec *v, unsigned char *h)
+{
+	if (v->hv_n == v->hv_cap && !hv_reserve(v, 1))
+		return (false);
 	v->hv_v[v->hv_n++] = h;
 	return (true);
 }
@@ -206,31 +228,33 @@ hostmem_free(struct shmsim_hostmem *hm, void *p)
 	unsigned char *h = (unsigned char *)p - HM_HDR;
 	struct hostmem_hdr hh;
 
-	hdr_read(h, &hh);
-	if (hh.hh_state != HH_LIVE)
+	if (!hdr_kill(h, &hh))
 		return (false);
 	hm->hm_st.hs_live--;
-	hdr_write(h, hh.hh_class, HH_FREE, hh.hh_size);
 	if (hh.hh_class == 0) {
 		free(h);
 		return (true);
 	}
 	ASAN_POISON_MEMORY_REGION(p, hh.hh_size);
 	VALGRIND_MAKE_MEM_NOACCESS(p, hh.hh_size);
-	if (hv_push(&hm->hm_wait, h))
+	if (hv_push(&hm->hm_wait[hh.hh_class], h))
 		hm->hm_st.hs_waiting++;
 	else
 		free(h);
 	return (true);
 }
 
-size_t
+/* On every free and redzone check: one load past the poisoning. */
+HM_NO_ASAN size_t
 hostmem_size(const void *p)
 {
-	struct hostmem_hdr hh;
+	const unsigned char *h = (const unsigned char *)p - HM_HDR;
+	size_t size;
 
-	hdr_read((const unsigned char *)p - HM_HDR, &hh);
-	return ((size_t)hh.hh_size);
+	VALGRIND_MAKE_MEM_DEFINED(h, HM_HDR);
+	size = (size_t)((const struct hostmem_hdr *)(const void *)h)->hh_size;
+	VALGRIND_MAKE_MEM_NOACCESS(h, HM_HDR);
+	return (size);
 }
 
 bool
@@ -245,24 +269,33 @@ hostmem_attach(struct shmsim_hostmem *hm)
 void
 hostmem_detach(struct shmsim_hostmem *hm)
 {
-	struct hostmem_hdr hh;
-	unsigned char *h;
-	size_t i, bytes;
+	struct hm_vec *wv, *fv;
+	size_t c, n, keep, bytes;
 
 	KASSERT(hm->hm_attached, ("%s: no kernel uses this cache", __func__));
-	for (i = 0; i < hm->hm_wait.hv_n; i++) {
-		h = hm->hm_wait.hv_v[i];
-		hdr_read(h, &hh);
-		bytes = (size_t)hh.hh_class * HM_GRAIN;
-		if (hm->hm_cached_bytes + bytes <= HM_CACHE_MAX &&
-		    hv_push(&hm->hm_free[hh.hh_class], h)) {
-			hm->hm_cached_bytes += bytes;
-			hm->hm_st.hs_cached++;
-		} else
-			free(h);
+	for (c = 1; c < HM_NCLASS; c++) {
+		wv = &hm->hm_wait[c];
+		fv = &hm->hm_free[c];
+		if ((n = wv->hv_n) == 0)
+			continue;
+		bytes = c * HM_GRAIN;
+		keep = (HM_CACHE_MAX - hm->hm_cached_bytes) / bytes;
+		if (keep > n)
+			keep = n;
+		if (!hv_reserve(fv, keep))
+			keep = 0;
+		if (keep > 0)
+			memcpy(fv->hv_v + fv->hv_n, wv->hv_v,
+			    keep * sizeof(*wv->hv_v));
+		fv->hv_n += keep;
+		hm->hm_cached_bytes += keep * bytes;
+		hm->hm_st.hs_cached += keep;
+		/* Past the bound, back to the host. */
+		for (; keep < n; keep++)
+			free(wv->hv_v[keep]);
+		wv->hv_n = 0;
 	}
 	hm->hm_st.hs_waiting = 0;
-	hm->hm_wait.hv_n = 0;
 	hm->hm_attached = false;
 }
 
@@ -297,8 +330,8 @@ shmsim_hostmem_destroy(struct shmsim_hostmem *hm)
 		for (i = 0; i < hm->hm_free[c].hv_n; i++)
 			free(hm->hm_free[c].hv_v[i]);
 		free(hm->hm_free[c].hv_v);
+		free(hm->hm_wait[c].hv_v);
 	}
-	free(hm->hm_wait.hv_v);
 	free(hm);
 	return (0);
 }
