@@ -126,7 +126,6 @@ hdr_write(unsigned char *h, uint32_t class, uint32_t state, uint64_t size)
 	hh->hh_state = state;
 	hh->hh_size = size;
 	VALGRIND_MAKE_MEM_NOACCESS(h, HM_HDR);
-	ASAN_POISON_MEMORY_REGION(h, HM_HDR);
 }
 
 /* A block handed out again: zeroed, or filled as ASan fills a new one. */
@@ -192,6 +191,7 @@ hostmem_alloc(struct shmsim_hostmem *hm, size_t size, bool zero)
 		hm->hm_st.hs_host++;
 		hm->hm_st.hs_live++;
 		hdr_write(h, 0, HH_LIVE, size);
+		ASAN_POISON_MEMORY_REGION(h, HM_HDR);
 		return (h + HM_HDR);
 	}
 	class = hm_class_of(size);
@@ -202,6 +202,11 @@ hostmem_alloc(struct shmsim_hostmem *hm, size_t size, bool zero)
 		hm->hm_st.hs_cached--;
 		hm->hm_st.hs_reused++;
 		p = h + HM_HDR;
+		/*
+		 * The header, and the whole class after it, stayed poisoned
+		 * since the block was freed: only the bytes asked for open.
+		 */
+		hdr_write(h, (uint32_t) class, HH_LIVE, size);
 		ASAN_UNPOISON_MEMORY_REGION(p, size);
 		VALGRIND_MAKE_MEM_UNDEFINED(p, size);
 		hm_fill(p, size, zero);
@@ -211,14 +216,17 @@ hostmem_alloc(struct shmsim_hostmem *hm, size_t size, bool zero)
 			return (NULL);
 		hm->hm_st.hs_host++;
 		p = h + HM_HDR;
+		hdr_write(h, (uint32_t) class, HH_LIVE, size);
+		ASAN_POISON_MEMORY_REGION(h, HM_HDR);
+		/* The rest of the class is a redzone. */
+		ASAN_POISON_MEMORY_REGION(p + size,
+		    class * HM_GRAIN - HM_HDR - size);
+		VALGRIND_MAKE_MEM_NOACCESS(p + size,
+		    class * HM_GRAIN - HM_HDR - size);
 		if (zero)
 			hm_fill(p, size, true);
 	}
 	hm->hm_st.hs_live++;
-	hdr_write(h, (uint32_t) class, HH_LIVE, size);
-	/* The rest of the class is a redzone. */
-	ASAN_POISON_MEMORY_REGION(p + size, class * HM_GRAIN - HM_HDR - size);
-	VALGRIND_MAKE_MEM_NOACCESS(p + size, class * HM_GRAIN - HM_HDR - size);
 	return (p);
 }
 
