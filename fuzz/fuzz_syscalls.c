@@ -595,6 +595,7 @@ static void __attribute__((__destructor__)) prove_totals(void)
 	}
 	(void)shmsim_hostmem_destroy(kept_hostmem);
 	kept_hostmem = NULL;
+	audit_memo_release(&memo);
 	if (growth_races > 0)
 		fprintf(stderr,
 		    "fuzz_syscalls: %lu input(s) met the kernel's growth "

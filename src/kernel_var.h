@@ -252,6 +252,7 @@ int audit_kernel(struct shmsim_kernel *k, char *report, size_t len,
  * what the call did not change is not scanned again.  Nothing is
  * remembered when p and names_valid are cleared (zeroed, for one).
  */
+struct audit;
 struct file;
 struct proc;
 struct shmfd;
@@ -271,6 +272,9 @@ struct audit_memo {
 	bool names_valid;
 	int nnames;
 	struct shmfd *names[AUDIT_MEMO_NAMES];
+	/* The auditor's working state (struct audit), made at the first
+	   audit with this memo; audit_memo_release() frees it. */
+	struct audit *scratch;
 };
 /*
  * What the call since the memo was made may have changed, hence is
@@ -284,6 +288,7 @@ struct audit_dirty {
 int audit_kernel_memo(struct shmsim_kernel *k, char *report, size_t len,
     bool locked, struct audit_memo *memo, bool shortcut,
     const struct audit_dirty *dirty);
+void audit_memo_release(struct audit_memo *memo);
 /* The same, locked as shmsim_audit() decides. */
 int shmsim_audit_memo(struct shmsim_kernel *k, char *report, size_t len,
     struct audit_memo *memo, bool shortcut, const struct audit_dirty *dirty);
