@@ -116,14 +116,15 @@ hdr_kill(unsigned char *h, struct hostmem_hdr *hh)
 	return (hh->hh_state == HH_LIVE);
 }
 
+/* A block handed out: its header says live, of class and size. */
 static HM_NO_ASAN void
-hdr_write(unsigned char *h, uint32_t class, uint32_t state, uint64_t size)
+hdr_live(unsigned char *h, uint32_t class, uint64_t size)
 {
 	struct hostmem_hdr *hh = (struct hostmem_hdr *)(void *)h;
 
 	VALGRIND_MAKE_MEM_UNDEFINED(h, HM_HDR);
 	hh->hh_class = class;
-	hh->hh_state = state;
+	hh->hh_state = HH_LIVE;
 	hh->hh_size = size;
 	VALGRIND_MAKE_MEM_NOACCESS(h, HM_HDR);
 }
@@ -190,7 +191,7 @@ hostmem_alloc(struct shmsim_hostmem *hm, size_t size, bool zero)
 			return (NULL);
 		hm->hm_st.hs_host++;
 		hm->hm_st.hs_live++;
-		hdr_write(h, 0, HH_LIVE, size);
+		hdr_live(h, 0, size);
 		ASAN_POISON_MEMORY_REGION(h, HM_HDR);
 		return (h + HM_HDR);
 	}
@@ -206,7 +207,7 @@ hostmem_alloc(struct shmsim_hostmem *hm, size_t size, bool zero)
 		 * The header, and the whole class after it, stayed poisoned
 		 * since the block was freed: only the bytes asked for open.
 		 */
-		hdr_write(h, (uint32_t) class, HH_LIVE, size);
+		hdr_live(h, (uint32_t) class, size);
 		ASAN_UNPOISON_MEMORY_REGION(p, size);
 		VALGRIND_MAKE_MEM_UNDEFINED(p, size);
 		hm_fill(p, size, zero);
@@ -216,7 +217,7 @@ hostmem_alloc(struct shmsim_hostmem *hm, size_t size, bool zero)
 			return (NULL);
 		hm->hm_st.hs_host++;
 		p = h + HM_HDR;
-		hdr_write(h, (uint32_t) class, HH_LIVE, size);
+		hdr_live(h, (uint32_t) class, size);
 		ASAN_POISON_MEMORY_REGION(h, HM_HDR);
 		/* The rest of the class is a redzone. */
 		ASAN_POISON_MEMORY_REGION(p + size,
