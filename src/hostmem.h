@@ -16,7 +16,7 @@
 
 struct shmsim_hostmem;
 
-/* What a cache holds, for the tests and for shmsim_hostmem_stats(). */
+/* What a cache holds (tests/test_hostmem.c, tests/decode_reuse.c). */
 struct hostmem_stats {
 	uint64_t hs_live;    /* blocks handed out and not freed */
 	uint64_t hs_waiting; /* freed by the kernel that uses the cache, not
