@@ -46,9 +46,9 @@
 #include "shmsim.h"
 #include "shmsim_explore.h"
 
-_Thread_local struct sim_thread *_curthread_explored;
+_Thread_local struct sim_thread *_curthread_explored SHMSIM_TLS_HOT;
 _Thread_local struct sim_thread _curthread_host;
-_Thread_local unsigned char _curhost_mode = CURHOST_MULTI;
+_Thread_local unsigned char _curhost_mode SHMSIM_TLS_HOT = CURHOST_MULTI;
 
 /* The explorer whose schedule is running on this host thread, if any. */
 static _Thread_local struct shmsim_explorer *explorer_active;

@@ -35,7 +35,25 @@ struct sim_thread {
 	struct sched_thread *td_sched;	      /* explored: its scheduler slot */
 };
 
-extern _Thread_local struct sim_thread *_curthread_explored;
+/*
+ * The thread-locals every lock and reference count tests (the pointer
+ * and the byte below) use the initial-exec TLS model: one load from the
+ * thread pointer, where libshmsim.so's default model called
+ * __tls_get_addr() at each test, so that the shared library ran
+ * open + close at half the archive's speed (docs/performance.md,
+ * "Linking the shared library").  Initial-exec needs the library's
+ * variables in the static TLS block, which glibc keeps room for in a
+ * dlopen()ed library; these two take 16 bytes of it.  The host thread's
+ * struct sim_thread (800 bytes) keeps the default model, which a
+ * compiler with TLS descriptors (-mtls-dialect=gnu2, CMakeLists.txt)
+ * makes an indirect call that, for a library loaded with the program,
+ * returns a constant offset.  tests/install/dlopen_client.c loads the
+ * library with dlopen() and drives it from threads made before and
+ * after the load.
+ */
+#define SHMSIM_TLS_HOT __attribute__((__tls_model__("initial-exec")))
+
+extern _Thread_local struct sim_thread *_curthread_explored SHMSIM_TLS_HOT;
 extern _Thread_local struct sim_thread _curthread_host;
 /*
  * The calling host thread's mode, one thread-local byte that the
@@ -57,7 +75,7 @@ extern _Thread_local struct sim_thread _curthread_host;
  */
 #define CURHOST_MULTI 0x01
 #define CURHOST_EXPLORED 0x02
-extern _Thread_local unsigned char _curhost_mode;
+extern _Thread_local unsigned char _curhost_mode SHMSIM_TLS_HOT;
 
 /* The explorer's fiber switches: curthread and the mode's bit together. */
 static inline void
