@@ -22,6 +22,7 @@
  * removed before it exits (also on SIGINT, SIGTERM and SIGHUP).
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -43,6 +44,9 @@
 #ifndef SHMSIM_BENCH_MMAP
 #define SHMSIM_BENCH_MMAP 0
 #endif
+#ifndef SHMSIM_BENCH_SHARED_LIB
+#define SHMSIM_BENCH_SHARED_LIB "build/release/lib/libshmsim.so"
+#endif
 #ifndef SHMSIM_BENCH_FUZZ_BIN
 #define SHMSIM_BENCH_FUZZ_BIN "build/release/fuzz/fuzz_syscalls_replay"
 #endif
@@ -62,6 +66,7 @@ static int opt_verbose;
 static int opt_no_host;
 static int opt_mode = -1; /* --threads: -1 both, else the one measured */
 static const char *opt_fuzz_bin = SHMSIM_BENCH_FUZZ_BIN;
+static const char *opt_lib = SHMSIM_BENCH_SHARED_LIB;
 
 static long
 scaled(long n)
@@ -1451,6 +1456,218 @@ bench_kernel(void)
 	r->met = m.sim.med <= 2000;
 }
 
+/* ------------------------------------------------- 11. the shared library */
+
+/*
+ * The API as a client calls it, through pointers filled either from the
+ * model linked into this program or from libshmsim.so loaded with
+ * dlopen(3): the two sides differ only in how the library is built and
+ * loaded (its thread-local model, position-independent code), not in how
+ * it is called.  Each side has its own single-thread kernel.
+ */
+struct lib_side {
+	__typeof__(shmsim_config_init) *config_init;
+	__typeof__(shmsim_kernel_create) *kernel_create;
+	__typeof__(shmsim_kernel_destroy) *kernel_destroy;
+	__typeof__(shmsim_spawn) *spawn;
+	__typeof__(shmsim_exit) *exit;
+	__typeof__(shmsim_shm_open) *shm_open;
+	__typeof__(shmsim_shm_unlink) *shm_unlink;
+	__typeof__(shmsim_ftruncate) *ftruncate;
+	__typeof__(shmsim_fstat) *fstat;
+	__typeof__(shmsim_close) *close;
+	struct shmsim_kernel *k;
+	struct shmsim_proc *p;
+	char (*names)[NAMELEN];
+	long nnames;
+};
+
+static void
+lib_side_linked(struct lib_side *a)
+{
+	a->config_init = shmsim_config_init;
+	a->kernel_create = shmsim_kernel_create;
+	a->kernel_destroy = shmsim_kernel_destroy;
+	a->spawn = shmsim_spawn;
+	a->exit = shmsim_exit;
+	a->shm_open = shmsim_shm_open;
+	a->shm_unlink = shmsim_shm_unlink;
+	a->ftruncate = shmsim_ftruncate;
+	a->fstat = shmsim_fstat;
+	a->close = shmsim_close;
+}
+
+static void *
+lib_sym(void *h, const char *name)
+{
+	void *f = dlsym(h, name);
+
+	if (f == NULL) {
+		fprintf(stderr, "shmsim_bench: dlsym(%s): %s\n", name,
+		    dlerror());
+		exit(1);
+	}
+	return (f);
+}
+
+/* NULL when the library cannot be loaded (the row says why). */
+static void *
+lib_side_loaded(struct lib_side *a, const char *path)
+{
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+
+	if (h == NULL)
+		return (NULL);
+	a->config_init = lib_sym(h, "shmsim_config_init");
+	a->kernel_create = lib_sym(h, "shmsim_kernel_create");
+	a->kernel_destroy = lib_sym(h, "shmsim_kernel_destroy");
+	a->spawn = lib_sym(h, "shmsim_spawn");
+	a->exit = lib_sym(h, "shmsim_exit");
+	a->shm_open = lib_sym(h, "shmsim_shm_open");
+	a->shm_unlink = lib_sym(h, "shmsim_shm_unlink");
+	a->ftruncate = lib_sym(h, "shmsim_ftruncate");
+	a->fstat = lib_sym(h, "shmsim_fstat");
+	a->close = lib_sym(h, "shmsim_close");
+	return (h);
+}
+
+/* A single-thread kernel with one process and the name "/bench.lib". */
+static void
+lib_side_start(struct lib_side *a)
+{
+	struct shmsim_config cfg;
+	int fd;
+
+	a->config_init(&cfg);
+	cfg.threads = SHMSIM_THREADS_SINGLE;
+	SIM(a->kernel_create(&cfg, &a->k));
+	SIM(a->spawn(a->k, NULL, &a->p));
+	SIM(a->shm_open(a->p, "/bench.lib", SIM_O_CREAT_EXCL_RDWR, 0600, &fd));
+	SIM(a->ftruncate(a->p, fd, 4096));
+	SIM(a->close(a->p, fd));
+}
+
+static void
+lib_side_done(struct lib_side *a)
+{
+	char report[512];
+	int leaks;
+
+	SIM(a->shm_unlink(a->p, "/bench.lib"));
+	SIM(a->exit(a->p));
+	leaks = a->kernel_destroy(a->k, report, sizeof(report));
+	if (leaks != 0) {
+		fprintf(stderr, "shmsim_bench: %d leak(s):\n%s", leaks, report);
+		exit(1);
+	}
+}
+
+static double
+lib_open_close(void *arg, long n)
+{
+	struct lib_side *a = arg;
+	double t0;
+	long i;
+	int fd;
+
+	t0 = op_ns();
+	for (i = 0; i < n; i++) {
+		SIM(a->shm_open(a->p, "/bench.lib", SHMSIM_O_RDWR, 0, &fd));
+		SIM(a->close(a->p, fd));
+	}
+	return ((op_ns() - t0) / (double)n);
+}
+
+static double
+lib_cycle(void *arg, long n)
+{
+	struct lib_side *a = arg;
+	struct shmsim_stat sb;
+	double t0;
+	long i;
+	int fd;
+
+	t0 = op_ns();
+	for (i = 0; i < n; i++) {
+		const char *name = a->names[i % a->nnames];
+
+		SIM(a->shm_open(a->p, name, SIM_O_CREAT_EXCL_RDWR, 0600, &fd));
+		SIM(a->ftruncate(a->p, fd, 4096));
+		SIM(a->fstat(a->p, fd, &sb));
+		SIM(a->close(a->p, fd));
+		SIM(a->shm_unlink(a->p, name));
+	}
+	return ((op_ns() - t0) / (double)n);
+}
+
+/* One row: the shared library's time over the linked-in model's. */
+static void
+lib_row(const char *what, const struct measured *m, const char *why)
+{
+	char title[200];
+	struct row *r;
+
+	snprintf(title, sizeof(title),
+	    "%s through libshmsim.so (dlopen) against the model linked in "
+	    "[threads=single]",
+	    what);
+	r = row_add(title, K_TIME);
+	snprintf(r->host_note, sizeof(r->host_note), "-");
+	if (m == NULL) {
+		snprintf(r->sim_note, sizeof(r->sim_note), "n/a (%s)", why);
+		return;
+	}
+	r->sim = m->host;
+	snprintf(r->sim_note, sizeof(r->sim_note),
+	    "%.2fx (%.0f ns against %.0f ns)", m->host.med / m->sim.med,
+	    m->host.med, m->sim.med);
+	/* measure_vs()'s ratio is its second side over its first. */
+	snprintf(r->comment, sizeof(r->comment),
+	    "libshmsim.so / linked in, round by round %.2fx (%.2fx .. %.2fx)",
+	    m->ratio.med, m->ratio.lo, m->ratio.hi);
+}
+
+static void
+bench_library(void)
+{
+	struct lib_side linked, shared;
+	struct measured m;
+	long n = scaled(50000), i;
+	void *h;
+
+	if (!wanted("libshmsim.so"))
+		return;
+	memset(&linked, 0, sizeof(linked));
+	memset(&shared, 0, sizeof(shared));
+	lib_side_linked(&linked);
+	h = lib_side_loaded(&shared, opt_lib);
+	if (h == NULL) {
+		lib_row("open existing + close", NULL, dlerror());
+		return;
+	}
+	linked.names = malloc((size_t)n * NAMELEN);
+	if (linked.names == NULL)
+		die_host("malloc", 0);
+	for (i = 0; i < n; i++)
+		snprintf(linked.names[i], NAMELEN, "/bench.lib.%ld", i);
+	linked.nnames = n;
+	shared.names = linked.names;
+	shared.nnames = n;
+	lib_side_start(&linked);
+	lib_side_start(&shared);
+	m = measure_vs("lib open+close", lib_open_close, &linked,
+	    scaled(200000), lib_open_close, &shared, scaled(200000),
+	    opt_rounds);
+	lib_row("open existing + close", &m, NULL);
+	m = measure_vs("lib create-to-unlink", lib_cycle, &linked, n, lib_cycle,
+	    &shared, n, opt_rounds);
+	lib_row("create-to-unlink cycle", &m, NULL);
+	lib_side_done(&linked);
+	lib_side_done(&shared);
+	free(linked.names);
+	dlclose(h);
+}
+
 /* ------------------------------------------------- 9, 10. memory */
 
 static size_t
@@ -1676,7 +1893,7 @@ usage(void)
 	    "usage: shmsim_bench [--rounds N] [--scale F] [--only WORD] "
 	    "[--no-1m] [--no-host] [--wall]\n"
 	    "                    [--threads single|multi] "
-	    "[--fuzz-bin PATH | --no-fuzz] [--verbose]\n");
+	    "[--fuzz-bin PATH | --no-fuzz] [--lib PATH] [--verbose]\n");
 	exit(2);
 }
 
@@ -1696,6 +1913,8 @@ main(int argc, char **argv)
 			opt_only = argv[++i];
 		else if (strcmp(argv[i], "--fuzz-bin") == 0 && i + 1 < argc)
 			opt_fuzz_bin = argv[++i];
+		else if (strcmp(argv[i], "--lib") == 0 && i + 1 < argc)
+			opt_lib = argv[++i];
 		else if (strcmp(argv[i], "--no-fuzz") == 0)
 			opt_no_fuzz = 1;
 		else if (strcmp(argv[i], "--wall") == 0)
@@ -1758,6 +1977,7 @@ main(int argc, char **argv)
 	bench_truncate();
 	bench_pageout();
 	bench_kernel();
+	bench_library();
 	bench_lookups();
 	bench_fuzz();
 
