@@ -55,9 +55,12 @@
  * segment can leave pages past the end of the object, and the auditor
  * rightly reports them after the segment.  That input stops there, as an
  * input with a finding does, but is not reported as one: only when the
- * segment made two or more successful pwrite or fallocate calls and every
- * violation is a page past an object's size (known_growth_race()).
+ * segment made two or more calls that may have grown an object (a
+ * successful pwrite or fallocate, or a pwrite that failed while copying
+ * after its growth: growth_call()) and every violation is a page past an
+ * object's size (known_growth_race()).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,8 +97,9 @@ static int max_fds;
  */
 static struct audit_memo memo;
 static unsigned long ncalls, memo_calls; /* calls; calls at the memo */
-/* Successful pwrite and fallocate calls since the last call outside a
- * concurrent segment, and the inputs that met the growth race. */
+/* Calls that may have grown an object (growth_call()) since the last
+ * call outside a concurrent segment, and the inputs that met the growth
+ * race. */
 static unsigned seg_growth;
 static unsigned long growth_races;
 static unsigned long compared, shortcuts, reported;
@@ -412,6 +416,24 @@ sys_before(void *arg, struct shmsim_kernel *k, const struct sc_fuzz_call *c)
 		xchg_refs = atomic_load(&xchg_to->shm_refs);
 }
 
+/*
+ * A call that may have grown an object, for the growth race: a pwrite or
+ * a fallocate that succeeded, or a pwrite that failed after growing the
+ * object, while copying into it (shm_write() grows first, then
+ * uiomove_object() can fail: EIO for a page it could not allocate or
+ * read in, EFAULT for the buffer).  Found by CI's fuzzing: a segment of
+ * pwrites that all failed with EIO, under an armed page_alloc fault,
+ * still left pages past the end.
+ */
+static bool
+growth_call(const struct sc_fuzz_call *c)
+{
+	if (c->op == FZ_FALLOCATE)
+		return (c->error == 0);
+	return (c->op == FZ_PWRITE &&
+	    (c->error == 0 || c->error == EIO || c->error == EFAULT));
+}
+
 static void
 sys_after(void *arg, struct shmsim_kernel *k, const struct sc_fuzz_call *c)
 {
@@ -425,14 +447,14 @@ sys_after(void *arg, struct shmsim_kernel *k, const struct sc_fuzz_call *c)
 			shm_drop(xchg_to);
 		xchg_to = NULL;
 	}
+	if (growth_call(c))
+		seg_growth++;
 	if (c->error != 0) {
 		if (c->error < 0 ||
 		    strcmp(shmsim_errno_name(c->error), "E?") == 0)
 			fail(c, "an errno the model does not know");
 		return;
 	}
-	if (c->op == FZ_PWRITE || c->op == FZ_FALLOCATE)
-		seg_growth++;
 	switch (c->op) {
 	case FZ_OPEN:
 	case FZ_OPEN2:

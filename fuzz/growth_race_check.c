@@ -2,8 +2,9 @@
  * fuzz_syscalls' recognition of the kernel's growth race
  * (known_growth_race(), fuzz_syscalls.c): the one audit report it lets
  * pass is pages past an object's size after a concurrent segment with
- * two or more growth calls; every other report, or the same one without
- * that segment, is still a finding.  The regress input
+ * two or more growth calls (growth_call(): checked here too); every
+ * other report, or the same one without that segment, is still a
+ * finding.  The regress input
  * known-growth-race-pages-past-end shows the race is recognized; these
  * cases show nothing else is.
  *
@@ -28,6 +29,23 @@ expect(const char *what, int segments, unsigned growth, const char *report,
 		fprintf(stderr, "growth_race_check: %s: %s, not %s\n", what,
 		    want ? "reported" : "let pass",
 		    want ? "let pass" : "reported");
+		failures++;
+	}
+}
+
+/* Whether a call counts toward the race's two growth calls. */
+static void
+expect_growth(const char *what, enum sc_fuzz_op op, int error, bool want)
+{
+	struct sc_fuzz_call c;
+
+	memset(&c, 0, sizeof(c));
+	c.op = op;
+	c.error = error;
+	if (growth_call(&c) != want) {
+		fprintf(stderr, "growth_race_check: %s: %s, not %s\n", what,
+		    want ? "not counted" : "counted",
+		    want ? "counted" : "not counted");
 		failures++;
 	}
 }
@@ -57,6 +75,23 @@ main(void)
 	    "object #1: ref_count is 2, but 1 reference(s) found\n", false);
 	expect("the size on another line", 1, 2,
 	    "object #1: resident page 4\nobject #1: 2-page size\n", false);
+	/*
+	 * The calls that may have grown an object: a pwrite that failed
+	 * while copying had grown it first (the regress input
+	 * known-growth-race-failed-pwrites: every pwrite EIO).
+	 */
+	expect_growth("a pwrite", FZ_PWRITE, 0, true);
+	expect_growth("a pwrite failing to copy (EIO)", FZ_PWRITE, EIO, true);
+	expect_growth("a pwrite with a bad buffer (EFAULT)", FZ_PWRITE, EFAULT,
+	    true);
+	expect_growth("a fallocate", FZ_FALLOCATE, 0, true);
+	expect_growth("a pwrite on a bad descriptor", FZ_PWRITE, EBADF, false);
+	expect_growth("a pwrite refused by a seal", FZ_PWRITE, EPERM, false);
+	expect_growth("a fallocate out of swap", FZ_FALLOCATE, ENOSPC, false);
+	expect_growth("a fallocate failing with EIO", FZ_FALLOCATE, EIO,
+	    false);
+	expect_growth("a write at the offset", FZ_WRITE, 0, false);
+	expect_growth("an ftruncate", FZ_FTRUNCATE, 0, false);
 	printf("growth_race_check: %d failure(s)\n", failures);
 	return (failures == 0 ? 0 : 1);
 }
