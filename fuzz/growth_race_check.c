@@ -88,8 +88,7 @@ main(void)
 	expect_growth("a pwrite on a bad descriptor", FZ_PWRITE, EBADF, false);
 	expect_growth("a pwrite refused by a seal", FZ_PWRITE, EPERM, false);
 	expect_growth("a fallocate out of swap", FZ_FALLOCATE, ENOSPC, false);
-	expect_growth("a fallocate failing with EIO", FZ_FALLOCATE, EIO,
-	    false);
+	expect_growth("a fallocate failing with EIO", FZ_FALLOCATE, EIO, false);
 	expect_growth("a write at the offset", FZ_WRITE, 0, false);
 	expect_growth("an ftruncate", FZ_FTRUNCATE, 0, false);
 	printf("growth_race_check: %d failure(s)\n", failures);
