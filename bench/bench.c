@@ -1617,7 +1617,6 @@ lib_row(const char *what, const struct measured *m, const char *why)
 		snprintf(r->sim_note, sizeof(r->sim_note), "n/a (%s)", why);
 		return;
 	}
-	r->sim = m->host;
 	snprintf(r->sim_note, sizeof(r->sim_note),
 	    "%.2fx (%.0f ns against %.0f ns)", m->host.med / m->sim.med,
 	    m->host.med, m->sim.med);
