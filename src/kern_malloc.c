@@ -350,6 +350,8 @@ malloc_type_count_pcpu(struct shmsim_kernel *k, const struct malloc_type *mtp,
 
 	td = cur_sim_thread();
 	h = malloc_pcpu_hash(td);
+	KASSERT(h < MALLOC_NPCPU,
+	    ("%s: slot %zu of a table of %d", __func__, h, MALLOC_NPCPU));
 	mp = atomic_load_explicit(&ms->ms_pcpu[h], memory_order_acquire);
 	if (__predict_false(mp == NULL || mp->mp_owner != td))
 		mp = malloc_pcpu_find(ms, td);

@@ -8,6 +8,7 @@
  */
 #include "helpers.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,6 +354,90 @@ dictionary_counted_from_boot(void **state)
 	}
 }
 
+/*
+ * A multi kernel counts each host thread in a set of its own, and past
+ * MALLOC_NPCPU live threads in one shared set with atomic adds: the
+ * totals are exact either way.  MALLOC_NPCPU + 8 threads, all alive at
+ * once (a barrier), each allocate three temp blocks and free two; the
+ * last of each is freed by the main thread.
+ */
+#define PAST_NTHREADS (MALLOC_NPCPU + 8)
+#define PAST_SIZE 24
+
+struct past_table {
+	struct shmsim_kernel *k;
+	pthread_barrier_t all_in, counted;
+	void *kept[PAST_NTHREADS];
+};
+
+struct past_arg {
+	struct past_table *t;
+	int i;
+};
+
+static void *
+past_table_thread(void *arg)
+{
+	struct past_arg *a = arg;
+	struct past_table *t = a->t;
+	void *b[3];
+	int j;
+
+	for (j = 0; j < 3; j++)
+		b[j] = malloc_k(t->k, PAST_SIZE, M_TEMP, M_WAITOK);
+	/* Every thread holds its set (or the shared one) at once. */
+	(void)pthread_barrier_wait(&t->all_in);
+	free_k(t->k, b[0], M_TEMP);
+	free_k(t->k, b[1], M_TEMP);
+	t->kept[a->i] = b[2];
+	(void)pthread_barrier_wait(&t->counted);
+	return (NULL);
+}
+
+static void
+counts_exact_past_the_thread_table(void **state)
+{
+	struct past_table t;
+	struct past_arg args[PAST_NTHREADS];
+	pthread_t th[PAST_NTHREADS];
+	struct shmsim_malloc_stat before, st;
+	int i;
+
+	(void)state;
+	assert_errno(shmsim_kernel_create(NULL, &t.k), 0);
+	assert_false(t.k->k_single); /* the C API's default: multi */
+	before = stat_of(t.k, "temp");
+	assert_int_equal(pthread_barrier_init(&t.all_in, NULL, PAST_NTHREADS),
+	    0);
+	assert_int_equal(
+	    pthread_barrier_init(&t.counted, NULL, PAST_NTHREADS + 1), 0);
+	for (i = 0; i < PAST_NTHREADS; i++) {
+		args[i].t = &t;
+		args[i].i = i;
+		assert_int_equal(
+		    pthread_create(&th[i], NULL, past_table_thread, &args[i]),
+		    0);
+	}
+	(void)pthread_barrier_wait(&t.counted);
+	/* The table is full: some threads counted in the shared set. */
+	assert_int_equal(t.k->k_malloc.ms_nsets, MALLOC_NPCPU);
+	st = stat_of(t.k, "temp");
+	assert_int_equal(st.requests, before.requests + 3 * PAST_NTHREADS);
+	assert_int_equal(st.inuse, before.inuse + PAST_NTHREADS);
+	assert_int_equal(st.memuse, before.memuse + PAST_SIZE * PAST_NTHREADS);
+	for (i = 0; i < PAST_NTHREADS; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	for (i = 0; i < PAST_NTHREADS; i++)
+		free_k(t.k, t.kept[i], M_TEMP);
+	st = stat_of(t.k, "temp");
+	assert_int_equal(st.inuse, before.inuse);
+	assert_int_equal(st.memuse, before.memuse);
+	assert_int_equal(st.requests, before.requests + 3 * PAST_NTHREADS);
+	(void)pthread_barrier_destroy(&t.all_in);
+	(void)pthread_barrier_destroy(&t.counted);
+	assert_int_equal(shmsim_kernel_destroy(t.k, NULL, 0), 0);
+}
+
 int
 main(void)
 {
@@ -366,6 +451,7 @@ main(void)
 		cmocka_unit_test(leaked_block_is_reported),
 		cmocka_unit_test(clean_kernel_reports_nothing),
 		cmocka_unit_test(dictionary_counted_from_boot),
+		cmocka_unit_test(counts_exact_past_the_thread_table),
 		cmocka_unit_test_setup_teardown(free_with_wrong_type_panics,
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(free_past_the_end_panics,
