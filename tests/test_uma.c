@@ -217,6 +217,55 @@ malloc_zone_reuses_blocks(void **state)
 	kernel_free(k);
 }
 
+/*
+ * Every malloc zone, malloc-16 to malloc-512, takes a freed block back
+ * and hands it out again for the smallest size of its range, in a
+ * single kernel (malloc()'s fast path) and in a multi kernel made to
+ * cache (the path past it); each reuse is a hit of that zone alone.
+ */
+static void
+every_malloc_zone_reuses_blocks(void **state)
+{
+	static const char *const names[MALLOC_NZONES] = { "malloc-16",
+		"malloc-32", "malloc-64", "malloc-128", "malloc-256",
+		"malloc-384", "malloc-512" };
+	static const size_t sizes[MALLOC_NZONES] = { 16, 32, 64, 128, 256, 384,
+		512 };
+	static const enum shmsim_threads modes[] = { SHMSIM_THREADS_SINGLE,
+		SHMSIM_THREADS_MULTI };
+	struct shmsim_kernel *k;
+	uint64_t hits[MALLOC_NZONES];
+	uma_zone_t z;
+	void *p, *q;
+	size_t m, i, j, smallest;
+
+	(void)state;
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		k = kernel_new(modes[m]);
+		set_cache(k, true);
+		smallest = 1;
+		for (i = 0; i < MALLOC_NZONES; i++) {
+			z = &k->k_mzones[i];
+			assert_string_equal(z->uz_name, names[i]);
+			assert_int_equal(z->uz_size, sizes[i]);
+			for (j = 0; j < MALLOC_NZONES; j++)
+				hits[j] = k->k_mzones[j].uz_hits;
+			p = malloc_k(k, sizes[i], M_TEMP, M_WAITOK);
+			free_k(k, p, M_TEMP);
+			assert_int_equal(z->uz_cnt, 1);
+			q = malloc_k(k, smallest, M_TEMP, M_WAITOK);
+			assert_ptr_equal(q, p);
+			assert_int_equal(z->uz_cnt, 0);
+			for (j = 0; j < MALLOC_NZONES; j++)
+				assert_int_equal(k->k_mzones[j].uz_hits,
+				    hits[j] + (j == i));
+			free_k(k, q, M_TEMP);
+			smallest = sizes[i] + 1;
+		}
+		kernel_free(k);
+	}
+}
+
 /* The bucket holds UMA_BUCKET_SIZE items; the rest go to the host. */
 static void
 bucket_is_bounded(void **state)
@@ -527,6 +576,7 @@ main(void)
 		cmocka_unit_test(closed_file_is_reused),
 		cmocka_unit_test(bucket_is_bounded),
 		cmocka_unit_test(malloc_zone_reuses_blocks),
+		cmocka_unit_test(every_malloc_zone_reuses_blocks),
 		cmocka_unit_test(counts_same_as_without_cache),
 		cmocka_unit_test(write_to_cached_item_panics),
 		cmocka_unit_test(double_free_panics),
