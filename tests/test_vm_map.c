@@ -270,6 +270,78 @@ vm_object_collapse_after_exit(void **state)
 }
 
 /*
+ * A collapse through a window: the parent's entry was clipped to the
+ * middle two pages of four before its first store, so its shadow sp
+ * starts one page into the shared shadow s1.  When the child goes, s1
+ * collapses into sp: s1's page 0 is before the window and page 3 past
+ * it (both freed), page 2 is obscured by sp's own (freed), page 1 moves
+ * up to index 0; sp takes over s1's backing object at offset one page.
+ * Run with s1's pages resident and paged out to swap (vm_object_collapse
+ * moves swap blocks by the same rules).
+ */
+static void
+collapse_through_window(struct env *e, bool swapped)
+{
+	struct shmsim_proc *q;
+	vm_object_t obj, s1, sp;
+	uint64_t a, moved;
+	int fd;
+
+	fd = anon(e->p, 4 * PS);
+	obj = fd_object(e->p, fd);
+	a = map(e->p, 0, 4 * PS, RW, PV, fd, 0);
+	store(e->p, a, "p0");
+	store(e->p, a + PS, "p1");
+	store(e->p, a + 2 * PS, "p2");
+	store(e->p, a + 3 * PS, "p3");
+	s1 = entry_at(e->p, a)->object;
+	assert_errno(shmsim_fork(e->p, &q), 0);
+	assert_errno(shmsim_munmap(e->p, a, PS), 0);
+	assert_errno(shmsim_munmap(e->p, a + 3 * PS, PS), 0);
+	store(e->p, a + 2 * PS, "P2");
+	sp = entry_at(e->p, a + PS)->object;
+	assert_ptr_equal(sp->backing_object, s1);
+	assert_int_equal(sp->backing_object_offset, PS);
+	assert_int_equal(sp->size, 2);
+	if (swapped) {
+		assert_errno(shmsim_pageout(e->k, 8, &moved), 0);
+		assert_int_equal(moved, 5); /* s1's four, sp's one */
+	}
+	assert_errno(shmsim_exit(q), 0);
+	assert_ptr_equal(entry_at(e->p, a + PS)->object, sp);
+	assert_ptr_equal(sp->backing_object, obj);
+	assert_int_equal(sp->backing_object_offset, PS);
+	assert_int_equal(obj->shadow_count, 1);
+	assert_int_equal(counters(e->k).objects, 2);
+	/* Only p1 (moved up) and P2 (sp's own) are left, in memory or swap. */
+	if (!swapped)
+		assert_int_equal(counters(e->k).pages, 2);
+	else {
+		assert_int_equal(counters(e->k).pages, 0);
+		assert_int_equal(counters(e->k).swapped, 2);
+	}
+	assert_audit_clean(e->k);
+	expect_load(e->p, a + PS, "p1");
+	expect_load(e->p, a + 2 * PS, "P2");
+	assert_errno(shmsim_munmap(e->p, a + PS, 2 * PS), 0);
+	assert_errno(shmsim_close(e->p, fd), 0);
+	assert_int_equal(counters(e->k).objects, 0);
+	assert_audit_clean(e->k);
+}
+
+static void
+vm_object_collapse_through_window(void **state)
+{
+	collapse_through_window(*state, false);
+}
+
+static void
+vm_object_collapse_through_window_swapped(void **state)
+{
+	collapse_through_window(*state, true);
+}
+
+/*
  * The bypass: when an object shadows every page its backing object has
  * in its window, it may skip it (vm_object_collapse, the backing object
  * has other references).  Reached through fork's vm_map_copy_entry(),
@@ -482,6 +554,12 @@ main(void)
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(vm_object_collapse_after_exit,
 		    setup_2008_local, teardown_env),
+		cmocka_unit_test_setup_teardown(
+		    vm_object_collapse_through_window, setup_current,
+		    teardown_env),
+		cmocka_unit_test_setup_teardown(
+		    vm_object_collapse_through_window_swapped, setup_current,
+		    teardown_env),
 		cmocka_unit_test_setup_teardown(vm_object_collapse_bypass,
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(vm_map_entry_delete_onemapping,
