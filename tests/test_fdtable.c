@@ -1020,6 +1020,37 @@ falloc_noinstall_maxuserfiles(void **state)
 	env_free(e);
 }
 
+/*
+ * Where kern.maxfiles / 20 is neither maxfiles / 19 nor maxfiles / 21
+ * (40 and 20 above cannot tell them apart): maxfiles 400 leaves 380 to
+ * the users, so a user holds 379 files and the 380th is refused; root
+ * goes on.
+ */
+static void
+falloc_noinstall_maxuserfiles_twentieth(void **state)
+{
+	struct env *e;
+	struct shmsim_proc *u;
+	int i, nfd = UNTOUCHED;
+
+	(void)state;
+	e = env_small(SHMSIM_PROFILE_CURRENT, 400, 1024);
+	u = spawn_as(e->k, 1000, 1000, 022);
+	assert_int_equal(shm_create(u, "/u"), 0);
+	for (i = 1; i < 379; i++)
+		assert_int_equal(shm_reopen(u, "/u", SHMSIM_O_RDWR), i);
+	assert_counts(e->k, 1, 1, 1, 379, 0);
+	assert_errno(shmsim_shm_open(u, "/u", SHMSIM_O_RDWR, 0, &nfd), ENFILE);
+	assert_int_equal(nfd, UNTOUCHED);
+	assert_int_equal(shm_reopen(e->p, "/u", SHMSIM_O_RDWR), 0);
+	assert_counts(e->k, 1, 1, 1, 380, 0);
+	assert_audit_clean(e->k);
+	assert_int_equal(shmsim_exit(u), 0);
+	assert_int_equal(shmsim_close(e->p, 0), 0);
+	assert_counts(e->k, 1, 1, 1, 0, 0);
+	env_free(e);
+}
+
 static void
 falloc_noinstall_maxuserfiles_small(void **state)
 {
@@ -1593,6 +1624,7 @@ main(void)
 		cmocka_unit_test(falloc_caps_enfile_before_emfile),
 		cmocka_unit_test(falloc_noinstall_maxuserfiles),
 		cmocka_unit_test(falloc_noinstall_maxuserfiles_small),
+		cmocka_unit_test(falloc_noinstall_maxuserfiles_twentieth),
 		T_CUR(fdcopy_keeps_numbers_and_cloexec),
 		T_CUR(fdcopy_shares_file_with_parent),
 		T_2008(fdcopy_2008),
