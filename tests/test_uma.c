@@ -219,7 +219,8 @@ malloc_zone_reuses_blocks(void **state)
 
 /*
  * Every malloc zone, malloc-16 to malloc-512, takes a freed block back
- * and hands it out again for the smallest size of its range, in a
+ * and hands it out again, zeroed (M_ZERO), for the smallest size of its
+ * range, in a
  * single kernel (malloc()'s fast path) and in a multi kernel made to
  * cache (the path past it); each reuse is a hit of that zone alone.
  */
@@ -253,8 +254,10 @@ every_malloc_zone_reuses_blocks(void **state)
 			p = malloc_k(k, sizes[i], M_TEMP, M_WAITOK);
 			free_k(k, p, M_TEMP);
 			assert_int_equal(z->uz_cnt, 1);
-			q = malloc_k(k, smallest, M_TEMP, M_WAITOK);
+			q = malloc_k(k, smallest, M_TEMP, M_WAITOK | M_ZERO);
 			assert_ptr_equal(q, p);
+			for (j = 0; j < smallest; j++)
+				assert_int_equal(((unsigned char *)q)[j], 0);
 			assert_int_equal(z->uz_cnt, 0);
 			for (j = 0; j < MALLOC_NZONES; j++)
 				assert_int_equal(k->k_mzones[j].uz_hits,
@@ -262,6 +265,41 @@ every_malloc_zone_reuses_blocks(void **state)
 			free_k(k, q, M_TEMP);
 			smallest = sizes[i] + 1;
 		}
+		kernel_free(k);
+	}
+}
+
+/*
+ * uma_zalloc(M_ZERO) zeroes an item that comes from the bucket, written
+ * over before it was freed, in a single kernel and in a multi kernel
+ * made to cache; without M_ZERO it is the same item.
+ */
+static void
+zone_item_zeroed_on_request(void **state)
+{
+	static const enum shmsim_threads modes[] = { SHMSIM_THREADS_SINGLE,
+		SHMSIM_THREADS_MULTI };
+	struct shmsim_kernel *k;
+	uma_zone_t z;
+	unsigned char *item, *again;
+	size_t m, i;
+
+	(void)state;
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		k = kernel_new(modes[m]);
+		set_cache(k, true);
+		z = UMA_ZONE(k, UMA_ZONE_MAPENTRY);
+		item = uma_zalloc(z, M_WAITOK);
+		memset(item, 0xa5, z->uz_size);
+		uma_zfree(z, item);
+		again = uma_zalloc(z, M_WAITOK | M_ZERO);
+		assert_ptr_equal(again, item);
+		for (i = 0; i < z->uz_size; i++)
+			assert_int_equal(again[i], 0);
+		uma_zfree(z, again);
+		again = uma_zalloc(z, M_WAITOK);
+		assert_ptr_equal(again, item);
+		uma_zfree(z, again);
 		kernel_free(k);
 	}
 }
@@ -577,6 +615,7 @@ main(void)
 		cmocka_unit_test(bucket_is_bounded),
 		cmocka_unit_test(malloc_zone_reuses_blocks),
 		cmocka_unit_test(every_malloc_zone_reuses_blocks),
+		cmocka_unit_test(zone_item_zeroed_on_request),
 		cmocka_unit_test(counts_same_as_without_cache),
 		cmocka_unit_test(write_to_cached_item_panics),
 		cmocka_unit_test(double_free_panics),
