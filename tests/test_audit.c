@@ -264,6 +264,8 @@ audit_catches_fd_table(void **state)
 {
 	struct env *e = *state;
 	struct handles h;
+	struct shmsim_proc *child;
+	struct filedesc *cfdp;
 	int ff;
 
 	scene(e, &h);
@@ -291,6 +293,20 @@ audit_catches_fd_table(void **state)
 	assert_caught(e->k, 1, 1, "fd_freefile is 0, which is in use");
 	h.fdp->fd_freefile = ff;
 	assert_audit_clean(e->k);
+
+	/*
+	 * The same in a forked child, whose table fdcopy() made with
+	 * fd_freefile at its first free slot: no allowance for a gap
+	 * (fd_freefile_gap) hides it.
+	 */
+	assert_errno(shmsim_fork(e->p, &child), 0);
+	cfdp = ((struct proc *)child)->p_fd;
+	assert_false(cfdp->fd_freefile_gap);
+	cfdp->fd_freefile += 2;
+	assert_caught(e->k, 1, 1, "fd_freefile");
+	cfdp->fd_freefile -= 2;
+	assert_audit_clean(e->k);
+	assert_errno(shmsim_exit(child), 0);
 
 	table_overrun_caught(e, &h);
 }
