@@ -508,6 +508,41 @@ kernel_destroy_with_mappings(void **state)
 	/* teardown_env destroys the kernel and fails on any leak. */
 }
 
+/*
+ * A shadow object leaked (a reference taken and never dropped, as a
+ * faulty patch would) is reported by shmsim_kernel_destroy(), with the
+ * shm object it holds, and both are freed after the report
+ * (vm_object_free_all(): the shadow is taken off its backing object
+ * under its lock first).
+ */
+static void
+kernel_destroy_reports_leaked_shadow(void **state)
+{
+	struct shmsim_kernel *k;
+	struct shmsim_proc *p;
+	vm_object_t s1;
+	char report[1024];
+	uint64_t a;
+	int fd;
+
+	(void)state;
+	assert_errno(shmsim_kernel_create(NULL, &k), 0);
+	assert_errno(shmsim_spawn(k, NULL, &p), 0);
+	fd = anon(p, PS);
+	a = map(p, 0, PS, RW, PV, fd, 0);
+	store(p, a, "x");
+	s1 = entry_at(p, a)->object;
+	assert_non_null(s1->backing_object);
+	vm_object_reference(s1);
+	assert_int_equal(shmsim_kernel_destroy(k, report, sizeof(report)), 2);
+	/* Its page went with the mapping (OBJ_ONEMAPPING), not the object. */
+	assert_string_equal(report,
+	    "leak: shm vm object #1 left (ref_count 1, 0 resident and 0 "
+	    "swapped page(s))\n"
+	    "leak: anonymous (shadow) vm object #2 left (ref_count 1, 0 "
+	    "resident and 0 swapped page(s))\n");
+}
+
 /* Lock order: vm map before vm object, after the shm range lock. */
 static void
 witness_vm_map_order(void **state)
@@ -570,6 +605,7 @@ main(void)
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(kernel_destroy_with_mappings,
 		    setup_current, teardown_env),
+		cmocka_unit_test(kernel_destroy_reports_leaked_shadow),
 		cmocka_unit_test_setup_teardown(witness_vm_map_order,
 		    setup_current, teardown_env),
 	};
