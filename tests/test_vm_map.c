@@ -381,6 +381,89 @@ vm_object_collapse_bypass(void **state)
 }
 
 /*
+ * The bypass through a window: the parent's shadow sp starts one page
+ * into the shadow s1 it shares with a child (its entry clipped to the
+ * middle two pages of four).  The next fork collapses sp first: it may
+ * skip s1 only if sp has its own copy of each page s1 has in the window
+ * (vm_object_scan_all_shadowed(), pages before the window and past it
+ * not counted).  full: the parent wrote both pages of the window, so sp
+ * bypasses s1; otherwise it wrote the second only, and s1's first page
+ * of the window still shows through sp.  Resident or on swap.
+ */
+static void
+bypass_through_window(struct env *e, bool full, bool swapped)
+{
+	struct shmsim_proc *q, *q2;
+	vm_object_t obj, s1, sp;
+	uint64_t a, moved;
+	int fd;
+
+	fd = anon(e->p, 4 * PS);
+	obj = fd_object(e->p, fd);
+	a = map(e->p, 0, 4 * PS, RW, PV, fd, 0);
+	store(e->p, a, "p0");
+	store(e->p, a + PS, "p1");
+	store(e->p, a + 2 * PS, "p2");
+	store(e->p, a + 3 * PS, "p3");
+	s1 = entry_at(e->p, a)->object;
+	assert_errno(shmsim_fork(e->p, &q), 0);
+	assert_errno(shmsim_munmap(e->p, a, PS), 0);
+	assert_errno(shmsim_munmap(e->p, a + 3 * PS, PS), 0);
+	store(e->p, a + 2 * PS, "P2");
+	if (full)
+		store(e->p, a + PS, "P1");
+	sp = entry_at(e->p, a + PS)->object;
+	assert_ptr_equal(sp->backing_object, s1);
+	assert_int_equal(sp->backing_object_offset, PS);
+	assert_int_equal(s1->ref_count, 2);
+	if (swapped) {
+		assert_errno(shmsim_pageout(e->k, 16, &moved), 0);
+		assert_int_equal(moved, full ? 6 : 5);
+	}
+	assert_errno(shmsim_fork(e->p, &q2), 0);
+	if (full) {
+		assert_ptr_equal(sp->backing_object, obj);
+		assert_int_equal(sp->backing_object_offset, PS);
+		assert_int_equal(s1->ref_count, 1);
+		assert_int_equal(obj->shadow_count, 2);
+		expect_load(e->p, a + PS, "P1");
+	} else {
+		assert_ptr_equal(sp->backing_object, s1);
+		assert_int_equal(s1->ref_count, 2);
+		assert_int_equal(obj->shadow_count, 1);
+		expect_load(e->p, a + PS, "p1");
+	}
+	expect_load(e->p, a + 2 * PS, "P2");
+	expect_load(q2, a + PS, full ? "P1" : "p1");
+	expect_load(q2, a + 2 * PS, "P2");
+	expect_load(q, a, "p0");
+	expect_load(q, a + PS, "p1");
+	expect_load(q, a + 2 * PS, "p2");
+	expect_load(q, a + 3 * PS, "p3");
+	assert_audit_clean(e->k);
+	assert_errno(shmsim_exit(q), 0);
+	assert_errno(shmsim_exit(q2), 0);
+	assert_errno(shmsim_munmap(e->p, a + PS, 2 * PS), 0);
+	assert_errno(shmsim_close(e->p, fd), 0);
+	assert_int_equal(counters(e->k).objects, 0);
+	assert_audit_clean(e->k);
+}
+
+static void
+vm_object_bypass_through_window(void **state)
+{
+	bypass_through_window(*state, true, false);
+	bypass_through_window(*state, false, false);
+}
+
+static void
+vm_object_bypass_through_window_swapped(void **state)
+{
+	bypass_through_window(*state, true, true);
+	bypass_through_window(*state, false, true);
+}
+
+/*
  * vm_map_entry_delete(): unmapping part of a written private mapping
  * frees the shadow's pages of that part at once (OBJ_ONEMAPPING: no
  * other entry maps them), and a tail cuts the object's size.
@@ -597,6 +680,11 @@ main(void)
 		    teardown_env),
 		cmocka_unit_test_setup_teardown(vm_object_collapse_bypass,
 		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(vm_object_bypass_through_window,
+		    setup_current, teardown_env),
+		cmocka_unit_test_setup_teardown(
+		    vm_object_bypass_through_window_swapped, setup_current,
+		    teardown_env),
 		cmocka_unit_test_setup_teardown(vm_map_entry_delete_onemapping,
 		    setup_current, teardown_env),
 		cmocka_unit_test_setup_teardown(vm_fault_reads_through_chain,
