@@ -465,6 +465,7 @@ RESULTS = os.path.join(SCRATCH, "results.jsonl")
 
 UNIT_SLOW = ["test_stress"]
 ASAN = False
+RELEASE = False
 
 
 def sh(cmd, timeout=None, cwd=None, env=None):
@@ -540,7 +541,8 @@ def unbuilt_tests():
 def configure():
     if not os.path.exists(os.path.join(BUILD, "build.ninja")):
         argv = ["cmake", "-S", TREE, "-B", BUILD, "-G", "Ninja",
-                "-DCMAKE_C_COMPILER=gcc", "-DCMAKE_BUILD_TYPE=Debug"]
+                "-DCMAKE_C_COMPILER=gcc", "-DCMAKE_BUILD_TYPE=" +
+                ("Release" if RELEASE else "Debug")]
         if ASAN:
             # as the asan preset of CMakePresets.json (CI runs the suite
             # so too)
@@ -901,6 +903,10 @@ def main():
     ap.add_argument("--asan", action="store_true",
                     help="build the scratch copy with ASan + UBSan, as "
                     "CI's asan stage (use its own --scratch)")
+    ap.add_argument("--release", action="store_true",
+                    help="build the scratch copy as CI's Release stage (no "
+                    "INVARIANTS: the code only such a build runs, such as "
+                    "the locks' fast paths; use its own --scratch)")
     ap.add_argument("--scratch", help="scratch directory (default "
                     "build/mutate): its tree/ is the mutated copy")
     ap.add_argument("--reverse", action="store_true",
@@ -925,8 +931,11 @@ def main():
                     "build/mutate/results.jsonl)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
-    global RESULTS, SCRATCH, TREE, BUILD, ASAN
+    global RESULTS, SCRATCH, TREE, BUILD, ASAN, RELEASE
     ASAN = args.asan
+    RELEASE = args.release
+    if ASAN and RELEASE:
+        sys.exit("mutate: --asan and --release are separate builds")
     if args.scratch:
         SCRATCH = os.path.abspath(args.scratch)
         TREE = os.path.join(SCRATCH, "tree")
