@@ -30,6 +30,9 @@
 #endif
 #ifdef TEST_ASAN
 #include <sanitizer/asan_interface.h>
+/* The sanitizer runtime's (gcc ships no allocator_interface.h). */
+int __sanitizer_get_ownership(const volatile void *p);
+size_t __sanitizer_get_allocated_size(const volatile void *p);
 #endif
 #if __has_include(<valgrind/memcheck.h>)
 #include <valgrind/memcheck.h>
@@ -574,6 +577,9 @@ cached_item_is_poisoned(void **state)
 	uma_zone_t z;
 	void *item, *again;
 	bool checked = false;
+#ifdef TEST_ASAN
+	size_t span;
+#endif
 
 	(void)state;
 	k = kernel_caching();
@@ -584,6 +590,11 @@ cached_item_is_poisoned(void **state)
 #ifdef TEST_ASAN
 	assert_true(__asan_address_is_poisoned(item));
 	assert_true(__asan_address_is_poisoned((char *)item + z->uz_size - 1));
+	/* The whole host block: the item, its redzone and its trailer. */
+	assert_true(__sanitizer_get_ownership(item));
+	span = __sanitizer_get_allocated_size(item);
+	assert_true(span > z->uz_size);
+	assert_true(__asan_address_is_poisoned((char *)item + span - 1));
 	checked = true;
 #endif
 #ifdef TEST_VALGRIND
@@ -598,7 +609,7 @@ cached_item_is_poisoned(void **state)
 	again = uma_zalloc(z, M_WAITOK | M_ZERO);
 	assert_ptr_equal(again, item);
 #ifdef TEST_ASAN
-	assert_null(__asan_region_is_poisoned(again, z->uz_size));
+	assert_null(__asan_region_is_poisoned(again, span));
 #endif
 	uma_zfree(z, again);
 	kernel_free(k);
