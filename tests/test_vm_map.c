@@ -270,6 +270,35 @@ vm_object_collapse_after_exit(void **state)
 }
 
 /*
+ * The window the next two tests share: four pages of an anonymous shm
+ * object mapped privately and written ("p0" to "p3", so the entry is on
+ * a shadow s1), a child q forked (s1 now shared), then the parent's
+ * entry clipped to the middle two pages and "P2" stored in the second:
+ * the parent's new shadow starts one page into s1.  Returns the fd; a
+ * is the mapping's first address (its first page no longer mapped).
+ */
+static int
+window_over_shared_shadow(struct env *e, vm_object_t *obj, vm_object_t *s1,
+    struct shmsim_proc **q, uint64_t *a)
+{
+	int fd;
+
+	fd = anon(e->p, 4 * PS);
+	*obj = fd_object(e->p, fd);
+	*a = map(e->p, 0, 4 * PS, RW, PV, fd, 0);
+	store(e->p, *a, "p0");
+	store(e->p, *a + PS, "p1");
+	store(e->p, *a + 2 * PS, "p2");
+	store(e->p, *a + 3 * PS, "p3");
+	*s1 = entry_at(e->p, *a)->object;
+	assert_errno(shmsim_fork(e->p, q), 0);
+	assert_errno(shmsim_munmap(e->p, *a, PS), 0);
+	assert_errno(shmsim_munmap(e->p, *a + 3 * PS, PS), 0);
+	store(e->p, *a + 2 * PS, "P2");
+	return (fd);
+}
+
+/*
  * A collapse through a window: the parent's entry was clipped to the
  * middle two pages of four before its first store, so its shadow sp
  * starts one page into the shared shadow s1.  When the child goes, s1
@@ -287,18 +316,7 @@ collapse_through_window(struct env *e, bool swapped)
 	uint64_t a, moved;
 	int fd;
 
-	fd = anon(e->p, 4 * PS);
-	obj = fd_object(e->p, fd);
-	a = map(e->p, 0, 4 * PS, RW, PV, fd, 0);
-	store(e->p, a, "p0");
-	store(e->p, a + PS, "p1");
-	store(e->p, a + 2 * PS, "p2");
-	store(e->p, a + 3 * PS, "p3");
-	s1 = entry_at(e->p, a)->object;
-	assert_errno(shmsim_fork(e->p, &q), 0);
-	assert_errno(shmsim_munmap(e->p, a, PS), 0);
-	assert_errno(shmsim_munmap(e->p, a + 3 * PS, PS), 0);
-	store(e->p, a + 2 * PS, "P2");
+	fd = window_over_shared_shadow(e, &obj, &s1, &q, &a);
 	sp = entry_at(e->p, a + PS)->object;
 	assert_ptr_equal(sp->backing_object, s1);
 	assert_int_equal(sp->backing_object_offset, PS);
@@ -398,18 +416,7 @@ bypass_through_window(struct env *e, bool full, bool swapped)
 	uint64_t a, moved;
 	int fd;
 
-	fd = anon(e->p, 4 * PS);
-	obj = fd_object(e->p, fd);
-	a = map(e->p, 0, 4 * PS, RW, PV, fd, 0);
-	store(e->p, a, "p0");
-	store(e->p, a + PS, "p1");
-	store(e->p, a + 2 * PS, "p2");
-	store(e->p, a + 3 * PS, "p3");
-	s1 = entry_at(e->p, a)->object;
-	assert_errno(shmsim_fork(e->p, &q), 0);
-	assert_errno(shmsim_munmap(e->p, a, PS), 0);
-	assert_errno(shmsim_munmap(e->p, a + 3 * PS, PS), 0);
-	store(e->p, a + 2 * PS, "P2");
+	fd = window_over_shared_shadow(e, &obj, &s1, &q, &a);
 	if (full)
 		store(e->p, a + PS, "P1");
 	sp = entry_at(e->p, a + PS)->object;
